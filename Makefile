@@ -1,0 +1,33 @@
+# Two entry points for a fresh machine (see README):
+#   make demo   -- install into .venv and run the demo end to end
+#   make test   -- install into .venv and run the whole test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PLUGINS := plugins/drawcore-boluo plugins/drawcore-tianjin
+INSTALL_PLUGINS := $(foreach p,$(PLUGINS),$(if $(wildcard $(p)/pyproject.toml),-e $(p),))
+
+.PHONY: demo test lint install clean
+
+$(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]" $(INSTALL_PLUGINS)
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/drawcore demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy --strict src
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,263 @@
+"""The only source of randomness in drawcore.
+
+A draw's randomness is a pure function of the seed, the draw id and either a
+unit id or a position in a canonical order -- never of row order, the clock,
+the platform or the numpy version. Nothing here uses ``random`` or numpy's
+``Generator``; numpy is used only for exact integer arithmetic on ``uint64``.
+
+Construction (``drawcore/1``), written down so that anyone can re-implement it:
+
+1. **Key.** ``key = SHA-256("drawcore/1\\x00key" || L(seed) || seed || L(draw_id) || draw_id)``
+   where ``L(x)`` is the length of ``x`` in bytes as 8-byte big-endian, a ``str``
+   seed or draw id is its UTF-8 encoding. A sub-key for one purpose is
+   ``SHA-256("drawcore/1\\x00child" || key || L(label) || label)``. The four
+   64-bit key words ``k0..k3`` are the key's bytes read as little-endian ``uint64``.
+
+2. **Stream.** Block ``j`` of a key's stream is
+   ``SHA-256("drawcore/1\\x00stream" || key || j as 8-byte big-endian)``; each
+   block gives four ``uint64`` (little-endian), used in order.
+   A uniform is ``(x >> 11) * 2**-53`` (53 random bits, in ``[0, 1)``); an
+   integer below ``n`` is drawn by rejection: take the top ``b = bit_length(n-1)``
+   bits of the next ``uint64`` and retry while the value is ``>= n`` (no modulo bias).
+
+3. **Per-id hash.** A vectorised keyed hash gives each id a ``uint64``:
+   string ids are UTF-8 encoded, zero-padded to a multiple of 8 bytes and read
+   as little-endian words ``m_0..m_{t-1}`` (ids never contain NUL, so padding
+   is unambiguous; all-zero padding words are skipped, so the hash does not
+   depend on the array's width). Then ``h = k0``; for each word
+   ``h = fmix64(((h ^ m_j) * C) + k1)``; finally ``hash = fmix64(h ^ k2) ^ k3``.
+   Integer ids (a fast path for synthetic data) are one word ``m_0 = id mod 2**64``
+   tagged by starting from ``h = k0 ^ T_INT`` instead. ``fmix64`` is the
+   MurmurHash3 64-bit finaliser; ``C = 0x9E3779B97F4A7C15``; ``T_INT`` below.
+   The hash is not a cryptographic PRF; it only orders units and breaks
+   symmetry. Everything a draw's *fairness* rests on (the systematic start,
+   which is uniform) comes from the SHA-256 stream.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from typing import cast
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from drawcore.errors import InvalidInputError
+
+__all__ = [
+    "DOMAIN",
+    "DrawKey",
+    "Stream",
+    "canonical_ids",
+    "fmix64",
+    "hash_ids",
+    "id_uniforms",
+    "mix_columns",
+    "to_uniforms",
+]
+
+DOMAIN = b"drawcore/1"
+_C = np.uint64(0x9E3779B97F4A7C15)
+_T_INT = np.uint64(0x696E742D69642D31)  # b"int-id-1" as a big-endian number
+_M1 = np.uint64(0xFF51AFD7ED558CCD)
+_M2 = np.uint64(0xC4CEB9FE1A85EC53)
+_S33 = np.uint64(33)
+_S11 = np.uint64(11)
+_TWO_M53 = 2.0**-53
+
+U64Array = npt.NDArray[np.uint64]
+F64Array = npt.NDArray[np.float64]
+
+
+def _bytes(value: str | bytes, what: str) -> bytes:
+    if isinstance(value, bytes):
+        data = value
+    elif isinstance(value, str):
+        data = value.encode("utf-8")
+    else:
+        raise InvalidInputError(f"{what} must be str or bytes, got {type(value).__name__}")
+    if not data:
+        raise InvalidInputError(f"{what} must not be empty")
+    return data
+
+
+def _lp(data: bytes) -> bytes:
+    return len(data).to_bytes(8, "big") + data
+
+
+@attrs.frozen
+class DrawKey:
+    """A 32-byte key naming one draw (seed + draw id), or one purpose inside it."""
+
+    key: bytes = attrs.field(repr=lambda k: k.hex())
+
+    @key.validator
+    def _check(self, _attribute: object, value: bytes) -> None:
+        if not isinstance(value, bytes) or len(value) != 32:
+            raise InvalidInputError("a DrawKey is exactly 32 bytes")
+
+    @classmethod
+    def derive(cls, seed: str | bytes, draw_id: str | bytes) -> DrawKey:
+        """The key of draw ``draw_id`` under ``seed``."""
+        s = _bytes(seed, "seed")
+        d = _bytes(draw_id, "draw id")
+        return cls(hashlib.sha256(DOMAIN + b"\x00key" + _lp(s) + _lp(d)).digest())
+
+    def child(self, label: str) -> DrawKey:
+        """An independent sub-key for one purpose (e.g. ``"order"``, ``"team/UNIT"``)."""
+        lab = _bytes(label, "label")
+        return DrawKey(hashlib.sha256(DOMAIN + b"\x00child" + self.key + _lp(lab)).digest())
+
+    def words(self) -> tuple[np.uint64, np.uint64, np.uint64, np.uint64]:
+        w = np.frombuffer(self.key, dtype="<u8").astype(np.uint64)
+        return (w[0], w[1], w[2], w[3])
+
+    def stream(self) -> Stream:
+        return Stream(self)
+
+
+class Stream:
+    """SHA-256 in counter mode: an endless, versioned stream of ``uint64``."""
+
+    def __init__(self, key: DrawKey) -> None:
+        self._key = key.key
+        self._block = 0
+        self._buffer: list[int] = []
+
+    def next_u64(self) -> int:
+        if not self._buffer:
+            digest = hashlib.sha256(
+                DOMAIN + b"\x00stream" + self._key + self._block.to_bytes(8, "big")
+            ).digest()
+            self._block += 1
+            self._buffer = [int.from_bytes(digest[i : i + 8], "little") for i in (24, 16, 8, 0)]
+        return self._buffer.pop()
+
+    def uniform(self) -> float:
+        """A uniform float in ``[0, 1)`` with 53 random bits."""
+        return (self.next_u64() >> 11) * _TWO_M53
+
+    def below(self, n: int) -> int:
+        """A uniform integer in ``[0, n)``, by rejection (no modulo bias)."""
+        if n <= 0:
+            raise InvalidInputError(f"below(n) needs n >= 1, got {n}")
+        if n == 1:
+            return 0
+        bits = (n - 1).bit_length()
+        while True:
+            value = self.next_u64() >> (64 - bits)
+            if value < n:
+                return value
+
+    def shuffle(self, items: Sequence[object]) -> list[object]:
+        """A uniformly random permutation (Fisher-Yates from the end, ``below`` draws)."""
+        out = list(items)
+        for i in range(len(out) - 1, 0, -1):
+            j = self.below(i + 1)
+            out[i], out[j] = out[j], out[i]
+        return out
+
+
+def fmix64(x: U64Array) -> U64Array:
+    """MurmurHash3's 64-bit finaliser, in place on a fresh array; a bijection on ``uint64``."""
+    x = x.copy()
+    x ^= x >> _S33
+    x *= _M1
+    x ^= x >> _S33
+    x *= _M2
+    x ^= x >> _S33
+    return x
+
+
+def canonical_ids(ids: Iterable[object] | npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
+    """Ids as a numpy array: ``int64``/``uint64`` stays integer, anything else UTF-8 bytes (``S``).
+
+    Raises :class:`InvalidInputError` for empty strings, NUL characters, or a mix of types.
+    """
+    arr = ids if isinstance(ids, np.ndarray) else np.asarray(list(ids))
+    if arr.ndim != 1:
+        raise InvalidInputError("ids must be one-dimensional")
+    if arr.dtype.kind in "iu":
+        return arr.astype(np.uint64) if arr.dtype.kind == "i" else arr
+    if arr.dtype.kind == "U":
+        arr = np.char.encode(cast(npt.NDArray[np.str_], arr), "utf-8")
+    elif arr.dtype.kind == "O":
+        try:
+            arr = np.array([s.encode("utf-8") for s in arr.tolist()], dtype=np.bytes_)
+        except AttributeError as exc:
+            raise InvalidInputError("ids must all be str (or all integers)") from exc
+    if arr.dtype.kind != "S":
+        raise InvalidInputError(f"ids must be str or integers, got dtype {arr.dtype}")
+    if arr.size and (np.char.str_len(cast(npt.NDArray[np.bytes_], arr)) == 0).any():
+        raise InvalidInputError("an id is empty")
+    if arr.size and arr.dtype.itemsize > 1:
+        raw = np.ascontiguousarray(arr).view(np.uint8).reshape(arr.shape[0], -1) != 0
+        if (~raw[:, :-1] & raw[:, 1:]).any():
+            raise InvalidInputError("an id contains a NUL character")
+    return arr
+
+
+def _words(arr: npt.NDArray[np.bytes_]) -> U64Array:
+    """(N, t) little-endian words of zero-padded fixed-width byte strings."""
+    width = arr.dtype.itemsize
+    padded_width = max(8, -(-width // 8) * 8)
+    if padded_width != width:
+        arr = arr.astype(f"S{padded_width}")
+    return np.ascontiguousarray(arr).view("<u8").reshape(arr.shape[0], padded_width // 8)
+
+
+def hash_ids(key: DrawKey, ids: Iterable[object] | npt.NDArray[np.generic]) -> U64Array:
+    """The keyed 64-bit hash of every id (construction 3 in the module docstring)."""
+    arr = canonical_ids(ids)
+    k0, k1, k2, k3 = key.words()
+    n = arr.shape[0]
+    if arr.dtype.kind == "u":
+        h = np.full(n, k0 ^ _T_INT, dtype=np.uint64)
+        h ^= arr.astype(np.uint64, copy=False)
+        h *= _C
+        h += k1
+        h = fmix64(h)
+    else:
+        words = _words(cast(npt.NDArray[np.bytes_], arr))
+        h = np.full(n, k0, dtype=np.uint64)
+        for j in range(words.shape[1]):
+            m = words[:, j].astype(np.uint64)
+            step = h ^ m
+            step *= _C
+            step += k1
+            step = fmix64(step)
+            pad = m == 0
+            h = np.where(pad, h, step) if pad.any() else step
+    h ^= k2
+    h = fmix64(h)
+    h ^= k3
+    return h
+
+
+def mix_columns(key: DrawKey, *columns: U64Array) -> U64Array:
+    """Keyed hash of rows of ``uint64`` columns (e.g. an id hash and a slot number)."""
+    if not columns:
+        raise InvalidInputError("mix_columns needs at least one column")
+    k0, k1, k2, k3 = key.words()
+    h = np.full(columns[0].shape[0], k0, dtype=np.uint64)
+    for col in columns:
+        h ^= col.astype(np.uint64, copy=False)
+        h *= _C
+        h += k1
+        h = fmix64(h)
+    h ^= k2
+    h = fmix64(h)
+    h ^= k3
+    return h
+
+
+def to_uniforms(x: U64Array) -> F64Array:
+    """``uint64`` -> uniform floats in ``[0, 1)``: the top 53 bits times ``2**-53``."""
+    return (x >> _S11).astype(np.float64) * _TWO_M53
+
+
+def id_uniforms(key: DrawKey, ids: Iterable[object] | npt.NDArray[np.generic]) -> F64Array:
+    """One uniform per id, a pure function of (key, id)."""
+    return to_uniforms(hash_ids(key, ids))
