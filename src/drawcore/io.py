@@ -1,0 +1,640 @@
+"""Read and write registry files: CSV and JSON, Chinese or English headers.
+
+Readers validate strictly and all at once: every problem in a file is collected,
+each naming the file, the data row (1-based, the first row after the header;
+for CSV also the physical line) and the field, and one
+:class:`~drawcore.errors.InvalidInputError` is raised with ``.problems`` listing
+them all. Nothing partial is ever returned.
+
+**Encodings.** CSV may be UTF-8, UTF-8 with BOM, UTF-16 with BOM, or GB18030
+(GBK and GB2312 are subsets). Without ``encoding=``, a UTF-16 BOM selects
+UTF-16, otherwise UTF-8 (BOM optional) is tried, then GB18030. A stray BOM at
+the start of the text is always dropped.
+
+**Cells.** Leading and trailing whitespace (including the ideographic space
+U+3000) is stripped from every header and cell. Booleans: ``true/false``,
+``1/0``, ``yes/no``, ``y/n``, ``是/否`` (any case); empty means the field's
+default. Enums: their value (``low``, ``high``, ...) or the Chinese label in
+:data:`ENUM_LABELS`. Dates: ``YYYY-MM-DD``. Tags (expertise, industries): separated by
+``;``, ``；`` or ``、``. Empty optional cells take the model default.
+
+**Headers.** Each column is named by its English field name (``unit_id``, any
+case) or one of the Chinese aliases in :data:`HEADER_ALIASES` (e.g.
+统一社会信用代码 -> ``unit_id``). A column the mapping does not know is an
+error unless ``allow_unknown_columns=True``, in which case it is ignored: a
+misspelt header must not silently drop a field such as 黑名单. A required field
+with no column is an error; an optional one takes its default.
+
+A registry file with a header but no records is an error too: an empty registry
+cannot be drawn from and is almost always a truncated export.
+
+Writers write atomically (a temporary file renamed into place), so a failed
+write leaves any previous file untouched; what they write reads back equal.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io as _stdio
+import json
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+
+from drawcore.errors import InvalidInputError
+from drawcore.model import CreditClass, IdKind, ProductionStatus, RiskLevel
+from drawcore.registry import (
+    NO_YEAR,
+    ExpertRegistry,
+    FieldSpec,
+    InspectorRegistry,
+    ItemList,
+    Kind,
+    UnitRegistry,
+    _Registry,
+)
+
+__all__ = [
+    "ENUM_LABELS",
+    "HEADER_ALIASES",
+    "REGISTRY_KINDS",
+    "read_experts",
+    "read_inspectors",
+    "read_items",
+    "read_registry",
+    "read_units",
+    "write_experts",
+    "write_inspectors",
+    "write_items",
+    "write_registry",
+    "write_units",
+]
+
+PathLike = str | os.PathLike[str]
+Reg = TypeVar("Reg", bound=_Registry[Any])
+
+#: Registry kind name (as used by ``drawcore validate --kind``) -> registry class.
+REGISTRY_KINDS: dict[str, type[_Registry[Any]]] = {
+    "units": UnitRegistry,
+    "inspectors": InspectorRegistry,
+    "experts": ExpertRegistry,
+    "items": ItemList,
+}
+
+#: Chinese column headers accepted for each field; the first is written by
+#: ``chinese_headers=True``. The English field name is always accepted.
+HEADER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "units": {
+        "unit_id": ("统一社会信用代码", "统一社会信用代码或身份证号码", "身份证号码", "证件号码"),
+        "name": ("名称", "单位名称", "检查对象名称", "姓名"),
+        "id_kind": ("证件类型",),
+        "subject_type": ("主体类型",),
+        "industry": ("行业类别", "行业", "所属行业"),
+        "township": ("所属乡镇", "乡镇", "乡镇街道", "区域"),
+        "address": ("住所", "地址", "经营地址"),
+        "person_in_charge": ("负责人", "法定代表人"),
+        "contact": ("联系方式", "联系电话"),
+        "risk_level": ("风险等级",),
+        "risk_weight": ("风险权重",),
+        "credit_class": ("信用等级",),
+        "blacklisted": ("黑名单",),
+        "joint_punishment": ("失信联合惩戒",),
+        "major_hazard": ("重大事故隐患",),
+        "fatal_accident_year": ("死亡事故年份",),
+        "licence_holder": ("安全生产许可",),
+        "under_investigation": ("立案查处",),
+        "production_status": ("生产状态",),
+        "in_higher_plan": ("已列入上级抽查计划",),
+        "last_inspected": ("最近检查日期",),
+    },
+    "inspectors": {
+        "inspector_id": ("执法证号", "执法证件号码"),
+        "name": ("姓名",),
+        "gender": ("性别",),
+        "post": ("职务",),
+        "work_unit": ("工作单位", "所在单位"),
+        "phone": ("联系电话", "电话"),
+        "expertise": ("业务专长", "专长"),
+        "township": ("所在乡镇",),
+        "active": ("在岗",),
+    },
+    "experts": {
+        "expert_id": ("专家编号",),
+        "name": ("姓名",),
+        "gender": ("性别",),
+        "employer": ("工作单位",),
+        "title": ("职称",),
+        "phone": ("联系电话", "电话"),
+        "expertise": ("专业领域", "专长"),
+        "active": ("在库",),
+    },
+    "items": {
+        "item_id": ("事项编号", "编号"),
+        "body": ("检查主体",),
+        "item": ("检查事项", "检查项目"),
+        "content": ("检查内容",),
+        "legal_basis": ("检查依据", "法律依据"),
+        "industries": ("适用行业",),
+        "subject_types": ("适用主体类型",),
+        "version": ("版本",),
+        "effective_date": ("生效日期",),
+    },
+}
+
+#: Chinese labels accepted for enum values (besides the values themselves).
+ENUM_LABELS: dict[type, dict[str, Any]] = {
+    IdKind: {
+        "统一社会信用代码": IdKind.USCC,
+        "身份证": IdKind.ID_CARD,
+        "身份证号码": IdKind.ID_CARD,
+    },
+    RiskLevel: {
+        "低风险": RiskLevel.LOW,
+        "一般风险": RiskLevel.MODERATE,
+        "较大风险": RiskLevel.HIGH,
+        "重大风险": RiskLevel.MAJOR,
+    },
+    CreditClass: {},
+    ProductionStatus: {
+        "正常生产": ProductionStatus.NORMAL,
+        "试生产": ProductionStatus.TRIAL,
+        "复产": ProductionStatus.RESUMED,
+        "停产停业": ProductionStatus.SUSPENDED,
+        "关闭": ProductionStatus.CLOSED,
+    },
+}
+
+_TRUE = ("true", "1", "yes", "y", "是")
+_FALSE = ("false", "0", "no", "n", "否")
+_WS = " \t\r\n\u3000\ufeff"
+_TAG_SEPARATORS = ("；", "、")
+
+
+def _kind_of(cls: type[_Registry[Any]]) -> str:
+    return next(k for k, c in REGISTRY_KINDS.items() if c is cls)
+
+
+# -- decoding ---------------------------------------------------------------------------------
+
+
+def _decode(data: bytes, path: str, encoding: str | None) -> str:
+    """Bytes -> text by the documented detection order; a clear error if nothing fits."""
+    if encoding is not None:
+        candidates = [encoding]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = ["utf-16"]
+    else:
+        candidates = ["utf-8-sig", "gb18030"]
+    first_error: UnicodeDecodeError | None = None
+    for enc in candidates:
+        try:
+            text = data.decode(enc)
+        except LookupError:
+            raise InvalidInputError(f"{path}: unknown encoding {enc!r}") from None
+        except UnicodeDecodeError as exc:
+            first_error = first_error or exc
+            continue
+        return text.lstrip("\ufeff")
+    assert first_error is not None
+    line = data[: first_error.start].count(b"\n") + 1
+    tried = " or ".join(candidates)
+    raise InvalidInputError(
+        f"{path}: line {line}: cannot decode byte {first_error.start} as {tried} "
+        f"({first_error.reason}); save the file as UTF-8 or GB18030, or pass encoding="
+    )
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+class _Collector:
+    """Problems of one file, as messages naming file, row (and line) and field."""
+
+    def __init__(self, path: str, lines: Sequence[int] | None) -> None:
+        self.path = path
+        self.lines = lines
+        self.items: list[tuple[int, str, str]] = []
+
+    def add(self, row: int | None, field: str | None, message: str) -> None:
+        """``row``: 0-based record index, or ``None`` for the file or header."""
+        if row is None:
+            where = "header" if field else "file"
+        else:
+            where = f"row {row + 1}"
+            if self.lines is not None:
+                where += f" (line {self.lines[row]})"
+        loc = f"{where}, field {field!r}" if field else where
+        self.items.append(
+            (-1 if row is None else row, field or "", f"{self.path}: {loc}: {message}")
+        )
+
+    def raise_if_any(self, what: str) -> None:
+        if not self.items:
+            return
+        self.items.sort(key=lambda t: (t[0], t[1]))
+        problems = tuple(m for _r, _f, m in self.items)
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise InvalidInputError(f"invalid {what}: {problems[0]}{more}", problems)
+
+
+def _header_map(kind: str) -> dict[str, str]:
+    """Header text (lower-cased for English) -> field name."""
+    mapping: dict[str, str] = {}
+    for field, aliases in HEADER_ALIASES[kind].items():
+        mapping[field.lower()] = field
+        for alias in aliases:
+            mapping[alias] = field
+    return mapping
+
+
+def _enum_lookup(spec: FieldSpec) -> dict[str, int]:
+    members = spec.members
+    lut = {str(m.value).lower(): i for i, m in enumerate(members)}
+    for label, member in ENUM_LABELS.get(spec.enum_type or object, {}).items():
+        lut[label] = members.index(member)
+    return lut
+
+
+def _convert(spec: FieldSpec, cells: Sequence[str], out: _Collector) -> Any:
+    """A column of stripped cells -> a typed column, reporting each bad cell."""
+    n = len(cells)
+    kind = spec.kind
+    if kind is Kind.TEXT:
+        return cells if spec.required or "" not in cells else [c or spec.default for c in cells]
+    if kind is Kind.ENUM:
+        lut = _enum_lookup(spec)
+        lut[""] = spec.members.index(spec.default)
+        codes = [lut.get(c, lut.get(c.lower(), -1)) for c in cells]
+        arr = np.array(codes, dtype=np.int8).reshape(n)
+        allowed = ", ".join(str(m.value) for m in spec.members)
+        for i in np.flatnonzero(arr < 0).tolist():
+            out.add(i, spec.name, f"unknown value {cells[i]!r} (expected one of: {allowed})")
+        return arr
+    if kind is Kind.BOOL:
+        lut = {**dict.fromkeys(_TRUE, 1), **dict.fromkeys(_FALSE, 0), "": int(spec.default)}
+        flags = [lut.get(c, lut.get(c.lower(), -1)) for c in cells]
+        arr = np.array(flags, dtype=np.int8).reshape(n)
+        for i in np.flatnonzero(arr < 0).tolist():
+            out.add(i, spec.name, f"not a yes/no value: {cells[i]!r} (use true or false)")
+        return arr == 1
+    if kind is Kind.FLOAT:
+        default = repr(float(spec.default))
+        filled = [c or default for c in cells]
+        try:
+            return np.array(filled, dtype=np.float64).reshape(n)
+        except ValueError:
+            values = np.zeros(n)
+            for i, c in enumerate(filled):
+                try:
+                    values[i] = float(c)
+                except ValueError:
+                    out.add(i, spec.name, f"not a number: {c!r}")
+            return values
+    if kind is Kind.YEAR:
+        values = np.full(n, NO_YEAR, dtype=np.int32)
+        for i, c in enumerate(cells):
+            if c:
+                if len(c) == 4 and c.isascii() and c.isdigit() and c[0] != "0":
+                    values[i] = int(c)
+                else:
+                    out.add(i, spec.name, f"not a four-digit year: {c!r}")
+        return values
+    if kind is Kind.DATE:
+        shaped: list[str | None] = [
+            "NaT" if not c else c if len(c) == 10 and c[4] == c[7] == "-" else None for c in cells
+        ]
+        for i in [i for i, c in enumerate(shaped) if c is None]:
+            out.add(i, spec.name, f"not a date: {cells[i]!r} (use YYYY-MM-DD)")
+            shaped[i] = "NaT"
+        try:
+            return np.array(shaped, dtype="datetime64[D]").reshape(n)
+        except ValueError:
+            dates = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+            for i, d in enumerate(shaped):
+                try:
+                    dates[i] = np.datetime64(d, "D")
+                except ValueError:
+                    out.add(i, spec.name, f"not a calendar date: {d!r}")
+            return dates
+    tags = []
+    for c in cells:
+        for sep in _TAG_SEPARATORS:
+            c = c.replace(sep, ";")
+        tags.append(tuple(sorted({t.strip(_WS) for t in c.split(";")} - {""})))
+    return tags
+
+
+def _build(
+    cls: type[Reg],
+    kind: str,
+    header: Sequence[str],
+    columns: Sequence[Sequence[str]],
+    out: _Collector,
+    allow_unknown_columns: bool,
+) -> Reg:
+    """Header + raw string columns -> a validated registry, or raise with every problem."""
+    names = _header_map(kind)
+    fields: dict[str, int] = {}
+    for j, raw in enumerate(header):
+        field = names.get(raw) or names.get(raw.lower())
+        if field is None:
+            if not allow_unknown_columns:
+                known = ", ".join(HEADER_ALIASES[kind])
+                out.add(
+                    None, raw, f"unknown column (known fields: {known}; Chinese aliases in docs)"
+                )
+        elif field in fields:
+            out.add(None, raw, f"column for field {field!r} appears twice")
+        else:
+            fields[field] = j
+    for spec in cls.schema:
+        if spec.required and spec.name not in fields:
+            aliases = " / ".join(HEADER_ALIASES[kind][spec.name])
+            out.add(
+                None, spec.name, f"required column is missing (header {spec.name} or {aliases})"
+            )
+    out.raise_if_any(cls.what)
+    typed = {
+        spec.name: _convert(spec, columns[fields[spec.name]], out)
+        for spec in cls.schema
+        if spec.name in fields
+    }
+    stored, problems = cls.check_columns(typed) if not out.items else ({}, [])
+    for p in problems:
+        out.add(p.index, p.field, p.message)
+    out.raise_if_any(cls.what)
+    return cls.from_checked(stored)
+
+
+def _read_csv(cls: type[Reg], text: str, path: str, allow_unknown_columns: bool) -> Reg:
+    kind = _kind_of(cls)
+    if not text.strip(_WS):
+        raise InvalidInputError(f"{path}: file is empty (expected a header row and records)")
+    reader = csv.reader(_stdio.StringIO(text, newline=""), strict=True)
+    lines: list[int] = []
+    rows: list[list[str]] = []
+    try:
+        header = [h.strip(_WS) for h in next(reader)]
+        for row in reader:
+            lines.append(reader.line_num)
+            rows.append(row)
+    except csv.Error as exc:
+        raise InvalidInputError(
+            f"{path}: line {reader.line_num}: malformed CSV ({exc}); "
+            "is the file truncated or a quote unbalanced?"
+        ) from None
+    out = _Collector(path, lines)
+    while rows and not any(c.strip(_WS) for c in rows[-1]):
+        rows.pop()
+        lines.pop()
+    if not rows:
+        raise InvalidInputError(f"{path}: has a header but no records")
+    width = len(header)
+    for i, row in enumerate(rows):
+        if len(row) != width:
+            hint = " (truncated?)" if len(row) < width else ""
+            out.add(i, None, f"has {len(row)} fields, the header has {width}{hint}")
+    out.raise_if_any(cls.what)
+    # str.strip() with no argument strips all Unicode whitespace, U+3000 included
+    columns = [list(map(str.strip, col)) for col in zip(*rows, strict=True)]
+    return _build(cls, kind, header, columns, out, allow_unknown_columns)
+
+
+def _cell(value: object) -> str | None:
+    """A JSON value as the cell text the CSV path would see; ``None`` if it cannot be one."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return value.strip(_WS)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return ";".join(value)
+    return None
+
+
+def _read_json(cls: type[Reg], text: str, path: str, allow_unknown_columns: bool) -> Reg:
+    kind = _kind_of(cls)
+    if not text.strip(_WS):
+        raise InvalidInputError(f"{path}: file is empty (expected a JSON list of records)")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInputError(
+            f"{path}: line {exc.lineno}: malformed JSON ({exc.msg}); is the file truncated?"
+        ) from None
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise InvalidInputError(f"{path}: expected a JSON list of objects, one per record")
+    if not data:
+        raise InvalidInputError(f"{path}: has no records")
+    out = _Collector(path, None)
+    header: list[str] = []
+    seen: set[str] = set()
+    for record in data:
+        for key in record:
+            if key not in seen:
+                seen.add(key)
+                header.append(key)
+    columns: list[list[str]] = [[] for _ in header]
+    for i, record in enumerate(data):
+        for j, key in enumerate(header):
+            cell = _cell(record.get(key))
+            if cell is None:
+                out.add(i, key, f"unsupported value {record[key]!r}")
+                cell = ""
+            columns[j].append(cell)
+    return _build(cls, kind, [h.strip(_WS) for h in header], columns, out, allow_unknown_columns)
+
+
+def read_registry(
+    cls: type[Reg],
+    path: PathLike,
+    *,
+    encoding: str | None = None,
+    allow_unknown_columns: bool = False,
+) -> Reg:
+    """Read any registry class from a ``.json`` file or (any other suffix) a CSV file."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise InvalidInputError(f"{p}: cannot read ({exc.strerror})") from None
+    text = _decode(data, str(p), encoding)
+    if p.suffix.lower() == ".json":
+        return _read_json(cls, text, str(p), allow_unknown_columns)
+    return _read_csv(cls, text, str(p), allow_unknown_columns)
+
+
+def read_units(
+    path: PathLike, *, encoding: str | None = None, allow_unknown_columns: bool = False
+) -> UnitRegistry:
+    """Read and validate a unit registry (BL-3, TJ-3) from CSV or JSON."""
+    return read_registry(
+        UnitRegistry, path, encoding=encoding, allow_unknown_columns=allow_unknown_columns
+    )
+
+
+def read_inspectors(
+    path: PathLike, *, encoding: str | None = None, allow_unknown_columns: bool = False
+) -> InspectorRegistry:
+    """Read and validate an inspector registry (BL-4, TJ-2) from CSV or JSON."""
+    return read_registry(
+        InspectorRegistry, path, encoding=encoding, allow_unknown_columns=allow_unknown_columns
+    )
+
+
+def read_experts(
+    path: PathLike, *, encoding: str | None = None, allow_unknown_columns: bool = False
+) -> ExpertRegistry:
+    """Read and validate an industry expert registry (TJ-8) from CSV or JSON."""
+    return read_registry(
+        ExpertRegistry, path, encoding=encoding, allow_unknown_columns=allow_unknown_columns
+    )
+
+
+def read_items(
+    path: PathLike, *, encoding: str | None = None, allow_unknown_columns: bool = False
+) -> ItemList:
+    """Read and validate an inspection item list (BL-2, TJ-1) from CSV or JSON."""
+    return read_registry(
+        ItemList, path, encoding=encoding, allow_unknown_columns=allow_unknown_columns
+    )
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+
+def _text_column(spec: FieldSpec, col: Any) -> list[str]:
+    kind = spec.kind
+    if kind is Kind.TEXT:
+        return list(col.tolist())
+    if kind is Kind.ENUM:
+        values = np.array([str(m.value) for m in spec.members], dtype=object)
+        return list(values[col].tolist())
+    if kind is Kind.BOOL:
+        return ["true" if v else "false" for v in col.tolist()]
+    if kind is Kind.FLOAT:
+        return [repr(v) for v in col.tolist()]
+    if kind is Kind.YEAR:
+        return ["" if v == NO_YEAR else str(v) for v in col.tolist()]
+    if kind is Kind.DATE:
+        return ["" if s == "NaT" else s for s in np.datetime_as_string(col, unit="D").tolist()]
+    return [";".join(t) for t in col.tolist()]
+
+
+def _json_column(spec: FieldSpec, col: Any) -> list[Any]:
+    if spec.kind is Kind.TAGS:
+        return [list(t) for t in col.tolist()]
+    if spec.kind is Kind.BOOL:
+        return [bool(v) for v in col.tolist()]
+    if spec.kind is Kind.FLOAT:
+        return [float(v) for v in col.tolist()]
+    if spec.kind is Kind.YEAR:
+        return [None if v == NO_YEAR else int(v) for v in col.tolist()]
+    texts = _text_column(spec, col)
+    return [None if (spec.kind is Kind.DATE and s == "") else s for s in texts]
+
+
+def _atomic_write(path: Path, write: Callable[[Any], None], encoding: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
+            write(fh)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_registry(
+    registry: _Registry[Any],
+    path: PathLike,
+    *,
+    bom: bool = False,
+    chinese_headers: bool = False,
+    encoding: str = "utf-8",
+) -> None:
+    """Write a registry to ``.json`` (a list of objects) or CSV (any other suffix).
+
+    CSV is UTF-8 (``bom=True`` adds a BOM, which spreadsheet programs like);
+    ``encoding="gb18030"`` writes GB18030 instead. Rows are in id order.
+    """
+    p = Path(path)
+    kind = _kind_of(type(registry))
+    specs = registry.schema
+    if p.suffix.lower() == ".json":
+        cols = [_json_column(s, registry.column(s.name)) for s in specs]
+        names = [s.name for s in specs]
+        records = [dict(zip(names, row, strict=True)) for row in zip(*cols, strict=True)]
+
+        def dump_json(fh: Any) -> None:
+            json.dump(records, fh, ensure_ascii=False, indent=1)
+            fh.write("\n")
+
+        _atomic_write(p, dump_json, "utf-8")
+        return
+    header = [HEADER_ALIASES[kind][s.name][0] if chinese_headers else s.name for s in specs]
+    text_cols = [_text_column(s, registry.column(s.name)) for s in specs]
+    enc = "utf-8-sig" if bom and encoding.lower().replace("_", "-") == "utf-8" else encoding
+
+    def dump_csv(fh: Any) -> None:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(zip(*text_cols, strict=True))
+
+    _atomic_write(p, dump_csv, enc)
+
+
+def write_units(
+    registry: UnitRegistry,
+    path: PathLike,
+    *,
+    bom: bool = False,
+    chinese_headers: bool = False,
+    encoding: str = "utf-8",
+) -> None:
+    """Write a unit registry (options as :func:`write_registry`)."""
+    write_registry(registry, path, bom=bom, chinese_headers=chinese_headers, encoding=encoding)
+
+
+def write_inspectors(
+    registry: InspectorRegistry,
+    path: PathLike,
+    *,
+    bom: bool = False,
+    chinese_headers: bool = False,
+    encoding: str = "utf-8",
+) -> None:
+    """Write an inspector registry (options as :func:`write_registry`)."""
+    write_registry(registry, path, bom=bom, chinese_headers=chinese_headers, encoding=encoding)
+
+
+def write_experts(
+    registry: ExpertRegistry,
+    path: PathLike,
+    *,
+    bom: bool = False,
+    chinese_headers: bool = False,
+    encoding: str = "utf-8",
+) -> None:
+    """Write an expert registry (options as :func:`write_registry`)."""
+    write_registry(registry, path, bom=bom, chinese_headers=chinese_headers, encoding=encoding)
+
+
+def write_items(
+    registry: ItemList,
+    path: PathLike,
+    *,
+    bom: bool = False,
+    chinese_headers: bool = False,
+    encoding: str = "utf-8",
+) -> None:
+    """Write an inspection item list (options as :func:`write_registry`)."""
+    write_registry(registry, path, bom=bom, chinese_headers=chinese_headers, encoding=encoding)

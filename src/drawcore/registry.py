@@ -1,0 +1,541 @@
+"""Registries: the unit registry, inspector registry, expert registry and item list.
+
+"One list, two registries" (BL-2..4, TJ-1..3, TJ-8) are held **columnar**: one
+numpy array per field, rows in canonical id order (sorted by id, code point
+order). A draw over a million units needs ``ids``, ``weights`` and a few flag
+masks as arrays, not a million objects; a single record is built only when it
+is looked up (``registry[id]``) or iterated.
+
+A registry is immutable and validated on construction: every record id is
+unique, every required text is non-empty, weights are finite and non-negative,
+and a unit's id carries a valid check character (USCC, GB 32100-2015, or
+ID-card number, GB 11643, for a person). All problems are collected and raised
+together as one :class:`~drawcore.errors.InvalidInputError`.
+
+The :attr:`fingerprint` names exactly which registry a draw used: the SHA-256
+of :func:`drawcore.serde.canonical_json` of ``{"format": ..., "columns": {field:
+[values in id order]}}`` (enums as values, dates as ISO strings, missing as
+``null``). It does not depend on input row order and changes with any field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import types
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, ClassVar, Generic, Self, TypeVar, cast
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from drawcore import ids as _ids
+from drawcore.errors import InvalidInputError
+from drawcore.model import Expert, IdKind, InspectionItem, Inspector, RiskLevel, Unit
+from drawcore.serde import fingerprint as _fingerprint
+
+__all__ = [
+    "NO_YEAR",
+    "ExpertRegistry",
+    "FieldSpec",
+    "InspectorRegistry",
+    "ItemList",
+    "Kind",
+    "Problem",
+    "UnitRegistry",
+]
+
+#: Stored in an optional year column (``fatal_accident_year``) when there is no year.
+NO_YEAR = 0
+
+
+class Kind(enum.Enum):
+    """How a field is stored as a column."""
+
+    TEXT = "text"  # object array of str
+    ENUM = "enum"  # int8 codes into the enum's members, in definition order
+    BOOL = "bool"  # bool array
+    FLOAT = "float"  # float64 array
+    YEAR = "year"  # int32 array, NO_YEAR when missing
+    DATE = "date"  # datetime64[D] array, NaT when missing
+    TAGS = "tags"  # object array of tuple[str, ...]
+
+
+@attrs.frozen
+class FieldSpec:
+    """One field of a record type: its column kind, whether it is required, its default."""
+
+    name: str
+    kind: Kind
+    required: bool
+    default: Any
+    enum_type: type[enum.Enum] | None = None
+
+    @property
+    def members(self) -> tuple[enum.Enum, ...]:
+        return tuple(self.enum_type) if self.enum_type is not None else ()
+
+
+@attrs.frozen
+class Problem:
+    """One validation problem: 0-based record index (or ``None``), field (or ``None``), message."""
+
+    index: int | None
+    field: str | None
+    message: str
+
+
+def _schema(cls: type) -> tuple[FieldSpec, ...]:
+    """Derive the column schema from the attrs model class, so the two never drift apart."""
+    attrs.resolve_types(cls)
+    specs = []
+    for f in attrs.fields(cls):
+        required = f.default is attrs.NOTHING
+        default = None if required else f.default
+        tp = f.type
+        if tp is str:
+            kind = Kind.TEXT
+        elif isinstance(tp, type) and issubclass(tp, enum.Enum):
+            specs.append(FieldSpec(f.name, Kind.ENUM, required, default, tp))
+            continue
+        elif tp is bool:
+            kind = Kind.BOOL
+        elif tp is float:
+            kind = Kind.FLOAT
+        elif tp == int | None:
+            kind = Kind.YEAR
+        elif tp == dt.date | None:
+            kind = Kind.DATE
+        elif tp == tuple[str, ...]:
+            kind = Kind.TAGS
+            default = ()
+        else:  # pragma: no cover - guards the model against unsupported field types
+            raise TypeError(f"{cls.__name__}.{f.name}: no column kind for {tp!r}")
+        specs.append(FieldSpec(f.name, kind, required, default))
+    return tuple(specs)
+
+
+Array = npt.NDArray[Any]
+R = TypeVar("R")
+
+
+def _as_column(spec: FieldSpec, values: Sequence[Any] | Array) -> Array:
+    """A column of typed Python values (or an array of the stored dtype) as the stored array."""
+    if isinstance(values, np.ndarray) and values.dtype != object and spec.kind is not Kind.TEXT:
+        wanted: np.dtype[Any] | None = {
+            Kind.ENUM: np.dtype(np.int8),
+            Kind.BOOL: np.dtype(np.bool_),
+            Kind.FLOAT: np.dtype(np.float64),
+            Kind.YEAR: np.dtype(np.int32),
+            Kind.DATE: np.dtype("datetime64[D]"),
+        }.get(spec.kind)
+        if wanted is not None:
+            return np.asarray(values, dtype=wanted)
+    seq = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    n = len(seq)
+    if spec.kind is Kind.TEXT:
+        out = np.empty(n, dtype=object)
+        out[:] = seq
+        return out
+    if spec.kind is Kind.ENUM:
+        members = spec.members
+        code = {m: i for i, m in enumerate(members)}
+        return np.fromiter((code[v] for v in seq), dtype=np.int8, count=n)
+    if spec.kind is Kind.BOOL:
+        return np.array(seq, dtype=np.bool_).reshape(n)
+    if spec.kind is Kind.FLOAT:
+        return np.array(seq, dtype=np.float64).reshape(n)
+    if spec.kind is Kind.YEAR:
+        return np.fromiter((NO_YEAR if v is None else v for v in seq), dtype=np.int32, count=n)
+    if spec.kind is Kind.DATE:
+        return np.array(
+            ["NaT" if v is None else v.isoformat() for v in seq], dtype="datetime64[D]"
+        ).reshape(n)
+    out = np.empty(n, dtype=object)
+    out[:] = [tuple(v) for v in seq]
+    return out
+
+
+def _decode(spec: FieldSpec, column: Array, i: int) -> Any:
+    """The Python value of row ``i`` of a stored column."""
+    v = column[i]
+    if spec.kind is Kind.TEXT or spec.kind is Kind.TAGS:
+        return v
+    if spec.kind is Kind.ENUM:
+        return spec.members[int(v)]
+    if spec.kind is Kind.BOOL:
+        return bool(v)
+    if spec.kind is Kind.FLOAT:
+        return float(v)
+    if spec.kind is Kind.YEAR:
+        return None if int(v) == NO_YEAR else int(v)
+    return None if np.isnat(v) else dt.date.fromisoformat(str(v))
+
+
+def _plain(spec: FieldSpec, column: Array) -> list[Any]:
+    """A column as JSON-ready values, for the fingerprint."""
+    if spec.kind is Kind.ENUM:
+        values = np.array([m.value for m in spec.members], dtype=object)
+        return cast(list[Any], values[column].tolist())
+    if spec.kind is Kind.YEAR:
+        return [None if y == NO_YEAR else y for y in column.tolist()]
+    if spec.kind is Kind.DATE:
+        text = np.datetime_as_string(column, unit="D").tolist()
+        return [None if s == "NaT" else s for s in text]
+    if spec.kind is Kind.TAGS:
+        return [list(t) for t in column.tolist()]
+    return cast(list[Any], column.tolist())
+
+
+def _uscc_bad(codes: Array) -> Array:
+    """Vectorised: which of these ids are not valid USCCs (mask, same length)."""
+    n = len(codes)
+    if n == 0:
+        return np.zeros(0, dtype=np.bool_)
+    u = np.asarray(codes.tolist(), dtype="U")
+    lengths = np.char.str_len(u)
+    bad = lengths != 18
+    width = max(u.dtype.itemsize // 4, 18)
+    cp = np.ascontiguousarray(u.astype(f"U{width}")).view(np.uint32).reshape(n, width)[:, :18]
+    table = np.full(0x110000 if cp.size and int(cp.max()) >= 128 else 128, -1, dtype=np.int64)
+    for i, ch in enumerate(_ids.USCC_ALPHABET):
+        table[ord(ch)] = i
+    values = table[cp]
+    bad |= (values < 0).any(axis=1)
+    digits = cp[:, 2:8]
+    bad |= ((digits < ord("0")) | (digits > ord("9"))).any(axis=1)
+    weights = np.array(_ids.USCC_WEIGHTS, dtype=np.int64)
+    total = (np.where(values[:, :17] < 0, 0, values[:, :17]) * weights).sum(axis=1)
+    check = (31 - total % 31) % 31
+    bad |= values[:, 17] != check
+    return cast(Array, bad)
+
+
+def _id_card_bad(numbers: Array) -> Array:
+    """Vectorised checksum screen for ID-card numbers; rows it passes are rechecked for dates."""
+    n = len(numbers)
+    if n == 0:
+        return np.zeros(0, dtype=np.bool_)
+    u = np.asarray(numbers.tolist(), dtype="U")
+    bad = np.char.str_len(u) != 18
+    width = max(u.dtype.itemsize // 4, 18)
+    cp = np.ascontiguousarray(u.astype(f"U{width}")).view(np.uint32).reshape(n, width)[:, :18]
+    digits = cp[:, :17].astype(np.int64) - ord("0")
+    bad |= ((digits < 0) | (digits > 9)).any(axis=1)
+    weights = np.array(_ids.ID_CARD_WEIGHTS, dtype=np.int64)
+    total = (np.clip(digits, 0, 9) * weights).sum(axis=1)
+    expected = np.frombuffer("10X98765432".encode("ascii"), dtype=np.uint8).astype(np.uint32)
+    bad |= cp[:, 17] != expected[total % 11]
+    # the birth date is checked row by row only where the checksum passed (persons are few)
+    for i in np.flatnonzero(~bad).tolist():
+        bad[i] = _ids.id_card_problem(str(u[i])) is not None
+    return cast(Array, bad)
+
+
+class _Registry(Generic[R]):
+    """Shared machinery; subclasses name the record type, its id field and format tag."""
+
+    record_type: ClassVar[type]
+    id_field: ClassVar[str]
+    format: ClassVar[str]
+    schema: ClassVar[tuple[FieldSpec, ...]]
+    what: ClassVar[str]
+
+    __slots__ = ("_columns", "_fingerprint", "_ids")
+    _columns: Mapping[str, Array]
+    _ids: npt.NDArray[np.str_]
+    _fingerprint: str | None
+
+    def __init__(self, columns: Mapping[str, Sequence[Any] | Array]) -> None:
+        """Build from one sequence per field (typed values or stored arrays); validates all.
+
+        Prefer :meth:`from_records`, or the readers in :mod:`drawcore.io`.
+        """
+        stored, problems = self.check_columns(columns)
+        if problems:
+            problems.sort(key=lambda p: (-1 if p.index is None else p.index, p.field or ""))
+            raise InvalidInputError(
+                f"{self.what}: {len(problems)} problem(s); first: {_describe(problems[0])}",
+                tuple(_describe(p) for p in problems),
+            )
+        self._init_sorted(stored)
+
+    @classmethod
+    def from_checked(cls, stored: dict[str, Array]) -> Self:
+        """A registry from columns that :meth:`check_columns` returned with no problems."""
+        obj = object.__new__(cls)
+        obj._init_sorted(stored)
+        return obj
+
+    def _init_sorted(self, stored: dict[str, Array]) -> None:
+        ids = np.asarray(stored[self.id_field].tolist(), dtype="U")
+        order = np.argsort(ids, kind="stable")
+        built = {}
+        for name, col in stored.items():
+            col = col[order]
+            col.flags.writeable = False
+            built[name] = col
+        ids = ids[order]
+        ids.flags.writeable = False
+        object.__setattr__(self, "_columns", types.MappingProxyType(built))
+        object.__setattr__(self, "_ids", ids)
+        object.__setattr__(self, "_fingerprint", None)
+
+    @classmethod
+    def check_columns(
+        cls, columns: Mapping[str, Sequence[Any] | Array]
+    ) -> tuple[dict[str, Array], list[Problem]]:
+        """Typed columns -> (stored columns in input order, every problem found)."""
+        names = {s.name for s in cls.schema}
+        unknown = sorted(set(columns) - names)
+        missing = sorted(s.name for s in cls.schema if s.required and s.name not in columns)
+        problems = [Problem(None, f, "unknown field") for f in unknown]
+        problems += [Problem(None, f, "required field is missing") for f in missing]
+        if problems:
+            return {}, problems
+        lengths = {len(v) for v in columns.values()}
+        if len(lengths) > 1:
+            return {}, [Problem(None, None, f"columns differ in length: {sorted(lengths)}")]
+        n = lengths.pop() if lengths else 0
+        stored: dict[str, Array] = {}
+        for spec in cls.schema:
+            if spec.name in columns:
+                try:
+                    stored[spec.name] = _as_column(spec, columns[spec.name])
+                except (KeyError, TypeError, ValueError) as exc:
+                    problems.append(Problem(None, spec.name, f"bad value ({exc})"))
+                    continue
+            else:
+                stored[spec.name] = _as_column(spec, [spec.default] * n)
+        if problems:
+            return {}, problems
+        for spec in cls.schema:
+            col = stored[spec.name]
+            if spec.kind is Kind.TEXT and spec.required:
+                for i in [i for i, v in enumerate(col.tolist()) if not v or v.isspace()]:
+                    problems.append(Problem(i, spec.name, "required field is empty"))
+            elif spec.kind is Kind.FLOAT:
+                for i in np.flatnonzero(~(np.isfinite(col) & (col >= 0))).tolist():
+                    problems.append(Problem(i, spec.name, f"must be a number >= 0, got {col[i]!r}"))
+            elif spec.kind is Kind.TAGS:
+                for i, tags in enumerate(col.tolist()):
+                    if any(not t or not t.strip() or ";" in t for t in tags):
+                        problems.append(Problem(i, spec.name, "empty tag, or a tag with ';'"))
+        problems += cls._check_ids(stored)
+        ids = stored[cls.id_field]
+        if n > 1:
+            u = np.asarray(ids.tolist(), dtype="U")
+            order = np.argsort(u, kind="stable")
+            su = u[order]
+            dup = np.flatnonzero(su[1:] == su[:-1])
+            first_of: dict[str, int] = {}
+            for k in dup.tolist():
+                first_of.setdefault(str(su[k]), int(order[k]))
+                problems.append(
+                    Problem(
+                        int(order[k + 1]),
+                        cls.id_field,
+                        f"duplicate id {su[k]!s} (first at record {first_of[str(su[k])] + 1})",
+                    )
+                )
+        return stored, problems
+
+    @classmethod
+    def _check_ids(cls, stored: dict[str, Array]) -> list[Problem]:
+        return []
+
+    @classmethod
+    def from_records(cls, records: Iterable[R]) -> Self:
+        """A registry of these records (any order); InvalidInputError lists every problem."""
+        rows = list(records)
+        bad = [i for i, r in enumerate(rows) if not isinstance(r, cls.record_type)]
+        if bad:
+            raise InvalidInputError(
+                f"{cls.what}: record {bad[0] + 1} is not a {cls.record_type.__name__}"
+            )
+        return cls({s.name: [getattr(r, s.name) for r in rows] for s in cls.schema})
+
+    # -- reading ---------------------------------------------------------------------------
+
+    @property
+    def ids(self) -> npt.NDArray[np.str_]:
+        """Ids in canonical (sorted) order; row ``i`` of every column belongs to ``ids[i]``."""
+        return self._ids
+
+    @property
+    def columns(self) -> Mapping[str, Array]:
+        """Read-only mapping field name -> read-only column array (rows in id order)."""
+        return self._columns
+
+    def column(self, name: str) -> Array:
+        """One column by field name (see :class:`Kind` for how each kind is stored)."""
+        try:
+            return self._columns[name]
+        except KeyError:
+            raise KeyError(f"{self.what} has no field {name!r}") from None
+
+    def index_of(self, record_id: str) -> int:
+        """Row index of ``record_id``; ``KeyError`` if absent."""
+        i = int(np.searchsorted(self.ids, record_id))
+        if i < len(self.ids) and self.ids[i] == record_id:
+            return i
+        raise KeyError(record_id)
+
+    def record(self, index: int) -> R:
+        """The record at row ``index`` (built on demand)."""
+        values = {s.name: _decode(s, self._columns[s.name], index) for s in self.schema}
+        return cast(R, self.record_type(**values))
+
+    def __getitem__(self, record_id: str) -> R:
+        return self.record(self.index_of(record_id))
+
+    def get(self, record_id: str, default: R | None = None) -> R | None:
+        try:
+            return self[record_id]
+        except KeyError:
+            return default
+
+    def __contains__(self, record_id: object) -> bool:
+        if not isinstance(record_id, str):
+            return False
+        try:
+            self.index_of(record_id)
+        except KeyError:
+            return False
+        return True
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __iter__(self) -> Iterator[R]:
+        """Records in canonical id order."""
+        return (self.record(i) for i in range(len(self)))
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 hex of the canonical serialisation (row-order free; see module docstring)."""
+        if self._fingerprint is None:
+            doc = {
+                "format": self.format,
+                "columns": {s.name: _plain(s, self._columns[s.name]) for s in self.schema},
+            }
+            object.__setattr__(self, "_fingerprint", _fingerprint(doc, domain=self.format))
+        return cast(str, self._fingerprint)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.fingerprint == other.fingerprint
+
+    def __hash__(self) -> int:
+        return hash(self.fingerprint)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({len(self)} records, fingerprint {self.fingerprint[:12]})"
+
+
+def _describe(p: Problem) -> str:
+    where = "" if p.index is None else f"record {p.index + 1}"
+    field = "" if p.field is None else f"field {p.field!r}"
+    loc = ", ".join(x for x in (where, field) if x)
+    return f"{loc}: {p.message}" if loc else p.message
+
+
+class UnitRegistry(_Registry[Unit]):
+    """The unit registry (检查对象名录库, BL-3, TJ-3)."""
+
+    __slots__ = ()
+    record_type = Unit
+    id_field = "unit_id"
+    format = "drawcore.units/1"
+    schema = _schema(Unit)
+    what = "unit registry"
+
+    @classmethod
+    def _check_ids(cls, stored: dict[str, Array]) -> list[Problem]:
+        ids = stored["unit_id"]
+        person = stored["id_kind"] == list(IdKind).index(IdKind.ID_CARD)
+        problems = []
+        for mask, bad_of, fix in (
+            (~person, _uscc_bad, _ids.uscc_problem),
+            (person, _id_card_bad, _ids.id_card_problem),
+        ):
+            rows = np.flatnonzero(mask)
+            for i in rows[bad_of(ids[rows])].tolist():
+                problems.append(Problem(i, "unit_id", fix(str(ids[i])) or "invalid"))
+        return problems
+
+    @property
+    def weights(self) -> npt.NDArray[np.float64]:
+        """``risk_weight`` per unit, in id order."""
+        return cast(npt.NDArray[np.float64], self._columns["risk_weight"])
+
+    @property
+    def high_risk(self) -> npt.NDArray[np.bool_]:
+        """Mask of units of high safety-risk level (``RiskLevel.is_high``, TJ-5)."""
+        codes = [i for i, m in enumerate(RiskLevel) if m.is_high]
+        return np.isin(self._columns["risk_level"], codes)
+
+    @property
+    def is_person(self) -> npt.NDArray[np.bool_]:
+        """Mask of units identified by an ID-card number (individuals, masked on publication)."""
+        code = list(IdKind).index(IdKind.ID_CARD)
+        return cast(npt.NDArray[np.bool_], self._columns["id_kind"] == code)
+
+    def mask(self, field: str) -> npt.NDArray[np.bool_]:
+        """A boolean flag column (e.g. ``"blacklisted"``, ``"major_hazard"``) as a mask."""
+        col = self.column(field)
+        if col.dtype != np.bool_:
+            raise KeyError(f"{field!r} is not a flag field")
+        return cast(npt.NDArray[np.bool_], col)
+
+
+class InspectorRegistry(_Registry[Inspector]):
+    """The inspector registry (执法检查人员名录库, BL-4, TJ-2), keyed by certificate number."""
+
+    __slots__ = ()
+    record_type = Inspector
+    id_field = "inspector_id"
+    format = "drawcore.inspectors/1"
+    schema = _schema(Inspector)
+    what = "inspector registry"
+
+    @property
+    def active(self) -> npt.NDArray[np.bool_]:
+        """Mask of inspectors who may be drawn (BL-4 dynamic entry and exit)."""
+        return cast(npt.NDArray[np.bool_], self._columns["active"])
+
+
+class ExpertRegistry(_Registry[Expert]):
+    """The industry expert registry (行业专家信息库, TJ-8)."""
+
+    __slots__ = ()
+    record_type = Expert
+    id_field = "expert_id"
+    format = "drawcore.experts/1"
+    schema = _schema(Expert)
+    what = "expert registry"
+
+    @property
+    def active(self) -> npt.NDArray[np.bool_]:
+        """Mask of experts who may be drawn."""
+        return cast(npt.NDArray[np.bool_], self._columns["active"])
+
+
+class ItemList(_Registry[InspectionItem]):
+    """The inspection item list (随机抽查事项清单, BL-2, TJ-1)."""
+
+    __slots__ = ()
+    record_type = InspectionItem
+    id_field = "item_id"
+    format = "drawcore.items/1"
+    schema = _schema(InspectionItem)
+    what = "inspection item list"
+
+    def applicable(self, unit: Unit) -> tuple[InspectionItem, ...]:
+        """The items that apply to ``unit``, in item id order (BL-9: system-generated items)."""
+        return tuple(item for item in self if item.applies_to(unit))

@@ -1,0 +1,72 @@
+"""The one cattrs converter, and canonical JSON bytes for hashing.
+
+Everything drawcore hashes, commits to or writes to a journal goes through
+:data:`converter` and :func:`canonical_json`, so one value always has one byte
+form: dates as ISO strings, enums as their values, tuples as lists, keys sorted,
+no insignificant whitespace, UTF-8, and no NaN or infinity.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any, TypeVar
+
+import cattrs
+
+__all__ = ["canonical_json", "converter", "fingerprint", "structure", "unstructure"]
+
+T = TypeVar("T")
+
+
+def _make_converter() -> cattrs.Converter:
+    conv = cattrs.Converter(forbid_extra_keys=True, unstruct_collection_overrides={tuple: list})
+    conv.register_unstructure_hook(dt.date, lambda d: d.isoformat())
+    conv.register_structure_hook(dt.date, lambda v, _t: _date(v))
+    conv.register_unstructure_hook(dt.datetime, lambda d: d.isoformat())
+    conv.register_structure_hook(dt.datetime, lambda v, _t: dt.datetime.fromisoformat(v))
+    return conv
+
+
+def _date(value: object) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str):
+        raise TypeError(f"expected an ISO date string, got {value!r}")
+    return dt.date.fromisoformat(value)
+
+
+#: The converter every module uses (``forbid_extra_keys=True``: unknown keys are errors).
+converter: cattrs.Converter = _make_converter()
+
+
+def unstructure(obj: object) -> Any:
+    """``obj`` as plain JSON-ready values (dicts, lists, str, int, float, bool, None)."""
+    return converter.unstructure(obj)
+
+
+def structure(data: object, cls: type[T]) -> T:
+    """Build a ``cls`` from plain values; extra keys and wrong types raise cattrs errors."""
+    return converter.structure(data, cls)
+
+
+def canonical_json(obj: object) -> bytes:
+    """The canonical UTF-8 JSON bytes of ``obj`` (unstructured first if it is an attrs value)."""
+    return json.dumps(
+        converter.unstructure(obj),
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+    ).encode("utf-8")
+
+
+def fingerprint(obj: object, *, domain: str = "drawcore/1") -> str:
+    """SHA-256 hex of ``domain``, a NUL byte, and :func:`canonical_json` of ``obj``.
+
+    The domain keeps fingerprints of different kinds of value apart.
+    """
+    digest = hashlib.sha256(domain.encode("utf-8") + b"\x00")
+    digest.update(canonical_json(obj))
+    return digest.hexdigest()
