@@ -1,0 +1,94 @@
+"""Benchmark: assign_teams at county-plus scale against raw uniform integers.
+
+Scenario (GUIDE §7): 100,000 tasks, 5,000 inspectors, team 2, a workload cap of
+50 tasks per inspector (the mean load is 40), and 1 % conflicts read as: 1 % of
+the tasks (1,000) each conflict with 1 % of the inspectors (50), i.e. 50,000
+conflict pairs. The literal "1 % of all 5e8 (task, inspector) pairs" would be
+5,000,000 Python tuples -- more memory than the whole draw -- so a heavier
+second scenario (10 % of tasks, 500,000 pairs) is run as well.
+
+Baseline, measured side by side: ``numpy.random.default_rng(0).integers(0, 5000,
+size=200_000)`` -- drawing as many raw uniform integers as there are seats.
+
+Run: ``python benchmarks/bench_assignment.py``
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+
+import numpy as np
+
+from drawcore import assign_teams
+
+TASKS = 100_000
+INSPECTORS = 5_000
+TEAM = 2
+CAP = 50
+
+
+def scenario(conflict_share: float) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    units = [f"U{n:07d}" for n in range(TASKS)]
+    inspectors = [f"I{n:05d}" for n in range(INSPECTORS)]
+    gen = np.random.default_rng(1)  # test data only, not part of any draw
+    conflicted = gen.choice(TASKS, size=int(TASKS * conflict_share), replace=False)
+    per_task = INSPECTORS // 100
+    pairs = [
+        (inspectors[i], units[t])
+        for t in conflicted.tolist()
+        for i in gen.choice(INSPECTORS, size=per_task, replace=False).tolist()
+    ]
+    return units, inspectors, pairs
+
+
+def best_of(fn: object, repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()  # type: ignore[operator]
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def main() -> int:
+    rng = np.random.default_rng(0)
+    base = best_of(lambda: rng.integers(0, INSPECTORS, size=TASKS * TEAM), repeat=20)
+    print(f"baseline rng.integers(0, {INSPECTORS}, size={TASKS * TEAM:,}): {base * 1e3:.2f} ms")
+    ok = True
+    for share in (0.01, 0.10):
+        units, inspectors, pairs = scenario(share)
+        teams: dict[str, tuple[str, ...]] = {}
+
+        def run(
+            units: list[str] = units,
+            inspectors: list[str] = inspectors,
+            pairs: list[tuple[str, str]] = pairs,
+        ) -> None:
+            teams.update(
+                assign_teams(units, inspectors, seed="bench", conflicts=pairs, max_tasks=CAP)
+            )
+
+        elapsed = best_of(run, repeat=2)
+        load = np.bincount(
+            [int(i[1:]) for team in teams.values() for i in team], minlength=INSPECTORS
+        )
+        assert len(teams) == TASKS and all(len(t) == TEAM for t in teams.values())
+        assert load.max() <= CAP
+        print(
+            f"assign_teams {TASKS:,} tasks x {INSPECTORS:,} inspectors, team {TEAM}, "
+            f"cap {CAP}, {len(pairs):,} conflict pairs ({share:.0%} of tasks x 1% of inspectors): "
+            f"{elapsed:.3f} s, ratio to baseline {elapsed / base:,.0f}x, "
+            f"load min/max {load.min()}/{load.max()}"
+        )
+        ok = ok and elapsed < 2.0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB -> MiB on Linux
+    print(f"peak RSS of the whole run (incl. test data): {peak:.0f} MiB (target < 1024 MiB)")
+    ok = ok and peak < 1024
+    print("target (< 2 s, < 1 GiB):", "met" if ok else "NOT met")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
