@@ -5,6 +5,14 @@ The public API is re-exported here; see ``docs/`` and GUIDE §3 for the contract
 
 from __future__ import annotations
 
+from drawcore.assignment import (
+    Recusal,
+    TeamDraw,
+    TeamTask,
+    assign_teams,
+    draw_teams,
+    format_team_draw,
+)
 from drawcore.errors import (
     DrawcoreError,
     InfeasibleError,
@@ -40,8 +48,14 @@ __all__ = [
     "JournalError",
     "PluginError",
     "ProductionStatus",
+    "Recusal",
     "RiskLevel",
     "RuleError",
+    "TeamDraw",
+    "TeamTask",
     "Unit",
     "__version__",
+    "assign_teams",
+    "draw_teams",
+    "format_team_draw",
 ]
