@@ -1,0 +1,150 @@
+"""Boluo County rules for drawcore: 博安监〔2018〕129号 (12 Sept 2018).
+
+Each hook cites the clause it carries (``BL-n``, see the policy summary). Where
+the Boluo document is silent (credit classes, trial production, covert
+selection), the national defaults of drawcore apply.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from drawcore.model import Inspector, ProductionStatus, RiskLevel, Unit
+from drawcore.plugin import (
+    Conflict,
+    Frequency,
+    PlanContext,
+    RandomShareMinimum,
+    Reason,
+    WeightFactor,
+    hookimpl,
+)
+
+__version__ = "0.1.0"
+
+JURISDICTION = "boluo"
+#: BL-5: the annual plan weighs the risk level; a unit's weight is multiplied by this.
+RISK_FACTORS = {
+    RiskLevel.LOW: 1.0,
+    RiskLevel.MODERATE: 1.5,
+    RiskLevel.HIGH: 2.0,
+    RiskLevel.MAJOR: 3.0,
+}
+#: BL-6: major-hazard units are inspected every round, up to quarterly.
+KEY_SUPERVISION_TIMES = 4
+#: BL-6: a unit resuming production after a major hazard is followed up twice.
+RESUMED_TIMES = 2
+#: BL-6: double-random draws are not less than 30 % of the annual plan.
+MIN_RANDOM_SHARE = 0.30
+#: BL-3: the registry is renewed once a year (collected each early December).
+REGISTRY_MAX_AGE = dt.timedelta(days=366)
+
+
+@hookimpl
+def drawcore_jurisdiction() -> str:
+    return JURISDICTION
+
+
+@hookimpl
+def drawcore_unit_weight(unit: Unit) -> WeightFactor | None:
+    """BL-5: the plan weighs each unit's risk level."""
+    factor = RISK_FACTORS[unit.risk_level]
+    if factor == 1.0:
+        return None
+    return WeightFactor(
+        factor=factor,
+        reason=Reason(clause="BL-5", text=f"risk level {unit.risk_level.value}: weight x{factor}"),
+    )
+
+
+@hookimpl
+def drawcore_unit_exclusions(unit: Unit) -> Sequence[Reason]:
+    """BL-3: units already in a provincial or city draw plan are not drawn again."""
+    if unit.in_higher_plan:
+        return [
+            Reason(
+                clause="BL-3",
+                text="already in a provincial or city draw plan; not drawn again by the county",
+            )
+        ]
+    return []
+
+
+@hookimpl
+def drawcore_unit_frequency(unit: Unit, context: PlanContext) -> Frequency | None:
+    """BL-6: major-hazard units get key supervision, more frequent inspections."""
+    if unit.major_hazard:
+        times = min(KEY_SUPERVISION_TIMES, context.rounds)
+        return Frequency(
+            times=times,
+            reason=Reason(
+                clause="BL-6",
+                text=f"major accident hazard: key supervision, {times} inspections this year",
+            ),
+        )
+    if unit.production_status is ProductionStatus.RESUMED:
+        times = min(RESUMED_TIMES, context.rounds)
+        return Frequency(
+            times=times,
+            reason=Reason(
+                clause="BL-6",
+                text=f"resumed production after clearance: followed up {times} times this year",
+            ),
+        )
+    return None
+
+
+@hookimpl
+def drawcore_inspector_conflicts(
+    units: Sequence[Unit], inspectors: Sequence[Inspector]
+) -> Sequence[Conflict]:
+    """BL-5: an inspector with an interest recuses; a home-township tie is such an interest."""
+    by_township: dict[str, list[str]] = {}
+    for inspector in inspectors:
+        if inspector.township:
+            by_township.setdefault(inspector.township, []).append(inspector.inspector_id)
+    return [
+        Conflict(
+            inspector_id=inspector_id,
+            unit_id=unit.unit_id,
+            reason=Reason(
+                clause="BL-5",
+                text=f"recusal (回避): the inspector's home township is {unit.township}",
+            ),
+        )
+        for unit in units
+        for inspector_id in by_township.get(unit.township, ())
+    ]
+
+
+@hookimpl
+def drawcore_min_random_share() -> RandomShareMinimum:
+    """BL-6: double-random draws make up not less than 30 % of the annual plan."""
+    return RandomShareMinimum(
+        share=MIN_RANDOM_SHARE,
+        reason=Reason(clause="BL-6", text="double-random draws are at least 30 % of the plan"),
+    )
+
+
+@hookimpl
+def drawcore_plan_checks(context: PlanContext) -> Sequence[Reason]:
+    """BL-3: the unit registry is renewed once a year."""
+    if context.registry_date is None:
+        return [
+            Reason(
+                clause="BL-3",
+                text="the unit registry's renewal date is not given; it is renewed every year",
+            )
+        ]
+    if context.start - context.registry_date > REGISTRY_MAX_AGE:
+        return [
+            Reason(
+                clause="BL-3",
+                text=(
+                    f"the unit registry was renewed on {context.registry_date.isoformat()}, "
+                    f"more than a year before the plan starts ({context.start.isoformat()})"
+                ),
+            )
+        ]
+    return []

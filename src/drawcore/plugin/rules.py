@@ -1,0 +1,365 @@
+"""``Rules``: the one typed facade between the plugins and the core.
+
+Only this module calls hooks. It asks the plugins in effect for one jurisdiction,
+checks every answer's type, stamps every :class:`Reason` with the plugin that gave
+it, folds the answers by each hook's documented rule and hands the core plain
+values: numpy arrays of weights and masks, tuples of conflict pairs, dates.
+
+Each hook implementation is called by ``Rules`` itself (in pluggy's call order),
+rather than through ``pm.hook.<name>(...)``, so that an exception, a wrong return
+type or a reason can be attributed to the plugin that produced it, and so that
+only the plugins of the chosen jurisdiction are asked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+import pluggy
+
+from drawcore.errors import PluginError, RuleError
+from drawcore.model import InspectionMode, Inspector, Unit
+from drawcore.plugin.manager import DrawcorePluginManager, make_plugin_manager
+from drawcore.plugin.values import (
+    AvoidanceWindow,
+    Conflict,
+    Frequency,
+    InspectionModeChoice,
+    PlanContext,
+    PublicationDeadline,
+    RandomShareMinimum,
+    Reason,
+    TeamRequirement,
+    WeightFactor,
+)
+
+if TYPE_CHECKING:
+    from drawcore.schedule import AnnualPlan
+
+__all__ = ["Rules", "UnitRules"]
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class UnitRules:
+    """The plugins' decisions for a list of units, as arrays aligned with ``unit_ids``.
+
+    ``times`` is the number of planned (key-supervision or mandatory) inspections:
+    ``max(frequency, 1 if mandatory)``, and 0 for an excluded unit. The reason
+    mappings hold only units that have reasons.
+    """
+
+    unit_ids: tuple[str, ...]
+    weights: npt.NDArray[np.float64]
+    mandatory: npt.NDArray[np.bool_]
+    excluded: npt.NDArray[np.bool_]
+    times: npt.NDArray[np.int64]
+    avoidance_days: npt.NDArray[np.int64]
+    team_size: npt.NDArray[np.int64]
+    experts: npt.NDArray[np.int64]
+    expertise: tuple[tuple[str, ...], ...]
+    mandatory_reasons: dict[str, tuple[Reason, ...]]
+    exclusion_reasons: dict[str, tuple[Reason, ...]]
+    frequency_reasons: dict[str, tuple[Reason, ...]]
+    weight_reasons: dict[str, tuple[Reason, ...]]
+    team_reasons: dict[str, tuple[Reason, ...]]
+    avoidance_reasons: dict[str, Reason]
+
+
+class Rules:
+    """The rules of one jurisdiction: its plugin plus every jurisdiction-neutral plugin.
+
+    ``jurisdiction=None`` means national practice only (the neutral plugins).
+    Raises :class:`PluginError` when no plugin claims ``jurisdiction``.
+    """
+
+    def __init__(self, pm: pluggy.PluginManager, *, jurisdiction: str | None = None) -> None:
+        if not isinstance(pm, DrawcorePluginManager):
+            raise PluginError("Rules needs a manager made by drawcore.make_plugin_manager")
+        claims = pm.jurisdictions
+        wanted = jurisdiction.strip().lower() if jurisdiction is not None else None
+        if wanted is not None and wanted not in claims.values():
+            available = sorted(c for c in claims.values() if c is not None)
+            raise PluginError(
+                f"no plugin claims jurisdiction {wanted!r} (installed: "
+                f"{', '.join(available) or 'none'}); install its plugin or check "
+                "DRAWCORE_DISABLE_PLUGINS"
+            )
+        self._pm = pm
+        self.jurisdiction: str | None = wanted
+        self.plugins: tuple[str, ...] = tuple(
+            sorted(name for name, claim in claims.items() if claim is None or claim == wanted)
+        )
+        self._active = frozenset(self.plugins)
+        for name, plugin in pm.list_name_plugin():
+            if name in self._active:
+                for caller in pm.get_hookcallers(plugin) or ():
+                    for impl in caller.get_hookimpls():
+                        if impl.plugin_name == name and (impl.wrapper or impl.hookwrapper):
+                            raise PluginError(
+                                f"plugin {name!r}: hook wrappers are not supported "
+                                f"({caller.name}); return a value instead"
+                            )
+
+    @classmethod
+    def for_jurisdiction(
+        cls, jurisdiction: str | None, *, entrypoints: bool = True, blocked: Iterable[str] = ()
+    ) -> Rules:
+        """Load the installed plugins and keep those of ``jurisdiction`` (and the neutral ones)."""
+        return cls(make_plugin_manager(entrypoints, blocked), jurisdiction=jurisdiction)
+
+    @property
+    def versions(self) -> tuple[tuple[str, str], ...]:
+        """(plugin, version) for every plugin in effect: part of what a plan commits to."""
+        return tuple((name, self._pm.versions.get(name, "unknown")) for name in self.plugins)
+
+    # -- calling hooks ---------------------------------------------------------------
+
+    def _call(self, hook: str, **kwargs: object) -> list[tuple[str, Any]]:
+        """(plugin, answer) of every active implementation, in pluggy's call order.
+
+        For a ``firstresult`` hook, stops at the first answer that is not ``None``.
+        """
+        caller = getattr(self._pm.hook, hook)
+        first = bool(caller.spec is not None and caller.spec.opts.get("firstresult"))
+        out: list[tuple[str, Any]] = []
+        for impl in reversed(caller.get_hookimpls()):
+            if impl.plugin_name not in self._active:
+                continue
+            try:
+                args = [kwargs[name] for name in impl.argnames]
+                answer = impl.function(*args)
+            except Exception as exc:
+                raise PluginError(
+                    f"plugin {impl.plugin_name!r} raised in {hook}: {type(exc).__name__}: {exc}"
+                ) from exc
+            if answer is None:
+                continue
+            out.append((impl.plugin_name, answer))
+            if first:
+                break
+        return out
+
+    @staticmethod
+    def _stamp(plugin: str, hook: str, reason: object) -> Reason:
+        if not isinstance(reason, Reason):
+            raise PluginError(
+                f"plugin {plugin!r}: {hook} must give drawcore Reason values, got {reason!r}"
+            )
+        return attrs.evolve(reason, plugin=plugin)
+
+    @staticmethod
+    def _expect(plugin: str, hook: str, answer: object, kind: type[Any]) -> None:
+        if not isinstance(answer, kind):
+            raise PluginError(
+                f"plugin {plugin!r}: {hook} must return {kind.__name__} or None, got {answer!r}"
+            )
+
+    def _reasons(self, hook: str, **kwargs: object) -> tuple[Reason, ...]:
+        found: list[Reason] = []
+        for plugin, answer in self._call(hook, **kwargs):
+            if isinstance(answer, str | bytes) or not isinstance(answer, Iterable):
+                raise PluginError(
+                    f"plugin {plugin!r}: {hook} must return a sequence of Reason, got {answer!r}"
+                )
+            found.extend(self._stamp(plugin, hook, r) for r in answer)
+        return tuple(sorted(set(found)))
+
+    # -- per-unit decisions ----------------------------------------------------------
+
+    def evaluate(self, units: Sequence[Unit], context: PlanContext) -> UnitRules:
+        """Weights, mandatory and excluded masks, frequencies, windows and team needs."""
+        n = len(units)
+        weights = np.empty(n, dtype=np.float64)
+        mandatory = np.zeros(n, dtype=np.bool_)
+        excluded = np.zeros(n, dtype=np.bool_)
+        times = np.zeros(n, dtype=np.int64)
+        avoid = np.zeros(n, dtype=np.int64)
+        size = np.ones(n, dtype=np.int64)
+        experts = np.zeros(n, dtype=np.int64)
+        expertise: list[tuple[str, ...]] = []
+        mand_r: dict[str, tuple[Reason, ...]] = {}
+        excl_r: dict[str, tuple[Reason, ...]] = {}
+        freq_r: dict[str, tuple[Reason, ...]] = {}
+        weight_r: dict[str, tuple[Reason, ...]] = {}
+        team_r: dict[str, tuple[Reason, ...]] = {}
+        avoid_r: dict[str, Reason] = {}
+        for i, unit in enumerate(units):
+            uid = unit.unit_id
+            w, wr = self._weight(unit, context)
+            weights[i] = w
+            if wr:
+                weight_r[uid] = wr
+            mr = self._reasons("drawcore_unit_mandatory", unit=unit, context=context)
+            er = self._reasons("drawcore_unit_exclusions", unit=unit, context=context)
+            t, fr = self._frequency(unit, context)
+            if mr:
+                mandatory[i] = True
+                mand_r[uid] = mr
+            if er:
+                excluded[i] = True
+                excl_r[uid] = er
+            if fr:
+                freq_r[uid] = fr
+            times[i] = 0 if er else max(t, 1 if mr else 0)
+            window = self._avoidance(unit, context)
+            if window is not None:
+                avoid[i] = window.days
+                avoid_r[uid] = window.reason
+            team, tr = self._team(unit, context)
+            size[i] = team.size
+            experts[i] = team.experts
+            expertise.append(team.expertise)
+            team_r[uid] = tr
+        return UnitRules(
+            unit_ids=tuple(u.unit_id for u in units),
+            weights=weights,
+            mandatory=mandatory,
+            excluded=excluded,
+            times=times,
+            avoidance_days=avoid,
+            team_size=size,
+            experts=experts,
+            expertise=tuple(expertise),
+            mandatory_reasons=mand_r,
+            exclusion_reasons=excl_r,
+            frequency_reasons=freq_r,
+            weight_reasons=weight_r,
+            team_reasons=team_r,
+            avoidance_reasons=avoid_r,
+        )
+
+    def _weight(self, unit: Unit, context: PlanContext) -> tuple[float, tuple[Reason, ...]]:
+        weight = float(unit.risk_weight)
+        reasons: list[Reason] = []
+        for plugin, answer in self._call("drawcore_unit_weight", unit=unit, context=context):
+            self._expect(plugin, "drawcore_unit_weight", answer, WeightFactor)
+            weight *= answer.factor
+            reasons.append(self._stamp(plugin, "drawcore_unit_weight", answer.reason))
+        return weight, tuple(reasons)
+
+    def _frequency(self, unit: Unit, context: PlanContext) -> tuple[int, tuple[Reason, ...]]:
+        answers: list[tuple[int, Reason]] = []
+        for plugin, answer in self._call("drawcore_unit_frequency", unit=unit, context=context):
+            self._expect(plugin, "drawcore_unit_frequency", answer, Frequency)
+            answers.append(
+                (answer.times, self._stamp(plugin, "drawcore_unit_frequency", answer.reason))
+            )
+        if not answers:
+            return 0, ()
+        top = max(t for t, _ in answers)
+        return top, tuple(sorted(r for t, r in answers if t == top))
+
+    def _avoidance(self, unit: Unit, context: PlanContext) -> AvoidanceWindow | None:
+        for plugin, answer in self._call("drawcore_avoidance_window", unit=unit, context=context):
+            self._expect(plugin, "drawcore_avoidance_window", answer, AvoidanceWindow)
+            window: AvoidanceWindow = attrs.evolve(
+                answer, reason=self._stamp(plugin, "drawcore_avoidance_window", answer.reason)
+            )
+            return window
+        return None
+
+    def team_requirement(self, unit: Unit, context: PlanContext) -> TeamRequirement:
+        """The merged team requirement: max size, union of expertise, max experts.
+
+        Its ``reason`` is the one behind the size; :meth:`evaluate` keeps all of them.
+        """
+        return self._team(unit, context)[0]
+
+    def _team(self, unit: Unit, context: PlanContext) -> tuple[TeamRequirement, tuple[Reason, ...]]:
+        answers: list[TeamRequirement] = []
+        for plugin, answer in self._call("drawcore_team_requirements", unit=unit, context=context):
+            self._expect(plugin, "drawcore_team_requirements", answer, TeamRequirement)
+            answers.append(
+                attrs.evolve(
+                    answer, reason=self._stamp(plugin, "drawcore_team_requirements", answer.reason)
+                )
+            )
+        if not answers:
+            raise RuleError(
+                f"no plugin sets a team for unit {unit.unit_id!r} "
+                "(the national defaults, drawcore-national, are blocked)"
+            )
+        biggest = max(answers, key=lambda a: a.size)
+        merged = TeamRequirement(
+            size=biggest.size,
+            expertise=sorted({e for a in answers for e in a.expertise}),
+            experts=max(a.experts for a in answers),
+            reason=biggest.reason,
+        )
+        return merged, tuple(sorted({a.reason for a in answers}))
+
+    def inspection_mode(
+        self, unit: Unit, context: PlanContext, *, required: bool
+    ) -> InspectionModeChoice:
+        """The mode of one task (``firstresult``)."""
+        hook = "drawcore_inspection_mode"
+        for plugin, answer in self._call(hook, unit=unit, context=context, required=required):
+            self._expect(plugin, hook, answer, InspectionModeChoice)
+            if not isinstance(answer.mode, InspectionMode):
+                raise PluginError(f"plugin {plugin!r}: {hook} gave mode {answer.mode!r}")
+            choice: InspectionModeChoice = attrs.evolve(
+                answer, reason=self._stamp(plugin, hook, answer.reason)
+            )
+            return choice
+        raise RuleError(f"no plugin sets the inspection mode for unit {unit.unit_id!r}")
+
+    # -- per-plan decisions ----------------------------------------------------------
+
+    def conflicts(
+        self, units: Sequence[Unit], inspectors: Sequence[Inspector], context: PlanContext
+    ) -> tuple[Conflict, ...]:
+        """The union of every plugin's inspector-unit conflicts (recusal, BL-5)."""
+        hook = "drawcore_inspector_conflicts"
+        found: set[Conflict] = set()
+        for plugin, answer in self._call(hook, units=units, inspectors=inspectors, context=context):
+            if not isinstance(answer, Iterable):
+                raise PluginError(f"plugin {plugin!r}: {hook} must return a sequence of Conflict")
+            for c in answer:
+                self._expect(plugin, hook, c, Conflict)
+                found.add(attrs.evolve(c, reason=self._stamp(plugin, hook, c.reason)))
+        return tuple(sorted(found))
+
+    def min_random_share(self, context: PlanContext) -> RandomShareMinimum | None:
+        """The largest minimum double-random share any plugin requires (BL-6)."""
+        hook = "drawcore_min_random_share"
+        best: RandomShareMinimum | None = None
+        for plugin, answer in self._call(hook, context=context):
+            self._expect(plugin, hook, answer, RandomShareMinimum)
+            stamped = attrs.evolve(answer, reason=self._stamp(plugin, hook, answer.reason))
+            if best is None or stamped.share > best.share:
+                best = stamped
+        return best
+
+    def plan_checks(self, plan: AnnualPlan, context: PlanContext) -> tuple[Reason, ...]:
+        """Every plugin's problems with a finished plan, in call order."""
+        hook = "drawcore_plan_checks"
+        out: list[Reason] = []
+        for plugin, answer in self._call(hook, plan=plan, context=context):
+            if isinstance(answer, str | bytes) or not isinstance(answer, Iterable):
+                raise PluginError(f"plugin {plugin!r}: {hook} must return a sequence of Reason")
+            out.extend(self._stamp(plugin, hook, r) for r in answer)
+        return tuple(out)
+
+    def publication_deadline(self, round_end: dt.date, context: PlanContext) -> PublicationDeadline:
+        """When a round's results are due for publication (``firstresult``)."""
+        hook = "drawcore_publication_deadline"
+        for plugin, answer in self._call(hook, round_end=round_end, context=context):
+            self._expect(plugin, hook, answer, PublicationDeadline)
+            due: PublicationDeadline = attrs.evolve(
+                answer, reason=self._stamp(plugin, hook, answer.reason)
+            )
+            return due
+        raise RuleError("no plugin sets a publication deadline")
+
+    def mask(self, field: str, value: str, unit: Unit | None = None) -> str:
+        """``value`` as it may be published (``firstresult``; unmasked when nobody answers)."""
+        hook = "drawcore_mask_field"
+        for plugin, answer in self._call(hook, field=field, value=value, unit=unit):
+            self._expect(plugin, hook, answer, str)
+            return str(answer)
+        return value

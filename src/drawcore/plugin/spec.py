@@ -1,0 +1,209 @@
+"""Every hook a jurisdiction plugin can implement, with the rule that folds several answers.
+
+Hooks are called by :class:`drawcore.plugin.rules.Rules` only. An implementation
+may accept any subset of a hook's arguments (pluggy's rule). Answers come back
+as the values of :mod:`drawcore.plugin.values`; each carries a
+:class:`~drawcore.plugin.values.Reason` whose ``plugin`` field ``Rules`` fills in.
+
+Two kinds of combination are used:
+
+* ``firstresult`` -- the first non-``None`` answer wins, in pluggy's call order
+  (``tryfirst`` first, later-registered first, ``trylast`` last). The national
+  defaults of :mod:`drawcore.plugin.national` are ``trylast``, so a jurisdiction
+  overrides them.
+* a documented fold -- every plugin answers and the answers are combined (a
+  union of reasons, a product, a maximum), so no plugin can silently drop
+  another's decision.
+
+Which plugins are asked depends on the jurisdiction ``Rules`` was made for: the
+plugin claiming it (:func:`drawcore_jurisdiction`) and every plugin that claims
+none (jurisdiction-neutral rules, such as the national defaults).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from drawcore.model import Inspector, Unit
+from drawcore.plugin import hookspec
+from drawcore.plugin.values import (
+    AvoidanceWindow,
+    Conflict,
+    Frequency,
+    InspectionModeChoice,
+    PlanContext,
+    PublicationDeadline,
+    RandomShareMinimum,
+    Reason,
+    TeamRequirement,
+    WeightFactor,
+)
+
+if TYPE_CHECKING:
+    from drawcore.schedule import AnnualPlan
+
+__all__ = [
+    "drawcore_avoidance_window",
+    "drawcore_inspection_mode",
+    "drawcore_inspector_conflicts",
+    "drawcore_jurisdiction",
+    "drawcore_mask_field",
+    "drawcore_min_random_share",
+    "drawcore_plan_checks",
+    "drawcore_publication_deadline",
+    "drawcore_team_requirements",
+    "drawcore_unit_exclusions",
+    "drawcore_unit_frequency",
+    "drawcore_unit_mandatory",
+    "drawcore_unit_weight",
+]
+
+
+@hookspec
+def drawcore_jurisdiction() -> str | None:
+    """The jurisdiction this plugin carries the rulebook of (一细则, TJ-4), e.g. ``"boluo"``.
+
+    Called: once per plugin, by ``make_plugin_manager`` when the plugin is loaded.
+    Returns: a lower-case jurisdiction name, or ``None`` for jurisdiction-neutral rules.
+    Combine: not folded; each plugin answers for itself. Two plugins claiming the same
+    name are refused with ``PluginError`` naming both.
+    """
+
+
+@hookspec
+def drawcore_unit_weight(unit: Unit, context: PlanContext) -> WeightFactor | None:
+    """A factor for the unit's draw weight (BL-5: the plan weighs risk level).
+
+    Called: once per unit when a plan is made.
+    Returns: a ``WeightFactor`` or ``None`` (no opinion, factor 1).
+    Combine: the unit's base ``risk_weight`` times the PRODUCT of every factor; all
+    reasons are kept. A factor of 0 keeps the unit out of random draws.
+    """
+
+
+@hookspec
+def drawcore_unit_mandatory(unit: Unit, context: PlanContext) -> Sequence[Reason]:  # type: ignore[empty-body]
+    """Why the unit must be inspected at least once in the year (TJ-5).
+
+    Called: once per unit when a plan is made.
+    Returns: the reasons (an empty sequence when the unit is not mandatory).
+    Combine: UNION of all reasons; the unit is mandatory when there is at least one.
+    """
+
+
+@hookspec
+def drawcore_unit_exclusions(unit: Unit, context: PlanContext) -> Sequence[Reason]:  # type: ignore[empty-body]
+    """Why the unit must not be inspected under this plan (e.g. BL-3 higher-level plan, closed).
+
+    Called: once per unit when a plan is made.
+    Returns: the reasons (an empty sequence when the unit may be drawn).
+    Combine: UNION of all reasons; the unit is excluded when there is at least one.
+    An exclusion outranks a mandatory reason; both are recorded in the plan.
+    """
+
+
+@hookspec
+def drawcore_unit_frequency(unit: Unit, context: PlanContext) -> Frequency | None:
+    """How many times the unit is inspected in the year (key supervision, BL-6 / TJ-5).
+
+    Called: once per unit when a plan is made.
+    Returns: a ``Frequency`` (``times`` per year, each in a different round) or ``None``.
+    Combine: MAXIMUM of ``times``; the reasons of every answer reaching the maximum are
+    kept. A mandatory unit gets at least 1. Units with ``times >= 1`` are placed in
+    rounds drawn at random; the others may be drawn at random at most once a year.
+    """
+
+
+@hookspec(firstresult=True)
+def drawcore_avoidance_window(unit: Unit, context: PlanContext) -> AvoidanceWindow | None:
+    """How recent an inspection keeps the unit out of a round (avoid repeated checks).
+
+    Called: once per unit when a plan is made.
+    Returns: an ``AvoidanceWindow`` in days, or ``None``.
+    Combine: ``firstresult``; the national default (180 days) is ``trylast``.
+    A window never removes a mandatory or key-supervision placement: if every round
+    is inside the window, the placement is kept and the plan says so.
+    """
+
+
+@hookspec
+def drawcore_inspector_conflicts(  # type: ignore[empty-body]
+    units: Sequence[Unit], inspectors: Sequence[Inspector], context: PlanContext
+) -> Sequence[Conflict]:
+    """Inspector-unit pairs with an interest: the inspector recuses (回避, BL-5).
+
+    Called: once per plan, with all units and all active inspectors.
+    Returns: the conflicting pairs, each with its reason.
+    Combine: UNION of all pairs (a pair named by two plugins keeps both reasons).
+    """
+
+
+@hookspec
+def drawcore_team_requirements(unit: Unit, context: PlanContext) -> TeamRequirement | None:
+    """What the team inspecting the unit needs: size, expertise, experts (TJ-8).
+
+    Called: once per unit when a plan is made.
+    Returns: a ``TeamRequirement`` or ``None``.
+    Combine: MERGED -- the maximum ``size``, the union of ``expertise``, the maximum
+    ``experts``; all reasons kept. The national default (size 2) always answers.
+    """
+
+
+@hookspec(firstresult=True)
+def drawcore_inspection_mode(
+    unit: Unit, context: PlanContext, required: bool
+) -> InspectionModeChoice | None:
+    """The inspection mode of a task (TJ-5: double-random, general, key, covert).
+
+    Called: once per task; ``required`` is true for a mandatory or key-supervision
+    placement and false for a unit drawn at random.
+    Returns: an ``InspectionModeChoice`` or ``None``.
+    Combine: ``firstresult``; the national default (key for placements, double-random
+    for draws) is ``trylast``.
+    """
+
+
+@hookspec
+def drawcore_min_random_share(context: PlanContext) -> RandomShareMinimum | None:
+    """The least share of the plan's tasks that must be double-random (BL-6: 30 %).
+
+    Called: once per plan.
+    Returns: a ``RandomShareMinimum`` or ``None``.
+    Combine: MAXIMUM share; the plan reports it and a plan below it gets a problem.
+    """
+
+
+@hookspec
+def drawcore_plan_checks(plan: AnnualPlan, context: PlanContext) -> Sequence[Reason]:  # type: ignore[empty-body]
+    """Problems with a finished plan (e.g. BL-3 registry older than a year).
+
+    Called: once per plan, after the rounds are drawn and staffed.
+    Returns: the problems found (empty when the plan is fine).
+    Combine: the LIST of every plugin's problems, in call order. ``plan_year(strict=True)``
+    turns any problem into ``RuleError``.
+    """
+
+
+@hookspec(firstresult=True)
+def drawcore_publication_deadline(
+    round_end: dt.date, context: PlanContext
+) -> PublicationDeadline | None:
+    """When a round's results must be published (BL-8 promptly, TJ-6 quarterly).
+
+    Called: once per round.
+    Returns: a ``PublicationDeadline`` or ``None``.
+    Combine: ``firstresult``; the national default (20 days after the round) is ``trylast``.
+    """
+
+
+@hookspec(firstresult=True)
+def drawcore_mask_field(field: str, value: str, unit: Unit | None) -> str | None:
+    """How a field is shown in publication (BL-8, TJ-6: privacy and commercial secrets).
+
+    Called: once per published field value.
+    Returns: the masked text, or ``None`` (no opinion).
+    Combine: ``firstresult``; the national default (ID-card numbers, phones and
+    persons' addresses partly hidden) is ``trylast``; with no answer the value is shown.
+    """
