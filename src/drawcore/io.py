@@ -50,6 +50,7 @@ from drawcore.errors import InvalidInputError
 from drawcore.model import CreditClass, IdKind, ProductionStatus, RiskLevel
 from drawcore.registry import (
     NO_YEAR,
+    County,
     ExpertRegistry,
     FieldSpec,
     InspectorRegistry,
@@ -63,6 +64,7 @@ __all__ = [
     "ENUM_LABELS",
     "HEADER_ALIASES",
     "REGISTRY_KINDS",
+    "read_county",
     "read_experts",
     "read_inspectors",
     "read_items",
@@ -508,6 +510,39 @@ def read_items(
     )
 
 
+#: The file names :func:`read_county` looks for (CSV, or JSON with the same stem).
+COUNTY_FILES = {
+    "units": "units",
+    "inspectors": "inspectors",
+    "experts": "experts",
+    "items": "items",
+}
+
+
+def read_county(directory: PathLike, *, encoding: str | None = None) -> County:
+    """Read ``units``, ``inspectors``, ``experts`` and ``items`` (``.csv`` or ``.json``).
+
+    Every file is read before anything is returned; the problems of all four files
+    are reported together.
+    """
+    base = Path(directory)
+    found: dict[str, Any] = {}
+    problems: list[str] = []
+    for kind, stem in COUNTY_FILES.items():
+        candidates = [base / f"{stem}.csv", base / f"{stem}.json"]
+        path = next((c for c in candidates if c.exists()), None)
+        if path is None:
+            problems.append(f"{base}: no {stem}.csv or {stem}.json")
+            continue
+        try:
+            found[kind] = read_registry(REGISTRY_KINDS[kind], path, encoding=encoding)
+        except InvalidInputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InvalidInputError(f"invalid county {base}: {problems[0]}", tuple(problems))
+    return County(**found)
+
+
 # -- writing ----------------------------------------------------------------------------------
 
 
@@ -542,11 +577,19 @@ def _json_column(spec: FieldSpec, col: Any) -> list[Any]:
     return [None if (spec.kind is Kind.DATE and s == "") else s for s in texts]
 
 
+def _default_mode() -> int:
+    """0o666 less the process umask: what ``open(path, "w")`` would have given."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def _atomic_write(path: Path, write: Callable[[Any], None], encoding: str) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
     try:
         with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
             write(fh)
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else _default_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

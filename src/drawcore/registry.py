@@ -37,6 +37,7 @@ from drawcore.serde import fingerprint as _fingerprint
 
 __all__ = [
     "NO_YEAR",
+    "County",
     "ExpertRegistry",
     "FieldSpec",
     "InspectorRegistry",
@@ -539,3 +540,23 @@ class ItemList(_Registry[InspectionItem]):
     def applicable(self, unit: Unit) -> tuple[InspectionItem, ...]:
         """The items that apply to ``unit``, in item id order (BL-9: system-generated items)."""
         return tuple(item for item in self if item.applies_to(unit))
+
+
+@attrs.frozen
+class County:
+    """The four foundations of one jurisdiction: unit, inspector and expert registries, items."""
+
+    units: UnitRegistry
+    inspectors: InspectorRegistry
+    experts: ExpertRegistry
+    items: ItemList
+
+    @property
+    def fingerprints(self) -> dict[str, str]:
+        """Fingerprint of each registry, by name (what a draw plan commits to)."""
+        return {
+            "units": self.units.fingerprint,
+            "inspectors": self.inspectors.fingerprint,
+            "experts": self.experts.fingerprint,
+            "items": self.items.fingerprint,
+        }
