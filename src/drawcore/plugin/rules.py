@@ -62,6 +62,7 @@ class UnitRules:
     team_size: npt.NDArray[np.int64]
     experts: npt.NDArray[np.int64]
     expertise: tuple[tuple[str, ...], ...]
+    expert_expertise: tuple[tuple[str, ...], ...]
     mandatory_reasons: dict[str, tuple[Reason, ...]]
     exclusion_reasons: dict[str, tuple[Reason, ...]]
     frequency_reasons: dict[str, tuple[Reason, ...]]
@@ -182,6 +183,7 @@ class Rules:
         size = np.ones(n, dtype=np.int64)
         experts = np.zeros(n, dtype=np.int64)
         expertise: list[tuple[str, ...]] = []
+        expert_expertise: list[tuple[str, ...]] = []
         mand_r: dict[str, tuple[Reason, ...]] = {}
         excl_r: dict[str, tuple[Reason, ...]] = {}
         freq_r: dict[str, tuple[Reason, ...]] = {}
@@ -214,6 +216,7 @@ class Rules:
             size[i] = team.size
             experts[i] = team.experts
             expertise.append(team.expertise)
+            expert_expertise.append(team.expert_expertise)
             team_r[uid] = tr
         return UnitRules(
             unit_ids=tuple(u.unit_id for u in units),
@@ -225,6 +228,7 @@ class Rules:
             team_size=size,
             experts=experts,
             expertise=tuple(expertise),
+            expert_expertise=tuple(expert_expertise),
             mandatory_reasons=mand_r,
             exclusion_reasons=excl_r,
             frequency_reasons=freq_r,
@@ -289,6 +293,7 @@ class Rules:
             size=biggest.size,
             expertise=sorted({e for a in answers for e in a.expertise}),
             experts=max(a.experts for a in answers),
+            expert_expertise=sorted({e for a in answers for e in a.expert_expertise}),
             reason=biggest.reason,
         )
         return merged, tuple(sorted({a.reason for a in answers}))

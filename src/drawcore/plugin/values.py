@@ -116,11 +116,17 @@ class RandomShareMinimum:
 
 @attrs.frozen(kw_only=True)
 class TeamRequirement:
-    """What the team inspecting a unit needs (folded: max size, union of expertise, max experts)."""
+    """What the team inspecting a unit needs (TJ-8, NAT-1).
+
+    ``expertise``: what an inspector of the team must have; ``experts``: how many
+    industry experts join; ``expert_expertise``: what they must have. Folded: max
+    size, union of both expertise sets, max experts.
+    """
 
     size: int = attrs.field(default=2)
     expertise: tuple[str, ...] = attrs.field(default=(), converter=_sorted_strs)
     experts: int = attrs.field(default=0)
+    expert_expertise: tuple[str, ...] = attrs.field(default=(), converter=_sorted_strs)
     reason: Reason
 
     @size.validator

@@ -135,8 +135,8 @@ def drawcore_team_requirements(unit: Unit, context: PlanContext) -> TeamRequirem
     expertise = (unit.industry,) if unit.industry in context.expert_expertise else ()
     return TeamRequirement(
         size=2,
-        expertise=expertise,
         experts=1,
+        expert_expertise=expertise,
         reason=Reason(clause="TJ-8", text="major accident hazard: an industry expert joins"),
     )
 

@@ -1,0 +1,670 @@
+"""Annual plans: a year of inspections split into rounds (BL-5, BL-6, TJ-5).
+
+:func:`plan_year` turns the registries and a jurisdiction's :class:`Rules` into an
+:class:`AnnualPlan`, in four steps that read the plugins' decisions as plain values:
+
+1. **Capacity** (BL-5 "enforcement capacity"): each round holds at most
+   ``active inspectors * tasks_per_inspector // team size`` tasks, where the team
+   size is the largest any unit needs (so every round can be staffed).
+2. **Placements** (TJ-5 at least once a year; BL-6 / TJ-5 key supervision): a unit
+   with ``times >= 1`` planned inspections gets that many distinct rounds, drawn
+   uniformly from the rounds outside its recent-inspection window that still have
+   room. Units are placed most-constrained first (more ``times`` first, then in the
+   order of a keyed hash of their ids); each unit's rounds come from its own keyed
+   stream ``key.child("placement/<unit id>")``. A placement never exceeds a round's
+   capacity: when no assignment fits, :class:`InfeasibleError` names the units.
+3. **Draws** (double-random): the rest of each round is filled by
+   :func:`drawcore.sampling.sample_units` (exact inclusion probabilities, recorded
+   per task) from the units that are not excluded, not planned, not yet drawn this
+   year and not inside their recent-inspection window at the round's start.
+   ``random_ratio`` limits the draws to that share of the eligible units over the year.
+4. **Teams** (BL-5, TJ-8): every round is staffed by :func:`drawcore.assignment.draw_teams`
+   with the plugins' conflicts (recusal) and team requirements; a general inspection
+   (TJ-5) keeps the office's team and is not staffed here.
+
+Every task carries its inspection items (BL-9) and a pre-filled standard form
+(BL-7). The plan reports its double-random share against the plugins' minimum
+(BL-6) and the plugins' plan checks; ``strict=True`` turns any problem into
+:class:`RuleError`. Everything is a pure function of the inputs and the seed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+import attrs
+import numpy as np
+
+from drawcore.assignment import TeamDraw, TeamTask, draw_teams
+from drawcore.errors import InfeasibleError, InvalidInputError, RuleError
+from drawcore.model import Expert, InspectionItem, InspectionMode, Inspector, Unit
+from drawcore.plugin.rules import Rules, UnitRules
+from drawcore.plugin.values import PlanContext, Reason
+from drawcore.randomness import DrawKey, hash_ids
+from drawcore.sampling import sample_units
+
+__all__ = [
+    "ROUND_COUNTS",
+    "AnnualPlan",
+    "InspectionForm",
+    "Round",
+    "Task",
+    "TaskKind",
+    "UnitFrequency",
+    "UnitReasons",
+    "format_plan",
+    "plan_year",
+]
+
+#: Rounds a year can be split into: whole months each.
+ROUND_COUNTS = (1, 2, 3, 4, 6, 12)
+#: Plugin name on reasons the planner itself gives.
+PLANNER = "drawcore"
+
+_METHODS = {
+    InspectionMode.DOUBLE_RANDOM: "双随机: on-site inspection; unit and inspectors drawn",
+    InspectionMode.KEY: "重点检查: planned unit, inspectors and round drawn",
+    InspectionMode.GENERAL: "一般检查: unit drawn, team set by the office",
+    InspectionMode.COVERT: "暗查暗访: unannounced on-site inspection; unit and inspectors drawn",
+}
+_DOUBLE_RANDOM = (InspectionMode.DOUBLE_RANDOM, InspectionMode.COVERT)
+
+
+class TaskKind(enum.StrEnum):
+    """Why a unit is in a round: planned (mandatory / key supervision) or drawn at random."""
+
+    PLANNED = "planned"
+    DRAWN = "drawn"
+
+
+@attrs.frozen(kw_only=True)
+class UnitReasons:
+    """A unit and the reasons for one decision about it."""
+
+    unit_id: str
+    reasons: tuple[Reason, ...]
+
+
+@attrs.frozen(kw_only=True)
+class UnitFrequency:
+    """A unit's planned inspections this year and why (key supervision, must-once-a-year)."""
+
+    unit_id: str
+    times: int
+    reasons: tuple[Reason, ...]
+
+
+@attrs.frozen(kw_only=True)
+class InspectionForm:
+    """The standard inspection form (BL-7), pre-filled from the task's items.
+
+    ``handling_opinion`` (处理意见) is written by the team after the inspection,
+    so the plan leaves it empty.
+    """
+
+    unit_id: str
+    unit_name: str
+    basis: tuple[str, ...]  # 检查依据
+    scope: str  # 检查范围
+    content: tuple[str, ...]  # 检查内容
+    method: str  # 检查方式
+    handling_opinion: str = ""  # 处理意见
+
+
+@attrs.frozen(kw_only=True)
+class Task:
+    """One inspection of one unit in one round."""
+
+    unit_id: str
+    unit_name: str
+    round: int
+    kind: TaskKind
+    mode: InspectionMode
+    probability: float  # inclusion probability in this round's draw; 1.0 when planned
+    inspectors: tuple[str, ...]
+    experts: tuple[str, ...]
+    items: tuple[str, ...]
+    form: InspectionForm
+    reasons: tuple[Reason, ...]
+
+    @property
+    def double_random(self) -> bool:
+        """Unit and inspectors both drawn (BL-1, TJ-5)."""
+        return self.kind is TaskKind.DRAWN and self.mode in _DOUBLE_RANDOM
+
+
+@attrs.frozen(kw_only=True)
+class Round:
+    """One round of the plan: its dates, capacity, draw and tasks (sorted by unit id)."""
+
+    index: int  # 1-based
+    start: dt.date
+    end: dt.date
+    capacity: int
+    draw_id: str
+    eligible: int  # units the round's random draw chose from
+    tasks: tuple[Task, ...]
+    avoided: tuple[UnitReasons, ...]  # kept out of this round's draw by a recent inspection
+    publication_due: dt.date
+    publication_reason: Reason
+    team_draw: TeamDraw | None
+
+
+@attrs.frozen(kw_only=True)
+class AnnualPlan:
+    """A year's plan; ``problems`` lists every rule it does not meet (BL-3, BL-6, TJ-6 ...)."""
+
+    year: int
+    jurisdiction: str | None
+    plugins: tuple[tuple[str, str], ...]  # (plugin, version) in effect
+    draw_id: str
+    tasks_per_inspector: int
+    random_ratio: float | None
+    rounds: tuple[Round, ...]
+    mandatory: tuple[UnitReasons, ...]
+    excluded: tuple[UnitReasons, ...]
+    key_supervision: tuple[UnitFrequency, ...]
+    double_random_share: float
+    min_random_share: float | None
+    min_random_share_reason: Reason | None
+    problems: tuple[Reason, ...]
+
+    @property
+    def tasks(self) -> tuple[Task, ...]:
+        return tuple(t for r in self.rounds for t in r.tasks)
+
+    def times_inspected(self) -> dict[str, int]:
+        """Unit id -> number of tasks in the year."""
+        out: dict[str, int] = {}
+        for task in self.tasks:
+            out[task.unit_id] = out.get(task.unit_id, 0) + 1
+        return out
+
+
+def _round_dates(year: int, rounds: int) -> list[tuple[dt.date, dt.date]]:
+    months = 12 // rounds
+    starts = [dt.date(year, 1 + i * months, 1) for i in range(rounds)]
+    ends = [s - dt.timedelta(days=1) for s in [*starts[1:], dt.date(year + 1, 1, 1)]]
+    return list(zip(starts, ends, strict=True))
+
+
+def _capacities(
+    capacity: int | Sequence[int] | None,
+    rounds: int,
+    inspectors: int,
+    tasks_per_inspector: int,
+    team_size: int,
+) -> list[int]:
+    if capacity is None:
+        return [inspectors * tasks_per_inspector // team_size] * rounds
+    if isinstance(capacity, int):
+        caps = [capacity] * rounds
+    else:
+        caps = list(capacity)
+        if len(caps) != rounds:
+            raise InvalidInputError(f"capacity lists {len(caps)} rounds, the plan has {rounds}")
+    for i, c in enumerate(caps):
+        if not isinstance(c, int) or isinstance(c, bool) or c < 0:
+            raise InvalidInputError(f"capacity of round {i + 1} must be an integer >= 0, got {c!r}")
+    return caps
+
+
+def _outside_window(last: dt.date | None, days: int, starts: Sequence[dt.date]) -> list[bool]:
+    if last is None or days <= 0:
+        return [True] * len(starts)
+    return [(start - last).days >= days for start in starts]
+
+
+def _place(
+    units: Sequence[Unit],
+    ur: UnitRules,
+    starts: Sequence[dt.date],
+    caps: list[int],
+    key: DrawKey,
+) -> tuple[list[list[int]], dict[int, list[Reason]]]:
+    """Planned units -> rounds (step 2 of the module docstring)."""
+    rounds = len(starts)
+    placed: list[list[int]] = [[] for _ in range(rounds)]
+    notes: dict[int, list[Reason]] = {}
+    planned = np.flatnonzero(ur.times > 0)
+    if planned.size == 0:
+        return placed, notes
+    ids = [units[i].unit_id for i in planned.tolist()]
+    order_hash = hash_ids(key.child("placement-order"), ids)
+    order = sorted(
+        range(planned.size),
+        key=lambda j: (-int(ur.times[planned[j]]), int(order_hash[j]), ids[j]),
+    )
+    remaining = list(caps)
+    stuck: list[str] = []
+    for j in order:
+        i = int(planned[j])
+        times = int(ur.times[i])
+        unit = units[i]
+        if times > rounds:
+            stuck.append(f"{unit.unit_id} needs {times} rounds, the plan has {rounds}")
+            continue
+        outside = _outside_window(unit.last_inspected, int(ur.avoidance_days[i]), starts)
+        open_rounds = [r for r in range(rounds) if remaining[r] > 0]
+        candidates = [r for r in open_rounds if outside[r]]
+        if len(candidates) < times:
+            candidates = open_rounds
+            if len(candidates) >= times and unit.unit_id in ur.avoidance_reasons:
+                window = ur.avoidance_reasons[unit.unit_id]
+                notes[i] = [
+                    Reason(
+                        clause=window.clause,
+                        plugin=PLANNER,
+                        text=f"planned inside the recent-inspection window (last inspected "
+                        f"{unit.last_inspected}); the planned inspection takes precedence",
+                    )
+                ]
+        if len(candidates) < times:
+            stuck.append(f"{unit.unit_id} needs {times} rounds, {len(candidates)} have room")
+            continue
+        stream = key.child(f"placement/{unit.unit_id}").stream()
+        chosen = stream.shuffle(candidates)[:times]
+        for r in chosen:
+            assert isinstance(r, int)
+            placed[r].append(i)
+            remaining[r] -= 1
+    if stuck:
+        raise InfeasibleError(
+            f"{len(stuck)} planned unit(s) do not fit the rounds' capacity: "
+            + "; ".join(stuck[:10])
+            + ("; ..." if len(stuck) > 10 else "")
+            + " (add inspectors, raise tasks_per_inspector or capacity)"
+        )
+    return placed, notes
+
+
+def _targets(ratio: float | None, pool: int, rounds: int) -> list[int] | None:
+    if ratio is None:
+        return None
+    total = round(ratio * pool)
+    base, extra = divmod(total, rounds)
+    return [base + (1 if r < extra else 0) for r in range(rounds)]
+
+
+def _form(unit: Unit, items: Sequence[InspectionItem], mode: InspectionMode) -> InspectionForm:
+    scope = f"{unit.name}（{unit.industry}，{unit.subject_type}）{unit.address}".rstrip()
+    return InspectionForm(
+        unit_id=unit.unit_id,
+        unit_name=unit.name,
+        basis=tuple(sorted({item.legal_basis for item in items})),
+        scope=scope,
+        content=tuple(f"{item.item}: {item.content}" for item in items),
+        method=_METHODS[mode],
+    )
+
+
+def plan_year(
+    units: Iterable[Unit],
+    inspectors: Iterable[Inspector],
+    *,
+    year: int,
+    rules: Rules,
+    seed: str | bytes,
+    rounds: int = 4,
+    tasks_per_inspector: int = 8,
+    capacity: int | Sequence[int] | None = None,
+    random_ratio: float | None = None,
+    experts: Iterable[Expert] = (),
+    items: Iterable[InspectionItem] = (),
+    registry_date: dt.date | None = None,
+    draw_id: str | None = None,
+    strict: bool = False,
+) -> AnnualPlan:
+    """Plan ``year`` in ``rounds`` rounds under ``rules``; see the module docstring.
+
+    ``tasks_per_inspector`` is per round. ``capacity`` overrides the computed
+    per-round capacity (one number, or one per round). ``random_ratio`` caps the
+    random draws at that share of the eligible units over the year (``None``: fill
+    every round's capacity). ``registry_date`` is the unit registry's last renewal
+    (BL-3). Raises :class:`InvalidInputError` for bad arguments,
+    :class:`InfeasibleError` when planned units or teams do not fit, and with
+    ``strict=True`` :class:`RuleError` listing the plan's problems.
+    """
+    unit_list = list(units)
+    active = [i for i in inspectors if i.active]
+    expert_list = [e for e in experts if e.active]
+    item_list = sorted(items, key=lambda it: it.item_id)
+    if not isinstance(year, int) or not 1949 <= year <= 9999:
+        raise InvalidInputError(f"year must be a four-digit year, got {year!r}")
+    if rounds not in ROUND_COUNTS:
+        raise InvalidInputError(
+            f"rounds must be one of {ROUND_COUNTS} (whole months), got {rounds!r}"
+        )
+    if not isinstance(tasks_per_inspector, int) or tasks_per_inspector < 1:
+        raise InvalidInputError(f"tasks_per_inspector must be >= 1, got {tasks_per_inspector!r}")
+    if random_ratio is not None and not 0.0 <= random_ratio <= 1.0:
+        raise InvalidInputError(f"random_ratio must be in [0, 1], got {random_ratio!r}")
+    counts = Counter(u.unit_id for u in unit_list)
+    dupes = sorted(uid for uid, n in counts.items() if n > 1)
+    if dupes:
+        raise InvalidInputError(f"unit ids appear more than once: {', '.join(dupes[:10])}")
+    draw_id = draw_id or f"plan/{year}"
+    key = DrawKey.derive(seed, draw_id)
+    periods = _round_dates(year, rounds)
+    starts = [s for s, _ in periods]
+    context = PlanContext(
+        year=year,
+        rounds=rounds,
+        start=starts[0],
+        jurisdiction=rules.jurisdiction,
+        registry_date=registry_date,
+        inspector_expertise={e for i in active for e in i.expertise},
+        expert_expertise={e for x in expert_list for e in x.expertise},
+        experts=len(expert_list),
+    )
+    ur = rules.evaluate(unit_list, context)
+    team_size = int(ur.team_size.max()) if unit_list else 2
+    caps = _capacities(capacity, rounds, len(active), tasks_per_inspector, team_size)
+    placed, notes = _place(unit_list, ur, starts, caps, key)
+
+    ids = np.array([u.unit_id for u in unit_list], dtype=object)
+    drawable = ~ur.excluded & (ur.times == 0) & (ur.weights > 0)
+    targets = _targets(random_ratio, int(drawable.sum()), rounds)
+    drawn_before = np.zeros(len(unit_list), dtype=np.bool_)
+    last = [u.last_inspected for u in unit_list]
+    conflicts = rules.conflicts(unit_list, active, context)
+    conflict_pairs = [(c.inspector_id, c.unit_id, str(c.reason)) for c in conflicts]
+    built: list[Round] = []
+    for r, (start, end) in enumerate(periods):
+        round_id = f"{draw_id}/round-{r + 1}"
+        in_window = np.array(
+            [
+                d is not None and (start - d).days < int(ur.avoidance_days[i])
+                for i, d in enumerate(last)
+            ],
+            dtype=np.bool_,
+        )
+        pool = drawable & ~drawn_before
+        avoided_idx = np.flatnonzero(pool & in_window)
+        pool &= ~in_window
+        room = caps[r] - len(placed[r])
+        size = min(room, int(pool.sum()))
+        if targets is not None:
+            size = min(size, targets[r])
+        pool_idx = np.flatnonzero(pool)
+        chosen: list[tuple[int, float]] = []
+        if size > 0:
+            sample = sample_units(
+                ids[pool_idx].tolist(),
+                ur.weights[pool_idx],
+                size,
+                seed=seed,
+                draw_id=round_id,
+            )
+            index_of = {unit_list[i].unit_id: i for i in pool_idx.tolist()}
+            chosen = [(index_of[str(u)], float(sample.probabilities[u])) for u in sample.selected]
+            for i, _ in chosen:
+                drawn_before[i] = True
+        entries = [(i, TaskKind.PLANNED, 1.0) for i in placed[r]]
+        entries += [(i, TaskKind.DRAWN, p) for i, p in chosen]
+        built.append(
+            _build_round(
+                r,
+                start,
+                end,
+                caps[r],
+                round_id,
+                int(pool.sum()),
+                entries,
+                [
+                    UnitReasons(
+                        unit_id=unit_list[i].unit_id,
+                        reasons=(
+                            attrs.evolve(
+                                ur.avoidance_reasons[unit_list[i].unit_id],
+                                text=ur.avoidance_reasons[unit_list[i].unit_id].text
+                                + f" (last inspected {last[i]})",
+                            ),
+                        ),
+                    )
+                    for i in avoided_idx.tolist()
+                ],
+                unit_list=unit_list,
+                ur=ur,
+                notes=notes,
+                rules=rules,
+                context=context,
+                items=item_list,
+                inspectors=active,
+                experts=expert_list,
+                conflicts=conflict_pairs,
+                seed=seed,
+                tasks_per_inspector=tasks_per_inspector,
+            )
+        )
+
+    all_tasks = [t for rd in built for t in rd.tasks]
+    share = sum(t.double_random for t in all_tasks) / len(all_tasks) if all_tasks else 0.0
+    minimum = rules.min_random_share(context)
+    problems: list[Reason] = []
+    if minimum is not None and share < minimum.share:
+        problems.append(
+            attrs.evolve(
+                minimum.reason,
+                text=f"double-random tasks are {share:.1%} of the plan, below the required "
+                f"{minimum.share:.0%}",
+            )
+        )
+    if item_list:
+        bare = sorted({t.unit_id for t in all_tasks if not t.items})
+        if bare:
+            problems.append(
+                Reason(
+                    clause="BL-9",
+                    plugin=PLANNER,
+                    text=f"no inspection item applies to {len(bare)} unit(s): "
+                    + ", ".join(bare[:5]),
+                )
+            )
+    plan = AnnualPlan(
+        year=year,
+        jurisdiction=rules.jurisdiction,
+        plugins=rules.versions,
+        draw_id=draw_id,
+        tasks_per_inspector=tasks_per_inspector,
+        random_ratio=random_ratio,
+        rounds=tuple(built),
+        mandatory=tuple(
+            UnitReasons(unit_id=u, reasons=rs) for u, rs in sorted(ur.mandatory_reasons.items())
+        ),
+        excluded=tuple(
+            UnitReasons(unit_id=u, reasons=rs) for u, rs in sorted(ur.exclusion_reasons.items())
+        ),
+        key_supervision=tuple(
+            UnitFrequency(
+                unit_id=unit_list[i].unit_id,
+                times=int(ur.times[i]),
+                reasons=ur.frequency_reasons.get(unit_list[i].unit_id, ())
+                + ur.mandatory_reasons.get(unit_list[i].unit_id, ()),
+            )
+            for i in sorted(
+                np.flatnonzero(ur.times > 0).tolist(), key=lambda i: unit_list[i].unit_id
+            )
+        ),
+        double_random_share=share,
+        min_random_share=minimum.share if minimum is not None else None,
+        min_random_share_reason=minimum.reason if minimum is not None else None,
+        problems=(),
+    )
+    problems.extend(rules.plan_checks(plan, context))
+    plan = attrs.evolve(plan, problems=tuple(problems))
+    if strict and problems:
+        raise RuleError(
+            f"the {year} plan breaks {len(problems)} rule(s): " + "; ".join(map(str, problems))
+        )
+    return plan
+
+
+def _build_round(
+    r: int,
+    start: dt.date,
+    end: dt.date,
+    capacity: int,
+    round_id: str,
+    eligible: int,
+    entries: list[tuple[int, TaskKind, float]],
+    avoided: list[UnitReasons],
+    *,
+    unit_list: Sequence[Unit],
+    ur: UnitRules,
+    notes: dict[int, list[Reason]],
+    rules: Rules,
+    context: PlanContext,
+    items: Sequence[InspectionItem],
+    inspectors: Sequence[Inspector],
+    experts: Sequence[Expert],
+    conflicts: Sequence[tuple[str, str, str]],
+    seed: str | bytes,
+    tasks_per_inspector: int,
+) -> Round:
+    """Modes, items, forms and teams of one round's tasks."""
+    prepared = []
+    team_tasks: list[TeamTask] = []
+    for i, kind, probability in entries:
+        unit = unit_list[i]
+        choice = rules.inspection_mode(unit, context, required=kind is TaskKind.PLANNED)
+        applicable = [item for item in items if item.applies_to(unit)]
+        reasons: list[Reason] = []
+        if kind is TaskKind.PLANNED:
+            reasons += ur.frequency_reasons.get(unit.unit_id, ())
+            reasons += ur.mandatory_reasons.get(unit.unit_id, ())
+            reasons += notes.get(i, [])
+        reasons.append(choice.reason)
+        prepared.append((unit, kind, probability, choice.mode, applicable, tuple(reasons)))
+        if choice.mode is not InspectionMode.GENERAL:
+            expertise = ur.expertise[i]
+            expert_expertise = ur.expert_expertise[i]
+            team_tasks.append(
+                TeamTask(
+                    unit_id=unit.unit_id,
+                    team_size=int(ur.team_size[i]),
+                    expertise=expertise[0] if expertise else None,
+                    experts=int(ur.experts[i]),
+                    expert_expertise=expert_expertise[0] if expert_expertise else None,
+                    mode=choice.mode,
+                )
+            )
+    team_draw = None
+    teams: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    if team_tasks:
+        team_draw = draw_teams(
+            team_tasks,
+            inspectors,
+            seed=seed,
+            draw_id=f"{round_id}/teams",
+            conflicts=conflicts,
+            max_tasks=tasks_per_inspector,
+            experts=experts,
+            max_expert_tasks=tasks_per_inspector,
+        )
+        teams = {a.unit_id: (a.members, a.experts) for a in team_draw.assignments}
+    tasks = []
+    for unit, kind, probability, mode, applicable, why in prepared:
+        members, expert_ids = teams.get(unit.unit_id, ((), ()))
+        tasks.append(
+            Task(
+                unit_id=unit.unit_id,
+                unit_name=unit.name,
+                round=r + 1,
+                kind=kind,
+                mode=mode,
+                probability=probability,
+                inspectors=members,
+                experts=expert_ids,
+                items=tuple(item.item_id for item in applicable),
+                form=_form(unit, applicable, mode),
+                reasons=why,
+            )
+        )
+    deadline = rules.publication_deadline(end, context)
+    return Round(
+        index=r + 1,
+        start=start,
+        end=end,
+        capacity=capacity,
+        draw_id=round_id,
+        eligible=eligible,
+        tasks=tuple(sorted(tasks, key=lambda t: t.unit_id)),
+        avoided=tuple(sorted(avoided, key=lambda a: a.unit_id)),
+        publication_due=deadline.due,
+        publication_reason=deadline.reason,
+        team_draw=team_draw,
+    )
+
+
+def format_plan(plan: AnnualPlan, *, limit: int | None = 20, mask: bool = True) -> str:
+    """The plan as text for the CLI demo: rounds, tasks, mandatory and excluded reasons.
+
+    ``limit`` caps the lines listed per section (``None``: everything). With
+    ``mask`` the team members are listed only by count for covert tasks (TJ-5:
+    a covert team is not disclosed before the date).
+    """
+
+    def cut(lines: list[str]) -> list[str]:
+        if limit is None or len(lines) <= limit:
+            return lines
+        return [*lines[:limit], f"    ... and {len(lines) - limit} more"]
+
+    who = plan.jurisdiction or "national practice only"
+    out = [
+        f"Annual plan {plan.year} -- {who} ({', '.join(f'{n} {v}' for n, v in plan.plugins)})",
+        f"  rounds: {len(plan.rounds)}; tasks: {len(plan.tasks)}; "
+        f"double-random share: {plan.double_random_share:.1%}"
+        + (
+            f" (required >= {plan.min_random_share:.0%}, {plan.min_random_share_reason.clause})"
+            if plan.min_random_share is not None and plan.min_random_share_reason is not None
+            else ""
+        ),
+        f"  mandatory or key-supervision units: {len(plan.key_supervision)}; "
+        f"excluded units: {len(plan.excluded)}",
+    ]
+    out.append("Mandatory (at least once a year):")
+    out += cut([f"  {m.unit_id}: " + "; ".join(map(str, m.reasons)) for m in plan.mandatory]) or [
+        "  (none)"
+    ]
+    out.append("Key supervision (planned inspections per year):")
+    out += cut(
+        [
+            f"  {k.unit_id}: {k.times}x -- " + "; ".join(map(str, k.reasons))
+            for k in plan.key_supervision
+        ]
+    ) or ["  (none)"]
+    out.append("Excluded:")
+    out += cut([f"  {e.unit_id}: " + "; ".join(map(str, e.reasons)) for e in plan.excluded]) or [
+        "  (none)"
+    ]
+    for rd in plan.rounds:
+        planned = sum(t.kind is TaskKind.PLANNED for t in rd.tasks)
+        out.append(
+            f"Round {rd.index} ({rd.start} .. {rd.end}): {len(rd.tasks)}/{rd.capacity} tasks, "
+            f"{planned} planned, {len(rd.tasks) - planned} drawn from {rd.eligible} eligible, "
+            f"{len(rd.avoided)} avoided (recent inspection); results due {rd.publication_due} "
+            f"({rd.publication_reason.clause})"
+        )
+        lines = []
+        for t in rd.tasks:
+            if t.mode is InspectionMode.COVERT and mask:
+                team = f"team of {len(t.inspectors)} (undisclosed)"
+            elif t.inspectors:
+                team = "team " + ",".join(t.inspectors)
+            else:
+                team = "team set by the office"
+            if t.experts:
+                team += " + experts " + ",".join(t.experts)
+            how = "planned" if t.kind is TaskKind.PLANNED else f"drawn pi={t.probability:.3f}"
+            lines.append(
+                f"  {t.unit_id} {t.unit_name} [{t.mode.value}, {how}] {team}; "
+                f"{len(t.items)} item(s)"
+            )
+        out += cut(lines)
+    out.append("Problems:")
+    out += [f"  {p}" for p in plan.problems] or ["  (none)"]
+    return "\n".join(out)
