@@ -21,6 +21,8 @@ from drawcore.errors import (
     PluginError,
     RuleError,
 )
+from drawcore.journal import Checkpoint, Journal, VerifyReport
+from drawcore.journal import verify as verify_journal
 from drawcore.model import (
     CreditClass,
     Expert,
@@ -32,10 +34,12 @@ from drawcore.model import (
     RiskLevel,
     Unit,
 )
+from drawcore.seeding import commit_contribution, plan_hash, rfc3797_key, rfc3797_select
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Checkpoint",
     "CreditClass",
     "DrawcoreError",
     "Expert",
@@ -45,6 +49,7 @@ __all__ = [
     "InspectionMode",
     "Inspector",
     "InvalidInputError",
+    "Journal",
     "JournalError",
     "PluginError",
     "ProductionStatus",
@@ -54,8 +59,14 @@ __all__ = [
     "TeamDraw",
     "TeamTask",
     "Unit",
+    "VerifyReport",
     "__version__",
     "assign_teams",
+    "commit_contribution",
     "draw_teams",
     "format_team_draw",
+    "plan_hash",
+    "rfc3797_key",
+    "rfc3797_select",
+    "verify_journal",
 ]

@@ -160,6 +160,31 @@ def _run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- verify -----------------------------------------------------------------------------------
+
+
+def _configure_verify(p: argparse.ArgumentParser) -> None:
+    p.add_argument("journal", type=Path, help="the journal file (one JSON record per line)")
+    p.add_argument(
+        "--checkpoint",
+        type=Path,
+        help="a checkpoint file held elsewhere; every checkpoint in it must match the journal",
+    )
+
+
+def _run_verify(args: argparse.Namespace) -> int:
+    from drawcore.journal import verify_file
+
+    report = verify_file(args.journal, args.checkpoint)
+    print(report.format())
+    if not report.ok:
+        first = report.problems[0].format()
+        count = len(report.problems)
+        print(f"drawcore: verify failed: {count} problem(s); {first}", file=sys.stderr)
+        return 1
+    return 0
+
+
 COMMANDS: dict[str, Command] = {
     "validate": Command(
         "validate",
@@ -169,6 +194,13 @@ COMMANDS: dict[str, Command] = {
     ),
     "demo": Command(
         "demo", "load the example county and walk through a draw", _configure_demo, _run_demo
+    ),
+    "verify": Command(
+        "verify",
+        "check a journal: record hashes, chain, commit-before-reveal rules, Merkle root "
+        "against checkpoints; exit 0 only if everything holds",
+        _configure_verify,
+        _run_verify,
     ),
 }
 
