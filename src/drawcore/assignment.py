@@ -70,6 +70,7 @@ MIN_TEAM_SIZE = 2  # Administrative Penalty Law: at least two enforcement office
 EXPLICIT_REASON = "recusal: declared conflict of interest (BL-5 回避)"
 _UNLIMITED = 1 << 62
 _MAX_FLOW_EDGES = 20_000_000
+EXPERTS = "experts"  # the pool of TJ-8 industry experts
 
 
 # --------------------------------------------------------------------------- records
@@ -480,7 +481,9 @@ def _walk(pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool, head: i
     caps = load.caps[pool.name]
     counts = [load.counts.get((pool.name, i), 0) for i in range(pool.size)]
     wus = pool.work_units
-    wcaps, wcounts = load.wcaps, load.wcounts
+    wcaps = load.wcaps if pool.name != EXPERTS else None  # work unit caps bind inspectors
+    cap_name = "max_expert_tasks" if pool.name == EXPERTS else load.cap_text
+    wcounts = load.wcounts
     expertise = pool.expertise
     for n, job in enumerate(jobs):
         row: list[int] = heads[n]
@@ -510,7 +513,7 @@ def _walk(pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool, head: i
             if conf and c in conf:
                 why = conf[c]
             elif counts[c] >= caps[c]:
-                why = f"unavailable: workload cap reached ({load.cap_text}={caps[c]})"
+                why = f"unavailable: workload cap reached ({cap_name}={caps[c]})"
             elif wcaps is not None and wcounts.get(wus[c], 0) >= wcaps.get(wus[c], _UNLIMITED):
                 why = f"unavailable: work unit {wus[c]!r} at its cap ({wcaps.get(wus[c])})"
             elif req is not None:
@@ -546,6 +549,7 @@ def _eligible(pool: _Pool, job: _Job, require_all: bool) -> list[int]:
 def _fallback(pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool) -> None:
     """Step 4: exact max-flow, warm-started from the walk; raise if no assignment exists."""
     caps = load.caps[pool.name]
+    wcaps = load.wcaps if pool.name != EXPERTS else None
     eligible = [_eligible(pool, j, require_all) for j in jobs]
     edges = sum(len(e) for e in eligible)
     if edges > _MAX_FLOW_EDGES:
@@ -572,13 +576,13 @@ def _fallback(pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool) -> 
     wedge: dict[str, int] = {}
     for i in range(pool.size):
         room = max(0, caps[i] - base[i])
-        if load.wcaps is None:
+        if wcaps is None:
             out_edge.append(net.add_edge(inode[i], sink, room))
             continue
         wu = pool.work_units[i]
         if wu not in wnode:
             wnode[wu] = net.add_node()
-            wcap = load.wcaps.get(wu, _UNLIMITED)
+            wcap = wcaps.get(wu, _UNLIMITED)
             outside = load.wcounts.get(wu, 0) - wused_here[wu]
             wedge[wu] = net.add_edge(wnode[wu], sink, max(0, wcap - outside))
         out_edge.append(net.add_edge(inode[i], wnode[wu], room))
@@ -593,8 +597,9 @@ def _fallback(pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool) -> 
             e_node = net.add_node()
             ee = net.add_edge(source, e_node, 1)
         seat_edges.append((ge, ee))
-        preferred = [c for c in job.candidates if c in set(elig)]
-        order = preferred + sorted(set(elig) - set(preferred))
+        eligset = set(elig)
+        preferred = [c for c in job.candidates if c in eligset]
+        order = preferred + sorted(eligset - set(preferred))
         medges: dict[int, list[int]] = {}
         for i in order:
             if split and e_node is not None and job.requirement in pool.expertise[i]:
@@ -622,7 +627,7 @@ def _fallback(pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool) -> 
                 net.push(ge)
                 net.push(es[0])
             net.push(out_edge[i])
-            if load.wcaps is not None:
+            if wcaps is not None:
                 net.push(wedge[pool.work_units[i]])
     net.max_flow(source, sink)
     short: list[str] = []
@@ -651,7 +656,7 @@ def _fallback(pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool) -> 
             load.counts[(pool.name, i)] = total
         else:
             load.counts.pop((pool.name, i), None)
-    if load.wcaps is not None:
+    if wcaps is not None:
         for i in range(pool.size):
             wu = pool.work_units[i]
             load.wcounts[wu] = load.wcounts.get(wu, 0) - walked[i] + counts.get(i, 0)
@@ -663,7 +668,9 @@ def _blocker(pool: _Pool, job: _Job, elig: list[int], require_all: bool, load: _
         return f"{why} leaves {len(elig)} eligible of {pool.size}, needs {job.seats}"
     if job.requirement is not None and not any(job.requirement in pool.expertise[i] for i in elig):
         return f"expertise {job.requirement!r}: no eligible member holds it"
-    caps = f"{load.cap_text}" + (" and work unit caps" if load.wcaps is not None else "")
+    wcaps = load.wcaps is not None and pool.name != EXPERTS
+    cap_name = "max_expert_tasks" if pool.name == EXPERTS else load.cap_text
+    caps = cap_name + (" and work unit caps" if wcaps else "")
     return f"workload caps ({caps}): its eligible members are fully booked"
 
 
@@ -741,13 +748,13 @@ def _draw(
                     "each inspector belongs to one department"
                 )
             owner[iid] = p.name
-    expert_pool = _pool("experts", experts, key, "expert")
+    expert_pool = _pool(EXPERTS, experts, key, "expert")
     # workload
     caps = {name: _caps(max_tasks, p.ids, "max_tasks") for name, p in pools.items()}
-    caps["experts"] = _caps(max_expert_tasks, expert_pool.ids, "max_expert_tasks")
+    caps[EXPERTS] = _caps(max_expert_tasks, expert_pool.ids, "max_expert_tasks")
     wcaps: dict[str, int] | None = None
     if max_tasks_per_work_unit is not None:
-        all_wus = sorted({w for p in pools.values() for w in p.work_units})
+        all_wus = sorted({w for p in pools.values() for w in p.work_units if w})
         wlist = _caps(max_tasks_per_work_unit, all_wus, "max_tasks_per_work_unit")
         wcaps = dict(zip(all_wus, wlist, strict=True))
     load = _Load(counts={}, caps=caps, wcounts={}, wcaps=wcaps, cap_text="max_tasks")
@@ -799,14 +806,16 @@ def _draw(
     ]
     if wcaps is not None:
         over += [
-            f"work unit {w} ({n} > {wcaps[w]})" for w, n in load.wcounts.items() if n > wcaps[w]
+            f"work unit {w} ({n} > {wcaps[w]})"
+            for w, n in load.wcounts.items()
+            if n > wcaps.get(w, _UNLIMITED)
         ]
     if over:
         raise InfeasibleError(
             f"fixed teams of general inspections exceed the caps: {', '.join(sorted(over))}"
         )
     # jobs per pool (in processing order)
-    jobs: dict[str, list[_Job]] = {name: [] for name in [*pools, "experts"]}
+    jobs: dict[str, list[_Job]] = {name: [] for name in [*pools, EXPERTS]}
     plain_name = "inspectors"
     plain = plain_name in pools
     for t in order:
@@ -861,7 +870,7 @@ def _draw(
                 for i, r in econf.get(t, {}).items()
                 if i in expert_pool.index
             }
-            jobs["experts"].append(
+            jobs[EXPERTS].append(
                 _Job(
                     task=t,
                     unit_id=task.unit_id,
@@ -870,9 +879,9 @@ def _draw(
                     conflicts=emap,
                 )
             )
-    all_pools = {**pools, "experts": expert_pool}
+    all_pools = {**pools, EXPERTS: expert_pool}
     for name, pool in all_pools.items():
-        require_all = name == "experts"
+        require_all = name == EXPERTS
         pjobs = jobs[name]
         if not pjobs:
             continue
@@ -962,8 +971,8 @@ def _record(
                     members=fixed,
                 ),
             )
-        members = tuple(sorted(m for p in tparts if p.pool != "experts" for m in p.members))
-        experts = tuple(sorted(m for p in tparts if p.pool == "experts" for m in p.members))
+        members = tuple(sorted(m for p in tparts if p.pool != EXPERTS for m in p.members))
+        experts = tuple(sorted(m for p in tparts if p.pool == EXPERTS for m in p.members))
         vo, vd = visit.get(t, (None, None))
         out.append(
             TeamAssignment(

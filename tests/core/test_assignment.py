@@ -1,0 +1,664 @@
+"""Inspector teams (BL-4, BL-5, BL-10, TJ-2, TJ-5, TJ-8): properties, oracle, fairness, records."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from drawcore import (
+    InfeasibleError,
+    InspectionMode,
+    Inspector,
+    InvalidInputError,
+    TeamTask,
+    assign_teams,
+    draw_teams,
+    format_team_draw,
+)
+from drawcore.assignment import TeamDraw, candidate_order
+from drawcore.model import Expert
+from drawcore.randomness import DrawKey, hash_ids
+
+EXPERTISE = ("chem", "mine")
+
+
+def inspector(
+    iid: str, *, wu: str = "bureau", exp: Sequence[str] = (), active: bool = True
+) -> Inspector:
+    return Inspector(
+        inspector_id=iid, name=f"name {iid}", work_unit=wu, expertise=tuple(exp), active=active
+    )
+
+
+# --------------------------------------------------------------------------- oracle
+
+
+def brute_force_feasible(
+    units: Sequence[str],
+    inspectors: Sequence[Inspector],
+    size: int,
+    conflicts: set[tuple[str, str]],
+    cap: int | None,
+    requirement: Mapping[str, str],
+    wcap: int | None,
+) -> bool:
+    """Whether any assignment meets every constraint: enumerate every team of every task."""
+    ids = [i.inspector_id for i in inspectors if i.active]
+    wu = {i.inspector_id: i.work_unit for i in inspectors}
+    exp = {i.inspector_id: set(i.expertise) for i in inspectors}
+    options = []
+    for u in units:
+        teams = [
+            team
+            for team in itertools.combinations(ids, size)
+            if not any((i, u) in conflicts for i in team)
+            and (u not in requirement or any(requirement[u] in exp[i] for i in team))
+        ]
+        options.append(teams)
+    for choice in itertools.product(*options):
+        load = Counter(i for team in choice for i in team)
+        if cap is not None and any(n > cap for n in load.values()):
+            continue
+        wload = Counter(wu[i] for team in choice for i in team)
+        if wcap is not None and any(n > wcap for n in wload.values()):
+            continue
+        return True
+    return False
+
+
+@st.composite
+def small_instances(draw: st.DrawFn) -> dict[str, object]:
+    n_ins = draw(st.integers(2, 6))
+    n_units = draw(st.integers(1, 3))
+    size = draw(st.integers(2, 3))
+    inspectors = [
+        inspector(
+            f"I{n}",
+            wu=draw(st.sampled_from(["w1", "w2"])),
+            exp=draw(st.lists(st.sampled_from(EXPERTISE), max_size=2, unique=True)),
+            active=draw(st.booleans()) if n >= 2 else True,
+        )
+        for n in range(n_ins)
+    ]
+    units = [f"U{n}" for n in range(n_units)]
+    pairs = [(i.inspector_id, u) for i in inspectors for u in units]
+    conflicts = set(draw(st.lists(st.sampled_from(pairs), max_size=len(pairs), unique=True)))
+    cap = draw(st.one_of(st.none(), st.integers(0, 3)))
+    wcap = draw(st.one_of(st.none(), st.integers(1, 6)))
+    requirement = {
+        u: e
+        for u in units
+        if (e := draw(st.one_of(st.none(), st.sampled_from(EXPERTISE)))) is not None
+    }
+    seed = draw(st.text(alphabet="abcdef0123456789", min_size=1, max_size=6))
+    return {
+        "units": units,
+        "inspectors": inspectors,
+        "size": size,
+        "conflicts": conflicts,
+        "cap": cap,
+        "wcap": wcap,
+        "requirement": requirement,
+        "seed": seed,
+    }
+
+
+def run(inst: Mapping[str, object]) -> TeamDraw:
+    units = inst["units"]
+    requirement = inst["requirement"]
+    assert isinstance(units, list)
+    assert isinstance(requirement, dict)
+    return draw_teams(
+        [TeamTask(unit_id=u, expertise=requirement.get(u)) for u in units],
+        inst["inspectors"],  # type: ignore[arg-type]
+        seed=inst["seed"],  # type: ignore[arg-type]
+        team_size=inst["size"],  # type: ignore[arg-type]
+        conflicts=sorted(inst["conflicts"]),  # type: ignore[call-overload]
+        max_tasks=inst["cap"],  # type: ignore[arg-type]
+        max_tasks_per_work_unit=inst["wcap"],  # type: ignore[arg-type]
+    )
+
+
+def check_constraints(draw: TeamDraw, inst: Mapping[str, object]) -> None:
+    inspectors = {i.inspector_id: i for i in inst["inspectors"]}  # type: ignore[attr-defined]
+    conflicts = inst["conflicts"]
+    cap, wcap, size = inst["cap"], inst["wcap"], inst["size"]
+    requirement = inst["requirement"]
+    assert isinstance(conflicts, set)
+    assert isinstance(requirement, dict)
+    load: Counter[str] = Counter()
+    wload: Counter[str] = Counter()
+    for a in draw.assignments:
+        assert len(a.members) == size == len(set(a.members))
+        assert a.members == tuple(sorted(a.members))
+        for i in a.members:
+            assert inspectors[i].active
+            assert (i, a.unit_id) not in conflicts
+            load[i] += 1
+            wload[inspectors[i].work_unit] += 1
+        if a.unit_id in requirement:
+            assert any(requirement[a.unit_id] in inspectors[i].expertise for i in a.members)
+    if cap is not None:
+        assert max(load.values(), default=0) <= cap  # type: ignore[operator]
+    if wcap is not None:
+        assert max(wload.values(), default=0) <= wcap  # type: ignore[operator]
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@given(small_instances())
+def test_bl5_team_rules_hold_or_infeasible_matches_brute_force_oracle(
+    inst: dict[str, object],
+) -> None:
+    """Size exact, no conflict, caps, expertise; and staffed iff the oracle finds a way."""
+    feasible = brute_force_feasible(
+        inst["units"],  # type: ignore[arg-type]
+        inst["inspectors"],  # type: ignore[arg-type]
+        inst["size"],  # type: ignore[arg-type]
+        inst["conflicts"],  # type: ignore[arg-type]
+        inst["cap"],  # type: ignore[arg-type]
+        inst["requirement"],  # type: ignore[arg-type]
+        inst["wcap"],  # type: ignore[arg-type]
+    )
+    if feasible:
+        check_constraints(run(inst), inst)
+    else:
+        with pytest.raises(InfeasibleError, match=r"cannot staff \d+ task") as info:
+            run(inst)
+        named = [u for u in inst["units"] if u in str(info.value)]  # type: ignore[attr-defined]
+        assert named, "the error names the units that cannot be staffed"
+        assert any(word in str(info.value) for word in ("recusal", "expertise", "workload caps")), (
+            "the error names the blocking constraint"
+        )
+
+
+@given(small_instances(), st.randoms(use_true_random=False))
+def test_bl5_row_order_never_changes_the_teams(inst: dict[str, object], rnd: object) -> None:
+    try:
+        first = run(inst)
+    except InfeasibleError:
+        return
+    shuffled = dict(inst)
+    ins = list(inst["inspectors"])  # type: ignore[call-overload]
+    units = list(inst["units"])  # type: ignore[call-overload]
+    rnd.shuffle(ins)  # type: ignore[attr-defined]
+    rnd.shuffle(units)  # type: ignore[attr-defined]
+    shuffled["inspectors"], shuffled["units"] = ins, units
+    assert run(shuffled) == first
+    assert run(inst) == first  # and the same seed gives the same record again
+
+
+@given(small_instances())
+def test_bl5_walk_follows_the_published_candidate_order(inst: dict[str, object]) -> None:
+    """Replay step 3 from the public candidate_order: each team is the first eligible candidates."""
+    try:
+        draw = run(inst)
+    except InfeasibleError:
+        return
+    if any(p.method == "max_flow" for a in draw.assignments for p in a.parts):
+        return  # the walk left a task short; the fallback is checked by the oracle test
+    inspectors = {i.inspector_id: i for i in inst["inspectors"]}  # type: ignore[attr-defined]
+    active = [i for i in inspectors.values() if i.active]
+    cap, wcap, size = inst["cap"], inst["wcap"], inst["size"]
+    conflicts, requirement = inst["conflicts"], inst["requirement"]
+    assert isinstance(conflicts, set)
+    assert isinstance(requirement, dict)
+    assert isinstance(size, int)
+    load: Counter[str] = Counter()
+    wload: Counter[str] = Counter()
+    teams = draw.teams()
+    for unit in draw.processing_order:
+        team: list[str] = []
+        req = requirement.get(unit)
+        for c in candidate_order(inst["seed"], unit, active):  # type: ignore[arg-type]
+            if len(team) == size:
+                break
+            ok = (c, unit) not in conflicts
+            ok = ok and (cap is None or load[c] < cap)  # type: ignore[operator]
+            ok = ok and (wcap is None or wload[inspectors[c].work_unit] < wcap)  # type: ignore[operator]
+            if ok and req and len(team) == size - 1:
+                ok = any(req in inspectors[m].expertise for m in [*team, c])
+            if ok:
+                team.append(c)
+                load[c] += 1
+                wload[inspectors[c].work_unit] += 1
+        assert teams[unit] == tuple(sorted(team))
+
+
+def test_bl5_processing_order_is_the_keyed_hash_order() -> None:
+    units = [f"U{n}" for n in range(30)]
+    draw = draw_teams(units, [f"I{n}" for n in range(8)], seed="order")
+    h = hash_ids(DrawKey.derive("order", "teams").child("order"), units)
+    assert list(draw.processing_order) == [units[n] for n in np.argsort(h)]
+
+
+def test_bl5_candidate_order_is_a_permutation_of_active_inspectors() -> None:
+    ins = [inspector(f"I{n}", active=n != 3) for n in range(40)]
+    order = candidate_order("perm", "U1", ins)
+    assert sorted(order) == sorted(i.inspector_id for i in ins if i.active)
+    assert candidate_order("perm", "U1", list(reversed(ins))) == order
+    assert candidate_order("perm", "U2", ins) != order
+
+
+def test_bl5_candidate_order_first_place_is_uniform() -> None:
+    """Each of 10 inspectors heads the order 1/10 of the time, over 4,000 units (4 sigma)."""
+    ids = [f"I{n}" for n in range(10)]
+    n_units = 4000
+    first = Counter(candidate_order("uniform", f"U{u}", ids)[0] for u in range(n_units))
+    sigma = math.sqrt(n_units * 0.1 * 0.9)
+    for i in ids:
+        assert abs(first[i] - n_units / 10) < 4 * sigma, (i, first[i])
+
+
+# --------------------------------------------------------------------------- recusal, replacement
+
+
+def test_bl5_recused_inspector_never_on_team_and_is_replaced_by_next_candidate() -> None:
+    ids = [f"I{n:02d}" for n in range(12)]
+    units = [f"U{n}" for n in range(50)]
+    conflicts = []
+    for u in units:
+        order = candidate_order("recuse", u, ids)
+        conflicts.append((order[0], u, "recusal: related by marriage (BL-5 回避)"))
+    draw = draw_teams(units, ids, seed="recuse", conflicts=conflicts)
+    for a in draw.assignments:
+        order = candidate_order("recuse", a.unit_id, ids)
+        (part,) = a.parts
+        assert order[0] not in a.members
+        assert part.drawn == order[:2]
+        assert a.members == tuple(sorted(order[1:3]))
+        (rep,) = part.replacements
+        assert rep.drawn == order[0]
+        assert rep.replaced_by == order[2]
+        assert "BL-5" in rep.reason
+        assert part.passed_over[0].inspector_id == order[0]
+        assert part.passed_over[0].position == 0
+
+
+def test_bl5_assign_teams_matches_draw_teams_and_contract_shape() -> None:
+    ids = [f"I{n}" for n in range(9)]
+    units = [f"U{n}" for n in range(20)]
+    conflicts = [("I1", "U3"), ("I2", "U3"), ("I4", "U7")]
+    teams = assign_teams(units, ids, seed="x", conflicts=conflicts, max_tasks=6)
+    assert list(teams) == sorted(units)
+    assert teams == draw_teams(units, ids, seed="x", conflicts=conflicts, max_tasks=6).teams()
+    assert all(isinstance(t, tuple) and len(t) == 2 for t in teams.values())
+
+
+def test_bl5_derived_recusals_feed_the_draw() -> None:
+    from drawcore import Unit
+    from drawcore.assignment import rotation_recusals, township_recusals, work_unit_recusals
+
+    units = [
+        Unit(
+            unit_id=f"U{n}",
+            name=f"unit {n}",
+            subject_type="有限责任公司",
+            industry="chem",
+            township=f"T{n % 2}",
+        )
+        for n in range(6)
+    ]
+    ins = [
+        Inspector(inspector_id="A", name="a", work_unit="T0", township="T1"),
+        Inspector(inspector_id="B", name="b", work_unit="bureau", township="T0"),
+        Inspector(inspector_id="C", name="c", work_unit="bureau"),
+        Inspector(inspector_id="D", name="d", work_unit="bureau"),
+        Inspector(inspector_id="E", name="e", work_unit="bureau"),
+        Inspector(inspector_id="F", name="f", work_unit="bureau", township="T0", active=False),
+    ]
+    town = township_recusals(units, ins)
+    assert {(r.inspector_id, r.unit_id) for r in town} == {
+        ("A", "U1"),
+        ("A", "U3"),
+        ("A", "U5"),
+        ("B", "U0"),
+        ("B", "U2"),
+        ("B", "U4"),
+    }
+    assert all("township" in r.reason and "BL-5" in r.reason for r in town)
+    work = work_unit_recusals(units, ins)
+    assert {(r.inspector_id, r.unit_id) for r in work} == {("A", "U0"), ("A", "U2"), ("A", "U4")}
+    rot = rotation_recusals({"U0": ["C", "D"], "U1": ["E"]})
+    assert {(r.inspector_id, r.unit_id) for r in rot} == {("C", "U0"), ("D", "U0"), ("E", "U1")}
+    assert all("rotate" in r.reason for r in rot)
+    unit_ids = [u.unit_id for u in units]
+    # U0: A and B recuse by rule, C and D rotate out, F is inactive: only E is left
+    with pytest.raises(InfeasibleError, match=r"U0 \(recusal leaves 1 eligible of 5, needs 2\)"):
+        draw_teams(unit_ids, ins, seed="rules", conflicts=town + work + rot)
+    rot = rotation_recusals({"U0": ["C"], "U1": ["E"]})
+    teams = draw_teams(unit_ids, ins, seed="rules", conflicts=town + work + rot).teams()
+    assert teams["U0"] == ("D", "E")
+    for r in town + work + rot:
+        assert r.inspector_id not in teams[r.unit_id]
+
+
+# --------------------------------------------------------------------------- fallback, infeasible
+
+
+@st.composite
+def tight_instances(draw: st.DrawFn) -> dict[str, object]:
+    """Instances where capacity barely covers the seats, so the walk can paint itself in."""
+    n_ins = draw(st.integers(4, 6))
+    cap = draw(st.integers(1, 2))
+    n_units = min(4, max(1, (n_ins * cap) // 2))
+    inspectors = [
+        inspector(
+            f"I{n}",
+            wu="w1",
+            exp=draw(st.lists(st.sampled_from(EXPERTISE[:1]), max_size=1)),
+        )
+        for n in range(n_ins)
+    ]
+    units = [f"U{n}" for n in range(n_units)]
+    pairs = [(i.inspector_id, u) for i in inspectors for u in units]
+    conflicts = set(draw(st.lists(st.sampled_from(pairs), max_size=3, unique=True)))
+    requirement = {u: "chem" for u in units if draw(st.booleans())}
+    seed = draw(st.text(alphabet="0123456789", min_size=1, max_size=4))
+    return {
+        "units": units,
+        "inspectors": inspectors,
+        "size": 2,
+        "conflicts": conflicts,
+        "cap": cap,
+        "wcap": None,
+        "requirement": requirement,
+        "seed": seed,
+    }
+
+
+@given(tight_instances())
+def test_bl5_tight_instances_staffed_whenever_brute_force_finds_a_way(
+    inst: dict[str, object],
+) -> None:
+    feasible = brute_force_feasible(
+        inst["units"],  # type: ignore[arg-type]
+        inst["inspectors"],  # type: ignore[arg-type]
+        2,
+        inst["conflicts"],  # type: ignore[arg-type]
+        inst["cap"],  # type: ignore[arg-type]
+        inst["requirement"],  # type: ignore[arg-type]
+        None,
+    )
+    if feasible:
+        check_constraints(run(inst), inst)
+    else:
+        with pytest.raises(InfeasibleError):
+            run(inst)
+
+
+def test_bl5_max_flow_fallback_rescues_a_task_the_walk_left_short() -> None:
+    """X needs A and B (C, D recuse); if Y's walk takes A or B first, only the fallback helps."""
+    ids = ["A", "B", "C", "D"]
+    conflicts = [("C", "X"), ("D", "X")]
+    rescued = 0
+    for n in range(40):
+        draw = draw_teams(["X", "Y"], ids, seed=f"trap-{n}", conflicts=conflicts, max_tasks=1)
+        teams = draw.teams()
+        assert teams == {"X": ("A", "B"), "Y": ("C", "D")}
+        methods = {a.unit_id: a.parts[0].method for a in draw.assignments}
+        if "max_flow" in methods.values():
+            rescued += 1
+            moved = [a for a in draw.assignments if a.parts[0].method == "max_flow"]
+            assert all(a.parts[0].replacements or a.parts[0].drawn for a in moved)
+            assert "max-flow" in format_team_draw(draw)
+    assert rescued > 0, "some seed makes the walk fail, so the fallback is exercised"
+
+
+def test_bl5_infeasible_error_names_units_and_blocking_constraint() -> None:
+    ids = [f"I{n}" for n in range(4)]
+    with pytest.raises(InfeasibleError, match=r"U2 \(recusal leaves 1 eligible of 4, needs 2\)"):
+        assign_teams(["U1", "U2"], ids, seed="s", conflicts=[(i, "U2") for i in ids[1:]])
+    with pytest.raises(InfeasibleError, match=r"workload caps \(max_tasks\)"):
+        assign_teams([f"U{n}" for n in range(5)], ids, seed="s", max_tasks=2)
+    with pytest.raises(InfeasibleError, match=r"expertise 'chem': no eligible member holds it"):
+        assign_teams(["U1"], ids, seed="s", expertise={"U1": "chem"})
+    with pytest.raises(InfeasibleError, match=r"recusal leaves 2 eligible of 2, needs 3"):
+        assign_teams(["U1"], ids[:2], seed="s", team_size=3)
+
+
+# --------------------------------------------------------------------------- workload and fairness
+
+
+def test_bl5_fair_load_without_constraints_within_4_sigma() -> None:
+    """No constraints: each task's count per inspector is Binomial(tasks * seeds, size / I)."""
+    ids = [f"I{n}" for n in range(10)]
+    units = [f"U{n}" for n in range(20)]
+    seeds = 200
+    load: Counter[str] = Counter()
+    for s in range(seeds):
+        for team in assign_teams(units, ids, seed=f"fair-{s}").values():
+            load.update(team)
+    trials, p = len(units) * seeds, 2 / len(ids)
+    mean, sigma = trials * p, math.sqrt(trials * p * (1 - p))
+    for i in ids:
+        assert abs(load[i] - mean) < 4 * sigma, (i, load[i], mean, sigma)
+
+
+def test_bl5_fair_load_with_a_cap_within_4_sigma() -> None:
+    """With a cap inspectors stay exchangeable: equal expected load; per draw the count is in
+    [0, cap], so its variance is at most cap**2 / 4 (Popoviciu) -- the bound used here."""
+    ids = [f"I{n}" for n in range(10)]
+    units = [f"U{n}" for n in range(18)]
+    seeds, cap = 300, 5
+    load: Counter[str] = Counter()
+    for s in range(seeds):
+        teams = assign_teams(units, ids, seed=f"cap-{s}", max_tasks=cap)
+        per = Counter(i for t in teams.values() for i in t)
+        assert max(per.values()) <= cap
+        load.update(per)
+    mean = seeds * len(units) * 2 / len(ids)
+    sigma = math.sqrt(seeds * cap**2 / 4)
+    for i in ids:
+        assert abs(load[i] - mean) < 4 * sigma, (i, load[i], mean)
+
+
+def test_bl5_work_unit_cap_is_never_exceeded() -> None:
+    ins = [inspector(f"I{n}", wu=f"team{n % 3}") for n in range(9)]
+    units = [f"U{n}" for n in range(9)]
+    caps = {"team0": 2, "team1": 8, "team2": 8}
+    draw = draw_teams(units, ins, seed="wu", max_tasks_per_work_unit=caps)
+    wu = Counter(f"team{int(m[1:]) % 3}" for a in draw.assignments for m in a.members)
+    assert wu["team0"] <= 2
+    assert sum(wu.values()) == 18
+    with pytest.raises(InfeasibleError):
+        draw_teams(units, ins, seed="wu", max_tasks_per_work_unit=5)
+
+
+# --------------------------------------------------------------------------- expertise and experts
+
+
+def test_bl4_expertise_requirement_met_by_reserving_the_last_seat() -> None:
+    ins = [inspector(f"I{n}", exp=("chem",) if n == 7 else ()) for n in range(12)]
+    tasks = [TeamTask(unit_id=f"U{n}", expertise="chem") for n in range(5)]
+    draw = draw_teams(tasks, ins, seed="chem", team_size=3)
+    for a in draw.assignments:
+        assert "I7" in a.members
+        (part,) = a.parts
+        skipped = [p for p in part.passed_over if "reserved for expertise 'chem'" in p.reason]
+        order = list(part.candidates)
+        if order.index("I7") < 2:  # drawn among the first two: nothing to reserve
+            assert len(order) == 3
+            assert skipped == []
+        else:  # non-experts skipped once two seats are taken, until I7 comes up
+            assert order[-1] == "I7"
+            assert len(skipped) == len(order) - 3
+    assert any(a.parts[0].passed_over for a in draw.assignments), "the reservation is exercised"
+
+
+def test_tj8_expert_joins_when_the_task_asks() -> None:
+    experts = [
+        Expert(expert_id=f"E{n}", name=f"expert {n}", expertise=("chem",) if n % 2 else ("mine",))
+        for n in range(8)
+    ]
+    tasks = [
+        TeamTask(unit_id="U1", experts=1, expert_expertise="chem"),
+        TeamTask(unit_id="U2", experts=2),
+        TeamTask(unit_id="U3"),
+    ]
+    draw = draw_teams(
+        tasks,
+        [f"I{n}" for n in range(5)],
+        seed="experts",
+        experts=experts,
+        expert_conflicts=[("E1", "U1"), ("E3", "U1")],
+        max_expert_tasks=1,
+    )
+    by = {a.unit_id: a for a in draw.assignments}
+    (e1,) = by["U1"].experts
+    assert e1 in {"E5", "E7"}
+    assert len(by["U2"].experts) == 2
+    assert e1 not in by["U2"].experts
+    assert by["U3"].experts == ()
+    assert all(len(a.members) == 2 for a in draw.assignments)
+    with pytest.raises(InfeasibleError, match="experts"):
+        draw_teams(tasks, ["I1", "I2"], seed="experts", experts=experts[:1])
+
+
+# --------------------------------------------------------------------------- joint inspections
+
+
+def test_bl10_joint_inspection_draws_each_department_from_its_own_registry() -> None:
+    registries = {
+        "safety": [f"S{n}" for n in range(6)],
+        "fire": [f"F{n}" for n in range(4)],
+        "market": [f"M{n}" for n in range(3)],
+    }
+    tasks = [
+        TeamTask(unit_id=f"U{n}", departments=(("safety", 2), ("fire", 1))) for n in range(6)
+    ] + [TeamTask(unit_id="U9")]
+    conflicts = [("F0", "U0"), ("F1", "U0"), ("S0", "U0")]
+    draw = draw_teams(
+        tasks, registries, seed="joint", conflicts=conflicts, lead_department="safety"
+    )
+    for a in draw.assignments:
+        if a.unit_id == "U9":
+            assert [p.pool for p in a.parts] == ["department/safety"]
+            continue
+        parts = {p.pool: p for p in a.parts}
+        assert set(parts) == {"department/safety", "department/fire"}
+        assert all(m.startswith("S") for m in parts["department/safety"].members)
+        assert len(parts["department/fire"].members) == 1
+        assert parts["department/fire"].members[0].startswith("F")
+        assert len(a.members) == 3
+    u0 = next(a for a in draw.assignments if a.unit_id == "U0")
+    assert not {"F0", "F1", "S0"} & set(u0.members)
+    with pytest.raises(InvalidInputError, match="lead_department"):
+        draw_teams(["U1"], registries, seed="joint")
+    with pytest.raises(InvalidInputError, match="two registries"):
+        draw_teams(["U1"], {"a": ["X", "Y"], "b": ["X"]}, seed="j", lead_department="a")
+
+
+# --------------------------------------------------------------------------- modes
+
+
+def test_tj5_modes_general_key_and_covert_are_recorded() -> None:
+    ids = [f"I{n}" for n in range(8)]
+    tasks = [
+        TeamTask(unit_id="G1", mode=InspectionMode.GENERAL, fixed_team=("I0", "I1")),
+        TeamTask(unit_id="C1", mode=InspectionMode.COVERT),
+        *(TeamTask(unit_id=f"K{n}", mode=InspectionMode.KEY) for n in range(4)),
+        "D1",
+    ]
+    dates = [dt.date(2026, 3, d) for d in (2, 9)]
+    draw = draw_teams(tasks, ids, seed="modes", dates=dates, max_tasks=3)
+    by = {a.unit_id: a for a in draw.assignments}
+    g = by["G1"]
+    assert g.members == ("I0", "I1")
+    assert g.parts[0].method == "fixed_by_office"
+    assert by["C1"].undisclosed
+    assert by["C1"].mode is InspectionMode.COVERT
+    keys = [by[f"K{n}"] for n in range(4)]
+    assert sorted(k.visit_order for k in keys) == [1, 2, 3, 4]  # type: ignore[type-var]
+    assert Counter(k.visit_date for k in keys) == {dates[0]: 2, dates[1]: 2}
+    assert by["D1"].mode is InspectionMode.DOUBLE_RANDOM
+    assert by["D1"].visit_order is None
+    text = format_team_draw(draw)
+    assert "C1 [covert] team: (covert: undisclosed)" in text
+    assert "fixed by the office" in text
+    assert ", ".join(by["C1"].members) in format_team_draw(draw, reveal=True)
+    load = Counter(m for a in draw.assignments for m in a.members)
+    assert max(load.values()) <= 3
+    with pytest.raises(InvalidInputError, match="must recuse"):
+        draw_teams(tasks[:1], ids, seed="modes", conflicts=[("I1", "G1")])
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+class Registry:
+    """A stand-in for InspectorRegistry: iterable, yielding Inspector records."""
+
+    def __init__(self, rows: list[Inspector]) -> None:
+        self._rows = rows
+
+    def __iter__(self) -> Iterator[Inspector]:
+        return iter(self._rows)
+
+
+def test_bl4_registry_duck_typed_and_inactive_inspectors_never_drawn() -> None:
+    rows = [inspector(f"I{n}", active=n % 3 != 0) for n in range(12)]
+    units = [f"U{n}" for n in range(30)]
+    teams = assign_teams(units, Registry(rows), seed="reg")
+    drawn = {m for t in teams.values() for m in t}
+    assert drawn <= {r.inspector_id for r in rows if r.active}
+    assert teams == assign_teams(units, [r.inspector_id for r in rows if r.active], seed="reg")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"team_size": 1}, "at least two"),
+        ({"team_size": True}, "team_size"),
+        ({"max_tasks": -1}, "max_tasks must be >= 0"),
+        ({"max_tasks": {"I1": "x"}}, r"max_tasks\['I1'\]"),
+        ({"conflicts": [("I1",)]}, "conflicts item 0"),
+        ({"conflicts": "I1U1"}, "conflicts must be"),
+        ({"seed": ""}, "seed"),
+        ({"draw_id": ""}, "draw_id"),
+    ],
+)
+def test_bl5_bad_arguments_raise_typed_errors(kwargs: dict[str, object], match: str) -> None:
+    args: dict[str, object] = {"seed": "s"} | kwargs
+    with pytest.raises(InvalidInputError, match=match):
+        assign_teams(["U1", "U2"], ["I1", "I2", "I3"], **args)  # type: ignore[arg-type]
+
+
+def test_bl5_bad_tasks_and_registries_raise_typed_errors() -> None:
+    with pytest.raises(InvalidInputError, match="appears twice in the tasks"):
+        assign_teams(["U1", "U1"], ["I1", "I2"], seed="s")
+    with pytest.raises(InvalidInputError, match="appears twice"):
+        assign_teams(["U1"], ["I1", "I1", "I2"], seed="s")
+    with pytest.raises(InvalidInputError, match="item 1"):
+        assign_teams(["U1"], ["I1", 7, "I2"], seed="s")  # type: ignore[list-item]
+    with pytest.raises(InvalidInputError, match="collection"):
+        assign_teams(["U1"], "I1I2", seed="s")
+    with pytest.raises(InvalidInputError, match="unit_ids"):
+        assign_teams("U1", ["I1", "I2"], seed="s")
+    with pytest.raises(InvalidInputError, match="general inspection needs"):
+        TeamTask(unit_id="U1", mode=InspectionMode.GENERAL)
+    with pytest.raises(InvalidInputError, match="only for general"):
+        TeamTask(unit_id="U1", fixed_team=("I1", "I2"))
+    with pytest.raises(InvalidInputError, match="at least 2 inspectors"):
+        TeamTask(unit_id="U1", departments=(("a", 1),))
+    with pytest.raises(InvalidInputError, match="team_size"):
+        TeamTask(unit_id="U1", team_size=1)
+
+
+def test_bl5_stream_pinned() -> None:
+    """Pins the candidate-order construction (drawcore/1): written once; a change here is a
+    change of the published procedure and must be a new construction version."""
+    order = candidate_order("pin", "91441322MA4UJ8XX1X", [f"I{n}" for n in range(6)])
+    assert order == PINNED_ORDER
+
+
+PINNED_ORDER = ("I3", "I4", "I2", "I5", "I0", "I1")
