@@ -167,6 +167,12 @@ def _departments(value: Iterable[tuple[str, int]]) -> tuple[tuple[str, int], ...
     return out
 
 
+def _id_tuple(value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        raise InvalidInputError(f"expected a collection of inspector ids, not the string {value!r}")
+    return tuple(value)
+
+
 @attrs.frozen(kw_only=True)
 class TeamTask:
     """What one unit's team must look like.
@@ -183,7 +189,7 @@ class TeamTask:
     expert_expertise: str | None = None
     departments: tuple[tuple[str, int], ...] = attrs.field(default=(), converter=_departments)
     mode: InspectionMode = InspectionMode.DOUBLE_RANDOM
-    fixed_team: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    fixed_team: tuple[str, ...] = attrs.field(default=(), converter=_id_tuple)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.unit_id, str) or not self.unit_id:

@@ -662,3 +662,25 @@ def test_bl5_stream_pinned() -> None:
 
 
 PINNED_ORDER = ("I3", "I4", "I2", "I5", "I0", "I1")
+
+
+def test_bl9_team_draw_round_trips_through_the_journal_converter() -> None:
+    """Full trace (全程留痕): the record is plain data the one cattrs converter can store."""
+    from drawcore.serde import canonical_json, structure, unstructure
+
+    tasks = [
+        TeamTask(unit_id="G1", mode=InspectionMode.GENERAL, fixed_team=("I0", "I1")),
+        TeamTask(unit_id="K1", mode=InspectionMode.KEY, experts=1),
+        TeamTask(unit_id="C1", mode=InspectionMode.COVERT),
+    ]
+    draw = draw_teams(
+        tasks,
+        [f"I{n}" for n in range(6)],
+        seed="serde",
+        conflicts=[("I2", "K1")],
+        experts=[Expert(expert_id="E1", name="e")],
+        dates=[dt.date(2026, 5, 1)],
+    )
+    data = unstructure(draw)
+    assert structure(data, TeamDraw) == draw
+    assert canonical_json(structure(data, TeamDraw)) == canonical_json(draw)
