@@ -684,6 +684,14 @@ def _replay(replay: Replayer | Mapping[str, Replayer] | None, record: Record) ->
     return [] if problem is None else [Problem(record.seq, "replay", problem)]
 
 
+def _signature_ok(verifier: Verifier, cp: Checkpoint) -> bool:
+    try:
+        signature = bytes.fromhex(cp.signature or "")
+    except ValueError:
+        return False
+    return verifier(cp.signed_by or "", cp.message(), signature)
+
+
 def _check_checkpoint(
     cp: Checkpoint, leaves: list[bytes], verifier: Verifier | None, notes: list[str]
 ) -> list[Problem]:
@@ -692,7 +700,7 @@ def _check_checkpoint(
     if cp.signature is not None:
         if verifier is None:
             notes.append(f"note: {label} is signed by {cp.signed_by}; no verifier given")
-        elif not verifier(cp.signed_by or "", cp.message(), bytes.fromhex(cp.signature)):
+        elif not _signature_ok(verifier, cp):
             out.append(
                 Problem(None, "checkpoint", f"{label}: signature by {cp.signed_by} is invalid")
             )

@@ -131,13 +131,15 @@ def rfc3797_key(sources: Sequence[int | Sequence[int]]) -> str:
         raise InvalidInputError("rfc3797 sources: at least one source of public numbers is needed")
     parts: list[str] = []
     for i, source in enumerate(sources):
-        values = list(source) if isinstance(source, list | tuple) else [source]
+        values: list[object] = list(source) if isinstance(source, list | tuple) else [source]
         if not values:
             raise InvalidInputError(f"rfc3797 source {i} is empty")
+        numbers: list[int] = []
         for v in values:
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
                 raise InvalidInputError(f"rfc3797 source {i}: {v!r} is not a non-negative integer")
-        parts.append("".join(f"{v}." for v in sorted(values)) + "/")
+            numbers.append(v)
+        parts.append("".join(f"{v}." for v in sorted(numbers)) + "/")
     return "".join(parts)
 
 
@@ -365,6 +367,7 @@ class Ceremony:
         if plan is None:
             return f"{kind} for plan {plan_id!r} refused: the plan has no commitment yet"
         if kind == PARTY_COMMITMENT:
+            _nonempty(body["party"], "party")
             at = parse_time(body["committed_at"], "committed_at")
             _hex(body["commitment"], "commitment")
             if at <= plan.committed_at:

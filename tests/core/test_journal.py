@@ -222,6 +222,8 @@ def test_tj8_signed_checkpoints(tmp_path: Path) -> None:
     assert "no verifier" in unchecked.format()
     forged = Checkpoint(cp.size, cp.root, cp.at, cp.signed_by, "00" * 32)
     assert not verify(j.path, checkpoints=[forged], verifier=hmac_verifier(keys)).ok
+    not_hex = Checkpoint(cp.size, cp.root, cp.at, cp.signed_by, "zz")
+    assert not verify(j.path, checkpoints=[not_hex], verifier=hmac_verifier(keys)).ok
     unsigned = j.checkpoint()
     assert not verify(j.path, checkpoints=[unsigned], verifier=hmac_verifier(keys)).ok
     with pytest.raises(InvalidInputError):
