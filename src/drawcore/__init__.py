@@ -34,6 +34,13 @@ from drawcore.model import (
     RiskLevel,
     Unit,
 )
+from drawcore.sampling import (
+    UnitSample,
+    allocate_neyman,
+    allocate_proportional,
+    inclusion_probabilities,
+    sample_units,
+)
 from drawcore.seeding import commit_contribution, plan_hash, rfc3797_key, rfc3797_select
 
 __version__ = "0.1.0"
@@ -59,14 +66,19 @@ __all__ = [
     "TeamDraw",
     "TeamTask",
     "Unit",
+    "UnitSample",
     "VerifyReport",
     "__version__",
+    "allocate_neyman",
+    "allocate_proportional",
     "assign_teams",
     "commit_contribution",
     "draw_teams",
     "format_team_draw",
+    "inclusion_probabilities",
     "plan_hash",
     "rfc3797_key",
     "rfc3797_select",
+    "sample_units",
     "verify_journal",
 ]
