@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import attrs
 import numpy as np
@@ -308,24 +308,33 @@ def _pool(name: str, members: object, key: DrawKey, kind: str) -> _Pool:
     )
 
 
-def _conflicts(conflicts: object, what: str) -> list[Recusal]:
+def _conflicts(
+    conflicts: object, what: str, task_index: Mapping[str, int]
+) -> dict[int, dict[str, str]]:
+    """Task index -> {inspector id: reason}; pairs naming units outside the draw are ignored.
+
+    Items are (inspector_id, unit_id[, reason]) tuples or records with those
+    attributes (:class:`Recusal`, a plugin's conflict value).
+    """
     if isinstance(conflicts, str | bytes) or not isinstance(conflicts, Iterable):
         raise InvalidInputError(f"{what} must be an iterable of (inspector_id, unit_id) pairs")
-    out: list[Recusal] = []
+    out: dict[int, dict[str, str]] = {}
     for n, c in enumerate(conflicts):
-        if isinstance(c, Recusal):
-            out.append(c)
-            continue
-        if isinstance(c, tuple | list) and len(c) in (2, 3) and all(isinstance(x, str) for x in c):
-            out.append(
-                Recusal(
-                    inspector_id=c[0], unit_id=c[1], reason=c[2] if len(c) == 3 else EXPLICIT_REASON
-                )
+        if type(c) is tuple and len(c) == 2:
+            iid, uid, why = c[0], c[1], EXPLICIT_REASON
+        elif isinstance(c, tuple | list) and len(c) == 3:
+            iid, uid, why = c[0], c[1], c[2]
+        elif hasattr(c, "inspector_id") and hasattr(c, "unit_id"):
+            iid, uid, why = c.inspector_id, c.unit_id, str(getattr(c, "reason", EXPLICIT_REASON))
+        else:
+            iid = uid = why = None
+        if not (isinstance(iid, str) and isinstance(uid, str) and isinstance(why, str)):
+            raise InvalidInputError(
+                f"{what} item {n}: expected (inspector_id, unit_id[, reason]) strings, got {c!r}"
             )
-            continue
-        raise InvalidInputError(
-            f"{what} item {n}: expected (inspector_id, unit_id[, reason]) strings, got {c!r}"
-        )
+        t = task_index.get(uid)
+        if t is not None:
+            out.setdefault(t, {}).setdefault(iid, why)
     return out
 
 
@@ -433,6 +442,9 @@ def candidate_order(
 # --------------------------------------------------------------------------- the walk
 
 
+_NONE: list[Any] = []  # shared and never appended to: a job's lists start as this
+
+
 class _Job:
     """One task's seats in one pool (a plain slotted class: there is one per task)."""
 
@@ -461,9 +473,9 @@ class _Job:
         self.seats = seats
         self.requirement = requirement
         self.conflicts = conflicts
-        self.members: list[int] = []
-        self.passed: list[tuple[int, int, str]] = []  # (inspector, position, why)
-        self.candidates: list[int] = []  # the candidate order as far as the walk read it
+        self.members: list[int] = _NONE  # set by the walk
+        self.passed: list[tuple[int, int, str]] = _NONE  # (inspector, position, why)
+        self.candidates: list[int] = _NONE  # the candidate order as far as the walk read it
         self.flow = False
 
 
@@ -496,7 +508,8 @@ def _walk(pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool, head: i
         order: list[int] = []  # the candidate order (repeats skipped) while in the head row
         raw = 0
         cands: _Candidates | None = None
-        team = job.members
+        team: list[int] = []
+        job.members = team
         need, req, conf = job.seats, job.requirement, job.conflicts
         has_req = req is None
         k = 0
@@ -531,6 +544,8 @@ def _walk(pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool, head: i
                 elif holds:
                     has_req = True
             if why is not None:
+                if job.passed is _NONE:
+                    job.passed = []
                 job.passed.append((c, k - 1, why))
                 continue
             team.append(c)
@@ -766,16 +781,8 @@ def _draw(
     load = _Load(counts={}, caps=caps, wcounts={}, wcaps=wcaps, cap_text="max_tasks")
     # conflicts, indexed per task
     task_index = {u: n for n, u in enumerate(unit_ids)}
-    conf: dict[int, dict[str, str]] = {}
-    for c in _conflicts(conflicts, "conflicts"):
-        t = task_index.get(c.unit_id)
-        if t is not None:
-            conf.setdefault(t, {}).setdefault(c.inspector_id, c.reason)
-    econf: dict[int, dict[str, str]] = {}
-    for c in _conflicts(expert_conflicts, "expert_conflicts"):
-        t = task_index.get(c.unit_id)
-        if t is not None:
-            econf.setdefault(t, {}).setdefault(c.inspector_id, c.reason)
+    conf = _conflicts(conflicts, "conflicts", task_index)
+    econf = _conflicts(expert_conflicts, "expert_conflicts", task_index)
     # processing order (step 1)
     if unit_ids:
         oh = hash_ids(key.child("order"), unit_ids)
@@ -1093,7 +1100,7 @@ def assign_teams(
     ids = pools["inspectors"].ids
     out: dict[str, tuple[str, ...]] = {}
     for job in jobs["inspectors"]:
-        out[job.unit_id] = tuple(sorted(ids[i] for i in job.members))
+        out[job.unit_id] = tuple([ids[i] for i in sorted(job.members)])  # ids are in sorted order
     return {u: out[u] for u in sorted(unit_list)}
 
 
