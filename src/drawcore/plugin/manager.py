@@ -140,7 +140,9 @@ def _register(pm: DrawcorePluginManager, name: str, obj: object, *, version: str
 
 def _collect_claims(pm: DrawcorePluginManager) -> None:
     claimed_by: dict[str, str] = {}
-    plugins: list[tuple[str, Any]] = sorted(pm.list_name_plugin(), key=lambda pair: pair[0])
+    plugins: list[tuple[str, Any]] = sorted(
+        (pair for pair in pm.list_name_plugin() if pair[1] is not None), key=lambda pair: pair[0]
+    )
     for name, plugin in plugins:
         claim: str | None = None
         if (

@@ -52,7 +52,7 @@ def drawcore_avoidance_window(unit: Unit) -> AvoidanceWindow:
 @hookimpl
 def drawcore_unit_exclusions(unit: Unit) -> Sequence[Reason]:
     """NAT-3: a closed unit has no production left to inspect."""
-    if unit.production_status is ProductionStatus.CLOSED:
+    if unit.production_status == ProductionStatus.CLOSED:
         return [Reason(clause="NAT-3", text="the unit is closed (关闭)")]
     return []
 
