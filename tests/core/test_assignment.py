@@ -563,7 +563,7 @@ def test_bl10_joint_inspection_draws_each_department_from_its_own_registry() -> 
 
 def test_tj5_modes_general_key_and_covert_are_recorded() -> None:
     ids = [f"I{n}" for n in range(8)]
-    tasks = [
+    tasks: list[str | TeamTask] = [
         TeamTask(unit_id="G1", mode=InspectionMode.GENERAL, fixed_team=("I0", "I1")),
         TeamTask(unit_id="C1", mode=InspectionMode.COVERT),
         *(TeamTask(unit_id=f"K{n}", mode=InspectionMode.KEY) for n in range(4)),
@@ -639,7 +639,7 @@ def test_bl5_bad_tasks_and_registries_raise_typed_errors() -> None:
     with pytest.raises(InvalidInputError, match="appears twice"):
         assign_teams(["U1"], ["I1", "I1", "I2"], seed="s")
     with pytest.raises(InvalidInputError, match="item 1"):
-        assign_teams(["U1"], ["I1", 7, "I2"], seed="s")  # type: ignore[list-item]
+        assign_teams(["U1"], ["I1", 7, "I2"], seed="s")  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError, match="collection"):
         assign_teams(["U1"], "I1I2", seed="s")
     with pytest.raises(InvalidInputError, match="unit_ids"):
@@ -684,3 +684,96 @@ def test_bl9_team_draw_round_trips_through_the_journal_converter() -> None:
     data = unstructure(draw)
     assert structure(data, TeamDraw) == draw
     assert canonical_json(structure(data, TeamDraw)) == canonical_json(draw)
+
+
+@st.composite
+def joint_instances(draw: st.DrawFn) -> dict[str, object]:
+    depts = {
+        "safety": [f"S{n}" for n in range(draw(st.integers(1, 5)))],
+        "fire": [f"F{n}" for n in range(draw(st.integers(1, 4)))],
+    }
+    units = [f"U{n}" for n in range(draw(st.integers(1, 5)))]
+    sizes = {u: (draw(st.integers(1, 3)), draw(st.integers(1, 2))) for u in units}
+    every = [(i, u) for ids in depts.values() for i in ids for u in units]
+    conflicts = draw(st.lists(st.sampled_from(every), max_size=6, unique=True))
+    experts = [
+        Expert(expert_id=f"E{n}", name="e", expertise=draw(st.sampled_from([(), ("chem",)])))
+        for n in range(draw(st.integers(0, 4)))
+    ]
+    expert_need = {u: draw(st.integers(0, 2)) for u in units}
+    return {
+        "depts": depts,
+        "units": units,
+        "sizes": sizes,
+        "conflicts": conflicts,
+        "experts": experts,
+        "expert_need": expert_need,
+        "cap": draw(st.one_of(st.none(), st.integers(1, 3))),
+        "chem": draw(st.booleans()),
+    }
+
+
+@given(joint_instances())
+def test_bl10_tj8_joint_parts_and_experts_keep_every_rule(inst: dict[str, object]) -> None:
+    depts: dict[str, list[str]] = inst["depts"]  # type: ignore[assignment]
+    sizes: dict[str, tuple[int, int]] = inst["sizes"]  # type: ignore[assignment]
+    need: dict[str, int] = inst["expert_need"]  # type: ignore[assignment]
+    conflicts: list[tuple[str, str]] = inst["conflicts"]  # type: ignore[assignment]
+    experts: list[Expert] = inst["experts"]  # type: ignore[assignment]
+    cap: int | None = inst["cap"]  # type: ignore[assignment]
+    chem = "chem" if inst["chem"] else None
+    tasks = [
+        TeamTask(
+            unit_id=u,
+            departments=(("safety", sizes[u][0]), ("fire", sizes[u][1])),
+            experts=need[u],
+            expert_expertise=chem,
+        )
+        for u in inst["units"]  # type: ignore[attr-defined]
+    ]
+    try:
+        draw = draw_teams(
+            tasks, depts, seed="joint", conflicts=conflicts, max_tasks=cap, experts=experts
+        )
+    except InfeasibleError as exc:
+        message = str(exc)
+        draw = None
+    if draw is None:
+        assert "cannot staff" in message
+        return
+    load: Counter[str] = Counter()
+    for a in draw.assignments:
+        parts = {p.pool: p.members for p in a.parts}
+        assert len(parts["department/safety"]) == sizes[a.unit_id][0]
+        assert len(parts["department/fire"]) == sizes[a.unit_id][1]
+        assert set(parts["department/safety"]) <= set(depts["safety"])
+        assert set(parts["department/fire"]) <= set(depts["fire"])
+        assert len(a.experts) == need[a.unit_id] == len(set(a.experts))
+        holders = {e.expert_id for e in experts if chem is None or chem in e.expertise}
+        assert set(a.experts) <= holders
+        for m in (*a.members, *a.experts):
+            assert (m, a.unit_id) not in conflicts
+        load.update(a.members)
+    if cap is not None:
+        assert max(load.values(), default=0) <= cap
+
+
+def test_bl5_medium_draw_is_row_order_free() -> None:
+    rng = np.random.default_rng(5)  # builds test data only
+    ins = [
+        inspector(f"I{n:03d}", wu=f"w{n % 4}", exp=("chem",) if n % 5 == 0 else ())
+        for n in range(40)
+    ]
+    tasks = [
+        TeamTask(unit_id=f"U{n:04d}", expertise="chem" if n % 7 == 0 else None) for n in range(300)
+    ]
+    conflicts = [
+        (f"I{int(i):03d}", f"U{int(u):04d}") for i, u in rng.integers(0, [40, 300], (400, 2))
+    ]
+    kwargs: dict[str, object] = {"conflicts": conflicts, "max_tasks": 18, "seed": "medium"}
+    first = draw_teams(tasks, ins, **kwargs)  # type: ignore[arg-type]
+    perm_i = [ins[n] for n in rng.permutation(len(ins))]
+    perm_t = [tasks[n] for n in rng.permutation(len(tasks))]
+    kwargs["conflicts"] = [conflicts[n] for n in rng.permutation(len(conflicts))]
+    assert draw_teams(perm_t, perm_i, **kwargs) == first  # type: ignore[arg-type]
+    assert draw_teams(tasks, ins, **(kwargs | {"seed": "other"})) != first  # type: ignore[arg-type]
