@@ -12,7 +12,9 @@
    room. Units are placed most-constrained first (more ``times`` first, then in the
    order of a keyed hash of their ids); each unit's rounds come from its own keyed
    stream ``key.child("placement/<unit id>")``. A placement never exceeds a round's
-   capacity: when no assignment fits, :class:`InfeasibleError` names the units.
+   capacity; a choice that would leave later units without room is redrawn (see
+   :func:`_place`), and only a plan no placement can satisfy is refused with
+   :class:`InfeasibleError`.
 3. **Draws** (double-random): the rest of each round is filled by
    :func:`drawcore.sampling.sample_units` (exact inclusion probabilities, recorded
    per task) from the units that are not excluded, not planned, not yet drawn this
@@ -34,6 +36,7 @@ import datetime as dt
 import enum
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import cast
 
 import attrs
 import numpy as np
@@ -63,6 +66,8 @@ __all__ = [
 ROUND_COUNTS = (1, 2, 3, 4, 6, 12)
 #: Plugin name on reasons the planner itself gives.
 PLANNER = "drawcore"
+#: Uniform draws of a unit's rounds tried before the most-room fallback.
+_TRIES = 4
 
 _METHODS = {
     InspectionMode.DOUBLE_RANDOM: "双随机: on-site inspection; unit and inspectors drawn",
@@ -218,6 +223,25 @@ def _outside_window(last: dt.date | None, days: int, starts: Sequence[dt.date]) 
     return [(start - last).days >= days for start in starts]
 
 
+def _fits(caps: Sequence[int], demand: Sequence[int]) -> bool:
+    """Whether units needing ``demand[t]`` units of ``t`` distinct rounds fit ``caps``.
+
+    Max-flow min-cut for units -> rounds (one seat per unit and round): the
+    placement exists iff for every ``b`` the ``b`` smallest capacities plus
+    ``sum_t demand[t] * min(t, R - b)`` cover the total demand.
+    """
+    rounds = len(caps)
+    total = sum(t * n for t, n in enumerate(demand))
+    smallest = sorted(caps)
+    covered = 0
+    for b in range(rounds + 1):
+        if covered + sum(n * min(t, rounds - b) for t, n in enumerate(demand)) < total:
+            return False
+        if b < rounds:
+            covered += smallest[b]
+    return True
+
+
 def _place(
     units: Sequence[Unit],
     ur: UnitRules,
@@ -225,13 +249,41 @@ def _place(
     caps: list[int],
     key: DrawKey,
 ) -> tuple[list[list[int]], dict[int, list[Reason]]]:
-    """Planned units -> rounds (step 2 of the module docstring)."""
+    """Planned units -> rounds (step 2 of the module docstring).
+
+    A unit's rounds are a uniform random choice among the open rounds outside its
+    window (then among all open rounds), redrawn up to :data:`_TRIES` times if the
+    choice would leave the units still to be placed without room. Failing that, the
+    unit takes the rounds with the most room left (ties in random order): taken
+    most-constrained first, that step always keeps a placement possible (the
+    Gale-Ryser construction), so only a truly impossible plan is refused.
+    """
     rounds = len(starts)
     placed: list[list[int]] = [[] for _ in range(rounds)]
     notes: dict[int, list[Reason]] = {}
     planned = np.flatnonzero(ur.times > 0)
     if planned.size == 0:
         return placed, notes
+    too_many = [
+        f"{units[i].unit_id} needs {int(ur.times[i])} rounds, the plan has {rounds}"
+        for i in planned.tolist()
+        if ur.times[i] > rounds
+    ]
+    if too_many:
+        raise InfeasibleError(
+            f"{len(too_many)} unit(s) need more rounds than the plan has: "
+            + "; ".join(too_many[:10])
+        )
+    demand = [0] * (rounds + 1)
+    for i in planned.tolist():
+        demand[int(ur.times[i])] += 1
+    if not _fits(caps, demand):
+        needed = sum(t * n for t, n in enumerate(demand))
+        raise InfeasibleError(
+            f"{int(planned.size)} planned unit(s) need {needed} inspections in distinct rounds, "
+            f"which the rounds' capacity {list(caps)} cannot hold (add inspectors, raise "
+            "tasks_per_inspector or capacity)"
+        )
     ids = [units[i].unit_id for i in planned.tolist()]
     order_hash = hash_ids(key.child("placement-order"), ids)
     order = sorted(
@@ -239,45 +291,43 @@ def _place(
         key=lambda j: (-int(ur.times[planned[j]]), int(order_hash[j]), ids[j]),
     )
     remaining = list(caps)
-    stuck: list[str] = []
     for j in order:
         i = int(planned[j])
         times = int(ur.times[i])
         unit = units[i]
-        if times > rounds:
-            stuck.append(f"{unit.unit_id} needs {times} rounds, the plan has {rounds}")
-            continue
+        demand[times] -= 1
         outside = _outside_window(unit.last_inspected, int(ur.avoidance_days[i]), starts)
         open_rounds = [r for r in range(rounds) if remaining[r] > 0]
-        candidates = [r for r in open_rounds if outside[r]]
-        if len(candidates) < times:
-            candidates = open_rounds
-            if len(candidates) >= times and unit.unit_id in ur.avoidance_reasons:
-                window = ur.avoidance_reasons[unit.unit_id]
-                notes[i] = [
-                    Reason(
-                        clause=window.clause,
-                        plugin=PLANNER,
-                        text=f"planned inside the recent-inspection window (last inspected "
-                        f"{unit.last_inspected}); the planned inspection takes precedence",
-                    )
-                ]
-        if len(candidates) < times:
-            stuck.append(f"{unit.unit_id} needs {times} rounds, {len(candidates)} have room")
-            continue
         stream = key.child(f"placement/{unit.unit_id}").stream()
-        chosen = stream.shuffle(candidates)[:times]
+        chosen: list[int] | None = None
+        for pool in ([r for r in open_rounds if outside[r]], open_rounds):
+            if len(pool) < times:
+                continue
+            for _ in range(_TRIES):
+                pick = cast(list[int], stream.shuffle(pool))[:times]
+                after = [c - (r in pick) for r, c in enumerate(remaining)]
+                if _fits(after, demand):
+                    chosen = pick
+                    break
+            if chosen is not None:
+                break
+        if chosen is None:
+            tie = stream.shuffle(open_rounds)
+            ranked = sorted(open_rounds, key=lambda r: (-remaining[r], tie.index(r)))
+            chosen = ranked[:times]
+        if not all(outside[r] for r in chosen) and unit.unit_id in ur.avoidance_reasons:
+            window = ur.avoidance_reasons[unit.unit_id]
+            notes[i] = [
+                Reason(
+                    clause=window.clause,
+                    plugin=PLANNER,
+                    text=f"planned inside the recent-inspection window (last inspected "
+                    f"{unit.last_inspected}); the planned inspection takes precedence",
+                )
+            ]
         for r in chosen:
-            assert isinstance(r, int)
             placed[r].append(i)
             remaining[r] -= 1
-    if stuck:
-        raise InfeasibleError(
-            f"{len(stuck)} planned unit(s) do not fit the rounds' capacity: "
-            + "; ".join(stuck[:10])
-            + ("; ..." if len(stuck) > 10 else "")
-            + " (add inspectors, raise tasks_per_inspector or capacity)"
-        )
     return placed, notes
 
 
