@@ -185,7 +185,7 @@ def drawcore_publication_deadline(round_end: dt.date) -> PublicationDeadline:
 @hookimpl
 def drawcore_plan_checks(context: PlanContext) -> Sequence[Reason]:
     """TJ-6: rounds must not straddle quarters, or quarterly results cannot be published."""
-    if context.rounds < 4 or 12 % context.rounds:
+    if context.rounds % 4:
         return [
             Reason(
                 clause="TJ-6",
