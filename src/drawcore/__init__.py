@@ -34,6 +34,9 @@ from drawcore.model import (
     RiskLevel,
     Unit,
 )
+from drawcore.plugin import Reason, hookimpl
+from drawcore.plugin.manager import make_plugin_manager
+from drawcore.plugin.rules import Rules
 from drawcore.sampling import (
     UnitSample,
     allocate_neyman,
@@ -41,11 +44,13 @@ from drawcore.sampling import (
     inclusion_probabilities,
     sample_units,
 )
+from drawcore.schedule import AnnualPlan, format_plan, plan_year
 from drawcore.seeding import commit_contribution, plan_hash, rfc3797_key, rfc3797_select
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AnnualPlan",
     "Checkpoint",
     "CreditClass",
     "DrawcoreError",
@@ -60,9 +65,11 @@ __all__ = [
     "JournalError",
     "PluginError",
     "ProductionStatus",
+    "Reason",
     "Recusal",
     "RiskLevel",
     "RuleError",
+    "Rules",
     "TeamDraw",
     "TeamTask",
     "Unit",
@@ -74,9 +81,13 @@ __all__ = [
     "assign_teams",
     "commit_contribution",
     "draw_teams",
+    "format_plan",
     "format_team_draw",
+    "hookimpl",
     "inclusion_probabilities",
+    "make_plugin_manager",
     "plan_hash",
+    "plan_year",
     "rfc3797_key",
     "rfc3797_select",
     "sample_units",
