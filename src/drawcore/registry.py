@@ -161,7 +161,9 @@ def _as_column(spec: FieldSpec, values: Sequence[Any] | Array) -> Array:
 def _decode(spec: FieldSpec, column: Array, i: int) -> Any:
     """The Python value of row ``i`` of a stored column."""
     v = column[i]
-    if spec.kind is Kind.TEXT or spec.kind is Kind.TAGS:
+    if spec.kind is Kind.TEXT:
+        return str(v)
+    if spec.kind is Kind.TAGS:
         return v
     if spec.kind is Kind.ENUM:
         return spec.members[int(v)]
@@ -189,48 +191,45 @@ def _plain(spec: FieldSpec, column: Array) -> list[Any]:
     return cast(list[Any], column.tolist())
 
 
+def _codepoints(values: Array, width: int) -> tuple[Array, Array]:
+    """(lengths, (N, width) uint32 code points) of a str array, padded or cut to ``width``."""
+    u = values if values.dtype.kind == "U" else np.asarray(values.tolist(), dtype="U")
+    n = len(u)
+    lengths = np.char.str_len(u) if n else np.zeros(0, dtype=np.int64)
+    cp = np.ascontiguousarray(u.astype(f"U{width}")).view(np.uint32).reshape(n, width)
+    return lengths, cp
+
+
 def _uscc_bad(codes: Array) -> Array:
     """Vectorised: which of these ids are not valid USCCs (mask, same length)."""
-    n = len(codes)
-    if n == 0:
-        return np.zeros(0, dtype=np.bool_)
-    u = np.asarray(codes.tolist(), dtype="U")
-    lengths = np.char.str_len(u)
-    bad = lengths != 18
-    width = max(u.dtype.itemsize // 4, 18)
-    cp = np.ascontiguousarray(u.astype(f"U{width}")).view(np.uint32).reshape(n, width)[:, :18]
-    table = np.full(0x110000 if cp.size and int(cp.max()) >= 128 else 128, -1, dtype=np.int64)
+    lengths, cp = _codepoints(codes, 18)
+    table = np.full(128, -1, dtype=np.int16)
     for i, ch in enumerate(_ids.USCC_ALPHABET):
         table[ord(ch)] = i
-    values = table[cp]
-    bad |= (values < 0).any(axis=1)
+    ascii_ = (cp < 128).all(axis=1)
+    values = table[np.where(cp < 128, cp, 0)]
+    bad = (lengths != 18) | ~ascii_ | (values < 0).any(axis=1)
     digits = cp[:, 2:8]
     bad |= ((digits < ord("0")) | (digits > ord("9"))).any(axis=1)
-    weights = np.array(_ids.USCC_WEIGHTS, dtype=np.int64)
-    total = (np.where(values[:, :17] < 0, 0, values[:, :17]) * weights).sum(axis=1)
-    check = (31 - total % 31) % 31
-    bad |= values[:, 17] != check
+    weights = np.array(_ids.USCC_WEIGHTS, dtype=np.int32)
+    total = (np.maximum(values[:, :17], 0).astype(np.int32) * weights).sum(axis=1)
+    bad |= values[:, 17] != (31 - total % 31) % 31
     return cast(Array, bad)
 
 
 def _id_card_bad(numbers: Array) -> Array:
     """Vectorised checksum screen for ID-card numbers; rows it passes are rechecked for dates."""
-    n = len(numbers)
-    if n == 0:
-        return np.zeros(0, dtype=np.bool_)
-    u = np.asarray(numbers.tolist(), dtype="U")
-    bad = np.char.str_len(u) != 18
-    width = max(u.dtype.itemsize // 4, 18)
-    cp = np.ascontiguousarray(u.astype(f"U{width}")).view(np.uint32).reshape(n, width)[:, :18]
+    lengths, cp = _codepoints(numbers, 18)
+    bad = lengths != 18
     digits = cp[:, :17].astype(np.int64) - ord("0")
     bad |= ((digits < 0) | (digits > 9)).any(axis=1)
     weights = np.array(_ids.ID_CARD_WEIGHTS, dtype=np.int64)
     total = (np.clip(digits, 0, 9) * weights).sum(axis=1)
-    expected = np.frombuffer("10X98765432".encode("ascii"), dtype=np.uint8).astype(np.uint32)
+    expected = np.frombuffer(b"10X98765432", dtype=np.uint8).astype(np.uint32)
     bad |= cp[:, 17] != expected[total % 11]
     # the birth date is checked row by row only where the checksum passed (persons are few)
     for i in np.flatnonzero(~bad).tolist():
-        bad[i] = _ids.id_card_problem(str(u[i])) is not None
+        bad[i] = _ids.id_card_problem(str(numbers[i])) is not None
     return cast(Array, bad)
 
 
@@ -270,24 +269,21 @@ class _Registry(Generic[R]):
         return obj
 
     def _init_sorted(self, stored: dict[str, Array]) -> None:
-        ids = np.asarray(stored[self.id_field].tolist(), dtype="U")
-        order = np.argsort(ids, kind="stable")
-        built = {}
-        for name, col in stored.items():
-            col = col[order]
+        for col in stored.values():
             col.flags.writeable = False
-            built[name] = col
-        ids = ids[order]
-        ids.flags.writeable = False
-        object.__setattr__(self, "_columns", types.MappingProxyType(built))
-        object.__setattr__(self, "_ids", ids)
+        object.__setattr__(self, "_columns", types.MappingProxyType(stored))
+        object.__setattr__(self, "_ids", stored[self.id_field])
         object.__setattr__(self, "_fingerprint", None)
 
     @classmethod
     def check_columns(
         cls, columns: Mapping[str, Sequence[Any] | Array]
     ) -> tuple[dict[str, Array], list[Problem]]:
-        """Typed columns -> (stored columns in input order, every problem found)."""
+        """Typed columns -> (stored columns sorted by id, every problem found).
+
+        Problem indices refer to the input order. The stored columns are meant only for
+        :meth:`from_checked`, and only when there are no problems.
+        """
         names = {s.name for s in cls.schema}
         unknown = sorted(set(columns) - names)
         missing = sorted(s.name for s in cls.schema if s.required and s.name not in columns)
@@ -314,20 +310,24 @@ class _Registry(Generic[R]):
         for spec in cls.schema:
             col = stored[spec.name]
             if spec.kind is Kind.TEXT and spec.required:
-                for i in [i for i, v in enumerate(col.tolist()) if not v or v.isspace()]:
-                    problems.append(Problem(i, spec.name, "required field is empty"))
+                values = col.tolist()
+                if "" in values or any(map(str.isspace, values)):
+                    for i in [i for i, v in enumerate(values) if not v or v.isspace()]:
+                        problems.append(Problem(i, spec.name, "required field is empty"))
             elif spec.kind is Kind.FLOAT:
                 for i in np.flatnonzero(~(np.isfinite(col) & (col >= 0))).tolist():
-                    problems.append(Problem(i, spec.name, f"must be a number >= 0, got {col[i]!r}"))
+                    problems.append(
+                        Problem(i, spec.name, f"must be a number >= 0, got {float(col[i])!r}")
+                    )
             elif spec.kind is Kind.TAGS:
                 for i, tags in enumerate(col.tolist()):
                     if any(not t or not t.strip() or ";" in t for t in tags):
                         problems.append(Problem(i, spec.name, "empty tag, or a tag with ';'"))
+        u = np.asarray(stored[cls.id_field].tolist(), dtype="U").reshape(n)
+        stored[cls.id_field] = u
         problems += cls._check_ids(stored)
-        ids = stored[cls.id_field]
+        order = np.argsort(u, kind="stable")
         if n > 1:
-            u = np.asarray(ids.tolist(), dtype="U")
-            order = np.argsort(u, kind="stable")
             su = u[order]
             dup = np.flatnonzero(su[1:] == su[:-1])
             first_of: dict[str, int] = {}
@@ -340,7 +340,9 @@ class _Registry(Generic[R]):
                         f"duplicate id {su[k]!s} (first at record {first_of[str(su[k])] + 1})",
                     )
                 )
-        return stored, problems
+        if problems:
+            return stored, problems
+        return {name: col[order] for name, col in stored.items()}, problems
 
     @classmethod
     def _check_ids(cls, stored: dict[str, Array]) -> list[Problem]:
