@@ -391,6 +391,11 @@ class Journal:
             self._unlock(fd)
         return self._seq
 
+    def ceremony(self) -> Ceremony:
+        """A copy of the ceremony state (plans, seeds, draws) after reading every record."""
+        self.refresh()
+        return copy.deepcopy(self._ceremony)
+
     @property
     def torn_tail(self) -> int | None:
         """Record number of a torn last line found by the last read, else ``None``."""

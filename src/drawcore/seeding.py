@@ -44,6 +44,7 @@ __all__ = [
     "PARTY_COMMITMENT",
     "PARTY_REVEAL",
     "PLAN_COMMITMENT",
+    "RESULT",
     "SEED",
     "VOID",
     "Ceremony",
@@ -70,6 +71,7 @@ PARTY_REVEAL = "seed_reveal"
 SEED = "seed"
 DRAW = "draw"
 VOID = "void"
+RESULT = "result"
 
 _PLAN_DOMAIN = b"drawcore/plan\x00"
 _RFC_DOMAIN = b"drawcore/seed/rfc3797\x00"
@@ -316,6 +318,23 @@ class _Plan:
 
 
 @attrs.define
+class _Draw:
+    plan_id: str
+    units: frozenset[str]
+    teams: dict[str, frozenset[str]]
+    results: set[str] = attrs.Factory(set)
+
+
+def _draw_teams(body: Mapping[str, Any]) -> dict[str, frozenset[str]]:
+    """Unit id -> inspectors and experts of its team, from a draw body's ``teams``."""
+    teams = body.get("teams") or {}
+    return {
+        a["unit_id"]: frozenset(a.get("members", ())) | frozenset(a.get("experts", ()))
+        for a in teams.get("assignments", ())
+    }
+
+
+@attrs.define
 class Ceremony:
     """The commit-before-reveal rules, folded over journal records in order.
 
@@ -329,14 +348,19 @@ class Ceremony:
     ``entropy_at`` strictly after ``committed_at`` and ``recorded_at`` not before
     ``entropy_at``, a value recomputable from its own record (and, for parties,
     every committed party revealed); one live seed and one live draw per plan; a
-    draw names the live seed; a ``void`` names a live draw or seed (a seed only
-    once its draw is voided) and a reason. Voiding a seed also clears the
-    parties' commitments, so a redo needs a fresh commit/reveal round.
+    draw names the live seed (and, when it says ``seed_record``, the live seed's
+    record number); a ``void`` names a live draw or seed (a seed only once its
+    draw is voided) and a reason. Voiding a seed also clears the parties'
+    commitments, so a redo needs a fresh commit/reveal round. A ``result``
+    (BL-7, BL-8) names a live draw (``draw``: its record number) and one of the
+    units that draw drew (``units``: ``[{"unit_id": ...}, ...]`` in the draw
+    body); one result per drawn unit.
     """
 
     plans: dict[str, _Plan] = attrs.Factory(dict)
     kinds: dict[int, tuple[str, str]] = attrs.Factory(dict)
     voided: set[int] = attrs.Factory(set)
+    draws: dict[int, _Draw] = attrs.Factory(dict)
 
     def check(self, seq: int, kind: str, body: Mapping[str, Any]) -> str | None:
         """Why the record would break a rule, or ``None`` when it is allowed."""
@@ -348,10 +372,12 @@ class Ceremony:
             return f"{kind} record body is malformed ({type(err).__name__}: {err})"
 
     def _check(self, seq: int, kind: str, body: Mapping[str, Any]) -> str | None:
-        if kind not in (PLAN_COMMITMENT, PARTY_COMMITMENT, PARTY_REVEAL, SEED, DRAW, VOID):
+        if kind not in (PLAN_COMMITMENT, PARTY_COMMITMENT, PARTY_REVEAL, SEED, DRAW, VOID, RESULT):
             return None
         if kind == VOID:
             return self._check_void(body)
+        if kind == RESULT:
+            return self._check_result(body)
         plan_id = body["plan_id"]
         _nonempty(plan_id, "plan_id")
         plan = self.plans.get(plan_id)
@@ -405,6 +431,38 @@ class Ceremony:
         if body.get("seed") != plan.seed:
             return (
                 f"draw for plan {plan_id!r} does not use the plan's seed (record {plan.seed_seq})"
+            )
+        if "seed_record" in body and body["seed_record"] != plan.seed_seq:
+            return (
+                f"draw for plan {plan_id!r} names seed record {body['seed_record']!r}, "
+                f"but the live seed is record {plan.seed_seq}"
+            )
+        for i, unit in enumerate(body.get("units", ())):
+            _nonempty(unit["unit_id"], f"units[{i}].unit_id")
+        return None
+
+    def _check_result(self, body: Mapping[str, Any]) -> str | None:
+        target, unit_id = body["draw"], body["unit_id"]
+        _nonempty(unit_id, "unit_id")
+        draw = self.draws.get(target) if isinstance(target, int) else None
+        if draw is None:
+            return f"result names record {target!r}, which is not a draw in this journal"
+        if target in self.voided:
+            return f"result refused: draw record {target} is voided"
+        if unit_id not in draw.units:
+            return f"result refused: unit {unit_id!r} was not drawn by record {target}"
+        if unit_id in draw.results:
+            return f"result refused: unit {unit_id!r} of draw record {target} already has a result"
+        if body.get("plan_id") != draw.plan_id:
+            return (
+                f"result names plan {body.get('plan_id')!r}; draw {target} is of {draw.plan_id!r}"
+            )
+        team = draw.teams.get(unit_id, frozenset())
+        strangers = sorted(set(body.get("inspected_by", ())) - team)
+        if strangers:
+            return (
+                f"result refused: {', '.join(strangers)} not in the team drawn for unit "
+                f"{unit_id!r} by record {target} (谁抽查、谁查处)"
             )
         return None
 
@@ -480,6 +538,10 @@ class Ceremony:
         elif kind == DRAW:
             self.plans[body["plan_id"]].draw_seq = seq
             self.kinds[seq] = (DRAW, body["plan_id"])
+            units = frozenset(u["unit_id"] for u in body.get("units", ()))
+            self.draws[seq] = _Draw(body["plan_id"], units, _draw_teams(body))
+        elif kind == RESULT:
+            self.draws[body["draw"]].results.add(body["unit_id"])
         elif kind == VOID:
             target = body["voids"]
             target_kind, plan_id = self.kinds[target]

@@ -1,0 +1,467 @@
+"""The draw ceremony at the journal's edge: commit -> seed -> draw -> journal, results, replay.
+
+Small typed steps, each one journal append (or none):
+
+1. :func:`commit_plan` journals the :class:`~drawcore.record.DrawPlan`'s hash
+   *before* any entropy exists (optionally :func:`commit_party` /
+   :func:`reveal_party` for several parties' contributions).
+2. :func:`form_seed` journals the seed from public numbers announced in advance
+   (RFC 3797) and/or the parties' revealed contributions.
+3. :func:`draw` runs :func:`~drawcore.record.run_draw` on the registry
+   snapshots the plan names (checked by fingerprint) and journals the
+   :class:`~drawcore.record.DrawRecord`. The draw is computed *before* anything
+   is written, so a failed draw (e.g. :class:`InfeasibleError`) writes nothing;
+   a second result for the plan is refused by the journal.
+4. :func:`redo` voids a draw (and, with fresh entropy, its seed) and draws
+   again in one all-or-nothing append; the new record says which draw it redoes
+   and why.
+5. :func:`record_result` journals an :class:`~drawcore.results.InspectionResult`.
+
+:func:`replayers` / :func:`verify_draws` replay every draw while verifying a
+journal (what ``drawcore verify`` runs). Registry paths in a plan are resolved
+against ``registry_dir`` (default: the journal's directory).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from drawcore.errors import DrawcoreError, InvalidInputError, JournalError
+from drawcore.io import read_inspectors, read_units
+from drawcore.journal import (
+    Checkpoint,
+    Journal,
+    Record,
+    Replayer,
+    Verifier,
+    VerifyReport,
+    verify,
+)
+from drawcore.record import (
+    DrawOutcome,
+    DrawPlan,
+    DrawRecord,
+    RegistryRef,
+    draw_record,
+    replay,
+    run_draw,
+)
+from drawcore.registry import InspectorRegistry, UnitRegistry
+from drawcore.results import InspectionResult
+from drawcore.seeding import (
+    DRAW,
+    PARTY_COMMITMENT,
+    PARTY_REVEAL,
+    PLAN_COMMITMENT,
+    RESULT,
+    SEED,
+    VOID,
+    party_commitment_body,
+    party_reveal_body,
+    plan_commitment_body,
+    seed_body,
+    void_body,
+)
+from drawcore.serde import unstructure
+
+__all__ = [
+    "DrawReplayer",
+    "Drawn",
+    "commit_party",
+    "commit_plan",
+    "draw",
+    "form_seed",
+    "load_inspectors",
+    "load_units",
+    "record_result",
+    "redo",
+    "replayers",
+    "resolve",
+    "reveal_party",
+    "verify_draws",
+]
+
+PathLike = str | os.PathLike[str]
+
+
+@attrs.frozen
+class Drawn:
+    """A journaled draw: its record and the outcome (sample and teams) it holds."""
+
+    record: Record
+    outcome: DrawOutcome
+
+
+# -- registries ----------------------------------------------------------------------------
+
+
+def resolve(ref: RegistryRef, registry_dir: PathLike) -> Path:
+    """Where a registry snapshot is: its path, relative to ``registry_dir`` unless absolute."""
+    path = Path(ref.path)
+    return path if path.is_absolute() else Path(registry_dir) / path
+
+
+def _check(ref: RegistryRef, fingerprint: str, path: Path, what: str) -> None:
+    if fingerprint != ref.fingerprint:
+        raise InvalidInputError(
+            f"{what} registry {path} has fingerprint {fingerprint}, but the plan names "
+            f"{ref.fingerprint} (a different or changed registry)"
+        )
+
+
+def load_units(ref: RegistryRef, registry_dir: PathLike) -> UnitRegistry:
+    """The unit registry snapshot ``ref`` names, checked by fingerprint."""
+    path = resolve(ref, registry_dir)
+    units = read_units(path)
+    _check(ref, units.fingerprint, path, "unit")
+    return units
+
+
+def load_inspectors(ref: RegistryRef, registry_dir: PathLike) -> InspectorRegistry:
+    """The inspector registry snapshot ``ref`` names, checked by fingerprint."""
+    path = resolve(ref, registry_dir)
+    inspectors = read_inspectors(path)
+    _check(ref, inspectors.fingerprint, path, "inspector")
+    return inspectors
+
+
+# -- the steps -----------------------------------------------------------------------------
+
+
+def commit_plan(
+    journal: Journal, plan: DrawPlan, *, committed_at: str, committed_by: str
+) -> Record:
+    """Journal the plan's hash; the seed must come from entropy fixed after this."""
+    body = plan_commitment_body(
+        plan.plan_id, plan, committed_at=committed_at, committed_by=committed_by
+    )
+    return journal.append(PLAN_COMMITMENT, body)
+
+
+def commit_party(
+    journal: Journal, plan_id: str, party: str, commitment: str, *, committed_at: str
+) -> Record:
+    """Journal one party's commitment (``commit_contribution(contribution, salt)``)."""
+    return journal.append(
+        PARTY_COMMITMENT,
+        party_commitment_body(plan_id, party, commitment, committed_at=committed_at),
+    )
+
+
+def reveal_party(
+    journal: Journal,
+    plan_id: str,
+    party: str,
+    contribution: bytes,
+    salt: bytes,
+    *,
+    revealed_at: str,
+) -> Record:
+    """Journal one party's reveal; the journal refuses one that does not open its commitment."""
+    return journal.append(
+        PARTY_REVEAL,
+        party_reveal_body(plan_id, party, contribution, salt, revealed_at=revealed_at),
+    )
+
+
+def _seed_body(
+    journal: Journal,
+    plan: DrawPlan,
+    *,
+    entropy_at: str,
+    recorded_at: str,
+    rfc3797_sources: Sequence[int | Sequence[int]] | None,
+    parties: bool,
+) -> dict[str, Any]:
+    reveals: dict[str, bytes] | None = None
+    if parties:
+        state = journal.ceremony().plans.get(plan.plan_id)
+        if state is None or not state.reveals:
+            raise InvalidInputError(
+                f"plan {plan.plan_id}: parties=True but no party has revealed a contribution"
+            )
+        reveals = dict(state.reveals)
+    return seed_body(
+        plan.plan_id,
+        plan.hash,
+        entropy_at=entropy_at,
+        recorded_at=recorded_at,
+        rfc3797_sources=rfc3797_sources,
+        reveals=reveals,
+    )
+
+
+def form_seed(
+    journal: Journal,
+    plan: DrawPlan,
+    *,
+    entropy_at: str,
+    recorded_at: str,
+    rfc3797_sources: Sequence[int | Sequence[int]] | None = None,
+    parties: bool = False,
+) -> Record:
+    """Journal the plan's seed from public numbers (RFC 3797) and/or the parties' reveals.
+
+    ``entropy_at``: when the numbers were drawn (or the last reveal); it must be
+    after the plan's commitment or the journal refuses the seed.
+    """
+    body = _seed_body(
+        journal,
+        plan,
+        entropy_at=entropy_at,
+        recorded_at=recorded_at,
+        rfc3797_sources=rfc3797_sources,
+        parties=parties,
+    )
+    return journal.append(SEED, body)
+
+
+def _registries(
+    plan: DrawPlan,
+    registry_dir: PathLike,
+    units: UnitRegistry | None,
+    inspectors: InspectorRegistry | None,
+) -> tuple[UnitRegistry, InspectorRegistry]:
+    return (
+        units if units is not None else load_units(plan.units, registry_dir),
+        inspectors if inspectors is not None else load_inspectors(plan.inspectors, registry_dir),
+    )
+
+
+def draw(
+    journal: Journal,
+    plan: DrawPlan,
+    *,
+    drawn_by: str,
+    signed_by: str,
+    drawn_at: str,
+    signed_at: str,
+    registry_dir: PathLike | None = None,
+    units: UnitRegistry | None = None,
+    inspectors: InspectorRegistry | None = None,
+) -> Drawn:
+    """Draw the committed, seeded plan and journal the result; nothing is written on failure.
+
+    Registries are read from the plan's snapshots under ``registry_dir``
+    (default: the journal's directory) unless given; either way their
+    fingerprints must match the plan.
+    """
+    state = journal.ceremony().plans.get(plan.plan_id)
+    if state is None:
+        raise JournalError(f"draw for plan {plan.plan_id!r} refused: the plan has no commitment")
+    if state.plan_hash != plan.hash:
+        raise JournalError(
+            f"plan {plan.plan_id!r} was committed with hash {state.plan_hash}; this plan "
+            f"hashes to {plan.hash} (a changed plan needs a new plan id)"
+        )
+    if state.seed is None or state.seed_seq is None:
+        raise JournalError(f"draw for plan {plan.plan_id!r} refused: no live seed")
+    if state.draw_seq is not None:
+        raise JournalError(
+            f"second result for plan {plan.plan_id!r} refused: record {state.draw_seq} "
+            "already holds its result; use redo (a visible void record with a reason)"
+        )
+    method = _seed_method(journal, state.seed_seq)
+    base = registry_dir if registry_dir is not None else journal.path.parent
+    unit_reg, insp_reg = _registries(plan, base, units, inspectors)
+    outcome = run_draw(plan, unit_reg, insp_reg, bytes.fromhex(state.seed))
+    body = draw_record(
+        plan,
+        outcome,
+        seed_record=state.seed_seq,
+        seed_method=method,
+        population=len(unit_reg),
+        drawn_by=drawn_by,
+        signed_by=signed_by,
+        drawn_at=drawn_at,
+        signed_at=signed_at,
+    )
+    return Drawn(journal.append(DRAW, body), outcome)
+
+
+def _seed_method(journal: Journal, seed_seq: int) -> str:
+    for record in journal.records()[seed_seq : seed_seq + 1]:
+        if record.type == SEED:
+            return str(record.body["method"])
+    raise JournalError(f"record {seed_seq} is not a seed record")
+
+
+def redo(
+    journal: Journal,
+    plan: DrawPlan,
+    *,
+    voids: int,
+    reason: str,
+    voided_by: str,
+    at: str,
+    drawn_by: str,
+    signed_by: str,
+    drawn_at: str,
+    signed_at: str,
+    rfc3797_sources: Sequence[int | Sequence[int]] | None = None,
+    entropy_at: str | None = None,
+    registry_dir: PathLike | None = None,
+    units: UnitRegistry | None = None,
+    inspectors: InspectorRegistry | None = None,
+) -> Drawn:
+    """Void draw record ``voids`` and draw the plan again, in one all-or-nothing append.
+
+    With ``rfc3797_sources`` (fresh public numbers, fixed at ``entropy_at``) the
+    seed is voided too and a new seed is journaled, so the redo is a new draw;
+    without, the same seed is reused (it reproduces the same units and teams
+    unless the registries changed -- which the plan's fingerprints forbid -- so a
+    redo usually needs fresh numbers). The new draw record names the voided one
+    (``redo_of``) and the reason.
+    """
+    state = journal.ceremony()
+    plan_state = state.plans.get(plan.plan_id)
+    if plan_state is None or plan_state.draw_seq != voids:
+        raise JournalError(
+            f"redo of plan {plan.plan_id!r} refused: record {voids} is not its live draw"
+        )
+    if plan_state.plan_hash != plan.hash:
+        raise JournalError(f"plan {plan.plan_id!r} was committed with another plan hash")
+    assert plan_state.seed_seq is not None
+    assert plan_state.seed is not None
+    entries: list[tuple[str, object]] = [
+        (VOID, void_body(voids, reason, voided_by=voided_by, at=at))
+    ]
+    next_seq = journal.size + 1
+    seed_seq, seed_hex, method = plan_state.seed_seq, plan_state.seed, ""
+    if rfc3797_sources is not None:
+        if entropy_at is None:
+            raise InvalidInputError("a redo with fresh public numbers needs entropy_at")
+        entries.append((VOID, void_body(plan_state.seed_seq, reason, voided_by=voided_by, at=at)))
+        body = seed_body(
+            plan.plan_id,
+            plan.hash,
+            entropy_at=entropy_at,
+            recorded_at=drawn_at,
+            rfc3797_sources=rfc3797_sources,
+        )
+        entries.append((SEED, body))
+        seed_seq, seed_hex, method = next_seq + 1, body["seed"], body["method"]
+        next_seq += 2
+    else:
+        method = _seed_method(journal, seed_seq)
+    base = registry_dir if registry_dir is not None else journal.path.parent
+    unit_reg, insp_reg = _registries(plan, base, units, inspectors)
+    outcome = run_draw(plan, unit_reg, insp_reg, bytes.fromhex(seed_hex))
+    record = draw_record(
+        plan,
+        outcome,
+        seed_record=seed_seq,
+        seed_method=method,
+        population=len(unit_reg),
+        drawn_by=drawn_by,
+        signed_by=signed_by,
+        drawn_at=drawn_at,
+        signed_at=signed_at,
+        redo_of=voids,
+        redo_reason=reason,
+    )
+    entries.append((DRAW, record))
+    return Drawn(journal.append_many(entries)[-1], outcome)
+
+
+def record_result(journal: Journal, result: InspectionResult) -> Record:
+    """Journal an inspection result (BL-7, BL-8); refused unless its draw is live and drew
+    the unit, the unit has no result yet, and the inspectors are the unit's drawn team."""
+    return journal.append(RESULT, unstructure(result))
+
+
+# -- replay --------------------------------------------------------------------------------
+
+
+class DrawReplayer:
+    """Replays every ``draw`` record while :func:`drawcore.journal.verify` reads a journal.
+
+    It follows plan commitments and seeds as they go by (verify calls it in
+    record order), so each draw is checked against the commitment of its plan and
+    the seed record it names, then re-run on the registry snapshots its plan names.
+    """
+
+    def __init__(self, registry_dir: PathLike) -> None:
+        self.registry_dir = Path(registry_dir)
+        self.committed: dict[str, str] = {}
+        self.seeds: dict[int, Mapping[str, Any]] = {}
+        self._units: dict[tuple[str, str], UnitRegistry] = {}
+        self._inspectors: dict[tuple[str, str], InspectorRegistry] = {}
+
+    def mapping(self) -> dict[str, Replayer]:
+        """Record type -> replayer, for ``verify(..., replay=...)``."""
+        return {PLAN_COMMITMENT: self._commitment, SEED: self._seed, DRAW: self._draw}
+
+    def _commitment(self, record: Record) -> str | None:
+        body = record.body
+        if isinstance(body, dict) and isinstance(body.get("plan_id"), str):
+            self.committed.setdefault(body["plan_id"], str(body.get("plan_hash")))
+        return None
+
+    def _seed(self, record: Record) -> str | None:
+        if isinstance(record.body, dict):
+            self.seeds[record.seq] = record.body
+        return None
+
+    def _draw(self, record: Record) -> str | None:
+        body = record.body
+        if not isinstance(body, dict):
+            return "draw record body is not an object"
+        seed = self.seeds.get(body.get("seed_record"))  # type: ignore[arg-type]
+        if seed is None:
+            return f"seed_record {body.get('seed_record')!r} is not an earlier seed record"
+        if seed.get("seed") != body.get("seed") or seed.get("plan_id") != body.get("plan_id"):
+            return f"seed differs from seed record {body.get('seed_record')}"
+        if seed.get("method") != body.get("seed_method"):
+            return f"seed_method differs from seed record {body.get('seed_record')}"
+        committed = self.committed.get(str(body.get("plan_id")))
+        if committed is None:
+            return f"plan {body.get('plan_id')!r} has no earlier commitment"
+        try:
+            plan = DrawRecord.from_body(body).plan
+            units = self._load_units(plan.units)
+            inspectors = self._load_inspectors(plan.inspectors)
+        except DrawcoreError as err:
+            return f"cannot replay: {err}"
+        return replay(body, units, inspectors, committed_hash=committed)
+
+    def _load_units(self, ref: RegistryRef) -> UnitRegistry:
+        key = (ref.path, ref.fingerprint)
+        if key not in self._units:
+            self._units[key] = load_units(ref, self.registry_dir)
+        return self._units[key]
+
+    def _load_inspectors(self, ref: RegistryRef) -> InspectorRegistry:
+        key = (ref.path, ref.fingerprint)
+        if key not in self._inspectors:
+            self._inspectors[key] = load_inspectors(ref, self.registry_dir)
+        return self._inspectors[key]
+
+
+def replayers(
+    journal_path: PathLike, *, registry_dir: PathLike | None = None
+) -> dict[str, Replayer]:
+    """The replay mapping for ``journal.verify`` (registries under the journal's directory)."""
+    base = registry_dir if registry_dir is not None else Path(journal_path).parent
+    return DrawReplayer(base).mapping()
+
+
+def verify_draws(
+    journal_path: PathLike,
+    *,
+    checkpoints: Iterable[Checkpoint] = (),
+    verifier: Verifier | None = None,
+    registry_dir: PathLike | None = None,
+) -> VerifyReport:
+    """:func:`drawcore.journal.verify` with every draw replayed."""
+    return verify(
+        journal_path,
+        checkpoints=checkpoints,
+        verifier=verifier,
+        replay=replayers(journal_path, registry_dir=registry_dir),
+    )

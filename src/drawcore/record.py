@@ -1,0 +1,398 @@
+"""Draw records: everything a third party needs to replay a draw, and the replay itself.
+
+A :class:`DrawPlan` is what is committed *before* the seed exists (BL-5, BL-9):
+which registry snapshots (path and fingerprint), the draw size, mandatory and
+excluded units, weight overrides, recusal pairs, team parameters, the rules
+(plugin names and versions) that produced them, and the drawcore version and
+methods. :func:`run_draw` is the draw: ``sample_units`` then ``draw_teams`` on
+the registries the plan names, keyed by the seed and the plan id, so it is a
+pure function of (plan, registries, seed).
+
+A :class:`DrawRecord` is the journal body of a ``draw`` record: the plan (whose
+hash the commitment holds), the seed and the record that formed it, the drawn
+units with their exact inclusion probabilities, the full team draw (recusals
+and replacements included), and who drew and who signed, when (TJ-9
+谁抽查、谁签字、谁负责). :func:`replay` re-runs the draw from the record and the
+registries and names the first difference, so a changed result, seed or
+registry is found.
+
+Pure: no I/O, no clock. Reading registry files and journals is in
+:mod:`drawcore.ceremony`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+import numpy as np
+
+from drawcore.assignment import (
+    Recusal,
+    TeamDraw,
+    draw_teams,
+    township_recusals,
+    work_unit_recusals,
+)
+from drawcore.errors import InvalidInputError
+from drawcore.registry import InspectorRegistry, UnitRegistry
+from drawcore.sampling import METHOD as UNIT_METHOD
+from drawcore.sampling import UnitSample, sample_units
+from drawcore.seeding import parse_time, plan_hash
+from drawcore.serde import canonical_json, structure
+
+__all__ = [
+    "RECUSAL_RULES",
+    "TEAM_METHOD",
+    "UNIT_METHOD",
+    "DrawOutcome",
+    "DrawPlan",
+    "DrawRecord",
+    "DrawnUnit",
+    "RegistryRef",
+    "draw_record",
+    "first_difference",
+    "replay",
+    "run_draw",
+]
+
+#: The team procedure of :mod:`drawcore.assignment` (candidate order, walk, max-flow fallback).
+TEAM_METHOD = "candidate-order-walk/1"
+
+#: Recusal rules a plan may name; each is a pure function of the registries (BL-5 回避).
+RECUSAL_RULES = {"township": township_recusals, "work_unit": work_unit_recusals}
+
+
+def _version() -> str:
+    from drawcore import __version__
+
+    return __version__
+
+
+def _nonempty(_i: object, attribute: attrs.Attribute[str], value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInputError(f"{attribute.name} must be a non-empty string, got {value!r}")
+
+
+def _ids(value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        raise InvalidInputError(f"expected a collection of unit ids, not the string {value!r}")
+    return tuple(sorted({str(v) for v in value}))
+
+
+def _weights(
+    value: Iterable[tuple[str, float]] | Mapping[str, float],
+) -> tuple[tuple[str, float], ...]:
+    pairs = value.items() if isinstance(value, Mapping) else value
+    out = tuple(sorted((str(u), float(w)) for u, w in pairs))
+    if len({u for u, _ in out}) != len(out):
+        raise InvalidInputError("weights name a unit twice")
+    return out
+
+
+def _pairs(value: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((str(a), str(b)) for a, b in value))
+
+
+def _recusals(value: Iterable[Recusal]) -> tuple[Recusal, ...]:
+    return tuple(sorted(set(value), key=lambda r: (r.unit_id, r.inspector_id, r.reason)))
+
+
+@attrs.frozen(kw_only=True)
+class RegistryRef:
+    """A registry snapshot: where it is (relative to the journal's directory unless
+    absolute) and its fingerprint, which replay checks before using it."""
+
+    path: str = attrs.field(validator=_nonempty)
+    fingerprint: str = attrs.field(validator=_nonempty)
+
+
+@attrs.frozen(kw_only=True)
+class DrawPlan:
+    """What a draw commits to before its seed exists; its :func:`plan_hash` is journaled.
+
+    ``weights`` overrides the registry's ``risk_weight`` for the units it names
+    (e.g. the factors a jurisdiction's rules apply); ``exclude_flags`` excludes
+    units whose registry flag is set (BL-3: units already in a higher plan).
+    ``conflicts`` are declared recusal pairs; ``recusal_rules`` names rules of
+    :data:`RECUSAL_RULES` applied to the drawn units (they follow from the
+    fingerprinted registries, so the record stays small). ``rules`` records
+    (plugin, version) of the rules that produced the parameters,
+    ``jurisdiction`` whose rulebook they are.
+    """
+
+    plan_id: str = attrs.field(validator=_nonempty)
+    units: RegistryRef
+    inspectors: RegistryRef
+    size: int
+    team_size: int = 2
+    max_tasks: int | None = None
+    max_tasks_per_work_unit: int | None = None
+    mandatory: tuple[str, ...] = attrs.field(default=(), converter=_ids)
+    excluded: tuple[str, ...] = attrs.field(default=(), converter=_ids)
+    exclude_flags: tuple[str, ...] = attrs.field(default=("in_higher_plan",), converter=_ids)
+    weights: tuple[tuple[str, float], ...] = attrs.field(default=(), converter=_weights)
+    conflicts: tuple[Recusal, ...] = attrs.field(default=(), converter=_recusals)
+    recusal_rules: tuple[str, ...] = attrs.field(default=(), converter=_ids)
+    jurisdiction: str | None = None
+    rules: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
+    items: RegistryRef | None = None
+    experts: RegistryRef | None = None
+    unit_method: str = UNIT_METHOD
+    team_method: str = TEAM_METHOD
+    drawcore_version: str = attrs.field(factory=_version)
+
+    def __attrs_post_init__(self) -> None:
+        if isinstance(self.size, bool) or not isinstance(self.size, int) or self.size < 0:
+            raise InvalidInputError(f"plan {self.plan_id}: size must be an integer >= 0")
+        unknown = sorted(set(self.recusal_rules) - set(RECUSAL_RULES))
+        if unknown:
+            raise InvalidInputError(
+                f"plan {self.plan_id}: unknown recusal rule(s) {unknown}; "
+                f"known: {sorted(RECUSAL_RULES)}"
+            )
+
+    @property
+    def hash(self) -> str:
+        """The plan hash a ``plan_commitment`` record holds."""
+        return plan_hash(self)
+
+
+@attrs.frozen(kw_only=True)
+class DrawnUnit:
+    """One drawn unit with its exact inclusion probability (π) in this draw."""
+
+    unit_id: str
+    probability: float
+
+
+@attrs.frozen(kw_only=True)
+class DrawOutcome:
+    """The result of :func:`run_draw`: the unit sample and the team draw."""
+
+    sample: UnitSample
+    teams: TeamDraw
+
+
+@attrs.frozen(kw_only=True)
+class DrawRecord:
+    """The body of a journal ``draw`` record (see module docs)."""
+
+    plan_id: str
+    plan: DrawPlan
+    plan_hash: str
+    seed: str  # hex
+    seed_record: int
+    seed_method: str
+    population: int  # units in the registry snapshot
+    sample_fingerprint: str  # UnitSample.fingerprint: hash of the draw's inputs
+    units: tuple[DrawnUnit, ...]
+    teams: TeamDraw
+    drawn_by: str
+    signed_by: str
+    drawn_at: str
+    signed_at: str
+    drawcore_version: str
+    redo_of: int | None = None
+    redo_reason: str | None = None
+
+    @classmethod
+    def from_body(cls, body: object) -> DrawRecord:
+        """A record from a journal body; :class:`InvalidInputError` names what is wrong."""
+        try:
+            return structure(body, cls)
+        except Exception as err:  # cattrs raises its own exception groups
+            raise InvalidInputError(f"not a draw record: {_cattrs_message(err)}") from None
+
+
+def _cattrs_message(err: BaseException) -> str:
+    subs = getattr(err, "exceptions", None)
+    if subs:
+        return "; ".join(_cattrs_message(e) for e in subs)
+    return f"{type(err).__name__}: {err}"
+
+
+def _check_ref(ref: RegistryRef, registry: UnitRegistry | InspectorRegistry, what: str) -> None:
+    if registry.fingerprint != ref.fingerprint:
+        raise InvalidInputError(
+            f"{what} registry {ref.path} has fingerprint {registry.fingerprint}, "
+            f"but the plan names {ref.fingerprint} (a different or changed registry)"
+        )
+
+
+def run_draw(
+    plan: DrawPlan, units: UnitRegistry, inspectors: InspectorRegistry, seed: bytes
+) -> DrawOutcome:
+    """Draw ``plan.size`` units (exact πps) and a team for each, keyed by seed and plan id.
+
+    The registries must be the snapshots the plan names (checked by fingerprint).
+    Raises :class:`InfeasibleError` when the plan cannot be met; nothing else happens.
+    """
+    _check_ref(plan.units, units, "unit")
+    _check_ref(plan.inspectors, inspectors, "inspector")
+    weights = np.array(units.weights, dtype=np.float64, copy=True)
+    for unit_id, w in plan.weights:
+        if unit_id not in units:
+            raise InvalidInputError(f"plan {plan.plan_id}: weight for unknown unit {unit_id}")
+        weights[units.index_of(unit_id)] = w
+    excluded = np.zeros(len(units), dtype=np.bool_)
+    for flag in plan.exclude_flags:
+        try:
+            excluded |= units.mask(flag)
+        except KeyError:
+            raise InvalidInputError(
+                f"plan {plan.plan_id}: exclude flag {flag!r} is not a flag of the unit registry"
+            ) from None
+    for unit_id in plan.excluded:
+        if unit_id not in units:
+            raise InvalidInputError(f"plan {plan.plan_id}: excluded unit {unit_id} is unknown")
+        excluded[units.index_of(unit_id)] = True
+    sample = sample_units(
+        units.ids,
+        weights,
+        plan.size,
+        seed=seed,
+        mandatory=plan.mandatory,
+        excluded=excluded,
+        draw_id=f"{plan.plan_id}/units",
+    )
+    selected = [str(u) for u in sample.selected]
+    conflicts = list(plan.conflicts)
+    if plan.recusal_rules:
+        drawn = [units[u] for u in selected]
+        for name in plan.recusal_rules:
+            conflicts.extend(RECUSAL_RULES[name](drawn, inspectors))
+    teams = draw_teams(
+        selected,
+        inspectors,
+        seed=seed,
+        draw_id=f"{plan.plan_id}/teams",
+        team_size=plan.team_size,
+        conflicts=conflicts,
+        max_tasks=plan.max_tasks,
+        max_tasks_per_work_unit=plan.max_tasks_per_work_unit,
+    )
+    return DrawOutcome(sample=sample, teams=teams)
+
+
+def draw_record(
+    plan: DrawPlan,
+    outcome: DrawOutcome,
+    *,
+    seed_record: int,
+    seed_method: str,
+    population: int,
+    drawn_by: str,
+    signed_by: str,
+    drawn_at: str,
+    signed_at: str,
+    redo_of: int | None = None,
+    redo_reason: str | None = None,
+) -> DrawRecord:
+    """The journal body of a draw: plan, seed, result and who is accountable (TJ-9)."""
+    for value, what in ((drawn_by, "drawn_by"), (signed_by, "signed_by")):
+        if not isinstance(value, str) or not value.strip():
+            raise InvalidInputError(
+                f"{what} must name a person (TJ-9 谁抽查、谁签字), got {value!r}"
+            )
+    if parse_time(signed_at, "signed_at") < parse_time(drawn_at, "drawn_at"):
+        raise InvalidInputError("signed_at is before drawn_at: a draw is signed after it is made")
+    if (redo_of is None) != (redo_reason is None):
+        raise InvalidInputError("a redo names both the voided draw (redo_of) and redo_reason")
+    probs = outcome.sample.probabilities
+    return DrawRecord(
+        plan_id=plan.plan_id,
+        plan=plan,
+        plan_hash=plan.hash,
+        seed=outcome.sample.seed_hex,
+        seed_record=seed_record,
+        seed_method=seed_method,
+        population=population,
+        sample_fingerprint=outcome.sample.fingerprint,
+        units=tuple(
+            DrawnUnit(unit_id=str(u), probability=float(probs[u])) for u in outcome.sample.selected
+        ),
+        teams=outcome.teams,
+        drawn_by=drawn_by,
+        signed_by=signed_by,
+        drawn_at=drawn_at,
+        signed_at=signed_at,
+        drawcore_version=_version(),
+        redo_of=redo_of,
+        redo_reason=redo_reason,
+    )
+
+
+def first_difference(recorded: Any, replayed: Any, path: str = "") -> str | None:
+    """The first place two plain JSON values differ, as ``path: recorded X, replay Y``."""
+    if isinstance(recorded, dict) and isinstance(replayed, dict):
+        for key in sorted(set(recorded) | set(replayed)):
+            sub = f"{path}.{key}" if path else str(key)
+            if key not in recorded or key not in replayed:
+                return f"{sub}: present in only one of record and replay"
+            found = first_difference(recorded[key], replayed[key], sub)
+            if found:
+                return found
+        return None
+    if isinstance(recorded, list) and isinstance(replayed, list):
+        for i, (a, b) in enumerate(zip(recorded, replayed, strict=False)):
+            found = first_difference(a, b, f"{path}[{i}]")
+            if found:
+                return found
+        if len(recorded) != len(replayed):
+            return f"{path}: recorded {len(recorded)} entries, replay gives {len(replayed)}"
+        return None
+    if recorded != replayed or type(recorded) is not type(replayed):
+        return f"{path or 'value'}: recorded {recorded!r}, replay gives {replayed!r}"
+    return None
+
+
+def replay(
+    body: Mapping[str, Any],
+    units: UnitRegistry,
+    inspectors: InspectorRegistry,
+    *,
+    committed_hash: str | None = None,
+) -> str | None:
+    """Re-run the draw a ``draw`` record body describes and compare: a problem, or ``None``.
+
+    ``committed_hash`` is the plan hash of the plan's commitment; when given, the
+    plan in the record must hash to it (its parameters are what was committed).
+    """
+    try:
+        record = DrawRecord.from_body(body)
+    except InvalidInputError as err:
+        return str(err)
+    if record.plan.hash != record.plan_hash:
+        return f"the plan in the record hashes to {record.plan.hash}, not {record.plan_hash}"
+    if committed_hash is not None and record.plan_hash != committed_hash:
+        return f"plan hash {record.plan_hash} is not the committed {committed_hash}"
+    if record.plan.plan_id != record.plan_id:
+        return f"plan_id {record.plan_id!r} differs from the plan's {record.plan.plan_id!r}"
+    try:
+        outcome = run_draw(record.plan, units, inspectors, bytes.fromhex(record.seed))
+    except ValueError:
+        return f"seed {record.seed!r} is not hex"
+    expected = draw_record(
+        record.plan,
+        outcome,
+        seed_record=record.seed_record,
+        seed_method=record.seed_method,
+        population=len(units),
+        drawn_by=record.drawn_by,
+        signed_by=record.signed_by,
+        drawn_at=record.drawn_at,
+        signed_at=record.signed_at,
+        redo_of=record.redo_of,
+        redo_reason=record.redo_reason,
+    )
+    expected = attrs.evolve(expected, drawcore_version=record.drawcore_version)
+    diff = first_difference(dict(body), json.loads(canonical_json(expected)))
+    if diff is None:
+        return None
+    note = ""
+    if record.drawcore_version != _version():
+        note = f" (recorded with drawcore {record.drawcore_version}, replayed with {_version()})"
+    return f"replay differs at {diff}{note}"

@@ -1,0 +1,105 @@
+"""Inspection results: the standard form's fields, entered per drawn task (BL-7, BL-8).
+
+BL-7 asks for one standard form (basis, scope, content, method, handling
+opinion); BL-8 for 「谁抽查、谁录入，谁查处、谁录入」: whoever inspects enters
+the result, and it is attached to the unit's record and published. A result is
+a journal ``result`` record naming the draw record and the unit; the journal's
+ceremony rules accept it only for a unit that a live draw drew, once, and only
+when ``inspected_by`` are members of the team drawn for that unit.
+
+Pure: builds and checks values; :func:`drawcore.ceremony.record_result` appends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable
+
+import attrs
+
+from drawcore.errors import InvalidInputError
+from drawcore.seeding import parse_time
+
+__all__ = ["InspectionResult", "Outcome"]
+
+
+class Outcome(enum.StrEnum):
+    """The outcome categories published per inspected unit."""
+
+    NO_PROBLEM = "no_problem"  # 未发现问题
+    RECTIFICATION_ORDERED = "rectification_ordered"  # 责令限期整改
+    PENALISED = "penalised"  # 行政处罚
+    NOT_FOUND_AT_ADDRESS = "not_found_at_address"  # 通过登记的住所(经营场所)无法联系
+
+
+def _text(_i: object, attribute: attrs.Attribute[str], value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInputError(f"result: {attribute.name} must be non-empty text, got {value!r}")
+
+
+def _texts(value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+def _nonempty_texts(_i: object, attribute: attrs.Attribute[tuple[str, ...]], value: object) -> None:
+    if not isinstance(value, tuple) or not value:
+        raise InvalidInputError(f"result: {attribute.name} needs at least one entry")
+    for i, v in enumerate(value):
+        if not isinstance(v, str) or not v.strip():
+            raise InvalidInputError(f"result: {attribute.name}[{i}] must be non-empty text")
+
+
+def _outcome(value: object) -> Outcome:
+    try:
+        return Outcome(str(value))
+    except ValueError:
+        allowed = ", ".join(o.value for o in Outcome)
+        raise InvalidInputError(f"result: outcome {value!r} is not one of {allowed}") from None
+
+
+def _draw_seq(_i: object, attribute: attrs.Attribute[int], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidInputError(f"result: draw must be a journal record number, got {value!r}")
+
+
+def _time(_i: object, attribute: attrs.Attribute[str], value: object) -> None:
+    parse_time(value, f"result: {attribute.name}")
+
+
+@attrs.frozen(kw_only=True)
+class InspectionResult:
+    """One inspected task's result: the BL-7 form plus who inspected and who entered it.
+
+    ``draw`` is the journal record number of the draw that drew ``unit_id``.
+    ``inspected_by`` must be members of the team drawn for the unit (谁查处);
+    ``entered_by`` is who entered the result (谁录入); ``entered_at`` is supplied
+    by the caller (ISO 8601 with offset).
+    """
+
+    plan_id: str = attrs.field(validator=_text)
+    draw: int = attrs.field(validator=_draw_seq)
+    unit_id: str = attrs.field(validator=_text)
+    basis: tuple[str, ...] = attrs.field(converter=_texts, validator=_nonempty_texts)  # 检查依据
+    scope: str = attrs.field(validator=_text)  # 检查范围
+    content: tuple[str, ...] = attrs.field(converter=_texts, validator=_nonempty_texts)  # 检查内容
+    method: str = attrs.field(validator=_text)  # 检查方式
+    handling_opinion: str = attrs.field(validator=_text)  # 处理意见
+    outcome: Outcome = attrs.field(converter=_outcome)
+    inspected_by: tuple[str, ...] = attrs.field(converter=_texts, validator=_nonempty_texts)
+    inspected_on: dt.date
+    entered_by: str = attrs.field(validator=_text)
+    entered_at: str = attrs.field(validator=_time)
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.inspected_on, dt.date):
+            raise InvalidInputError(
+                f"result: inspected_on must be a date, got {self.inspected_on!r}"
+            )
+        if parse_time(self.entered_at, "entered_at").date() < self.inspected_on:
+            raise InvalidInputError(
+                f"result for {self.unit_id}: entered_at {self.entered_at} is before the "
+                f"inspection on {self.inspected_on.isoformat()}"
+            )
