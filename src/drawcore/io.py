@@ -384,7 +384,9 @@ def _build(
         for spec in cls.schema
         if spec.name in fields
     }
-    stored, problems = cls.check_columns(typed) if not out.items else ({}, [])
+    # bad cells hold a valid placeholder by now, so record checks still run: one pass
+    # reports every problem in the file
+    stored, problems = cls.check_columns(typed)
     for p in problems:
         out.add(p.index, p.field, p.message)
     out.raise_if_any(cls.what)
