@@ -21,6 +21,17 @@ from drawcore.errors import (
     PluginError,
     RuleError,
 )
+from drawcore.io import (
+    read_county,
+    read_experts,
+    read_inspectors,
+    read_items,
+    read_units,
+    write_experts,
+    write_inspectors,
+    write_items,
+    write_units,
+)
 from drawcore.journal import Checkpoint, Journal, VerifyReport
 from drawcore.journal import verify as verify_journal
 from drawcore.model import (
@@ -37,6 +48,7 @@ from drawcore.model import (
 from drawcore.plugin import Reason, hookimpl
 from drawcore.plugin.manager import make_plugin_manager
 from drawcore.plugin.rules import Rules
+from drawcore.registry import County, ExpertRegistry, InspectorRegistry, ItemList, UnitRegistry
 from drawcore.sampling import (
     UnitSample,
     allocate_neyman,
@@ -52,15 +64,19 @@ __version__ = "0.1.0"
 __all__ = [
     "AnnualPlan",
     "Checkpoint",
+    "County",
     "CreditClass",
     "DrawcoreError",
     "Expert",
+    "ExpertRegistry",
     "IdKind",
     "InfeasibleError",
     "InspectionItem",
     "InspectionMode",
     "Inspector",
+    "InspectorRegistry",
     "InvalidInputError",
+    "ItemList",
     "Journal",
     "JournalError",
     "PluginError",
@@ -73,6 +89,7 @@ __all__ = [
     "TeamDraw",
     "TeamTask",
     "Unit",
+    "UnitRegistry",
     "UnitSample",
     "VerifyReport",
     "__version__",
@@ -88,8 +105,17 @@ __all__ = [
     "make_plugin_manager",
     "plan_hash",
     "plan_year",
+    "read_county",
+    "read_experts",
+    "read_inspectors",
+    "read_items",
+    "read_units",
     "rfc3797_key",
     "rfc3797_select",
     "sample_units",
     "verify_journal",
+    "write_experts",
+    "write_inspectors",
+    "write_items",
+    "write_units",
 ]

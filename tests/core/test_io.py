@@ -116,8 +116,8 @@ def test_bom_variants_and_encodings_read_the_same(
 
 def test_extra_whitespace_is_stripped(tmp_path: Path) -> None:
     spaced = [
-        " 91310110666007217T , 博罗县宏盛化工有限公司\u3000,有限责任公司 ,\t危险化学品,石湾镇, high ,"
-        " 4 , 2018-03-01 ",
+        " 91310110666007217T , 博罗县宏盛化工有限公司\u3000,有限责任公司 ,\t危险化学品,"
+        "石湾镇, high , 4 , 2018-03-01 ",
         *GOOD_ROWS[1:],
     ]
     header = " " + HEADER.replace(",", " , ") + " "
@@ -298,7 +298,8 @@ def test_bad_dates(tmp_path: Path) -> None:
     path = write(tmp_path, units_text(rows))
     assert problems_of(path) == (
         f"{path}: row 1 (line 2), field 'last_inspected': not a calendar date: '2018-02-30'",
-        f"{path}: row 2 (line 3), field 'last_inspected': not a date: '01/03/2018' (use YYYY-MM-DD)",
+        f"{path}: row 2 (line 3), field 'last_inspected': "
+        "not a date: '01/03/2018' (use YYYY-MM-DD)",
     )
 
 
