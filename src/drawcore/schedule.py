@@ -53,6 +53,7 @@ __all__ = [
     "ROUND_COUNTS",
     "AnnualPlan",
     "InspectionForm",
+    "PublicName",
     "Round",
     "Task",
     "TaskKind",
@@ -100,6 +101,15 @@ class UnitFrequency:
     unit_id: str
     times: int
     reasons: tuple[Reason, ...]
+
+
+@attrs.frozen(kw_only=True)
+class PublicName:
+    """How a unit is shown in publication (BL-8, TJ-6), where that differs from its record."""
+
+    unit_id: str
+    shown_id: str
+    shown_name: str
 
 
 @attrs.frozen(kw_only=True)
@@ -176,6 +186,7 @@ class AnnualPlan:
     min_random_share: float | None
     min_random_share_reason: Reason | None
     problems: tuple[Reason, ...]
+    public_names: tuple[PublicName, ...] = ()
 
     @property
     def tasks(self) -> tuple[Task, ...]:
@@ -359,7 +370,7 @@ def plan_year(
     rules: Rules,
     seed: str | bytes,
     rounds: int = 4,
-    tasks_per_inspector: int = 8,
+    tasks_per_inspector: int = 20,
     capacity: int | Sequence[int] | None = None,
     random_ratio: float | None = None,
     experts: Iterable[Expert] = (),
@@ -514,6 +525,17 @@ def plan_year(
                     + ", ".join(bare[:5]),
                 )
             )
+    mentioned = {t.unit_id for t in all_tasks} | set(ur.mandatory_reasons)
+    mentioned |= set(ur.exclusion_reasons) | {a.unit_id for rd in built for a in rd.avoided}
+    public_names = []
+    for u in unit_list:
+        if u.unit_id in mentioned:
+            shown_id = rules.mask("unit_id", u.unit_id, u)
+            shown_name = rules.mask("name", u.name, u)
+            if (shown_id, shown_name) != (u.unit_id, u.name):
+                public_names.append(
+                    PublicName(unit_id=u.unit_id, shown_id=shown_id, shown_name=shown_name)
+                )
     plan = AnnualPlan(
         year=year,
         jurisdiction=rules.jurisdiction,
@@ -543,6 +565,7 @@ def plan_year(
         min_random_share=minimum.share if minimum is not None else None,
         min_random_share_reason=minimum.reason if minimum is not None else None,
         problems=(),
+        public_names=tuple(sorted(public_names, key=lambda n: n.unit_id)),
     )
     problems.extend(rules.plan_checks(plan, context))
     plan = attrs.evolve(plan, problems=tuple(problems))
@@ -654,9 +677,18 @@ def format_plan(plan: AnnualPlan, *, limit: int | None = 20, mask: bool = True) 
     """The plan as text for the CLI demo: rounds, tasks, mandatory and excluded reasons.
 
     ``limit`` caps the lines listed per section (``None``: everything). With
-    ``mask`` the team members are listed only by count for covert tasks (TJ-5:
-    a covert team is not disclosed before the date).
+    ``mask`` units are shown as the plugins publish them (``plan.public_names``:
+    ID-card numbers and persons' names in part) and a covert team only by its
+    size (TJ-5: not disclosed before the date).
     """
+
+    shown = {n.unit_id: n for n in plan.public_names} if mask else {}
+
+    def uid(unit_id: str) -> str:
+        return shown[unit_id].shown_id if unit_id in shown else unit_id
+
+    def uname(unit_id: str, name: str) -> str:
+        return shown[unit_id].shown_name if unit_id in shown else name
 
     def cut(lines: list[str]) -> list[str]:
         if limit is None or len(lines) <= limit:
@@ -677,20 +709,20 @@ def format_plan(plan: AnnualPlan, *, limit: int | None = 20, mask: bool = True) 
         f"excluded units: {len(plan.excluded)}",
     ]
     out.append("Mandatory (at least once a year):")
-    out += cut([f"  {m.unit_id}: " + "; ".join(map(str, m.reasons)) for m in plan.mandatory]) or [
-        "  (none)"
-    ]
+    out += cut(
+        [f"  {uid(m.unit_id)}: " + "; ".join(map(str, m.reasons)) for m in plan.mandatory]
+    ) or ["  (none)"]
     out.append("Key supervision (planned inspections per year):")
     out += cut(
         [
-            f"  {k.unit_id}: {k.times}x -- " + "; ".join(map(str, k.reasons))
+            f"  {uid(k.unit_id)}: {k.times}x -- " + "; ".join(map(str, k.reasons))
             for k in plan.key_supervision
         ]
     ) or ["  (none)"]
     out.append("Excluded:")
-    out += cut([f"  {e.unit_id}: " + "; ".join(map(str, e.reasons)) for e in plan.excluded]) or [
-        "  (none)"
-    ]
+    out += cut(
+        [f"  {uid(e.unit_id)}: " + "; ".join(map(str, e.reasons)) for e in plan.excluded]
+    ) or ["  (none)"]
     for rd in plan.rounds:
         planned = sum(t.kind is TaskKind.PLANNED for t in rd.tasks)
         out.append(
@@ -711,8 +743,8 @@ def format_plan(plan: AnnualPlan, *, limit: int | None = 20, mask: bool = True) 
                 team += " + experts " + ",".join(t.experts)
             how = "planned" if t.kind is TaskKind.PLANNED else f"drawn pi={t.probability:.3f}"
             lines.append(
-                f"  {t.unit_id} {t.unit_name} [{t.mode.value}, {how}] {team}; "
-                f"{len(t.items)} item(s)"
+                f"  {uid(t.unit_id)} {uname(t.unit_id, t.unit_name)} [{t.mode.value}, {how}] "
+                f"{team}; {len(t.items)} item(s)"
             )
         out += cut(lines)
     out.append("Problems:")

@@ -17,6 +17,7 @@ from drawcore.errors import InfeasibleError, InvalidInputError
 from drawcore.flow import FlowNetwork
 from drawcore.model import (
     CreditClass,
+    IdKind,
     InspectionItem,
     Inspector,
     RiskLevel,
@@ -401,3 +402,15 @@ def test_unit_needing_more_rounds_than_the_plan_has_is_refused() -> None:
     r = Rules(make_plugin_manager(entrypoints=False, plugins={"greedy": greedy}))
     with pytest.raises(InfeasibleError, match="U1 needs 5 rounds, the plan has 4"):
         plan_year([unit("U1")], inspectors(2), year=2019, rules=r, seed="g")
+
+
+def test_format_plan_shows_persons_as_published() -> None:
+    person = unit("441322199001011234", name="张三丰", id_kind=IdKind.ID_CARD, blacklisted=True)
+    plan = plan_year([person], inspectors(2), year=2019, rules=rules("tianjin"), seed="p")
+    (shown,) = plan.public_names
+    assert (shown.shown_id, shown.shown_name) == ("441322********1234", "张*")
+    masked = format_plan(plan, limit=None)
+    assert "441322199001011234" not in masked
+    assert "张三丰" not in masked
+    assert "441322********1234 张*" in masked
+    assert "441322199001011234 张三丰" in format_plan(plan, limit=None, mask=False)

@@ -89,7 +89,9 @@ def drawcore_mask_field(field: str, value: str, unit: Unit | None) -> str | None
         return mask_id_card(value)
     if field in ("contact", "phone"):
         return mask_phone(value)
-    if field == "person_in_charge":
+    if field == "person_in_charge" or (
+        field == "name" and unit is not None and unit.id_kind is IdKind.ID_CARD
+    ):
         return mask_name(value)
     if field == "address" and unit is not None and unit.id_kind is IdKind.ID_CARD:
         return "*" * len(value)
