@@ -162,7 +162,7 @@ def test_json_reads_typed_and_string_values(tmp_path: Path) -> None:
     assert units["91350500676532779B"].risk_weight == 1.5
 
 
-def test_the_example_county_is_valid() -> None:
+def test_bl2_bl3_bl4_tj1_tj3_tj8_the_example_county_is_valid() -> None:
     county = read_county(EXAMPLES)
     assert len(county.units) >= 3000
     assert len(set(county.units.column("industry").tolist())) >= 8
@@ -215,7 +215,7 @@ def test_write_then_read_gives_an_equal_registry(cls: type, strategy: st.SearchS
     check()
 
 
-def test_readers_by_kind(tmp_path: Path) -> None:
+def test_bl4_tj1_tj8_readers_by_kind(tmp_path: Path) -> None:
     county = read_county(EXAMPLES)
     for reader, registry, name in [
         (read_inspectors, county.inspectors, "i.json"),

@@ -260,7 +260,7 @@ def test_lookup_misses() -> None:
         units.mask("risk_weight")
 
 
-def test_unit_columns_are_arrays_for_the_draw() -> None:
+def test_tj3_unit_columns_are_arrays_for_the_draw() -> None:
     records = [
         unit(
             risk_level=RiskLevel.MAJOR, risk_weight=8.0, blacklisted=True, fatal_accident_year=2017
@@ -290,7 +290,7 @@ def test_unit_columns_are_arrays_for_the_draw() -> None:
     assert kinds["tags" if "tags" in kinds else "industry"] is Kind.TEXT
 
 
-def test_inspector_and_expert_active_masks() -> None:
+def test_bl4_tj2_tj8_inspector_and_expert_active_masks() -> None:
     inspectors = InspectorRegistry.from_records(
         [
             Inspector(inspector_id="2", name="李四", work_unit="一中队", active=False),
@@ -306,7 +306,7 @@ def test_inspector_and_expert_active_masks() -> None:
     assert experts.active.tolist() == [False]
 
 
-def test_bl9_item_list_gives_the_items_that_apply() -> None:
+def test_bl2_tj1_bl9_item_list_gives_the_items_that_apply() -> None:
     general = InspectionItem(
         item_id="SX-001", body="局", item="教育培训", content="培训", legal_basis="安全生产法"
     )
