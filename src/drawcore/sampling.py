@@ -33,7 +33,16 @@ a partitioned engine combines them without copying code.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    Callable,
+    Generator,
+    Hashable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
+from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 from typing import Any, cast
 
@@ -50,17 +59,20 @@ __all__ = [
     "METHOD",
     "ProbabilityTable",
     "UnitSample",
+    "adjustable",
     "allocate_neyman",
     "allocate_proportional",
     "balance_increments",
     "canonical_order",
     "capped_stats",
+    "capping_rounds",
     "check_weights_chunk",
     "grid_sum",
     "inclusion_probabilities",
     "lattice_bits",
     "lattice_increments",
     "lattice_start",
+    "nudge_increments",
     "probabilities_from_c",
     "sample_units",
     "solve_capping",
@@ -83,6 +95,7 @@ IntpArray = npt.NDArray[np.intp]
 UnitId = str | int
 
 _SHOWN = 5
+_PARALLEL = 1 << 18  # units from which order and fingerprint run beside pi
 
 
 # ---------------------------------------------------------------- validation
@@ -171,6 +184,36 @@ def capped_stats(w: F64Array, c: float, scale: int) -> tuple[int, int]:
     return count, total
 
 
+def capping_rounds(
+    n_free: int, total_grid: int, positive: int, scale: int
+) -> Generator[float, tuple[int, int], float]:
+    """The rounds of :func:`solve_capping` as a generator, so many problems can run in lockstep.
+
+    Yields each candidate ``c`` and expects ``capped_stats`` over all free
+    units at that ``c`` to be sent back; returns (``StopIteration.value``) the
+    final ``c``. A partitioned engine drives one generator per stratum and
+    answers every stratum's round with one global reduction.
+    """
+    if n_free == 0:
+        return 0.0
+    if n_free == positive:
+        return float("inf")
+    capped, capped_grid = 0, 0
+    while True:
+        rest = n_free - capped
+        rest_grid = total_grid - capped_grid
+        if rest <= 0 or rest_grid <= 0:
+            raise InfeasibleError(
+                f"capping failed: {capped} units capped for {n_free} places; "
+                "the weights are too unequal to represent in float64"
+            )
+        c = float(Fraction(rest) / _grid_to_fraction(rest_grid, scale))
+        new_capped, new_grid = yield c
+        if new_capped == capped:
+            return c
+        capped, capped_grid = new_capped, new_grid
+
+
 def solve_capping(
     n_free: int,
     total_grid: int,
@@ -187,24 +230,42 @@ def solve_capping(
     decreases, so this ends after at most ``n_free`` rounds (usually 2-5).
     ``inf`` means every positive weight is certain.
     """
-    if n_free == 0:
-        return 0.0
-    if n_free == positive:
-        return float("inf")
-    capped, capped_grid = 0, 0
-    while True:
-        rest = n_free - capped
-        rest_grid = total_grid - capped_grid
-        if rest <= 0 or rest_grid <= 0:
-            raise InfeasibleError(
-                f"capping failed: {capped} units capped for {n_free} places; "
-                "the weights are too unequal to represent in float64"
-            )
-        c = float(Fraction(rest) / _grid_to_fraction(rest_grid, scale))
-        new_capped, new_grid = stats(c)
-        if new_capped == capped:
-            return c
-        capped, capped_grid = new_capped, new_grid
+    rounds = capping_rounds(n_free, total_grid, positive, scale)
+    try:
+        c = next(rounds)
+        while True:
+            c = rounds.send(stats(c))
+    except StopIteration as stop:
+        return cast(float, stop.value)
+
+
+class _PooledStats:
+    """:func:`capped_stats` over all units, answered from a pool of heavy weights when it can.
+
+    ``c`` only grows during capping (usually by under 1 %), so after a full
+    pass at ``c1`` every unit capped at any ``c <= 1.25 * c1`` has
+    ``c1 * w >= 0.8``; those weights are kept and later rounds scan only
+    them. The answers are the same as a full pass.
+    """
+
+    _GROWTH = 1.25
+    _KEEP = 0.79  # below 1 / _GROWTH, with room for float rounding
+
+    def __init__(self, w: F64Array, scale: int) -> None:
+        self._w = w
+        self._scale = scale
+        self._pool: F64Array | None = None
+        self._c1 = 0.0
+
+    def __call__(self, c: float) -> tuple[int, int]:
+        if self._pool is None or c > self._GROWTH * self._c1:
+            parts = []
+            for start in range(0, self._w.shape[0], CHUNK):
+                chunk = self._w[start : start + CHUNK]
+                parts.append(chunk[chunk * c >= self._KEEP])
+            self._pool = np.concatenate(parts) if parts else np.empty(0)
+            self._c1 = c
+        return capped_stats(self._pool, c, self._scale)
 
 
 def probabilities_from_c(w: F64Array, c: float, out: F64Array | None = None) -> F64Array:
@@ -266,8 +327,14 @@ def _probabilities(
     w: F64Array, size: int, mandatory: BoolArray | None, excluded: BoolArray | None, where: str
 ) -> F64Array:
     n = w.shape[0]
+    masked = mandatory is not None or excluded is not None
+    gmax, positive = 0.0, 0
     for start in range(0, n, CHUNK):
-        check_weights_chunk(w[start : start + CHUNK], start)
+        chunk = w[start : start + CHUNK]
+        check_weights_chunk(chunk, start)
+        if not masked:
+            cmax, k = weight_stats(chunk)
+            gmax, positive = max(gmax, cmax), positive + k
     if mandatory is not None and excluded is not None:
         both = np.flatnonzero(mandatory & excluded)
         if both.size:
@@ -285,10 +352,9 @@ def _probabilities(
             free_w[mandatory] = 0.0
         if excluded is not None:
             free_w[excluded] = 0.0
-    gmax, positive = 0.0, 0
-    for start in range(0, n, CHUNK):
-        m, k = weight_stats(free_w[start : start + CHUNK])
-        gmax, positive = max(gmax, m), positive + k
+        for start in range(0, n, CHUNK):
+            cmax, k = weight_stats(free_w[start : start + CHUNK])
+            gmax, positive = max(gmax, cmax), positive + k
     n_free = size - n_mand
     if n_free > positive:
         raise InfeasibleError(
@@ -297,7 +363,7 @@ def _probabilities(
         )
     scale = weight_scale(gmax)
     total = grid_sum(free_w, scale) if 0 < n_free < positive else 0
-    c = solve_capping(n_free, total, positive, scale, lambda c: capped_stats(free_w, c, scale))
+    c = solve_capping(n_free, total, positive, scale, _PooledStats(free_w, scale))
     pi = probabilities_from_c(free_w, c)
     if mandatory is not None:
         pi[mandatory] = 1.0
@@ -343,18 +409,30 @@ def canonical_order(h: npt.NDArray[np.uint64], ids: npt.NDArray[np.generic]) -> 
     n = h.shape[0]
     bits = max(1, (n - 1).bit_length())
     shift = np.uint64(bits)
-    keys = h >> shift
-    keys <<= shift
-    keys |= np.arange(n, dtype=np.uint64)
+    low = np.uint64((1 << bits) - 1)
+    keys = np.empty(n, dtype=np.uint64)
+    for s0 in range(0, n, CHUNK):
+        k = keys[s0 : s0 + CHUNK]
+        np.right_shift(h[s0 : s0 + CHUNK], shift, out=k)
+        k <<= shift
+        k |= np.arange(s0, s0 + k.shape[0], dtype=np.uint64)
     keys.sort()
-    perm = (keys & np.uint64((1 << bits) - 1)).astype(np.intp)
-    keys >>= shift
-    tie = keys[1:] == keys[:-1]
+    perm = np.empty(n, dtype=np.intp)
+    tie = np.zeros(max(0, n - 1), dtype=np.bool_)
+    any_tie = False
+    for s0 in range(0, n, CHUNK):
+        k = keys[s0 : s0 + CHUNK]
+        np.bitwise_and(k, low, out=perm[s0 : s0 + CHUNK], casting="unsafe")
+        nxt = keys[s0 + 1 : s0 + CHUNK + 1]
+        same_high = (k[: nxt.shape[0]] ^ nxt) <= low
+        if same_high.any():
+            tie[s0 : s0 + same_high.shape[0]] = same_high
+            any_tie = True
     del keys
-    if not tie.any():
+    if not any_tie:
         return perm
-    t = np.flatnonzero(tie)
-    pos = np.union1d(t, t + 1)
+    first = np.flatnonzero(tie)
+    pos = np.union1d(first, first + 1)
     starts = np.ones(pos.shape[0], dtype=np.bool_)
     starts[1:] = ~tie[pos[1:] - 1]
     group = np.cumsum(starts)
@@ -375,10 +453,13 @@ def lattice_bits(n_rest: int) -> int:
     return min(52, 62 - max(1, n_rest).bit_length())
 
 
-def lattice_increments(pi: F64Array, m: int, out: I64Array | None = None) -> I64Array:
+def lattice_increments(
+    pi: F64Array, m: int, out: I64Array | None = None, realized: F64Array | None = None
+) -> I64Array:
     """``rint(pi * 2**m)`` as int64 for ``0 < pi < 1``, else 0 (certain units are drawn apart).
 
-    Elementwise and chunked; each value is at most ``2**m``.
+    Elementwise and chunked; each value is at most ``2**m``. ``realized``, if
+    given, receives the lattice probability ``p / 2**m`` (1 where ``pi == 1``).
     """
     if out is None:
         out = np.empty(pi.shape[0], dtype=np.int64)
@@ -386,10 +467,41 @@ def lattice_increments(pi: F64Array, m: int, out: I64Array | None = None) -> I64
     for start in range(0, pi.shape[0], CHUNK):
         chunk = pi[start : start + CHUNK]
         x = chunk * full
-        x[chunk >= 1.0] = 0.0
+        certain = chunk >= 1.0
+        x[certain] = 0.0
         np.rint(x, out=x)
         out[start : start + CHUNK] = x
+        if realized is not None:
+            dst = realized[start : start + CHUNK]
+            np.multiply(x, 2.0**-m, out=dst)
+            dst[certain] = 1.0
     return out
+
+
+def adjustable(p_ordered: I64Array, up: bool, m: int) -> BoolArray:
+    """Units that can take one more lattice unit (``0 < p < 2**m``) or give one (``p > 1``)."""
+    if up:
+        return (p_ordered > 0) & (p_ordered < (1 << m))
+    return p_ordered > 1
+
+
+def nudge_increments(p_ordered: I64Array, need: int, up: bool, m: int) -> IntpArray:
+    """One pass of :func:`balance_increments`: move one lattice unit on the first ``need``
+    :func:`adjustable` units in draw order (fewer if there are fewer); returns their positions.
+    """
+    found: list[IntpArray] = []
+    for start in range(0, p_ordered.shape[0], CHUNK):
+        if need <= 0:
+            break
+        idx = np.flatnonzero(adjustable(p_ordered[start : start + CHUNK], up, m))[:need]
+        if idx.size:
+            found.append(idx + start)
+            need -= idx.size
+    if not found:
+        return np.empty(0, dtype=np.intp)
+    take = np.concatenate(found)
+    p_ordered[take] += 1 if up else -1
+    return take
 
 
 def balance_increments(p_ordered: I64Array, n_rest: int, m: int) -> IntpArray:
@@ -398,27 +510,16 @@ def balance_increments(p_ordered: I64Array, n_rest: int, m: int) -> IntpArray:
     The difference (a few thousand lattice units at 10M units: float rounding
     of ``pi`` and of ``rint``) is moved one lattice unit at a time onto the
     first units in draw order that can take it (``0 < p < 2**m`` to add,
-    ``p > 1`` to remove). Returns the positions changed (ascending).
+    ``p > 1`` to remove), in passes of :func:`nudge_increments`. Returns the
+    positions changed (ascending).
     """
     full = 1 << m
     diff = n_rest * full - int(p_ordered.sum())
     changed: list[IntpArray] = []
     while diff != 0:
-        need = abs(diff)
-        found: list[IntpArray] = []
-        for start in range(0, p_ordered.shape[0], CHUNK):
-            chunk = p_ordered[start : start + CHUNK]
-            ok = (chunk > 0) & (chunk < full) if diff > 0 else chunk > 1
-            idx = np.flatnonzero(ok)[:need]
-            if idx.size:
-                found.append(idx + start)
-                need -= idx.size
-                if need == 0:
-                    break
-        if not found:
+        take = nudge_increments(p_ordered, abs(diff), diff > 0, m)
+        if not take.size:
             raise InfeasibleError("the inclusion probabilities cannot be put on the lattice")
-        take = np.concatenate(found)
-        p_ordered[take] += 1 if diff > 0 else -1
         diff -= take.size if diff > 0 else -take.size
         changed.append(take)
     if not changed:
@@ -580,23 +681,85 @@ def _ids_mask(value: object, ids: npt.NDArray[np.generic], what: str) -> BoolArr
     return _mask(np.asarray(items), ids.shape[0], what, ids)
 
 
+def _first_eligible(pi_ordered: F64Array, m: int, diff: int) -> IntpArray | None:
+    """Round one of :func:`balance_increments` without materialising ``p`` in draw order."""
+    full = 1 << m
+    need = abs(diff)
+    found: list[IntpArray] = []
+    for start in range(0, pi_ordered.shape[0], CHUNK):
+        p = lattice_increments(pi_ordered[start : start + CHUNK], m)
+        ok = (p > 0) & (p < full) if diff > 0 else p > 1
+        idx = np.flatnonzero(ok)[:need]
+        if idx.size:
+            found.append(idx + start)
+            need -= idx.size
+            if need == 0:
+                return np.concatenate(found)
+    return None
+
+
+def _order(key: DrawKey, ids: npt.NDArray[np.generic]) -> IntpArray:
+    return canonical_order(hash_ids(key.child("order"), ids), ids)
+
+
 def _draw(
-    key: DrawKey, ids: npt.NDArray[np.generic], pi: F64Array, size: int, realized: F64Array
+    key: DrawKey,
+    ids: npt.NDArray[np.generic],
+    pi: F64Array,
+    size: int,
+    realized: F64Array,
+    perm: IntpArray | None = None,
 ) -> IntpArray:
-    """Systematic πps over one population; writes lattice probabilities into ``realized``."""
-    perm = canonical_order(hash_ids(key.child("order"), ids), ids)
-    certain = np.flatnonzero(pi == 1.0)
-    n_rest = size - certain.shape[0]
+    """Systematic πps over one population; writes lattice probabilities into ``realized``.
+
+    Fuses :func:`lattice_increments`, :func:`balance_increments` and
+    :func:`systematic_select` chunk by chunk over ``pi`` in draw order, with
+    the same result as applying them one after the other.
+    """
+    if perm is None:
+        perm = _order(key, ids)
+    n = pi.shape[0]
+    certain_parts: list[IntpArray] = []
+    n_certain = 0
+    for s0 in range(0, n, CHUNK):
+        hit1 = np.flatnonzero(pi[s0 : s0 + CHUNK] == 1.0)
+        if hit1.size:
+            certain_parts.append(hit1 + s0)
+            n_certain += hit1.size
+    n_rest = size - n_certain
     m = lattice_bits(n_rest)
-    p_rows = lattice_increments(pi, m)
-    p_ordered = p_rows[perm]
-    changed = balance_increments(p_ordered, n_rest, m)
-    np.multiply(p_rows, 2.0**-m, out=realized)
-    del p_rows
-    if changed.size:
-        realized[perm[changed]] = p_ordered[changed] * 2.0**-m
-    hit, _ = systematic_select(p_ordered, lattice_start(key, m), m)
-    return np.concatenate([certain, perm[hit]])
+    total = 0
+    buf = np.empty(min(n, CHUNK), dtype=np.int64)
+    for s0 in range(0, n, CHUNK):
+        p = lattice_increments(pi[s0 : s0 + CHUNK], m, buf[: min(CHUNK, n - s0)], realized[s0:])
+        total += int(p.sum())
+    diff = n_rest * (1 << m) - total
+    pi_ordered = pi[perm]
+    step = 1 if diff > 0 else -1
+    adjust = np.empty(0, dtype=np.intp) if diff == 0 else _first_eligible(pi_ordered, m, diff)
+    if adjust is None:  # more to move than units able to take it: several rounds
+        p_all = lattice_increments(pi_ordered, m)
+        adjust = balance_increments(p_all, n_rest, m)
+        delta = p_all[adjust] - lattice_increments(pi_ordered[adjust], m)
+    else:
+        delta = np.full(adjust.shape[0], step, dtype=np.int64)
+    start = lattice_start(key, m)
+    carry = 0
+    chosen: list[IntpArray] = certain_parts
+    lo = 0
+    for s0 in range(0, n, CHUNK):
+        p = lattice_increments(pi_ordered[s0 : s0 + CHUNK], m, buf[: min(CHUNK, n - s0)])
+        hi = int(np.searchsorted(adjust, s0 + p.shape[0]))
+        if hi > lo:
+            p[adjust[lo:hi] - s0] += delta[lo:hi]
+            lo = hi
+        hit, carry = systematic_select(p, start, m, carry)
+        if hit.any():
+            chosen.append(perm[s0 : s0 + CHUNK][hit])
+    if adjust.size:
+        p_adj = lattice_increments(pi_ordered[adjust], m) + delta
+        realized[perm[adjust]] = p_adj * 2.0**-m
+    return np.concatenate(chosen) if chosen else np.empty(0, dtype=np.intp)
 
 
 def _buffer(arr: npt.NDArray[Any]) -> memoryview:
@@ -664,9 +827,19 @@ def sample_units(
         if isinstance(size, Mapping):
             raise InvalidInputError("size is a mapping but no strata labels were given")
         total = _check_size(size)
-        pi = _probabilities(w, total, mand, excl, "")
-        rows = _draw(key, canon, pi, total, realized)
-        realized[pi == 1.0] = 1.0
+        if n >= _PARALLEL:
+            # The order (hash + sort) and the fingerprint do not need pi: on a
+            # second core they overlap with it (numpy and hashlib release the GIL).
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                order = pool.submit(_order, key, canon)
+                digest = pool.submit(_fingerprint, canon, w, total, (mand, excl), None)
+                pi = _probabilities(w, total, mand, excl, "")
+                rows = _draw(key, canon, pi, total, realized, order.result())
+                fingerprint = digest.result()
+        else:
+            pi = _probabilities(w, total, mand, excl, "")
+            rows = _draw(key, canon, pi, total, realized)
+            fingerprint = _fingerprint(canon, w, total, (mand, excl), None)
     else:
         if not isinstance(size, Mapping):
             raise InvalidInputError(
@@ -703,13 +876,13 @@ def sample_units(
             )
             real_s = np.zeros(members.shape[0], dtype=np.float64)
             got = _draw(key.child(f"stratum/{name}"), canon[members], pi_s, sizes[name], real_s)
-            real_s[pi_s == 1.0] = 1.0
             realized[members] = real_s
             chosen.append(members[got])
         rows = np.concatenate(chosen) if chosen else np.empty(0, dtype=np.intp)
         total = sum(sizes.values())
         stratum_sizes = {k: sizes[k] for k in sorted(sizes)}
         strata_info = (name_list, inverse)
+        fingerprint = _fingerprint(canon, w, size, (mand, excl), strata_info)
     picked = np.sort(canon[rows])
     return UnitSample(
         selected=tuple(_py_ids(picked)),
@@ -719,7 +892,7 @@ def sample_units(
         method=METHOD,
         size=total,
         stratum_sizes=stratum_sizes,
-        fingerprint=_fingerprint(canon, w, size, (mand, excl), strata_info),
+        fingerprint=fingerprint,
     )
 
 

@@ -425,3 +425,58 @@ def test_probability_table_is_a_read_only_mapping() -> None:
     assert table == {"a": 0.25, "b": 0.5}
     with pytest.raises(KeyError):
         table["z"]
+
+
+# ---------------------------------------------------------------- building blocks
+
+
+@given(populations(with_masks=False, max_units=60), st.integers(1, 5))
+def test_building_blocks_reproduce_the_draw_partition_by_partition(
+    pop: Population, parts: int
+) -> None:
+    """What a partitioned engine does: exact partial reductions, then a carry over slices."""
+    from drawcore.sampling import (
+        balance_increments,
+        capped_stats,
+        lattice_increments,
+        lattice_start,
+        probabilities_from_c,
+        solve_capping,
+        weight_stats,
+    )
+
+    w = pop.weights
+    chunks = np.array_split(w, parts)
+    stats = [weight_stats(c) for c in chunks]
+    gmax, positive = max(s[0] for s in stats), sum(s[1] for s in stats)
+    scale = weight_scale(gmax)
+    total = sum(grid_sum(c, scale) for c in chunks)
+
+    def partitioned(c: float) -> tuple[int, int]:
+        got = [capped_stats(ch, c, scale) for ch in chunks]
+        return sum(g[0] for g in got), sum(g[1] for g in got)
+
+    if 0 < pop.size < positive:
+        c = solve_capping(pop.size, total, positive, scale, partitioned)
+    else:
+        c = 0.0 if pop.size == 0 else float("inf")
+    pi = np.concatenate([probabilities_from_c(ch, c) for ch in chunks])
+    assert (pi == inclusion_probabilities(w, pop.size)).all()  # bit for bit
+
+    key = DrawKey.derive("seed", "units")
+    ids = np.array(pop.ids, dtype=object).astype(str)
+    canon = np.char.encode(ids, "utf-8")
+    perm = canonical_order(hash_ids(key.child("order"), canon), canon)
+    n_rest = pop.size - int((pi == 1.0).sum())
+    m = lattice_bits(n_rest)
+    p = lattice_increments(pi[perm], m)
+    balance_increments(p, n_rest, m)
+    start = lattice_start(key, m)
+    carry = 0
+    hits = []
+    for piece in np.array_split(np.arange(p.shape[0]), parts):
+        hit, carry = systematic_select(p[piece], start, m, carry)
+        hits.append(hit)
+    rows = np.concatenate([np.flatnonzero(pi == 1.0), perm[np.concatenate(hits)]])
+    expected = tuple(sorted(ids[rows].tolist()))
+    assert sample_units(pop.ids, w, pop.size, seed="seed").selected == expected
