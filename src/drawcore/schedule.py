@@ -41,7 +41,7 @@ from typing import cast
 import attrs
 import numpy as np
 
-from drawcore.assignment import TeamDraw, TeamTask, draw_teams
+from drawcore.assignment import TeamAssignment, TeamDraw, TeamTask, draw_teams
 from drawcore.errors import InfeasibleError, InvalidInputError, RuleError
 from drawcore.model import Expert, InspectionItem, InspectionMode, Inspector, Unit
 from drawcore.plugin.rules import Rules, UnitRules
@@ -144,6 +144,8 @@ class Task:
     items: tuple[str, ...]
     form: InspectionForm
     reasons: tuple[Reason, ...]
+    visit_order: int | None = None  # key inspection: drawn order of visits in the round (TJ-5)
+    visit_date: dt.date | None = None  # key inspection: drawn working day of the visit
 
     @property
     def double_random(self) -> bool:
@@ -161,6 +163,8 @@ class Round:
     capacity: int
     draw_id: str
     eligible: int  # units the round's random draw chose from
+    sample_method: str | None  # how the random draw was made (sampling.UnitSample.method)
+    sample_fingerprint: str | None  # SHA-256 of the random draw's inputs, to replay it
     tasks: tuple[Task, ...]
     avoided: tuple[UnitReasons, ...]  # kept out of this round's draw by a recent inspection
     publication_due: dt.date
@@ -226,6 +230,13 @@ def _capacities(
         if not isinstance(c, int) or isinstance(c, bool) or c < 0:
             raise InvalidInputError(f"capacity of round {i + 1} must be an integer >= 0, got {c!r}")
     return caps
+
+
+def _working_days(start: dt.date, end: dt.date) -> list[dt.date]:
+    """Monday to Friday from ``start`` to ``end``: the days key inspections are spread over."""
+    days = (end - start).days + 1
+    every = (start + dt.timedelta(days=k) for k in range(days))
+    return [d for d in every if d.weekday() < 5]
 
 
 def _outside_window(last: dt.date | None, days: int, starts: Sequence[dt.date]) -> list[bool]:
@@ -451,7 +462,11 @@ def plan_year(
         if targets is not None:
             size = min(size, targets[r])
         pool_idx = np.flatnonzero(pool)
+        # ids in sorted order: the recorded fingerprint of the draw's inputs is then
+        # independent of the registry's row order, like the draw itself
+        pool_idx = pool_idx[np.argsort(ids[pool_idx].astype(str), kind="stable")]
         chosen: list[tuple[int, float]] = []
+        sample_info: tuple[str | None, str | None] = (None, None)
         if size > 0:
             sample = sample_units(
                 ids[pool_idx].tolist(),
@@ -464,6 +479,7 @@ def plan_year(
             chosen = [(index_of[str(u)], float(sample.probabilities[u])) for u in sample.selected]
             for i, _ in chosen:
                 drawn_before[i] = True
+            sample_info = (sample.method, sample.fingerprint)
         entries = [(i, TaskKind.PLANNED, 1.0) for i in placed[r]]
         entries += [(i, TaskKind.DRAWN, p) for i, p in chosen]
         built.append(
@@ -474,6 +490,7 @@ def plan_year(
                 caps[r],
                 round_id,
                 int(pool.sum()),
+                sample_info,
                 entries,
                 [
                     UnitReasons(
@@ -583,6 +600,7 @@ def _build_round(
     capacity: int,
     round_id: str,
     eligible: int,
+    sample_info: tuple[str | None, str | None],
     entries: list[tuple[int, TaskKind, float]],
     avoided: list[UnitReasons],
     *,
@@ -626,7 +644,7 @@ def _build_round(
                 )
             )
     team_draw = None
-    teams: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    teams: dict[str, TeamAssignment] = {}
     if team_tasks:
         team_draw = draw_teams(
             team_tasks,
@@ -637,11 +655,12 @@ def _build_round(
             max_tasks=tasks_per_inspector,
             experts=experts,
             max_expert_tasks=tasks_per_inspector,
+            dates=_working_days(start, end),
         )
-        teams = {a.unit_id: (a.members, a.experts) for a in team_draw.assignments}
+        teams = {a.unit_id: a for a in team_draw.assignments}
     tasks = []
     for unit, kind, probability, mode, applicable, why in prepared:
-        members, expert_ids = teams.get(unit.unit_id, ((), ()))
+        team = teams.get(unit.unit_id)
         tasks.append(
             Task(
                 unit_id=unit.unit_id,
@@ -650,11 +669,13 @@ def _build_round(
                 kind=kind,
                 mode=mode,
                 probability=probability,
-                inspectors=members,
-                experts=expert_ids,
+                inspectors=team.members if team is not None else (),
+                experts=team.experts if team is not None else (),
                 items=tuple(item.item_id for item in applicable),
                 form=_form(unit, applicable, mode),
                 reasons=why,
+                visit_order=team.visit_order if team is not None else None,
+                visit_date=team.visit_date if team is not None else None,
             )
         )
     deadline = rules.publication_deadline(end, context)
@@ -665,6 +686,8 @@ def _build_round(
         capacity=capacity,
         draw_id=round_id,
         eligible=eligible,
+        sample_method=sample_info[0],
+        sample_fingerprint=sample_info[1],
         tasks=tuple(sorted(tasks, key=lambda t: t.unit_id)),
         avoided=tuple(sorted(avoided, key=lambda a: a.unit_id)),
         publication_due=deadline.due,
@@ -742,6 +765,8 @@ def format_plan(plan: AnnualPlan, *, limit: int | None = 20, mask: bool = True) 
             if t.experts:
                 team += " + experts " + ",".join(t.experts)
             how = "planned" if t.kind is TaskKind.PLANNED else f"drawn pi={t.probability:.3f}"
+            if t.visit_date is not None:
+                how += f", visit {t.visit_date}"
             lines.append(
                 f"  {uid(t.unit_id)} {uname(t.unit_id, t.unit_name)} [{t.mode.value}, {how}] "
                 f"{team}; {len(t.items)} item(s)"

@@ -19,6 +19,7 @@ from drawcore.model import (
     CreditClass,
     IdKind,
     InspectionItem,
+    InspectionMode,
     Inspector,
     RiskLevel,
     Unit,
@@ -27,7 +28,7 @@ from drawcore.plugin import Frequency, Reason, hookimpl
 from drawcore.plugin.manager import make_plugin_manager
 from drawcore.plugin.rules import Rules
 from drawcore.plugin.values import PlanContext
-from drawcore.sampling import inclusion_probabilities
+from drawcore.sampling import inclusion_probabilities, sample_units
 from drawcore.schedule import (
     ROUND_COUNTS,
     AnnualPlan,
@@ -414,3 +415,32 @@ def test_format_plan_shows_persons_as_published() -> None:
     assert "张三丰" not in masked
     assert "441322********1234 张*" in masked
     assert "441322199001011234 张三丰" in format_plan(plan, limit=None, mask=False)
+
+
+def test_each_round_draw_can_be_replayed_from_the_record() -> None:
+    units = [unit(f"U{k:02d}", risk_weight=1.0 + k % 3) for k in range(30)]
+    plan = plan_year(units, inspectors(4), year=2019, rules=rules(None), seed="rp", capacity=5)
+    first = plan.rounds[0]
+    replay = sample_units(
+        sorted(u.unit_id for u in units),
+        [u.risk_weight for u in sorted(units, key=lambda u: u.unit_id)],
+        5,
+        seed="rp",
+        draw_id=first.draw_id,
+    )
+    assert replay.fingerprint == first.sample_fingerprint
+    assert replay.method == first.sample_method
+    assert tuple(t.unit_id for t in first.tasks) == replay.selected
+
+
+def test_tj5_key_inspections_get_a_drawn_working_day_in_their_round() -> None:
+    units = [unit(f"H{k}", joint_punishment=True) for k in range(6)]
+    plan = plan_year(units, inspectors(6), year=2019, rules=rules("tianjin"), seed="kd")
+    for rd in plan.rounds:
+        orders = sorted(t.visit_order for t in rd.tasks if t.visit_order is not None)
+        assert orders == list(range(1, len(rd.tasks) + 1))
+        for t in rd.tasks:
+            assert t.mode is InspectionMode.KEY
+            assert t.visit_date is not None
+            assert rd.start <= t.visit_date <= rd.end
+            assert t.visit_date.weekday() < 5
