@@ -83,6 +83,7 @@ __all__ = [
     "replayers",
     "resolve",
     "reveal_party",
+    "run_ceremony",
     "verify_draws",
 ]
 
@@ -364,6 +365,93 @@ def redo(
         signed_at=signed_at,
         redo_of=voids,
         redo_reason=reason,
+    )
+    entries.append((DRAW, record))
+    return Drawn(journal.append_many(entries)[-1], outcome)
+
+
+def run_ceremony(
+    journal: Journal,
+    plan: DrawPlan,
+    *,
+    drawn_by: str,
+    signed_by: str,
+    drawn_at: str,
+    signed_at: str,
+    committed_at: str | None = None,
+    committed_by: str | None = None,
+    entropy_at: str | None = None,
+    rfc3797_sources: Sequence[int | Sequence[int]] | None = None,
+    parties: bool = False,
+    registry_dir: PathLike | None = None,
+    units: UnitRegistry | None = None,
+    inspectors: InspectorRegistry | None = None,
+) -> Drawn:
+    """Whatever is missing of commit -> seed -> draw, journaled in one all-or-nothing append.
+
+    The plan is committed unless it already is (with the same hash); a seed is
+    formed unless a live one exists (from ``rfc3797_sources`` and/or the
+    parties' reveals, fixed at ``entropy_at``, recorded at ``drawn_at``); then
+    the draw. Everything is computed before anything is written, so a failed
+    draw leaves the journal as it was.
+    """
+    state = journal.ceremony().plans.get(plan.plan_id)
+    entries: list[tuple[str, object]] = []
+    if state is None:
+        if committed_at is None or committed_by is None:
+            raise InvalidInputError(
+                f"plan {plan.plan_id!r} is not committed yet: give committed_at and committed_by"
+            )
+        entries.append(
+            (
+                PLAN_COMMITMENT,
+                plan_commitment_body(
+                    plan.plan_id, plan, committed_at=committed_at, committed_by=committed_by
+                ),
+            )
+        )
+    elif state.plan_hash != plan.hash:
+        raise JournalError(
+            f"plan {plan.plan_id!r} was committed with hash {state.plan_hash}; this plan "
+            f"hashes to {plan.hash} (a changed plan needs a new plan id)"
+        )
+    elif state.draw_seq is not None:
+        raise JournalError(
+            f"second result for plan {plan.plan_id!r} refused: record {state.draw_seq} "
+            "already holds its result; use redo (a visible void record with a reason)"
+        )
+    if state is not None and state.seed is not None and state.seed_seq is not None:
+        seed_seq, seed_hex = state.seed_seq, state.seed
+        method = _seed_method(journal, seed_seq)
+    else:
+        if entropy_at is None or (rfc3797_sources is None and not parties):
+            raise InvalidInputError(
+                f"plan {plan.plan_id!r} has no seed yet: give public numbers "
+                "(rfc3797_sources) and/or parties, and entropy_at"
+            )
+        body = _seed_body(
+            journal,
+            plan,
+            entropy_at=entropy_at,
+            recorded_at=drawn_at,
+            rfc3797_sources=rfc3797_sources,
+            parties=parties,
+        )
+        entries.append((SEED, body))
+        seed_seq, seed_hex, method = journal.size + len(entries) - 1, body["seed"], body["method"]
+    base = registry_dir if registry_dir is not None else journal.path.parent
+    unit_reg, insp_reg = _registries(plan, base, units, inspectors)
+    outcome = run_draw(plan, unit_reg, insp_reg, bytes.fromhex(seed_hex))
+    record = draw_record(
+        plan,
+        outcome,
+        seed_record=seed_seq,
+        seed_method=method,
+        population=len(unit_reg),
+        drawn_by=drawn_by,
+        signed_by=signed_by,
+        drawn_at=drawn_at,
+        signed_at=signed_at,
     )
     entries.append((DRAW, record))
     return Drawn(journal.append_many(entries)[-1], outcome)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -136,6 +137,12 @@ def _configure_demo(p: argparse.ArgumentParser) -> None:
         help="directory with units, inspectors, experts and items files "
         "(default: the example county of this checkout)",
     )
+    p.add_argument(
+        "--out",
+        type=Path,
+        help="empty directory for the journal, checkpoints, registry snapshot and "
+        "publication (default: a new temporary directory)",
+    )
 
 
 def demo_load(directory: Path) -> County:
@@ -153,10 +160,197 @@ def demo_report_county(county: County) -> None:
         print("\n".join(summarise(registry)))
 
 
+# -- demo: the whole ceremony -------------------------------------------------------------------
+
+#: Fixed times and public numbers of the demo ceremony (a real one takes them from the day).
+DEMO_TIMES = {
+    "committed_at": "2026-01-05T09:00:00+08:00",
+    "entropy_at": "2026-01-06T21:30:00+08:00",
+    "drawn_at": "2026-01-07T09:00:00+08:00",
+    "signed_at": "2026-01-07T09:15:00+08:00",
+    "checkpoint_at": "2026-01-07T09:20:00+08:00",
+}
+#: Lottery results announced in advance, as RFC 3797 sources (six numbers, one, one).
+DEMO_PUBLIC_NUMBERS: list[int | list[int]] = [[3, 11, 17, 22, 28, 31], [9], [742]]
+DEMO_PLAN_ID = "2026Q1-county"
+DEMO_SHOW = 15
+
+
+def demo_snapshot(source: Path, county: County, out: Path) -> Any:
+    """Copy the registries into ``out/registries`` (the snapshot a replay reads) and plan on it."""
+    import shutil
+
+    from drawcore.io import COUNTY_FILES
+    from drawcore.record import DrawPlan, RegistryRef
+
+    snap = out / "registries"
+    snap.mkdir(parents=True, exist_ok=True)
+    refs: dict[str, RegistryRef] = {}
+    for kind, stem in COUNTY_FILES.items():
+        src = next(p for p in (source / f"{stem}.csv", source / f"{stem}.json") if p.exists())
+        shutil.copyfile(src, snap / src.name)
+        refs[kind] = RegistryRef(
+            path=f"registries/{src.name}", fingerprint=getattr(county, kind).fingerprint
+        )
+    plan = DrawPlan(
+        plan_id=DEMO_PLAN_ID,
+        units=refs["units"],
+        inspectors=refs["inspectors"],
+        items=refs["items"],
+        experts=refs["experts"],
+        size=120,
+        team_size=2,
+        max_tasks=5,
+        recusal_rules=("township",),
+    )
+    print(f"\n== plan {plan.plan_id}: draw {plan.size} of {len(county.units)} units, teams of 2")
+    print(f"  registry snapshot in {snap}; plan hash {plan.hash}")
+    return plan
+
+
+def demo_commit(journal: Any, plan: Any) -> None:
+    """Commit the plan before any entropy exists."""
+    from drawcore import ceremony
+
+    rec = ceremony.commit_plan(
+        journal, plan, committed_at=DEMO_TIMES["committed_at"], committed_by="局长 王建国"
+    )
+    print(f"== commit: record {rec.seq} holds the plan hash ({DEMO_TIMES['committed_at']})")
+
+
+def demo_seed(journal: Any, plan: Any) -> None:
+    """Form the seed from public numbers announced after the commitment (RFC 3797)."""
+    from drawcore import ceremony
+
+    rec = ceremony.form_seed(
+        journal,
+        plan,
+        entropy_at=DEMO_TIMES["entropy_at"],
+        recorded_at=DEMO_TIMES["drawn_at"],
+        rfc3797_sources=DEMO_PUBLIC_NUMBERS,
+    )
+    print(
+        f"== seed: record {rec.seq}, RFC 3797 key {rec.body['key']} "
+        f"(numbers drawn {DEMO_TIMES['entropy_at']}) -> seed {rec.body['seed'][:16]}..."
+    )
+
+
+def demo_draw(journal: Any, plan: Any) -> Any:
+    """Draw the units and their teams, journal the record, print what was drawn."""
+    from drawcore import ceremony
+
+    drawn = ceremony.draw(
+        journal,
+        plan,
+        drawn_by="执法监察大队 李明",
+        signed_by="局长 王建国",
+        drawn_at=DEMO_TIMES["drawn_at"],
+        signed_at=DEMO_TIMES["signed_at"],
+    )
+    print("== draw")
+    print("\n".join(_draw_lines(drawn, limit=DEMO_SHOW)))
+    return drawn
+
+
+def demo_results(journal: Any, drawn: Any, county: County) -> None:
+    """Enter results for the first few tasks (BL-7 form, BL-8 谁抽查、谁录入)."""
+    import datetime as dt
+
+    from drawcore import ceremony
+    from drawcore.results import InspectionResult, Outcome
+
+    outcomes = list(Outcome)
+    opinions = {
+        Outcome.NO_PROBLEM: "未发现问题",
+        Outcome.RECTIFICATION_ORDERED: "责令限期整改，30日内复查",
+        Outcome.PENALISED: "依法立案查处",
+        Outcome.NOT_FOUND_AT_ADDRESS: "通过登记的住所无法联系，列入经营异常名录",
+    }
+    for i, a in enumerate(drawn.outcome.teams.assignments[:4]):
+        items = county.items.applicable(county.units[a.unit_id])
+        outcome = outcomes[i % len(outcomes)]
+        result = InspectionResult(
+            plan_id=drawn.record.body["plan_id"],
+            draw=drawn.record.seq,
+            unit_id=a.unit_id,
+            basis=tuple(sorted({it.legal_basis for it in items})),
+            scope="生产经营场所",
+            content=tuple(it.item for it in items),
+            method="现场检查",
+            handling_opinion=opinions[outcome],
+            outcome=outcome,
+            inspected_by=a.members,
+            inspected_on=dt.date(2026, 2, 3 + i),
+            entered_by=a.members[0],
+            entered_at=f"2026-02-{3 + i:02d}T17:00:00+08:00",
+        )
+        rec = ceremony.record_result(journal, result)
+        print(f"== result: record {rec.seq}: {a.unit_id} {outcome.value}")
+
+
+def demo_verify(journal: Any, out: Path) -> Path:
+    """Checkpoint the journal, verify it (replaying the draw), then a tampered copy."""
+    from drawcore.ceremony import verify_draws
+    from drawcore.journal import read_checkpoints, write_checkpoint
+
+    cps = out / "checkpoints.jsonl"
+    cp = journal.checkpoint(at=DEMO_TIMES["checkpoint_at"])
+    write_checkpoint(cps, cp)
+    print(f"== checkpoint: size {cp.size}, root {cp.root} -> {cps}")
+    report = verify_draws(journal.path, checkpoints=read_checkpoints(cps))
+    print(
+        f"== verify (hashes, chain, rules, Merkle root, replay of every draw): "
+        f"{'OK' if report.ok else 'FAILED'}"
+    )
+    if not report.ok:
+        raise DrawcoreError(report.format())
+    tampered = out / "journal-tampered.jsonl"
+    lines = journal.path.read_bytes().split(b"\n")
+    seq = next(i for i, line in enumerate(lines) if b'"type":"draw"' in line)
+    lines[seq] = lines[seq].replace(b'"drawn_by":"', b'"drawn_by":"X', 1)
+    tampered.write_bytes(b"\n".join(lines))
+    bad = verify_draws(tampered, checkpoints=read_checkpoints(cps), registry_dir=out)
+    print(f"== verify a copy with one edited draw record: {'OK' if bad.ok else 'FAILED'}")
+    for problem in bad.problems[:4]:
+        print(f"  {problem.format()[:160]}")
+    if bad.ok:
+        raise DrawcoreError("the tampered copy verified; it must not")
+    return cps
+
+
+def demo_publish(journal: Any, out: Path) -> None:
+    """Publish the quarter: items, plans, draws, results; personal data masked."""
+    from drawcore.disclosure import publish
+
+    files = publish(journal.path, out / "public" / "2026Q1", quarter="2026Q1")
+    print(f"== publish 2026Q1: {', '.join(f.name for f in files)} in {out / 'public' / '2026Q1'}")
+
+
+def demo_ceremony(source: Path, county: County, out: Path) -> None:
+    """The whole ceremony on the example county: plan, commit, seed, draw, results,
+    checkpoint, verify, tamper, publish."""
+    from drawcore.journal import Journal
+
+    journal_path = out / "journal.jsonl"
+    if journal_path.exists():
+        raise InvalidInputError(f"{journal_path} exists; give --out an empty directory")
+    plan = demo_snapshot(source, county, out)
+    journal = Journal(journal_path)
+    demo_commit(journal, plan)
+    demo_seed(journal, plan)
+    drawn = demo_draw(journal, plan)
+    demo_results(journal, drawn, county)
+    cps = demo_verify(journal, out)
+    demo_publish(journal, out)
+    print(f"\nreplay it yourself: drawcore verify {journal_path} --checkpoint {cps}")
+
+
 def _run_demo(args: argparse.Namespace) -> int:
     print(f"drawcore {__version__} demo: county {args.county}")
     county = demo_load(args.county)
     demo_report_county(county)
+    out = args.out if args.out is not None else Path(tempfile.mkdtemp(prefix="drawcore-demo-"))
+    demo_ceremony(args.county, county, out)
     return 0
 
 
@@ -170,18 +364,276 @@ def _configure_verify(p: argparse.ArgumentParser) -> None:
         type=Path,
         help="a checkpoint file held elsewhere; every checkpoint in it must match the journal",
     )
+    p.add_argument(
+        "--registry-dir",
+        type=Path,
+        help="where the registry snapshots named by draw records are "
+        "(default: the journal's directory)",
+    )
+    p.add_argument("--no-replay", action="store_true", help="check hashes, chain and rules only")
 
 
 def _run_verify(args: argparse.Namespace) -> int:
+    from drawcore.ceremony import replayers
     from drawcore.journal import verify_file
 
-    report = verify_file(args.journal, args.checkpoint)
+    replay = None if args.no_replay else replayers(args.journal, registry_dir=args.registry_dir)
+    report = verify_file(args.journal, args.checkpoint, replay=replay)
     print(report.format())
     if not report.ok:
         first = report.problems[0].format()
         count = len(report.problems)
         print(f"drawcore: verify failed: {count} problem(s); {first}", file=sys.stderr)
         return 1
+    return 0
+
+
+# -- draw ---------------------------------------------------------------------------------------
+
+
+def _public_numbers(text: str) -> list[list[int]]:
+    """``"3,11,17,22,28,31/9/742"`` -> RFC 3797 sources (``/`` between sources, ``,`` within)."""
+    try:
+        return [[int(x) for x in part.split(",")] for part in text.strip().strip("/").split("/")]
+    except ValueError:
+        raise InvalidInputError(
+            f"--public-numbers {text!r}: expected integers, ',' within a source and '/' "
+            "between sources, e.g. 3,11,17,22,28,31/9/742"
+        ) from None
+
+
+def _pair(text: str, what: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name or not value:
+        raise InvalidInputError(f"{what} {text!r}: expected NAME=VALUE")
+    return name, value
+
+
+def _hex_arg(text: str, what: str) -> bytes:
+    try:
+        return bytes.fromhex(text)
+    except ValueError:
+        raise InvalidInputError(f"{what}: {text!r} is not hex") from None
+
+
+def _configure_draw(p: argparse.ArgumentParser) -> None:
+    p.add_argument("journal", type=Path, help="the journal file (created if missing)")
+    p.add_argument("--units", type=Path, required=True, help="unit registry snapshot")
+    p.add_argument("--inspectors", type=Path, required=True, help="inspector registry snapshot")
+    p.add_argument("--items", type=Path, help="inspection item list (published with results)")
+    p.add_argument("--plan-id", required=True, help="the draw's id, e.g. 2026Q1-boluo")
+    p.add_argument("--size", type=int, required=True, help="number of units to draw")
+    p.add_argument("--team-size", type=int, default=2, help="inspectors per team (default 2)")
+    p.add_argument("--max-tasks", type=int, help="most tasks per inspector")
+    p.add_argument("--mandatory", nargs="*", default=[], metavar="UNIT", help="units always drawn")
+    p.add_argument("--exclude", nargs="*", default=[], metavar="UNIT", help="units never drawn")
+    p.add_argument(
+        "--recusal",
+        nargs="*",
+        default=[],
+        metavar="RULE",
+        help="recusal rules applied to drawn units: township, work_unit",
+    )
+    p.add_argument("--jurisdiction", help="whose rulebook the plan follows (recorded)")
+    p.add_argument("--committed-at", help="when the plan is committed (ISO 8601 with offset)")
+    p.add_argument("--committed-by", help="who commits the plan")
+    p.add_argument(
+        "--public-numbers",
+        help="RFC 3797 sources announced in advance: ',' within a source, '/' between "
+        "sources, e.g. 3,11,17,22,28,31/9/742",
+    )
+    p.add_argument("--entropy-at", help="when the public numbers were drawn / the last reveal")
+    p.add_argument(
+        "--party-commit",
+        action="append",
+        default=[],
+        metavar="NAME=COMMITMENT",
+        help="a party's commitment, SHA-256(contribution || salt) hex (repeatable)",
+    )
+    p.add_argument(
+        "--party-reveal",
+        action="append",
+        default=[],
+        metavar="NAME=CONTRIBUTION:SALT",
+        help="a party's reveal, both hex (repeatable); the seed then uses the parties",
+    )
+    p.add_argument("--party-at", help="when the party commitments / reveals happen")
+    p.add_argument("--drawn-by", help="who makes the draw (TJ-9 谁抽查)")
+    p.add_argument("--signed-by", help="who signs the draw (TJ-9 谁签字)")
+    p.add_argument("--drawn-at", help="when the draw is made")
+    p.add_argument("--signed-at", help="when the draw is signed")
+
+
+def _draw_plan(args: argparse.Namespace) -> Any:
+    import os
+
+    from drawcore.io import read_inspectors, read_items, read_units
+    from drawcore.record import DrawPlan, RegistryRef
+
+    base = args.journal.resolve().parent
+
+    def ref(path: Path, fingerprint: str) -> RegistryRef:
+        return RegistryRef(path=os.path.relpath(path.resolve(), base), fingerprint=fingerprint)
+
+    items = None
+    if args.items is not None:
+        items = ref(args.items, read_items(args.items).fingerprint)
+    return DrawPlan(
+        plan_id=args.plan_id,
+        units=ref(args.units, read_units(args.units).fingerprint),
+        inspectors=ref(args.inspectors, read_inspectors(args.inspectors).fingerprint),
+        items=items,
+        size=args.size,
+        team_size=args.team_size,
+        max_tasks=args.max_tasks,
+        mandatory=args.mandatory,
+        excluded=args.exclude,
+        recusal_rules=args.recusal,
+        jurisdiction=args.jurisdiction,
+    )
+
+
+def _required(args: argparse.Namespace, *names: str) -> None:
+    missing = [f"--{n.replace('_', '-')}" for n in names if getattr(args, n) is None]
+    if missing:
+        raise InvalidInputError(f"this step needs {', '.join(missing)}")
+
+
+def _run_draw(args: argparse.Namespace) -> int:
+    from drawcore import ceremony
+    from drawcore.journal import Journal
+
+    plan = _draw_plan(args)
+    journal = Journal(args.journal)
+    state = journal.ceremony().plans.get(plan.plan_id)
+    if state is None:
+        _required(args, "committed_at", "committed_by")
+    seeding_now = args.public_numbers is not None or args.party_reveal
+    if state is None and (not seeding_now or args.party_commit):
+        rec = ceremony.commit_plan(
+            journal, plan, committed_at=args.committed_at, committed_by=args.committed_by
+        )
+        print(f"record {rec.seq}: plan {plan.plan_id} committed, hash {plan.hash}")
+        state = journal.ceremony().plans.get(plan.plan_id)
+    for text in args.party_commit:
+        _required(args, "party_at")
+        name, commitment = _pair(text, "--party-commit")
+        rec = ceremony.commit_party(
+            journal, plan.plan_id, name, commitment, committed_at=args.party_at
+        )
+        print(f"record {rec.seq}: party {name} committed")
+    for text in args.party_reveal:
+        _required(args, "party_at")
+        name, value = _pair(text, "--party-reveal")
+        contribution, _, salt = value.partition(":")
+        rec = ceremony.reveal_party(
+            journal,
+            plan.plan_id,
+            name,
+            _hex_arg(contribution, "--party-reveal contribution"),
+            _hex_arg(salt, "--party-reveal salt"),
+            revealed_at=args.party_at,
+        )
+        print(f"record {rec.seq}: party {name} revealed")
+    has_seed = state is not None and state.seed is not None
+    if not has_seed and not seeding_now:
+        print("no seed yet: run again with --public-numbers and/or --party-reveal after the draw")
+        return 0
+    _required(args, "drawn_by", "signed_by", "drawn_at", "signed_at")
+    if not has_seed:
+        _required(args, "entropy_at")
+    drawn = ceremony.run_ceremony(
+        journal,
+        plan,
+        drawn_by=args.drawn_by,
+        signed_by=args.signed_by,
+        drawn_at=args.drawn_at,
+        signed_at=args.signed_at,
+        committed_at=args.committed_at,
+        committed_by=args.committed_by,
+        entropy_at=args.entropy_at,
+        rfc3797_sources=_public_numbers(args.public_numbers) if args.public_numbers else None,
+        parties=bool(args.party_reveal),
+    )
+    print("\n".join(_draw_lines(drawn)))
+    return 0
+
+
+def _draw_lines(drawn: Any, *, limit: int = 15) -> list[str]:
+    """The drawn units with their inclusion probabilities, then teams, recusals, replacements."""
+    from drawcore.assignment import format_team_draw
+
+    body = drawn.record.body
+    units = body["units"]
+    lines = [
+        f"record {drawn.record.seq}: draw of plan {body['plan_id']}: {len(units)} of "
+        f"{body['population']} units, seed {body['seed'][:16]}... (record "
+        f"{body['seed_record']}, {body['seed_method']}); drawn by {body['drawn_by']}, "
+        f"signed by {body['signed_by']}",
+        "units drawn (unit id, inclusion probability):",
+    ]
+    lines += [f"  {u['unit_id']}  {u['probability']:.6f}" for u in units[:limit]]
+    if len(units) > limit:
+        lines.append(f"  ... and {len(units) - limit} more units")
+    probs = drawn.outcome.sample.probabilities
+    total = float(np.sum(probs.arrays()[1])) if hasattr(probs, "arrays") else sum(probs.values())
+    lines.append(
+        f"  sum of inclusion probabilities over all {len(probs)} units: {total:.6f} "
+        f"(= the draw size {len(units)})"
+    )
+    teams = drawn.outcome.teams
+    recused = sum(
+        1
+        for a in teams.assignments
+        for part in a.parts
+        for p in part.passed_over
+        if p.reason.startswith("recusal")
+    )
+    replaced = sum(len(part.replacements) for a in teams.assignments for part in a.parts)
+    lines.append(
+        f"teams: {len(teams.assignments)} tasks; {recused} candidates recused, "
+        f"{replaced} replacements"
+    )
+    lines.append(format_team_draw(teams, limit=limit))
+    return lines
+
+
+# -- publish ------------------------------------------------------------------------------------
+
+
+def _configure_publish(p: argparse.ArgumentParser) -> None:
+    p.add_argument("journal", type=Path, help="the journal file")
+    p.add_argument("--out", type=Path, required=True, help="directory for the published files")
+    p.add_argument("--quarter", help="publish one quarter, e.g. 2026Q1 (default: everything)")
+    p.add_argument(
+        "--registry-dir",
+        type=Path,
+        help="where the registry snapshots named by the draws are (default: the journal's dir)",
+    )
+    p.add_argument("--items", type=Path, help="the inspection item list to publish")
+    p.add_argument(
+        "--withhold",
+        nargs="*",
+        default=[],
+        metavar="FIELD",
+        help="fields withheld as commercial secret (e.g. handling_opinion)",
+    )
+
+
+def _run_publish(args: argparse.Namespace) -> int:
+    from drawcore.disclosure import publish
+    from drawcore.io import read_items
+
+    items = read_items(args.items) if args.items is not None else None
+    files = publish(
+        args.journal,
+        args.out,
+        quarter=args.quarter,
+        registry_dir=args.registry_dir,
+        items=items,
+        withhold=frozenset(args.withhold),
+    )
+    print(f"published {len(files)} files to {args.out}: {', '.join(f.name for f in files)}")
     return 0
 
 
@@ -198,9 +650,23 @@ COMMANDS: dict[str, Command] = {
     "verify": Command(
         "verify",
         "check a journal: record hashes, chain, commit-before-reveal rules, Merkle root "
-        "against checkpoints; exit 0 only if everything holds",
+        "against checkpoints, and replay every draw; exit 0 only if everything holds",
         _configure_verify,
         _run_verify,
+    ),
+    "draw": Command(
+        "draw",
+        "commit a draw plan, form its seed from public numbers and/or parties, draw units "
+        "and teams, and journal the record (each step once; run again for the next step)",
+        _configure_draw,
+        _run_draw,
+    ),
+    "publish": Command(
+        "publish",
+        "export the item list, plans, draws and results (one quarter) to CSV, JSON and "
+        "HTML with personal data masked, stamped with the journal checkpoint",
+        _configure_publish,
+        _run_publish,
     ),
 }
 
