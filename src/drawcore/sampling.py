@@ -698,6 +698,24 @@ def _first_eligible(pi_ordered: F64Array, m: int, diff: int) -> IntpArray | None
     return None
 
 
+def _ascending(ids: npt.NDArray[np.generic]) -> bool:
+    """Whether the ids are strictly ascending in row order (a sorted registry)."""
+    for s0 in range(0, ids.shape[0] - 1, CHUNK):
+        part = ids[s0 : s0 + CHUNK + 1]
+        if not (part[1:] > part[:-1]).all():
+            return False
+    return True
+
+
+def _sorted_ids(ids: npt.NDArray[np.generic], rows: IntpArray) -> npt.NDArray[np.generic]:
+    """``sort(ids[rows])``; for ascending ids a row mask gives it without a gather or sort."""
+    if rows.shape[0] * 8 > ids.shape[0] and _ascending(ids):
+        mark = np.zeros(ids.shape[0], dtype=np.bool_)
+        mark[rows] = True
+        return ids[mark]
+    return np.sort(ids[rows])
+
+
 def _order(key: DrawKey, ids: npt.NDArray[np.generic]) -> IntpArray:
     return canonical_order(hash_ids(key.child("order"), ids), ids)
 
@@ -883,7 +901,7 @@ def sample_units(
         stratum_sizes = {k: sizes[k] for k in sorted(sizes)}
         strata_info = (name_list, inverse)
         fingerprint = _fingerprint(canon, w, size, (mand, excl), strata_info)
-    picked = np.sort(canon[rows])
+    picked = _sorted_ids(canon, rows)
     return UnitSample(
         selected=tuple(_py_ids(picked)),
         probabilities=ProbabilityTable(canon, realized, text=canon.dtype.kind == "S"),

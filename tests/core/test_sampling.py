@@ -480,3 +480,12 @@ def test_building_blocks_reproduce_the_draw_partition_by_partition(
     rows = np.concatenate([np.flatnonzero(pi == 1.0), perm[np.concatenate(hits)]])
     expected = tuple(sorted(ids[rows].tolist()))
     assert sample_units(pop.ids, w, pop.size, seed="seed").selected == expected
+
+
+def test_sorted_registry_shortcut_gives_the_same_selection() -> None:
+    ids = np.arange(400)
+    w = (np.arange(400) % 11) + 0.5
+    forward = sample_units(ids, w, 150, seed="sorted")
+    backward = sample_units(ids[::-1].copy(), w[::-1].copy(), 150, seed="sorted")
+    assert forward.selected == backward.selected
+    assert list(forward.selected) == sorted(forward.selected)
