@@ -389,7 +389,8 @@ def replay(
         redo_reason=record.redo_reason,
     )
     expected = attrs.evolve(expected, drawcore_version=record.drawcore_version)
-    diff = first_difference(dict(body), json.loads(canonical_json(expected)))
+    recorded = json.loads(canonical_json(dict(body)))  # as the journal holds it
+    diff = first_difference(recorded, json.loads(canonical_json(expected)))
     if diff is None:
         return None
     note = ""
