@@ -405,7 +405,7 @@ def test_unit_needing_more_rounds_than_the_plan_has_is_refused() -> None:
         plan_year([unit("U1")], inspectors(2), year=2019, rules=r, seed="g")
 
 
-def test_format_plan_shows_persons_as_published() -> None:
+def test_bl8_format_plan_shows_persons_as_published() -> None:
     person = unit("441322199001011234", name="张三丰", id_kind=IdKind.ID_CARD, blacklisted=True)
     plan = plan_year([person], inspectors(2), year=2019, rules=rules("tianjin"), seed="p")
     (shown,) = plan.public_names

@@ -78,7 +78,7 @@ def test_disabled_plugins_parses_names_and_all() -> None:
     assert disabled_plugins({}) == (False, frozenset())
 
 
-def test_two_plugins_claiming_one_jurisdiction_name_both() -> None:
+def test_tj4_two_plugins_claiming_one_jurisdiction_name_both() -> None:
     impostor = plugin("impostor", drawcore_jurisdiction=claim("boluo"))
     with pytest.raises(PluginError, match=r"'boluo' and 'impostor' both claim jurisdiction"):
         make_plugin_manager(plugins={"impostor": impostor}, environ={})

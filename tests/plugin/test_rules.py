@@ -229,7 +229,7 @@ def test_conflicts_are_a_union_without_duplicates() -> None:
     ]
 
 
-def test_masking_hides_personal_data_and_keeps_enterprise_data() -> None:
+def test_bl8_tj6_masking_hides_personal_data_and_keeps_enterprise_data() -> None:
     rules = rules_with()
     person = unit("441322199001011234", id_kind=IdKind.ID_CARD, address="某村1号")
     assert rules.mask("unit_id", person.unit_id, person) == "441322********1234"

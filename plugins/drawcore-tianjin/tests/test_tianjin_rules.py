@@ -162,3 +162,12 @@ def test_tj8_an_industry_expert_joins_a_major_hazard_team(tianjin: Rules) -> Non
 def test_tianjin_does_not_carry_boluo_higher_plan_exclusion(tianjin: Rules) -> None:
     ur = tianjin.evaluate([unit("X1", in_higher_plan=True)], CONTEXT)
     assert ur.excluded.tolist() == [False]
+
+
+def test_tj7_blacklisted_units_are_inspected_every_year(tianjin: Rules) -> None:
+    units = [unit("BLACK", blacklisted=True)] + [unit(f"U{k}") for k in range(8)]
+    for seed in ("a", "b", "c"):
+        plan = plan_year(units, staff(4), year=2019, rules=tianjin, seed=seed, random_ratio=0.0)
+        (task,) = [t for t in plan.tasks if t.unit_id == "BLACK"]
+        assert task.kind is TaskKind.PLANNED
+        assert any(r.clause == "TJ-7" for r in task.reasons)
