@@ -186,7 +186,13 @@ def canonical_ids(ids: Iterable[object] | npt.NDArray[np.generic]) -> npt.NDArra
             return arr.view(np.uint64)  # same bits as astype (id mod 2**64), no copy
         return arr.astype(np.uint64)
     if arr.dtype.kind == "U":
-        arr = np.char.encode(cast(npt.NDArray[np.str_], arr), "utf-8")
+        width = arr.dtype.itemsize // 4
+        points = np.ascontiguousarray(arr).view(np.uint32).reshape(arr.shape[0], width)
+        if width and arr.shape[0] and int(points.max()) < 128:
+            # ASCII ids (the common case): each code point is its own UTF-8 byte.
+            arr = points.astype(np.uint8).view(f"S{width}").reshape(arr.shape[0])
+        else:
+            arr = np.char.encode(cast(npt.NDArray[np.str_], arr), "utf-8")
     elif arr.dtype.kind == "O":
         try:
             arr = np.array([s.encode("utf-8") for s in arr.tolist()], dtype=np.bytes_)

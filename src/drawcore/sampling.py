@@ -20,7 +20,7 @@ Method (``randomized-systematic-pps/1``, see ``docs/design.md`` "Unit draws"):
    is hit twice, and exactly ``n_rest`` are hit. Given the order,
    ``P(i selected) = p_i / 2**m`` exactly; that is the probability published in
    :attr:`UnitSample.probabilities` (it differs from ``pi_i`` by at most
-   ``2**-m``, ``m >= 30`` for fewer than ``2**31`` units).
+   ``2 * 2**-m``, ``m >= 30`` for fewer than ``2**32`` units).
 
 The building blocks below (``check_weights_chunk``, ``weight_stats``,
 ``weight_scale``, ``grid_sum``, ``capped_stats``, ``solve_capping``,
@@ -641,7 +641,14 @@ class ProbabilityTable(Mapping[UnitId, float]):
 
 def _py_ids(arr: npt.NDArray[np.generic]) -> list[UnitId]:
     if arr.dtype.kind == "S":
-        return cast(list[UnitId], np.char.decode(cast(npt.NDArray[np.bytes_], arr)).tolist())
+        width = arr.dtype.itemsize
+        raw = np.ascontiguousarray(arr).view(np.uint8).reshape(arr.shape[0], width)
+        if width and arr.shape[0] and int(raw.max()) < 128:
+            # ASCII ids: each byte is its own code point.
+            text = raw.astype(np.uint32).view(f"U{width}").reshape(arr.shape[0])
+        else:
+            text = np.char.decode(cast(npt.NDArray[np.bytes_], arr), "utf-8")
+        return cast(list[UnitId], text.tolist())
     return cast(list[UnitId], arr.tolist())
 
 
@@ -701,7 +708,7 @@ def _first_eligible(pi_ordered: F64Array, m: int, diff: int) -> IntpArray | None
 def _ascending(ids: npt.NDArray[np.generic]) -> bool:
     """Whether the ids are strictly ascending in row order (a sorted registry)."""
     for s0 in range(0, ids.shape[0] - 1, CHUNK):
-        part = ids[s0 : s0 + CHUNK + 1]
+        part: npt.NDArray[Any] = ids[s0 : s0 + CHUNK + 1]
         if not (part[1:] > part[:-1]).all():
             return False
     return True
