@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -54,11 +53,11 @@ def small_county(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, County
 
 
 @pytest.fixture
-def site(tmp_path: Path, small_county: tuple[Path, County]) -> Iterator[tuple[Path, County]]:
+def site(tmp_path: Path, small_county: tuple[Path, County]) -> tuple[Path, County]:
     """A fresh directory with a registry snapshot under ``registries/``."""
     src, county = small_county
     shutil.copytree(src, tmp_path / "registries")
-    yield tmp_path, county
+    return tmp_path, county
 
 
 def make_plan(county: County, **changes: Any) -> DrawPlan:
@@ -199,7 +198,7 @@ def test_tj8_replay_detects_a_plan_other_than_the_committed_one(
     site: tuple[Path, County],
 ) -> None:
     d, county = site
-    j, plan, _ = drawn_journal(d, county)
+    j, _plan, _ = drawn_journal(d, county)
     entries = as_entries(j)
     bigger = make_plan(county, size=31)
     entries[2][1]["plan"] = unstructure(bigger)
