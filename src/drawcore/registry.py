@@ -191,28 +191,40 @@ def _plain(spec: FieldSpec, column: Array) -> list[Any]:
     return cast(list[Any], column.tolist())
 
 
+def _as_str_array(values: Sequence[str] | Array) -> npt.NDArray[np.str_]:
+    """A numpy ``str_`` array; the width is found first (faster than numpy's discovery)."""
+    if isinstance(values, np.ndarray) and values.dtype.kind == "U":
+        return values
+    seq = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    width = max(map(len, seq), default=1) or 1
+    return np.array(seq, dtype=f"U{width}").reshape(len(seq))
+
+
 def _codepoints(values: Array, width: int) -> tuple[Array, Array]:
     """(lengths, (N, width) uint32 code points) of a str array, padded or cut to ``width``."""
-    u = values if values.dtype.kind == "U" else np.asarray(values.tolist(), dtype="U")
+    u = _as_str_array(values)
     n = len(u)
-    lengths = np.char.str_len(u) if n else np.zeros(0, dtype=np.int64)
-    cp = np.ascontiguousarray(u.astype(f"U{width}")).view(np.uint32).reshape(n, width)
+    if u.dtype.itemsize != 4 * width:
+        u = u.astype(f"U{width}")
+    cp = np.ascontiguousarray(u).view(np.uint32).reshape(n, width)
+    lengths = np.char.str_len(_as_str_array(values)) if n else np.zeros(0, dtype=np.int64)
     return lengths, cp
+
+
+#: USCC character values by code point (0..127); -1 for characters outside the alphabet.
+_USCC_TABLE = np.full(128, -1, dtype=np.int32)
+for _i, _ch in enumerate(_ids.USCC_ALPHABET):
+    _USCC_TABLE[ord(_ch)] = _i
 
 
 def _uscc_bad(codes: Array) -> Array:
     """Vectorised: which of these ids are not valid USCCs (mask, same length)."""
     lengths, cp = _codepoints(codes, 18)
-    table = np.full(128, -1, dtype=np.int16)
-    for i, ch in enumerate(_ids.USCC_ALPHABET):
-        table[ord(ch)] = i
-    ascii_ = (cp < 128).all(axis=1)
-    values = table[np.where(cp < 128, cp, 0)]
-    bad = (lengths != 18) | ~ascii_ | (values < 0).any(axis=1)
+    values = _USCC_TABLE[np.minimum(cp, 127)]  # DEL (127) is not in the alphabet either
+    bad = (lengths != 18) | (values < 0).any(axis=1)
     digits = cp[:, 2:8]
     bad |= ((digits < ord("0")) | (digits > ord("9"))).any(axis=1)
-    weights = np.array(_ids.USCC_WEIGHTS, dtype=np.int32)
-    total = (np.maximum(values[:, :17], 0).astype(np.int32) * weights).sum(axis=1)
+    total = np.maximum(values[:, :17], 0) @ np.array(_ids.USCC_WEIGHTS, dtype=np.int32)
     bad |= values[:, 17] != (31 - total % 31) % 31
     return cast(Array, bad)
 
@@ -323,7 +335,7 @@ class _Registry(Generic[R]):
                 for i, tags in enumerate(col.tolist()):
                     if any(not t or not t.strip() or ";" in t for t in tags):
                         problems.append(Problem(i, spec.name, "empty tag, or a tag with ';'"))
-        u = np.asarray(stored[cls.id_field].tolist(), dtype="U").reshape(n)
+        u = _as_str_array(stored[cls.id_field])
         stored[cls.id_field] = u
         problems += cls._check_ids(stored)
         order = np.argsort(u, kind="stable")
