@@ -442,18 +442,14 @@ def plan_year(
     targets = _targets(random_ratio, int(drawable.sum()), rounds)
     drawn_before = np.zeros(len(unit_list), dtype=np.bool_)
     last = [u.last_inspected for u in unit_list]
+    seen = np.array([d is not None for d in last], dtype=np.bool_)
+    last_day = np.array([d.toordinal() if d is not None else 0 for d in last], dtype=np.int64)
     conflicts = rules.conflicts(unit_list, active, context)
     conflict_pairs = [(c.inspector_id, c.unit_id, str(c.reason)) for c in conflicts]
     built: list[Round] = []
     for r, (start, end) in enumerate(periods):
         round_id = f"{draw_id}/round-{r + 1}"
-        in_window = np.array(
-            [
-                d is not None and (start - d).days < int(ur.avoidance_days[i])
-                for i, d in enumerate(last)
-            ],
-            dtype=np.bool_,
-        )
+        in_window = seen & (start.toordinal() - last_day < ur.avoidance_days)
         pool = drawable & ~drawn_before
         avoided_idx = np.flatnonzero(pool & in_window)
         pool &= ~in_window
