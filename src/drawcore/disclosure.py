@@ -17,9 +17,11 @@ are adjusted"):
   then :func:`default_mask`: a person's ID-card number (a unit identified by
   one) keeps only region and check characters, a person's name keeps its first
   character, phones keep 3 + 4 digits;
-- then :func:`scrub` masks any valid ID-card number or mobile phone number left
-  in free text (a handling opinion that quotes one), and a final scan refuses to
-  write anything :func:`find_personal_data` still finds;
+- then the unit's personal names (a person's name, its person in charge) are
+  masked wherever they appear in the row's free text, :func:`scrub` masks any
+  valid ID-card number or mobile phone number left (a handling opinion that
+  quotes one), and a final scan refuses to write anything
+  :func:`find_personal_data` still finds;
 - ``withhold`` (field names, or a predicate on the field name) replaces the
   fields a plugin marks as commercial secret with :data:`WITHHELD`.
 
@@ -211,6 +213,18 @@ def _withheld(withhold: Collection[str] | Callable[[str], bool]) -> Callable[[st
     return names.__contains__
 
 
+def _mask_known_names(text: str, unit: Unit | None) -> str:
+    """The unit's personal names (a person's name, the person in charge) masked in free text."""
+    if unit is None:
+        return text
+    names = [unit.person_in_charge]
+    if unit.id_kind is IdKind.ID_CARD:
+        names.append(unit.name)
+    for name in sorted({n for n in names if len(n) > 1}, key=len, reverse=True):
+        text = text.replace(name, mask_name(name))
+    return text
+
+
 class _Cleaner:
     def __init__(
         self,
@@ -232,7 +246,7 @@ class _Cleaner:
                 text = value
                 if self.mask is not None:
                     text = self.mask(field, text, unit)
-                out[field] = scrub(default_mask(field, text, unit))
+                out[field] = scrub(_mask_known_names(default_mask(field, text, unit), unit))
             else:
                 out[field] = value
         return out
