@@ -690,13 +690,11 @@ def _ids_mask(value: object, ids: npt.NDArray[np.generic], what: str) -> BoolArr
 
 def _first_eligible(pi_ordered: F64Array, m: int, diff: int) -> IntpArray | None:
     """Round one of :func:`balance_increments` without materialising ``p`` in draw order."""
-    full = 1 << m
     need = abs(diff)
     found: list[IntpArray] = []
     for start in range(0, pi_ordered.shape[0], CHUNK):
         p = lattice_increments(pi_ordered[start : start + CHUNK], m)
-        ok = (p > 0) & (p < full) if diff > 0 else p > 1
-        idx = np.flatnonzero(ok)[:need]
+        idx = np.flatnonzero(adjustable(p, diff > 0, m))[:need]
         if idx.size:
             found.append(idx + start)
             need -= idx.size
