@@ -13,7 +13,7 @@ INSTALL_PLUGINS := $(foreach p,$(PLUGINS),$(if $(wildcard $(p)/pyproject.toml),-
 $(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]" $(INSTALL_PLUGINS)
+	$(BIN)/python -m pip install --quiet -e ".[test,dask]" $(INSTALL_PLUGINS)
 	touch $(STAMP)
 
 install: $(STAMP)
