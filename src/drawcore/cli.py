@@ -77,9 +77,9 @@ def summarise(registry: _Registry[Any], *, top: int = 12) -> list[str]:
 def _guess_kind(path: Path) -> str:
     """The registry kind from the file name, else from the first line's id column."""
     stem = path.stem.lower()
-    for kind in REGISTRY_KINDS:
-        if kind in stem or kind.rstrip("s") in stem:
-            return kind
+    for name in [*REGISTRY_KINDS, *(k.rstrip("s") for k in REGISTRY_KINDS)]:
+        if name in stem:
+            return name if name in REGISTRY_KINDS else f"{name}s"
     try:
         head = path.read_bytes()[:4096].decode("utf-8-sig", errors="ignore")
     except OSError:

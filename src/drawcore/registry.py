@@ -352,8 +352,8 @@ class _Registry(Generic[R]):
                         f"duplicate id {su[k]!s} (first at record {first_of[str(su[k])] + 1})",
                     )
                 )
-        if problems:
-            return stored, problems
+        if problems or bool((order[1:] > order[:-1]).all()):
+            return stored, problems  # problems, or already in id order (e.g. written by us)
         return {name: col[order] for name, col in stored.items()}, problems
 
     @classmethod

@@ -132,3 +132,12 @@ def test_python_dash_m_drawcore() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "inspection item list: " in done.stdout
+
+
+def test_plural_kind_names_win_over_singular(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "unit_inspectors.csv"
+    path.write_text("inspector_id,name,work_unit\n1,张三,一中队\n", encoding="utf-8")
+    assert main(["validate", str(path)]) == 0
+    assert "inspector registry: 1 records" in capsys.readouterr().out
