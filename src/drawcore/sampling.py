@@ -712,9 +712,13 @@ def _ascending(ids: npt.NDArray[np.generic]) -> bool:
     return True
 
 
-def _sorted_ids(ids: npt.NDArray[np.generic], rows: IntpArray) -> npt.NDArray[np.generic]:
+def _sorted_ids(
+    ids: npt.NDArray[np.generic], rows: IntpArray, ascending: bool | None = None
+) -> npt.NDArray[np.generic]:
     """``sort(ids[rows])``; for ascending ids a row mask gives it without a gather or sort."""
-    if rows.shape[0] * 8 > ids.shape[0] and _ascending(ids):
+    if ascending is None:
+        ascending = rows.shape[0] * 8 > ids.shape[0] and _ascending(ids)
+    if ascending:
         mark = np.zeros(ids.shape[0], dtype=np.bool_)
         mark[rows] = True
         return ids[mark]
@@ -856,10 +860,13 @@ def sample_units(
             with ThreadPoolExecutor(max_workers=2) as pool:
                 order = pool.submit(_order, key, canon)
                 digest = pool.submit(_fingerprint, canon, w, total, (mand, excl), None)
+                ascending = pool.submit(_ascending, canon)
                 pi = _probabilities(w, total, mand, excl, "")
                 rows = _draw(key, canon, pi, total, realized, order.result())
                 fingerprint = digest.result()
+                sorted_rows = ascending.result()
         else:
+            sorted_rows = None
             pi = _probabilities(w, total, mand, excl, "")
             rows = _draw(key, canon, pi, total, realized)
             fingerprint = _fingerprint(canon, w, total, (mand, excl), None)
@@ -905,8 +912,9 @@ def sample_units(
         total = sum(sizes.values())
         stratum_sizes = {k: sizes[k] for k in sorted(sizes)}
         strata_info = (name_list, inverse)
+        sorted_rows = None
         fingerprint = _fingerprint(canon, w, size, (mand, excl), strata_info)
-    picked = _sorted_ids(canon, rows)
+    picked = _sorted_ids(canon, rows, sorted_rows)
     return UnitSample(
         selected=tuple(_py_ids(picked)),
         probabilities=ProbabilityTable(canon, realized, text=canon.dtype.kind == "S"),

@@ -489,3 +489,21 @@ def test_sorted_registry_shortcut_gives_the_same_selection() -> None:
     backward = sample_units(ids[::-1].copy(), w[::-1].copy(), 150, seed="sorted")
     assert forward.selected == backward.selected
     assert list(forward.selected) == sorted(forward.selected)
+
+
+def test_large_draw_threads_give_the_same_sample(monkeypatch: pytest.MonkeyPatch) -> None:
+    import drawcore.sampling as sampling
+
+    n = 300_000
+    w = np.random.default_rng(7).gamma(2.0, 1.0, n)
+    ids = np.arange(n)
+    threaded = sample_units(ids, w, n // 3, seed="large")
+    monkeypatch.setattr(sampling, "_PARALLEL", 10 * n)
+    inline = sample_units(ids, w, n // 3, seed="large")
+    assert threaded.selected == inline.selected
+    assert threaded.fingerprint == inline.fingerprint
+    a_ids, a_p = threaded.probabilities.arrays()  # type: ignore[attr-defined]
+    b_ids, b_p = inline.probabilities.arrays()  # type: ignore[attr-defined]
+    assert (a_p == b_p).all()
+    assert len(threaded.selected) == n // 3
+    assert (a_ids == b_ids).all()
