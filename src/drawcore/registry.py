@@ -322,7 +322,8 @@ class _Registry(Generic[R]):
         for spec in cls.schema:
             col = stored[spec.name]
             if spec.kind is Kind.TEXT and spec.required:
-                values = col.tolist()
+                given = columns[spec.name]
+                values = given if isinstance(given, list) else col.tolist()
                 if "" in values or any(map(str.isspace, values)):
                     for i in [i for i, v in enumerate(values) if not v or v.isspace()]:
                         problems.append(Problem(i, spec.name, "required field is empty"))
