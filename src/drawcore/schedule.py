@@ -445,7 +445,9 @@ def plan_year(
     seen = np.array([d is not None for d in last], dtype=np.bool_)
     last_day = np.array([d.toordinal() if d is not None else 0 for d in last], dtype=np.int64)
     conflicts = rules.conflicts(unit_list, active, context)
-    conflict_pairs = [(c.inspector_id, c.unit_id, str(c.reason)) for c in conflicts]
+    conflict_pairs: dict[str, list[tuple[str, str, str]]] = {}
+    for c in conflicts:
+        conflict_pairs.setdefault(c.unit_id, []).append((c.inspector_id, c.unit_id, str(c.reason)))
     built: list[Round] = []
     for r, (start, end) in enumerate(periods):
         round_id = f"{draw_id}/round-{r + 1}"
@@ -608,7 +610,7 @@ def _build_round(
     items: Sequence[InspectionItem],
     inspectors: Sequence[Inspector],
     experts: Sequence[Expert],
-    conflicts: Sequence[tuple[str, str, str]],
+    conflicts: dict[str, list[tuple[str, str, str]]],
     seed: str | bytes,
     tasks_per_inspector: int,
 ) -> Round:
@@ -647,7 +649,7 @@ def _build_round(
             inspectors,
             seed=seed,
             draw_id=f"{round_id}/teams",
-            conflicts=conflicts,
+            conflicts=[p for t in team_tasks for p in conflicts.get(t.unit_id, ())],
             max_tasks=tasks_per_inspector,
             experts=experts,
             max_expert_tasks=tasks_per_inspector,

@@ -71,6 +71,10 @@ class UnitRules:
     avoidance_reasons: dict[str, Reason]
 
 
+def _conflict_key(c: Conflict) -> tuple[str, str, str, str, str]:
+    return (c.inspector_id, c.unit_id, c.reason.clause, c.reason.plugin, c.reason.text)
+
+
 class Rules:
     """The rules of one jurisdiction: its plugin plus every jurisdiction-neutral plugin.
 
@@ -324,10 +328,14 @@ class Rules:
         for plugin, answer in self._call(hook, units=units, inspectors=inspectors, context=context):
             if not isinstance(answer, Iterable):
                 raise PluginError(f"plugin {plugin!r}: {hook} must return a sequence of Conflict")
+            stamped: dict[Reason, Reason] = {}
             for c in answer:
                 self._expect(plugin, hook, c, Conflict)
-                found.add(attrs.evolve(c, reason=self._stamp(plugin, hook, c.reason)))
-        return tuple(sorted(found))
+                reason = stamped.get(c.reason)
+                if reason is None:
+                    reason = stamped[c.reason] = self._stamp(plugin, hook, c.reason)
+                found.add(Conflict(inspector_id=c.inspector_id, unit_id=c.unit_id, reason=reason))
+        return tuple(sorted(found, key=_conflict_key))
 
     def min_random_share(self, context: PlanContext) -> RandomShareMinimum | None:
         """The largest minimum double-random share any plugin requires (BL-6)."""

@@ -104,15 +104,14 @@ def drawcore_inspector_conflicts(
     for inspector in inspectors:
         if inspector.township:
             by_township.setdefault(inspector.township, []).append(inspector.inspector_id)
-    return [
-        Conflict(
-            inspector_id=inspector_id,
-            unit_id=unit.unit_id,
-            reason=Reason(
-                clause="BL-5",
-                text=f"recusal (回避): the inspector's home township is {unit.township}",
-            ),
+    reasons = {
+        township: Reason(
+            clause="BL-5", text=f"recusal (回避): the inspector's home township is {township}"
         )
+        for township in by_township
+    }
+    return [
+        Conflict(inspector_id=inspector_id, unit_id=unit.unit_id, reason=reasons[unit.township])
         for unit in units
         for inspector_id in by_township.get(unit.township, ())
     ]
