@@ -735,16 +735,16 @@ def _draw(
     pi: F64Array,
     size: int,
     realized: F64Array,
-    perm: IntpArray | None = None,
+    order: IntpArray | Callable[[], IntpArray] | None = None,
 ) -> IntpArray:
     """Systematic πps over one population; writes lattice probabilities into ``realized``.
 
     Fuses :func:`lattice_increments`, :func:`balance_increments` and
     :func:`systematic_select` chunk by chunk over ``pi`` in draw order, with
-    the same result as applying them one after the other.
+    the same result as applying them one after the other. ``order`` is the
+    draw order, or a callable giving it (asked for only once the row-order
+    passes are done, so a thread computing it overlaps them).
     """
-    if perm is None:
-        perm = _order(key, ids)
     n = pi.shape[0]
     certain_parts: list[IntpArray] = []
     n_certain = 0
@@ -761,6 +761,12 @@ def _draw(
         p = lattice_increments(pi[s0 : s0 + CHUNK], m, buf[: min(CHUNK, n - s0)], realized[s0:])
         total += int(p.sum())
     diff = n_rest * (1 << m) - total
+    if order is None:
+        perm = _order(key, ids)
+    elif callable(order):
+        perm = order()
+    else:
+        perm = order
     pi_ordered = pi[perm]
     step = 1 if diff > 0 else -1
     adjust = np.empty(0, dtype=np.intp) if diff == 0 else _first_eligible(pi_ordered, m, diff)
@@ -862,7 +868,7 @@ def sample_units(
                 digest = pool.submit(_fingerprint, canon, w, total, (mand, excl), None)
                 ascending = pool.submit(_ascending, canon)
                 pi = _probabilities(w, total, mand, excl, "")
-                rows = _draw(key, canon, pi, total, realized, order.result())
+                rows = _draw(key, canon, pi, total, realized, order.result)
                 fingerprint = digest.result()
                 sorted_rows = ascending.result()
         else:
