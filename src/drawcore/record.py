@@ -37,9 +37,10 @@ from drawcore.assignment import (
     work_unit_recusals,
 )
 from drawcore.errors import InvalidInputError
+from drawcore.randomness import canonical_ids
 from drawcore.registry import InspectorRegistry, UnitRegistry
 from drawcore.sampling import METHOD as UNIT_METHOD
-from drawcore.sampling import UnitSample, sample_units
+from drawcore.sampling import ProbabilityTable, UnitSample, sample_units
 from drawcore.seeding import parse_time, plan_hash
 from drawcore.serde import canonical_json, structure
 
@@ -277,6 +278,21 @@ def run_draw(
     return DrawOutcome(sample=sample, teams=teams)
 
 
+def _selected_probabilities(sample: UnitSample) -> list[float]:
+    """The drawn units' probabilities, looked up in one vectorised pass."""
+    probs = sample.probabilities
+    if not isinstance(probs, ProbabilityTable) or not sample.selected:
+        return [float(probs[u]) for u in sample.selected]
+    ids, values = probs.arrays()
+    order = np.argsort(ids, kind="stable")
+    ordered = ids[order]
+    want = canonical_ids(list(sample.selected))
+    pos = np.searchsorted(ordered, want)
+    if not np.array_equal(ordered[np.minimum(pos, len(ordered) - 1)], want):
+        raise InvalidInputError("a drawn unit has no inclusion probability")  # not reachable
+    return [float(x) for x in values[order[pos]].tolist()]
+
+
 def draw_record(
     plan: DrawPlan,
     outcome: DrawOutcome,
@@ -301,7 +317,7 @@ def draw_record(
         raise InvalidInputError("signed_at is before drawn_at: a draw is signed after it is made")
     if (redo_of is None) != (redo_reason is None):
         raise InvalidInputError("a redo names both the voided draw (redo_of) and redo_reason")
-    probs = outcome.sample.probabilities
+    sample = outcome.sample
     return DrawRecord(
         plan_id=plan.plan_id,
         plan=plan,
@@ -312,7 +328,8 @@ def draw_record(
         population=population,
         sample_fingerprint=outcome.sample.fingerprint,
         units=tuple(
-            DrawnUnit(unit_id=str(u), probability=float(probs[u])) for u in outcome.sample.selected
+            DrawnUnit(unit_id=str(u), probability=p)
+            for u, p in zip(sample.selected, _selected_probabilities(sample), strict=True)
         ),
         teams=outcome.teams,
         drawn_by=drawn_by,
