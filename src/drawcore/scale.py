@@ -65,7 +65,7 @@ from drawcore.sampling import (
 )
 from drawcore.sampling import _check_size as _check_size
 
-__all__ = ["DaskUnitSample", "read_units", "sample_units_dask"]
+__all__ = ["DaskUnitSample", "read_frame", "sample_units_dask"]
 
 F64Array = npt.NDArray[np.float64]
 I64Array = npt.NDArray[np.int64]
@@ -549,7 +549,7 @@ class _Runner:
         self.client: Any = None
         self.scheduler: Any = scheduler
         if isinstance(scheduler, str) and ("://" in scheduler or ":" in scheduler):
-            self.client = _mod("distributed").Client(scheduler, set_as_default=False)
+            self.client = _mod("distributed").Client(scheduler)
         elif scheduler is not None and type(scheduler).__name__ == "Client":
             self.client = scheduler
         elif scheduler is None:
@@ -590,7 +590,7 @@ class _Runner:
         return contextlib.nullcontext()
 
 
-def read_units(path: str | os.PathLike[str], columns: Sequence[str]) -> Any:
+def read_frame(path: str | os.PathLike[str], columns: Sequence[str]) -> Any:
     """A Dask DataFrame of ``columns`` from Parquet (a file, directory or glob) or CSV."""
     dd = _dask().dataframe
     text = os.fspath(path)
@@ -696,7 +696,7 @@ def sample_units_dask(
     spec = _Spec(id_col, weight_col, mandatory_col, excluded_col, stratum_col)
     columns = [c for c in (id_col, weight_col, mandatory_col, excluded_col, stratum_col) if c]
     if isinstance(ddf_or_path, str | os.PathLike):
-        ddf = read_units(ddf_or_path, columns)
+        ddf = read_frame(ddf_or_path, columns)
     else:
         ddf = ddf_or_path
         absent = [c for c in columns if c not in ddf.columns]
