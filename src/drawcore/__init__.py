@@ -56,7 +56,7 @@ from drawcore.sampling import (
     inclusion_probabilities,
     sample_units,
 )
-from drawcore.schedule import AnnualPlan, format_plan, plan_year
+from drawcore.schedule import AnnualPlan, YearCommitment, commit_year, format_plan, plan_year
 from drawcore.seeding import commit_contribution, plan_hash, rfc3797_key, rfc3797_select
 
 __version__ = "0.1.0"
@@ -92,11 +92,13 @@ __all__ = [
     "UnitRegistry",
     "UnitSample",
     "VerifyReport",
+    "YearCommitment",
     "__version__",
     "allocate_neyman",
     "allocate_proportional",
     "assign_teams",
     "commit_contribution",
+    "commit_year",
     "draw_teams",
     "format_plan",
     "format_team_draw",

@@ -48,6 +48,7 @@ from drawcore.plugin.rules import Rules, UnitRules
 from drawcore.plugin.values import PlanContext, Reason
 from drawcore.randomness import DrawKey, hash_ids
 from drawcore.sampling import sample_units
+from drawcore.serde import fingerprint
 
 __all__ = [
     "ROUND_COUNTS",
@@ -59,6 +60,8 @@ __all__ = [
     "TaskKind",
     "UnitFrequency",
     "UnitReasons",
+    "YearCommitment",
+    "commit_year",
     "format_plan",
     "plan_year",
 ]
@@ -173,6 +176,38 @@ class Round:
 
 
 @attrs.frozen(kw_only=True)
+class YearCommitment:
+    """Everything an annual plan fixes before its seed exists (commit before reveal).
+
+    The fingerprints are SHA-256 over the canonical JSON of the records sorted by
+    id, so they do not depend on row order or file format. Journal :attr:`hash`
+    before the seed is drawn; the plan drawn later carries the same hash in
+    :attr:`AnnualPlan.commitment`, and anyone holding the inputs can recompute it.
+    """
+
+    year: int
+    rounds: int
+    draw_id: str
+    jurisdiction: str | None
+    plugins: tuple[tuple[str, str], ...]
+    tasks_per_inspector: int
+    capacities: tuple[int, ...]
+    random_ratio: float | None
+    registry_date: dt.date | None
+    units: str
+    inspectors: str
+    experts: str
+    items: str
+    mandatory: tuple[UnitReasons, ...]
+    excluded: tuple[UnitReasons, ...]
+    key_supervision: tuple[UnitFrequency, ...]
+
+    @property
+    def hash(self) -> str:
+        return fingerprint(self, domain="drawcore/year-commitment/1")
+
+
+@attrs.frozen(kw_only=True)
 class AnnualPlan:
     """A year's plan; ``problems`` lists every rule it does not meet (BL-3, BL-6, TJ-6 ...)."""
 
@@ -180,6 +215,7 @@ class AnnualPlan:
     jurisdiction: str | None
     plugins: tuple[tuple[str, str], ...]  # (plugin, version) in effect
     draw_id: str
+    commitment: str  # YearCommitment.hash of the inputs and decisions made before the seed
     tasks_per_inspector: int
     random_ratio: float | None
     rounds: tuple[Round, ...]
@@ -373,6 +409,152 @@ def _form(unit: Unit, items: Sequence[InspectionItem], mode: InspectionMode) -> 
     )
 
 
+@attrs.frozen(kw_only=True, eq=False)
+class _Prepared:
+    """What :func:`plan_year` knows before it uses the seed."""
+
+    units: list[Unit]
+    inspectors: list[Inspector]
+    experts: list[Expert]
+    items: list[InspectionItem]
+    periods: list[tuple[dt.date, dt.date]]
+    context: PlanContext
+    decisions: UnitRules
+    capacities: list[int]
+    commitment: YearCommitment
+
+
+def _sorted_fingerprint(records: Iterable[object], key: str, domain: str) -> str:
+    return fingerprint(tuple(sorted(records, key=lambda r: str(getattr(r, key)))), domain=domain)
+
+
+def _prepare(
+    units: Iterable[Unit],
+    inspectors: Iterable[Inspector],
+    *,
+    year: int,
+    rules: Rules,
+    rounds: int,
+    tasks_per_inspector: int,
+    capacity: int | Sequence[int] | None,
+    random_ratio: float | None,
+    experts: Iterable[Expert],
+    items: Iterable[InspectionItem],
+    registry_date: dt.date | None,
+    draw_id: str | None,
+) -> _Prepared:
+    unit_list = list(units)
+    all_inspectors = list(inspectors)
+    all_experts = list(experts)
+    active = [i for i in all_inspectors if i.active]
+    expert_list = [e for e in all_experts if e.active]
+    item_list = sorted(items, key=lambda it: it.item_id)
+    if not isinstance(year, int) or not 1949 <= year <= 9999:
+        raise InvalidInputError(f"year must be a four-digit year, got {year!r}")
+    if rounds not in ROUND_COUNTS:
+        raise InvalidInputError(
+            f"rounds must be one of {ROUND_COUNTS} (whole months), got {rounds!r}"
+        )
+    if not isinstance(tasks_per_inspector, int) or tasks_per_inspector < 1:
+        raise InvalidInputError(f"tasks_per_inspector must be >= 1, got {tasks_per_inspector!r}")
+    if random_ratio is not None and not 0.0 <= random_ratio <= 1.0:
+        raise InvalidInputError(f"random_ratio must be in [0, 1], got {random_ratio!r}")
+    counts = Counter(u.unit_id for u in unit_list)
+    dupes = sorted(uid for uid, n in counts.items() if n > 1)
+    if dupes:
+        raise InvalidInputError(f"unit ids appear more than once: {', '.join(dupes[:10])}")
+    periods = _round_dates(year, rounds)
+    context = PlanContext(
+        year=year,
+        rounds=rounds,
+        start=periods[0][0],
+        jurisdiction=rules.jurisdiction,
+        registry_date=registry_date,
+        inspector_expertise={e for i in active for e in i.expertise},
+        expert_expertise={e for x in expert_list for e in x.expertise},
+        experts=len(expert_list),
+    )
+    ur = rules.evaluate(unit_list, context)
+    team_size = int(ur.team_size.max()) if unit_list else 2
+    caps = _capacities(capacity, rounds, len(active), tasks_per_inspector, team_size)
+    commitment = YearCommitment(
+        year=year,
+        rounds=rounds,
+        draw_id=draw_id or f"plan/{year}",
+        jurisdiction=rules.jurisdiction,
+        plugins=rules.versions,
+        tasks_per_inspector=tasks_per_inspector,
+        capacities=tuple(caps),
+        random_ratio=random_ratio,
+        registry_date=registry_date,
+        units=_sorted_fingerprint(unit_list, "unit_id", "drawcore/units/1"),
+        inspectors=_sorted_fingerprint(all_inspectors, "inspector_id", "drawcore/inspectors/1"),
+        experts=_sorted_fingerprint(all_experts, "expert_id", "drawcore/experts/1"),
+        items=_sorted_fingerprint(item_list, "item_id", "drawcore/items/1"),
+        mandatory=tuple(
+            UnitReasons(unit_id=u, reasons=rs) for u, rs in sorted(ur.mandatory_reasons.items())
+        ),
+        excluded=tuple(
+            UnitReasons(unit_id=u, reasons=rs) for u, rs in sorted(ur.exclusion_reasons.items())
+        ),
+        key_supervision=tuple(
+            UnitFrequency(
+                unit_id=unit_list[i].unit_id,
+                times=int(ur.times[i]),
+                reasons=ur.frequency_reasons.get(unit_list[i].unit_id, ())
+                + ur.mandatory_reasons.get(unit_list[i].unit_id, ()),
+            )
+            for i in sorted(
+                np.flatnonzero(ur.times > 0).tolist(), key=lambda i: unit_list[i].unit_id
+            )
+        ),
+    )
+    return _Prepared(
+        units=unit_list,
+        inspectors=active,
+        experts=expert_list,
+        items=item_list,
+        periods=periods,
+        context=context,
+        decisions=ur,
+        capacities=caps,
+        commitment=commitment,
+    )
+
+
+def commit_year(
+    units: Iterable[Unit],
+    inspectors: Iterable[Inspector],
+    *,
+    year: int,
+    rules: Rules,
+    rounds: int = 4,
+    tasks_per_inspector: int = 20,
+    capacity: int | Sequence[int] | None = None,
+    random_ratio: float | None = None,
+    experts: Iterable[Expert] = (),
+    items: Iterable[InspectionItem] = (),
+    registry_date: dt.date | None = None,
+    draw_id: str | None = None,
+) -> YearCommitment:
+    """What :func:`plan_year` with the same arguments fixes before the seed: journal its hash
+    first, draw the seed after, then plan. Raises as :func:`plan_year` does for bad inputs."""
+    return _prepare(
+        units,
+        inspectors,
+        year=year,
+        rules=rules,
+        rounds=rounds,
+        tasks_per_inspector=tasks_per_inspector,
+        capacity=capacity,
+        random_ratio=random_ratio,
+        experts=experts,
+        items=items,
+        registry_date=registry_date,
+        draw_id=draw_id,
+    ).commitment
+
+
 def plan_year(
     units: Iterable[Unit],
     inspectors: Iterable[Inspector],
@@ -396,45 +578,36 @@ def plan_year(
     per-round capacity (one number, or one per round). ``random_ratio`` caps the
     random draws at that share of the eligible units over the year (``None``: fill
     every round's capacity). ``registry_date`` is the unit registry's last renewal
-    (BL-3). Raises :class:`InvalidInputError` for bad arguments,
-    :class:`InfeasibleError` when planned units or teams do not fit, and with
-    ``strict=True`` :class:`RuleError` listing the plan's problems.
+    (BL-3). The plan's ``commitment`` is the hash of :func:`commit_year` with the
+    same arguments, which does not depend on ``seed``: journal it first. Raises
+    :class:`InvalidInputError` for bad arguments, :class:`InfeasibleError` when
+    planned units or teams do not fit, and with ``strict=True`` :class:`RuleError`
+    listing the plan's problems.
     """
-    unit_list = list(units)
-    active = [i for i in inspectors if i.active]
-    expert_list = [e for e in experts if e.active]
-    item_list = sorted(items, key=lambda it: it.item_id)
-    if not isinstance(year, int) or not 1949 <= year <= 9999:
-        raise InvalidInputError(f"year must be a four-digit year, got {year!r}")
-    if rounds not in ROUND_COUNTS:
-        raise InvalidInputError(
-            f"rounds must be one of {ROUND_COUNTS} (whole months), got {rounds!r}"
-        )
-    if not isinstance(tasks_per_inspector, int) or tasks_per_inspector < 1:
-        raise InvalidInputError(f"tasks_per_inspector must be >= 1, got {tasks_per_inspector!r}")
-    if random_ratio is not None and not 0.0 <= random_ratio <= 1.0:
-        raise InvalidInputError(f"random_ratio must be in [0, 1], got {random_ratio!r}")
-    counts = Counter(u.unit_id for u in unit_list)
-    dupes = sorted(uid for uid, n in counts.items() if n > 1)
-    if dupes:
-        raise InvalidInputError(f"unit ids appear more than once: {', '.join(dupes[:10])}")
-    draw_id = draw_id or f"plan/{year}"
-    key = DrawKey.derive(seed, draw_id)
-    periods = _round_dates(year, rounds)
-    starts = [s for s, _ in periods]
-    context = PlanContext(
+    prep = _prepare(
+        units,
+        inspectors,
         year=year,
+        rules=rules,
         rounds=rounds,
-        start=starts[0],
-        jurisdiction=rules.jurisdiction,
+        tasks_per_inspector=tasks_per_inspector,
+        capacity=capacity,
+        random_ratio=random_ratio,
+        experts=experts,
+        items=items,
         registry_date=registry_date,
-        inspector_expertise={e for i in active for e in i.expertise},
-        expert_expertise={e for x in expert_list for e in x.expertise},
-        experts=len(expert_list),
+        draw_id=draw_id,
     )
-    ur = rules.evaluate(unit_list, context)
-    team_size = int(ur.team_size.max()) if unit_list else 2
-    caps = _capacities(capacity, rounds, len(active), tasks_per_inspector, team_size)
+    unit_list, active, expert_list, item_list = (
+        prep.units,
+        prep.inspectors,
+        prep.experts,
+        prep.items,
+    )
+    periods, context, ur, caps = prep.periods, prep.context, prep.decisions, prep.capacities
+    draw_id = prep.commitment.draw_id
+    key = DrawKey.derive(seed, draw_id)
+    starts = [s for s, _ in periods]
     placed, notes = _place(unit_list, ur, starts, caps, key)
 
     ids = np.array([u.unit_id for u in unit_list], dtype=object)
@@ -556,26 +729,13 @@ def plan_year(
         jurisdiction=rules.jurisdiction,
         plugins=rules.versions,
         draw_id=draw_id,
+        commitment=prep.commitment.hash,
         tasks_per_inspector=tasks_per_inspector,
         random_ratio=random_ratio,
         rounds=tuple(built),
-        mandatory=tuple(
-            UnitReasons(unit_id=u, reasons=rs) for u, rs in sorted(ur.mandatory_reasons.items())
-        ),
-        excluded=tuple(
-            UnitReasons(unit_id=u, reasons=rs) for u, rs in sorted(ur.exclusion_reasons.items())
-        ),
-        key_supervision=tuple(
-            UnitFrequency(
-                unit_id=unit_list[i].unit_id,
-                times=int(ur.times[i]),
-                reasons=ur.frequency_reasons.get(unit_list[i].unit_id, ())
-                + ur.mandatory_reasons.get(unit_list[i].unit_id, ()),
-            )
-            for i in sorted(
-                np.flatnonzero(ur.times > 0).tolist(), key=lambda i: unit_list[i].unit_id
-            )
-        ),
+        mandatory=prep.commitment.mandatory,
+        excluded=prep.commitment.excluded,
+        key_supervision=prep.commitment.key_supervision,
         double_random_share=share,
         min_random_share=minimum.share if minimum is not None else None,
         min_random_share_reason=minimum.reason if minimum is not None else None,

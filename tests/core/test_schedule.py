@@ -7,6 +7,7 @@ import types
 from collections import Counter
 from functools import cache
 
+import attrs
 import numpy as np
 import pytest
 from hypothesis import given
@@ -34,6 +35,7 @@ from drawcore.schedule import (
     AnnualPlan,
     TaskKind,
     _fits,
+    commit_year,
     format_plan,
     plan_year,
 )
@@ -444,3 +446,27 @@ def test_tj5_key_inspections_get_a_drawn_working_day_in_their_round() -> None:
             assert t.visit_date is not None
             assert rd.start <= t.visit_date <= rd.end
             assert t.visit_date.weekday() < 5
+
+
+def test_commitment_is_fixed_before_the_seed_and_carried_by_the_plan() -> None:
+    county = synthetic_county("commit", units=60)
+    kwargs: dict[str, object] = {
+        "year": 2019,
+        "rules": rules("tianjin"),
+        "random_ratio": 0.3,
+        "experts": county.experts,
+        "items": county.items,
+    }
+    committed = commit_year(county.units, county.inspectors, **kwargs)  # type: ignore[arg-type]
+    for seed in ("one", "two"):
+        plan = plan_year(county.units, county.inspectors, seed=seed, **kwargs)  # type: ignore[arg-type]
+        assert plan.commitment == committed.hash
+        assert plan.mandatory == committed.mandatory
+        assert plan.key_supervision == committed.key_supervision
+    reordered = commit_year(county.units[::-1], county.inspectors[::-1], **kwargs)  # type: ignore[arg-type]
+    assert reordered.hash == committed.hash
+    changed_unit = (attrs.evolve(county.units[0], risk_weight=9.0), *county.units[1:])
+    assert commit_year(changed_unit, county.inspectors, **kwargs).hash != committed.hash  # type: ignore[arg-type]
+    kwargs["random_ratio"] = 0.4
+    assert commit_year(county.units, county.inspectors, **kwargs).hash != committed.hash  # type: ignore[arg-type]
+    assert len(committed.hash) == 64
