@@ -523,3 +523,28 @@ def test_verify_without_replay_does_not_read_registries(site: tuple[Path, County
     shutil.rmtree(d / "registries")
     assert verify(j.path).ok
     assert not ceremony.verify_draws(j.path).ok
+
+
+def test_bl11_the_whole_process_is_recorded_and_provably_archived(
+    site: tuple[Path, County],
+) -> None:
+    """Commitment, seed, draw and result are records; each is provably in a checkpoint."""
+    from drawcore.journal import verify_inclusion
+
+    d, county = site
+    j, _, rec = drawn_journal(d, county)
+    items = county.items.applicable(county.units[rec.body["units"][0]["unit_id"]])
+    ceremony.record_result(
+        j,
+        result_for(
+            rec,
+            basis=tuple(sorted({i.legal_basis for i in items})),
+            content=tuple(i.content for i in items),
+        ),
+    )
+    records = j.records()
+    assert [r.type for r in records] == ["plan_commitment", "seed", "draw", "result"]
+    cp = j.checkpoint()
+    for r in records:
+        assert verify_inclusion(r.line(), j.inclusion_proof(r.seq), cp.root)
+    assert records[3].body["basis"] == sorted({i.legal_basis for i in items})
