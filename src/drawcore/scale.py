@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
-from collections.abc import Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -48,6 +48,9 @@ from drawcore.sampling import (
     ProbabilityTable,
     UnitId,
     UnitSample,
+    _as_weights,
+    _check_size,
+    _ids_mask,
     adjustable,
     canonical_order,
     capped_stats,
@@ -63,9 +66,8 @@ from drawcore.sampling import (
     weight_scale,
     weight_stats,
 )
-from drawcore.sampling import _check_size as _check_size
 
-__all__ = ["DaskUnitSample", "read_frame", "sample_units_dask"]
+__all__ = ["DaskUnitSample", "dask_sampler", "read_frame", "sample_units_dask"]
 
 F64Array = npt.NDArray[np.float64]
 I64Array = npt.NDArray[np.int64]
@@ -987,3 +989,77 @@ def _stream_fingerprint(
             mapping = np.asarray([index[t] for t in labels_per_part[k]], dtype=np.int64)
             digest.update(mapping[codes].astype("<i8").tobytes())
     return digest.hexdigest()
+
+
+def dask_sampler(
+    *, scheduler: Any = None, progress: bool = False, partitions: int = 8
+) -> Callable[..., UnitSample]:
+    """A drop-in for :func:`~drawcore.sampling.sample_units` that draws on Dask.
+
+    The returned function takes ``sample_units``' arguments (in-memory ids and
+    weights, masks as boolean arrays or ids, strata), splits them into
+    ``partitions`` and draws with :func:`sample_units_dask`; it returns the
+    :class:`UnitSample` ``sample_units`` returns (equal to it, probabilities in
+    row order). For a registry already in memory, e.g. ``drawcore draw
+    --engine dask``; a registry too large for memory is drawn from Parquet with
+    :func:`sample_units_dask` directly.
+    """
+    if partitions < 1:
+        raise InvalidInputError(f"partitions must be >= 1, got {partitions}")
+
+    def sample(
+        ids: Any,
+        weights: Any,
+        size: int | Mapping[Hashable, int],
+        *,
+        seed: str | bytes,
+        mandatory: Any = None,
+        excluded: Any = None,
+        strata: Any = None,
+        draw_id: str = "units",
+    ) -> UnitSample:
+        pd = _mod("pandas")
+        canon = canonical_ids(ids)
+        w = _as_weights(weights)
+        if w.shape[0] != canon.shape[0]:
+            raise InvalidInputError(
+                f"{canon.shape[0]} ids but {w.shape[0]} weights: one weight per unit"
+            )
+        text = canon.dtype.kind == "S"
+        cols: dict[str, Any] = {
+            "id": np.char.decode(cast(Any, canon)).astype(object) if text else canon,
+            "weight": w,
+        }
+        mand = _ids_mask(mandatory, canon, "mandatory")
+        excl = _ids_mask(excluded, canon, "excluded")
+        if mand is not None:
+            cols["mandatory"] = mand
+        if excl is not None:
+            cols["excluded"] = excl
+        if strata is not None:
+            raw = strata.tolist() if isinstance(strata, np.ndarray) else list(strata)
+            if len(raw) != canon.shape[0]:
+                raise InvalidInputError(f"{canon.shape[0]} ids but {len(raw)} stratum labels")
+            cols["stratum"] = np.asarray([str(x) for x in raw], dtype=object)
+        frame = pd.DataFrame(cols)
+        ddf = _dask().dataframe.from_pandas(
+            frame, npartitions=max(1, min(partitions, len(frame))), sort=False
+        )
+        res = sample_units_dask(
+            ddf,
+            size,
+            seed=seed,
+            draw_id=draw_id,
+            mandatory_col="mandatory" if mand is not None else None,
+            excluded_col="excluded" if excl is not None else None,
+            stratum_col="stratum" if strata is not None else None,
+            scheduler=scheduler,
+            progress=progress,
+        )
+        got = res.to_unit_sample()
+        drawn_ids, drawn_probs = cast(ProbabilityTable, got.probabilities).arrays()
+        order = np.argsort(drawn_ids, kind="stable")
+        pos = order[np.searchsorted(drawn_ids[order], canon)]
+        return attrs.evolve(got, probabilities=ProbabilityTable(canon, drawn_probs[pos], text=text))
+
+    return sample

@@ -327,3 +327,28 @@ def test_bl5_property_dask_equals_local_for_all_inputs(case: tuple[Any, dict[str
         buckets=o["buckets"],
     )
     assert_same(local, res)
+
+
+# ---------------------------------------------------------------- drop-in for sample_units
+
+
+def test_bl5_dask_sampler_is_a_drop_in_for_sample_units(client: Any) -> None:
+    from drawcore.scale import dask_sampler
+
+    cols = make_partition(0, 0, 20_000)
+    ids = [f"U{int(i)}" for i in cols["id"]]
+    weights = cols["weight"]
+    mandatory = [ids[i] for i in np.flatnonzero(cols["mandatory"])]  # ids, as a plan gives them
+    excluded = cols["excluded"]
+    kw: dict[str, Any] = {"seed": b"\x01seed", "draw_id": "plan-7/units"}
+    local = sample_units(ids, weights, 400, mandatory=mandatory, excluded=excluded, **kw)
+    sampler = dask_sampler(scheduler=client, partitions=5)
+    got = sampler(ids, weights, 400, mandatory=mandatory, excluded=excluded, **kw)
+    assert got == local
+    assert np.array_equal(got.probabilities.arrays()[0], local.probabilities.arrays()[0])
+    assert np.array_equal(got.probabilities.arrays()[1], local.probabilities.arrays()[1])
+    strata = cols["stratum"]
+    sizes = allocate_proportional(pd.Series(strata).value_counts().to_dict(), 300)
+    assert sampler(ids, weights, sizes, strata=strata, **kw) == sample_units(
+        ids, weights, sizes, strata=strata, **kw
+    )
