@@ -45,7 +45,6 @@ from drawcore.journal import (
 from drawcore.record import (
     DrawOutcome,
     DrawPlan,
-    DrawRecord,
     RegistryRef,
     draw_record,
     replay,
@@ -511,9 +510,11 @@ class DrawReplayer:
         if committed is None:
             return f"plan {body.get('plan_id')!r} has no earlier commitment"
         try:
-            plan = DrawRecord.from_body(body).plan
-            units = self._load_units(plan.units)
-            inspectors = self._load_inspectors(plan.inspectors)
+            refs = body["plan"]
+            units = self._load_units(RegistryRef(**refs["units"]))
+            inspectors = self._load_inspectors(RegistryRef(**refs["inspectors"]))
+        except (KeyError, TypeError) as err:
+            return f"cannot replay: the plan does not name its registries ({err})"
         except DrawcoreError as err:
             return f"cannot replay: {err}"
         return replay(body, units, inspectors, committed_hash=committed)
