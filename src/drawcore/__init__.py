@@ -48,7 +48,9 @@ from drawcore.model import (
 from drawcore.plugin import Reason, hookimpl
 from drawcore.plugin.manager import make_plugin_manager
 from drawcore.plugin.rules import Rules
+from drawcore.record import DrawPlan, DrawRecord, RegistryRef, run_draw
 from drawcore.registry import County, ExpertRegistry, InspectorRegistry, ItemList, UnitRegistry
+from drawcore.results import InspectionResult, Outcome
 from drawcore.sampling import (
     UnitSample,
     allocate_neyman,
@@ -66,6 +68,8 @@ __all__ = [
     "Checkpoint",
     "County",
     "CreditClass",
+    "DrawPlan",
+    "DrawRecord",
     "DrawcoreError",
     "Expert",
     "ExpertRegistry",
@@ -73,16 +77,19 @@ __all__ = [
     "InfeasibleError",
     "InspectionItem",
     "InspectionMode",
+    "InspectionResult",
     "Inspector",
     "InspectorRegistry",
     "InvalidInputError",
     "ItemList",
     "Journal",
     "JournalError",
+    "Outcome",
     "PluginError",
     "ProductionStatus",
     "Reason",
     "Recusal",
+    "RegistryRef",
     "RiskLevel",
     "RuleError",
     "Rules",
@@ -114,6 +121,7 @@ __all__ = [
     "read_units",
     "rfc3797_key",
     "rfc3797_select",
+    "run_draw",
     "sample_units",
     "verify_journal",
     "write_experts",
