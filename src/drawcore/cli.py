@@ -315,7 +315,39 @@ def demo_verify(journal: Any, out: Path) -> Path:
         print(f"  {problem.format()[:160]}")
     if bad.ok:
         raise DrawcoreError("the tampered copy verified; it must not")
+    demo_forgery(journal, out)
     return cps
+
+
+def demo_forgery(journal: Any, out: Path) -> None:
+    """A consistent rewrite (every hash recomputed) that swaps one drawn unit: replay catches it."""
+    from drawcore.ceremony import verify_draws
+    from drawcore.journal import Journal
+
+    entries = [(r.type, r.body) for r in journal.records()]
+    _, body = next((k, b) for k, b in entries if k == "draw")
+    drawn = {u["unit_id"] for u in body["units"]}
+    body["units"][-1]["unit_id"] = next(u for u in journal_units(out, body) if u not in drawn)
+    forged = out / "journal-forged.jsonl"
+    forged.unlink(missing_ok=True)
+    Journal(forged).append_many(entries)
+    bad = verify_draws(forged, registry_dir=out)
+    print(
+        f"== verify a forged copy (one unit swapped, every hash recomputed): "
+        f"{'OK' if bad.ok else 'FAILED'}"
+    )
+    for problem in bad.problems[:2]:
+        print(f"  {problem.format()[:160]}")
+    if bad.ok:
+        raise DrawcoreError("the forged copy verified; it must not")
+
+
+def journal_units(out: Path, body: Any) -> list[str]:
+    """Unit ids of the registry snapshot a draw record names."""
+    from drawcore.ceremony import load_units
+    from drawcore.record import RegistryRef
+
+    return [str(u) for u in load_units(RegistryRef(**body["plan"]["units"]), out).ids.tolist()]
 
 
 def demo_publish(journal: Any, out: Path) -> None:
