@@ -81,6 +81,8 @@ def test_demo_prints_units_with_probabilities_and_teams(
     assert "... and 105 more units" in out
     assert "replacements" in out
     assert "== verify a copy with one edited draw record: FAILED" in out
+    assert "every hash recomputed): FAILED" in out
+    assert "record 2: replay: replay differs at units[119].unit_id" in out
     assert main(["demo", "--out", str(tmp_path)]) == 2  # refuses to overwrite a journal
 
 
