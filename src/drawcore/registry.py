@@ -12,16 +12,23 @@ and a unit's id carries a valid check character (USCC, GB 32100-2015, or
 ID-card number, GB 11643, for a person). All problems are collected and raised
 together as one :class:`~drawcore.errors.InvalidInputError`.
 
-The :attr:`fingerprint` names exactly which registry a draw used: the SHA-256
-of :func:`drawcore.serde.canonical_json` of ``{"format": ..., "columns": {field:
-[values in id order]}}`` (enums as values, dates as ISO strings, missing as
-``null``). It does not depend on input row order and changes with any field.
+The :attr:`fingerprint` names exactly which registry a draw used. It is the
+SHA-256 (hex) of the format tag (e.g. ``drawcore.units/1``) and a NUL byte, then
+for each field in model order: ``name NUL kind NUL``, the 8-byte big-endian length
+of the column's canonical bytes, and those bytes (rows in id order). Canonical
+bytes: text and tags as :func:`drawcore.serde.canonical_json` of the list; enums as
+canonical JSON of the member values, NUL, then one ``uint8`` code per row; flags
+one byte 0/1 per row; floats little-endian IEEE 754 doubles (``-0.0`` written as
+``0.0``); years little-endian ``int32`` (0 = none); dates little-endian ``int64``
+days since 1970-01-01 (``NaT`` = -2**63). It does not depend on input row order
+and changes with any field; binary columns keep it fast at a million rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
 import types
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Generic, Self, TypeVar, cast
@@ -33,7 +40,7 @@ import numpy.typing as npt
 from drawcore import ids as _ids
 from drawcore.errors import InvalidInputError
 from drawcore.model import Expert, IdKind, InspectionItem, Inspector, RiskLevel, Unit
-from drawcore.serde import fingerprint as _fingerprint
+from drawcore.serde import canonical_json
 
 __all__ = [
     "NO_YEAR",
@@ -176,19 +183,23 @@ def _decode(spec: FieldSpec, column: Array, i: int) -> Any:
     return None if np.isnat(v) else dt.date.fromisoformat(str(v))
 
 
-def _plain(spec: FieldSpec, column: Array) -> list[Any]:
-    """A column as JSON-ready values, for the fingerprint."""
-    if spec.kind is Kind.ENUM:
-        values = np.array([m.value for m in spec.members], dtype=object)
-        return cast(list[Any], values[column].tolist())
-    if spec.kind is Kind.YEAR:
-        return [None if y == NO_YEAR else y for y in column.tolist()]
-    if spec.kind is Kind.DATE:
-        text = np.datetime_as_string(column, unit="D").tolist()
-        return [None if s == "NaT" else s for s in text]
-    if spec.kind is Kind.TAGS:
-        return [list(t) for t in column.tolist()]
-    return cast(list[Any], column.tolist())
+def _column_bytes(spec: FieldSpec, column: Array) -> bytes:
+    """The canonical bytes of one column (rows in id order), for the fingerprint."""
+    kind = spec.kind
+    if kind is Kind.TEXT:
+        return canonical_json(column.tolist())  # tolist() gives plain str
+    if kind is Kind.TAGS:
+        return canonical_json([list(t) for t in column.tolist()])
+    if kind is Kind.ENUM:
+        members = canonical_json([m.value for m in spec.members])
+        return members + b"\x00" + column.astype(np.uint8).tobytes()
+    if kind is Kind.BOOL:
+        return column.astype(np.uint8).tobytes()
+    if kind is Kind.FLOAT:
+        return (column + 0.0).astype("<f8").tobytes()  # + 0.0 turns -0.0 into 0.0
+    if kind is Kind.YEAR:
+        return column.astype("<i4").tobytes()
+    return column.astype("<i8").tobytes()  # days since 1970-01-01; NaT is -2**63
 
 
 def _as_str_array(values: Sequence[str] | Array) -> npt.NDArray[np.str_]:
@@ -432,11 +443,13 @@ class _Registry(Generic[R]):
     def fingerprint(self) -> str:
         """SHA-256 hex of the canonical serialisation (row-order free; see module docstring)."""
         if self._fingerprint is None:
-            doc = {
-                "format": self.format,
-                "columns": {s.name: _plain(s, self._columns[s.name]) for s in self.schema},
-            }
-            object.__setattr__(self, "_fingerprint", _fingerprint(doc, domain=self.format))
+            digest = hashlib.sha256(self.format.encode("ascii") + b"\x00")
+            for spec in self.schema:
+                payload = _column_bytes(spec, self._columns[spec.name])
+                digest.update(f"{spec.name}\x00{spec.kind.value}\x00".encode("ascii"))
+                digest.update(len(payload).to_bytes(8, "big"))
+                digest.update(payload)
+            object.__setattr__(self, "_fingerprint", digest.hexdigest())
         return cast(str, self._fingerprint)
 
     def __eq__(self, other: object) -> bool:
