@@ -386,3 +386,43 @@ def test_county_fingerprints() -> None:
     assert county.fingerprints["units"] == county.units.fingerprint
     assert set(county.fingerprints) == {"units", "inspectors", "experts", "items"}
     assert "1 records" in repr(county.units)
+
+
+def test_fingerprint_follows_the_documented_construction() -> None:
+    """Re-implements docs/design.md "Fingerprint" from scratch for two units."""
+    import hashlib
+    import json
+    import struct
+
+    person = make_id_card("441322", dt.date(1970, 5, 6), 12)
+    records = [
+        unit(risk_level=RiskLevel.HIGH, risk_weight=-0.0, fatal_accident_year=2017),
+        unit(person, id_kind=IdKind.ID_CARD, name="张三", last_inspected=dt.date(1970, 1, 3)),
+    ]
+    rows = sorted(records, key=lambda r: r.unit_id)
+
+    def js(value: object) -> bytes:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+    digest = hashlib.sha256(b"drawcore.units/1\x00")
+    for field in attrs.fields(Unit):
+        values = [getattr(r, field.name) for r in rows]
+        if field.name in ("id_kind", "risk_level", "credit_class", "production_status"):
+            members = list(type(values[0]))
+            kind = "enum"
+            payload = js([m.value for m in members]) + b"\x00"
+            payload += bytes(members.index(v) for v in values)
+        elif isinstance(values[0], bool):
+            kind, payload = "bool", bytes(int(v) for v in values)
+        elif field.name == "risk_weight":
+            kind, payload = "float", struct.pack("<2d", *(v + 0.0 for v in values))
+        elif field.name == "fatal_accident_year":
+            kind, payload = "year", struct.pack("<2i", *(v or 0 for v in values))
+        elif field.name == "last_inspected":
+            days = [-(2**63) if v is None else (v - dt.date(1970, 1, 1)).days for v in values]
+            kind, payload = "date", struct.pack("<2q", *days)
+        else:
+            kind, payload = "text", js(values)
+        digest.update(f"{field.name}\x00{kind}\x00".encode())
+        digest.update(len(payload).to_bytes(8, "big") + payload)
+    assert UnitRegistry.from_records(records).fingerprint == digest.hexdigest()
