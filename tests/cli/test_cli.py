@@ -53,6 +53,14 @@ BAD_FILES = {
     "negative weight": (f"{HEADER}\n{GOOD[:-1]}-4\n", "must be a number >= 0"),
     "truncated": (f"{HEADER}\n{GOOD[:30]}", "truncated"),
     "empty": ("", "file is empty"),
+    "bad date": (
+        f"{HEADER},last_inspected\n{GOOD},2018-13-01\n",
+        "field 'last_inspected': not a calendar date",
+    ),
+    "wrong ID checksum": (
+        f"{HEADER},id_kind\n110105194912310021{GOOD[18:]},id_card\n",
+        "wrong ID-card check character",
+    ),
 }
 
 
