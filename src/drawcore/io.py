@@ -268,6 +268,7 @@ def _header_map(kind: str) -> dict[str, str]:
 def _enum_lookup(spec: FieldSpec) -> dict[str, int]:
     members = spec.members
     lut = {str(m.value).lower(): i for i, m in enumerate(members)}
+    lut.update({str(m.value): i for i, m in enumerate(members)})
     for label, member in ENUM_LABELS.get(spec.enum_type or object, {}).items():
         lut[label] = members.index(member)
     return lut
