@@ -97,7 +97,7 @@ def main() -> None:
     args = parser.parse_args()
     run(1_000_000, repeat=5)
     if not args.quick:
-        run(10_000_000, repeat=3)
+        run(10_000_000, repeat=5)
 
 
 if __name__ == "__main__":
