@@ -178,7 +178,7 @@ def main() -> None:
             threads_per_worker=1,
             processes=args.processes,
             memory_limit=0,
-            dashboard_address=None,
+            dashboard_address=":0",
         )
         client = Client(cluster)
         t0 = time.perf_counter()

@@ -51,6 +51,7 @@ from drawcore.sampling import (
     _as_weights,
     _check_size,
     _ids_mask,
+    _py_ids,
     adjustable,
     canonical_order,
     capped_stats,
@@ -236,7 +237,9 @@ def _prepare(part: _Part, mapping: npt.NDArray[np.int64] | None) -> _Part:
     if part.codes is None or mapping is None:
         return part
     sid = mapping[part.codes]
-    order = np.argsort(sid, kind="stable")
+    small = sid.astype(np.int16) if mapping.size < np.iinfo(np.int16).max else sid
+    order = np.argsort(small, kind="stable")  # radix sort for int16
+    del small
     sid = sid[order]
     cuts = np.flatnonzero(sid[1:] != sid[:-1]) + 1
     starts = np.concatenate([[0], cuts]).astype(np.int64)
@@ -288,7 +291,7 @@ class _Buckets:
 
     base: npt.NDArray[np.int64]
     q: npt.NDArray[np.int64]
-    slot_bucket: npt.NDArray[np.int64]
+    slot_bucket: npt.NDArray[np.signedinteger[Any]]
     count: int
 
     @classmethod
@@ -306,11 +309,17 @@ class _Buckets:
                     bucket, acc = bucket + 1, 0.0
                 slot_bucket[int(base[s]) + j] = bucket
                 acc += per
-        return cls(base, q, slot_bucket, bucket + 1)
+        small = np.int16 if bucket < np.iinfo(np.int16).max else np.int32
+        return cls(base, q, slot_bucket.astype(small), bucket + 1)
 
-    def of(self, s: int, h: U64Array) -> npt.NDArray[np.int64]:
-        local = ((h >> _U32) * np.uint64(int(self.q[s]))) >> _U32
-        return self.slot_bucket[int(self.base[s]) + local.astype(np.int64)]
+    def of(self, s: int, h: U64Array) -> npt.NDArray[np.signedinteger[Any]]:
+        """The bucket of each hash of stratum ``s`` (a small int type: radix-sortable)."""
+        slot = h >> _U32
+        slot *= np.uint64(int(self.q[s]))
+        slot >>= _U32
+        slot += np.uint64(int(self.base[s]))
+        out: npt.NDArray[np.signedinteger[Any]] = self.slot_bucket[slot]
+        return out
 
 
 @attrs.frozen
@@ -338,7 +347,7 @@ def _pieces(
     sids: list[npt.NDArray[np.int32]] = []
     ids_l: list[Ids] = []
     pis: list[F64Array] = []
-    buckets: list[npt.NDArray[np.int64]] = []
+    buckets: list[npt.NDArray[np.signedinteger[Any]]] = []
     certain: dict[int, int] = {}
     for s, a, b in part.bounds:
         pi = probabilities_from_c(part.free_w(a, b), cs[s])
@@ -401,13 +410,16 @@ def _sort_bucket(
     j: int, kind: str, order_keys: dict[int, DrawKey], ms: dict[int, int], *pieces: _Piece
 ) -> _Bucket:
     """Concatenate a bucket's pieces and put each stratum in canonical order."""
+    pieces = tuple(p for p in pieces if p.pi.shape[0])
     n = sum(p.pi.shape[0] for p in pieces)
     ids = np.concatenate([p.ids for p in pieces]) if n else _empty_ids(kind)
     pi = np.concatenate([p.pi for p in pieces]) if n else np.zeros(0)
     spans: list[tuple[int, int, int]] = [(0, 0, n)] if n else []
     if pieces and pieces[0].sid is not None and n:
         sid = np.concatenate([cast(npt.NDArray[np.int32], p.sid) for p in pieces])
-        order = np.argsort(sid, kind="stable")
+        small = sid.astype(np.int16) if sid.max() < np.iinfo(np.int16).max else sid
+        order = np.argsort(small, kind="stable")  # radix sort for int16
+        del small
         sid, ids, pi = sid[order], ids[order], pi[order]
         del order
         cuts = np.flatnonzero(sid[1:] != sid[:-1]) + 1
@@ -619,7 +631,11 @@ def _locate(runner: _Runner, loaded: list[Any], dups: list[Any]) -> str:
 
     def find(part: _Part) -> list[str]:
         rows = np.flatnonzero(np.isin(part.ids, want))
-        return [f"{part.ids[r]!r} in partition {part.index} row {int(r)}" for r in rows[:_SHOWN]]
+        shown = _py_ids(part.ids[rows[:_SHOWN]])
+        return [
+            f"{u!r} in partition {part.index} row {int(r)}"
+            for u, r in zip(shown, rows[:_SHOWN], strict=True)
+        ]
 
     found = runner.compute([dask.delayed(find)(x) for x in loaded])
     return "; ".join([x for f in found for x in f][: 2 * _SHOWN])
@@ -657,7 +673,7 @@ def _check_duplicates(
     if dups:
         raise InvalidInputError(
             f"{len(dups)} duplicate unit id(s): {_locate(runner, loaded, dups)}",
-            tuple(f"duplicate unit id {d!r}" for d in dups),
+            tuple(f"duplicate unit id {d!r}" for d in _py_ids(np.asarray(dups))),
         )
 
 
@@ -852,7 +868,7 @@ def sample_units_dask(
         loaded = [dask.delayed(_load)(p, k, spec) for k, p in enumerate(sources)]
         raise InvalidInputError(
             f"{len(dups)} duplicate unit id(s): {_locate(runner, loaded, dups)}",
-            tuple(f"duplicate unit id {d!r}" for d in dups),
+            tuple(f"duplicate unit id {d!r}" for d in _py_ids(np.asarray(dups))),
         )
     lattice_total = dict.fromkeys(strata, 0)
     per_bucket: list[dict[int, int]] = []
