@@ -42,6 +42,8 @@ from drawcore.journal import (
     VerifyReport,
     verify,
 )
+from drawcore.plugin.rules import Rules
+from drawcore.plugin.values import PlanContext
 from drawcore.record import (
     DrawOutcome,
     DrawPlan,
@@ -77,6 +79,7 @@ __all__ = [
     "form_seed",
     "load_inspectors",
     "load_units",
+    "plan_from_rules",
     "record_result",
     "redo",
     "replayers",
@@ -128,6 +131,54 @@ def load_inspectors(ref: RegistryRef, registry_dir: PathLike) -> InspectorRegist
     inspectors = read_inspectors(path)
     _check(ref, inspectors.fingerprint, path, "inspector")
     return inspectors
+
+
+def plan_from_rules(
+    plan_id: str,
+    units: UnitRegistry,
+    units_ref: RegistryRef,
+    inspectors_ref: RegistryRef,
+    *,
+    rules: Rules,
+    context: PlanContext,
+    size: int,
+    include_mandatory: bool = False,
+    **params: Any,
+) -> DrawPlan:
+    """A :class:`DrawPlan` whose weights and exclusions are the jurisdiction's rules' decisions.
+
+    The plugins' weights (where they differ from the registry's ``risk_weight``)
+    and exclusions are written into the plan as plain values, with the plugins'
+    names and versions, so a replay needs the values, not the plugins.
+    ``include_mandatory`` also makes the units the rules require (e.g. at least
+    once a year) mandatory in this draw -- right for a single yearly draw, not
+    for one round of several (that is :func:`drawcore.schedule.plan_year`'s job).
+    Other :class:`DrawPlan` fields (``team_size``, ``recusal_rules``, ...) pass
+    through ``params``.
+    """
+    decided = rules.evaluate(list(units), context)
+    ids = list(decided.unit_ids)
+    base = units.weights
+    order = [units.index_of(u) for u in ids]
+    weights = {
+        u: float(w)
+        for u, w, b in zip(ids, decided.weights.tolist(), base[order].tolist(), strict=True)
+        if w != b
+    }
+    return DrawPlan(
+        plan_id=plan_id,
+        units=units_ref,
+        inspectors=inspectors_ref,
+        size=size,
+        weights=weights,
+        excluded=[u for u, x in zip(ids, decided.excluded.tolist(), strict=True) if x],
+        mandatory=[u for u, m in zip(ids, decided.mandatory.tolist(), strict=True) if m]
+        if include_mandatory
+        else (),
+        jurisdiction=rules.jurisdiction,
+        rules=rules.versions,
+        **params,
+    )
 
 
 # -- the steps -----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from drawcore import ceremony
-from drawcore.errors import InfeasibleError, InvalidInputError, JournalError
+from drawcore.errors import InfeasibleError, InvalidInputError, JournalError, PluginError
 from drawcore.io import read_county, write_experts, write_inspectors, write_items, write_units
 from drawcore.journal import Journal, Record, verify
 from drawcore.record import (
@@ -548,3 +548,50 @@ def test_bl11_the_whole_process_is_recorded_and_provably_archived(
     for r in records:
         assert verify_inclusion(r.line(), j.inclusion_proof(r.seq), cp.root)
     assert records[3].body["basis"] == sorted({i.legal_basis for i in items})
+
+
+@pytest.mark.parametrize("jurisdiction", [None, "boluo", "tianjin"])
+def test_bl5_tj4_plan_from_rules_records_the_rules_and_is_replayable(
+    site: tuple[Path, County], jurisdiction: str | None
+) -> None:
+    from drawcore.plugin.rules import Rules
+    from drawcore.plugin.values import PlanContext
+
+    d, county = site
+    try:
+        rules = Rules.for_jurisdiction(jurisdiction)
+    except PluginError as err:  # a jurisdiction plugin that is not installed here
+        pytest.skip(f"{jurisdiction}: {err}")
+    context = PlanContext(year=2026, rounds=4, start=dt.date(2026, 1, 1), jurisdiction=jurisdiction)
+    template = make_plan(county)
+    plan = ceremony.plan_from_rules(
+        "2026Q1-rules",
+        county.units,
+        template.units,
+        template.inspectors,
+        rules=rules,
+        context=context,
+        size=30,
+        recusal_rules=("township",),
+    )
+    decided = rules.evaluate(list(county.units), context)
+    assert plan.rules == tuple(sorted(rules.versions))
+    assert plan.jurisdiction == rules.jurisdiction
+    expected_excluded = {u for u, x in zip(decided.unit_ids, decided.excluded, strict=True) if x}
+    assert set(plan.excluded) == expected_excluded
+    for unit_id, w in plan.weights:
+        assert w == decided.weights[decided.unit_ids.index(unit_id)]
+        assert w != county.units[unit_id].risk_weight
+    j = Journal(d / "journal.jsonl")
+    drawn = ceremony.run_ceremony(
+        j,
+        plan,
+        committed_at=COMMITTED,
+        committed_by="王建国",
+        entropy_at=ENTROPY,
+        rfc3797_sources=NUMBERS,
+        **WHO,
+    )
+    assert not expected_excluded & {u["unit_id"] for u in drawn.record.body["units"]}
+    assert drawn.record.body["plan"]["rules"] == [list(v) for v in sorted(rules.versions)]
+    assert ceremony.verify_draws(j.path).ok
