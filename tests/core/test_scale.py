@@ -352,3 +352,15 @@ def test_bl5_dask_sampler_is_a_drop_in_for_sample_units(client: Any) -> None:
     assert sampler(ids, weights, sizes, strata=strata, **kw) == sample_units(
         ids, weights, sizes, strata=strata, **kw
     )
+
+
+def test_bl5_chinese_text_ids_from_csv(tmp_path: Path) -> None:
+    cols = make_partition(1, 0, 30_000)
+    ids = [("单位" if i % 2 else "U") + str(i) + "é" * (i % 5) for i in range(30_000)]
+    frame = pd.DataFrame({"id": ids, "weight": cols["weight"], "stratum": cols["stratum"]})
+    path = tmp_path / "units.csv"
+    frame.to_csv(path, index=False)
+    sizes = allocate_proportional(frame["stratum"].value_counts().to_dict(), 600)
+    res = sample_units_dask(path, sizes, seed="zh", stratum_col="stratum", scheduler="threads")
+    local = sample_units(ids, frame["weight"].to_numpy(), sizes, seed="zh", strata=frame["stratum"])
+    assert res.to_unit_sample() == local
