@@ -25,7 +25,7 @@ against ``registry_dir`` (default: the journal's directory).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,7 @@ from drawcore.record import (
 )
 from drawcore.registry import InspectorRegistry, UnitRegistry
 from drawcore.results import InspectionResult
+from drawcore.sampling import UnitSample, sample_units
 from drawcore.seeding import (
     DRAW,
     PARTY_COMMITMENT,
@@ -295,6 +296,7 @@ def draw(
     registry_dir: PathLike | None = None,
     units: UnitRegistry | None = None,
     inspectors: InspectorRegistry | None = None,
+    sampler: Callable[..., UnitSample] = sample_units,
 ) -> Drawn:
     """Draw the committed, seeded plan and journal the result; nothing is written on failure.
 
@@ -320,7 +322,7 @@ def draw(
     method = _seed_method(journal, state.seed_seq)
     base = registry_dir if registry_dir is not None else journal.path.parent
     unit_reg, insp_reg = _registries(plan, base, units, inspectors)
-    outcome = run_draw(plan, unit_reg, insp_reg, bytes.fromhex(state.seed))
+    outcome = run_draw(plan, unit_reg, insp_reg, bytes.fromhex(state.seed), sampler=sampler)
     body = draw_record(
         plan,
         outcome,
@@ -359,6 +361,7 @@ def redo(
     registry_dir: PathLike | None = None,
     units: UnitRegistry | None = None,
     inspectors: InspectorRegistry | None = None,
+    sampler: Callable[..., UnitSample] = sample_units,
 ) -> Drawn:
     """Void draw record ``voids`` and draw the plan again, in one all-or-nothing append.
 
@@ -402,7 +405,7 @@ def redo(
         method = _seed_method(journal, seed_seq)
     base = registry_dir if registry_dir is not None else journal.path.parent
     unit_reg, insp_reg = _registries(plan, base, units, inspectors)
-    outcome = run_draw(plan, unit_reg, insp_reg, bytes.fromhex(seed_hex))
+    outcome = run_draw(plan, unit_reg, insp_reg, bytes.fromhex(seed_hex), sampler=sampler)
     record = draw_record(
         plan,
         outcome,
@@ -436,6 +439,7 @@ def run_ceremony(
     registry_dir: PathLike | None = None,
     units: UnitRegistry | None = None,
     inspectors: InspectorRegistry | None = None,
+    sampler: Callable[..., UnitSample] = sample_units,
 ) -> Drawn:
     """Whatever is missing of commit -> seed -> draw, journaled in one all-or-nothing append.
 
@@ -491,7 +495,7 @@ def run_ceremony(
         seed_seq, seed_hex, method = journal.size + len(entries) - 1, body["seed"], body["method"]
     base = registry_dir if registry_dir is not None else journal.path.parent
     unit_reg, insp_reg = _registries(plan, base, units, inspectors)
-    outcome = run_draw(plan, unit_reg, insp_reg, bytes.fromhex(seed_hex))
+    outcome = run_draw(plan, unit_reg, insp_reg, bytes.fromhex(seed_hex), sampler=sampler)
     record = draw_record(
         plan,
         outcome,

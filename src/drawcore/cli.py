@@ -494,6 +494,12 @@ def _configure_draw(p: argparse.ArgumentParser) -> None:
     p.add_argument("--signed-by", help="who signs the draw (TJ-9 谁签字)")
     p.add_argument("--drawn-at", help="when the draw is made")
     p.add_argument("--signed-at", help="when the draw is signed")
+    p.add_argument(
+        "--engine",
+        choices=("numpy", "dask"),
+        default="numpy",
+        help="unit draw engine (dask needs drawcore[dask]); the result is the same",
+    )
 
 
 def _draw_plan(args: argparse.Namespace) -> Any:
@@ -586,9 +592,20 @@ def _run_draw(args: argparse.Namespace) -> int:
         entropy_at=args.entropy_at,
         rfc3797_sources=_public_numbers(args.public_numbers) if args.public_numbers else None,
         parties=bool(args.party_reveal),
+        sampler=_sampler(args.engine),
     )
     print("\n".join(_draw_lines(drawn)))
     return 0
+
+
+def _sampler(engine: str) -> Callable[..., Any]:
+    from drawcore.sampling import sample_units
+
+    if engine == "dask":
+        from drawcore.scale import dask_sampler
+
+        return dask_sampler()
+    return sample_units
 
 
 def _draw_lines(drawn: Any, *, limit: int = 15) -> list[str]:

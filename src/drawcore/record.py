@@ -23,7 +23,7 @@ Pure: no I/O, no clock. Reading registry files and journals is in
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -224,12 +224,20 @@ def _check_ref(ref: RegistryRef, registry: UnitRegistry | InspectorRegistry, wha
 
 
 def run_draw(
-    plan: DrawPlan, units: UnitRegistry, inspectors: InspectorRegistry, seed: bytes
+    plan: DrawPlan,
+    units: UnitRegistry,
+    inspectors: InspectorRegistry,
+    seed: bytes,
+    *,
+    sampler: Callable[..., UnitSample] = sample_units,
 ) -> DrawOutcome:
     """Draw ``plan.size`` units (exact πps) and a team for each, keyed by seed and plan id.
 
     The registries must be the snapshots the plan names (checked by fingerprint).
     Raises :class:`InfeasibleError` when the plan cannot be met; nothing else happens.
+    ``sampler`` is ``sample_units`` or a drop-in with the same result (e.g.
+    :func:`drawcore.scale.dask_sampler`); replay always uses ``sample_units``,
+    so it also checks the engine.
     """
     _check_ref(plan.units, units, "unit")
     _check_ref(plan.inspectors, inspectors, "inspector")
@@ -250,7 +258,7 @@ def run_draw(
         if unit_id not in units:
             raise InvalidInputError(f"plan {plan.plan_id}: excluded unit {unit_id} is unknown")
         excluded[units.index_of(unit_id)] = True
-    sample = sample_units(
+    sample = sampler(
         units.ids,
         weights,
         plan.size,

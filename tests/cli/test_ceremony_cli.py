@@ -180,3 +180,24 @@ def test_cli_draw_bad_public_numbers(tmp_path: Path, capsys: pytest.CaptureFixtu
     ]
     assert main(args) == 2
     assert "--public-numbers" in capsys.readouterr().err
+
+
+def test_tj8_cli_draw_on_dask_replays_with_numpy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("dask")
+    journal = tmp_path / "journal.jsonl"
+    args = [
+        *_draw_args(journal),
+        "--public-numbers",
+        "3,11,17,22,28,31/9/742",
+        "--entropy-at",
+        "2026-04-02T21:30:00+08:00",
+        *ACCOUNTABLE,
+    ]
+    assert main([*args, "--engine", "dask"]) == 0
+    dask_out = capsys.readouterr().out
+    assert main(["verify", str(journal)]) == 0  # replayed with sample_units
+    assert main([*args[:1], str(tmp_path / "numpy.jsonl"), *args[2:]]) == 0
+    numpy_out = capsys.readouterr().out
+    assert dask_out.split("units drawn")[1] == numpy_out.split("units drawn")[1]
