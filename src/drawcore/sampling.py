@@ -411,22 +411,29 @@ def canonical_order(h: npt.NDArray[np.uint64], ids: npt.NDArray[np.generic]) -> 
     shift = np.uint64(bits)
     low = np.uint64((1 << bits) - 1)
     keys = np.empty(n, dtype=np.uint64)
+    step = np.arange(min(n, CHUNK), dtype=np.uint64)
+    work = np.empty(step.shape[0], dtype=np.uint64)
     for s0 in range(0, n, CHUNK):
         k = keys[s0 : s0 + CHUNK]
+        size = k.shape[0]
         np.right_shift(h[s0 : s0 + CHUNK], shift, out=k)
         k <<= shift
-        k |= np.arange(s0, s0 + k.shape[0], dtype=np.uint64)
+        np.add(step[:size], np.uint64(s0), out=work[:size])
+        k |= work[:size]
     keys.sort()
     perm = np.empty(n, dtype=np.intp)
     tie = np.zeros(max(0, n - 1), dtype=np.bool_)
+    flag = np.empty(step.shape[0], dtype=np.bool_)
     any_tie = False
     for s0 in range(0, n, CHUNK):
         k = keys[s0 : s0 + CHUNK]
         np.bitwise_and(k, low, out=perm[s0 : s0 + CHUNK], casting="unsafe")
         nxt = keys[s0 + 1 : s0 + CHUNK + 1]
-        same_high = (k[: nxt.shape[0]] ^ nxt) <= low
+        size = nxt.shape[0]
+        np.bitwise_xor(k[:size], nxt, out=work[:size])
+        same_high = np.less_equal(work[:size], low, out=flag[:size])
         if same_high.any():
-            tie[s0 : s0 + same_high.shape[0]] = same_high
+            tie[s0 : s0 + size] = same_high
             any_tie = True
     del keys
     if not any_tie:
