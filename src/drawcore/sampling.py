@@ -95,6 +95,7 @@ IntpArray = npt.NDArray[np.intp]
 UnitId = str | int
 
 _SHOWN = 5
+_FLOAT_MAX = float(np.finfo(np.float64).max)
 _PARALLEL = 1 << 18  # units from which order and fingerprint run beside pi
 
 
@@ -142,12 +143,6 @@ def weight_scale(global_max: float) -> int:
     return LIMB_BITS - int(exp)
 
 
-def _scaled(w: F64Array, scale: int) -> F64Array:
-    if -1000 < scale < 1000:
-        return w * (2.0**scale)
-    return np.ldexp(w, scale)
-
-
 def grid_sum(w: F64Array, scale: int) -> int:
     """Exact sum of ``floor(w * 2**(scale + LIMB_BITS))`` over a chunk, as a Python int.
 
@@ -158,11 +153,21 @@ def grid_sum(w: F64Array, scale: int) -> int:
     dropped elementwise, which keeps the sum a pure function of the weights.
     """
     total = 0
+    size = min(w.shape[0], CHUNK)
+    frac, whole = np.empty(size), np.empty(size)
+    big = scale <= -1000 or scale >= 1000
     for start in range(0, w.shape[0], CHUNK):
-        x = _scaled(w[start : start + CHUNK], scale)
-        frac, whole = np.modf(x)
-        low = np.floor(frac * (2.0**LIMB_BITS))
-        total += (int(whole.sum()) << LIMB_BITS) + int(low.sum())
+        chunk = w[start : start + CHUNK]
+        k = chunk.shape[0]
+        f, i = frac[:k], whole[:k]
+        if big:
+            np.ldexp(chunk, scale, out=i)
+        else:
+            np.multiply(chunk, 2.0**scale, out=i)
+        np.modf(i, out=(f, i))
+        f *= 2.0**LIMB_BITS
+        np.floor(f, out=f)
+        total += (int(i.sum()) << LIMB_BITS) + int(f.sum())
     return total
 
 
@@ -210,6 +215,10 @@ def capping_rounds(
         c = float(Fraction(rest) / _grid_to_fraction(rest_grid, scale))
         new_capped, new_grid = yield c
         if new_capped == capped:
+            return c
+        if new_capped == n_free:
+            # The uncapped units' probabilities are below float resolution
+            # next to the capped ones (weights ~2**53 apart); they keep c * w.
             return c
         capped, capped_grid = new_capped, new_grid
 
@@ -331,10 +340,11 @@ def _probabilities(
     gmax, positive = 0.0, 0
     for start in range(0, n, CHUNK):
         chunk = w[start : start + CHUNK]
-        check_weights_chunk(chunk, start)
+        cmax = float(chunk.max()) if chunk.shape[0] else 0.0
+        if not cmax <= _FLOAT_MAX or float(chunk.min()) < 0.0:  # NaN, inf or negative
+            check_weights_chunk(chunk, start)
         if not masked:
-            cmax, k = weight_stats(chunk)
-            gmax, positive = max(gmax, cmax), positive + k
+            gmax, positive = max(gmax, cmax), positive + int(np.count_nonzero(chunk))
     if mandatory is not None and excluded is not None:
         both = np.flatnonzero(mandatory & excluded)
         if both.size:

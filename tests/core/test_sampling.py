@@ -507,3 +507,20 @@ def test_large_draw_threads_give_the_same_sample(monkeypatch: pytest.MonkeyPatch
     assert (a_p == b_p).all()
     assert len(threaded.selected) == n // 3
     assert (a_ids == b_ids).all()
+
+
+@pytest.mark.parametrize(
+    "weights",
+    [
+        [1e300, 3e299, 1.0],
+        [1e-300, 3e-310, 2e-305, 0.0],
+        [2.0**60, 1.0, 1.0, 2.0**-60],
+    ],
+)
+def test_bl5_extreme_weight_ratios_still_draw_exactly(weights: list[float]) -> None:
+    pi = inclusion_probabilities(weights, 2)
+    assert abs(pi.sum() - 2) <= 1e-12
+    ids = [f"u{i}" for i in range(len(weights))]
+    sample = sample_units(ids, weights, 2, seed="extreme")
+    assert len(sample.selected) == 2
+    assert sum(Fraction(v) for v in sample.probabilities.values()) == 2
