@@ -450,20 +450,24 @@ def _split_plain(text: str) -> tuple[list[str], list[Sequence[str]]] | None:
         text = text.replace("\r\n", "\n")
         if "\r" in text:
             return None
-    text = text.rstrip("\n")
-    if "\n\n" in text:
-        return None
-    first, _, body = text.partition("\n")
-    header = first.split(",")
+    end = len(text)
+    while end and text[end - 1] == "\n":
+        end -= 1
+    lines = text.split("\n")
+    del lines[len(lines) - (len(text) - end) :]  # the empty strings after trailing newlines
+    header = lines[0].split(",")
     width = len(header)
-    if not body:
+    if width == 1:
+        return None  # a blank line is a row of no fields to csv.reader, not one empty field
+    if len(lines) == 1:
         return header, [[] for _ in header]
-    lines = body.split("\n")
+    # every line, blank ones included, must hold exactly width - 1 commas
     if set(map(str.count, lines, itertools.repeat(","))) != {width - 1}:
         return None
     del lines
-    cells = body.replace("\n", ",").split(",")
-    columns: list[Sequence[str]] = [cells[j::width] for j in range(width)]
+    cells = text.replace("\n", ",").split(",")
+    del cells[len(cells) - (len(text) - end) :]
+    columns: list[Sequence[str]] = [cells[width + j :: width] for j in range(width)]
     return header, columns
 
 

@@ -430,3 +430,30 @@ def test_reading_does_not_depend_on_row_order(tmp_path: Path) -> None:
     b = read_units(write(tmp_path, units_text(GOOD_ROWS[::-1]), "b.csv"))
     assert a.fingerprint == b.fingerprint
     assert isinstance(a["91310110666007217T"], Unit)
+
+
+@given(
+    st.lists(
+        st.lists(st.text(st.sampled_from('ab, "\n\r'), max_size=3), min_size=2, max_size=2),
+        min_size=1,
+        max_size=5,
+    ),
+    st.sampled_from(["\n", "\r\n"]),
+    st.integers(0, 2),
+)
+def test_the_quote_free_fast_path_splits_exactly_like_csv_reader(
+    rows: list[list[str]], newline: str, trailing: int
+) -> None:
+    from drawcore.io import _split_plain
+
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator=newline).writerows([["h1", "h2"], *rows])
+    text = buf.getvalue() + newline * trailing
+    fast = _split_plain(text)
+    if fast is None:
+        return
+    expected = list(csv.reader(io.StringIO(text, newline="")))
+    while expected and not expected[-1]:
+        expected.pop()
+    header, columns = fast
+    assert [header, *map(list, zip(*columns, strict=True))] == expected
