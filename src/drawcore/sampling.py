@@ -33,6 +33,7 @@ a partitioned engine combines them without copying code.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import (
     Callable,
     Generator,
@@ -96,6 +97,7 @@ UnitId = str | int
 
 _SHOWN = 5
 _FLOAT_MAX = float(np.finfo(np.float64).max)
+_TINY_MAX = 2.0**-900  # below this largest weight, c could overflow
 _PARALLEL = 1 << 18  # units from which order and fingerprint run beside pi
 
 
@@ -143,22 +145,52 @@ def weight_scale(global_max: float) -> int:
     return LIMB_BITS - int(exp)
 
 
-def grid_sum(w: F64Array, scale: int) -> int:
-    """Exact sum of ``floor(w * 2**(scale + LIMB_BITS))`` over a chunk, as a Python int.
+#: Every float64 is a whole multiple of ``2**-1074``: exact sums are ints in that unit.
+UNIT_BITS = 1074
+_SMALL_BITS = 2 * LIMB_BITS - 53  # weights this many bits under 2**(LIMB_BITS - scale)
 
-    Each weight is cut into two integer limbs of :data:`LIMB_BITS` bits below
-    ``2**-scale``; the chunk's float sums of those integers are exact, so the
-    total is an exact integer whatever the chunking or partitioning. Bits below
-    ``2**-(scale + 2 * LIMB_BITS)`` (74 bits under the largest weight) are
-    dropped elementwise, which keeps the sum a pure function of the weights.
+
+def _exact_units(w: F64Array) -> int:
+    """Exact ``sum(w) * 2**1074`` for any finite non-negative floats (by binary exponent)."""
+    mant, exp = np.frexp(w)
+    whole = np.ldexp(mant, 53)  # integers below 2**53
+    high = np.floor(whole * 2.0**-26)
+    low = whole - high * 2.0**26
+    bins = exp + UNIT_BITS
+    high_sums = np.bincount(bins, weights=high)
+    low_sums = np.bincount(bins, weights=low)
+    total = 0
+    for b in np.flatnonzero(high_sums + low_sums).tolist():
+        value = (int(high_sums[b]) << 26) + int(low_sums[b])
+        shift = b - 53  # weight = whole * 2**(exp - 53) = whole * 2**(b - 53 - 1074)
+        total += value << shift if shift >= 0 else value >> -shift
+    return total
+
+
+def grid_sum(w: F64Array, scale: int) -> int:
+    """The exact sum of a chunk's weights, as a Python int in units of ``2**-1074``.
+
+    Exact for any finite non-negative floats, so partial sums add up to the
+    same total whatever the chunking or partitioning. Fast path: with ``scale``
+    from :func:`weight_scale` of the global maximum, each weight is cut into
+    two integer limbs of :data:`LIMB_BITS` bits below ``2**-scale``, whose
+    float sums over a 65,536-element chunk are exact; the rare weights more
+    than ``2**21`` under the maximum (whose low bits would fall off the
+    limbs) are summed exactly by binary exponent instead.
     """
     total = 0
+    small_total = 0
     size = min(w.shape[0], CHUNK)
     frac, whole = np.empty(size), np.empty(size)
     big = scale <= -1000 or scale >= 1000
+    small = math.ldexp(1.0, LIMB_BITS - _SMALL_BITS - scale)
     for start in range(0, w.shape[0], CHUNK):
         chunk = w[start : start + CHUNK]
         k = chunk.shape[0]
+        tiny = (chunk < small) & (chunk > 0.0)
+        if tiny.any():
+            small_total += _exact_units(chunk[tiny])
+            chunk = np.where(tiny, 0.0, chunk)
         f, i = frac[:k], whole[:k]
         if big:
             np.ldexp(chunk, scale, out=i)
@@ -168,11 +200,12 @@ def grid_sum(w: F64Array, scale: int) -> int:
         f *= 2.0**LIMB_BITS
         np.floor(f, out=f)
         total += (int(i.sum()) << LIMB_BITS) + int(f.sum())
-    return total
+    shift = UNIT_BITS - scale - LIMB_BITS
+    return (total << shift if shift >= 0 else total >> -shift) + small_total
 
 
 def _grid_to_fraction(total: int, scale: int) -> Fraction:
-    return Fraction(total) / Fraction(2) ** (scale + LIMB_BITS)
+    return Fraction(total, 1 << UNIT_BITS)
 
 
 def capped_stats(w: F64Array, c: float, scale: int) -> tuple[int, int]:
@@ -181,7 +214,8 @@ def capped_stats(w: F64Array, c: float, scale: int) -> tuple[int, int]:
     total = 0
     for start in range(0, w.shape[0], CHUNK):
         chunk = w[start : start + CHUNK]
-        hit = chunk * c >= 1.0
+        with np.errstate(over="ignore"):  # c * w -> inf is capped, as it should be
+            hit = chunk * c >= 1.0
         if hit.any():
             sel = chunk[hit]
             count += int(sel.shape[0])
@@ -212,7 +246,13 @@ def capping_rounds(
                 f"capping failed: {capped} units capped for {n_free} places; "
                 "the weights are too unequal to represent in float64"
             )
-        c = float(Fraction(rest) / _grid_to_fraction(rest_grid, scale))
+        try:
+            c = float(Fraction(rest) / _grid_to_fraction(rest_grid, scale))
+        except OverflowError:
+            raise InvalidInputError(
+                "the positive weights span too wide a range (a ratio above about "
+                "2**1000) for inclusion probabilities in float64; rescale them"
+            ) from None
         new_capped, new_grid = yield c
         if new_capped == capped:
             return c
@@ -271,7 +311,8 @@ class _PooledStats:
             parts = []
             for start in range(0, self._w.shape[0], CHUNK):
                 chunk = self._w[start : start + CHUNK]
-                parts.append(chunk[chunk * c >= self._KEEP])
+                with np.errstate(over="ignore"):
+                    parts.append(chunk[chunk * c >= self._KEEP])
             self._pool = np.concatenate(parts) if parts else np.empty(0)
             self._c1 = c
         return capped_stats(self._pool, c, self._scale)
@@ -287,7 +328,8 @@ def probabilities_from_c(w: F64Array, c: float, out: F64Array | None = None) -> 
         if c == float("inf"):
             np.greater(chunk, 0.0, out=dst, casting="unsafe")
         else:
-            np.multiply(chunk, c, out=dst)
+            with np.errstate(over="ignore"):
+                np.multiply(chunk, c, out=dst)
             np.minimum(dst, 1.0, out=dst)
     return out
 
@@ -371,6 +413,12 @@ def _probabilities(
             f"sample size {size} exceeds the {n_mand + positive} eligible units{where} "
             f"({n_mand} mandatory + {positive} with positive weight, not excluded)"
         )
+    if 0.0 < gmax < _TINY_MAX:
+        # Only ratios matter; lift very small weights by an exact power of two so
+        # that c = n / S stays a finite float.
+        lift = -int(np.frexp(gmax)[1])
+        free_w = np.ldexp(free_w, lift)
+        gmax = math.ldexp(gmax, lift)
     scale = weight_scale(gmax)
     total = grid_sum(free_w, scale) if 0 < n_free < positive else 0
     c = solve_capping(n_free, total, positive, scale, _PooledStats(free_w, scale))

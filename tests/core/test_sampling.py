@@ -15,8 +15,8 @@ from drawcore import serde
 from drawcore.errors import InfeasibleError, InvalidInputError
 from drawcore.randomness import DrawKey, hash_ids
 from drawcore.sampling import (
-    LIMB_BITS,
     METHOD,
+    UNIT_BITS,
     ProbabilityTable,
     allocate_neyman,
     allocate_proportional,
@@ -101,10 +101,23 @@ def test_grid_sum_is_exact_and_partition_free(values: list[float], parts: int) -
     whole = grid_sum(w, scale)
     pieces = np.array_split(w, parts)
     assert sum(grid_sum(p, scale) for p in pieces) == whole
-    # Within 2**74 of the largest weight nothing is dropped: the sum is exact.
     exact = sum(Fraction(v) for v in values)
-    assert Fraction(whole, 2 ** (scale + LIMB_BITS)) == exact
+    assert Fraction(whole, 2**UNIT_BITS) == exact
     assert float(exact) == math.fsum(values)
+
+
+@given(
+    st.lists(
+        st.floats(0.0, 1e308, allow_nan=False, allow_infinity=False), min_size=1, max_size=100
+    ),
+    st.integers(1, 4),
+)
+def test_grid_sum_is_exact_for_any_weights(values: list[float], parts: int) -> None:
+    w = np.array(values)
+    scale = weight_scale(float(w.max()))
+    pieces = np.array_split(w, parts)
+    total = sum(grid_sum(p, scale) for p in pieces)
+    assert Fraction(total, 2**UNIT_BITS) == sum(Fraction(v) for v in values)
 
 
 # ---------------------------------------------------------------- the lattice draw
@@ -515,6 +528,8 @@ def test_large_draw_threads_give_the_same_sample(monkeypatch: pytest.MonkeyPatch
         [1e300, 3e299, 1.0],
         [1e-300, 3e-310, 2e-305, 0.0],
         [2.0**60, 1.0, 1.0, 2.0**-60],
+        [1.0, 1.0, 1.888946593147858e22],
+        [2.2250738585e-313, 2.2250738585e-313, 1e-320],
     ],
 )
 def test_bl5_extreme_weight_ratios_still_draw_exactly(weights: list[float]) -> None:
@@ -524,3 +539,8 @@ def test_bl5_extreme_weight_ratios_still_draw_exactly(weights: list[float]) -> N
     sample = sample_units(ids, weights, 2, seed="extreme")
     assert len(sample.selected) == 2
     assert sum(Fraction(v) for v in sample.probabilities.values()) == 2
+
+
+def test_weights_beyond_float_range_are_refused_with_a_reason() -> None:
+    with pytest.raises(InvalidInputError, match="too wide a range"):
+        inclusion_probabilities([1.0, 2.2250738585e-313, 2.2250738585e-313], 2)
