@@ -529,17 +529,25 @@ def lattice_increments(
     if out is None:
         out = np.empty(pi.shape[0], dtype=np.int64)
     full = 2.0**m
+    size = min(pi.shape[0], CHUNK)
+    x_buf = np.empty(size)
+    certain_buf = np.empty(size, dtype=np.bool_)
     for start in range(0, pi.shape[0], CHUNK):
         chunk = pi[start : start + CHUNK]
-        x = chunk * full
-        certain = chunk >= 1.0
-        x[certain] = 0.0
+        k = chunk.shape[0]
+        x, certain = x_buf[:k], certain_buf[:k]
+        np.multiply(chunk, full, out=x)
         np.rint(x, out=x)
-        out[start : start + CHUNK] = x
+        np.greater_equal(chunk, 1.0, out=certain)
+        any_certain = bool(certain.any())
+        if any_certain:
+            np.copyto(x, 0.0, where=certain)
+        out[start : start + k] = x
         if realized is not None:
-            dst = realized[start : start + CHUNK]
+            dst = realized[start : start + k]
             np.multiply(x, 2.0**-m, out=dst)
-            dst[certain] = 1.0
+            if any_certain:
+                np.copyto(dst, 1.0, where=certain)
     return out
 
 
@@ -753,12 +761,12 @@ def _ids_mask(value: object, ids: npt.NDArray[np.generic], what: str) -> BoolArr
     return _mask(np.asarray(items), ids.shape[0], what, ids)
 
 
-def _first_eligible(pi_ordered: F64Array, m: int, diff: int) -> IntpArray | None:
+def _first_eligible(pi: F64Array, perm: IntpArray, m: int, diff: int) -> IntpArray | None:
     """Round one of :func:`balance_increments` without materialising ``p`` in draw order."""
     need = abs(diff)
     found: list[IntpArray] = []
-    for start in range(0, pi_ordered.shape[0], CHUNK):
-        p = lattice_increments(pi_ordered[start : start + CHUNK], m)
+    for start in range(0, perm.shape[0], CHUNK):
+        p = lattice_increments(pi[perm[start : start + CHUNK]], m)
         idx = np.flatnonzero(adjustable(p, diff > 0, m))[:need]
         if idx.size:
             found.append(idx + start)
@@ -832,30 +840,32 @@ def _draw(
         perm = order()
     else:
         perm = order
-    pi_ordered = pi[perm]
     step = 1 if diff > 0 else -1
-    adjust = np.empty(0, dtype=np.intp) if diff == 0 else _first_eligible(pi_ordered, m, diff)
+    adjust = np.empty(0, dtype=np.intp) if diff == 0 else _first_eligible(pi, perm, m, diff)
     if adjust is None:  # more to move than units able to take it: several rounds
-        p_all = lattice_increments(pi_ordered, m)
+        p_all = lattice_increments(pi[perm], m)
         adjust = balance_increments(p_all, n_rest, m)
-        delta = p_all[adjust] - lattice_increments(pi_ordered[adjust], m)
+        delta = p_all[adjust] - lattice_increments(pi[perm[adjust]], m)
     else:
         delta = np.full(adjust.shape[0], step, dtype=np.int64)
     start = lattice_start(key, m)
     carry = 0
     chosen: list[IntpArray] = certain_parts
     lo = 0
+    ordered = np.empty(min(n, CHUNK))
     for s0 in range(0, n, CHUNK):
-        p = lattice_increments(pi_ordered[s0 : s0 + CHUNK], m, buf[: min(CHUNK, n - s0)])
+        rows = perm[s0 : s0 + CHUNK]
+        np.take(pi, rows, out=ordered[: rows.shape[0]])
+        p = lattice_increments(ordered[: rows.shape[0]], m, buf[: rows.shape[0]])
         hi = int(np.searchsorted(adjust, s0 + p.shape[0]))
         if hi > lo:
             p[adjust[lo:hi] - s0] += delta[lo:hi]
             lo = hi
         hit, carry = systematic_select(p, start, m, carry)
         if hit.any():
-            chosen.append(perm[s0 : s0 + CHUNK][hit])
+            chosen.append(rows[hit])
     if adjust.size:
-        p_adj = lattice_increments(pi_ordered[adjust], m) + delta
+        p_adj = lattice_increments(pi[perm[adjust]], m) + delta
         realized[perm[adjust]] = p_adj * 2.0**-m
     return np.concatenate(chosen) if chosen else np.empty(0, dtype=np.intp)
 
