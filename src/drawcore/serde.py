@@ -11,8 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import types
+import typing
 from typing import Any, TypeVar
 
+import attrs
 import cattrs
 
 __all__ = ["canonical_json", "converter", "fingerprint", "structure", "unstructure"]
@@ -26,7 +29,47 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook(dt.date, lambda v, _t: _date(v))
     conv.register_unstructure_hook(dt.datetime, lambda d: d.isoformat())
     conv.register_structure_hook(dt.datetime, lambda v, _t: dt.datetime.fromisoformat(v))
+    # unit ids are ``str | int`` (sampling.UnitId): cattrs has no hook for that union
+    conv.register_structure_hook_func(_is_unit_id, _unit_id)
+    _register_unit_sample(conv)
     return conv
+
+
+def _is_unit_id(tp: object) -> bool:
+    origin = typing.get_origin(tp)
+    return origin in (typing.Union, types.UnionType) and set(typing.get_args(tp)) == {str, int}
+
+
+def _unit_id(value: object, _t: object) -> str | int:
+    """A unit id as it is: text stays text, an integer stays an integer (never coerced)."""
+    if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise TypeError(f"expected a unit id (str or int), got {value!r}")
+
+
+def _register_unit_sample(conv: cattrs.Converter) -> None:
+    """JSON object keys are text: integer ids come back as keys like ``"17"``.
+
+    A sample's ``selected`` ids keep their JSON type, so when they are integers
+    the probability keys are read back as integers too.
+    """
+    from drawcore.sampling import UnitSample
+
+    base = conv.gen_structure_attrs_fromdict(UnitSample)
+
+    def hook(value: Any, cls: type[UnitSample]) -> UnitSample:
+        sample = base(value, cls)
+        if any(isinstance(i, int) for i in sample.selected):
+            try:
+                probs: dict[str | int, float] = {int(k): v for k, v in sample.probabilities.items()}
+            except ValueError as exc:
+                raise TypeError(
+                    f"integer ids selected, but a probability key is not: {exc}"
+                ) from None
+            sample = attrs.evolve(sample, probabilities=probs)
+        return sample
+
+    conv.register_structure_hook(UnitSample, hook)
 
 
 def _date(value: object) -> dt.date:

@@ -12,7 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_registry import expert_lists, inspector_lists, item_lists, unit_lists
 
-from drawcore.model import Inspector, RiskLevel, Unit
+from drawcore import TeamTask, draw_teams, sample_units
+from drawcore.assignment import TeamDraw
+from drawcore.model import Expert, InspectionMode, Inspector, RiskLevel, Unit
+from drawcore.sampling import UnitSample
 from drawcore.serde import canonical_json, converter, fingerprint, structure, unstructure
 
 
@@ -74,3 +77,71 @@ def test_fingerprint_is_sha256_of_domain_and_canonical_bytes() -> None:
     assert fingerprint(value) == expected
     assert fingerprint(value, domain="other") != expected
     assert fingerprint({"a": "博罗", "b": [1, 2]}) == expected
+
+
+# --------------------------------------------------------------------------- draw results
+
+
+def _through_json(value: object, cls: type) -> object:
+    return structure(json.loads(canonical_json(value)), cls)
+
+
+@given(
+    st.lists(st.floats(0.1, 10.0), min_size=3, max_size=12),
+    st.booleans(),
+    st.text(alphabet="0123456789abcdef", min_size=1, max_size=8),
+)
+def test_bl9_unit_sample_round_trips_through_canonical_json(
+    weights: list[float], text_ids: bool, seed: str
+) -> None:
+    """The ``str | int`` id union structures back; integer ids stay integers (keys too)."""
+    ids: list[str | int] = (
+        [f"u{n}" for n in range(len(weights))]
+        if text_ids
+        else [7 * n + 3 for n in range(len(weights))]
+    )
+    sample = sample_units(ids, weights, 2, seed=seed)
+    back = _through_json(sample, UnitSample)
+    assert isinstance(back, UnitSample)
+    assert back == sample
+    assert dict(back.probabilities) == dict(sample.probabilities)
+    assert all(type(k) is type(ids[0]) for k in back.probabilities)
+    assert all(type(k) is type(ids[0]) for k in back.selected)
+    assert canonical_json(back) == canonical_json(sample)
+
+
+def test_bl9_unit_id_union_refuses_other_types() -> None:
+    data = unstructure(sample_units(["a", "b", "c"], [1.0, 2.0, 3.0], 1, seed="s"))
+    data["selected"] = [1.5]
+    with pytest.raises(cattrs.errors.ClassValidationError):
+        structure(data, UnitSample)
+    data["selected"] = [True]
+    with pytest.raises(cattrs.errors.ClassValidationError):
+        structure(data, UnitSample)
+
+
+def test_bl5_team_draw_round_trips_through_canonical_json() -> None:
+    """Recusals, replacements, experts and key-inspection dates come back equal."""
+    inspectors = [
+        Inspector(inspector_id=f"I{n}", name=f"n{n}", work_unit="w", expertise=("chem",) * (n % 2))
+        for n in range(6)
+    ]
+    experts = [Expert(expert_id=f"E{n}", name=f"e{n}", expertise=("chem",)) for n in range(3)]
+    tasks = [
+        TeamTask(unit_id="U1", expertise="chem", experts=1, expert_expertise="chem"),
+        TeamTask(unit_id="U2", mode=InspectionMode.KEY),
+        TeamTask(unit_id="U3", mode=InspectionMode.COVERT),
+        "U4",
+    ]
+    draw = draw_teams(
+        tasks,
+        inspectors,
+        seed="serde",
+        experts=experts,
+        conflicts=[("I0", "U1"), ("I1", "U1"), *((f"I{n}", "U4") for n in range(4))],
+        dates=[dt.date(2026, 3, 2), dt.date(2026, 3, 3)],
+    )
+    assert any(p.replacements for a in draw.assignments for p in a.parts), "a recusal is recorded"
+    back = _through_json(draw, TeamDraw)
+    assert back == draw
+    assert canonical_json(back) == canonical_json(draw)
