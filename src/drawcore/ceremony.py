@@ -17,13 +17,22 @@ Small typed steps, each one journal append (or none):
    and why.
 5. :func:`record_result` journals an :class:`~drawcore.results.InspectionResult`.
 
-:func:`replayers` / :func:`verify_draws` replay every draw while verifying a
-journal (what ``drawcore verify`` runs). Registry paths in a plan are resolved
-against ``registry_dir`` (default: the journal's directory).
+An annual plan goes through the same steps: :func:`commit_plan` with a
+:class:`~drawcore.record.YearPlanSpec` (registry fingerprints, parameters,
+rules and plugin versions, the rules' decisions), :func:`form_seed`, then
+:func:`draw_year` runs :func:`~drawcore.schedule.plan_year` and journals an
+``annual_plan`` record.
+
+:func:`replayers` / :func:`verify_draws` replay every draw and annual plan
+while verifying a journal (what ``drawcore verify`` runs; annual plans and
+draws planned from rules under the installed plugins, whose versions must be
+the recorded ones). Registry paths in a plan are resolved against
+``registry_dir`` (default: the journal's directory).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -31,8 +40,9 @@ from typing import Any
 
 import attrs
 
+from drawcore.assignment import EXPLICIT_REASON, MIN_TEAM_SIZE, Recusal
 from drawcore.errors import DrawcoreError, InvalidInputError, JournalError
-from drawcore.io import read_inspectors, read_units
+from drawcore.io import read_experts, read_inspectors, read_items, read_units
 from drawcore.journal import (
     Checkpoint,
     Journal,
@@ -48,14 +58,21 @@ from drawcore.record import (
     DrawOutcome,
     DrawPlan,
     RegistryRef,
+    YearPlanSpec,
     draw_record,
+    first_difference,
     replay,
+    replay_year,
     run_draw,
+    run_year,
+    year_plan_record,
 )
-from drawcore.registry import InspectorRegistry, UnitRegistry
+from drawcore.registry import County, InspectorRegistry, UnitRegistry
 from drawcore.results import InspectionResult
 from drawcore.sampling import UnitSample, sample_units
+from drawcore.schedule import AnnualPlan
 from drawcore.seeding import (
+    ANNUAL_PLAN,
     DRAW,
     PARTY_COMMITMENT,
     PARTY_REVEAL,
@@ -69,15 +86,19 @@ from drawcore.seeding import (
     seed_body,
     void_body,
 )
-from drawcore.serde import unstructure
+from drawcore.serde import structure, unstructure
 
 __all__ = [
     "DrawReplayer",
     "Drawn",
+    "YearDrawn",
+    "check_rules",
     "commit_party",
     "commit_plan",
     "draw",
+    "draw_year",
     "form_seed",
+    "load_county",
     "load_inspectors",
     "load_units",
     "plan_from_rules",
@@ -92,6 +113,9 @@ __all__ = [
 
 PathLike = str | os.PathLike[str]
 
+#: The unit id of the ``DrawPlan.reasons`` entry saying the rules' conflicts were asked.
+RECUSAL_ASKED = "*"
+
 
 @attrs.frozen
 class Drawn:
@@ -99,6 +123,14 @@ class Drawn:
 
     record: Record
     outcome: DrawOutcome
+
+
+@attrs.frozen
+class YearDrawn:
+    """A journaled annual plan: its ``annual_plan`` record and the plan it holds."""
+
+    record: Record
+    plan: AnnualPlan
 
 
 # -- registries ----------------------------------------------------------------------------
@@ -134,6 +166,23 @@ def load_inspectors(ref: RegistryRef, registry_dir: PathLike) -> InspectorRegist
     return inspectors
 
 
+def load_county(spec: YearPlanSpec, registry_dir: PathLike) -> County:
+    """The four registry snapshots an annual plan names, each checked by fingerprint."""
+    readers = {
+        "units": read_units,
+        "inspectors": read_inspectors,
+        "experts": read_experts,
+        "items": read_items,
+    }
+    loaded: dict[str, Any] = {}
+    for name, reader in readers.items():
+        ref: RegistryRef = getattr(spec, name)
+        path = resolve(ref, registry_dir)
+        loaded[name] = reader(path)
+        _check(ref, loaded[name].fingerprint, path, name.rstrip("s"))
+    return County(**loaded)
+
+
 def plan_from_rules(
     plan_id: str,
     units: UnitRegistry,
@@ -144,20 +193,47 @@ def plan_from_rules(
     context: PlanContext,
     size: int,
     include_mandatory: bool = False,
+    inspectors: InspectorRegistry | None = None,
     **params: Any,
 ) -> DrawPlan:
-    """A :class:`DrawPlan` whose weights and exclusions are the jurisdiction's rules' decisions.
+    """A :class:`DrawPlan` whose weights, exclusions, recusals and team size are the
+    jurisdiction's rules' decisions, each with its reason.
 
     The plugins' weights (where they differ from the registry's ``risk_weight``)
     and exclusions are written into the plan as plain values, with the plugins'
-    names and versions, so a replay needs the values, not the plugins.
+    names and versions, the context they were asked in and every reason
+    (``DrawPlan.reasons``), so a replay needs the values, not the plugins, and
+    can still ask the plugins again (:func:`check_rules`).
     ``include_mandatory`` also makes the units the rules require (e.g. at least
     once a year) mandatory in this draw -- right for a single yearly draw, not
     for one round of several (that is :func:`drawcore.schedule.plan_year`'s job).
-    Other :class:`DrawPlan` fields (``team_size``, ``recusal_rules``, ...) pass
-    through ``params``.
+    With ``inspectors`` the rules' inspector-unit conflicts become recusal pairs
+    (BL-5 回避), and a reason ``("*", "recusal", ...)`` says they were asked.
+    The team size is the largest the rules require of any unit (at least
+    ``team_size``): a single draw has one team size; the per-unit expertise and
+    expert requirements are applied by annual plans. Other :class:`DrawPlan`
+    fields (``recusal_rules``, ...) pass through ``params``.
     """
-    decided = rules.evaluate(list(units), context)
+    return DrawPlan(
+        plan_id=plan_id,
+        units=units_ref,
+        inspectors=inspectors_ref,
+        size=size,
+        **_rule_values(units, inspectors, rules, context, include_mandatory, params),
+    )
+
+
+def _rule_values(
+    units: UnitRegistry,
+    inspectors: InspectorRegistry | None,
+    rules: Rules,
+    context: PlanContext,
+    include_mandatory: bool,
+    params: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The DrawPlan fields the rules decide (merged with the caller's ``params``)."""
+    unit_list = list(units)
+    decided = rules.evaluate(unit_list, context)
     ids = list(decided.unit_ids)
     base = units.weights
     order = [units.index_of(u) for u in ids]
@@ -166,29 +242,117 @@ def plan_from_rules(
         for u, w, b in zip(ids, decided.weights.tolist(), base[order].tolist(), strict=True)
         if w != b
     }
-    return DrawPlan(
-        plan_id=plan_id,
-        units=units_ref,
-        inspectors=inspectors_ref,
-        size=size,
+    reasons: list[tuple[str, str, str]] = []
+    for decision, found in (
+        ("mandatory", decided.mandatory_reasons),
+        ("excluded", decided.exclusion_reasons),
+        ("weight", decided.weight_reasons),
+    ):
+        reasons += [(u, decision, str(r)) for u, rs in found.items() for r in rs]
+    required = max(decided.team_size.tolist(), default=MIN_TEAM_SIZE)
+    team_size = max(int(params.get("team_size", 2)), required)
+    if required > MIN_TEAM_SIZE:
+        reasons += [
+            (u, "team", str(r))
+            for u, n in zip(ids, decided.team_size.tolist(), strict=True)
+            if n == required
+            for r in decided.team_reasons.get(u, ())
+        ]
+    conflicts: list[Recusal] = list(params.get("conflicts", ()))
+    if inspectors is not None:
+        active = [i for i in inspectors if i.active]
+        pairs = rules.conflicts(unit_list, active, context)
+        conflicts += [
+            Recusal(inspector_id=c.inspector_id, unit_id=c.unit_id, reason=str(c.reason))
+            for c in pairs
+        ]
+        reasons.append((RECUSAL_ASKED, "recusal", f"{len(pairs)} conflict pair(s) from the rules"))
+    values = dict(params)
+    values.update(
         weights=weights,
-        excluded=[u for u, x in zip(ids, decided.excluded.tolist(), strict=True) if x],
-        mandatory=[u for u, m in zip(ids, decided.mandatory.tolist(), strict=True) if m]
+        excluded=sorted(
+            {
+                *params.get("excluded", ()),
+                *(u for u, x in zip(ids, decided.excluded.tolist(), strict=True) if x),
+            }
+        ),
+        mandatory=sorted(
+            {
+                *params.get("mandatory", ()),
+                *(u for u, m in zip(ids, decided.mandatory.tolist(), strict=True) if m),
+            }
+        )
         if include_mandatory
-        else (),
+        else tuple(params.get("mandatory", ())),
+        conflicts=conflicts,
+        team_size=team_size,
         jurisdiction=rules.jurisdiction,
         rules=rules.versions,
-        **params,
+        rules_context=context,
+        reasons=reasons,
     )
+    return values
+
+
+def check_rules(
+    plan: DrawPlan, units: UnitRegistry, inspectors: InspectorRegistry, rules: Rules
+) -> str | None:
+    """Ask the installed rules again: a problem when the plan's recorded rule values
+    (weights, exclusions, mandatory units, recusals, team size, reasons) are not
+    what they decide, or when the installed plugin versions are not the recorded ones."""
+    if plan.rules_context is None:
+        return None
+    if rules.jurisdiction != plan.jurisdiction:
+        return f"plan follows {plan.jurisdiction!r}, the rules given are {rules.jurisdiction!r}"
+    if tuple(sorted(rules.versions)) != plan.rules:
+        show = ", ".join(f"{n} {v}" for n, v in plan.rules) or "none"
+        now = ", ".join(f"{n} {v}" for n, v in sorted(rules.versions)) or "none"
+        return f"recorded with plugins {show}; installed: {now}; cannot re-check the rules"
+    explicit = {r for r in plan.conflicts if r.reason == EXPLICIT_REASON}
+    params = {"team_size": plan.team_size, "conflicts": explicit}
+    asked = any(u == RECUSAL_ASKED and d == "recusal" for u, d, _ in plan.reasons)
+    again = _rule_values(
+        units, inspectors if asked else None, rules, plan.rules_context, False, params
+    )
+    recorded = {
+        "weights": [list(w) for w in plan.weights],
+        "excluded_by_rules": sorted(u for u, d, _ in plan.reasons if d == "excluded"),
+        "reasons": [list(r) for r in plan.reasons],
+        "conflicts": sorted(
+            (r.inspector_id, r.unit_id, r.reason) for r in plan.conflicts if r not in explicit
+        ),
+    }
+    decided = DrawPlan(
+        plan_id=plan.plan_id, units=plan.units, inspectors=plan.inspectors, size=0, **again
+    )
+    expected = {
+        "weights": [list(w) for w in decided.weights],
+        "excluded_by_rules": sorted(u for u, d, _ in decided.reasons if d == "excluded"),
+        "reasons": [list(r) for r in decided.reasons],
+        "conflicts": sorted(
+            (r.inspector_id, r.unit_id, r.reason) for r in decided.conflicts if r not in explicit
+        ),
+    }
+    diff = first_difference(json.loads(json.dumps(recorded)), json.loads(json.dumps(expected)))
+    if diff is not None:
+        return f"the rules of {plan.jurisdiction!r} decide differently: {diff}"
+    rule_excluded = {u for u, d, _ in decided.reasons if d == "excluded"}
+    missing = sorted(rule_excluded - set(plan.excluded))
+    if missing:
+        return f"units the rules exclude are not excluded: {', '.join(missing[:5])}"
+    if plan.team_size < decided.team_size:
+        return f"team size {plan.team_size} is below the rules' {decided.team_size}"
+    return None
 
 
 # -- the steps -----------------------------------------------------------------------------
 
 
 def commit_plan(
-    journal: Journal, plan: DrawPlan, *, committed_at: str, committed_by: str
+    journal: Journal, plan: DrawPlan | YearPlanSpec, *, committed_at: str, committed_by: str
 ) -> Record:
-    """Journal the plan's hash; the seed must come from entropy fixed after this."""
+    """Journal the plan's hash (a draw plan or an annual plan's spec); the seed must come
+    from entropy fixed after this."""
     body = plan_commitment_body(
         plan.plan_id, plan, committed_at=committed_at, committed_by=committed_by
     )
@@ -223,7 +387,7 @@ def reveal_party(
 
 def _seed_body(
     journal: Journal,
-    plan: DrawPlan,
+    plan: DrawPlan | YearPlanSpec,
     *,
     entropy_at: str,
     recorded_at: str,
@@ -250,7 +414,7 @@ def _seed_body(
 
 def form_seed(
     journal: Journal,
-    plan: DrawPlan,
+    plan: DrawPlan | YearPlanSpec,
     *,
     entropy_at: str,
     recorded_at: str,
@@ -335,6 +499,60 @@ def draw(
         signed_at=signed_at,
     )
     return Drawn(journal.append(DRAW, body), outcome)
+
+
+def draw_year(
+    journal: Journal,
+    spec: YearPlanSpec,
+    *,
+    rules: Rules,
+    drawn_by: str,
+    signed_by: str,
+    drawn_at: str,
+    signed_at: str,
+    registry_dir: PathLike | None = None,
+    county: County | None = None,
+) -> YearDrawn:
+    """Plan the committed, seeded year and journal the ``annual_plan`` record.
+
+    Like :func:`draw`: refused without a commitment of this spec's hash and a
+    live seed formed after it, or when the plan already has a result; the
+    registries (read from the spec's snapshots under ``registry_dir`` unless
+    given) must match its fingerprints and ``rules`` its plugin versions; the
+    plan is made before anything is written, so a failure writes nothing.
+    """
+    state = journal.ceremony().plans.get(spec.plan_id)
+    if state is None:
+        raise JournalError(f"annual plan {spec.plan_id!r} refused: the plan has no commitment")
+    if state.plan_hash != spec.hash:
+        raise JournalError(
+            f"plan {spec.plan_id!r} was committed with hash {state.plan_hash}; this spec "
+            f"hashes to {spec.hash} (a changed plan needs a new plan id)"
+        )
+    if state.seed is None or state.seed_seq is None:
+        raise JournalError(f"annual plan {spec.plan_id!r} refused: no live seed")
+    if state.draw_seq is not None:
+        raise JournalError(
+            f"second result for plan {spec.plan_id!r} refused: record {state.draw_seq} "
+            "already holds its result; void it first (a visible record with a reason)"
+        )
+    base = registry_dir if registry_dir is not None else journal.path.parent
+    regs = county if county is not None else load_county(spec, base)
+    seed = bytes.fromhex(state.seed)
+    plan = run_year(spec, regs, rules, seed)
+    body = year_plan_record(
+        spec,
+        plan,
+        seed=seed,
+        seed_record=state.seed_seq,
+        seed_method=_seed_method(journal, state.seed_seq),
+        population=len(regs.units),
+        drawn_by=drawn_by,
+        signed_by=signed_by,
+        drawn_at=drawn_at,
+        signed_at=signed_at,
+    )
+    return YearDrawn(journal.append(ANNUAL_PLAN, body), plan)
 
 
 def _seed_method(journal: Journal, seed_seq: int) -> str:
@@ -521,11 +739,15 @@ def record_result(journal: Journal, result: InspectionResult) -> Record:
 
 
 class DrawReplayer:
-    """Replays every ``draw`` record while :func:`drawcore.journal.verify` reads a journal.
+    """Replays every ``draw`` and ``annual_plan`` record while
+    :func:`drawcore.journal.verify` reads a journal.
 
     It follows plan commitments and seeds as they go by (verify calls it in
     record order), so each draw is checked against the commitment of its plan and
     the seed record it names, then re-run on the registry snapshots its plan names.
+    A draw whose plan came from a jurisdiction's rules (``rules_context``) and
+    every annual plan are also checked against the installed plugins, which
+    must have the recorded versions.
     """
 
     def __init__(self, registry_dir: PathLike) -> None:
@@ -534,10 +756,52 @@ class DrawReplayer:
         self.seeds: dict[int, Mapping[str, Any]] = {}
         self._units: dict[tuple[str, str], UnitRegistry] = {}
         self._inspectors: dict[tuple[str, str], InspectorRegistry] = {}
+        self._counties: dict[str, County] = {}
+        self._rules: dict[str | None, Rules] = {}
 
     def mapping(self) -> dict[str, Replayer]:
         """Record type -> replayer, for ``verify(..., replay=...)``."""
-        return {PLAN_COMMITMENT: self._commitment, SEED: self._seed, DRAW: self._draw}
+        return {
+            PLAN_COMMITMENT: self._commitment,
+            SEED: self._seed,
+            DRAW: self._draw,
+            ANNUAL_PLAN: self._year,
+        }
+
+    def _rules_for(self, jurisdiction: str | None) -> Rules:
+        if jurisdiction not in self._rules:
+            self._rules[jurisdiction] = Rules.for_jurisdiction(jurisdiction)
+        return self._rules[jurisdiction]
+
+    def _seeded(self, body: Mapping[str, Any]) -> str | None:
+        seed = self.seeds.get(body.get("seed_record"))  # type: ignore[arg-type]
+        if seed is None:
+            return f"seed_record {body.get('seed_record')!r} is not an earlier seed record"
+        if seed.get("seed") != body.get("seed") or seed.get("plan_id") != body.get("plan_id"):
+            return f"seed differs from seed record {body.get('seed_record')}"
+        if seed.get("method") != body.get("seed_method"):
+            return f"seed_method differs from seed record {body.get('seed_record')}"
+        return None
+
+    def _year(self, record: Record) -> str | None:
+        body = record.body
+        if not isinstance(body, dict):
+            return "annual_plan record body is not an object"
+        problem = self._seeded(body)
+        if problem is not None:
+            return problem
+        committed = self.committed.get(str(body.get("plan_id")))
+        if committed is None:
+            return f"plan {body.get('plan_id')!r} has no earlier commitment"
+        try:
+            spec = YearPlanSpec.from_body(body.get("plan"))
+            key = _refs_key(spec)
+            if key not in self._counties:
+                self._counties[key] = load_county(spec, self.registry_dir)
+            rules = self._rules_for(spec.jurisdiction)
+        except DrawcoreError as err:
+            return f"cannot replay: {err}"
+        return replay_year(body, self._counties[key], rules, committed_hash=committed)
 
     def _commitment(self, record: Record) -> str | None:
         body = record.body
@@ -554,13 +818,9 @@ class DrawReplayer:
         body = record.body
         if not isinstance(body, dict):
             return "draw record body is not an object"
-        seed = self.seeds.get(body.get("seed_record"))  # type: ignore[arg-type]
-        if seed is None:
-            return f"seed_record {body.get('seed_record')!r} is not an earlier seed record"
-        if seed.get("seed") != body.get("seed") or seed.get("plan_id") != body.get("plan_id"):
-            return f"seed differs from seed record {body.get('seed_record')}"
-        if seed.get("method") != body.get("seed_method"):
-            return f"seed_method differs from seed record {body.get('seed_record')}"
+        problem = self._seeded(body)
+        if problem is not None:
+            return problem
         committed = self.committed.get(str(body.get("plan_id")))
         if committed is None:
             return f"plan {body.get('plan_id')!r} has no earlier commitment"
@@ -572,7 +832,14 @@ class DrawReplayer:
             return f"cannot replay: the plan does not name its registries ({err})"
         except DrawcoreError as err:
             return f"cannot replay: {err}"
-        return replay(body, units, inspectors, committed_hash=committed)
+        problem = replay(body, units, inspectors, committed_hash=committed)
+        if problem is not None or not refs.get("rules_context"):
+            return problem
+        try:
+            plan = structure(refs, DrawPlan)
+            return check_rules(plan, units, inspectors, self._rules_for(plan.jurisdiction))
+        except DrawcoreError as err:
+            return f"cannot re-check the rules: {err}"
 
     def _load_units(self, ref: RegistryRef) -> UnitRegistry:
         key = (ref.path, ref.fingerprint)
@@ -585,6 +852,12 @@ class DrawReplayer:
         if key not in self._inspectors:
             self._inspectors[key] = load_inspectors(ref, self.registry_dir)
         return self._inspectors[key]
+
+
+def _refs_key(spec: YearPlanSpec) -> str:
+    """One key for the four registry snapshots a spec names (to load them once)."""
+    refs = [getattr(spec, n) for n in ("units", "inspectors", "experts", "items")]
+    return "|".join(f"{r.path}@{r.fingerprint}" for r in refs)
 
 
 def replayers(

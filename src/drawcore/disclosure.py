@@ -1,10 +1,12 @@
 """Publication: the item list, plans, draws and results per quarter (BL-8, TJ-6, "一公开").
 
 :func:`publish` reads a journal (which must verify), keeps the records of one
-quarter, and writes four tables -- ``items``, ``plans``, ``draws``, ``results``
--- as CSV and JSON, plus a static ``index.html``. Every file carries the
-checkpoint (journal size and Merkle root) it was made from, so a reader can
-check the publication against the journal and its published checkpoints: JSON
+quarter, and writes five tables -- ``items``, ``plans``, ``draws``,
+``annual_plans`` (one row per task of every round, and one per excluded unit,
+with the reasons), ``results`` -- as CSV and JSON, plus a static
+``index.html``. Every file carries the checkpoint (journal size and Merkle
+root) it was made from, so a reader can check the publication against the
+journal and its published checkpoints: JSON
 files have a top-level ``checkpoint``; CSV files start with one comment line
 ``# drawcore publication quarter=... checkpoint size=N root=R``; the HTML page
 states it in its header.
@@ -50,7 +52,7 @@ from drawcore.ids import is_valid_id_card, mask_id_card, mask_name, mask_phone
 from drawcore.journal import Checkpoint, Journal, Record, verify
 from drawcore.model import IdKind, Unit
 from drawcore.registry import ItemList, UnitRegistry
-from drawcore.seeding import DRAW, PLAN_COMMITMENT, RESULT, SEED, VOID
+from drawcore.seeding import ANNUAL_PLAN, DRAW, PLAN_COMMITMENT, RESULT, SEED, VOID
 
 __all__ = [
     "TABLES",
@@ -70,7 +72,7 @@ Masker = Callable[[str, str, Unit | None], str]
 """``mask(field, value, unit) -> published text`` (the shape of ``Rules.mask``)."""
 
 WITHHELD = "[withheld]"
-TABLES = ("items", "plans", "draws", "results")
+TABLES = ("items", "plans", "draws", "annual_plans", "results")
 
 _ID_CARD = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
 _PHONE = re.compile(r"(?<![0-9.])1[3-9][0-9]{9}(?![0-9])")
@@ -185,6 +187,33 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
         "mode",
         "team",
         "experts",
+    ),
+    "annual_plans": (
+        "record",
+        "plan_id",
+        "status",
+        "year",
+        "jurisdiction",
+        "plugins",
+        "drawn_at",
+        "drawn_by",
+        "signed_by",
+        "round",
+        "round_start",
+        "round_end",
+        "results_due",
+        "unit_id",
+        "unit_name",
+        "township",
+        "industry",
+        "kind",
+        "mode",
+        "probability",
+        "team",
+        "experts",
+        "visit_date",
+        "items",
+        "reasons",
     ),
     "results": (
         "record",
@@ -324,6 +353,8 @@ def build_publication(
             )
         elif r.type == DRAW and wanted(b["drawn_at"]):
             tables["draws"].extend(_draw_rows(r, clean, by_id, void_reason))
+        elif r.type == ANNUAL_PLAN and wanted(b["drawn_at"]):
+            tables["annual_plans"].extend(_year_rows(r, clean, by_id, void_reason))
         elif r.type == RESULT and wanted(b["entered_at"]):
             unit = by_id.get(b["unit_id"])
             tables["results"].append(
@@ -406,6 +437,75 @@ def _draw_rows(
     return rows
 
 
+def _year_rows(
+    r: Record, clean: _Cleaner, units: Mapping[str, Unit], void_reason: Mapping[int, str]
+) -> list[dict[str, Any]]:
+    """One row per task of an annual plan, then one per excluded unit (BL-3), with reasons.
+
+    Units are shown as the plan's plugins publish them (``public_names``), then
+    masked as every row is; a covert team (TJ-5) is not disclosed.
+    """
+    b = r.body
+    plan = b["result"]
+    shown = {n["unit_id"]: n for n in plan.get("public_names", ())}
+    head = {
+        "record": r.seq,
+        "plan_id": b["plan_id"],
+        "status": f"voided: {void_reason[r.seq]}" if r.seq in void_reason else "live",
+        "year": plan["year"],
+        "jurisdiction": plan["jurisdiction"] or "",
+        "plugins": _join(f"{n} {v}" for n, v in plan["plugins"]),
+        "drawn_at": b["drawn_at"],
+        "drawn_by": b["drawn_by"],
+        "signed_by": b["signed_by"],
+    }
+
+    def unit_fields(uid: str, name: str) -> dict[str, Any]:
+        unit = units.get(uid)
+        public = shown.get(uid, {})
+        return {
+            "unit_id": public.get("shown_id", uid),
+            "unit_name": public.get("shown_name", name),
+            "township": unit.township if unit else "",
+            "industry": unit.industry if unit else "",
+        }
+
+    def reasons(rs: Iterable[Mapping[str, str]]) -> str:
+        return _join(f"{x['clause']} [{x['plugin']}]: {x['text']}" for x in rs)
+
+    rows = []
+    for rd in plan["rounds"]:
+        for t in rd["tasks"]:
+            covert = t["mode"] == "covert"
+            row = {
+                **head,
+                "round": rd["index"],
+                "round_start": rd["start"],
+                "round_end": rd["end"],
+                "results_due": rd["publication_due"],
+                **unit_fields(t["unit_id"], t["unit_name"]),
+                "kind": t["kind"],
+                "mode": t["mode"],
+                "probability": t["probability"],
+                "team": "(covert: undisclosed)" if covert else _join(t["inspectors"]),
+                "experts": "" if covert else _join(t["experts"]),
+                "visit_date": "" if covert else (t["visit_date"] or ""),
+                "items": _join(t["items"]),
+                "reasons": reasons(t["reasons"]),
+            }
+            rows.append(clean.row(row, t["unit_id"]))
+    for e in plan["excluded"]:
+        unit = units.get(e["unit_id"])
+        row = {
+            **head,
+            **unit_fields(e["unit_id"], unit.name if unit else ""),
+            "kind": "excluded",
+            "reasons": reasons(e["reasons"]),
+        }
+        rows.append(clean.row(row, e["unit_id"]))
+    return rows
+
+
 # -- writing -------------------------------------------------------------------------------
 
 
@@ -447,6 +547,7 @@ _TITLES = {
     "items": "随机抽查事项清单 Inspection item list",
     "plans": "抽查计划 Plans (commitments and seeds)",
     "draws": "抽查结果名单 Draws (units, probabilities, teams)",
+    "annual_plans": "年度抽查计划 Annual plans (rounds, tasks, reasons)",
     "results": "检查结果 Inspection results",
 }
 
@@ -518,7 +619,7 @@ def publish(
     """
     from drawcore.ceremony import load_units, resolve
     from drawcore.io import read_items
-    from drawcore.record import DrawRecord
+    from drawcore.record import DrawPlan, DrawRecord, YearPlanSpec
 
     _check_quarter(quarter)
     report = verify(journal_path)
@@ -532,9 +633,12 @@ def publish(
     loaded_refs: set[tuple[str, str]] = set()
     item_list = items
     for r in records:
-        if r.type != DRAW:
+        if r.type not in (DRAW, ANNUAL_PLAN):
             continue
-        plan = DrawRecord.from_body(r.body).plan
+        if r.type == ANNUAL_PLAN:
+            plan: DrawPlan | YearPlanSpec = YearPlanSpec.from_body(r.body["plan"])
+        else:
+            plan = DrawRecord.from_body(r.body).plan
         if (plan.units.path, plan.units.fingerprint) not in loaded_refs:
             loaded_refs.add((plan.units.path, plan.units.fingerprint))
             units.update((u.unit_id, u) for u in load_units(plan.units, base))

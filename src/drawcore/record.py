@@ -22,8 +22,9 @@ Pure: no I/O, no clock. Reading registry files and journals is in
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -36,13 +37,16 @@ from drawcore.assignment import (
     township_recusals,
     work_unit_recusals,
 )
-from drawcore.errors import InvalidInputError
+from drawcore.errors import DrawcoreError, InvalidInputError, RuleError
+from drawcore.plugin.rules import Rules
+from drawcore.plugin.values import PlanContext
 from drawcore.randomness import canonical_ids
-from drawcore.registry import InspectorRegistry, UnitRegistry
+from drawcore.registry import County, InspectorRegistry, UnitRegistry
 from drawcore.sampling import METHOD as UNIT_METHOD
 from drawcore.sampling import ProbabilityTable, UnitSample, sample_units
+from drawcore.schedule import AnnualPlan, commit_year, plan_year
 from drawcore.seeding import parse_time, plan_hash
-from drawcore.serde import canonical_json, structure
+from drawcore.serde import canonical_json, structure, unstructure
 
 __all__ = [
     "RECUSAL_RULES",
@@ -53,10 +57,15 @@ __all__ = [
     "DrawRecord",
     "DrawnUnit",
     "RegistryRef",
+    "YearPlanSpec",
     "draw_record",
     "first_difference",
     "replay",
+    "replay_year",
     "run_draw",
+    "run_year",
+    "year_plan_record",
+    "year_plan_spec",
 ]
 
 #: The team procedure of :mod:`drawcore.assignment` (candidate order, walk, max-flow fallback).
@@ -101,6 +110,10 @@ def _recusals(value: Iterable[Recusal]) -> tuple[Recusal, ...]:
     return tuple(sorted(set(value), key=lambda r: (r.unit_id, r.inspector_id, r.reason)))
 
 
+def _reasons(value: Iterable[tuple[str, str, str]]) -> tuple[tuple[str, str, str], ...]:
+    return tuple(sorted({(str(u), str(d), str(r)) for u, d, r in value}))
+
+
 @attrs.frozen(kw_only=True)
 class RegistryRef:
     """A registry snapshot: where it is (relative to the journal's directory unless
@@ -121,7 +134,10 @@ class DrawPlan:
     :data:`RECUSAL_RULES` applied to the drawn units (they follow from the
     fingerprinted registries, so the record stays small). ``rules`` records
     (plugin, version) of the rules that produced the parameters,
-    ``jurisdiction`` whose rulebook they are.
+    ``jurisdiction`` whose rulebook they are, ``rules_context`` what the rules
+    were told about the plan, and ``reasons`` every decision they made as
+    ``(unit id, "mandatory" | "excluded" | "weight" | "team", reason)``, so a
+    drawn or excluded unit can be explained and a replay can ask the rules again.
     """
 
     plan_id: str = attrs.field(validator=_nonempty)
@@ -139,6 +155,8 @@ class DrawPlan:
     recusal_rules: tuple[str, ...] = attrs.field(default=(), converter=_ids)
     jurisdiction: str | None = None
     rules: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
+    rules_context: PlanContext | None = None
+    reasons: tuple[tuple[str, str, str], ...] = attrs.field(default=(), converter=_reasons)
     items: RegistryRef | None = None
     experts: RegistryRef | None = None
     unit_method: str = UNIT_METHOD
@@ -421,4 +439,258 @@ def replay(
     note = ""
     if record.drawcore_version != _version():
         note = f" (recorded with drawcore {record.drawcore_version}, replayed with {_version()})"
+    return f"replay differs at {diff}{note}"
+
+
+# -- annual plans ----------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class YearPlanSpec:
+    """What an annual plan commits to before its seed exists (BL-5, BL-6, TJ-5, TJ-8).
+
+    The four registry snapshots (path and fingerprint), the plan's parameters,
+    the jurisdiction and the (plugin, version) pairs of its rules, and
+    ``commitment``: the :attr:`drawcore.schedule.YearCommitment.hash` of the
+    rules' decisions made before the seed (mandatory, excluded and key-supervision
+    units with their reasons, capacities, content fingerprints). Its
+    :attr:`hash` is what the ``plan_commitment`` record holds; ``plan_id`` is the
+    plan's draw id, so every round's draw is keyed by it.
+    """
+
+    plan_id: str = attrs.field(validator=_nonempty)
+    year: int
+    units: RegistryRef
+    inspectors: RegistryRef
+    experts: RegistryRef
+    items: RegistryRef
+    commitment: str
+    rounds: int = 4
+    tasks_per_inspector: int = 20
+    capacity: tuple[int, ...] | None = None
+    random_ratio: float | None = None
+    registry_date: dt.date | None = None
+    jurisdiction: str | None = None
+    rules: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
+    method: str = "drawcore.schedule.plan_year/1"
+    drawcore_version: str = attrs.field(factory=_version)
+
+    @property
+    def hash(self) -> str:
+        """The plan hash a ``plan_commitment`` record holds."""
+        return plan_hash(self)
+
+    @classmethod
+    def from_body(cls, body: object) -> YearPlanSpec:
+        """The spec in a record body; :class:`InvalidInputError` names what is wrong."""
+        try:
+            return structure(body, cls)
+        except Exception as err:  # cattrs raises its own exception groups
+            raise InvalidInputError(f"not an annual plan spec: {_cattrs_message(err)}") from None
+
+
+def _year_args(spec: YearPlanSpec) -> dict[str, Any]:
+    return {
+        "year": spec.year,
+        "rounds": spec.rounds,
+        "tasks_per_inspector": spec.tasks_per_inspector,
+        "capacity": list(spec.capacity) if spec.capacity is not None else None,
+        "random_ratio": spec.random_ratio,
+        "registry_date": spec.registry_date,
+        "draw_id": spec.plan_id,
+    }
+
+
+def year_plan_spec(
+    plan_id: str,
+    county: County,
+    refs: Mapping[str, RegistryRef],
+    *,
+    year: int,
+    rules: Rules,
+    rounds: int = 4,
+    tasks_per_inspector: int = 20,
+    capacity: Sequence[int] | None = None,
+    random_ratio: float | None = None,
+    registry_date: dt.date | None = None,
+) -> YearPlanSpec:
+    """The spec to commit for ``plan_id``: ``refs`` names the snapshots of ``county``
+    (keys ``units``, ``inspectors``, ``experts``, ``items``); the rules' decisions are
+    made now (:func:`drawcore.schedule.commit_year`), before any seed exists."""
+    missing = sorted({"units", "inspectors", "experts", "items"} - set(refs))
+    if missing:
+        raise InvalidInputError(f"plan {plan_id}: no registry snapshot named for {missing}")
+    for name, registry in county.fingerprints.items():
+        if refs[name].fingerprint != registry:
+            raise InvalidInputError(
+                f"plan {plan_id}: {name} snapshot {refs[name].path} is named with fingerprint "
+                f"{refs[name].fingerprint}, the registry given has {registry}"
+            )
+    spec = YearPlanSpec(
+        plan_id=plan_id,
+        year=year,
+        units=refs["units"],
+        inspectors=refs["inspectors"],
+        experts=refs["experts"],
+        items=refs["items"],
+        commitment="",
+        rounds=rounds,
+        tasks_per_inspector=tasks_per_inspector,
+        capacity=tuple(capacity) if capacity is not None else None,
+        random_ratio=random_ratio,
+        registry_date=registry_date,
+        jurisdiction=rules.jurisdiction,
+        rules=rules.versions,
+    )
+    committed = commit_year(
+        county.units,
+        county.inspectors,
+        rules=rules,
+        experts=county.experts,
+        items=county.items,
+        **_year_args(spec),
+    )
+    return attrs.evolve(spec, commitment=committed.hash)
+
+
+def _check_rules(spec: YearPlanSpec, rules: Rules) -> str | None:
+    if rules.jurisdiction != spec.jurisdiction:
+        return (
+            f"plan {spec.plan_id} follows the rules of {spec.jurisdiction!r}, "
+            f"not {rules.jurisdiction!r}"
+        )
+    if tuple(rules.versions) != spec.rules:
+        show = ", ".join(f"{n} {v}" for n, v in spec.rules) or "none"
+        now = ", ".join(f"{n} {v}" for n, v in rules.versions) or "none"
+        return f"recorded with plugins {show}; installed: {now}"
+    return None
+
+
+def run_year(spec: YearPlanSpec, county: County, rules: Rules, seed: bytes) -> AnnualPlan:
+    """The annual plan ``spec`` describes: :func:`drawcore.schedule.plan_year` keyed by
+    ``seed`` and ``spec.plan_id``, on the snapshots it names (checked by fingerprint),
+    under the same rules and plugin versions, making the same committed decisions.
+    Raises :class:`InvalidInputError` / :class:`RuleError` otherwise."""
+    for name, fp in county.fingerprints.items():
+        ref: RegistryRef = getattr(spec, name)
+        if ref.fingerprint != fp:
+            raise InvalidInputError(
+                f"{name} registry {ref.path} has fingerprint {fp}, but the plan names "
+                f"{ref.fingerprint} (a different or changed registry)"
+            )
+    problem = _check_rules(spec, rules)
+    if problem is not None:
+        raise RuleError(problem)
+    plan = plan_year(
+        county.units,
+        county.inspectors,
+        rules=rules,
+        seed=seed,
+        experts=county.experts,
+        items=county.items,
+        **_year_args(spec),
+    )
+    if plan.commitment != spec.commitment:
+        raise RuleError(
+            f"plan {spec.plan_id}: the rules now decide differently from the commitment "
+            f"({plan.commitment} != {spec.commitment})"
+        )
+    return plan
+
+
+def year_plan_record(
+    spec: YearPlanSpec,
+    plan: AnnualPlan,
+    *,
+    seed: bytes,
+    seed_record: int,
+    seed_method: str,
+    population: int,
+    drawn_by: str,
+    signed_by: str,
+    drawn_at: str,
+    signed_at: str,
+) -> dict[str, Any]:
+    """The journal body of an ``annual_plan`` record: the committed spec, the seed and
+    the record that formed it, the whole plan (every round's units with π, mandatory and
+    excluded reasons, teams with recusals and replacements, forms) and who is
+    accountable (TJ-9)."""
+    for value, what in ((drawn_by, "drawn_by"), (signed_by, "signed_by")):
+        if not isinstance(value, str) or not value.strip():
+            raise InvalidInputError(
+                f"{what} must name a person (TJ-9 谁抽查、谁签字), got {value!r}"
+            )
+    if parse_time(signed_at, "signed_at") < parse_time(drawn_at, "drawn_at"):
+        raise InvalidInputError("signed_at is before drawn_at: a plan is signed after it is made")
+    return {
+        "plan_id": spec.plan_id,
+        "plan": unstructure(spec),
+        "plan_hash": spec.hash,
+        "seed": seed.hex(),
+        "seed_record": seed_record,
+        "seed_method": seed_method,
+        "population": population,
+        "result": unstructure(plan),
+        "drawn_by": drawn_by,
+        "signed_by": signed_by,
+        "drawn_at": drawn_at,
+        "signed_at": signed_at,
+        "drawcore_version": _version(),
+    }
+
+
+def replay_year(
+    body: Mapping[str, Any],
+    county: County,
+    rules: Rules,
+    *,
+    committed_hash: str | None = None,
+) -> str | None:
+    """Re-run the annual plan an ``annual_plan`` record body describes and compare.
+
+    A problem, or ``None``. When the installed plugins' versions differ from the
+    recorded ones the problem says so (the rules are part of what was committed).
+    """
+    try:
+        spec = YearPlanSpec.from_body(body.get("plan"))
+    except InvalidInputError as err:
+        return str(err)
+    if spec.hash != body.get("plan_hash"):
+        return f"the plan in the record hashes to {spec.hash}, not {body.get('plan_hash')}"
+    if committed_hash is not None and spec.hash != committed_hash:
+        return f"plan hash {spec.hash} is not the committed {committed_hash}"
+    if spec.plan_id != body.get("plan_id"):
+        return f"plan_id {body.get('plan_id')!r} differs from the plan's {spec.plan_id!r}"
+    problem = _check_rules(spec, rules)
+    if problem is not None:
+        return f"cannot replay with the same rules: {problem}"
+    try:
+        seed = bytes.fromhex(str(body.get("seed")))
+    except ValueError:
+        return f"seed {body.get('seed')!r} is not hex"
+    try:
+        plan = run_year(spec, county, rules, seed)
+        expected = year_plan_record(
+            spec,
+            plan,
+            seed=seed,
+            seed_record=body.get("seed_record"),  # type: ignore[arg-type]
+            seed_method=str(body.get("seed_method")),
+            population=len(county.units),
+            drawn_by=body.get("drawn_by"),  # type: ignore[arg-type]
+            signed_by=body.get("signed_by"),  # type: ignore[arg-type]
+            drawn_at=body.get("drawn_at"),  # type: ignore[arg-type]
+            signed_at=body.get("signed_at"),  # type: ignore[arg-type]
+        )
+    except DrawcoreError as err:
+        return f"cannot replay: {err}"
+    expected["drawcore_version"] = body.get("drawcore_version")
+    recorded = json.loads(canonical_json(dict(body)))
+    diff = first_difference(recorded, json.loads(canonical_json(expected)))
+    if diff is None:
+        return None
+    note = ""
+    recorded_version = body.get("drawcore_version")
+    if recorded_version != _version():
+        note = f" (recorded with drawcore {recorded_version}, replayed with {_version()})"
     return f"replay differs at {diff}{note}"

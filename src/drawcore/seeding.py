@@ -40,6 +40,7 @@ from drawcore.errors import InvalidInputError
 from drawcore.serde import canonical_json
 
 __all__ = [
+    "ANNUAL_PLAN",
     "DRAW",
     "PARTY_COMMITMENT",
     "PARTY_REVEAL",
@@ -70,6 +71,8 @@ PARTY_COMMITMENT = "seed_commitment"
 PARTY_REVEAL = "seed_reveal"
 SEED = "seed"
 DRAW = "draw"
+#: An annual plan's result (:func:`drawcore.record.year_plan_record`): follows the rules of a draw.
+ANNUAL_PLAN = "annual_plan"
 VOID = "void"
 RESULT = "result"
 
@@ -334,6 +337,16 @@ def _draw_teams(body: Mapping[str, Any]) -> dict[str, frozenset[str]]:
     }
 
 
+def _plan_teams(body: Mapping[str, Any]) -> dict[str, frozenset[str]]:
+    """Unit id -> inspectors and experts of its tasks, from an annual plan body's ``result``."""
+    teams: dict[str, frozenset[str]] = {}
+    for rd in (body.get("result") or {}).get("rounds", ()):
+        for t in rd.get("tasks", ()):
+            people = frozenset(t.get("inspectors", ())) | frozenset(t.get("experts", ()))
+            teams[t["unit_id"]] = teams.get(t["unit_id"], frozenset()) | people
+    return teams
+
+
 @attrs.define
 class Ceremony:
     """The commit-before-reveal rules, folded over journal records in order.
@@ -349,7 +362,9 @@ class Ceremony:
     ``entropy_at``, a value recomputable from its own record (and, for parties,
     every committed party revealed); one live seed and one live draw per plan; a
     draw names the live seed (and, when it says ``seed_record``, the live seed's
-    record number); a ``void`` names a live draw or seed (a seed only once its
+    record number); an ``annual_plan`` record follows the rules of a ``draw`` (one
+    live result per plan, on the live seed; its tasks' units take results as a
+    draw's units do); a ``void`` names a live draw or seed (a seed only once its
     draw is voided) and a reason. Voiding a seed also clears the parties'
     commitments, so a redo needs a fresh commit/reveal round. A ``result``
     (BL-7, BL-8) names a live draw (``draw``: its record number) and one of the
@@ -372,7 +387,16 @@ class Ceremony:
             return f"{kind} record body is malformed ({type(err).__name__}: {err})"
 
     def _check(self, seq: int, kind: str, body: Mapping[str, Any]) -> str | None:
-        if kind not in (PLAN_COMMITMENT, PARTY_COMMITMENT, PARTY_REVEAL, SEED, DRAW, VOID, RESULT):
+        if kind not in (
+            PLAN_COMMITMENT,
+            PARTY_COMMITMENT,
+            PARTY_REVEAL,
+            SEED,
+            DRAW,
+            ANNUAL_PLAN,
+            VOID,
+            RESULT,
+        ):
             return None
         if kind == VOID:
             return self._check_void(body)
@@ -420,9 +444,9 @@ class Ceremony:
             return None
         if kind == SEED:
             return self._check_seed(plan_id, plan, body)
-        # DRAW
+        # DRAW or ANNUAL_PLAN
         if plan.seed is None:
-            return f"draw for plan {plan_id!r} refused: no live seed"
+            return f"{kind} for plan {plan_id!r} refused: no live seed"
         if plan.draw_seq is not None:
             return (
                 f"second result for plan {plan_id!r} refused: record {plan.draw_seq} already "
@@ -535,11 +559,15 @@ class Ceremony:
             plan = self.plans[body["plan_id"]]
             plan.seed_seq, plan.seed = seq, body["seed"]
             self.kinds[seq] = (SEED, body["plan_id"])
-        elif kind == DRAW:
+        elif kind in (DRAW, ANNUAL_PLAN):
             self.plans[body["plan_id"]].draw_seq = seq
             self.kinds[seq] = (DRAW, body["plan_id"])
-            units = frozenset(u["unit_id"] for u in body.get("units", ()))
-            self.draws[seq] = _Draw(body["plan_id"], units, _draw_teams(body))
+            if kind == DRAW:
+                units = frozenset(u["unit_id"] for u in body.get("units", ()))
+                self.draws[seq] = _Draw(body["plan_id"], units, _draw_teams(body))
+            else:
+                teams = _plan_teams(body)
+                self.draws[seq] = _Draw(body["plan_id"], frozenset(teams), teams)
         elif kind == RESULT:
             self.draws[body["draw"]].results.add(body["unit_id"])
         elif kind == VOID:
