@@ -20,19 +20,30 @@ nobody can choose who inspects whom. The procedure is fixed and published:
    candidates in that order. A candidate is passed over, with a recorded
    reason, when recused (回避: a conflict pair), at its workload cap, its work
    unit at its cap, or -- for a task that requires an expertise -- when only
-   one seat is left and it lacks the expertise (the seat is reserved). The
-   first ``size`` candidates are "drawn"; each drawn candidate passed over is
-   replaced by the next accepted candidate.
+   one seat is left and it lacks the expertise (the seat is reserved). A task
+   may require several expertise areas, each to be held by at least one
+   member (one member may cover several): then one seat is held for each
+   area still uncovered, i.e. a candidate is skipped when the areas it leaves
+   uncovered outnumber the seats left after it. The first ``size``
+   candidates are "drawn"; each drawn candidate passed over is replaced by
+   the next accepted candidate.
 4. **Fallback.** If the walk leaves a task short, an exact max-flow
    (:mod:`drawcore.flow`), warm-started from the walk, finds a feasible
    assignment if one exists; tasks it changes are recorded with method
-   ``"max_flow"``. Otherwise :class:`InfeasibleError` names the tasks and the
-   constraint that blocks them. Nothing is dropped silently.
+   ``"max_flow"``. Covering several areas is not a flow problem, so for those
+   tasks the fallback is an exact branch-and-bound: each such task's ways to
+   cover its areas (minimal sets of expertise its distinct members must hold)
+   are tried, one uncovered task at a time, each time with one max-flow over
+   the whole pool (caps included); a flow that cannot staff every task
+   prunes. Otherwise :class:`InfeasibleError` names the tasks and the
+   constraint that blocks them (for expertise, the areas left uncovered).
+   Nothing is dropped silently.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeAlias
 
@@ -70,6 +81,7 @@ MIN_TEAM_SIZE = 2  # Administrative Penalty Law: at least two enforcement office
 EXPLICIT_REASON = "recusal: declared conflict of interest (BL-5 回避)"
 _UNLIMITED = 1 << 62
 _MAX_FLOW_EDGES = 20_000_000
+_MAX_SEARCH_FLOWS = 2_000  # flows the exact search may try (several expertise areas only)
 EXPERTS = "experts"  # the pool of TJ-8 industry experts
 
 
@@ -167,6 +179,24 @@ def _departments(value: Iterable[tuple[str, int]]) -> tuple[tuple[str, int], ...
     return out
 
 
+def _expertise(value: str | Iterable[str] | None) -> str | tuple[str, ...] | None:
+    """One area stays a string; several become a sorted tuple without repeats."""
+    if value is None or isinstance(value, str):
+        if value == "":
+            raise InvalidInputError("expertise must be a non-empty string")
+        return value
+    if not isinstance(value, Iterable):
+        raise InvalidInputError(f"expertise must be a string or strings, got {value!r}")
+    areas = list(value)
+    if not areas:
+        return None
+    bad = [a for a in areas if not isinstance(a, str) or not a]
+    if bad:
+        raise InvalidInputError(f"expertise areas must be non-empty strings, got {bad[0]!r}")
+    unique = tuple(sorted(set(areas)))
+    return unique[0] if len(unique) == 1 else unique
+
+
 def _id_tuple(value: Iterable[str]) -> tuple[str, ...]:
     if isinstance(value, str):
         raise InvalidInputError(f"expected a collection of inspector ids, not the string {value!r}")
@@ -179,12 +209,15 @@ class TeamTask:
 
     ``departments`` (BL-10 joint inspection) lists ``(department, size)``; the
     first is the lead department and carries the ``expertise`` requirement.
-    ``fixed_team`` is the office's team for a general inspection (TJ-5).
+    ``expertise``: one area (a string) or several (any collection of strings,
+    kept as a sorted tuple); each area must be held by at least one member,
+    and one member may cover several. ``fixed_team`` is the office's team for
+    a general inspection (TJ-5).
     """
 
     unit_id: str
     team_size: int | None = attrs.field(default=None, validator=_positive_size)
-    expertise: str | None = None
+    expertise: str | tuple[str, ...] | None = attrs.field(default=None, converter=_expertise)
     experts: int = 0
     expert_expertise: str | None = None
     departments: tuple[tuple[str, int], ...] = attrs.field(default=(), converter=_departments)
@@ -207,6 +240,12 @@ class TeamTask:
                 f"task {self.unit_id}: fixed_team is only for general inspections (TJ-5); "
                 f"mode {self.mode.value} draws its team at random"
             )
+
+    @property
+    def required_expertise(self) -> tuple[str, ...]:
+        """Every area the team must cover (sorted; empty when none is required)."""
+        e = self.expertise
+        return () if e is None else (e,) if isinstance(e, str) else e
 
 
 # --------------------------------------------------------------------------- recusal rules
@@ -465,7 +504,7 @@ class _Job:
         task: int,
         unit_id: str,
         seats: int,
-        requirement: str | None,
+        requirement: str | tuple[str, ...] | None,
         conflicts: dict[int, str],
     ) -> None:
         self.task = task  # index into the draw's task list
@@ -512,6 +551,7 @@ def _walk(pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool, head: i
         job.members = team
         need, req, conf = job.seats, job.requirement, job.conflicts
         has_req = req is None
+        missing: tuple[str, ...] = req if isinstance(req, tuple) else ()
         k = 0
         while len(team) < need:
             if cands is None:
@@ -535,7 +575,13 @@ def _walk(pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool, head: i
                 why = f"unavailable: workload cap reached ({cap_name}={caps[c]})"
             elif wcaps is not None and wcounts.get(wus[c], 0) >= wcaps.get(wus[c], _UNLIMITED):
                 why = f"unavailable: work unit {wus[c]!r} at its cap ({wcaps.get(wus[c])})"
-            elif req is not None:
+            elif missing:  # several areas: hold one seat for each area still uncovered
+                left = tuple(r for r in missing if r not in expertise[c])
+                if len(left) > need - len(team) - 1:
+                    why = f"skipped: seats reserved for expertise {_names(missing)}"
+                else:
+                    missing = left
+            elif isinstance(req, str):
                 holds = req in expertise[c]
                 if require_all and not holds:
                     why = f"ineligible: lacks expertise {req!r}"
@@ -567,8 +613,136 @@ def _eligible(pool: _Pool, job: _Job, require_all: bool) -> list[int]:
     ]
 
 
+def _names(areas: Iterable[str]) -> str:
+    return ", ".join(repr(a) for a in areas)
+
+
+def _requirements(job: _Job, require_all: bool) -> tuple[str, ...]:
+    """Areas the team must cover (an expert pool filters by eligibility instead)."""
+    req = job.requirement
+    if req is None or require_all:
+        return ()
+    return (req,) if isinstance(req, str) else req
+
+
+Pattern: TypeAlias = tuple[frozenset[str], ...]
+
+
+def _patterns(pool: _Pool, elig: list[int], reqs: tuple[str, ...], seats: int) -> list[Pattern]:
+    """Every minimal way to cover ``reqs`` by distinct members, as the expertise each must hold.
+
+    A team covers ``reqs`` exactly when, for one of these patterns, it has a
+    distinct member holding each of the pattern's sets. Sets are the
+    signatures (expertise within ``reqs``) present among the eligible; at most
+    ``seats`` of them.
+    """
+    need = frozenset(reqs)
+    sigs = sorted({pool.expertise[i] & need for i in elig} - {frozenset()}, key=sorted)
+    out: list[Pattern] = []
+    for k in range(1, min(seats, len(need)) + 1):
+        for combo in itertools.combinations(sigs, k):
+            if frozenset().union(*combo) == need and not any(set(p) < set(combo) for p in out):
+                out.append(combo)
+    return out
+
+
+def _fit(pool: _Pool, members: list[int], pattern: Pattern) -> dict[int, int] | None:
+    """Member -> index of the pattern set it fills, if the team fits the pattern."""
+    for perm in itertools.permutations(members, len(pattern)):
+        if all(s <= pool.expertise[m] for s, m in zip(pattern, perm, strict=True)):
+            return {m: j for j, m in enumerate(perm)}
+    return None
+
+
+@attrs.define
+class _FlowState:
+    """What stays fixed while the exact search tries patterns: caps left for this pool."""
+
+    pool: _Pool
+    jobs: list[_Job]
+    eligible: list[list[int]]
+    room: list[int]  # per inspector: tasks left under its cap, outside fixed teams
+    wroom: dict[str, int] | None  # per work unit: seats left, outside this pool's walk
+
+
+def _solve(state: _FlowState, patterns: list[Pattern | None]) -> list[tuple[list[int], bool]]:
+    """One exact max-flow, warm-started from the walk: each job's members, and whether full.
+
+    A job with pattern ``None`` only needs its seats (the search's relaxation);
+    with a pattern, it gets one distinct member holding each of its sets.
+    """
+    pool, jobs = state.pool, state.jobs
+    net = FlowNetwork(2)
+    source, sink = 0, 1
+    inode = [net.add_node() for _ in range(pool.size)]
+    out_edge: list[int] = []
+    wedge: dict[str, int] = {}
+    wnode: dict[str, int] = {}
+    for i in range(pool.size):
+        if state.wroom is None:
+            out_edge.append(net.add_edge(inode[i], sink, state.room[i]))
+            continue
+        wu = pool.work_units[i]
+        if wu not in wnode:
+            wnode[wu] = net.add_node()
+            wedge[wu] = net.add_edge(wnode[wu], sink, state.wroom[wu])
+        out_edge.append(net.add_edge(inode[i], wnode[wu], state.room[i]))
+    seat_edges: list[list[int]] = []
+    member_edges: list[dict[int, tuple[int, dict[int, int], int]]] = []
+    for job, elig, pattern in zip(jobs, state.eligible, patterns, strict=True):
+        sets = pattern or ()
+        g = net.add_node()
+        ses = [net.add_edge(source, g, job.seats - len(sets))]
+        snodes = []
+        for _ in sets:
+            snodes.append(net.add_node())
+            ses.append(net.add_edge(source, snodes[-1], 1))
+        seat_edges.append(ses)
+        eligset = set(elig)
+        preferred = [c for c in job.candidates if c in eligset]
+        medges: dict[int, tuple[int, dict[int, int], int]] = {}
+        for i in preferred + sorted(eligset - set(preferred)):
+            inside = [j for j, s in enumerate(sets) if s <= pool.expertise[i]]
+            if inside:
+                p = net.add_node()
+                gen = net.add_edge(g, p, 1)
+                by = {j: net.add_edge(snodes[j], p, 1) for j in inside}
+                medges[i] = (gen, by, net.add_edge(p, inode[i], 1))
+            else:
+                e = net.add_edge(g, inode[i], 1)
+                medges[i] = (e, {}, e)
+        member_edges.append(medges)
+    # warm start: the walk's teams, where they fit the pattern
+    for job, pattern, ses, medges in zip(jobs, patterns, seat_edges, member_edges, strict=True):
+        fit = _fit(pool, job.members, pattern or ())
+        if fit is None:
+            continue
+        for m in job.members:
+            gen, by, out = medges[m]
+            if m in fit:
+                net.push(ses[1 + fit[m]])
+                net.push(by[fit[m]])
+            else:
+                net.push(ses[0])
+                net.push(gen)
+            if out != gen:
+                net.push(out)
+            net.push(out_edge[m])
+            if state.wroom is not None:
+                net.push(wedge[pool.work_units[m]])
+    net.max_flow(source, sink)
+    return [
+        (
+            sorted(i for i, (_, _, out) in medges.items() if net.flow(out) > 0),
+            sum(net.flow(e) for e in ses) == job.seats,
+        )
+        for job, ses, medges in zip(jobs, seat_edges, member_edges, strict=True)
+    ]
+
+
 def _fallback(pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool) -> None:
-    """Step 4: exact max-flow, warm-started from the walk; raise if no assignment exists."""
+    """Step 4: exact max-flow (and, for several expertise areas, an exact search over the
+    ways each team can cover them), warm-started from the walk; raise if nothing works."""
     caps = load.caps[pool.name]
     wcaps = load.wcaps if pool.name != EXPERTS else None
     eligible = [_eligible(pool, j, require_all) for j in jobs]
@@ -580,96 +754,96 @@ def _fallback(pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool) -> 
             f"(first: {', '.join(pending[:10])}) and the exact fallback would need {edges:,} "
             f"edges (limit {_MAX_FLOW_EDGES:,}); relax {load.cap_text} or the conflicts"
         )
+    # tasks no assignment can staff, whatever the others do
+    reqs = [_requirements(j, require_all) for j in jobs]
+    options: list[list[Pattern]] = []
+    hopeless: list[str] = []
+    for job, elig, r in zip(jobs, eligible, reqs, strict=True):
+        pats = _patterns(pool, elig, r, job.seats) if r else [()]
+        fitting = [p for p in pats if _fit(pool, job.members, p) is not None]
+        options.append(fitting + [p for p in pats if p not in fitting])
+        if len(elig) < job.seats or not pats:
+            hopeless.append(f"{job.unit_id} ({_blocker(pool, job, elig, require_all, load)})")
+    if hopeless:
+        _infeasible(pool, hopeless)
     mine = [load.counts.get((pool.name, i), 0) for i in range(pool.size)]
     walked = [0] * pool.size
     for j in jobs:
         for i in j.members:
             walked[i] += 1
     base = [m - w for m, w in zip(mine, walked, strict=True)]  # fixed teams, outside this flow
-    net = FlowNetwork(2)
-    source, sink = 0, 1
-    wnode: dict[str, int] = {}
-    wused_here: dict[str, int] = {}
-    for i in range(pool.size):
-        wused_here[pool.work_units[i]] = wused_here.get(pool.work_units[i], 0) + walked[i]
-    inode = [net.add_node() for _ in range(pool.size)]
-    out_edge: list[int] = []
-    wedge: dict[str, int] = {}
-    for i in range(pool.size):
-        room = max(0, caps[i] - base[i])
-        if wcaps is None:
-            out_edge.append(net.add_edge(inode[i], sink, room))
+    wroom: dict[str, int] | None = None
+    if wcaps is not None:
+        wused_here: dict[str, int] = {}
+        for i in range(pool.size):
+            wused_here[pool.work_units[i]] = wused_here.get(pool.work_units[i], 0) + walked[i]
+        wroom = {
+            wu: max(0, wcaps.get(wu, _UNLIMITED) - (load.wcounts.get(wu, 0) - used))
+            for wu, used in wused_here.items()
+        }
+    state = _FlowState(
+        pool=pool,
+        jobs=jobs,
+        eligible=eligible,
+        room=[max(0, caps[i] - base[i]) for i in range(pool.size)],
+        wroom=wroom,
+    )
+    # exact search: a job with one way to cover its areas is fixed to it; the others start
+    # relaxed (seats only) and are branched on, one uncovered job at a time, over their
+    # minimal covers. A relaxation that cannot staff every job prunes its whole subtree.
+    root: list[Pattern | None] = [o[0] if len(o) == 1 else None for o in options]
+    stack = [root]
+    first: list[tuple[list[int], bool]] | None = None
+    found: list[list[int]] | None = None
+    flows = 0
+    while stack and found is None:
+        flows += 1
+        if flows > _MAX_SEARCH_FLOWS:
+            break
+        patterns = stack.pop()
+        teams = _solve(state, patterns)
+        first = teams if first is None else first
+        if not all(ok for _, ok in teams):
             continue
-        wu = pool.work_units[i]
-        if wu not in wnode:
-            wnode[wu] = net.add_node()
-            wcap = wcaps.get(wu, _UNLIMITED)
-            outside = load.wcounts.get(wu, 0) - wused_here[wu]
-            wedge[wu] = net.add_edge(wnode[wu], sink, max(0, wcap - outside))
-        out_edge.append(net.add_edge(inode[i], wnode[wu], room))
-    seat_edges: list[tuple[int, int | None]] = []
-    member_edges: list[dict[int, list[int]]] = []
-    for job, elig in zip(jobs, eligible, strict=True):
-        split = job.requirement is not None and not require_all
-        g = net.add_node()
-        ge = net.add_edge(source, g, job.seats - (1 if split else 0))
-        e_node, ee = None, None
-        if split:
-            e_node = net.add_node()
-            ee = net.add_edge(source, e_node, 1)
-        seat_edges.append((ge, ee))
-        eligset = set(elig)
-        preferred = [c for c in job.candidates if c in eligset]
-        order = preferred + sorted(eligset - set(preferred))
-        medges: dict[int, list[int]] = {}
-        for i in order:
-            if split and e_node is not None and job.requirement in pool.expertise[i]:
-                p = net.add_node()
-                medges[i] = [net.add_edge(g, p, 1), net.add_edge(e_node, p, 1)]
-                medges[i].append(net.add_edge(p, inode[i], 1))
-            else:
-                medges[i] = [net.add_edge(g, inode[i], 1)]
-        member_edges.append(medges)
-    # warm start: the walk's assignments
-    for job, (ge, ee), medges in zip(jobs, seat_edges, member_edges, strict=True):
-        e_free = ee is not None
-        for i in job.members:
-            es = medges[i]
-            if len(es) == 3 and e_free:
-                net.push(ee)  # type: ignore[arg-type]
-                net.push(es[1])
-                net.push(es[2])
-                e_free = False
-            elif len(es) == 3:
-                net.push(ge)
-                net.push(es[0])
-                net.push(es[2])
-            else:
-                net.push(ge)
-                net.push(es[0])
-            net.push(out_edge[i])
-            if wcaps is not None:
-                net.push(wedge[pool.work_units[i]])
-    net.max_flow(source, sink)
-    short: list[str] = []
-    for job, (ge, ee), medges, elig in zip(jobs, seat_edges, member_edges, eligible, strict=True):
-        got = net.flow(ge) + (net.flow(ee) if ee is not None else 0)
-        if got < job.seats:
-            short.append(f"{job.unit_id} ({_blocker(pool, job, elig, require_all, load)})")
-            continue
-        members = sorted(i for i, es in medges.items() if net.flow(es[-1]) > 0)
+        full = [t for t, _ in teams]
+        uncovered = [
+            n
+            for n, p in enumerate(patterns)
+            if p is None and not set(reqs[n]) <= _held(pool, full[n])
+        ]
+        if not uncovered:
+            found = full
+            break
+        n = uncovered[0]
+        for p in reversed(options[n]):
+            child = list(patterns)
+            child[n] = p
+            stack.append(child)
+    if found is None:
+        assert first is not None
+        short: list[str] = []
+        for n, (job, (team, ok)) in enumerate(zip(jobs, first, strict=True)):
+            gap = [r for r in reqs[n] if r not in _held(pool, team)]
+            if not ok:
+                why = _blocker(pool, job, eligible[n], require_all, load)
+                lacking = f"expertise {_names(gap)} uncovered: " if gap else ""
+                short.append(f"{job.unit_id} ({lacking}{why})")
+            elif gap:
+                short.append(
+                    f"{job.unit_id} (expertise {_names(gap)} uncovered: no team of {job.seats} "
+                    f"covering {_names(reqs[n])} fits the recusals and workload caps "
+                    f"({_cap_names(pool, load)})"
+                    + (f"; exact search stopped after {_MAX_SEARCH_FLOWS} flows" if stack else "")
+                    + ")"
+                )
+        _infeasible(pool, short)
+        return
+    counts: dict[int, int] = {}
+    for job, members in zip(jobs, found, strict=True):
         if sorted(job.members) != members:
             job.members = members
             job.flow = True
-    if short:
-        raise InfeasibleError(
-            f"cannot staff {len(short)} task(s) from pool {pool.name!r}: "
-            + "; ".join(short[:20])
-            + (f"; and {len(short) - 20} more" if len(short) > 20 else "")
-        )
-    counts: dict[int, int] = {}
-    for job in jobs:
-        for i in job.members:
+        for i in members:
             counts[i] = counts.get(i, 0) + 1
     for i in range(pool.size):
         total = base[i] + counts.get(i, 0)
@@ -683,16 +857,36 @@ def _fallback(pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool) -> 
             load.wcounts[wu] = load.wcounts.get(wu, 0) - walked[i] + counts.get(i, 0)
 
 
+def _held(pool: _Pool, team: list[int]) -> set[str]:
+    return {e for i in team for e in pool.expertise[i]}
+
+
+def _infeasible(pool: _Pool, short: list[str]) -> None:
+    raise InfeasibleError(
+        f"cannot staff {len(short)} task(s) from pool {pool.name!r}: "
+        + "; ".join(short[:20])
+        + (f"; and {len(short) - 20} more" if len(short) > 20 else "")
+    )
+
+
+def _cap_names(pool: _Pool, load: _Load) -> str:
+    wcaps = load.wcaps is not None and pool.name != EXPERTS
+    cap_name = "max_expert_tasks" if pool.name == EXPERTS else load.cap_text
+    return cap_name + (" and work unit caps" if wcaps else "")
+
+
 def _blocker(pool: _Pool, job: _Job, elig: list[int], require_all: bool, load: _Load) -> str:
+    reqs = _requirements(job, require_all)
     if len(elig) < job.seats:
         why = "recusal" if not require_all or job.requirement is None else "recusal/expertise"
         return f"{why} leaves {len(elig)} eligible of {pool.size}, needs {job.seats}"
-    if job.requirement is not None and not any(job.requirement in pool.expertise[i] for i in elig):
-        return f"expertise {job.requirement!r}: no eligible member holds it"
-    wcaps = load.wcaps is not None and pool.name != EXPERTS
-    cap_name = "max_expert_tasks" if pool.name == EXPERTS else load.cap_text
-    caps = cap_name + (" and work unit caps" if wcaps else "")
-    return f"workload caps ({caps}): its eligible members are fully booked"
+    held = _held(pool, elig)
+    absent = [r for r in reqs if r not in held]
+    if absent:
+        return f"expertise {_names(absent)}: no eligible member holds it"
+    if reqs and not _patterns(pool, elig, reqs, job.seats):
+        return f"expertise {_names(reqs)}: no {job.seats} eligible members cover them all"
+    return f"workload caps ({_cap_names(pool, load)}): its eligible members are fully booked"
 
 
 # --------------------------------------------------------------------------- the draw
@@ -845,7 +1039,7 @@ def _draw(
             jobs[plain_name].append(_Job(t, task, team_size, None, cmap))
             continue
         task = _spec(task)
-        parts: list[tuple[str, int, str | None]] = []
+        parts: list[tuple[str, int, str | tuple[str, ...] | None]] = []
         if task.mode is not InspectionMode.GENERAL:
             if task.departments:
                 if not isinstance(inspectors, Mapping):
@@ -1062,12 +1256,13 @@ def assign_teams(
     conflicts: ConflictsLike = (),
     max_tasks: CapLike = None,
     draw_id: str = "teams",
-    expertise: Mapping[str, str] | None = None,
+    expertise: Mapping[str, str | Iterable[str]] | None = None,
     max_tasks_per_work_unit: CapLike = None,
 ) -> dict[str, tuple[str, ...]]:
     """Unit id -> sorted inspector ids (GUIDE §3); the same teams as :func:`draw_teams`.
 
-    ``expertise`` maps a unit id to an expertise its team must include.
+    ``expertise`` maps a unit id to the expertise its team must include: one
+    area (a string) or several (each held by at least one member).
     Raises :class:`InfeasibleError` naming the units that cannot be staffed.
     """
     if isinstance(unit_ids, str | bytes) or not isinstance(unit_ids, Iterable):
