@@ -795,7 +795,7 @@ def _build_round(
                 TeamTask(
                     unit_id=unit.unit_id,
                     team_size=int(ur.team_size[i]),
-                    expertise=expertise[0] if expertise else None,
+                    expertise=expertise,
                     experts=int(ur.experts[i]),
                     expert_expertise=expert_expertise[0] if expert_expertise else None,
                     mode=choice.mode,
