@@ -143,6 +143,11 @@ def _configure_demo(p: argparse.ArgumentParser) -> None:
         help="empty directory for the journal, checkpoints, registry snapshot and "
         "publication (default: a new temporary directory)",
     )
+    p.add_argument(
+        "--jurisdiction",
+        help="plan a year for the county under this jurisdiction's rules (e.g. boluo, "
+        "tianjin) through the same ceremony: commit, seed, plan, journal, verify, publish",
+    )
 
 
 def demo_load(directory: Path) -> County:
@@ -176,12 +181,12 @@ DEMO_PLAN_ID = "2026Q1-county"
 DEMO_SHOW = 15
 
 
-def demo_snapshot(source: Path, county: County, out: Path) -> Any:
-    """Copy the registries into ``out/registries`` (the snapshot a replay reads) and plan on it."""
+def demo_registry_refs(source: Path, county: County, out: Path) -> dict[str, Any]:
+    """Copy the registries into ``out/registries`` (the snapshot a replay reads); their refs."""
     import shutil
 
     from drawcore.io import COUNTY_FILES
-    from drawcore.record import DrawPlan, RegistryRef
+    from drawcore.record import RegistryRef
 
     snap = out / "registries"
     snap.mkdir(parents=True, exist_ok=True)
@@ -192,6 +197,15 @@ def demo_snapshot(source: Path, county: County, out: Path) -> Any:
         refs[kind] = RegistryRef(
             path=f"registries/{src.name}", fingerprint=getattr(county, kind).fingerprint
         )
+    return refs
+
+
+def demo_snapshot(source: Path, county: County, out: Path) -> Any:
+    """Snapshot the registries (:func:`demo_registry_refs`) and plan the draw on them."""
+    from drawcore.record import DrawPlan
+
+    refs = demo_registry_refs(source, county, out)
+    snap = out / "registries"
     plan = DrawPlan(
         plan_id=DEMO_PLAN_ID,
         units=refs["units"],
@@ -288,8 +302,9 @@ def demo_results(journal: Any, drawn: Any, county: County) -> None:
         print(f"== result: record {rec.seq}: {a.unit_id} {outcome.value}")
 
 
-def demo_verify(journal: Any, out: Path) -> Path:
-    """Checkpoint the journal, verify it (replaying the draw), then a tampered copy."""
+def demo_verify(journal: Any, out: Path, *, kind: str = "draw") -> Path:
+    """Checkpoint the journal, verify it (replaying the draw or annual plan), then a
+    tampered copy (one edited ``kind`` record) and a consistently forged one."""
     from drawcore.ceremony import verify_draws
     from drawcore.journal import read_checkpoints, write_checkpoint
 
@@ -306,16 +321,20 @@ def demo_verify(journal: Any, out: Path) -> Path:
         raise DrawcoreError(report.format())
     tampered = out / "journal-tampered.jsonl"
     lines = journal.path.read_bytes().split(b"\n")
-    seq = next(i for i, line in enumerate(lines) if b'"type":"draw"' in line)
+    marker = f'"type":"{kind}"'.encode()
+    seq = next(i for i, line in enumerate(lines) if marker in line)
     lines[seq] = lines[seq].replace(b'"drawn_by":"', b'"drawn_by":"X', 1)
     tampered.write_bytes(b"\n".join(lines))
     bad = verify_draws(tampered, checkpoints=read_checkpoints(cps), registry_dir=out)
-    print(f"== verify a copy with one edited draw record: {'OK' if bad.ok else 'FAILED'}")
+    print(f"== verify a copy with one edited {kind} record: {'OK' if bad.ok else 'FAILED'}")
     for problem in bad.problems[:4]:
         print(f"  {problem.format()[:160]}")
     if bad.ok:
         raise DrawcoreError("the tampered copy verified; it must not")
-    demo_forgery(journal, out)
+    if kind == "draw":
+        demo_forgery(journal, out)
+    else:
+        demo_year_forgery(journal, out)
     return cps
 
 
@@ -338,6 +357,33 @@ def demo_forgery(journal: Any, out: Path) -> None:
     )
     for problem in bad.problems[:2]:
         print(f"  {problem.format()[:160]}")
+    if bad.ok:
+        raise DrawcoreError("the forged copy verified; it must not")
+
+
+def demo_year_forgery(journal: Any, out: Path) -> None:
+    """A consistent rewrite that moves one drawn task's unit to a unit that was not
+    drawn (every hash recomputed): replaying the annual plan catches it."""
+    from drawcore.ceremony import verify_draws
+    from drawcore.disclosure import scrub
+    from drawcore.journal import Journal
+
+    entries = [(r.type, r.body) for r in journal.records()]
+    _, body = next((k, b) for k, b in entries if k == "annual_plan")
+    tasks = [t for rd in body["result"]["rounds"] for t in rd["tasks"]]
+    planned = {t["unit_id"] for t in tasks}
+    task = next(t for t in tasks if t["kind"] == "drawn")
+    task["unit_id"] = next(u for u in journal_units(out, body) if u not in planned)
+    forged = out / "journal-forged.jsonl"
+    forged.unlink(missing_ok=True)
+    Journal(forged).append_many(entries)
+    bad = verify_draws(forged, registry_dir=out)
+    print(
+        f"== verify a forged copy (one drawn unit swapped, every hash recomputed): "
+        f"{'OK' if bad.ok else 'FAILED'}"
+    )
+    for problem in bad.problems[:2]:
+        print(f"  {scrub(problem.format())[:160]}")
     if bad.ok:
         raise DrawcoreError("the forged copy verified; it must not")
 
@@ -377,12 +423,80 @@ def demo_ceremony(source: Path, county: County, out: Path) -> None:
     print(f"\nreplay it yourself: drawcore verify {journal_path} --checkpoint {cps}")
 
 
+#: The demo's annual plan: the year, its rounds, the day the unit registry was renewed
+#: (BL-3) and how many lines each section shows.
+DEMO_YEAR = 2026
+DEMO_ROUNDS = 4
+DEMO_REGISTRY_DATE = "2026-01-02"
+DEMO_YEAR_SHOW = 4
+
+
+def demo_year(source: Path, county: County, out: Path, jurisdiction: str) -> None:
+    """A year planned for the county under ``jurisdiction``'s rules, through the ceremony:
+    commit the spec (fingerprints, parameters, plugins and versions, the rules'
+    decisions), form the seed from public numbers, plan, journal, verify, publish."""
+    import datetime as dt
+
+    from drawcore import ceremony
+    from drawcore.journal import Journal
+    from drawcore.plugin.rules import Rules
+    from drawcore.record import year_plan_spec
+    from drawcore.schedule import format_plan
+
+    journal_path = out / "journal.jsonl"
+    if journal_path.exists():
+        raise InvalidInputError(f"{journal_path} exists; give --out an empty directory")
+    rules = Rules.for_jurisdiction(jurisdiction)
+    refs = demo_registry_refs(source, county, out)
+    spec = year_plan_spec(
+        f"{DEMO_YEAR}-county-{rules.jurisdiction}",
+        county,
+        refs,
+        year=DEMO_YEAR,
+        rules=rules,
+        rounds=DEMO_ROUNDS,
+        registry_date=dt.date.fromisoformat(DEMO_REGISTRY_DATE),
+    )
+    plugins = ", ".join(f"{n} {v}" for n, v in spec.rules)
+    print(
+        f"\n== annual plan {spec.plan_id}: {spec.year} in {spec.rounds} rounds, rules of "
+        f"{spec.jurisdiction} ({plugins})"
+    )
+    print(f"  registry snapshot in {out / 'registries'}; rules' decisions {spec.commitment}")
+    print(f"  plan hash {spec.hash}")
+    journal = Journal(journal_path)
+    demo_commit(journal, spec)
+    demo_seed(journal, spec)
+    drawn = ceremony.draw_year(
+        journal,
+        spec,
+        rules=rules,
+        drawn_by="执法监察大队 李明",
+        signed_by="局长 王建国",
+        drawn_at=DEMO_TIMES["drawn_at"],
+        signed_at=DEMO_TIMES["signed_at"],
+    )
+    size = len(journal_path.read_bytes()) // 1024
+    print(
+        f"== annual plan: record {drawn.record.seq} holds every round "
+        f"({len(drawn.plan.tasks)} tasks, {size} KiB of journal); drawn by 执法监察大队 李明, "
+        f"signed by 局长 王建国"
+    )
+    print(format_plan(drawn.plan, limit=DEMO_YEAR_SHOW))
+    cps = demo_verify(journal, out, kind="annual_plan")
+    demo_publish(journal, out)
+    print(f"\nreplay it yourself: drawcore verify {journal_path} --checkpoint {cps}")
+
+
 def _run_demo(args: argparse.Namespace) -> int:
     print(f"drawcore {__version__} demo: county {args.county}")
     county = demo_load(args.county)
     demo_report_county(county)
     out = args.out if args.out is not None else Path(tempfile.mkdtemp(prefix="drawcore-demo-"))
-    demo_ceremony(args.county, county, out)
+    if args.jurisdiction:
+        demo_year(args.county, county, out, args.jurisdiction)
+    else:
+        demo_ceremony(args.county, county, out)
     return 0
 
 
@@ -466,7 +580,24 @@ def _configure_draw(p: argparse.ArgumentParser) -> None:
         metavar="RULE",
         help="recusal rules applied to drawn units: township, work_unit",
     )
-    p.add_argument("--jurisdiction", help="whose rulebook the plan follows (recorded)")
+    p.add_argument(
+        "--jurisdiction",
+        help="apply this jurisdiction's rules (weights, mandatory and excluded units with "
+        "reasons, recusals, team size); the rules and plugin versions are recorded and "
+        "re-checked by verify",
+    )
+    p.add_argument(
+        "--year",
+        type=int,
+        help="the year the rules are asked about (default: the year of --committed-at, "
+        "else --drawn-at; give it when the steps straddle a new year)",
+    )
+    p.add_argument(
+        "--include-mandatory",
+        action="store_true",
+        help="with --jurisdiction: also draw every unit its rules require at least once a "
+        "year (for a single yearly draw; an annual plan spreads them over rounds)",
+    )
     p.add_argument("--committed-at", help="when the plan is committed (ISO 8601 with offset)")
     p.add_argument("--committed-by", help="who commits the plan")
     p.add_argument(
@@ -516,18 +647,71 @@ def _draw_plan(args: argparse.Namespace) -> Any:
     items = None
     if args.items is not None:
         items = ref(args.items, read_items(args.items).fingerprint)
-    return DrawPlan(
-        plan_id=args.plan_id,
-        units=ref(args.units, read_units(args.units).fingerprint),
-        inspectors=ref(args.inspectors, read_inspectors(args.inspectors).fingerprint),
-        items=items,
+    units = read_units(args.units)
+    inspectors = read_inspectors(args.inspectors)
+    params: dict[str, Any] = {
+        "items": items,
+        "team_size": args.team_size,
+        "max_tasks": args.max_tasks,
+        "mandatory": args.mandatory,
+        "excluded": args.exclude,
+        "recusal_rules": args.recusal,
+    }
+    units_ref = ref(args.units, units.fingerprint)
+    inspectors_ref = ref(args.inspectors, inspectors.fingerprint)
+    if args.jurisdiction is None:
+        return DrawPlan(
+            plan_id=args.plan_id,
+            units=units_ref,
+            inspectors=inspectors_ref,
+            size=args.size,
+            **params,
+        )
+    return _rules_plan(args, units, inspectors, units_ref, inspectors_ref, params)
+
+
+def _rules_plan(
+    args: argparse.Namespace,
+    units: Any,
+    inspectors: Any,
+    units_ref: Any,
+    inspectors_ref: Any,
+    params: dict[str, Any],
+) -> Any:
+    """A draw plan with the rules of ``--jurisdiction`` applied (:func:`plan_from_rules`)."""
+    import datetime as dt
+
+    from drawcore.ceremony import plan_from_rules
+    from drawcore.plugin.rules import Rules
+    from drawcore.plugin.values import PlanContext
+    from drawcore.seeding import parse_time
+
+    year = args.year
+    for name in ("committed_at", "drawn_at"):
+        if year is None and getattr(args, name) is not None:
+            year = parse_time(getattr(args, name), f"--{name.replace('_', '-')}").year
+    if year is None:
+        raise InvalidInputError("--jurisdiction needs --year (or --committed-at / --drawn-at)")
+    rules = Rules.for_jurisdiction(args.jurisdiction)
+    active = [i for i in inspectors if i.active]
+    context = PlanContext(
+        year=year,
+        rounds=1,
+        start=dt.date(year, 1, 1),
+        jurisdiction=rules.jurisdiction,
+        inspector_expertise={e for i in active for e in i.expertise},
+    )
+    return plan_from_rules(
+        args.plan_id,
+        units,
+        units_ref,
+        inspectors_ref,
+        rules=rules,
+        context=context,
         size=args.size,
-        team_size=args.team_size,
-        max_tasks=args.max_tasks,
-        mandatory=args.mandatory,
-        excluded=args.exclude,
-        recusal_rules=args.recusal,
-        jurisdiction=args.jurisdiction,
+        include_mandatory=args.include_mandatory,
+        inspectors=inspectors,
+        **params,
     )
 
 
@@ -542,6 +726,8 @@ def _run_draw(args: argparse.Namespace) -> int:
     from drawcore.journal import Journal
 
     plan = _draw_plan(args)
+    if plan.rules_context is not None:
+        print("\n".join(_rules_lines(plan)))
     journal = Journal(args.journal)
     state = journal.ceremony().plans.get(plan.plan_id)
     if state is None:
@@ -596,6 +782,25 @@ def _run_draw(args: argparse.Namespace) -> int:
     )
     print("\n".join(_draw_lines(drawn)))
     return 0
+
+
+def _rules_lines(plan: Any, *, limit: int = 5) -> list[str]:
+    """What a jurisdiction's rules decided for a draw plan, with a few reasons of each kind."""
+    rules = ", ".join(f"{n} {v}" for n, v in plan.rules)
+    by_kind: dict[str, list[str]] = {}
+    for unit_id, decision, reason in plan.reasons:
+        by_kind.setdefault(decision, []).append(f"    {unit_id}: {reason}")
+    lines = [
+        f"rules of {plan.jurisdiction} ({rules}): {len(plan.weights)} weights changed, "
+        f"{len(plan.excluded)} excluded, {len(plan.mandatory)} mandatory in this draw, "
+        f"{len(plan.conflicts)} recusal pairs, teams of {plan.team_size}"
+    ]
+    for decision, shown in sorted(by_kind.items()):
+        lines.append(f"  {decision} ({len(shown)}):")
+        lines += shown[:limit]
+        if len(shown) > limit:
+            lines.append(f"    ... and {len(shown) - limit} more")
+    return lines
 
 
 def _sampler(engine: str) -> Callable[..., Any]:
