@@ -43,7 +43,7 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from fractions import Fraction
 from typing import Any, cast
 
@@ -99,6 +99,7 @@ _SHOWN = 5
 _FLOAT_MAX = float(np.finfo(np.float64).max)
 _TINY_MAX = 2.0**-900  # below this largest weight, c could overflow
 _PARALLEL = 1 << 18  # units from which order and fingerprint run beside pi
+_HALVES = 1 << 22  # units from which the selection pass also runs on two cores
 
 
 # ---------------------------------------------------------------- validation
@@ -646,13 +647,14 @@ class ProbabilityTable(Mapping[UnitId, float]):
     the ids and probabilities as numpy arrays for vectorised use.
     """
 
-    __slots__ = ("_ids", "_order", "_probs", "_text")
+    __slots__ = ("_ids", "_order", "_probs", "_sorted_ids", "_text")
 
     def __init__(self, ids: npt.NDArray[np.generic], probs: F64Array, *, text: bool) -> None:
         self._ids = ids
         self._probs = probs
         self._text = text
         self._order: IntpArray | None = None
+        self._sorted_ids: npt.NDArray[np.generic] | None = None
 
     @classmethod
     def from_mapping(cls, items: Mapping[UnitId, float]) -> ProbabilityTable:
@@ -666,6 +668,12 @@ class ProbabilityTable(Mapping[UnitId, float]):
             self._order = np.argsort(self._ids, kind="stable")
         return self._order
 
+    def _ascending_ids(self) -> npt.NDArray[np.generic]:
+        """The ids in ascending order, built once: a lookup is then one binary search."""
+        if self._sorted_ids is None:
+            self._sorted_ids = self._ids[self._sorted()]
+        return self._sorted_ids
+
     def _locate(self, key: object) -> int:
         if isinstance(key, bool) or not isinstance(key, str | int | np.integer):
             raise KeyError(key)
@@ -675,11 +683,10 @@ class ProbabilityTable(Mapping[UnitId, float]):
             probe = canonical_ids([key])
         except InvalidInputError:
             raise KeyError(key) from None
-        order = self._sorted()
-        ordered = self._ids[order]
+        ordered = self._ascending_ids()
         i = int(np.searchsorted(ordered, probe[0]))
         if i < ordered.shape[0] and ordered[i] == probe[0]:
-            return int(order[i])
+            return int(self._sorted()[i])
         raise KeyError(key)
 
     def __getitem__(self, key: object) -> float:
@@ -693,14 +700,14 @@ class ProbabilityTable(Mapping[UnitId, float]):
         return True
 
     def __iter__(self) -> Iterator[UnitId]:
-        return iter(_py_ids(self._ids[self._sorted()]))
+        return iter(_py_ids(self._ascending_ids()))
 
     def __len__(self) -> int:
         return int(self._ids.shape[0])
 
     def items(self) -> Any:
-        order = self._sorted()
-        return list(zip(_py_ids(self._ids[order]), self._probs[order].tolist(), strict=True))
+        probs = self._probs[self._sorted()].tolist()
+        return list(zip(_py_ids(self._ascending_ids()), probs, strict=True))
 
     def arrays(self) -> tuple[npt.NDArray[np.generic], F64Array]:
         """(ids, probabilities) in row order as given to the draw; ids canonical (uint64/bytes)."""
@@ -849,25 +856,63 @@ def _draw(
     else:
         delta = np.full(adjust.shape[0], step, dtype=np.int64)
     start = lattice_start(key, m)
-    carry = 0
     chosen: list[IntpArray] = certain_parts
-    lo = 0
-    ordered = np.empty(min(n, CHUNK))
-    for s0 in range(0, n, CHUNK):
-        rows = perm[s0 : s0 + CHUNK]
-        np.take(pi, rows, out=ordered[: rows.shape[0]])
-        p = lattice_increments(ordered[: rows.shape[0]], m, buf[: rows.shape[0]])
-        hi = int(np.searchsorted(adjust, s0 + p.shape[0]))
-        if hi > lo:
-            p[adjust[lo:hi] - s0] += delta[lo:hi]
-            lo = hi
-        hit, carry = systematic_select(p, start, m, carry)
-        if hit.any():
-            chosen.append(rows[hit])
+    if n >= _HALVES:
+        chosen.extend(_select_in_halves(pi, perm, m, adjust, delta, start))
+    else:
+        carry = 0
+        lo = 0
+        ordered = np.empty(min(n, CHUNK))
+        for s0 in range(0, n, CHUNK):
+            rows = perm[s0 : s0 + CHUNK]
+            np.take(pi, rows, out=ordered[: rows.shape[0]])
+            p = lattice_increments(ordered[: rows.shape[0]], m, buf[: rows.shape[0]])
+            hi = int(np.searchsorted(adjust, s0 + p.shape[0]))
+            if hi > lo:
+                p[adjust[lo:hi] - s0] += delta[lo:hi]
+                lo = hi
+            hit, carry = systematic_select(p, start, m, carry)
+            if hit.any():
+                chosen.append(rows[hit])
     if adjust.size:
         p_adj = lattice_increments(pi[perm[adjust]], m) + delta
         realized[perm[adjust]] = p_adj * 2.0**-m
     return np.concatenate(chosen) if chosen else np.empty(0, dtype=np.intp)
+
+
+def _select_in_halves(
+    pi: F64Array, perm: IntpArray, m: int, adjust: IntpArray, delta: I64Array, start: int
+) -> list[IntpArray]:
+    """The selection pass of :func:`_draw` on two cores, with the same hits.
+
+    Each half gathers ``pi`` in draw order and puts it on the lattice; after
+    the balancing adjustments, the second half starts from the exact integer
+    total of the first (the carry), so the hits equal one sequential pass.
+    """
+    n = perm.shape[0]
+    mid = (n // 2 // CHUNK) * CHUNK or n
+    p_ordered = np.empty(n, dtype=np.int64)
+
+    def increments(s0: int, s1: int) -> None:
+        ordered = np.empty(min(s1 - s0, CHUNK))
+        for c0 in range(s0, s1, CHUNK):
+            rows = perm[c0 : min(c0 + CHUNK, s1)]
+            np.take(pi, rows, out=ordered[: rows.shape[0]])
+            lattice_increments(ordered[: rows.shape[0]], m, p_ordered[c0 : c0 + rows.shape[0]])
+
+    def select(s0: int, s1: int, carry: int) -> IntpArray:
+        hit, _ = systematic_select(p_ordered[s0:s1], start, m, carry)
+        return perm[s0:s1][hit]
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        second = pool.submit(increments, mid, n)
+        increments(0, mid)
+        second.result()
+        if adjust.size:
+            p_ordered[adjust] += delta
+        carry = int(p_ordered[:mid].sum())
+        later = pool.submit(select, mid, n, carry)
+        return [select(0, mid, 0), later.result()]
 
 
 def _buffer(arr: npt.NDArray[Any]) -> memoryview:
@@ -938,14 +983,31 @@ def sample_units(
         if n >= _PARALLEL:
             # The order (hash + sort) and the fingerprint do not need pi: on a
             # second core they overlap with it (numpy and hashlib release the GIL).
-            with ThreadPoolExecutor(max_workers=2) as pool:
+            # Below _HALVES the worker hashes the inputs after the sort, while
+            # this core selects; above it, the sort outlasts pi by far, so this
+            # core hashes the inputs in that gap and both cores then select.
+            on_worker = n < _HALVES
+            digest: list[Future[str]] = []
+
+            def fingerprint_job() -> str:
+                return _fingerprint(canon, w, total, (mand, excl), None)
+
+            def order_when_ready() -> IntpArray:
+                if not on_worker:
+                    done: Future[str] = Future()
+                    done.set_result(fingerprint_job())
+                    digest.append(done)
+                return order.result()
+
+            with ThreadPoolExecutor(max_workers=1) as pool:
                 order = pool.submit(_order, key, canon)
-                digest = pool.submit(_fingerprint, canon, w, total, (mand, excl), None)
                 ascending = pool.submit(_ascending, canon)
+                if on_worker:
+                    digest.append(pool.submit(fingerprint_job))
                 pi = _probabilities(w, total, mand, excl, "")
-                rows = _draw(key, canon, pi, total, realized, order.result)
-                fingerprint = digest.result()
+                rows = _draw(key, canon, pi, total, realized, order_when_ready)
                 sorted_rows = ascending.result()
+                fingerprint = digest[0].result()
         else:
             sorted_rows = None
             pi = _probabilities(w, total, mand, excl, "")

@@ -504,14 +504,23 @@ def test_sorted_registry_shortcut_gives_the_same_selection() -> None:
     assert list(forward.selected) == sorted(forward.selected)
 
 
-def test_large_draw_threads_give_the_same_sample(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("halves", [False, True], ids=["one-core-select", "two-core-select"])
+def test_large_draw_threads_give_the_same_sample(
+    monkeypatch: pytest.MonkeyPatch, halves: bool
+) -> None:
+    """Threaded schedules (fingerprint placement, the selection pass in two halves
+    with an integer carry) give exactly the single-threaded sample."""
     import drawcore.sampling as sampling
 
     n = 300_000
     w = np.random.default_rng(7).gamma(2.0, 1.0, n)
+    w[::97] = 1e6  # certainty units, so the halves also see the balancing adjustments
     ids = np.arange(n)
+    if halves:
+        monkeypatch.setattr(sampling, "_HALVES", sampling.CHUNK * 2)
     threaded = sample_units(ids, w, n // 3, seed="large")
     monkeypatch.setattr(sampling, "_PARALLEL", 10 * n)
+    monkeypatch.setattr(sampling, "_HALVES", 10 * n)
     inline = sample_units(ids, w, n // 3, seed="large")
     assert threaded.selected == inline.selected
     assert threaded.fingerprint == inline.fingerprint
@@ -544,3 +553,18 @@ def test_bl5_extreme_weight_ratios_still_draw_exactly(weights: list[float]) -> N
 def test_weights_beyond_float_range_are_refused_with_a_reason() -> None:
     with pytest.raises(InvalidInputError, match="too wide a range"):
         inclusion_probabilities([1.0, 2.2250738585e-313, 2.2250738585e-313], 2)
+
+
+def test_probability_lookups_do_not_rescan_the_population() -> None:
+    """A lookup is a binary search over ids sorted once, not a pass over every unit."""
+    n = 200_000
+    ids = np.arange(n)[::-1].copy()
+    sample = sample_units(ids, np.ones(n), 10, seed="lookup")
+    table = sample.probabilities
+    assert isinstance(table, ProbabilityTable)
+    assert table[5] == pytest.approx(10 / n)
+    cached = table._ascending_ids()
+    for probe in (0, 17, n - 1):
+        assert table[probe] == table[int(ids[n - 1 - probe])]
+    assert table._ascending_ids() is cached
+    assert 10 * n not in table
