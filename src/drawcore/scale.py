@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import math
 import os
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -43,6 +44,7 @@ import numpy.typing as npt
 from drawcore.errors import InfeasibleError, InvalidInputError
 from drawcore.randomness import DrawKey, canonical_ids, hash_ids
 from drawcore.sampling import (
+    _TINY_MAX,
     CHUNK,
     METHOD,
     ProbabilityTable,
@@ -122,16 +124,29 @@ class _Part:
     kind: str
     width: int
 
-    def free_w(self, start: int, stop: int) -> F64Array:
+    def free_w(self, start: int, stop: int, lift: int = 0) -> F64Array:
+        """Weights of rows ``start:stop`` with mandatory/excluded ones zeroed, times ``2**lift``."""
         w = self.w[start:stop]
-        if self.mand is None and self.excl is None:
-            return w
-        w = w.copy()
-        if self.mand is not None:
-            w[self.mand[start:stop]] = 0.0
-        if self.excl is not None:
-            w[self.excl[start:stop]] = 0.0
-        return w
+        if self.mand is not None or self.excl is not None:
+            w = w.copy()
+            if self.mand is not None:
+                w[self.mand[start:stop]] = 0.0
+            if self.excl is not None:
+                w[self.excl[start:stop]] = 0.0
+        return np.ldexp(w, lift) if lift else w
+
+
+def _weight_lift(global_max: float) -> int:
+    """The power of two by which the local draw lifts a stratum's free weights.
+
+    ``sample_units`` multiplies them by ``2**lift`` (exact: only ratios matter)
+    when their largest is below ``2**-900``, so that ``c = n / S`` stays a finite
+    float; the partitioned draw must lift the same weights by the same power
+    to give the same bits. Mirrors the rule inside ``sampling._probabilities``.
+    """
+    if 0.0 < global_max < _TINY_MAX:
+        return -int(np.frexp(global_max)[1])
+    return 0
 
 
 def _mask_column(df: Any, col: str, k: int, problems: list[str]) -> BoolArray:
@@ -274,13 +289,21 @@ def _weight_stats(part: _Part) -> dict[int, tuple[int, int, float, int]]:
     return out
 
 
-def _grid_sums(part: _Part, scales: dict[int, int]) -> dict[int, int]:
-    return {s: grid_sum(part.free_w(a, b), scales[s]) for s, a, b in part.bounds if s in scales}
-
-
-def _capped(part: _Part, cs: dict[int, tuple[float, int]]) -> dict[int, tuple[int, int]]:
+def _grid_sums(part: _Part, scales: dict[int, int], lifts: dict[int, int]) -> dict[int, int]:
     return {
-        s: capped_stats(part.free_w(a, b), cs[s][0], cs[s][1]) for s, a, b in part.bounds if s in cs
+        s: grid_sum(part.free_w(a, b, lifts[s]), scales[s])
+        for s, a, b in part.bounds
+        if s in scales
+    }
+
+
+def _capped(
+    part: _Part, cs: dict[int, tuple[float, int]], lifts: dict[int, int]
+) -> dict[int, tuple[int, int]]:
+    return {
+        s: capped_stats(part.free_w(a, b, lifts[s]), cs[s][0], cs[s][1])
+        for s, a, b in part.bounds
+        if s in cs
     }
 
 
@@ -340,6 +363,7 @@ def _pieces(
     cs: dict[int, float],
     order_keys: dict[int, DrawKey],
     plan: _Buckets,
+    lifts: dict[int, int],
 ) -> tuple[Any, ...]:
     """Split a partition into one piece per bucket, plus its certain counts per stratum."""
     nb = plan.count
@@ -350,7 +374,7 @@ def _pieces(
     buckets: list[npt.NDArray[np.signedinteger[Any]]] = []
     certain: dict[int, int] = {}
     for s, a, b in part.bounds:
-        pi = probabilities_from_c(part.free_w(a, b), cs[s])
+        pi = probabilities_from_c(part.free_w(a, b, lifts[s]), cs[s])
         if part.mand is not None:
             pi[part.mand[a:b]] = 1.0
         certain[s] = int(np.count_nonzero(pi == 1.0))
@@ -804,12 +828,14 @@ def sample_units_dask(
                 f"sample size {sizes[names[s]]} exceeds the {n_mand + pos} eligible units{where} "
                 f"({n_mand} mandatory + {pos} with positive weight, not excluded)"
             )
-    scales = {s: weight_scale(agg.get(s, [0, 0, 0.0, 0])[2]) for s in strata}
+    gmaxes = {s: float(agg.get(s, [0, 0, 0.0, 0])[2]) for s in strata}
+    lifts = {s: _weight_lift(gmaxes[s]) for s in strata}  # tiny weights, as sample_units does
+    scales = {s: weight_scale(math.ldexp(gmaxes[s], lifts[s])) for s in strata}
     n_free = {s: sizes[names[s]] - agg.get(s, [0, 0, 0.0, 0])[1] for s in strata}
     positive = {s: agg.get(s, [0, 0, 0.0, 0])[3] for s in strata}
     need_grid = {s: scales[s] for s in strata if 0 < n_free[s] < positive[s]}
     totals = dict.fromkeys(strata, 0)
-    for part_sums in runner.compute([dask.delayed(_grid_sums)(x, need_grid) for x in parts]):
+    for part_sums in runner.compute([dask.delayed(_grid_sums)(x, need_grid, lifts) for x in parts]):
         for s, v in part_sums.items():
             totals[s] += v
     rounds = {s: capping_rounds(n_free[s], totals[s], positive[s], scales[s]) for s in strata}
@@ -823,7 +849,7 @@ def sample_units_dask(
     while pending:
         ask = {s: (c, scales[s]) for s, c in pending.items()}
         sums = dict.fromkeys(pending, (0, 0))
-        for part_stats in runner.compute([dask.delayed(_capped)(x, ask) for x in parts]):
+        for part_stats in runner.compute([dask.delayed(_capped)(x, ask, lifts) for x in parts]):
             for s, (k_s, g_s) in part_stats.items():
                 sums[s] = (sums[s][0] + k_s, sums[s][1] + g_s)
         nxt: dict[int, float] = {}
@@ -840,7 +866,9 @@ def sample_units_dask(
     }
     order_keys = {s: draw_keys[s].child("order") for s in strata}
     plan = _Buckets.plan([int(agg.get(s, [0])[0]) for s in strata], nbuckets)
-    split = [dask.delayed(_pieces, nout=plan.count + 1)(x, cs, order_keys, plan) for x in parts]
+    split = [
+        dask.delayed(_pieces, nout=plan.count + 1)(x, cs, order_keys, plan, lifts) for x in parts
+    ]
     split_p = runner.persist([piece for sp in split for piece in sp])
     del split  # its graph holds the partitions
     width_t = plan.count + 1

@@ -364,3 +364,45 @@ def test_bl5_chinese_text_ids_from_csv(tmp_path: Path) -> None:
     res = sample_units_dask(path, sizes, seed="zh", stratum_col="stratum", scheduler="threads")
     local = sample_units(ids, frame["weight"].to_numpy(), sizes, seed="zh", strata=frame["stratum"])
     assert res.to_unit_sample() == local
+
+
+# ---------------------------------------------------------------- tiny weights
+
+
+@pytest.mark.parametrize("tiny", [1e-300, 1e-310, 1e-320])
+def test_bl5_tiny_weights_dask_equals_local_bit_for_bit(client: Any, tiny: float) -> None:
+    """Weights far below 2**-900 (down to subnormal): the local draw lifts them by an exact
+    power of two, per stratum; the Dask engine must lift the same weights the same way.
+    Stratum "a" is tiny and stratum "b" is ordinary, so each stratum keeps its own lift."""
+    rng = np.random.default_rng(20260301)  # test data only; the draw uses keyed randomness
+    n = 3_000
+    ids = np.arange(n, dtype=np.int64) * 7 + 11
+    labels = np.where(np.arange(n) % 3 == 0, "b", "a")
+    weights = rng.uniform(0.5, 1.5, n) * np.where(labels == "a", tiny, 1.0)
+    weights[:6] *= 80.0  # a few units capped at probability 1
+    flags = rng.integers(0, 20, n)
+    df = pd.DataFrame(
+        {
+            "id": ids,
+            "weight": weights,
+            "mandatory": flags == 0,
+            "excluded": flags == 1,
+            "stratum": labels,
+        }
+    )
+    for strata, size in ((False, 400), (True, {"a": 300, "b": 100})):
+        local = local_draw(df, size, f"tiny-{tiny}", masks=True, strata=strata)
+        res = sample_units_dask(
+            dd.from_pandas(df, npartitions=5, sort=False),
+            size,
+            seed=f"tiny-{tiny}",
+            mandatory_col="mandatory",
+            excluded_col="excluded",
+            stratum_col="stratum" if strata else None,
+            scheduler=client,
+        )
+        assert_same(local, res)
+        if strata:  # alone in its stratum, each tiny positive weight has a real chance
+            probs = local.probabilities.arrays()[1]  # ids ascend in row order here
+            free = (labels == "a") & (flags > 1)
+            assert probs[free].min() > 0.0
