@@ -206,7 +206,8 @@ def plan_from_rules(
     can still ask the plugins again (:func:`check_rules`).
     ``include_mandatory`` also makes the units the rules require (e.g. at least
     once a year) mandatory in this draw -- right for a single yearly draw, not
-    for one round of several (that is :func:`drawcore.schedule.plan_year`'s job).
+    for one round of several (that is :func:`drawcore.schedule.plan_year`'s job);
+    as there, an exclusion (the rules' or the plan's ``exclude_flags``) wins.
     With ``inspectors`` the rules' inspector-unit conflicts become recusal pairs
     (BL-5 回避), and a reason ``("*", "recusal", ...)`` says they were asked.
     The team size is the largest the rules require of any unit (at least
@@ -267,6 +268,17 @@ def _rule_values(
             for c in pairs
         ]
         reasons.append((RECUSAL_ASKED, "recusal", f"{len(pairs)} conflict pair(s) from the rules"))
+    flags = params.get("exclude_flags", DrawPlan.__attrs_attrs__.exclude_flags.default)
+    flagged = [False] * len(ids)
+    for flag in flags:
+        try:
+            mask = units.mask(flag)
+        except KeyError:
+            raise InvalidInputError(
+                f"exclude flag {flag!r} is not a flag of the unit registry"
+            ) from None
+        flagged = [f or bool(mask[i]) for f, i in zip(flagged, order, strict=True)]
+    flagged = [f or bool(x) for f, x in zip(flagged, decided.excluded.tolist(), strict=True)]
     values = dict(params)
     values.update(
         weights=weights,
@@ -279,7 +291,11 @@ def _rule_values(
         mandatory=sorted(
             {
                 *params.get("mandatory", ()),
-                *(u for u, m in zip(ids, decided.mandatory.tolist(), strict=True) if m),
+                *(
+                    u
+                    for u, m, x in zip(ids, decided.mandatory.tolist(), flagged, strict=True)
+                    if m and not x
+                ),
             }
         )
         if include_mandatory

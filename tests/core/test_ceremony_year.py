@@ -1,0 +1,340 @@
+"""Annual plans through the ceremony: commit the spec, seed, plan, journal, replay, publish."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from drawcore import ceremony
+from drawcore.disclosure import WITHHELD, find_personal_data, publish
+from drawcore.errors import InvalidInputError, JournalError, RuleError
+from drawcore.io import read_county, write_experts, write_inspectors, write_items, write_units
+from drawcore.journal import Journal
+from drawcore.plugin.rules import Rules
+from drawcore.plugin.values import PlanContext
+from drawcore.record import (
+    RegistryRef,
+    YearPlanSpec,
+    replay_year,
+    run_year,
+    year_plan_record,
+    year_plan_spec,
+)
+from drawcore.registry import County, UnitRegistry
+from drawcore.seeding import rfc3797_key, rfc3797_seed
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "county"
+COMMITTED = "2026-01-05T09:00:00+08:00"
+ENTROPY = "2026-01-06T21:30:00+08:00"
+DRAWN = "2026-01-07T09:00:00+08:00"
+SIGNED = "2026-01-07T09:15:00+08:00"
+NUMBERS: list[int | list[int]] = [[3, 11, 17, 22, 28, 31], [9], [742]]
+WHO = {"drawn_by": "李明", "signed_by": "王建国", "drawn_at": DRAWN, "signed_at": SIGNED}
+JURISDICTIONS = ["boluo", "tianjin"]
+
+
+@pytest.fixture(scope="module")
+def small_county(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, County]:
+    """300 units of the example county (persons included) and all its staff, on disk."""
+    full = read_county(EXAMPLE)
+    d = tmp_path_factory.mktemp("county")
+    write_units(UnitRegistry.from_records(list(full.units)[:300]), d / "units.csv")
+    write_inspectors(full.inspectors, d / "inspectors.csv")
+    write_experts(full.experts, d / "experts.csv")
+    write_items(full.items, d / "items.csv")
+    return d, read_county(d)
+
+
+@pytest.fixture
+def site(tmp_path: Path, small_county: tuple[Path, County]) -> tuple[Path, County]:
+    src, county = small_county
+    shutil.copytree(src, tmp_path / "registries")
+    return tmp_path, county
+
+
+def refs(county: County) -> dict[str, RegistryRef]:
+    return {
+        name: RegistryRef(path=f"registries/{name}.csv", fingerprint=fp)
+        for name, fp in county.fingerprints.items()
+    }
+
+
+def make_spec(county: County, jurisdiction: str, **params: Any) -> YearPlanSpec:
+    return year_plan_spec(
+        f"2026-{jurisdiction}",
+        county,
+        refs(county),
+        year=2026,
+        rules=Rules.for_jurisdiction(jurisdiction),
+        tasks_per_inspector=3,
+        registry_date=dt.date(2026, 1, 2),
+        **params,
+    )
+
+
+def planned_journal(d: Path, spec: YearPlanSpec) -> tuple[Journal, ceremony.YearDrawn]:
+    j = Journal(d / "journal.jsonl")
+    ceremony.commit_plan(j, spec, committed_at=COMMITTED, committed_by="王建国")
+    ceremony.form_seed(j, spec, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
+    rules = Rules.for_jurisdiction(spec.jurisdiction)
+    return j, ceremony.draw_year(j, spec, rules=rules, **WHO)
+
+
+@pytest.mark.parametrize("jurisdiction", JURISDICTIONS)
+def test_tj5_bl6_annual_plan_goes_through_the_ceremony_and_replays(
+    site: tuple[Path, County], jurisdiction: str
+) -> None:
+    d, county = site
+    spec = make_spec(county, jurisdiction)
+    j, drawn = planned_journal(d, spec)
+    records = j.records()
+    assert [r.type for r in records] == ["plan_commitment", "seed", "annual_plan"]
+    assert records[0].body["plan_hash"] == spec.hash
+    body = records[2].body
+    assert body["seed_record"] == 1
+    assert body["seed"] == rfc3797_seed(rfc3797_key(NUMBERS)).hex()
+    assert body["plan"]["rules"] == [list(v) for v in Rules.for_jurisdiction(jurisdiction).versions]
+    assert body["result"]["commitment"] == spec.commitment
+    tasks = [t for rd in body["result"]["rounds"] for t in rd["tasks"]]
+    assert len(tasks) == len(drawn.plan.tasks) > 0
+    for t in tasks:
+        assert 0 < t["probability"] <= 1
+        assert t["reasons"]
+        assert t["form"]["unit_id"] == t["unit_id"]
+    for entry in body["result"]["excluded"] + body["result"]["mandatory"]:
+        assert entry["reasons"]
+    report = ceremony.verify_draws(j.path)
+    assert report.ok, report.format()
+
+
+def test_bl9_annual_plan_seed_before_its_commitment_is_refused(site: tuple[Path, County]) -> None:
+    d, county = site
+    spec = make_spec(county, "boluo")
+    j = Journal(d / "journal.jsonl")
+    with pytest.raises(JournalError, match="no commitment"):
+        ceremony.form_seed(j, spec, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
+    assert j.size == 0
+    ceremony.commit_plan(j, spec, committed_at=COMMITTED, committed_by="王建国")
+    with pytest.raises(JournalError, match="no live seed"):
+        ceremony.draw_year(j, spec, rules=Rules.for_jurisdiction("boluo"), **WHO)
+    with pytest.raises(JournalError, match="not after the plan's commitment"):
+        ceremony.form_seed(
+            j,
+            spec,
+            entropy_at="2026-01-04T21:30:00+08:00",
+            recorded_at=DRAWN,
+            rfc3797_sources=NUMBERS,
+        )
+    assert [r.type for r in j.records()] == ["plan_commitment"]
+
+
+def test_bl9_second_result_for_an_annual_plan_is_refused(site: tuple[Path, County]) -> None:
+    d, county = site
+    spec = make_spec(county, "tianjin")
+    j, _ = planned_journal(d, spec)
+    with pytest.raises(JournalError, match="second result"):
+        ceremony.draw_year(j, spec, rules=Rules.for_jurisdiction("tianjin"), **WHO)
+    changed = attrs.evolve(spec, random_ratio=0.5)
+    with pytest.raises(JournalError, match="committed with hash"):
+        ceremony.draw_year(j, changed, rules=Rules.for_jurisdiction("tianjin"), **WHO)
+    assert j.size == 3
+
+
+def test_tj4_annual_plan_under_other_rules_writes_nothing(site: tuple[Path, County]) -> None:
+    d, county = site
+    spec = make_spec(county, "boluo")
+    j = Journal(d / "journal.jsonl")
+    ceremony.commit_plan(j, spec, committed_at=COMMITTED, committed_by="王建国")
+    ceremony.form_seed(j, spec, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
+    with pytest.raises(RuleError, match="follows the rules of 'boluo'"):
+        ceremony.draw_year(j, spec, rules=Rules.for_jurisdiction("tianjin"), **WHO)
+    assert j.size == 2
+
+
+def test_tj8_replay_detects_a_changed_annual_plan_record(site: tuple[Path, County]) -> None:
+    """A consistent rewrite (every hash recomputed) that changes one π: replay names record 2."""
+    d, county = site
+    j, _ = planned_journal(d, make_spec(county, "boluo"))
+    entries = [(r.type, r.body) for r in j.records()]
+    task = next(
+        t for rd in entries[2][1]["result"]["rounds"] for t in rd["tasks"] if t["kind"] == "drawn"
+    )
+    task["probability"] = 1.0
+    forged = d / "forged.jsonl"
+    Journal(forged).append_many(entries)
+    report = ceremony.verify_draws(forged, registry_dir=d)
+    assert not report.ok
+    assert report.bad_records == (2,)
+    assert "replay differs at result.rounds" in report.format()
+
+
+def test_tj8_replay_detects_a_changed_registry_snapshot(site: tuple[Path, County]) -> None:
+    d, county = site
+    j, _ = planned_journal(d, make_spec(county, "tianjin"))
+    units = d / "registries" / "units.csv"
+    units.write_text(units.read_text(encoding="utf-8").replace(",low,", ",major,", 1), "utf-8")
+    report = ceremony.verify_draws(j.path)
+    assert report.bad_records == (2,)
+    assert "fingerprint" in report.format()
+
+
+def test_tj4_replay_says_when_installed_plugin_versions_differ(
+    site: tuple[Path, County],
+) -> None:
+    d, county = site
+    spec = make_spec(county, "boluo")
+    _, drawn = planned_journal(d, spec)
+    body = json.loads(json.dumps(drawn.record.body))
+    old = attrs.evolve(spec, rules=[(n, "0.0.1") for n, _ in spec.rules])
+    body["plan"]["rules"] = [list(v) for v in old.rules]
+    body["plan_hash"] = old.hash
+    problem = replay_year(body, county, Rules.for_jurisdiction("boluo"))
+    assert problem is not None
+    assert "recorded with plugins boluo 0.0.1" in problem
+    assert "installed: boluo 0.1.0" in problem
+
+
+def test_bl3_run_year_refuses_a_registry_other_than_the_committed_one(
+    small_county: tuple[Path, County],
+) -> None:
+    _, county = small_county
+    spec = make_spec(county, "boluo")
+    other = County(
+        units=UnitRegistry.from_records(list(county.units)[:299]),
+        inspectors=county.inspectors,
+        experts=county.experts,
+        items=county.items,
+    )
+    with pytest.raises(InvalidInputError, match="units registry"):
+        run_year(spec, other, Rules.for_jurisdiction("boluo"), b"\x01" * 32)
+    with pytest.raises(InvalidInputError, match="fingerprint"):
+        year_plan_spec("p", other, refs(county), year=2026, rules=Rules.for_jurisdiction("boluo"))
+
+
+@settings(max_examples=8)  # each example plans a year twice on 300 units
+@given(seed=st.binary(min_size=1, max_size=32), jurisdiction=st.sampled_from(JURISDICTIONS))
+def test_tj5_every_annual_plan_replays_and_any_changed_probability_is_caught(
+    small_county: tuple[Path, County], seed: bytes, jurisdiction: str
+) -> None:
+    _, county = small_county
+    spec = make_spec(county, jurisdiction)
+    rules = Rules.for_jurisdiction(jurisdiction)
+    plan = run_year(spec, county, rules, seed)
+    body = json.loads(
+        json.dumps(
+            year_plan_record(
+                spec, plan, seed=seed, seed_record=1, seed_method="rfc3797", population=300, **WHO
+            )
+        )
+    )
+    assert replay_year(body, county, rules, committed_hash=spec.hash) is None
+    tasks = [t for rd in body["result"]["rounds"] for t in rd["tasks"]]
+    tasks[len(tasks) // 2]["probability"] += 0.25
+    assert replay_year(body, county, rules) is not None
+
+
+def test_bl8_tj6_publication_includes_annual_plans_masked(site: tuple[Path, County]) -> None:
+    d, county = site
+    j, drawn = planned_journal(d, make_spec(county, "tianjin"))
+    files = publish(j.path, d / "public", quarter="2026Q1", withhold=("visit_date",))
+    by_name = {f.name: f for f in files}
+    doc = json.loads(by_name["annual_plans.json"].read_text(encoding="utf-8"))
+    rows = doc["rows"]
+    assert len(rows) == len(drawn.plan.tasks) + len(drawn.plan.excluded)
+    assert doc["checkpoint"]["size"] == 3
+    assert all(r["visit_date"] == WITHHELD for r in rows)
+    persons = {u.unit_id for u in county.units if u.id_kind.value == "id_card"}
+    planned_persons = persons & {t.unit_id for t in drawn.plan.tasks}
+    assert planned_persons, "the fixture must plan at least one person"
+    assert not planned_persons & {r["unit_id"] for r in rows}
+    assert all(r["reasons"] for r in rows)
+    for f in files:
+        assert find_personal_data(f.read_text(encoding="utf-8")) == [], f.name
+
+
+# -- single draws under a jurisdiction's rules ------------------------------------------------
+
+
+@pytest.mark.parametrize("jurisdiction", JURISDICTIONS)
+def test_bl5_tj4_draw_plan_from_rules_is_rechecked_on_replay(
+    site: tuple[Path, County], jurisdiction: str
+) -> None:
+    d, county = site
+    rules = Rules.for_jurisdiction(jurisdiction)
+    context = PlanContext(year=2026, rounds=1, start=dt.date(2026, 1, 1), jurisdiction=jurisdiction)
+    r = refs(county)
+    plan = ceremony.plan_from_rules(
+        "2026Q1-rules",
+        county.units,
+        r["units"],
+        r["inspectors"],
+        rules=rules,
+        context=context,
+        size=30,
+        inspectors=county.inspectors,
+    )
+    decided = rules.evaluate(list(county.units), context)
+    excluded = {u for u, x in zip(decided.unit_ids, decided.excluded.tolist(), strict=True) if x}
+    assert {u for u, k, _ in plan.reasons if k == "excluded"} == excluded
+    assert excluded <= set(plan.excluded)
+    assert {u for u, k, _ in plan.reasons if k == "mandatory"} == set(decided.mandatory_reasons)
+    assert plan.rules_context == context
+    rule_pairs = {
+        (c.inspector_id, c.unit_id)
+        for c in rules.conflicts(
+            list(county.units), [i for i in county.inspectors if i.active], context
+        )
+    }
+    assert {(c.inspector_id, c.unit_id) for c in plan.conflicts} == rule_pairs
+    assert ceremony.check_rules(plan, county.units, county.inspectors, rules) is None
+    j = Journal(d / "journal.jsonl")
+    drawn = ceremony.run_ceremony(
+        j,
+        plan,
+        committed_at=COMMITTED,
+        committed_by="王建国",
+        entropy_at=ENTROPY,
+        rfc3797_sources=NUMBERS,
+        **WHO,
+    )
+    assert not excluded & {u["unit_id"] for u in drawn.record.body["units"]}
+    assert ceremony.verify_draws(j.path).ok
+
+
+def test_bl5_check_rules_names_a_decision_the_rules_do_not_make(
+    small_county: tuple[Path, County],
+) -> None:
+    _, county = small_county
+    rules = Rules.for_jurisdiction("boluo")
+    context = PlanContext(year=2026, rounds=1, start=dt.date(2026, 1, 1), jurisdiction="boluo")
+    r = refs(county)
+    plan = ceremony.plan_from_rules(
+        "p",
+        county.units,
+        r["units"],
+        r["inspectors"],
+        rules=rules,
+        context=context,
+        size=10,
+        inspectors=county.inspectors,
+    )
+    dropped = attrs.evolve(plan, reasons=plan.reasons[1:])
+    assert "decide differently" in str(
+        ceremony.check_rules(dropped, county.units, county.inspectors, rules)
+    )
+    unexcluded = attrs.evolve(plan, excluded=plan.excluded[1:])
+    assert "not excluded" in str(
+        ceremony.check_rules(unexcluded, county.units, county.inspectors, rules)
+    )
+    old = attrs.evolve(plan, rules=[(n, "0.0.1") for n, _ in plan.rules])
+    assert "installed: boluo 0.1.0" in str(
+        ceremony.check_rules(old, county.units, county.inspectors, rules)
+    )
