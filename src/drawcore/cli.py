@@ -631,6 +631,12 @@ def _configure_draw(p: argparse.ArgumentParser) -> None:
         default="numpy",
         help="unit draw engine (dask needs drawcore[dask]); the result is the same",
     )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="with --engine dask: the Dask scheduler to run on (e.g. tcp://host:8786), "
+        "with a progress bar",
+    )
 
 
 def _draw_plan(args: argparse.Namespace) -> Any:
@@ -725,6 +731,7 @@ def _run_draw(args: argparse.Namespace) -> int:
     from drawcore import ceremony
     from drawcore.journal import Journal
 
+    sampler = _sampler(args.engine, args.scheduler)  # bad options fail before any record
     plan = _draw_plan(args)
     if plan.rules_context is not None:
         print("\n".join(_rules_lines(plan)))
@@ -778,7 +785,7 @@ def _run_draw(args: argparse.Namespace) -> int:
         entropy_at=args.entropy_at,
         rfc3797_sources=_public_numbers(args.public_numbers) if args.public_numbers else None,
         parties=bool(args.party_reveal),
-        sampler=_sampler(args.engine),
+        sampler=sampler,
     )
     print("\n".join(_draw_lines(drawn)))
     return 0
@@ -803,12 +810,16 @@ def _rules_lines(plan: Any, *, limit: int = 5) -> list[str]:
     return lines
 
 
-def _sampler(engine: str) -> Callable[..., Any]:
+def _sampler(engine: str, scheduler: str | None = None) -> Callable[..., Any]:
     from drawcore.sampling import sample_units
 
+    if scheduler is not None and engine != "dask":
+        raise InvalidInputError("--scheduler needs --engine dask")
     if engine == "dask":
         from drawcore.scale import dask_sampler
 
+        if scheduler is not None:
+            return dask_sampler(scheduler=scheduler, progress=True)
         return dask_sampler()
     return sample_units
 

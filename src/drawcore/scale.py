@@ -579,6 +579,11 @@ class DaskUnitSample:
         )
 
 
+def _is_address(scheduler: Any) -> bool:
+    """A distributed scheduler's address (``tcp://host:8786``), not a local scheduler name."""
+    return isinstance(scheduler, str) and ("://" in scheduler or ":" in scheduler)
+
+
 class _Runner:
     """Runs collections on the chosen scheduler, with Dask's own progress display."""
 
@@ -586,7 +591,7 @@ class _Runner:
         self.progress = progress
         self.client: Any = None
         self.scheduler: Any = scheduler
-        if isinstance(scheduler, str) and ("://" in scheduler or ":" in scheduler):
+        if _is_address(scheduler):
             self.client = _mod("distributed").Client(scheduler)
         elif scheduler is not None and type(scheduler).__name__ == "Client":
             self.client = scheduler
@@ -1045,8 +1050,10 @@ def dask_sampler(
     ``partitions`` and draws with :func:`sample_units_dask`; it returns the
     :class:`UnitSample` ``sample_units`` returns (equal to it, probabilities in
     row order). For a registry already in memory, e.g. ``drawcore draw
-    --engine dask``; a registry too large for memory is drawn from Parquet with
-    :func:`sample_units_dask` directly.
+    --engine dask --scheduler tcp://host:8786``; a registry too large for
+    memory is drawn from Parquet with :func:`sample_units_dask` directly.
+    ``scheduler`` as in :func:`sample_units_dask`; given an address, each draw
+    connects to it and disconnects when done.
     """
     if partitions < 1:
         raise InvalidInputError(f"partitions must be >= 1, got {partitions}")
@@ -1089,18 +1096,25 @@ def dask_sampler(
         ddf = _dask().dataframe.from_pandas(
             frame, npartitions=max(1, min(partitions, len(frame))), sort=False
         )
-        res = sample_units_dask(
-            ddf,
-            size,
-            seed=seed,
-            draw_id=draw_id,
-            mandatory_col="mandatory" if mand is not None else None,
-            excluded_col="excluded" if excl is not None else None,
-            stratum_col="stratum" if strata is not None else None,
-            scheduler=scheduler,
-            progress=progress,
-        )
-        got = res.to_unit_sample()
+
+        def run(sched: Any) -> UnitSample:
+            return sample_units_dask(
+                ddf,
+                size,
+                seed=seed,
+                draw_id=draw_id,
+                mandatory_col="mandatory" if mand is not None else None,
+                excluded_col="excluded" if excl is not None else None,
+                stratum_col="stratum" if strata is not None else None,
+                scheduler=sched,
+                progress=progress,
+            ).to_unit_sample()
+
+        if _is_address(scheduler):  # connect for this draw only, and disconnect after it
+            with _mod("distributed").Client(scheduler) as client:
+                got = run(client)
+        else:
+            got = run(scheduler)
         drawn_ids, drawn_probs = cast(ProbabilityTable, got.probabilities).arrays()
         order = np.argsort(drawn_ids, kind="stable")
         pos = order[np.searchsorted(drawn_ids[order], canon)]
