@@ -229,6 +229,12 @@ class TeamTask:
             raise InvalidInputError(f"a task needs a non-empty unit id, got {self.unit_id!r}")
         if not isinstance(self.experts, int) or self.experts < 0:
             raise InvalidInputError(f"task {self.unit_id}: experts must be >= 0")
+        ee = self.expert_expertise
+        if ee is not None and (not isinstance(ee, str) or not ee):
+            raise InvalidInputError(
+                f"task {self.unit_id}: expert_expertise is one area (a non-empty string), "
+                f"got {ee!r}"
+            )
         if self.mode is InspectionMode.GENERAL:
             if len(set(self.fixed_team)) < MIN_TEAM_SIZE:
                 raise InvalidInputError(

@@ -617,6 +617,30 @@ def test_bl5_several_areas_walk_holds_a_seat_for_each_uncovered_area(
         assert teams[unit] == tuple(sorted(team))
 
 
+@given(multi_instances(tight=True), st.randoms(use_true_random=False))
+def test_bl5_several_areas_row_order_never_changes_the_teams(
+    inst: dict[str, object], rnd: object
+) -> None:
+    """Also when the exact search decides the teams."""
+    try:
+        first = run(inst)
+    except InfeasibleError as err:
+        first_error = str(err)
+    else:
+        first_error = ""
+    shuffled = dict(inst)
+    ins = list(inst["inspectors"])  # type: ignore[call-overload]
+    units = list(inst["units"])  # type: ignore[call-overload]
+    rnd.shuffle(ins)  # type: ignore[attr-defined]
+    rnd.shuffle(units)  # type: ignore[attr-defined]
+    shuffled["inspectors"], shuffled["units"] = ins, units
+    if first_error:
+        with pytest.raises(InfeasibleError):
+            run(shuffled)
+    else:
+        assert run(shuffled) == first
+
+
 def test_tj8_two_areas_trap_rescued_by_the_exact_search() -> None:
     """X and Y each need chem and mine; A has chem, B mine, C both, D neither; one task each.
     The only teams are {A, B} and {C, D}: when the walk gives X both A and C, only the
@@ -685,6 +709,8 @@ def test_bl5_task_expertise_accepts_one_area_or_several() -> None:
     for bad in ("", ["chem", ""], ["chem", 3], 7):
         with pytest.raises(InvalidInputError, match="expertise"):
             TeamTask(unit_id="U", expertise=bad)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="expert_expertise is one area"):
+        TeamTask(unit_id="U", experts=1, expert_expertise=("chem", "mine"))  # type: ignore[arg-type]
 
 
 def test_bl5_one_area_as_a_list_draws_the_same_teams_as_the_string() -> None:
