@@ -21,6 +21,15 @@ from drawcore.errors import (
     PluginError,
     RuleError,
 )
+from drawcore.followup import (
+    CompletionReport,
+    FollowUpPolicy,
+    RegistryChange,
+    apply_results,
+    completion_report,
+    format_changes,
+    format_completion,
+)
 from drawcore.io import (
     read_county,
     read_experts,
@@ -50,7 +59,7 @@ from drawcore.plugin.manager import make_plugin_manager
 from drawcore.plugin.rules import Rules
 from drawcore.record import DrawPlan, DrawRecord, RegistryRef, run_draw
 from drawcore.registry import County, ExpertRegistry, InspectorRegistry, ItemList, UnitRegistry
-from drawcore.results import InspectionResult, Outcome
+from drawcore.results import Finding, InspectionResult, Outcome
 from drawcore.sampling import (
     UnitSample,
     allocate_neyman,
@@ -66,6 +75,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AnnualPlan",
     "Checkpoint",
+    "CompletionReport",
     "County",
     "CreditClass",
     "DrawPlan",
@@ -73,6 +83,8 @@ __all__ = [
     "DrawcoreError",
     "Expert",
     "ExpertRegistry",
+    "Finding",
+    "FollowUpPolicy",
     "IdKind",
     "InfeasibleError",
     "InspectionItem",
@@ -89,6 +101,7 @@ __all__ = [
     "ProductionStatus",
     "Reason",
     "Recusal",
+    "RegistryChange",
     "RegistryRef",
     "RiskLevel",
     "RuleError",
@@ -103,10 +116,14 @@ __all__ = [
     "__version__",
     "allocate_neyman",
     "allocate_proportional",
+    "apply_results",
     "assign_teams",
     "commit_contribution",
     "commit_year",
+    "completion_report",
     "draw_teams",
+    "format_changes",
+    "format_completion",
     "format_plan",
     "format_team_draw",
     "hookimpl",

@@ -21,7 +21,7 @@ import attrs
 from drawcore.errors import InvalidInputError
 from drawcore.seeding import parse_time
 
-__all__ = ["InspectionResult", "Outcome"]
+__all__ = ["Finding", "InspectionResult", "Outcome"]
 
 
 class Outcome(enum.StrEnum):
@@ -31,6 +31,38 @@ class Outcome(enum.StrEnum):
     RECTIFICATION_ORDERED = "rectification_ordered"  # 责令限期整改
     PENALISED = "penalised"  # 行政处罚
     NOT_FOUND_AT_ADDRESS = "not_found_at_address"  # 通过登记的住所(经营场所)无法联系
+
+
+class Finding(enum.StrEnum):
+    """What an inspection found about major accident hazards (BL-6, BL-10, TJ-7).
+
+    Recorded with the result so that its use -- key supervision, blacklisting --
+    follows from the journal alone (:func:`drawcore.followup.apply_results`).
+    """
+
+    MAJOR_HAZARD = "major_hazard"  # 发现重大事故隐患
+    MAJOR_HAZARD_CONCEALED = "major_hazard_concealed"  # 隐瞒重大事故隐患
+    MAJOR_HAZARD_UNREMEDIED = "major_hazard_unremedied"  # 重大事故隐患逾期未整改
+    MAJOR_HAZARD_CLEARED = "major_hazard_cleared"  # 重大事故隐患整改销号 (复查确认)
+
+
+#: Findings that say a major accident hazard is present.
+HAZARD_PRESENT = frozenset(
+    {Finding.MAJOR_HAZARD, Finding.MAJOR_HAZARD_CONCEALED, Finding.MAJOR_HAZARD_UNREMEDIED}
+)
+
+
+def _findings(value: object) -> tuple[Finding, ...]:
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise InvalidInputError(f"result: findings must be a list of findings, got {value!r}")
+    out: set[Finding] = set()
+    for v in value:
+        try:
+            out.add(Finding(str(v)))
+        except ValueError:
+            allowed = ", ".join(f.value for f in Finding)
+            raise InvalidInputError(f"result: finding {v!r} is not one of {allowed}") from None
+    return tuple(sorted(out))
 
 
 def _text(_i: object, attribute: attrs.Attribute[str], value: object) -> None:
@@ -76,7 +108,9 @@ class InspectionResult:
     ``draw`` is the journal record number of the draw that drew ``unit_id``.
     ``inspected_by`` must be members of the team drawn for the unit (谁查处);
     ``entered_by`` is who entered the result (谁录入); ``entered_at`` is supplied
-    by the caller (ISO 8601 with offset).
+    by the caller (ISO 8601 with offset). ``findings`` (default none) records a
+    major accident hazard found, concealed, left unremedied or cleared; findings
+    that contradict each other or the outcome are refused.
     """
 
     plan_id: str = attrs.field(validator=_text)
@@ -92,6 +126,7 @@ class InspectionResult:
     inspected_on: dt.date
     entered_by: str = attrs.field(validator=_text)
     entered_at: str = attrs.field(validator=_time)
+    findings: tuple[Finding, ...] = attrs.field(default=(), converter=_findings)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.inspected_on, dt.date):
@@ -102,4 +137,20 @@ class InspectionResult:
             raise InvalidInputError(
                 f"result for {self.unit_id}: entered_at {self.entered_at} is before the "
                 f"inspection on {self.inspected_on.isoformat()}"
+            )
+        present = HAZARD_PRESENT.intersection(self.findings)
+        if present and Finding.MAJOR_HAZARD_CLEARED in self.findings:
+            raise InvalidInputError(
+                f"result for {self.unit_id}: findings say the major hazard is both present "
+                f"({', '.join(sorted(present))}) and cleared"
+            )
+        if self.findings and self.outcome is Outcome.NOT_FOUND_AT_ADDRESS:
+            raise InvalidInputError(
+                f"result for {self.unit_id}: outcome {self.outcome.value} (not inspected) "
+                "cannot carry findings"
+            )
+        if present and self.outcome is Outcome.NO_PROBLEM:
+            raise InvalidInputError(
+                f"result for {self.unit_id}: outcome no_problem contradicts the finding(s) "
+                f"{', '.join(sorted(present))}"
             )
