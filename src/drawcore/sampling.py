@@ -78,6 +78,7 @@ __all__ = [
     "sample_units",
     "solve_capping",
     "systematic_select",
+    "weight_lift",
     "weight_scale",
     "weight_stats",
 ]
@@ -136,6 +137,19 @@ def weight_stats(w: F64Array) -> tuple[float, int]:
     if w.size == 0:
         return 0.0, 0
     return float(w.max()), int(np.count_nonzero(w))
+
+
+def weight_lift(global_max: float) -> int:
+    """The power of two by which the free weights are lifted before capping (usually 0).
+
+    Only ratios of weights matter, so when the largest free weight is below
+    ``2**-900`` they are all multiplied by ``2**lift`` (exact) so that
+    ``c = n / S`` stays a finite float. A partitioned engine lifts by the same
+    power to give the same bits.
+    """
+    if 0.0 < global_max < _TINY_MAX:
+        return -int(np.frexp(global_max)[1])
+    return 0
 
 
 def weight_scale(global_max: float) -> int:
@@ -414,10 +428,8 @@ def _probabilities(
             f"sample size {size} exceeds the {n_mand + positive} eligible units{where} "
             f"({n_mand} mandatory + {positive} with positive weight, not excluded)"
         )
-    if 0.0 < gmax < _TINY_MAX:
-        # Only ratios matter; lift very small weights by an exact power of two so
-        # that c = n / S stays a finite float.
-        lift = -int(np.frexp(gmax)[1])
+    lift = weight_lift(gmax)
+    if lift:
         free_w = np.ldexp(free_w, lift)
         gmax = math.ldexp(gmax, lift)
     scale = weight_scale(gmax)

@@ -44,7 +44,6 @@ import numpy.typing as npt
 from drawcore.errors import InfeasibleError, InvalidInputError
 from drawcore.randomness import DrawKey, canonical_ids, hash_ids
 from drawcore.sampling import (
-    _TINY_MAX,
     CHUNK,
     METHOD,
     ProbabilityTable,
@@ -66,6 +65,7 @@ from drawcore.sampling import (
     nudge_increments,
     probabilities_from_c,
     systematic_select,
+    weight_lift,
     weight_scale,
     weight_stats,
 )
@@ -134,19 +134,6 @@ class _Part:
             if self.excl is not None:
                 w[self.excl[start:stop]] = 0.0
         return np.ldexp(w, lift) if lift else w
-
-
-def _weight_lift(global_max: float) -> int:
-    """The power of two by which the local draw lifts a stratum's free weights.
-
-    ``sample_units`` multiplies them by ``2**lift`` (exact: only ratios matter)
-    when their largest is below ``2**-900``, so that ``c = n / S`` stays a finite
-    float; the partitioned draw must lift the same weights by the same power
-    to give the same bits. Mirrors the rule inside ``sampling._probabilities``.
-    """
-    if 0.0 < global_max < _TINY_MAX:
-        return -int(np.frexp(global_max)[1])
-    return 0
 
 
 def _mask_column(df: Any, col: str, k: int, problems: list[str]) -> BoolArray:
@@ -834,7 +821,7 @@ def sample_units_dask(
                 f"({n_mand} mandatory + {pos} with positive weight, not excluded)"
             )
     gmaxes = {s: float(agg.get(s, [0, 0, 0.0, 0])[2]) for s in strata}
-    lifts = {s: _weight_lift(gmaxes[s]) for s in strata}  # tiny weights, as sample_units does
+    lifts = {s: weight_lift(gmaxes[s]) for s in strata}  # tiny weights, as sample_units does
     scales = {s: weight_scale(math.ldexp(gmaxes[s], lifts[s])) for s in strata}
     n_free = {s: sizes[names[s]] - agg.get(s, [0, 0, 0.0, 0])[1] for s in strata}
     positive = {s: agg.get(s, [0, 0, 0.0, 0])[3] for s in strata}
