@@ -338,3 +338,45 @@ def test_bl5_check_rules_names_a_decision_the_rules_do_not_make(
     assert "installed: boluo 0.1.0" in str(
         ceremony.check_rules(old, county.units, county.inspectors, rules)
     )
+
+
+def test_bl8_results_name_a_unit_of_the_annual_plan_and_its_team(
+    site: tuple[Path, County],
+) -> None:
+    from drawcore.results import InspectionResult, Outcome
+
+    d, county = site
+    spec = make_spec(county, "boluo")
+    j, drawn = planned_journal(d, spec)
+    task = next(t for t in drawn.plan.tasks if t.inspectors)
+
+    def result(unit_id: str, by: tuple[str, ...]) -> InspectionResult:
+        return InspectionResult(
+            plan_id=spec.plan_id,
+            draw=drawn.record.seq,
+            unit_id=unit_id,
+            basis=task.form.basis or ("《中华人民共和国安全生产法》",),
+            scope="生产经营场所",
+            content=task.form.content or ("安全生产主体责任落实",),
+            method="现场检查",
+            handling_opinion="未发现问题",
+            outcome=Outcome.NO_PROBLEM,
+            inspected_by=by,
+            inspected_on=dt.date(2026, 2, 3),
+            entered_by=by[0],
+            entered_at="2026-02-03T17:00:00+08:00",
+        )
+
+    strangers = tuple(
+        i.inspector_id for i in county.inspectors if i.inspector_id not in task.inspectors
+    )[:2]
+    with pytest.raises(JournalError, match="not in the team"):
+        ceremony.record_result(j, result(task.unit_id, strangers))
+    unplanned = next(
+        u.unit_id for u in county.units if u.unit_id not in drawn.plan.times_inspected()
+    )
+    with pytest.raises(JournalError, match="was not drawn"):
+        ceremony.record_result(j, result(unplanned, task.inspectors))
+    rec = ceremony.record_result(j, result(task.unit_id, task.inspectors))
+    assert rec.seq == 3
+    assert ceremony.verify_draws(j.path).ok
