@@ -79,3 +79,16 @@ def test_docs_index_links_resolve() -> None:
     links = re.findall(r"\]\(([\w./-]+\.md)\)", index)
     assert links
     assert all((ROOT / "docs" / link).exists() for link in links), links
+
+
+def test_readme_python_examples_run(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every ```python block of the README runs as written, from the repository root."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    assert blocks, "the README shows the library in Python"
+    monkeypatch.chdir(ROOT)
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), {})
+    assert "Round 1" in capsys.readouterr().out
