@@ -22,8 +22,9 @@ Two pure steps after the inspections of a plan or draw:
 
   Results are applied in the order of their inspection date (then entry time,
   plan, draw and unit), so the answer does not depend on the order they are
-  given in. Nothing is applied unless every result is valid: a result for a unit
-  the registry does not hold, or the same result twice, raises
+  given in; a unit inspected several times under one plan (key supervision)
+  takes each result in turn. Nothing is applied unless every result is valid: a
+  result for a unit the registry does not hold, or the same result twice, raises
   :class:`~drawcore.errors.InvalidInputError` naming every such result.
 
 * :func:`completion_report` assesses a plan or a draw against its timetable
@@ -53,6 +54,7 @@ from drawcore.registry import UnitRegistry
 from drawcore.results import HAZARD_PRESENT, Finding, InspectionResult, Outcome
 from drawcore.schedule import AnnualPlan
 from drawcore.seeding import parse_time
+from drawcore.serde import canonical_json
 
 __all__ = [
     "FOLLOWUP",
@@ -183,8 +185,10 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _result_key(r: InspectionResult) -> tuple[dt.date, dt.datetime, str, int, str]:
-    return (r.inspected_on, parse_time(r.entered_at, "entered_at"), r.plan_id, r.draw, r.unit_id)
+def _result_key(r: InspectionResult) -> tuple[dt.date, dt.datetime, str, int, str, bytes]:
+    """Inspection date, entry time, plan, draw, unit, then the canonical bytes: a total order."""
+    when = parse_time(r.entered_at, "entered_at")
+    return (r.inspected_on, when, r.plan_id, r.draw, r.unit_id, canonical_json(r))
 
 
 def _validate(units: UnitRegistry, results: Iterable[object]) -> list[InspectionResult]:
@@ -196,21 +200,20 @@ def _validate(units: UnitRegistry, results: Iterable[object]) -> list[Inspection
     if problems:
         raise InvalidInputError(f"apply_results: {problems[0]}", tuple(problems))
     checked = [r for r in given if isinstance(r, InspectionResult)]
-    seen: dict[tuple[str, int, str], int] = {}
+    seen: dict[InspectionResult, int] = {}
     for k, r in enumerate(checked):
         if r.unit_id not in units:
             problems.append(
                 f"result {k + 1} (plan {r.plan_id}, draw {r.draw}) is for unit {r.unit_id}, "
                 "which is not in the unit registry"
             )
-        key = (r.plan_id, r.draw, r.unit_id)
-        if key in seen:
+        if r in seen:
             problems.append(
-                f"result {k + 1} repeats result {seen[key] + 1}: unit {r.unit_id} of plan "
-                f"{r.plan_id}, draw {r.draw} (one result per drawn unit)"
+                f"result {k + 1} repeats result {seen[r] + 1}: unit {r.unit_id} of plan "
+                f"{r.plan_id}, draw {r.draw}, inspected {r.inspected_on}"
             )
         else:
-            seen[key] = k
+            seen[r] = k
     if problems:
         raise InvalidInputError(
             f"apply_results: {len(problems)} problem(s), nothing applied; first: {problems[0]}",
@@ -593,7 +596,12 @@ def completion_report(
             f"completion_report: result {strangers[0]} is not an InspectionResult"
         )
     mine = [r for r in given if r.plan_id == plan_id]
+    previous: set[InspectionResult] = set()
     for r in sorted(mine, key=_result_key):
+        if r in previous:
+            problems.append(f"the same result for unit {r.unit_id} ({r.inspected_on}) twice")
+            continue
+        previous.add(r)
         if r.unit_id not in by_unit:
             problems.append(f"a result for unit {r.unit_id}, which has no task in {plan_id}")
             continue

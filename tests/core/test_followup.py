@@ -598,6 +598,40 @@ def test_tj10_results_that_fit_no_task_are_refused() -> None:
         completion_report(plan, twice, as_of=dt.date(2027, 12, 1))
 
 
+def test_tj10_bl6_key_supervision_results_close_the_earliest_open_task_first() -> None:
+    units = UnitRegistry.from_records([unit(0, major_hazard=True), *(unit(k) for k in range(1, 8))])
+    plan = plan_year(
+        units, staff(6), year=2027, rules=rules("boluo"), seed="key", rounds=4, random_ratio=0.2
+    )
+    hazard = uid(0)
+    assert [t.round for t in plan.tasks if t.unit_id == hazard] == [1, 2, 3, 4]
+    team = next(t for t in plan.tasks if t.unit_id == hazard).inspectors
+    rs = [
+        result(hazard, day, plan_id=plan.draw_id, draw=2, inspected_by=team)
+        for day in (dt.date(2027, 5, 6), dt.date(2027, 6, 2), dt.date(2027, 11, 3))
+    ]
+    report = completion_report(plan, rs, as_of=dt.date(2027, 11, 30))
+    mine = [t for t in report.tasks if t.unit_id == hazard]
+    assert [(t.round, t.status, t.inspected_on) for t in mine] == [
+        (1, TaskStatus.DONE_LATE, dt.date(2027, 5, 6)),  # round 1 was overdue: closed first
+        (2, TaskStatus.DONE, dt.date(2027, 6, 2)),
+        (3, TaskStatus.DONE_LATE, dt.date(2027, 11, 3)),
+        (4, TaskStatus.OPEN, None),
+    ]
+    with pytest.raises(InvalidInputError, match="twice"):
+        completion_report(plan, [rs[0], rs[0]], as_of=dt.date(2027, 11, 30))
+    # the same results, fed back: each applied in turn under the one plan and draw
+    cleared = attrs.evolve(rs[2], findings=(Finding.MAJOR_HAZARD_CLEARED,))
+    new, changes = apply_results(units, [cleared, rs[1], rs[0]])
+    assert [c.after for c in changes if c.field == "last_inspected"] == [
+        "2027-05-06",
+        "2027-06-02",
+        "2027-11-03",
+    ]
+    assert not new[hazard].major_hazard
+    assert [c.reason.clause for c in changes if c.field == "major_hazard"] == ["BL-6"]
+
+
 @given(
     done=st.lists(st.none() | st.integers(0, 200), min_size=12, max_size=12),
     as_of=st.dates(dt.date(2027, 1, 1), dt.date(2028, 3, 1)),
