@@ -266,8 +266,15 @@ def apply_results(
 
     for r, row in zip(ordered, rows.tolist(), strict=True):
 
-        def change(field: str, before: object, after: object, clause: str, why: str) -> None:
-            changes.append(_change(r, field, before, after, clause, why))  # noqa: B023
+        def change(
+            field: str,
+            before: object,
+            after: object,
+            clause: str,
+            why: str,
+            r: InspectionResult = r,
+        ) -> None:
+            changes.append(_change(r, field, before, after, clause, why))
 
         found = set(r.findings)
         if policy.record_inspection:
