@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import numpy as np
@@ -73,6 +73,9 @@ TEAM_METHOD = "candidate-order-walk/1"
 
 #: Recusal rules a plan may name; each is a pure function of the registries (BL-5 回避).
 RECUSAL_RULES = {"township": township_recusals, "work_unit": work_unit_recusals}
+
+
+_T = TypeVar("_T")
 
 
 def _version() -> str:
@@ -220,10 +223,15 @@ class DrawRecord:
     @classmethod
     def from_body(cls, body: object) -> DrawRecord:
         """A record from a journal body; :class:`InvalidInputError` names what is wrong."""
-        try:
-            return structure(body, cls)
-        except Exception as err:  # cattrs raises its own exception groups
-            raise InvalidInputError(f"not a draw record: {_cattrs_message(err)}") from None
+        return _structure(body, cls, "a draw record")
+
+
+def _structure(body: object, cls: type[_T], what: str) -> _T:
+    """``body`` as ``cls``; :class:`InvalidInputError` says what is wrong in cattrs' words."""
+    try:
+        return structure(body, cls)
+    except Exception as err:  # cattrs raises its own exception groups
+        raise InvalidInputError(f"not {what}: {_cattrs_message(err)}") from None
 
 
 def _cattrs_message(err: BaseException) -> str:
@@ -319,6 +327,17 @@ def _selected_probabilities(sample: UnitSample) -> list[float]:
     return [float(x) for x in values[order[pos]].tolist()]
 
 
+def _check_signing(drawn_by: str, signed_by: str, drawn_at: str, signed_at: str, what: str) -> None:
+    """Who drew and who signed are named (TJ-9), and the signature comes after the draw."""
+    for value, field in ((drawn_by, "drawn_by"), (signed_by, "signed_by")):
+        if not isinstance(value, str) or not value.strip():
+            raise InvalidInputError(
+                f"{field} must name a person (TJ-9 谁抽查、谁签字), got {value!r}"
+            )
+    if parse_time(signed_at, "signed_at") < parse_time(drawn_at, "drawn_at"):
+        raise InvalidInputError(f"signed_at is before drawn_at: {what} is signed after it is made")
+
+
 def draw_record(
     plan: DrawPlan,
     outcome: DrawOutcome,
@@ -334,13 +353,7 @@ def draw_record(
     redo_reason: str | None = None,
 ) -> DrawRecord:
     """The journal body of a draw: plan, seed, result and who is accountable (TJ-9)."""
-    for value, what in ((drawn_by, "drawn_by"), (signed_by, "signed_by")):
-        if not isinstance(value, str) or not value.strip():
-            raise InvalidInputError(
-                f"{what} must name a person (TJ-9 谁抽查、谁签字), got {value!r}"
-            )
-    if parse_time(signed_at, "signed_at") < parse_time(drawn_at, "drawn_at"):
-        raise InvalidInputError("signed_at is before drawn_at: a draw is signed after it is made")
+    _check_signing(drawn_by, signed_by, drawn_at, signed_at, "a draw")
     if (redo_of is None) != (redo_reason is None):
         raise InvalidInputError("a redo names both the voided draw (redo_of) and redo_reason")
     sample = outcome.sample
@@ -408,12 +421,11 @@ def replay(
         record = DrawRecord.from_body(body)
     except InvalidInputError as err:
         return str(err)
-    if record.plan.hash != record.plan_hash:
-        return f"the plan in the record hashes to {record.plan.hash}, not {record.plan_hash}"
-    if committed_hash is not None and record.plan_hash != committed_hash:
-        return f"plan hash {record.plan_hash} is not the committed {committed_hash}"
-    if record.plan.plan_id != record.plan_id:
-        return f"plan_id {record.plan_id!r} differs from the plan's {record.plan.plan_id!r}"
+    problem = _header_problem(
+        record.plan.hash, record.plan_hash, committed_hash, record.plan.plan_id, record.plan_id
+    )
+    if problem is not None:
+        return problem
     try:
         outcome = run_draw(record.plan, units, inspectors, bytes.fromhex(record.seed))
     except ValueError:
@@ -432,13 +444,37 @@ def replay(
         redo_reason=record.redo_reason,
     )
     expected = attrs.evolve(expected, drawcore_version=record.drawcore_version)
+    return _replay_difference(body, expected, record.drawcore_version)
+
+
+def _header_problem(
+    plan_hash: str,
+    recorded_hash: object,
+    committed_hash: str | None,
+    plan_id: str,
+    recorded_id: object,
+) -> str | None:
+    """The record's plan hashes to its ``plan_hash`` (the committed one) and has its plan id."""
+    if plan_hash != recorded_hash:
+        return f"the plan in the record hashes to {plan_hash}, not {recorded_hash}"
+    if committed_hash is not None and plan_hash != committed_hash:
+        return f"plan hash {plan_hash} is not the committed {committed_hash}"
+    if plan_id != recorded_id:
+        return f"plan_id {recorded_id!r} differs from the plan's {plan_id!r}"
+    return None
+
+
+def _replay_difference(
+    body: Mapping[str, Any], expected: object, recorded_version: object
+) -> str | None:
+    """The first difference between a record body and its replay, naming both versions."""
     recorded = json.loads(canonical_json(dict(body)))  # as the journal holds it
     diff = first_difference(recorded, json.loads(canonical_json(expected)))
     if diff is None:
         return None
     note = ""
-    if record.drawcore_version != _version():
-        note = f" (recorded with drawcore {record.drawcore_version}, replayed with {_version()})"
+    if recorded_version != _version():
+        note = f" (recorded with drawcore {recorded_version}, replayed with {_version()})"
     return f"replay differs at {diff}{note}"
 
 
@@ -483,10 +519,7 @@ class YearPlanSpec:
     @classmethod
     def from_body(cls, body: object) -> YearPlanSpec:
         """The spec in a record body; :class:`InvalidInputError` names what is wrong."""
-        try:
-            return structure(body, cls)
-        except Exception as err:  # cattrs raises its own exception groups
-            raise InvalidInputError(f"not an annual plan spec: {_cattrs_message(err)}") from None
+        return _structure(body, cls, "an annual plan spec")
 
 
 def _year_args(spec: YearPlanSpec) -> dict[str, Any]:
@@ -615,13 +648,7 @@ def year_plan_record(
     the record that formed it, the whole plan (every round's units with π, mandatory and
     excluded reasons, teams with recusals and replacements, forms) and who is
     accountable (TJ-9)."""
-    for value, what in ((drawn_by, "drawn_by"), (signed_by, "signed_by")):
-        if not isinstance(value, str) or not value.strip():
-            raise InvalidInputError(
-                f"{what} must name a person (TJ-9 谁抽查、谁签字), got {value!r}"
-            )
-    if parse_time(signed_at, "signed_at") < parse_time(drawn_at, "drawn_at"):
-        raise InvalidInputError("signed_at is before drawn_at: a plan is signed after it is made")
+    _check_signing(drawn_by, signed_by, drawn_at, signed_at, "a plan")
     return {
         "plan_id": spec.plan_id,
         "plan": unstructure(spec),
@@ -655,12 +682,11 @@ def replay_year(
         spec = YearPlanSpec.from_body(body.get("plan"))
     except InvalidInputError as err:
         return str(err)
-    if spec.hash != body.get("plan_hash"):
-        return f"the plan in the record hashes to {spec.hash}, not {body.get('plan_hash')}"
-    if committed_hash is not None and spec.hash != committed_hash:
-        return f"plan hash {spec.hash} is not the committed {committed_hash}"
-    if spec.plan_id != body.get("plan_id"):
-        return f"plan_id {body.get('plan_id')!r} differs from the plan's {spec.plan_id!r}"
+    problem = _header_problem(
+        spec.hash, body.get("plan_hash"), committed_hash, spec.plan_id, body.get("plan_id")
+    )
+    if problem is not None:
+        return problem
     problem = _check_rules(spec, rules)
     if problem is not None:
         return f"cannot replay with the same rules: {problem}"
@@ -685,12 +711,4 @@ def replay_year(
     except DrawcoreError as err:
         return f"cannot replay: {err}"
     expected["drawcore_version"] = body.get("drawcore_version")
-    recorded = json.loads(canonical_json(dict(body)))
-    diff = first_difference(recorded, json.loads(canonical_json(expected)))
-    if diff is None:
-        return None
-    note = ""
-    recorded_version = body.get("drawcore_version")
-    if recorded_version != _version():
-        note = f" (recorded with drawcore {recorded_version}, replayed with {_version()})"
-    return f"replay differs at {diff}{note}"
+    return _replay_difference(body, expected, body.get("drawcore_version"))
