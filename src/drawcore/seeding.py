@@ -322,10 +322,20 @@ class _Plan:
 
 @attrs.define
 class _Draw:
+    """A live draw or annual plan: its units, teams, and how many tasks each unit has.
+
+    A draw gives each unit one task; an annual plan gives a key-supervision
+    unit one task per round it is planned in, so it takes that many results.
+    """
+
     plan_id: str
     units: frozenset[str]
     teams: dict[str, frozenset[str]]
-    results: set[str] = attrs.Factory(set)
+    tasks: dict[str, int] = attrs.Factory(dict)
+    results: dict[str, int] = attrs.Factory(dict)
+
+    def tasks_of(self, unit_id: str) -> int:
+        return self.tasks.get(unit_id, 1 if unit_id in self.units else 0)
 
 
 def _draw_teams(body: Mapping[str, Any]) -> dict[str, frozenset[str]]:
@@ -337,14 +347,17 @@ def _draw_teams(body: Mapping[str, Any]) -> dict[str, frozenset[str]]:
     }
 
 
-def _plan_teams(body: Mapping[str, Any]) -> dict[str, frozenset[str]]:
-    """Unit id -> inspectors and experts of its tasks, from an annual plan body's ``result``."""
+def _plan_teams(body: Mapping[str, Any]) -> tuple[dict[str, frozenset[str]], dict[str, int]]:
+    """Unit id -> inspectors and experts of its tasks, and unit id -> number of its tasks,
+    from an annual plan body's ``result``."""
     teams: dict[str, frozenset[str]] = {}
+    tasks: dict[str, int] = {}
     for rd in (body.get("result") or {}).get("rounds", ()):
         for t in rd.get("tasks", ()):
             people = frozenset(t.get("inspectors", ())) | frozenset(t.get("experts", ()))
             teams[t["unit_id"]] = teams.get(t["unit_id"], frozenset()) | people
-    return teams
+            tasks[t["unit_id"]] = tasks.get(t["unit_id"], 0) + 1
+    return teams, tasks
 
 
 @attrs.define
@@ -369,7 +382,8 @@ class Ceremony:
     commitments, so a redo needs a fresh commit/reveal round. A ``result``
     (BL-7, BL-8) names a live draw (``draw``: its record number) and one of the
     units that draw drew (``units``: ``[{"unit_id": ...}, ...]`` in the draw
-    body); one result per drawn unit.
+    body); one result per task: one per drawn unit of a draw, one per planned
+    round of a unit in an annual plan (key supervision inspects a unit several times).
     """
 
     plans: dict[str, _Plan] = attrs.Factory(dict)
@@ -475,8 +489,13 @@ class Ceremony:
             return f"result refused: draw record {target} is voided"
         if unit_id not in draw.units:
             return f"result refused: unit {unit_id!r} was not drawn by record {target}"
-        if unit_id in draw.results:
-            return f"result refused: unit {unit_id!r} of draw record {target} already has a result"
+        done, planned = draw.results.get(unit_id, 0), draw.tasks_of(unit_id)
+        if done >= planned:
+            tasks = "its task" if planned == 1 else f"all {planned} of its tasks"
+            return (
+                f"result refused: unit {unit_id!r} of draw record {target} already has a result "
+                f"for {tasks}"
+            )
         if body.get("plan_id") != draw.plan_id:
             return (
                 f"result names plan {body.get('plan_id')!r}; draw {target} is of {draw.plan_id!r}"
@@ -566,10 +585,11 @@ class Ceremony:
                 units = frozenset(u["unit_id"] for u in body.get("units", ()))
                 self.draws[seq] = _Draw(body["plan_id"], units, _draw_teams(body))
             else:
-                teams = _plan_teams(body)
-                self.draws[seq] = _Draw(body["plan_id"], frozenset(teams), teams)
+                teams, tasks = _plan_teams(body)
+                self.draws[seq] = _Draw(body["plan_id"], frozenset(teams), teams, tasks)
         elif kind == RESULT:
-            self.draws[body["draw"]].results.add(body["unit_id"])
+            results = self.draws[body["draw"]].results
+            results[body["unit_id"]] = results.get(body["unit_id"], 0) + 1
         elif kind == VOID:
             target = body["voids"]
             target_kind, plan_id = self.kinds[target]

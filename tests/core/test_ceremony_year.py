@@ -380,3 +380,45 @@ def test_bl8_results_name_a_unit_of_the_annual_plan_and_its_team(
     rec = ceremony.record_result(j, result(task.unit_id, task.inspectors))
     assert rec.seq == 3
     assert ceremony.verify_draws(j.path).ok
+
+
+def test_bl6_key_supervision_unit_takes_one_result_per_planned_task(
+    site: tuple[Path, County],
+) -> None:
+    """A unit planned in several rounds (BL-6 key supervision) is inspected several
+    times in the year: the journal takes one result per planned task, and no more."""
+    from drawcore.results import InspectionResult, Outcome
+
+    d, county = site
+    spec = make_spec(county, "boluo")
+    j, drawn = planned_journal(d, spec)
+    times = drawn.plan.times_inspected()
+    unit_id, planned = max(sorted(times.items()), key=lambda kv: kv[1])
+    assert planned >= 2, "the example county has a major-hazard unit planned more than once"
+    task = next(t for t in drawn.plan.tasks if t.unit_id == unit_id and t.inspectors)
+
+    def result(day: int) -> InspectionResult:
+        return InspectionResult(
+            plan_id=spec.plan_id,
+            draw=drawn.record.seq,
+            unit_id=unit_id,
+            basis=task.form.basis or ("《中华人民共和国安全生产法》",),
+            scope="生产经营场所",
+            content=task.form.content or ("重大事故隐患整改",),
+            method="现场检查",
+            handling_opinion="责令限期整改",
+            outcome=Outcome.RECTIFICATION_ORDERED,
+            inspected_by=task.inspectors,
+            inspected_on=dt.date(2026, 1, 10) + dt.timedelta(days=day),
+            entered_by=task.inspectors[0],
+            entered_at="2026-12-30T17:00:00+08:00",
+        )
+
+    for k in range(planned):
+        ceremony.record_result(j, result(30 * k))
+    before = j.size
+    with pytest.raises(JournalError, match=f"already has a result for all {planned} of its tasks"):
+        ceremony.record_result(j, result(30 * planned))
+    assert j.size == before
+    report = ceremony.verify_draws(j.path)
+    assert report.ok, report.format()
