@@ -36,7 +36,7 @@ import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import attrs
 
@@ -57,6 +57,7 @@ from drawcore.plugin.values import PlanContext
 from drawcore.record import (
     DrawOutcome,
     DrawPlan,
+    DrawRecord,
     RegistryRef,
     YearPlanSpec,
     draw_record,
@@ -113,6 +114,16 @@ __all__ = [
 
 PathLike = str | os.PathLike[str]
 
+
+class _Snapshot(Protocol):
+    """What a plan's registry reference is checked against: a content fingerprint."""
+
+    @property
+    def fingerprint(self) -> str: ...
+
+
+_Reg = TypeVar("_Reg", bound=_Snapshot)
+
 #: The unit id of the ``DrawPlan.reasons`` entry saying the rules' conflicts were asked.
 RECUSAL_ASKED = "*"
 
@@ -150,25 +161,28 @@ def _check(ref: RegistryRef, fingerprint: str, path: Path, what: str) -> None:
         )
 
 
+def _load(
+    ref: RegistryRef, registry_dir: PathLike, reader: Callable[[Path], _Reg], what: str
+) -> _Reg:
+    path = resolve(ref, registry_dir)
+    registry = reader(path)
+    _check(ref, registry.fingerprint, path, what)
+    return registry
+
+
 def load_units(ref: RegistryRef, registry_dir: PathLike) -> UnitRegistry:
     """The unit registry snapshot ``ref`` names, checked by fingerprint."""
-    path = resolve(ref, registry_dir)
-    units = read_units(path)
-    _check(ref, units.fingerprint, path, "unit")
-    return units
+    return _load(ref, registry_dir, read_units, "unit")
 
 
 def load_inspectors(ref: RegistryRef, registry_dir: PathLike) -> InspectorRegistry:
     """The inspector registry snapshot ``ref`` names, checked by fingerprint."""
-    path = resolve(ref, registry_dir)
-    inspectors = read_inspectors(path)
-    _check(ref, inspectors.fingerprint, path, "inspector")
-    return inspectors
+    return _load(ref, registry_dir, read_inspectors, "inspector")
 
 
 def load_county(spec: YearPlanSpec, registry_dir: PathLike) -> County:
     """The four registry snapshots an annual plan names, each checked by fingerprint."""
-    readers = {
+    readers: dict[str, Callable[[Path], _Snapshot]] = {
         "units": read_units,
         "inspectors": read_inspectors,
         "experts": read_experts,
@@ -176,10 +190,7 @@ def load_county(spec: YearPlanSpec, registry_dir: PathLike) -> County:
     }
     loaded: dict[str, Any] = {}
     for name, reader in readers.items():
-        ref: RegistryRef = getattr(spec, name)
-        path = resolve(ref, registry_dir)
-        loaded[name] = reader(path)
-        _check(ref, loaded[name].fingerprint, path, name.rstrip("s"))
+        loaded[name] = _load(getattr(spec, name), registry_dir, reader, name.rstrip("s"))
     return County(**loaded)
 
 
@@ -465,6 +476,77 @@ def _registries(
     )
 
 
+def _changed_plan(plan_id: str, committed: str, actual: str, this: str = "plan") -> JournalError:
+    return JournalError(
+        f"plan {plan_id!r} was committed with hash {committed}; this {this} "
+        f"hashes to {actual} (a changed plan needs a new plan id)"
+    )
+
+
+_USE_REDO = "use redo (a visible void record with a reason)"
+
+
+def _second_result(plan_id: str, draw_seq: int, remedy: str = _USE_REDO) -> JournalError:
+    return JournalError(
+        f"second result for plan {plan_id!r} refused: record {draw_seq} "
+        f"already holds its result; {remedy}"
+    )
+
+
+def _live_seed(
+    journal: Journal, plan_id: str, plan_hash: str, *, what: str, this: str, remedy: str
+) -> tuple[int, str]:
+    """(seed record, seed hex) of a committed plan that has a live seed and no result yet."""
+    state = journal.ceremony().plans.get(plan_id)
+    if state is None:
+        raise JournalError(f"{what} {plan_id!r} refused: the plan has no commitment")
+    if state.plan_hash != plan_hash:
+        raise _changed_plan(plan_id, state.plan_hash, plan_hash, this)
+    if state.seed is None or state.seed_seq is None:
+        raise JournalError(f"{what} {plan_id!r} refused: no live seed")
+    if state.draw_seq is not None:
+        raise _second_result(plan_id, state.draw_seq, remedy)
+    return state.seed_seq, state.seed
+
+
+def _draw_entry(
+    journal: Journal,
+    plan: DrawPlan,
+    seed_seq: int,
+    seed_hex: str,
+    method: str,
+    *,
+    registry_dir: PathLike | None,
+    units: UnitRegistry | None,
+    inspectors: InspectorRegistry | None,
+    sampler: Callable[..., UnitSample],
+    drawn_by: str,
+    signed_by: str,
+    drawn_at: str,
+    signed_at: str,
+    redo_of: int | None = None,
+    redo_reason: str | None = None,
+) -> tuple[DrawRecord, DrawOutcome]:
+    """Run the plan on its registries with the seed; the draw record body and the outcome."""
+    base = registry_dir if registry_dir is not None else journal.path.parent
+    unit_reg, insp_reg = _registries(plan, base, units, inspectors)
+    outcome = run_draw(plan, unit_reg, insp_reg, bytes.fromhex(seed_hex), sampler=sampler)
+    record = draw_record(
+        plan,
+        outcome,
+        seed_record=seed_seq,
+        seed_method=method,
+        population=len(unit_reg),
+        drawn_by=drawn_by,
+        signed_by=signed_by,
+        drawn_at=drawn_at,
+        signed_at=signed_at,
+        redo_of=redo_of,
+        redo_reason=redo_reason,
+    )
+    return record, outcome
+
+
 def draw(
     journal: Journal,
     plan: DrawPlan,
@@ -484,31 +566,19 @@ def draw(
     (default: the journal's directory) unless given; either way their
     fingerprints must match the plan.
     """
-    state = journal.ceremony().plans.get(plan.plan_id)
-    if state is None:
-        raise JournalError(f"draw for plan {plan.plan_id!r} refused: the plan has no commitment")
-    if state.plan_hash != plan.hash:
-        raise JournalError(
-            f"plan {plan.plan_id!r} was committed with hash {state.plan_hash}; this plan "
-            f"hashes to {plan.hash} (a changed plan needs a new plan id)"
-        )
-    if state.seed is None or state.seed_seq is None:
-        raise JournalError(f"draw for plan {plan.plan_id!r} refused: no live seed")
-    if state.draw_seq is not None:
-        raise JournalError(
-            f"second result for plan {plan.plan_id!r} refused: record {state.draw_seq} "
-            "already holds its result; use redo (a visible void record with a reason)"
-        )
-    method = _seed_method(journal, state.seed_seq)
-    base = registry_dir if registry_dir is not None else journal.path.parent
-    unit_reg, insp_reg = _registries(plan, base, units, inspectors)
-    outcome = run_draw(plan, unit_reg, insp_reg, bytes.fromhex(state.seed), sampler=sampler)
-    body = draw_record(
+    seed_seq, seed_hex = _live_seed(
+        journal, plan.plan_id, plan.hash, what="draw for plan", this="plan", remedy=_USE_REDO
+    )
+    body, outcome = _draw_entry(
+        journal,
         plan,
-        outcome,
-        seed_record=state.seed_seq,
-        seed_method=method,
-        population=len(unit_reg),
+        seed_seq,
+        seed_hex,
+        _seed_method(journal, seed_seq),
+        registry_dir=registry_dir,
+        units=units,
+        inspectors=inspectors,
+        sampler=sampler,
         drawn_by=drawn_by,
         signed_by=signed_by,
         drawn_at=drawn_at,
@@ -537,31 +607,24 @@ def draw_year(
     given) must match its fingerprints and ``rules`` its plugin versions; the
     plan is made before anything is written, so a failure writes nothing.
     """
-    state = journal.ceremony().plans.get(spec.plan_id)
-    if state is None:
-        raise JournalError(f"annual plan {spec.plan_id!r} refused: the plan has no commitment")
-    if state.plan_hash != spec.hash:
-        raise JournalError(
-            f"plan {spec.plan_id!r} was committed with hash {state.plan_hash}; this spec "
-            f"hashes to {spec.hash} (a changed plan needs a new plan id)"
-        )
-    if state.seed is None or state.seed_seq is None:
-        raise JournalError(f"annual plan {spec.plan_id!r} refused: no live seed")
-    if state.draw_seq is not None:
-        raise JournalError(
-            f"second result for plan {spec.plan_id!r} refused: record {state.draw_seq} "
-            "already holds its result; void it first (a visible record with a reason)"
-        )
+    seed_seq, seed_hex = _live_seed(
+        journal,
+        spec.plan_id,
+        spec.hash,
+        what="annual plan",
+        this="spec",
+        remedy="void it first (a visible record with a reason)",
+    )
     base = registry_dir if registry_dir is not None else journal.path.parent
     regs = county if county is not None else load_county(spec, base)
-    seed = bytes.fromhex(state.seed)
+    seed = bytes.fromhex(seed_hex)
     plan = run_year(spec, regs, rules, seed)
     body = year_plan_record(
         spec,
         plan,
         seed=seed,
-        seed_record=state.seed_seq,
-        seed_method=_seed_method(journal, state.seed_seq),
+        seed_record=seed_seq,
+        seed_method=_seed_method(journal, seed_seq),
         population=len(regs.units),
         drawn_by=drawn_by,
         signed_by=signed_by,
@@ -637,15 +700,16 @@ def redo(
         next_seq += 2
     else:
         method = _seed_method(journal, seed_seq)
-    base = registry_dir if registry_dir is not None else journal.path.parent
-    unit_reg, insp_reg = _registries(plan, base, units, inspectors)
-    outcome = run_draw(plan, unit_reg, insp_reg, bytes.fromhex(seed_hex), sampler=sampler)
-    record = draw_record(
+    record, outcome = _draw_entry(
+        journal,
         plan,
-        outcome,
-        seed_record=seed_seq,
-        seed_method=method,
-        population=len(unit_reg),
+        seed_seq,
+        seed_hex,
+        method,
+        registry_dir=registry_dir,
+        units=units,
+        inspectors=inspectors,
+        sampler=sampler,
         drawn_by=drawn_by,
         signed_by=signed_by,
         drawn_at=drawn_at,
@@ -699,15 +763,9 @@ def run_ceremony(
             )
         )
     elif state.plan_hash != plan.hash:
-        raise JournalError(
-            f"plan {plan.plan_id!r} was committed with hash {state.plan_hash}; this plan "
-            f"hashes to {plan.hash} (a changed plan needs a new plan id)"
-        )
+        raise _changed_plan(plan.plan_id, state.plan_hash, plan.hash)
     elif state.draw_seq is not None:
-        raise JournalError(
-            f"second result for plan {plan.plan_id!r} refused: record {state.draw_seq} "
-            "already holds its result; use redo (a visible void record with a reason)"
-        )
+        raise _second_result(plan.plan_id, state.draw_seq)
     if state is not None and state.seed is not None and state.seed_seq is not None:
         seed_seq, seed_hex = state.seed_seq, state.seed
         method = _seed_method(journal, seed_seq)
@@ -727,15 +785,16 @@ def run_ceremony(
         )
         entries.append((SEED, body))
         seed_seq, seed_hex, method = journal.size + len(entries) - 1, body["seed"], body["method"]
-    base = registry_dir if registry_dir is not None else journal.path.parent
-    unit_reg, insp_reg = _registries(plan, base, units, inspectors)
-    outcome = run_draw(plan, unit_reg, insp_reg, bytes.fromhex(seed_hex), sampler=sampler)
-    record = draw_record(
+    record, outcome = _draw_entry(
+        journal,
         plan,
-        outcome,
-        seed_record=seed_seq,
-        seed_method=method,
-        population=len(unit_reg),
+        seed_seq,
+        seed_hex,
+        method,
+        registry_dir=registry_dir,
+        units=units,
+        inspectors=inspectors,
+        sampler=sampler,
         drawn_by=drawn_by,
         signed_by=signed_by,
         drawn_at=drawn_at,
@@ -799,16 +858,25 @@ class DrawReplayer:
             return f"seed_method differs from seed record {body.get('seed_record')}"
         return None
 
-    def _year(self, record: Record) -> str | None:
+    def _checked(self, record: Record, kind: str) -> tuple[dict[str, Any], str] | str:
+        """(body, committed plan hash) of a record whose seed and commitment precede it,
+        or the problem."""
         body = record.body
         if not isinstance(body, dict):
-            return "annual_plan record body is not an object"
+            return f"{kind} record body is not an object"
         problem = self._seeded(body)
         if problem is not None:
             return problem
         committed = self.committed.get(str(body.get("plan_id")))
         if committed is None:
             return f"plan {body.get('plan_id')!r} has no earlier commitment"
+        return body, committed
+
+    def _year(self, record: Record) -> str | None:
+        checked = self._checked(record, "annual_plan")
+        if isinstance(checked, str):
+            return checked
+        body, committed = checked
         try:
             spec = YearPlanSpec.from_body(body.get("plan"))
             key = _refs_key(spec)
@@ -831,15 +899,10 @@ class DrawReplayer:
         return None
 
     def _draw(self, record: Record) -> str | None:
-        body = record.body
-        if not isinstance(body, dict):
-            return "draw record body is not an object"
-        problem = self._seeded(body)
-        if problem is not None:
-            return problem
-        committed = self.committed.get(str(body.get("plan_id")))
-        if committed is None:
-            return f"plan {body.get('plan_id')!r} has no earlier commitment"
+        checked = self._checked(record, "draw")
+        if isinstance(checked, str):
+            return checked
+        body, committed = checked
         try:
             refs = body["plan"]
             units = self._load_units(RegistryRef(**refs["units"]))
