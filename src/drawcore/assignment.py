@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeAlias
 
 import attrs
@@ -261,15 +261,11 @@ def township_recusals(
     units: Iterable[Unit], inspectors: Iterable[Inspector], *, clause: str = "BL-5"
 ) -> tuple[Recusal, ...]:
     """Inspectors whose home township is the unit's township (a local tie, 利害关系)."""
-    by_town: dict[str, list[str]] = {}
-    for ins in inspectors:
-        if ins.active and ins.township:
-            by_town.setdefault(ins.township, []).append(ins.inspector_id)
-    reason = f"recusal: home township is the unit's township ({clause} 回避)"
-    return tuple(
-        Recusal(inspector_id=i, unit_id=u.unit_id, reason=reason)
-        for u in units
-        for i in sorted(by_town.get(u.township, ()))
+    return _township_recusals(
+        units,
+        inspectors,
+        lambda ins: ins.township or None,
+        f"recusal: home township is the unit's township ({clause} 回避)",
     )
 
 
@@ -277,15 +273,31 @@ def work_unit_recusals(
     units: Iterable[Unit], inspectors: Iterable[Inspector], *, clause: str = "BL-5"
 ) -> tuple[Recusal, ...]:
     """Inspectors whose work unit is the unit's township office (they supervise it daily)."""
-    by_wu: dict[str, list[str]] = {}
+    return _township_recusals(
+        units,
+        inspectors,
+        lambda ins: ins.work_unit,
+        f"recusal: work unit is the unit's township ({clause} 回避)",
+    )
+
+
+def _township_recusals(
+    units: Iterable[Unit],
+    inspectors: Iterable[Inspector],
+    place: Callable[[Inspector], str | None],
+    reason: str,
+) -> tuple[Recusal, ...]:
+    """Each active inspector recused from the units of the township ``place`` names
+    (``None``: no township)."""
+    by_town: dict[str, list[str]] = {}
     for ins in inspectors:
-        if ins.active:
-            by_wu.setdefault(ins.work_unit, []).append(ins.inspector_id)
-    reason = f"recusal: work unit is the unit's township ({clause} 回避)"
+        town = place(ins) if ins.active else None
+        if town is not None:
+            by_town.setdefault(town, []).append(ins.inspector_id)
     return tuple(
         Recusal(inspector_id=i, unit_id=u.unit_id, reason=reason)
         for u in units
-        for i in sorted(by_wu.get(u.township, ()))
+        for i in sorted(by_town.get(u.township, ()))
     )
 
 
