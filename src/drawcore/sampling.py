@@ -381,6 +381,38 @@ def _mask(
     return found
 
 
+def _unstratified_size(size: object) -> int:
+    """The sample size of a draw without strata (a mapping needs strata labels)."""
+    if isinstance(size, Mapping):
+        raise InvalidInputError("size is a mapping but no strata labels were given")
+    return _check_size(size)
+
+
+def _size_mapping(size: object) -> Mapping[Any, Any]:
+    """The per-stratum sizes of a stratified draw (one number is refused)."""
+    if not isinstance(size, Mapping):
+        raise InvalidInputError(
+            "with strata, size must map each stratum label to its sample size "
+            "(see allocate_proportional / allocate_neyman)"
+        )
+    return size
+
+
+def _stratum_sizes(size: Mapping[Any, Any], names: Sequence[str]) -> dict[str, int]:
+    """Each stratum's sample size by label text; every stratum with units has one, and a
+    label without units may only ask for 0."""
+    sizes = {str(k): _check_size(v, f"size[{k!r}]") for k, v in size.items()}
+    if len(sizes) != len(size):
+        raise InvalidInputError("two stratum labels in size have the same text")
+    unknown = sorted(set(sizes) - set(names))
+    missing = sorted(set(names) - set(sizes))
+    if missing:
+        raise InvalidInputError(f"no sample size for stratum/strata {missing}")
+    if any(sizes[k] for k in unknown):
+        raise InfeasibleError(f"stratum/strata {unknown} have a size but no units")
+    return sizes
+
+
 def _check_size(size: object, what: str = "size") -> int:
     if isinstance(size, bool) or not isinstance(size, int | np.integer):
         raise InvalidInputError(f"{what} must be an integer, got {size!r}")
@@ -989,9 +1021,7 @@ def sample_units(
     strata_info: tuple[list[str], IntpArray] | None = None
     stratum_sizes: dict[str, int] = {}
     if strata is None:
-        if isinstance(size, Mapping):
-            raise InvalidInputError("size is a mapping but no strata labels were given")
-        total = _check_size(size)
+        total = _unstratified_size(size)
         if n >= _PARALLEL:
             # The order (hash + sort) and the fingerprint do not need pi: on a
             # second core they overlap with it (numpy and hashlib release the GIL).
@@ -1026,11 +1056,7 @@ def sample_units(
             rows = _draw(key, canon, pi, total, realized)
             fingerprint = _fingerprint(canon, w, total, (mand, excl), None)
     else:
-        if not isinstance(size, Mapping):
-            raise InvalidInputError(
-                "with strata, size must map each stratum label to its sample size "
-                "(see allocate_proportional / allocate_neyman)"
-            )
+        size_map = _size_mapping(size)
         raw = strata.tolist() if isinstance(strata, np.ndarray) else list(strata)
         labels_arr = np.asarray([str(x) for x in raw], dtype=str)
         if labels_arr.shape[0] != n:
@@ -1038,15 +1064,7 @@ def sample_units(
         names, inv = np.unique(labels_arr, return_inverse=True)
         name_list = [str(x) for x in names.tolist()]
         inverse: IntpArray = np.asarray(inv, dtype=np.intp).reshape(-1)
-        sizes = {str(k): _check_size(v, f"size[{k!r}]") for k, v in size.items()}
-        if len(sizes) != len(size):
-            raise InvalidInputError("two stratum labels in size have the same text")
-        unknown = sorted(set(sizes) - set(name_list))
-        missing = sorted(set(name_list) - set(sizes))
-        if missing:
-            raise InvalidInputError(f"no sample size for stratum/strata {missing}")
-        if any(sizes[k] for k in unknown):
-            raise InfeasibleError(f"stratum/strata {unknown} have a size but no units")
+        sizes = _stratum_sizes(size_map, name_list)
         canonical_order(hash_ids(key.child("order"), canon), canon)  # rejects duplicate ids
         chosen: list[IntpArray] = []
         for j, name in enumerate(name_list):

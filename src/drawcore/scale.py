@@ -50,9 +50,11 @@ from drawcore.sampling import (
     UnitId,
     UnitSample,
     _as_weights,
-    _check_size,
     _ids_mask,
     _py_ids,
+    _size_mapping,
+    _stratum_sizes,
+    _unstratified_size,
     adjustable,
     canonical_order,
     capped_stats,
@@ -756,27 +758,13 @@ def sample_units_dask(
 
     # strata: labels and sizes, checked as sample_units does
     if stratum_col is None:
-        if isinstance(size, Mapping):
-            raise InvalidInputError("size is a mapping but no strata labels were given")
         names = [""]
-        sizes = {"": _check_size(size)}
+        sizes = {"": _unstratified_size(size)}
         mappings: list[npt.NDArray[np.int64] | None] = [None] * nparts
     else:
-        if not isinstance(size, Mapping):
-            raise InvalidInputError(
-                "with strata, size must map each stratum label to its sample size "
-                "(see allocate_proportional / allocate_neyman)"
-            )
+        size_map = _size_mapping(size)
         names = sorted({label for s in summaries for label in s.labels})
-        sizes = {str(k): _check_size(v, f"size[{k!r}]") for k, v in size.items()}
-        if len(sizes) != len(size):
-            raise InvalidInputError("two stratum labels in size have the same text")
-        unknown = sorted(set(sizes) - set(names))
-        missing = sorted(set(names) - set(sizes))
-        if missing:
-            raise InvalidInputError(f"no sample size for stratum/strata {missing}")
-        if any(sizes[k] for k in unknown):
-            raise InfeasibleError(f"stratum/strata {unknown} have a size but no units")
+        sizes = _stratum_sizes(size_map, names)
         index = {name: i for i, name in enumerate(names)}
         mappings = [np.asarray([index[t] for t in s.labels], dtype=np.int64) for s in summaries]
         _check_duplicates(runner, loaded, key, kind, nbuckets)
