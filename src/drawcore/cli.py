@@ -340,33 +340,17 @@ def demo_verify(journal: Any, out: Path, *, kind: str = "draw") -> Path:
 
 def demo_forgery(journal: Any, out: Path) -> None:
     """A consistent rewrite (every hash recomputed) that swaps one drawn unit: replay catches it."""
-    from drawcore.ceremony import verify_draws
-    from drawcore.journal import Journal
-
     entries = [(r.type, r.body) for r in journal.records()]
     _, body = next((k, b) for k, b in entries if k == "draw")
     drawn = {u["unit_id"] for u in body["units"]}
     body["units"][-1]["unit_id"] = next(u for u in journal_units(out, body) if u not in drawn)
-    forged = out / "journal-forged.jsonl"
-    forged.unlink(missing_ok=True)
-    Journal(forged).append_many(entries)
-    bad = verify_draws(forged, registry_dir=out)
-    print(
-        f"== verify a forged copy (one unit swapped, every hash recomputed): "
-        f"{'OK' if bad.ok else 'FAILED'}"
-    )
-    for problem in bad.problems[:2]:
-        print(f"  {problem.format()[:160]}")
-    if bad.ok:
-        raise DrawcoreError("the forged copy verified; it must not")
+    _verify_forged(entries, out, "one unit swapped", lambda text: text)
 
 
 def demo_year_forgery(journal: Any, out: Path) -> None:
     """A consistent rewrite that moves one drawn task's unit to a unit that was not
     drawn (every hash recomputed): replaying the annual plan catches it."""
-    from drawcore.ceremony import verify_draws
     from drawcore.disclosure import scrub
-    from drawcore.journal import Journal
 
     entries = [(r.type, r.body) for r in journal.records()]
     _, body = next((k, b) for k, b in entries if k == "annual_plan")
@@ -374,16 +358,25 @@ def demo_year_forgery(journal: Any, out: Path) -> None:
     planned = {t["unit_id"] for t in tasks}
     task = next(t for t in tasks if t["kind"] == "drawn")
     task["unit_id"] = next(u for u in journal_units(out, body) if u not in planned)
+    _verify_forged(entries, out, "one drawn unit swapped", scrub)
+
+
+def _verify_forged(
+    entries: list[tuple[str, Any]], out: Path, change: str, show: Callable[[str], str]
+) -> None:
+    """Journal the rewritten ``entries`` as a forged copy and show that verify refuses it."""
+    from drawcore.ceremony import verify_draws
+    from drawcore.journal import Journal
+
     forged = out / "journal-forged.jsonl"
     forged.unlink(missing_ok=True)
     Journal(forged).append_many(entries)
     bad = verify_draws(forged, registry_dir=out)
     print(
-        f"== verify a forged copy (one drawn unit swapped, every hash recomputed): "
-        f"{'OK' if bad.ok else 'FAILED'}"
+        f"== verify a forged copy ({change}, every hash recomputed): {'OK' if bad.ok else 'FAILED'}"
     )
     for problem in bad.problems[:2]:
-        print(f"  {scrub(problem.format())[:160]}")
+        print(f"  {show(problem.format())[:160]}")
     if bad.ok:
         raise DrawcoreError("the forged copy verified; it must not")
 
