@@ -9,12 +9,13 @@ from typing import Any
 
 import attrs
 import pytest
+from ceremony_site import COMMITTED, DRAWN, ENTROPY, NUMBERS, SIGNED, WHO, run_all
 from hypothesis import given
 from hypothesis import strategies as st
 
 from drawcore import ceremony
 from drawcore.errors import InfeasibleError, InvalidInputError, JournalError, PluginError
-from drawcore.io import read_county, write_experts, write_inspectors, write_items, write_units
+from drawcore.io import read_county
 from drawcore.journal import Journal, Record, verify
 from drawcore.record import (
     DrawPlan,
@@ -29,35 +30,6 @@ from drawcore.registry import County, UnitRegistry
 from drawcore.results import InspectionResult, Outcome
 from drawcore.seeding import seed_body
 from drawcore.serde import unstructure
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "county"
-COMMITTED = "2026-01-05T09:00:00+08:00"
-ENTROPY = "2026-01-06T21:30:00+08:00"
-DRAWN = "2026-01-07T09:00:00+08:00"
-SIGNED = "2026-01-07T09:15:00+08:00"
-NUMBERS: list[int | list[int]] = [[3, 11, 17, 22, 28, 31], [9], [742]]
-WHO = {"drawn_by": "李明", "signed_by": "王建国", "drawn_at": DRAWN, "signed_at": SIGNED}
-
-
-@pytest.fixture(scope="module")
-def small_county(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, County]:
-    """300 units of the example county (persons included) and all its inspectors, on disk."""
-    full = read_county(EXAMPLE)
-    d = tmp_path_factory.mktemp("county")
-    units = UnitRegistry.from_records(list(full.units)[:300])
-    write_units(units, d / "units.csv")
-    write_inspectors(full.inspectors, d / "inspectors.csv")
-    write_experts(full.experts, d / "experts.csv")
-    write_items(full.items, d / "items.csv")
-    return d, read_county(d)
-
-
-@pytest.fixture
-def site(tmp_path: Path, small_county: tuple[Path, County]) -> tuple[Path, County]:
-    """A fresh directory with a registry snapshot under ``registries/``."""
-    src, county = small_county
-    shutil.copytree(src, tmp_path / "registries")
-    return tmp_path, county
 
 
 def make_plan(county: County, **changes: Any) -> DrawPlan:
@@ -321,30 +293,14 @@ def test_bl9_failed_draw_writes_nothing(site: tuple[Path, County]) -> None:
     # All at once: the commitment and seed are not written either.
     j2 = Journal(d / "journal2.jsonl")
     with pytest.raises(InfeasibleError):
-        ceremony.run_ceremony(
-            j2,
-            attrs.evolve(plan, plan_id="other"),
-            committed_at=COMMITTED,
-            committed_by="王建国",
-            entropy_at=ENTROPY,
-            rfc3797_sources=NUMBERS,
-            **WHO,
-        )
+        run_all(j2, attrs.evolve(plan, plan_id="other"))
     assert not j2.path.exists() or j2.path.read_bytes() == b""
 
 
 def test_bl9_run_ceremony_all_at_once_replays(site: tuple[Path, County]) -> None:
     d, county = site
     j = Journal(d / "journal.jsonl")
-    drawn = ceremony.run_ceremony(
-        j,
-        make_plan(county),
-        committed_at=COMMITTED,
-        committed_by="王建国",
-        entropy_at=ENTROPY,
-        rfc3797_sources=NUMBERS,
-        **WHO,
-    )
+    drawn = run_all(j, make_plan(county))
     assert drawn.record.seq == 2
     assert drawn.record.body["seed_record"] == 1
     assert ceremony.verify_draws(j.path).ok
@@ -583,15 +539,7 @@ def test_bl5_tj4_plan_from_rules_records_the_rules_and_is_replayable(
         assert w == decided.weights[decided.unit_ids.index(unit_id)]
         assert w != county.units[unit_id].risk_weight
     j = Journal(d / "journal.jsonl")
-    drawn = ceremony.run_ceremony(
-        j,
-        plan,
-        committed_at=COMMITTED,
-        committed_by="王建国",
-        entropy_at=ENTROPY,
-        rfc3797_sources=NUMBERS,
-        **WHO,
-    )
+    drawn = run_all(j, plan)
     assert not expected_excluded & {u["unit_id"] for u in drawn.record.body["units"]}
     assert drawn.record.body["plan"]["rules"] == [list(v) for v in sorted(rules.versions)]
     assert ceremony.verify_draws(j.path).ok

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
+from ceremony_site import COMMITTED, DRAWN, ENTROPY, NUMBERS, WHO, run_all
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from drawcore import ceremony
 from drawcore.disclosure import WITHHELD, find_personal_data, publish
 from drawcore.errors import InvalidInputError, JournalError, RuleError
-from drawcore.io import read_county, write_experts, write_inspectors, write_items, write_units
 from drawcore.journal import Journal
 from drawcore.plugin.rules import Rules
 from drawcore.plugin.values import PlanContext
@@ -31,33 +30,7 @@ from drawcore.record import (
 from drawcore.registry import County, UnitRegistry
 from drawcore.seeding import rfc3797_key, rfc3797_seed
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "county"
-COMMITTED = "2026-01-05T09:00:00+08:00"
-ENTROPY = "2026-01-06T21:30:00+08:00"
-DRAWN = "2026-01-07T09:00:00+08:00"
-SIGNED = "2026-01-07T09:15:00+08:00"
-NUMBERS: list[int | list[int]] = [[3, 11, 17, 22, 28, 31], [9], [742]]
-WHO = {"drawn_by": "李明", "signed_by": "王建国", "drawn_at": DRAWN, "signed_at": SIGNED}
 JURISDICTIONS = ["boluo", "tianjin"]
-
-
-@pytest.fixture(scope="module")
-def small_county(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, County]:
-    """300 units of the example county (persons included) and all its staff, on disk."""
-    full = read_county(EXAMPLE)
-    d = tmp_path_factory.mktemp("county")
-    write_units(UnitRegistry.from_records(list(full.units)[:300]), d / "units.csv")
-    write_inspectors(full.inspectors, d / "inspectors.csv")
-    write_experts(full.experts, d / "experts.csv")
-    write_items(full.items, d / "items.csv")
-    return d, read_county(d)
-
-
-@pytest.fixture
-def site(tmp_path: Path, small_county: tuple[Path, County]) -> tuple[Path, County]:
-    src, county = small_county
-    shutil.copytree(src, tmp_path / "registries")
-    return tmp_path, county
 
 
 def refs(county: County) -> dict[str, RegistryRef]:
@@ -296,15 +269,7 @@ def test_bl5_tj4_draw_plan_from_rules_is_rechecked_on_replay(
     assert {(c.inspector_id, c.unit_id) for c in plan.conflicts} == rule_pairs
     assert ceremony.check_rules(plan, county.units, county.inspectors, rules) is None
     j = Journal(d / "journal.jsonl")
-    drawn = ceremony.run_ceremony(
-        j,
-        plan,
-        committed_at=COMMITTED,
-        committed_by="王建国",
-        entropy_at=ENTROPY,
-        rfc3797_sources=NUMBERS,
-        **WHO,
-    )
+    drawn = run_all(j, plan)
     assert not excluded & {u["unit_id"] for u in drawn.record.body["units"]}
     assert ceremony.verify_draws(j.path).ok
 

@@ -1,0 +1,31 @@
+"""What the ceremony tests share: the times and public numbers of one ceremony, and
+running the whole of it at once (the fixtures are in this folder's conftest.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from drawcore import ceremony
+from drawcore.journal import Journal
+from drawcore.record import DrawPlan
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "county"
+COMMITTED = "2026-01-05T09:00:00+08:00"
+ENTROPY = "2026-01-06T21:30:00+08:00"
+DRAWN = "2026-01-07T09:00:00+08:00"
+SIGNED = "2026-01-07T09:15:00+08:00"
+NUMBERS: list[int | list[int]] = [[3, 11, 17, 22, 28, 31], [9], [742]]
+WHO = {"drawn_by": "李明", "signed_by": "王建国", "drawn_at": DRAWN, "signed_at": SIGNED}
+
+
+def run_all(journal: Journal, plan: DrawPlan) -> ceremony.Drawn:
+    """Commit, seed (from NUMBERS) and draw ``plan`` in one call."""
+    return ceremony.run_ceremony(
+        journal,
+        plan,
+        committed_at=COMMITTED,
+        committed_by="王建国",
+        entropy_at=ENTROPY,
+        rfc3797_sources=NUMBERS,
+        **WHO,
+    )
