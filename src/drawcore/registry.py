@@ -523,7 +523,18 @@ class UnitRegistry(_Registry[Unit]):
         return cast(npt.NDArray[np.bool_], col)
 
 
-class InspectorRegistry(_Registry[Inspector]):
+class _People(_Registry[R]):
+    """A registry of people who enter and leave it by an ``active`` flag."""
+
+    __slots__ = ()
+
+    @property
+    def active(self) -> npt.NDArray[np.bool_]:
+        """Mask of the people who may be drawn (BL-4 dynamic entry and exit)."""
+        return cast(npt.NDArray[np.bool_], self._columns["active"])
+
+
+class InspectorRegistry(_People[Inspector]):
     """The inspector registry (执法检查人员名录库, BL-4, TJ-2), keyed by certificate number."""
 
     __slots__ = ()
@@ -533,13 +544,8 @@ class InspectorRegistry(_Registry[Inspector]):
     schema = _schema(Inspector)
     what = "inspector registry"
 
-    @property
-    def active(self) -> npt.NDArray[np.bool_]:
-        """Mask of inspectors who may be drawn (BL-4 dynamic entry and exit)."""
-        return cast(npt.NDArray[np.bool_], self._columns["active"])
 
-
-class ExpertRegistry(_Registry[Expert]):
+class ExpertRegistry(_People[Expert]):
     """The industry expert registry (行业专家信息库, TJ-8)."""
 
     __slots__ = ()
@@ -548,11 +554,6 @@ class ExpertRegistry(_Registry[Expert]):
     format = "drawcore.experts/1"
     schema = _schema(Expert)
     what = "expert registry"
-
-    @property
-    def active(self) -> npt.NDArray[np.bool_]:
-        """Mask of experts who may be drawn."""
-        return cast(npt.NDArray[np.bool_], self._columns["active"])
 
 
 class ItemList(_Registry[InspectionItem]):
