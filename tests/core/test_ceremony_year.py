@@ -20,6 +20,7 @@ from drawcore.journal import Journal
 from drawcore.plugin.rules import Rules
 from drawcore.plugin.values import PlanContext
 from drawcore.record import (
+    DrawPlan,
     RegistryRef,
     YearPlanSpec,
     replay_year,
@@ -236,24 +237,32 @@ def test_bl8_tj6_publication_includes_annual_plans_masked(site: tuple[Path, Coun
 # -- single draws under a jurisdiction's rules ------------------------------------------------
 
 
-@pytest.mark.parametrize("jurisdiction", JURISDICTIONS)
-def test_bl5_tj4_draw_plan_from_rules_is_rechecked_on_replay(
-    site: tuple[Path, County], jurisdiction: str
-) -> None:
-    d, county = site
+def plan_under_rules(
+    county: County, jurisdiction: str, plan_id: str, *, size: int
+) -> tuple[Rules, PlanContext, DrawPlan]:
+    """A one-round 2026 draw plan of ``size`` units made by the jurisdiction's rules."""
     rules = Rules.for_jurisdiction(jurisdiction)
     context = PlanContext(year=2026, rounds=1, start=dt.date(2026, 1, 1), jurisdiction=jurisdiction)
     r = refs(county)
     plan = ceremony.plan_from_rules(
-        "2026Q1-rules",
+        plan_id,
         county.units,
         r["units"],
         r["inspectors"],
         rules=rules,
         context=context,
-        size=30,
+        size=size,
         inspectors=county.inspectors,
     )
+    return rules, context, plan
+
+
+@pytest.mark.parametrize("jurisdiction", JURISDICTIONS)
+def test_bl5_tj4_draw_plan_from_rules_is_rechecked_on_replay(
+    site: tuple[Path, County], jurisdiction: str
+) -> None:
+    d, county = site
+    rules, context, plan = plan_under_rules(county, jurisdiction, "2026Q1-rules", size=30)
     decided = rules.evaluate(list(county.units), context)
     excluded = {u for u, x in zip(decided.unit_ids, decided.excluded.tolist(), strict=True) if x}
     assert {u for u, k, _ in plan.reasons if k == "excluded"} == excluded
@@ -278,19 +287,7 @@ def test_bl5_check_rules_names_a_decision_the_rules_do_not_make(
     small_county: tuple[Path, County],
 ) -> None:
     _, county = small_county
-    rules = Rules.for_jurisdiction("boluo")
-    context = PlanContext(year=2026, rounds=1, start=dt.date(2026, 1, 1), jurisdiction="boluo")
-    r = refs(county)
-    plan = ceremony.plan_from_rules(
-        "p",
-        county.units,
-        r["units"],
-        r["inspectors"],
-        rules=rules,
-        context=context,
-        size=10,
-        inspectors=county.inspectors,
-    )
+    rules, _, plan = plan_under_rules(county, "boluo", "p", size=10)
     dropped = attrs.evolve(plan, reasons=plan.reasons[1:])
     assert "decide differently" in str(
         ceremony.check_rules(dropped, county.units, county.inspectors, rules)
