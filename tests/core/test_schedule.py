@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from unit_factory import unit
 
 from drawcore import serde
 from drawcore.errors import InfeasibleError, InvalidInputError
@@ -46,18 +47,6 @@ from drawcore.testing import check_plan, synthetic_county
 def rules(jurisdiction: str | None) -> Rules:
     """The installed plugins, loaded through their real entry points."""
     return Rules.for_jurisdiction(jurisdiction)
-
-
-def unit(uid: str, **kw: object) -> Unit:
-    base: dict[str, object] = {
-        "unit_id": uid,
-        "name": f"单位{uid}",
-        "subject_type": "有限责任公司",
-        "industry": "机械",
-        "township": "石湾镇",
-    }
-    base.update(kw)
-    return Unit(**base)  # type: ignore[arg-type]
 
 
 def inspectors(n: int, **kw: object) -> list[Inspector]:

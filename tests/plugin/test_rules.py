@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from unit_factory import unit
 
 from drawcore.model import IdKind, InspectionMode, Inspector, ProductionStatus, RiskLevel, Unit
 from drawcore.plugin import (
@@ -27,18 +28,6 @@ from drawcore.plugin.manager import make_plugin_manager
 from drawcore.plugin.rules import Rules
 
 CONTEXT = PlanContext(year=2019, rounds=4, start=dt.date(2019, 1, 1))
-
-
-def unit(uid: str = "U1", **kw: object) -> Unit:
-    base: dict[str, object] = {
-        "unit_id": uid,
-        "name": f"单位{uid}",
-        "subject_type": "有限责任公司",
-        "industry": "机械",
-        "township": "石湾镇",
-    }
-    base.update(kw)
-    return Unit(**base)  # type: ignore[arg-type]
 
 
 def why(clause: str, text: str = "because") -> Reason:
