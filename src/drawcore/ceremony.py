@@ -60,6 +60,7 @@ from drawcore.record import (
     DrawRecord,
     RegistryRef,
     YearPlanSpec,
+    _structure,
     draw_record,
     first_difference,
     replay,
@@ -99,6 +100,8 @@ __all__ = [
     "draw",
     "draw_year",
     "form_seed",
+    "live_plan",
+    "live_results",
     "load_county",
     "load_inspectors",
     "load_units",
@@ -808,6 +811,66 @@ def record_result(journal: Journal, result: InspectionResult) -> Record:
     """Journal an inspection result (BL-7, BL-8); refused unless its draw is live and drew
     the unit, the unit has no result yet, and the inspectors are the unit's drawn team."""
     return journal.append(RESULT, unstructure(result))
+
+
+# -- use of results (BL-10, TJ-7, TJ-10) -----------------------------------------------------
+
+
+def _voided_seqs(records: Sequence[Record]) -> set[int]:
+    return {int(r.body["voids"]) for r in records if r.type == VOID}
+
+
+def live_results(
+    records: Iterable[Record], *, plan_id: str | None = None
+) -> tuple[InspectionResult, ...]:
+    """The results journaled for live draws and annual plans, rebuilt as values (of
+    ``plan_id`` only, when given): a voided draw's results no longer count.
+
+    Read the records of a journal that verifies; a body that is not a result raises
+    :class:`InvalidInputError` naming its record.
+    """
+    recs = list(records)
+    voided = _voided_seqs(recs)
+    out: list[InspectionResult] = []
+    for r in recs:
+        if r.type != RESULT or not isinstance(r.body, dict) or r.body.get("draw") in voided:
+            continue
+        if plan_id is not None and r.body.get("plan_id") != plan_id:
+            continue
+        try:
+            out.append(_structure(r.body, InspectionResult, "an inspection result"))
+        except InvalidInputError as err:
+            raise InvalidInputError(f"journal record {r.seq}: {err}") from None
+    return tuple(out)
+
+
+def live_plan(records: Iterable[Record], plan_id: str) -> tuple[Record, AnnualPlan | DrawRecord]:
+    """The live ``draw`` or ``annual_plan`` record of ``plan_id`` and the value it holds
+    (a :class:`~drawcore.record.DrawRecord`, or the :class:`~drawcore.schedule.AnnualPlan`
+    of the record's ``result``); :class:`InvalidInputError` when the plan has none."""
+    recs = list(records)
+    voided = _voided_seqs(recs)
+    live = [
+        r
+        for r in recs
+        if r.type in (DRAW, ANNUAL_PLAN)
+        and isinstance(r.body, dict)
+        and r.body.get("plan_id") == plan_id
+        and r.seq not in voided
+    ]
+    if not live:
+        known = sorted({str(r.body.get("plan_id")) for r in recs if r.type in (DRAW, ANNUAL_PLAN)})
+        raise InvalidInputError(
+            f"plan {plan_id!r} has no live draw or annual plan in the journal"
+            + (f" (plans drawn: {', '.join(known[:10])})" if known else "")
+        )
+    record = live[-1]
+    try:
+        if record.type == DRAW:
+            return record, DrawRecord.from_body(record.body)
+        return record, _structure(record.body.get("result"), AnnualPlan, "an annual plan")
+    except InvalidInputError as err:
+        raise InvalidInputError(f"journal record {record.seq}: {err}") from None
 
 
 # -- replay --------------------------------------------------------------------------------

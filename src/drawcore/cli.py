@@ -4,7 +4,9 @@ Each subcommand is one :class:`Command` in :data:`COMMANDS`: a name, a help line
 a function that adds its arguments and a function that runs it and returns the
 exit status. Adding a subcommand is adding one entry to the table.
 
-Exit status: 0 on success; 2 with a one-line reason on stderr (then every
+Exit status: 0 on success; 1 when a journal does not verify (``verify``,
+``followup``, ``completion``) or, with ``completion --fail-overdue``, when work is
+overdue; 2 with a one-line reason on stderr (then every
 problem, one per line) when drawcore refuses the input (any
 :class:`~drawcore.errors.DrawcoreError`); argparse's usage errors also exit 2.
 """
@@ -267,11 +269,13 @@ def demo_draw(journal: Any, plan: Any) -> Any:
 
 
 def demo_results(journal: Any, drawn: Any, county: County) -> None:
-    """Enter results for the first few tasks (BL-7 form, BL-8 谁抽查、谁录入)."""
+    """Enter results for the first few tasks (BL-7 form, BL-8 谁抽查、谁录入); the
+    penalised unit had concealed a major accident hazard (TJ-7: exposed, blacklisted)."""
     import datetime as dt
 
     from drawcore import ceremony
-    from drawcore.results import InspectionResult, Outcome
+    from drawcore.disclosure import scrub
+    from drawcore.results import Finding, InspectionResult, Outcome
 
     outcomes = list(Outcome)
     opinions = {
@@ -297,9 +301,11 @@ def demo_results(journal: Any, drawn: Any, county: County) -> None:
             inspected_on=dt.date(2026, 2, 3 + i),
             entered_by=a.members[0],
             entered_at=f"2026-02-{3 + i:02d}T17:00:00+08:00",
+            findings=(Finding.MAJOR_HAZARD_CONCEALED,) if outcome is Outcome.PENALISED else (),
         )
         rec = ceremony.record_result(journal, result)
-        print(f"== result: record {rec.seq}: {a.unit_id} {outcome.value}")
+        found = f" ({', '.join(result.findings)})" if result.findings else ""
+        print(f"== result: record {rec.seq}: {scrub(a.unit_id)} {outcome.value}{found}")
 
 
 def demo_verify(journal: Any, out: Path, *, kind: str = "draw") -> Path:
@@ -413,7 +419,48 @@ def demo_ceremony(source: Path, county: County, out: Path) -> None:
     demo_results(journal, drawn, county)
     cps = demo_verify(journal, out)
     demo_publish(journal, out)
+    demo_use_of_results(journal, county)
     print(f"\nreplay it yourself: drawcore verify {journal_path} --checkpoint {cps}")
+    print(
+        f"follow up: drawcore followup {journal_path} --units {out / 'registries' / 'units.csv'}"
+        f" --out NEW_UNITS.csv; drawcore completion {journal_path} --plan-id {DEMO_PLAN_ID}"
+        f" --as-of {DEMO_AS_OF} --due {DEMO_DUE}"
+    )
+
+
+#: The demo draw's tasks are due by the quarter's end; the demo assesses them before.
+DEMO_DUE = "2026-03-31"
+DEMO_AS_OF = "2026-02-28"
+
+
+def demo_use_of_results(journal: Any, county: County) -> None:
+    """Use of results: the draw's completion (TJ-10) and the registry changes the
+    results make for next year's registry (BL-10, TJ-7), a few lines of each."""
+    import datetime as dt
+
+    from drawcore.ceremony import live_plan, live_results
+    from drawcore.disclosure import scrub
+    from drawcore.followup import (
+        apply_results,
+        completion_report,
+        format_changes,
+        format_completion,
+    )
+
+    records = journal.records()
+    _, record = live_plan(records, DEMO_PLAN_ID)
+    results = live_results(records, plan_id=DEMO_PLAN_ID)
+    report = completion_report(
+        record,
+        results,
+        as_of=dt.date.fromisoformat(DEMO_AS_OF),
+        due=dt.date.fromisoformat(DEMO_DUE),
+    )
+    print("== completion (TJ-10)")
+    print("\n".join(format_completion(report, limit=0).splitlines()[:3]))
+    new, changes = apply_results(county.units, results)
+    print("== follow-up for next year's registry (BL-10, TJ-7)")
+    print(scrub(format_changes(changes, new)))
 
 
 #: The demo's annual plan: the year, its rounds, the day the unit registry was renewed
@@ -895,6 +942,139 @@ def _run_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- use of results: follow-up and completion (BL-10, TJ-7, TJ-10) ------------------------------
+
+
+def _verified_records(journal: Path, registry_dir: Path | None) -> list[Any] | None:
+    """The journal's records when it verifies (every draw replayed), else ``None`` after
+    printing why on stderr."""
+    from drawcore.ceremony import verify_draws
+    from drawcore.journal import Journal
+
+    if not journal.is_file():
+        raise InvalidInputError(f"{journal}: no such journal file")
+    report = verify_draws(journal, registry_dir=registry_dir)
+    if not report.ok:
+        first = report.problems[0].format()
+        print(
+            f"drawcore: {journal} does not verify ({len(report.problems)} problem(s); {first}); "
+            "nothing done",
+            file=sys.stderr,
+        )
+        return None
+    return Journal(journal).records()
+
+
+def _configure_followup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("journal", type=Path, help="the journal holding the results")
+    p.add_argument("--units", type=Path, required=True, help="the unit registry to follow up")
+    p.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="where to write the new unit registry (.csv or .json; not the --units file)",
+    )
+    p.add_argument(
+        "--registry-dir",
+        type=Path,
+        help="where the registry snapshots named by the draws are (default: the journal's dir)",
+    )
+    p.add_argument("--plan-id", help="use the results of this plan only (default: every plan)")
+
+
+def _run_followup(args: argparse.Namespace) -> int:
+    """BL-10, TJ-7: the journal's live results applied to a unit registry: next year's registry."""
+    from drawcore.ceremony import live_results
+    from drawcore.disclosure import scrub
+    from drawcore.followup import apply_results, format_changes
+    from drawcore.io import read_units, write_units
+
+    if args.out.resolve() == args.units.resolve():
+        raise InvalidInputError(
+            f"--out {args.out} is the --units file; write the new registry beside it "
+            "(the journal names the old one by fingerprint)"
+        )
+    units = read_units(args.units)
+    records = _verified_records(args.journal, args.registry_dir)
+    if records is None:
+        return 1
+    results = live_results(records, plan_id=args.plan_id)
+    if args.plan_id is not None and not results:
+        raise InvalidInputError(f"plan {args.plan_id!r} has no live results in {args.journal}")
+    new, changes = apply_results(units, results)
+    write_units(new, args.out)
+    print(f"{len(results)} live result(s) applied to {len(units)} units of {args.units}")
+    print(scrub(format_changes(changes, new)))
+    print(f"new unit registry: {args.out} (fingerprint {new.fingerprint})")
+    return 0
+
+
+def _configure_completion(p: argparse.ArgumentParser) -> None:
+    p.add_argument("journal", type=Path, help="the journal holding the plan and its results")
+    p.add_argument("--plan-id", required=True, help="the draw or annual plan to assess")
+    p.add_argument("--as-of", required=True, help="the assessment date, e.g. 2026-06-30")
+    p.add_argument(
+        "--due",
+        help="when a draw's tasks are due (a draw has no timetable; an annual plan's "
+        "rounds give their own)",
+    )
+    p.add_argument(
+        "--registry-dir",
+        type=Path,
+        help="where the registry snapshots named by the draws are (default: the journal's dir)",
+    )
+    p.add_argument(
+        "--fail-overdue",
+        action="store_true",
+        help="exit 1 when a task or a round's publication is overdue (default: exit 0)",
+    )
+
+
+def _date_arg(text: str | None, what: str) -> Any:
+    import datetime as dt
+
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInputError(f"{what} {text!r} is not a date like 2026-06-30") from None
+
+
+def _run_completion(args: argparse.Namespace) -> int:
+    """TJ-10: the plan's tasks due, done and overdue on --as-of, with who answers for each.
+
+    Exit 0 when the report was made (overdue work is reported, not an error);
+    with ``--fail-overdue``, 1 when any task or publication is overdue."""
+    from drawcore.ceremony import live_plan, live_results
+    from drawcore.disclosure import scrub
+    from drawcore.followup import completion_report, format_completion
+
+    as_of = _date_arg(args.as_of, "--as-of")
+    due = _date_arg(args.due, "--due")
+    records = _verified_records(args.journal, args.registry_dir)
+    if records is None:
+        return 1
+    record, plan = live_plan(records, args.plan_id)
+    report = completion_report(
+        plan,
+        live_results(records, plan_id=args.plan_id),
+        as_of=as_of,
+        signed_by=str(record.body["signed_by"]),
+        due=due,
+    )
+    print(scrub(format_completion(report)))
+    late_publication = sum(rd.publication_overdue for rd in report.rounds)
+    if report.overdue or late_publication:
+        print(
+            f"overdue: {report.overdue} task(s), {late_publication} round(s) with results "
+            f"not published in time (record {record.seq}, as of {as_of})"
+        )
+    else:
+        print(f"overdue: none (record {record.seq}, as of {as_of})")
+    return 1 if args.fail_overdue and (report.overdue or late_publication) else 0
+
+
 COMMANDS: dict[str, Command] = {
     "validate": Command(
         "validate",
@@ -925,6 +1105,20 @@ COMMANDS: dict[str, Command] = {
         "HTML with personal data masked, stamped with the journal checkpoint",
         _configure_publish,
         _run_publish,
+    ),
+    "followup": Command(
+        "followup",
+        "apply the journal's live results to a unit registry (key supervision, blacklist, "
+        "joint punishment, credit class, last inspected) and write next year's registry",
+        _configure_followup,
+        _run_followup,
+    ),
+    "completion": Command(
+        "completion",
+        "assess a draw or annual plan on a date: tasks done, late, overdue and open, per "
+        "round and per responsible person (exit 0; 1 with --fail-overdue when overdue)",
+        _configure_completion,
+        _run_completion,
     ),
 }
 

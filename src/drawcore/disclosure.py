@@ -1,13 +1,16 @@
 """Publication: the item list, plans, draws and results per quarter (BL-8, TJ-6, "一公开").
 
 :func:`publish` reads a journal (which must verify), keeps the records of one
-quarter, and writes five tables -- ``items``, ``plans``, ``draws``,
+quarter, and writes six tables -- ``items``, ``plans``, ``draws``,
 ``annual_plans`` (one row per task of every round, and one per excluded unit,
-with the reasons), ``results`` -- as CSV and JSON, plus a static
-``index.html``. Every file carries the checkpoint (journal size and Merkle
-root) it was made from, so a reader can check the publication against the
-journal and its published checkpoints: JSON
-files have a top-level ``checkpoint``; CSV files start with one comment line
+with the reasons), ``results`` (with each result's findings) and ``exposures``
+(TJ-7 「对隐瞒不报或整改不到位的重大事故隐患公开曝光」: one row per live result
+finding a concealed or unremedied major accident hazard, with the clause, the
+result record and its date) -- as CSV and JSON, plus a static ``index.html``.
+Every file carries the checkpoint (journal size and Merkle root) it was made
+from, so a reader can check the publication against the journal and its
+published checkpoints: JSON files have a top-level ``checkpoint``; CSV files
+start with one comment line
 ``# drawcore publication quarter=... checkpoint size=N root=R``; the HTML page
 states it in its header.
 
@@ -52,9 +55,11 @@ from drawcore.ids import is_valid_id_card, mask_id_card, mask_name, mask_phone
 from drawcore.journal import Checkpoint, Journal, Record, verify
 from drawcore.model import IdKind, Unit
 from drawcore.registry import ItemList, UnitRegistry
+from drawcore.results import Finding
 from drawcore.seeding import ANNUAL_PLAN, DRAW, PLAN_COMMITMENT, RESULT, SEED, VOID
 
 __all__ = [
+    "EXPOSED_FINDINGS",
     "TABLES",
     "WITHHELD",
     "Masker",
@@ -72,7 +77,13 @@ Masker = Callable[[str, str, Unit | None], str]
 """``mask(field, value, unit) -> published text`` (the shape of ``Rules.mask``)."""
 
 WITHHELD = "[withheld]"
-TABLES = ("items", "plans", "draws", "annual_plans", "results")
+TABLES = ("items", "plans", "draws", "annual_plans", "results", "exposures")
+#: Findings that expose the unit publicly (TJ-7): a concealed or an unremedied major hazard.
+EXPOSED_FINDINGS = frozenset({Finding.MAJOR_HAZARD_CONCEALED, Finding.MAJOR_HAZARD_UNREMEDIED})
+_EXPOSURE_TEXT = {
+    Finding.MAJOR_HAZARD_CONCEALED: "隐瞒不报重大事故隐患 major accident hazard concealed",
+    Finding.MAJOR_HAZARD_UNREMEDIED: "重大事故隐患整改不到位 major accident hazard not remedied",
+}
 
 _ID_CARD = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
 _PHONE = re.compile(r"(?<![0-9.])1[3-9][0-9]{9}(?![0-9])")
@@ -222,6 +233,7 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
         "unit_id",
         "unit_name",
         "outcome",
+        "findings",
         "basis",
         "scope",
         "content",
@@ -230,6 +242,20 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
         "inspected_by",
         "inspected_on",
         "entered_by",
+        "entered_at",
+    ),
+    "exposures": (
+        "record",
+        "plan_id",
+        "draw",
+        "unit_id",
+        "unit_name",
+        "township",
+        "industry",
+        "finding",
+        "clause",
+        "exposure",
+        "inspected_on",
         "entered_at",
     ),
 }
@@ -366,6 +392,7 @@ def build_publication(
                         "unit_id": b["unit_id"],
                         "unit_name": unit.name if unit else "",
                         "outcome": b["outcome"],
+                        "findings": _join(b.get("findings", ())),
                         "basis": _join(b["basis"]),
                         "scope": b["scope"],
                         "content": _join(b["content"]),
@@ -379,6 +406,8 @@ def build_publication(
                     b["unit_id"],
                 )
             )
+            if b["draw"] not in voided:
+                tables["exposures"].extend(_exposure_rows(r, clean, unit))
     pub = Publication(
         quarter,
         checkpoint,
@@ -395,6 +424,32 @@ def build_publication(
     if leaks:
         raise InvalidInputError("personal data left unmasked: " + "; ".join(leaks[:5]))
     return pub
+
+
+def _exposure_rows(r: Record, clean: _Cleaner, unit: Unit | None) -> list[dict[str, Any]]:
+    """One row per finding of a live result that exposes its unit (TJ-7)."""
+    b = r.body
+    rows = []
+    for value in b.get("findings", ()):
+        finding = Finding(value)
+        if finding not in EXPOSED_FINDINGS:
+            continue
+        row = {
+            "record": r.seq,
+            "plan_id": b["plan_id"],
+            "draw": b["draw"],
+            "unit_id": b["unit_id"],
+            "unit_name": unit.name if unit else "",
+            "township": unit.township if unit else "",
+            "industry": unit.industry if unit else "",
+            "finding": finding.value,
+            "clause": "TJ-7",
+            "exposure": _EXPOSURE_TEXT[finding],
+            "inspected_on": b["inspected_on"],
+            "entered_at": b["entered_at"],
+        }
+        rows.append(clean.row(row, b["unit_id"]))
+    return rows
 
 
 def _draw_rows(
@@ -549,6 +604,7 @@ _TITLES = {
     "draws": "抽查结果名单 Draws (units, probabilities, teams)",
     "annual_plans": "年度抽查计划 Annual plans (rounds, tasks, reasons)",
     "results": "检查结果 Inspection results",
+    "exposures": "重大事故隐患公开曝光 Exposures (concealed or unremedied major hazards, TJ-7)",
 }
 
 
