@@ -44,7 +44,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -231,10 +231,12 @@ class _Collector:
         self.path = path
         self.lines = lines
         self.items: list[tuple[int, str, str]] = []
+        self.offset = 0  # index of the first record of the block being converted
 
     def add(self, row: int | None, field: str | None, message: str) -> None:
-        """``row``: 0-based record index, or ``None`` for the file or header."""
-        self.items.append((-1 if row is None else row, field or "", message))
+        """``row``: 0-based record index within the current block, or ``None`` for the
+        file or header."""
+        self.items.append((-1 if row is None else row + self.offset, field or "", message))
 
     def raise_if_any(self, what: str) -> None:
         if not self.items:
@@ -350,15 +352,25 @@ def _convert(spec: FieldSpec, cells: Sequence[str], out: _Collector) -> Any:
     return tags
 
 
+def _joined(parts: list[Any]) -> Any:
+    """One column from its converted blocks (numpy arrays, or lists of cells / tags)."""
+    if len(parts) == 1:
+        return parts[0]
+    if isinstance(parts[0], np.ndarray):
+        return np.concatenate(parts)
+    return list(itertools.chain.from_iterable(parts))
+
+
 def _build(
     cls: type[Reg],
     kind: str,
     header: Sequence[str],
-    columns: Sequence[Sequence[str]],
+    blocks: Iterable[tuple[int, Sequence[Sequence[str]]]],
     out: _Collector,
     allow_unknown_columns: bool,
 ) -> Reg:
-    """Header + raw string columns -> a validated registry, or raise with every problem."""
+    """Header + blocks of raw string columns -> a validated registry, or raise with every
+    problem. A block is (index of its first record, its columns)."""
     names = _header_map(kind)
     fields: dict[str, int] = {}
     for j, raw in enumerate(header):
@@ -380,11 +392,14 @@ def _build(
                 None, spec.name, f"required column is missing (header {spec.name} or {aliases})"
             )
     out.raise_if_any(cls.what)
-    typed = {
-        spec.name: _convert(spec, columns[fields[spec.name]], out)
-        for spec in cls.schema
-        if spec.name in fields
-    }
+    specs = [spec for spec in cls.schema if spec.name in fields]
+    parts: dict[str, list[Any]] = {spec.name: [] for spec in specs}
+    for start, columns in blocks:
+        out.offset = start
+        for spec in specs:
+            parts[spec.name].append(_convert(spec, columns[fields[spec.name]], out))
+    out.offset = 0
+    typed = {name: _joined(converted) for name, converted in parts.items()}
     # bad cells hold a valid placeholder by now, so record checks still run: one pass
     # reports every problem in the file
     stored, problems = cls.check_columns(typed)
@@ -400,10 +415,12 @@ def _read_csv(cls: type[Reg], text: str, path: str, allow_unknown_columns: bool)
         raise InvalidInputError(f"{path}: file is empty (expected a header row and records)")
     fast = _split_plain(text)
     columns: list[Sequence[str]]
+    blocks: Iterable[tuple[int, list[Sequence[str]]]]
     if fast is not None:
-        header, columns = fast
-        if not columns or not columns[0]:
+        header, lines = fast
+        if len(lines) < 2:
             raise InvalidInputError(f"{path}: has a header but no records")
+        blocks = _plain_blocks(lines, len(header))
     else:
         reader = csv.reader(_stdio.StringIO(text, newline=""), strict=True)
         try:
@@ -428,20 +445,40 @@ def _read_csv(cls: type[Reg], text: str, path: str, allow_unknown_columns: bool)
             bad.raise_if_any(cls.what)
         columns = list(zip(*rows, strict=True))
         del rows
+        blocks = [(0, columns)]
     header = [h.strip(_WS) for h in header]
     out = _Collector(path, lambda: _line_numbers(text))
     if _SPACE.search(text):
         # str.strip() with no argument strips all Unicode whitespace, U+3000 included
-        columns = [list(map(str.strip, col)) for col in columns]
-    return _build(cls, kind, header, columns, out, allow_unknown_columns)
+        blocks = ((start, [list(map(str.strip, col)) for col in cols]) for start, cols in blocks)
+    return _build(cls, kind, header, blocks, out, allow_unknown_columns)
 
 
-def _split_plain(text: str) -> tuple[list[str], list[Sequence[str]]] | None:
-    """Header and **columns** of a CSV text with no quotes and no lone CR, by ``str.split``.
+_BLOCK = 1 << 16  # records split and converted at a time by the plain-CSV path
 
-    For such text this is exactly what ``csv.reader`` gives (there is nothing to
-    unquote), transposed, at a fraction of the cost: one split of the whole text and a
-    strided slice per column. ``None`` (use ``csv.reader``) for anything else, including
+
+def _plain_blocks(
+    lines: list[str], width: int, block: int | None = None
+) -> Iterator[tuple[int, list[Sequence[str]]]]:
+    """(first record index, columns) of each block of records of a plain CSV text.
+
+    Splitting block by block instead of the whole text at once keeps only the text
+    columns' cells alive between blocks: converted cells are freed and their memory
+    reused, so a million-row read does not allocate (and fault in) every cell at once.
+    """
+    step = block or _BLOCK
+    for start in range(1, len(lines), step):
+        cells = ",".join(lines[start : start + step]).split(",")
+        yield start - 1, [cells[j::width] for j in range(width)]
+
+
+def _split_plain(text: str) -> tuple[list[str], list[str]] | None:
+    """Header fields and **lines** (header line first) of a CSV text with no quotes and
+    no lone CR, every line holding exactly the header's number of fields.
+
+    For such text, splitting each line at its commas is exactly what ``csv.reader``
+    gives (there is nothing to unquote), at a fraction of the cost (see
+    :func:`_plain_blocks`). ``None`` (use ``csv.reader``) for anything else, including
     rows whose field count differs from the header's.
     """
     if '"' in text:
@@ -459,16 +496,10 @@ def _split_plain(text: str) -> tuple[list[str], list[Sequence[str]]] | None:
     width = len(header)
     if width == 1:
         return None  # a blank line is a row of no fields to csv.reader, not one empty field
-    if len(lines) == 1:
-        return header, [[] for _ in header]
     # every line, blank ones included, must hold exactly width - 1 commas
     if set(map(str.count, lines, itertools.repeat(","))) != {width - 1}:
         return None
-    del lines
-    cells = text.replace("\n", ",").split(",")
-    del cells[len(cells) - (len(text) - end) :]
-    columns: list[Sequence[str]] = [cells[width + j :: width] for j in range(width)]
-    return header, columns
+    return header, lines
 
 
 def _line_numbers(text: str) -> list[int]:
@@ -529,7 +560,9 @@ def _read_json(cls: type[Reg], text: str, path: str, allow_unknown_columns: bool
                 out.add(i, key, f"unsupported value {record[key]!r}")
                 cell = ""
             columns[j].append(cell)
-    return _build(cls, kind, [h.strip(_WS) for h in header], columns, out, allow_unknown_columns)
+    return _build(
+        cls, kind, [h.strip(_WS) for h in header], [(0, columns)], out, allow_unknown_columns
+    )
 
 
 @contextlib.contextmanager

@@ -444,16 +444,43 @@ def test_reading_does_not_depend_on_row_order(tmp_path: Path) -> None:
 def test_the_quote_free_fast_path_splits_exactly_like_csv_reader(
     rows: list[list[str]], newline: str, trailing: int
 ) -> None:
-    from drawcore.io import _split_plain
+    import drawcore.io as dio
 
     buf = io.StringIO()
     csv.writer(buf, lineterminator=newline).writerows([["h1", "h2"], *rows])
     text = buf.getvalue() + newline * trailing
-    fast = _split_plain(text)
+    fast = dio._split_plain(text)
     if fast is None:
         return
     expected = list(csv.reader(io.StringIO(text, newline="")))
     while expected and not expected[-1]:
         expected.pop()
-    header, columns = fast
-    assert [header, *map(list, zip(*columns, strict=True))] == expected
+    header, lines = fast
+    split_rows: list[list[str]] = []
+    for start, columns in dio._plain_blocks(lines, len(header), block=2):
+        assert start == len(split_rows)
+        split_rows.extend(map(list, zip(*columns, strict=True)))
+    assert [header, *split_rows] == expected
+
+
+def test_block_wise_read_names_the_right_rows_and_reads_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plain-CSV path converts records in blocks: a problem in a later block still
+    names its own row, and the registry equals a one-block read."""
+    import drawcore.io as dio
+
+    path = write(tmp_path, units_text(GOOD_ROWS), "good.csv")
+    whole = read_units(path)
+    monkeypatch.setattr(dio, "_BLOCK", 1)
+    assert read_units(path) == whole
+    cells = [row.split(",") for row in GOOD_ROWS]
+    last = len(cells) - 1
+    cells[last][HEADER.split(",").index("risk_weight")] = "-1"  # a registry-level check
+    cells[last][HEADER.split(",").index("last_inspected")] = "2017/12/31"  # a cell check
+    bad = write(tmp_path, units_text([",".join(c) for c in cells]), "bad.csv")
+    with pytest.raises(InvalidInputError) as err:
+        read_units(bad)
+    where = f"row {last + 1} (line {last + 2})"
+    assert f"{where}, field 'risk_weight'" in " ".join(err.value.problems)
+    assert f"{where}, field 'last_inspected'" in " ".join(err.value.problems)
