@@ -27,7 +27,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --strict src
+	$(BIN)/mypy --strict src plugins/drawcore-boluo/src plugins/drawcore-tianjin/src
 
 clean:
 	rm -rf $(VENV)
