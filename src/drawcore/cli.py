@@ -263,8 +263,11 @@ def demo_draw(journal: Any, plan: Any) -> Any:
         drawn_at=DEMO_TIMES["drawn_at"],
         signed_at=DEMO_TIMES["signed_at"],
     )
+    from drawcore.disclosure import scrub
+
     print("== draw")
-    print("\n".join(_draw_lines(drawn, limit=DEMO_SHOW)))
+    # the demo shows what a published page would: persons' ID-card numbers masked
+    print(scrub("\n".join(_draw_lines(drawn, limit=DEMO_SHOW))))
     return drawn
 
 
@@ -346,11 +349,13 @@ def demo_verify(journal: Any, out: Path, *, kind: str = "draw") -> Path:
 
 def demo_forgery(journal: Any, out: Path) -> None:
     """A consistent rewrite (every hash recomputed) that swaps one drawn unit: replay catches it."""
+    from drawcore.disclosure import scrub
+
     entries = [(r.type, r.body) for r in journal.records()]
     _, body = next((k, b) for k, b in entries if k == "draw")
     drawn = {u["unit_id"] for u in body["units"]}
     body["units"][-1]["unit_id"] = next(u for u in journal_units(out, body) if u not in drawn)
-    _verify_forged(entries, out, "one unit swapped", lambda text: text)
+    _verify_forged(entries, out, "one unit swapped", scrub)
 
 
 def demo_year_forgery(journal: Any, out: Path) -> None:

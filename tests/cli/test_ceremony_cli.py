@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from drawcore.cli import main
+from drawcore.disclosure import find_personal_data
 from drawcore.ids import is_valid_id_card
 from drawcore.journal import Journal
 
@@ -83,6 +84,8 @@ def test_demo_prints_units_with_probabilities_and_teams(
     assert "== verify a copy with one edited draw record: FAILED" in out
     assert "every hash recomputed): FAILED" in out
     assert "record 2: replay: replay differs at units[119].unit_id" in out
+    assert "441322********" in out  # persons drawn, shown as published (BL-8)
+    assert find_personal_data(out) == []
     assert main(["demo", "--out", str(tmp_path)]) == 2  # refuses to overwrite a journal
 
 
