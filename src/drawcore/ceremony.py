@@ -59,6 +59,7 @@ from drawcore.record import (
     DrawPlan,
     DrawRecord,
     RegistryRef,
+    UnitRequirement,
     YearPlanSpec,
     _structure,
     draw_record,
@@ -69,7 +70,7 @@ from drawcore.record import (
     run_year,
     year_plan_record,
 )
-from drawcore.registry import County, InspectorRegistry, UnitRegistry
+from drawcore.registry import County, ExpertRegistry, InspectorRegistry, UnitRegistry
 from drawcore.results import InspectionResult
 from drawcore.sampling import UnitSample, sample_units
 from drawcore.schedule import AnnualPlan
@@ -183,6 +184,11 @@ def load_inspectors(ref: RegistryRef, registry_dir: PathLike) -> InspectorRegist
     return _load(ref, registry_dir, read_inspectors, "inspector")
 
 
+def load_experts(ref: RegistryRef, registry_dir: PathLike) -> ExpertRegistry:
+    """The expert registry snapshot ``ref`` names, checked by fingerprint."""
+    return _load(ref, registry_dir, read_experts, "expert")
+
+
 def load_county(spec: YearPlanSpec, registry_dir: PathLike) -> County:
     """The four registry snapshots an annual plan names, each checked by fingerprint."""
     readers: dict[str, Callable[[Path], _Snapshot]] = {
@@ -225,9 +231,12 @@ def plan_from_rules(
     With ``inspectors`` the rules' inspector-unit conflicts become recusal pairs
     (BL-5 回避), and a reason ``("*", "recusal", ...)`` says they were asked.
     The team size is the largest the rules require of any unit (at least
-    ``team_size``): a single draw has one team size; the per-unit expertise and
-    expert requirements are applied by annual plans. Other :class:`DrawPlan`
-    fields (``recusal_rules``, ...) pass through ``params``.
+    ``team_size``): a single draw has one team size. The per-unit expertise and
+    expert requirements become ``DrawPlan.requirements`` with reasons
+    ``(unit, "requirement", ...)``; when any asks for experts, ``params`` must
+    name the expert registry (``experts=RegistryRef``), else
+    :class:`InvalidInputError`. Other :class:`DrawPlan` fields (``recusal_rules``,
+    ``strata_field``, ``stratum_sizes``, ...) pass through ``params``.
     """
     return DrawPlan(
         plan_id=plan_id,
@@ -273,6 +282,29 @@ def _rule_values(
             if n == required
             for r in decided.team_reasons.get(u, ())
         ]
+    requirements = []
+    for u, need, n, ee in zip(
+        ids,
+        decided.expertise,
+        decided.experts.tolist(),
+        decided.expert_expertise,
+        strict=True,
+    ):
+        if not need and not n:
+            continue
+        requirements.append(
+            UnitRequirement(
+                unit_id=u, expertise=need, experts=n, expert_expertise=ee[0] if ee else None
+            )
+        )
+        reasons += [(u, "requirement", str(r)) for r in decided.team_reasons.get(u, ())]
+    if any(r.experts for r in requirements) and params.get("experts") is None:
+        needing = [r.unit_id for r in requirements if r.experts]
+        raise InvalidInputError(
+            f"the rules of {rules.jurisdiction!r} ask for industry experts on the teams of "
+            f"{len(needing)} unit(s) (e.g. {', '.join(needing[:3])}); "
+            "name an expert registry (--experts EXPERTS.csv)"
+        )
     conflicts: list[Recusal] = list(params.get("conflicts", ()))
     if inspectors is not None:
         active = [i for i in inspectors if i.active]
@@ -316,6 +348,7 @@ def _rule_values(
         else tuple(params.get("mandatory", ())),
         conflicts=conflicts,
         team_size=team_size,
+        requirements=requirements,
         jurisdiction=rules.jurisdiction,
         rules=rules.versions,
         rules_context=context,
@@ -328,7 +361,8 @@ def check_rules(
     plan: DrawPlan, units: UnitRegistry, inspectors: InspectorRegistry, rules: Rules
 ) -> str | None:
     """Ask the installed rules again: a problem when the plan's recorded rule values
-    (weights, exclusions, mandatory units, recusals, team size, reasons) are not
+    (weights, exclusions, mandatory units, recusals, team size and requirements,
+    reasons) are not
     what they decide, or when the installed plugin versions are not the recorded ones."""
     if plan.rules_context is None:
         return None
@@ -339,12 +373,13 @@ def check_rules(
         now = ", ".join(f"{n} {v}" for n, v in sorted(rules.versions)) or "none"
         return f"recorded with plugins {show}; installed: {now}; cannot re-check the rules"
     explicit = {r for r in plan.conflicts if r.reason == EXPLICIT_REASON}
-    params = {"team_size": plan.team_size, "conflicts": explicit}
+    params = {"team_size": plan.team_size, "conflicts": explicit, "experts": plan.experts}
     asked = any(u == RECUSAL_ASKED and d == "recusal" for u, d, _ in plan.reasons)
     again = _rule_values(
         units, inspectors if asked else None, rules, plan.rules_context, False, params
     )
     recorded = {
+        "requirements": unstructure(plan.requirements),
         "weights": [list(w) for w in plan.weights],
         "excluded_by_rules": sorted(u for u, d, _ in plan.reasons if d == "excluded"),
         "reasons": [list(r) for r in plan.reasons],
@@ -356,6 +391,7 @@ def check_rules(
         plan_id=plan.plan_id, units=plan.units, inspectors=plan.inspectors, size=0, **again
     )
     expected = {
+        "requirements": unstructure(decided.requirements),
         "weights": [list(w) for w in decided.weights],
         "excluded_by_rules": sorted(u for u, d, _ in decided.reasons if d == "excluded"),
         "reasons": [list(r) for r in decided.reasons],
@@ -533,7 +569,10 @@ def _draw_entry(
     """Run the plan on its registries with the seed; the draw record body and the outcome."""
     base = registry_dir if registry_dir is not None else journal.path.parent
     unit_reg, insp_reg = _registries(plan, base, units, inspectors)
-    outcome = run_draw(plan, unit_reg, insp_reg, bytes.fromhex(seed_hex), sampler=sampler)
+    experts = load_experts(plan.experts, base) if plan.experts is not None else None
+    outcome = run_draw(
+        plan, unit_reg, insp_reg, bytes.fromhex(seed_hex), sampler=sampler, experts=experts
+    )
     record = draw_record(
         plan,
         outcome,
@@ -970,11 +1009,14 @@ class DrawReplayer:
             refs = body["plan"]
             units = self._load_units(RegistryRef(**refs["units"]))
             inspectors = self._load_inspectors(RegistryRef(**refs["inspectors"]))
+            experts = None
+            if refs.get("experts"):
+                experts = load_experts(RegistryRef(**refs["experts"]), self.registry_dir)
         except (KeyError, TypeError) as err:
             return f"cannot replay: the plan does not name its registries ({err})"
         except DrawcoreError as err:
             return f"cannot replay: {err}"
-        problem = replay(body, units, inspectors, committed_hash=committed)
+        problem = replay(body, units, inspectors, committed_hash=committed, experts=experts)
         if problem is not None or not refs.get("rules_context"):
             return problem
         try:

@@ -33,15 +33,17 @@ import numpy as np
 from drawcore.assignment import (
     Recusal,
     TeamDraw,
+    TeamTask,
     draw_teams,
     township_recusals,
     work_unit_recusals,
 )
 from drawcore.errors import DrawcoreError, InvalidInputError, RuleError
+from drawcore.model import Expert
 from drawcore.plugin.rules import Rules
 from drawcore.plugin.values import PlanContext
 from drawcore.randomness import canonical_ids
-from drawcore.registry import County, InspectorRegistry, UnitRegistry
+from drawcore.registry import County, ExpertRegistry, InspectorRegistry, UnitRegistry
 from drawcore.sampling import METHOD as UNIT_METHOD
 from drawcore.sampling import ProbabilityTable, UnitSample, sample_units
 from drawcore.schedule import AnnualPlan, commit_year, plan_year
@@ -57,6 +59,7 @@ __all__ = [
     "DrawRecord",
     "DrawnUnit",
     "RegistryRef",
+    "UnitRequirement",
     "YearPlanSpec",
     "draw_record",
     "first_difference",
@@ -64,6 +67,7 @@ __all__ = [
     "replay_year",
     "run_draw",
     "run_year",
+    "stratum_labels",
     "year_plan_record",
     "year_plan_spec",
 ]
@@ -117,6 +121,48 @@ def _reasons(value: Iterable[tuple[str, str, str]]) -> tuple[tuple[str, str, str
     return tuple(sorted({(str(u), str(d), str(r)) for u, d, r in value}))
 
 
+def _sizes(
+    value: Iterable[tuple[str, int]] | Mapping[str, int],
+) -> tuple[tuple[str, int], ...]:
+    pairs = value.items() if isinstance(value, Mapping) else value
+    out = tuple(sorted((str(s), n) for s, n in pairs))
+    if len({s for s, _ in out}) != len(out):
+        raise InvalidInputError("stratum_sizes name a stratum twice")
+    for s, n in out:
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise InvalidInputError(f"stratum {s!r}: size must be an integer >= 0, got {n!r}")
+    return out
+
+
+def _strs(value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    return tuple(sorted({str(v) for v in value}))
+
+
+@attrs.frozen(kw_only=True)
+class UnitRequirement:
+    """What the team of one unit needs beyond its size, should the unit be drawn (TJ-8):
+    inspectors' ``expertise`` (each area held by some member) and ``experts`` industry
+    experts, holding ``expert_expertise`` when set."""
+
+    unit_id: str = attrs.field(validator=_nonempty)
+    expertise: tuple[str, ...] = attrs.field(default=(), converter=_strs)
+    experts: int = 0
+    expert_expertise: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if isinstance(self.experts, bool) or not isinstance(self.experts, int) or self.experts < 0:
+            raise InvalidInputError(f"unit {self.unit_id}: experts must be an integer >= 0")
+
+
+def _requirements(value: Iterable[UnitRequirement]) -> tuple[UnitRequirement, ...]:
+    out = tuple(sorted(value, key=lambda r: r.unit_id))
+    if len({r.unit_id for r in out}) != len(out):
+        raise InvalidInputError("requirements name a unit twice")
+    return out
+
+
 @attrs.frozen(kw_only=True)
 class RegistryRef:
     """A registry snapshot: where it is (relative to the journal's directory unless
@@ -141,6 +187,13 @@ class DrawPlan:
     were told about the plan, and ``reasons`` every decision they made as
     ``(unit id, "mandatory" | "excluded" | "weight" | "team", reason)``, so a
     drawn or excluded unit can be explained and a replay can ask the rules again.
+
+    ``strata_field`` names a unit column (e.g. ``township``, ``industry``,
+    ``risk_level``) to stratify by; ``stratum_sizes`` then gives every stratum's
+    sample size (they sum to ``size``) and ``allocation`` how they were reached
+    (e.g. ``"proportional"``), recorded so the sizes are committed, not recomputed.
+    ``requirements`` are per-unit team needs (expertise, experts) applied when
+    the unit is drawn, with ``experts`` the expert registry snapshot they draw from.
     """
 
     plan_id: str = attrs.field(validator=_nonempty)
@@ -162,6 +215,10 @@ class DrawPlan:
     reasons: tuple[tuple[str, str, str], ...] = attrs.field(default=(), converter=_reasons)
     items: RegistryRef | None = None
     experts: RegistryRef | None = None
+    strata_field: str | None = None
+    stratum_sizes: tuple[tuple[str, int], ...] = attrs.field(default=(), converter=_sizes)
+    allocation: str | None = None
+    requirements: tuple[UnitRequirement, ...] = attrs.field(default=(), converter=_requirements)
     unit_method: str = UNIT_METHOD
     team_method: str = TEAM_METHOD
     drawcore_version: str = attrs.field(factory=_version)
@@ -174,6 +231,20 @@ class DrawPlan:
             raise InvalidInputError(
                 f"plan {self.plan_id}: unknown recusal rule(s) {unknown}; "
                 f"known: {sorted(RECUSAL_RULES)}"
+            )
+        if self.strata_field is not None:
+            total = sum(n for _, n in self.stratum_sizes)
+            if not self.stratum_sizes or total != self.size:
+                raise InvalidInputError(
+                    f"plan {self.plan_id}: stratum sizes {dict(self.stratum_sizes)} "
+                    f"must sum to the size {self.size}"
+                )
+        elif self.stratum_sizes:
+            raise InvalidInputError(f"plan {self.plan_id}: stratum sizes without strata_field")
+        if self.experts is None and any(r.experts for r in self.requirements):
+            raise InvalidInputError(
+                f"plan {self.plan_id}: requirements ask for industry experts but the plan "
+                "names no expert registry"
             )
 
     @property
@@ -241,12 +312,57 @@ def _cattrs_message(err: BaseException) -> str:
     return f"{type(err).__name__}: {err}"
 
 
-def _check_ref(ref: RegistryRef, registry: UnitRegistry | InspectorRegistry, what: str) -> None:
+def _check_ref(
+    ref: RegistryRef,
+    registry: UnitRegistry | InspectorRegistry | ExpertRegistry,
+    what: str,
+) -> None:
     if registry.fingerprint != ref.fingerprint:
         raise InvalidInputError(
             f"{what} registry {ref.path} has fingerprint {registry.fingerprint}, "
             f"but the plan names {ref.fingerprint} (a different or changed registry)"
         )
+
+
+def stratum_labels(units: UnitRegistry, field: str) -> list[str]:
+    """Each unit's stratum: the text, enum value or flag of its column ``field``, in row order."""
+    from drawcore.registry import Kind
+
+    spec = next((f for f in units.schema if f.name == field), None)
+    if spec is None or spec.kind not in (Kind.TEXT, Kind.ENUM, Kind.BOOL):
+        usable = sorted(f.name for f in units.schema if f.kind in (Kind.TEXT, Kind.ENUM, Kind.BOOL))
+        raise InvalidInputError(
+            f"cannot stratify by {field!r}: not a text, category or flag field of the unit "
+            f"registry (usable: {', '.join(usable)})"
+        )
+    col = units.column(field)
+    if spec.kind is Kind.ENUM:
+        names = [str(m.value) for m in spec.members]
+        return [names[int(c)] for c in col.tolist()]
+    if spec.kind is Kind.BOOL:
+        return ["true" if c else "false" for c in col.tolist()]
+    return [str(c) for c in col.tolist()]
+
+
+def _team_tasks(plan: DrawPlan, selected: Sequence[str]) -> list[str | TeamTask]:
+    """The drawn units as team tasks, with each one's recorded requirement (if any)."""
+    needs = {r.unit_id: r for r in plan.requirements}
+    tasks: list[str | TeamTask] = []
+    for unit_id in selected:
+        need = needs.get(unit_id)
+        if need is None:
+            tasks.append(unit_id)
+            continue
+        tasks.append(
+            TeamTask(
+                unit_id=unit_id,
+                team_size=plan.team_size,
+                expertise=need.expertise or None,
+                experts=need.experts,
+                expert_expertise=need.expert_expertise,
+            )
+        )
+    return tasks
 
 
 def run_draw(
@@ -256,6 +372,7 @@ def run_draw(
     seed: bytes,
     *,
     sampler: Callable[..., UnitSample] = sample_units,
+    experts: ExpertRegistry | None = None,
 ) -> DrawOutcome:
     """Draw ``plan.size`` units (exact πps) and a team for each, keyed by seed and plan id.
 
@@ -263,10 +380,21 @@ def run_draw(
     Raises :class:`InfeasibleError` when the plan cannot be met; nothing else happens.
     ``sampler`` is ``sample_units`` or a drop-in with the same result (e.g.
     :func:`drawcore.scale.dask_sampler`); replay always uses ``sample_units``,
-    so it also checks the engine.
+    so it also checks the engine. ``experts`` is the expert registry snapshot
+    ``plan.experts`` names (needed when it names one). A stratified plan draws
+    ``stratum_sizes`` within the strata of ``strata_field``; the drawn units' teams
+    meet their ``requirements`` (expertise, experts).
     """
     _check_ref(plan.units, units, "unit")
     _check_ref(plan.inspectors, inspectors, "inspector")
+    expert_list: list[Expert] = []
+    if plan.experts is not None:
+        if experts is None:
+            raise InvalidInputError(
+                f"plan {plan.plan_id} names the expert registry {plan.experts.path}; none was given"
+            )
+        _check_ref(plan.experts, experts, "expert")
+        expert_list = list(experts)
     weights = np.array(units.weights, dtype=np.float64, copy=True)
     for unit_id, w in plan.weights:
         if unit_id not in units:
@@ -284,14 +412,20 @@ def run_draw(
         if unit_id not in units:
             raise InvalidInputError(f"plan {plan.plan_id}: excluded unit {unit_id} is unknown")
         excluded[units.index_of(unit_id)] = True
+    strata: dict[str, Any] = {}
+    size: int | dict[str, int] = plan.size
+    if plan.strata_field is not None:
+        strata["strata"] = stratum_labels(units, plan.strata_field)
+        size = dict(plan.stratum_sizes)
     sample = sampler(
         units.ids,
         weights,
-        plan.size,
+        size,
         seed=seed,
         mandatory=plan.mandatory,
         excluded=excluded,
         draw_id=f"{plan.plan_id}/units",
+        **strata,
     )
     selected = [str(u) for u in sample.selected]
     conflicts = list(plan.conflicts)
@@ -300,7 +434,7 @@ def run_draw(
         for name in plan.recusal_rules:
             conflicts.extend(RECUSAL_RULES[name](drawn, inspectors))
     teams = draw_teams(
-        selected,
+        _team_tasks(plan, selected),
         inspectors,
         seed=seed,
         draw_id=f"{plan.plan_id}/teams",
@@ -308,6 +442,7 @@ def run_draw(
         conflicts=conflicts,
         max_tasks=plan.max_tasks,
         max_tasks_per_work_unit=plan.max_tasks_per_work_unit,
+        experts=expert_list,
     )
     return DrawOutcome(sample=sample, teams=teams)
 
@@ -411,11 +546,13 @@ def replay(
     inspectors: InspectorRegistry,
     *,
     committed_hash: str | None = None,
+    experts: ExpertRegistry | None = None,
 ) -> str | None:
     """Re-run the draw a ``draw`` record body describes and compare: a problem, or ``None``.
 
     ``committed_hash`` is the plan hash of the plan's commitment; when given, the
     plan in the record must hash to it (its parameters are what was committed).
+    ``experts``: the expert registry snapshot the plan names, if it names one.
     """
     try:
         record = DrawRecord.from_body(body)
@@ -427,9 +564,13 @@ def replay(
     if problem is not None:
         return problem
     try:
-        outcome = run_draw(record.plan, units, inspectors, bytes.fromhex(record.seed))
+        seed = bytes.fromhex(record.seed)
     except ValueError:
         return f"seed {record.seed!r} is not hex"
+    try:
+        outcome = run_draw(record.plan, units, inspectors, seed, experts=experts)
+    except DrawcoreError as err:
+        return f"cannot replay: {err}"
     expected = draw_record(
         record.plan,
         outcome,
