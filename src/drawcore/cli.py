@@ -616,6 +616,25 @@ def _configure_draw(p: argparse.ArgumentParser) -> None:
     p.add_argument("--size", type=int, required=True, help="number of units to draw")
     p.add_argument("--team-size", type=int, default=2, help="inspectors per team (default 2)")
     p.add_argument("--max-tasks", type=int, help="most tasks per inspector")
+    p.add_argument(
+        "--strata",
+        metavar="FIELD",
+        help="stratify by this unit field (e.g. township, industry, risk_level); the "
+        "stratum sizes are recorded in the plan",
+    )
+    p.add_argument(
+        "--allocation",
+        choices=("proportional",),
+        default="proportional",
+        help="with --strata: how --size is split over the strata (default proportional "
+        "to the strata's sizes in the registry)",
+    )
+    p.add_argument(
+        "--experts",
+        type=Path,
+        help="industry expert registry snapshot (TJ-8); with --jurisdiction, needed when "
+        "its rules ask for experts on a team",
+    )
     p.add_argument("--mandatory", nargs="*", default=[], metavar="UNIT", help="units always drawn")
     p.add_argument("--exclude", nargs="*", default=[], metavar="UNIT", help="units never drawn")
     p.add_argument(
@@ -628,8 +647,8 @@ def _configure_draw(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--jurisdiction",
         help="apply this jurisdiction's rules (weights, mandatory and excluded units with "
-        "reasons, recusals, team size); the rules and plugin versions are recorded and "
-        "re-checked by verify",
+        "reasons, recusals, team size, expertise and experts per unit); the rules and "
+        "plugin versions are recorded and re-checked by verify",
     )
     p.add_argument(
         "--year",
@@ -686,9 +705,12 @@ def _configure_draw(p: argparse.ArgumentParser) -> None:
 
 def _draw_plan(args: argparse.Namespace) -> Any:
     import os
+    from collections import Counter
+    from collections.abc import Hashable
 
-    from drawcore.io import read_inspectors, read_items, read_units
-    from drawcore.record import DrawPlan, RegistryRef
+    from drawcore.io import read_experts, read_inspectors, read_items, read_units
+    from drawcore.record import DrawPlan, RegistryRef, stratum_labels
+    from drawcore.sampling import allocate_proportional
 
     base = args.journal.resolve().parent
 
@@ -708,6 +730,17 @@ def _draw_plan(args: argparse.Namespace) -> Any:
         "excluded": args.exclude,
         "recusal_rules": args.recusal,
     }
+    experts = None
+    if args.experts is not None:
+        experts = read_experts(args.experts)
+        params["experts"] = ref(args.experts, experts.fingerprint)
+    if args.strata is not None:
+        counts: dict[Hashable, int] = dict(Counter(stratum_labels(units, args.strata)))
+        params.update(
+            strata_field=args.strata,
+            stratum_sizes=allocate_proportional(counts, args.size),
+            allocation=args.allocation,
+        )
     units_ref = ref(args.units, units.fingerprint)
     inspectors_ref = ref(args.inspectors, inspectors.fingerprint)
     if args.jurisdiction is None:
@@ -718,13 +751,14 @@ def _draw_plan(args: argparse.Namespace) -> Any:
             size=args.size,
             **params,
         )
-    return _rules_plan(args, units, inspectors, units_ref, inspectors_ref, params)
+    return _rules_plan(args, units, inspectors, experts, units_ref, inspectors_ref, params)
 
 
 def _rules_plan(
     args: argparse.Namespace,
     units: Any,
     inspectors: Any,
+    experts: Any,
     units_ref: Any,
     inspectors_ref: Any,
     params: dict[str, Any],
@@ -751,6 +785,8 @@ def _rules_plan(
         start=dt.date(year, 1, 1),
         jurisdiction=rules.jurisdiction,
         inspector_expertise={e for i in active for e in i.expertise},
+        expert_expertise={e for x in experts or () if x.active for e in x.expertise},
+        experts=sum(1 for x in experts or () if x.active),
     )
     return plan_from_rules(
         args.plan_id,
@@ -780,6 +816,9 @@ def _run_draw(args: argparse.Namespace) -> int:
     plan = _draw_plan(args)
     if plan.rules_context is not None:
         print("\n".join(_rules_lines(plan)))
+    if plan.strata_field is not None:
+        sizes = ", ".join(f"{k} {n}" for k, n in plan.stratum_sizes)
+        print(f"strata by {plan.strata_field} ({plan.allocation}): {sizes}")
     journal = Journal(args.journal)
     state = journal.ceremony().plans.get(plan.plan_id)
     if state is None:
@@ -845,7 +884,8 @@ def _rules_lines(plan: Any, *, limit: int = 5) -> list[str]:
     lines = [
         f"rules of {plan.jurisdiction} ({rules}): {len(plan.weights)} weights changed, "
         f"{len(plan.excluded)} excluded, {len(plan.mandatory)} mandatory in this draw, "
-        f"{len(plan.conflicts)} recusal pairs, teams of {plan.team_size}"
+        f"{len(plan.conflicts)} recusal pairs, teams of {plan.team_size}, "
+        f"{len(plan.requirements)} units with expertise/expert requirements"
     ]
     for decision, shown in sorted(by_kind.items()):
         lines.append(f"  {decision} ({len(shown)}):")
