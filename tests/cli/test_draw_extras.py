@@ -73,7 +73,7 @@ def test_bl5_stratified_draw_records_proportional_sizes_and_verifies(
     expected = allocate_proportional(dict(Counter(labels)), 60)
     assert body["plan"]["strata_field"] == "township"
     assert body["plan"]["allocation"] == "proportional"
-    assert dict((k, n) for k, n in body["plan"]["stratum_sizes"]) == expected
+    assert dict(body["plan"]["stratum_sizes"]) == expected
     by_id = dict(zip(county.units.ids.tolist(), labels, strict=True))
     drawn = Counter(by_id[u["unit_id"]] for u in body["units"])
     assert dict(drawn) == {k: n for k, n in expected.items() if n}
