@@ -75,6 +75,17 @@ DRAW = "draw"
 ANNUAL_PLAN = "annual_plan"
 VOID = "void"
 RESULT = "result"
+#: The record types whose bodies the ceremony rules check; any other type passes unchecked.
+RULED_KINDS = (
+    PLAN_COMMITMENT,
+    PARTY_COMMITMENT,
+    PARTY_REVEAL,
+    SEED,
+    DRAW,
+    ANNUAL_PLAN,
+    VOID,
+    RESULT,
+)
 
 _PLAN_DOMAIN = b"drawcore/plan\x00"
 _RFC_DOMAIN = b"drawcore/seed/rfc3797\x00"
@@ -401,16 +412,7 @@ class Ceremony:
             return f"{kind} record body is malformed ({type(err).__name__}: {err})"
 
     def _check(self, seq: int, kind: str, body: Mapping[str, Any]) -> str | None:
-        if kind not in (
-            PLAN_COMMITMENT,
-            PARTY_COMMITMENT,
-            PARTY_REVEAL,
-            SEED,
-            DRAW,
-            ANNUAL_PLAN,
-            VOID,
-            RESULT,
-        ):
+        if kind not in RULED_KINDS:
             return None
         if kind == VOID:
             return self._check_void(body)
