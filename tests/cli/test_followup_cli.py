@@ -4,15 +4,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 
 import pytest
+from personal_data import unmasked_ids
 
 from drawcore import ceremony
 from drawcore.cli import main
 from drawcore.followup import apply_results
-from drawcore.ids import is_valid_id_card
 from drawcore.io import (
     read_county,
     read_units,
@@ -47,10 +46,6 @@ def journal_results(journal: Path) -> list[InspectionResult]:
         for r in Journal(journal).records()
         if r.type == "result"
     ]
-
-
-def unmasked_ids(text: str) -> list[str]:
-    return [m for m in re.findall(r"[0-9]{17}[0-9X]", text) if is_valid_id_card(m)]
 
 
 def tampered(demo_out: Path, tmp_path: Path) -> Path:

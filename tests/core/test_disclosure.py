@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from ceremony_site import EXAMPLE, WHO
+from personal_data import scan
 
 from drawcore import ceremony
 from drawcore.disclosure import (
@@ -23,35 +24,13 @@ from drawcore.disclosure import (
     scrub,
 )
 from drawcore.errors import InvalidInputError, JournalError
-from drawcore.ids import is_valid_id_card, make_id_card
+from drawcore.ids import make_id_card
 from drawcore.io import read_county, write_inspectors, write_items, write_units
 from drawcore.journal import Checkpoint, Journal
 from drawcore.model import IdKind, Unit
 from drawcore.record import DrawPlan, RegistryRef
 from drawcore.registry import County, UnitRegistry
 from drawcore.results import InspectionResult
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "county"
-WHO = {
-    "drawn_by": "李明",
-    "signed_by": "王建国",
-    "drawn_at": "2026-01-07T09:00:00+08:00",
-    "signed_at": "2026-01-07T09:15:00+08:00",
-}
-
-# The scanner is written independently of drawcore.disclosure's own patterns: any
-# 18-character run that is a valid GB 11643 number, any 11-digit mobile number.
-ID_RUN = re.compile(r"[0-9]{17}[0-9Xx]")
-MOBILE_RUN = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
-
-
-def scan(text: str) -> list[str]:
-    ids = [
-        text[i : i + 18]
-        for i in range(len(text) - 17)
-        if ID_RUN.fullmatch(text[i : i + 18]) and is_valid_id_card(text[i : i + 18].upper())
-    ]
-    return ids + MOBILE_RUN.findall(text)
 
 
 @pytest.fixture(scope="module")

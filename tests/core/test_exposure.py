@@ -6,19 +6,19 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from ceremony_site import EXAMPLE, WHO
 from hypothesis import given
 from hypothesis import strategies as st
+from personal_data import scan
 
 from drawcore import ceremony
 from drawcore.disclosure import EXPOSED_FINDINGS, TABLES, build_publication, publish
 from drawcore.followup import FollowUpPolicy
-from drawcore.ids import is_valid_id_card
 from drawcore.io import read_county, read_units, write_inspectors, write_items, write_units
 from drawcore.journal import Checkpoint, Journal, Record
 from drawcore.model import IdKind
@@ -26,26 +26,6 @@ from drawcore.record import DrawPlan, RegistryRef
 from drawcore.registry import UnitRegistry
 from drawcore.results import Finding, InspectionResult, Outcome
 from drawcore.seeding import void_body
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "county"
-WHO = {
-    "drawn_by": "李明",
-    "signed_by": "王建国",
-    "drawn_at": "2026-01-07T09:00:00+08:00",
-    "signed_at": "2026-01-07T09:15:00+08:00",
-}
-ID_RUN = re.compile(r"[0-9]{17}[0-9Xx]")
-MOBILE_RUN = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
-
-
-def scan(text: str) -> list[str]:
-    """Valid ID-card numbers and mobile numbers, found independently of drawcore's patterns."""
-    ids = [
-        text[i : i + 18]
-        for i in range(len(text) - 17)
-        if ID_RUN.fullmatch(text[i : i + 18]) and is_valid_id_card(text[i : i + 18].upper())
-    ]
-    return ids + MOBILE_RUN.findall(text)
 
 
 @pytest.fixture(scope="module")
