@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from ceremony_site import DRAW_TIMES
 
 from drawcore.cli import main
 from drawcore.io import read_county
@@ -17,24 +18,7 @@ from drawcore.sampling import allocate_proportional
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "county"
 
-TIMES = [
-    "--committed-at",
-    "2026-01-05T09:00:00+08:00",
-    "--committed-by",
-    "王建国",
-    "--public-numbers",
-    "3,11,17,22,28,31/9/742",
-    "--entropy-at",
-    "2026-01-06T21:30:00+08:00",
-    "--drawn-by",
-    "李明",
-    "--signed-by",
-    "王建国",
-    "--drawn-at",
-    "2026-01-07T09:00:00+08:00",
-    "--signed-at",
-    "2026-01-07T09:15:00+08:00",
-]
+TIMES = DRAW_TIMES
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
-"""What the ceremony tests share: the times and public numbers of one ceremony, and
-running the whole of it at once (the fixtures are in this folder's conftest.py)."""
+"""What the ceremony tests share: the times and public numbers of one ceremony, the
+same as ``drawcore draw`` arguments, and running the whole of it at once (the
+fixtures are in tests/core/conftest.py)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,25 @@ from drawcore import ceremony
 from drawcore.journal import Journal
 from drawcore.record import DrawPlan
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "county"
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "county"
 COMMITTED = "2026-01-05T09:00:00+08:00"
 ENTROPY = "2026-01-06T21:30:00+08:00"
 DRAWN = "2026-01-07T09:00:00+08:00"
 SIGNED = "2026-01-07T09:15:00+08:00"
 NUMBERS: list[int | list[int]] = [[3, 11, 17, 22, 28, 31], [9], [742]]
 WHO = {"drawn_by": "李明", "signed_by": "王建国", "drawn_at": DRAWN, "signed_at": SIGNED}
+#: The same ceremony as ``drawcore draw`` options: commit, seed from NUMBERS, draw.
+DRAW_TIMES = [
+    "--committed-at",
+    COMMITTED,
+    "--committed-by",
+    "王建国",
+    "--public-numbers",
+    "/".join(",".join(map(str, n if isinstance(n, list) else [n])) for n in NUMBERS),
+    "--entropy-at",
+    ENTROPY,
+    *(a for key, value in WHO.items() for a in (f"--{key.replace('_', '-')}", value)),
+]
 
 
 def run_all(journal: Journal, plan: DrawPlan) -> ceremony.Drawn:
