@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from drawcore.journal import Journal, verify
+from drawcore.record.journal import Journal, verify
 
 BATCH = 1_000
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from drawcore.ids import USCC_ALPHABET, make_uscc
-from drawcore.io import read_units
+from drawcore.registry.ids import USCC_ALPHABET, make_uscc
+from drawcore.registry.readers import read_units
 
 HEADER = (
     "统一社会信用代码,名称,主体类型,行业类别,所属乡镇,住所,负责人,联系方式,风险等级,风险权重,"

@@ -14,10 +14,10 @@ timed side by side in the same run:
   baseline: the draw itself;
 - ``read``: reading and validating both registry snapshots from CSV (replay does
   this once per snapshot, then caches);
-- ``replay``: :func:`drawcore.record.replay` of one record on registries in
+- ``replay``: :func:`drawcore.record.verification` of one record on registries in
   memory (the draw again + building the expected record + comparing);
 - ``verify``: :func:`drawcore.journal.verify` without replay (hashes, chain,
-  rules, Merkle root) and ``verify+replay``: :func:`drawcore.ceremony.verify_draws`;
+  rules, Merkle root) and ``verify+replay``: :func:`drawcore.verification.verify_draws`;
   ``(verify+replay - verify) / DRAWS`` is the replay cost per draw as
   ``drawcore verify`` pays it, registry reading included.
 
@@ -35,11 +35,12 @@ from typing import Any
 
 import numpy as np
 
-from drawcore import ceremony
-from drawcore.io import read_inspectors, read_units, write_inspectors, write_units
-from drawcore.journal import Journal, verify
-from drawcore.record import DrawPlan, RegistryRef, replay, run_draw
-from drawcore.registry import InspectorRegistry, UnitRegistry
+from drawcore.record import ceremony, verification
+from drawcore.record.journal import Journal, verify
+from drawcore.record.records import DrawPlan, RegistryRef, replay, run_draw
+from drawcore.registry.readers import read_inspectors, read_units
+from drawcore.registry.registries import InspectorRegistry, UnitRegistry
+from drawcore.registry.writers import write_inspectors, write_units
 
 ROOT = Path(__file__).resolve().parents[1]
 DRAWS = 4
@@ -104,8 +105,8 @@ def run(name: str, d: Path, size: int, cap: int) -> None:
     t_replay = best(lambda: replay(records[0].body, units, inspectors))
     assert replay(records[0].body, units, inspectors) is None
     t_verify = best(lambda: verify(j.path), repeat=2)
-    t_full = best(lambda: ceremony.verify_draws(j.path), repeat=2)
-    report = ceremony.verify_draws(j.path)
+    t_full = best(lambda: verification.verify_draws(j.path), repeat=2)
+    report = verification.verify_draws(j.path)
     if not report.ok:
         raise SystemExit(report.format())
     per_draw = (t_full - t_verify) / DRAWS

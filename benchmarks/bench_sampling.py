@@ -20,7 +20,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from drawcore.sampling import inclusion_probabilities, sample_units
+from drawcore.draw.probabilities import inclusion_probabilities
+from drawcore.draw.sampling import sample_units
 
 SHARE = 0.3
 

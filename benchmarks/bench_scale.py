@@ -103,7 +103,7 @@ def _read_local(files: list[Path], n: int) -> dict[str, Any]:
 
 
 def _local_child(files: list[str], n: int, size: int, seed: str, out: Any) -> None:
-    from drawcore.sampling import sample_units
+    from drawcore.draw.sampling import sample_units
 
     data = _read_local([Path(f) for f in files], n)
     with PeakMemory(os.getpid()) as mem:
@@ -134,9 +134,9 @@ def main() -> None:
 
     from distributed import Client, LocalCluster
 
-    from drawcore.largegen import write_registry
-    from drawcore.sampling import allocate_proportional
+    from drawcore.draw.strata import allocate_proportional
     from drawcore.scale import sample_units_dask
+    from drawcore.scale.largegen import write_registry
 
     root = Path(args.dir) / f"n{args.n}-f{args.per_file}"
     files = sorted(root.glob("part-*.parquet"))

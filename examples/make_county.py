@@ -19,8 +19,6 @@ from pathlib import Path
 
 import numpy as np
 
-from drawcore.ids import USCC_ALPHABET, make_id_card, make_uscc
-from drawcore.io import write_experts, write_inspectors, write_items, write_units
 from drawcore.model import (
     CreditClass,
     Expert,
@@ -31,7 +29,9 @@ from drawcore.model import (
     RiskLevel,
     Unit,
 )
-from drawcore.registry import ExpertRegistry, InspectorRegistry, ItemList, UnitRegistry
+from drawcore.registry.ids import USCC_ALPHABET, make_id_card, make_uscc
+from drawcore.registry.registries import ExpertRegistry, InspectorRegistry, ItemList, UnitRegistry
+from drawcore.registry.writers import write_experts, write_inspectors, write_items, write_units
 
 REGION = "441322"  # 博罗县 administrative division code
 BODY = "博罗县安全生产监督管理局"

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from drawcore import ceremony
-from drawcore.journal import Journal
-from drawcore.record import DrawPlan
+from drawcore.record import ceremony
+from drawcore.record.journal import Journal
+from drawcore.record.records import DrawPlan
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "county"
 COMMITTED = "2026-01-05T09:00:00+08:00"

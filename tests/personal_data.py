@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from drawcore.ids import is_valid_id_card
+from drawcore.registry.ids import is_valid_id_card
 
 ID_RUN = re.compile(r"[0-9]{17}[0-9Xx]")
 MOBILE_RUN = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")

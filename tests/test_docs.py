@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from drawcore.io import ENUM_LABELS, HEADER_ALIASES
+from drawcore.registry.headers import ENUM_LABELS, HEADER_ALIASES
 
 ROOT = Path(__file__).resolve().parents[1]
 CLAUSES = [f"BL-{i}" for i in range(1, 12)] + [f"TJ-{i}" for i in range(1, 11)]

@@ -5,14 +5,11 @@ The public API is re-exported here; see ``docs/`` and GUIDE §3 for the contract
 
 from __future__ import annotations
 
-from drawcore.assignment import (
-    Recusal,
-    TeamDraw,
-    TeamTask,
-    assign_teams,
-    draw_teams,
-    format_team_draw,
-)
+from drawcore.draw.probabilities import inclusion_probabilities
+from drawcore.draw.sampling import UnitSample, sample_units
+from drawcore.draw.strata import allocate_neyman, allocate_proportional
+from drawcore.draw.team_model import Recusal, TeamDraw, TeamTask
+from drawcore.draw.teams import assign_teams, draw_teams, format_team_draw
 from drawcore.errors import (
     DrawcoreError,
     InfeasibleError,
@@ -21,28 +18,6 @@ from drawcore.errors import (
     PluginError,
     RuleError,
 )
-from drawcore.followup import (
-    CompletionReport,
-    FollowUpPolicy,
-    RegistryChange,
-    apply_results,
-    completion_report,
-    format_changes,
-    format_completion,
-)
-from drawcore.io import (
-    read_county,
-    read_experts,
-    read_inspectors,
-    read_items,
-    read_units,
-    write_experts,
-    write_inspectors,
-    write_items,
-    write_units,
-)
-from drawcore.journal import Checkpoint, Journal, VerifyReport
-from drawcore.journal import verify as verify_journal
 from drawcore.model import (
     CreditClass,
     Expert,
@@ -54,21 +29,40 @@ from drawcore.model import (
     RiskLevel,
     Unit,
 )
-from drawcore.plugin import Reason, hookimpl
+from drawcore.plan.schedule import AnnualPlan, YearCommitment, commit_year, format_plan, plan_year
+from drawcore.plugin import hookimpl
 from drawcore.plugin.manager import make_plugin_manager
 from drawcore.plugin.rules import Rules
-from drawcore.record import DrawPlan, DrawRecord, RegistryRef, run_draw
-from drawcore.registry import County, ExpertRegistry, InspectorRegistry, ItemList, UnitRegistry
-from drawcore.results import Finding, InspectionResult, Outcome
-from drawcore.sampling import (
-    UnitSample,
-    allocate_neyman,
-    allocate_proportional,
-    inclusion_probabilities,
-    sample_units,
+from drawcore.plugin.values import Reason
+from drawcore.publish.followup import (
+    CompletionReport,
+    FollowUpPolicy,
+    RegistryChange,
+    apply_results,
+    completion_report,
+    format_changes,
+    format_completion,
 )
-from drawcore.schedule import AnnualPlan, YearCommitment, commit_year, format_plan, plan_year
-from drawcore.seeding import commit_contribution, plan_hash, rfc3797_key, rfc3797_select
+from drawcore.record.journal import Checkpoint, Journal, VerifyReport
+from drawcore.record.journal import verify as verify_journal
+from drawcore.record.records import DrawPlan, DrawRecord, RegistryRef, run_draw
+from drawcore.record.results import Finding, InspectionResult, Outcome
+from drawcore.record.seeding import commit_contribution, plan_hash, rfc3797_key, rfc3797_select
+from drawcore.registry.readers import (
+    read_county,
+    read_experts,
+    read_inspectors,
+    read_items,
+    read_units,
+)
+from drawcore.registry.registries import (
+    County,
+    ExpertRegistry,
+    InspectorRegistry,
+    ItemList,
+    UnitRegistry,
+)
+from drawcore.registry.writers import write_experts, write_inspectors, write_items, write_units
 
 __version__ = "0.1.0"
 

@@ -53,7 +53,7 @@ def _register_unit_sample(conv: cattrs.Converter) -> None:
     A sample's ``selected`` ids keep their JSON type, so when they are integers
     the probability keys are read back as integers too.
     """
-    from drawcore.sampling import UnitSample
+    from drawcore.draw.sampling import UnitSample
 
     base = conv.gen_structure_attrs_fromdict(UnitSample)
 

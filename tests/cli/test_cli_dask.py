@@ -15,7 +15,7 @@ distributed = pytest.importorskip("distributed")
 pytest.importorskip("pandas")
 
 from drawcore.cli import main  # noqa: E402
-from drawcore.journal import Journal  # noqa: E402
+from drawcore.record.journal import Journal  # noqa: E402
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "county"
 

@@ -11,10 +11,10 @@ import pytest
 from ceremony_site import DRAW_TIMES
 
 from drawcore.cli import main
-from drawcore.io import read_county
-from drawcore.journal import Journal
-from drawcore.record import stratum_labels
-from drawcore.sampling import allocate_proportional
+from drawcore.draw.strata import allocate_proportional
+from drawcore.record.journal import Journal
+from drawcore.record.records import stratum_labels
+from drawcore.registry.readers import read_county
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "county"
 

@@ -9,22 +9,16 @@ from pathlib import Path
 import pytest
 from personal_data import unmasked_ids
 
-from drawcore import ceremony
 from drawcore.cli import main
-from drawcore.followup import apply_results
-from drawcore.io import (
-    read_county,
-    read_units,
-    write_experts,
-    write_inspectors,
-    write_items,
-    write_units,
-)
-from drawcore.journal import Journal
 from drawcore.plugin.rules import Rules
-from drawcore.record import DrawRecord, RegistryRef, year_plan_spec
-from drawcore.registry import UnitRegistry
-from drawcore.results import Finding, InspectionResult, Outcome
+from drawcore.publish.followup import apply_results
+from drawcore.record import ceremony
+from drawcore.record.journal import Journal
+from drawcore.record.records import DrawRecord, RegistryRef, year_plan_spec
+from drawcore.record.results import Finding, InspectionResult, Outcome
+from drawcore.registry.readers import read_county, read_units
+from drawcore.registry.registries import UnitRegistry
+from drawcore.registry.writers import write_experts, write_inspectors, write_items, write_units
 from drawcore.serde import structure
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "county"

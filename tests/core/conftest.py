@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from ceremony_site import EXAMPLE
 
-from drawcore.io import read_county, write_experts, write_inspectors, write_items, write_units
-from drawcore.registry import County, UnitRegistry
+from drawcore.registry.readers import read_county
+from drawcore.registry.registries import County, UnitRegistry
+from drawcore.registry.writers import write_experts, write_inspectors, write_items, write_units
 
 
 @pytest.fixture(scope="module")

@@ -23,9 +23,10 @@ from drawcore import (
     draw_teams,
     format_team_draw,
 )
-from drawcore.assignment import TeamDraw, candidate_order
+from drawcore.draw.candidates import candidate_order
+from drawcore.draw.randomness import DrawKey, hash_ids
+from drawcore.draw.team_model import TeamDraw
 from drawcore.model import Expert
-from drawcore.randomness import DrawKey, hash_ids
 
 EXPERTISE = ("chem", "mine")
 AREAS = ("chem", "fire", "mine")
@@ -314,7 +315,7 @@ def test_bl5_assign_teams_matches_draw_teams_and_contract_shape() -> None:
 
 def test_bl5_derived_recusals_feed_the_draw() -> None:
     from drawcore import Unit
-    from drawcore.assignment import rotation_recusals, township_recusals, work_unit_recusals
+    from drawcore.draw.recusal import rotation_recusals, township_recusals, work_unit_recusals
 
     units = [
         Unit(

@@ -13,11 +13,10 @@ from ceremony_site import COMMITTED, DRAWN, ENTROPY, NUMBERS, SIGNED, WHO, run_a
 from hypothesis import given
 from hypothesis import strategies as st
 
-from drawcore import ceremony
 from drawcore.errors import InfeasibleError, InvalidInputError, JournalError, PluginError
-from drawcore.io import read_county
-from drawcore.journal import Journal, Record, verify
-from drawcore.record import (
+from drawcore.record import ceremony, draw_rules, verification
+from drawcore.record.journal import Journal, Record, verify
+from drawcore.record.records import (
     DrawPlan,
     DrawRecord,
     RegistryRef,
@@ -26,9 +25,10 @@ from drawcore.record import (
     replay,
     run_draw,
 )
-from drawcore.registry import County, UnitRegistry
-from drawcore.results import InspectionResult, Outcome
-from drawcore.seeding import seed_body
+from drawcore.record.results import InspectionResult, Outcome
+from drawcore.record.seeding import seed_body
+from drawcore.registry.readers import read_county
+from drawcore.registry.registries import County, UnitRegistry
 from drawcore.serde import unstructure
 
 
@@ -81,7 +81,7 @@ def test_tj8_draw_record_replays(site: tuple[Path, County]) -> None:
     assert {a["unit_id"] for a in body["teams"]["assignments"]} == {
         u["unit_id"] for u in body["units"]
     }
-    report = ceremony.verify_draws(j.path)
+    report = verification.verify_draws(j.path)
     assert report.ok, report.format()
 
 
@@ -115,7 +115,7 @@ def test_tj8_replay_detects_a_changed_result(site: tuple[Path, County]) -> None:
     body = entries[2][1]
     body["units"][0]["unit_id"] = outsider
     forged = rewrite(j.path, entries)
-    report = ceremony.verify_draws(forged, registry_dir=d)
+    report = verification.verify_draws(forged, registry_dir=d)
     assert not report.ok
     assert report.bad_records == (2,)
     assert "replay differs at units[0].unit_id" in report.format()
@@ -128,7 +128,7 @@ def test_tj8_replay_detects_a_changed_team(site: tuple[Path, County]) -> None:
     a = entries[2][1]["teams"]["assignments"][3]
     other = next(i for i in county.inspectors.ids.tolist() if i not in a["members"])
     a["members"][0] = other
-    report = ceremony.verify_draws(rewrite(j.path, entries), registry_dir=d)
+    report = verification.verify_draws(rewrite(j.path, entries), registry_dir=d)
     assert report.bad_records == (2,)
     assert "teams.assignments[3].members[0]" in report.format()
 
@@ -148,7 +148,7 @@ def test_tj8_replay_detects_a_changed_seed(site: tuple[Path, County]) -> None:
     )
     entries[1] = ("seed", seed)
     entries[2][1]["seed"] = seed["seed"]
-    report = ceremony.verify_draws(rewrite(j.path, entries), registry_dir=d)
+    report = verification.verify_draws(rewrite(j.path, entries), registry_dir=d)
     assert report.bad_records == (2,)
     assert "replay differs" in report.format()
 
@@ -161,7 +161,7 @@ def test_tj8_replay_detects_a_changed_registry(site: tuple[Path, County]) -> Non
     lines[5] = lines[5].replace(",low,", ",major,", 1).replace(",moderate,", ",major,", 1)
     assert lines[5] != units_csv.read_text(encoding="utf-8").splitlines(keepends=True)[5]
     units_csv.write_text("".join(lines), encoding="utf-8")
-    report = ceremony.verify_draws(j.path)
+    report = verification.verify_draws(j.path)
     assert report.bad_records == (2,)
     assert "fingerprint" in report.format()
 
@@ -175,7 +175,7 @@ def test_tj8_replay_detects_a_plan_other_than_the_committed_one(
     bigger = make_plan(county, size=31)
     entries[2][1]["plan"] = unstructure(bigger)
     entries[2][1]["plan_hash"] = bigger.hash
-    report = ceremony.verify_draws(rewrite(j.path, entries), registry_dir=d)
+    report = verification.verify_draws(rewrite(j.path, entries), registry_dir=d)
     assert report.bad_records == (2,)
     assert "not the committed" in report.format()
 
@@ -184,7 +184,7 @@ def test_tj8_replay_reports_a_missing_registry_snapshot(site: tuple[Path, County
     d, county = site
     j, _, _ = drawn_journal(d, county)
     (d / "registries" / "inspectors.csv").unlink()
-    report = ceremony.verify_draws(j.path)
+    report = verification.verify_draws(j.path)
     assert report.bad_records == (2,)
     assert "cannot replay" in report.format()
 
@@ -303,11 +303,11 @@ def test_bl9_run_ceremony_all_at_once_replays(site: tuple[Path, County]) -> None
     drawn = run_all(j, make_plan(county))
     assert drawn.record.seq == 2
     assert drawn.record.body["seed_record"] == 1
-    assert ceremony.verify_draws(j.path).ok
+    assert verification.verify_draws(j.path).ok
 
 
 def test_bl9_parties_seed_ceremony_replays(site: tuple[Path, County]) -> None:
-    from drawcore.seeding import commit_contribution
+    from drawcore.record.seeding import commit_contribution
 
     d, county = site
     j = Journal(d / "journal.jsonl")
@@ -327,7 +327,7 @@ def test_bl9_parties_seed_ceremony_replays(site: tuple[Path, County]) -> None:
     ceremony.form_seed(j, plan, entropy_at=ENTROPY, recorded_at=DRAWN, parties=True)
     drawn = ceremony.draw(j, plan, **WHO)
     assert drawn.record.body["seed_method"] == "parties"
-    assert ceremony.verify_draws(j.path).ok
+    assert verification.verify_draws(j.path).ok
 
 
 def test_bl9_redo_voids_and_references_the_voided_draw(site: tuple[Path, County]) -> None:
@@ -354,7 +354,7 @@ def test_bl9_redo_voids_and_references_the_voided_draw(site: tuple[Path, County]
     assert again.record.body["redo_reason"] == "抽中人员因公出差无法到岗"
     assert again.record.body["seed_record"] == 5
     assert again.record.body["units"] != first.body["units"]
-    assert ceremony.verify_draws(j.path).ok
+    assert verification.verify_draws(j.path).ok
     with pytest.raises(JournalError, match="not its live draw"):
         ceremony.redo(j, plan, voids=first.seq, reason="x", voided_by="y", at=DRAWN, **WHO)
 
@@ -373,7 +373,7 @@ def test_bl9_redo_with_the_same_seed_reproduces_the_draw(site: tuple[Path, Count
     )
     assert again.record.body["units"] == first.body["units"]
     assert again.record.body["seed_record"] == first.body["seed_record"]
-    assert ceremony.verify_draws(j.path).ok
+    assert verification.verify_draws(j.path).ok
 
 
 # -- results -------------------------------------------------------------------------------
@@ -407,7 +407,7 @@ def test_bl7_bl8_result_is_journaled_and_verifies(site: tuple[Path, County]) -> 
     assert r.type == "result"
     assert r.body["outcome"] == "rectification_ordered"
     assert set(r.body) >= {"basis", "scope", "content", "method", "handling_opinion", "entered_by"}
-    assert ceremony.verify_draws(j.path).ok
+    assert verification.verify_draws(j.path).ok
 
 
 def test_bl8_result_refused_for_an_undrawn_unit_a_stranger_or_twice(
@@ -478,14 +478,14 @@ def test_verify_without_replay_does_not_read_registries(site: tuple[Path, County
     j, _, _ = drawn_journal(d, county)
     shutil.rmtree(d / "registries")
     assert verify(j.path).ok
-    assert not ceremony.verify_draws(j.path).ok
+    assert not verification.verify_draws(j.path).ok
 
 
 def test_bl11_the_whole_process_is_recorded_and_provably_archived(
     site: tuple[Path, County],
 ) -> None:
     """Commitment, seed, draw and result are records; each is provably in a checkpoint."""
-    from drawcore.journal import verify_inclusion
+    from drawcore.record.journal import verify_inclusion
 
     d, county = site
     j, _, rec = drawn_journal(d, county)
@@ -520,7 +520,7 @@ def test_bl5_tj4_plan_from_rules_records_the_rules_and_is_replayable(
         pytest.skip(f"{jurisdiction}: {err}")
     context = PlanContext(year=2026, rounds=4, start=dt.date(2026, 1, 1), jurisdiction=jurisdiction)
     template = make_plan(county)
-    plan = ceremony.plan_from_rules(
+    plan = draw_rules.plan_from_rules(
         "2026Q1-rules",
         county.units,
         template.units,
@@ -542,4 +542,4 @@ def test_bl5_tj4_plan_from_rules_records_the_rules_and_is_replayable(
     drawn = run_all(j, plan)
     assert not expected_excluded & {u["unit_id"] for u in drawn.record.body["units"]}
     assert drawn.record.body["plan"]["rules"] == [list(v) for v in sorted(rules.versions)]
-    assert ceremony.verify_draws(j.path).ok
+    assert verification.verify_draws(j.path).ok

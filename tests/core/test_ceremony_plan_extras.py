@@ -14,12 +14,13 @@ from ceremony_site import run_all
 from hypothesis import given
 from hypothesis import strategies as st
 
-from drawcore import ceremony
+from drawcore.draw.strata import allocate_proportional
 from drawcore.errors import InvalidInputError
-from drawcore.journal import Journal
 from drawcore.plugin.rules import Rules
 from drawcore.plugin.values import PlanContext
-from drawcore.record import (
+from drawcore.record import draw_rules, snapshots, verification
+from drawcore.record.journal import Journal
+from drawcore.record.records import (
     DrawPlan,
     RegistryRef,
     UnitRequirement,
@@ -27,8 +28,7 @@ from drawcore.record import (
     run_draw,
     stratum_labels,
 )
-from drawcore.registry import County
-from drawcore.sampling import allocate_proportional
+from drawcore.registry.registries import County
 from drawcore.serde import unstructure
 
 SEED = bytes.fromhex("5eed" * 16)
@@ -81,7 +81,7 @@ def test_bl5_stratified_draw_gives_each_stratum_its_size_and_replays(
     sizes = {k: n for k, n in plan.stratum_sizes if n}
     assert dict(drawn_strata(county, body, field)) == sizes
     assert sum(sizes.values()) == 40
-    assert ceremony.verify_draws(j.path).ok
+    assert verification.verify_draws(j.path).ok
 
 
 @given(total=st.integers(min_value=0, max_value=120), salt=st.integers(0, 2**16))
@@ -181,14 +181,14 @@ def test_tj8_unit_requiring_expertise_gets_a_member_holding_it(site: tuple[Path,
     others = [a for u, a in teams.items() if u not in needs]
     assert others
     assert not any(a["experts"] for a in others)
-    assert ceremony.verify_draws(j.path).ok
+    assert verification.verify_draws(j.path).ok
 
 
 def test_tj8_tampered_requirement_is_caught_by_replay(site: tuple[Path, County]) -> None:
     d, county = site
     plan, _ = with_requirements(county)
     drawn = run_all(Journal(d / "journal.jsonl"), plan)
-    experts = ceremony.load_experts(plan.experts, d)  # type: ignore[arg-type]
+    experts = snapshots.load_experts(plan.experts, d)  # type: ignore[arg-type]
     body = unstructure(drawn.record.body)
     assert replay(body, county.units, county.inspectors, experts=experts) is None
     dropped = attrs.evolve(plan, requirements=plan.requirements[:-1])
@@ -237,7 +237,7 @@ def tianjin_context(county: County) -> PlanContext:
 
 def tianjin_plan(county: County, **params: Any) -> tuple[Rules, DrawPlan]:
     rules = Rules.for_jurisdiction("tianjin")
-    plan = ceremony.plan_from_rules(
+    plan = draw_rules.plan_from_rules(
         "2026Q1-tj",
         county.units,
         ref(county, "units"),
@@ -262,21 +262,21 @@ def test_tj8_plan_from_rules_records_expert_requirements_with_reasons(
     assert all(r.experts == 1 for r in plan.requirements)
     why = {u for u, kind, text in plan.reasons if kind == "requirement" and "TJ-8" in text}
     assert why == hazards
-    assert ceremony.check_rules(plan, county.units, county.inspectors, rules) is None
+    assert draw_rules.check_rules(plan, county.units, county.inspectors, rules) is None
     plan = attrs.evolve(plan, mandatory=sorted(hazards))
     j = Journal(d / "journal.jsonl")
     body = run_all(j, plan).record.body
     teams = {a["unit_id"]: a for a in body["teams"]["assignments"]}
     for unit_id in hazards:
         assert len(teams[unit_id]["experts"]) == 1
-    assert ceremony.verify_draws(j.path).ok
+    assert verification.verify_draws(j.path).ok
 
 
 def test_tj8_check_rules_catches_a_dropped_requirement(small_county: tuple[Path, County]) -> None:
     _, county = small_county
     rules, plan = tianjin_plan(county, experts=ref(county, "experts"))
     dropped = attrs.evolve(plan, requirements=plan.requirements[1:])
-    problem = ceremony.check_rules(dropped, county.units, county.inspectors, rules)
+    problem = draw_rules.check_rules(dropped, county.units, county.inspectors, rules)
     assert problem is not None
     assert "decide differently: requirements" in problem
 

@@ -13,13 +13,13 @@ from ceremony_site import COMMITTED, DRAWN, ENTROPY, NUMBERS, WHO, run_all
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from drawcore import ceremony
-from drawcore.disclosure import WITHHELD, find_personal_data, publish
 from drawcore.errors import InvalidInputError, JournalError, RuleError
-from drawcore.journal import Journal
 from drawcore.plugin.rules import Rules
 from drawcore.plugin.values import PlanContext
-from drawcore.record import (
+from drawcore.publish.disclosure import WITHHELD, find_personal_data, publish
+from drawcore.record import ceremony, draw_rules, verification
+from drawcore.record.journal import Journal
+from drawcore.record.records import (
     DrawPlan,
     RegistryRef,
     YearPlanSpec,
@@ -28,8 +28,8 @@ from drawcore.record import (
     year_plan_record,
     year_plan_spec,
 )
-from drawcore.registry import County, UnitRegistry
-from drawcore.seeding import rfc3797_key, rfc3797_seed
+from drawcore.record.seeding import rfc3797_key, rfc3797_seed
+from drawcore.registry.registries import County, UnitRegistry
 
 JURISDICTIONS = ["boluo", "tianjin"]
 
@@ -85,7 +85,7 @@ def test_tj5_bl6_annual_plan_goes_through_the_ceremony_and_replays(
         assert t["form"]["unit_id"] == t["unit_id"]
     for entry in body["result"]["excluded"] + body["result"]["mandatory"]:
         assert entry["reasons"]
-    report = ceremony.verify_draws(j.path)
+    report = verification.verify_draws(j.path)
     assert report.ok, report.format()
 
 
@@ -144,7 +144,7 @@ def test_tj8_replay_detects_a_changed_annual_plan_record(site: tuple[Path, Count
     task["probability"] = 1.0
     forged = d / "forged.jsonl"
     Journal(forged).append_many(entries)
-    report = ceremony.verify_draws(forged, registry_dir=d)
+    report = verification.verify_draws(forged, registry_dir=d)
     assert not report.ok
     assert report.bad_records == (2,)
     assert "replay differs at result.rounds" in report.format()
@@ -155,7 +155,7 @@ def test_tj8_replay_detects_a_changed_registry_snapshot(site: tuple[Path, County
     j, _ = planned_journal(d, make_spec(county, "tianjin"))
     units = d / "registries" / "units.csv"
     units.write_text(units.read_text(encoding="utf-8").replace(",low,", ",major,", 1), "utf-8")
-    report = ceremony.verify_draws(j.path)
+    report = verification.verify_draws(j.path)
     assert report.bad_records == (2,)
     assert "fingerprint" in report.format()
 
@@ -244,7 +244,7 @@ def plan_under_rules(
     rules = Rules.for_jurisdiction(jurisdiction)
     context = PlanContext(year=2026, rounds=1, start=dt.date(2026, 1, 1), jurisdiction=jurisdiction)
     r = refs(county)
-    plan = ceremony.plan_from_rules(
+    plan = draw_rules.plan_from_rules(
         plan_id,
         county.units,
         r["units"],
@@ -276,11 +276,11 @@ def test_bl5_tj4_draw_plan_from_rules_is_rechecked_on_replay(
         )
     }
     assert {(c.inspector_id, c.unit_id) for c in plan.conflicts} == rule_pairs
-    assert ceremony.check_rules(plan, county.units, county.inspectors, rules) is None
+    assert draw_rules.check_rules(plan, county.units, county.inspectors, rules) is None
     j = Journal(d / "journal.jsonl")
     drawn = run_all(j, plan)
     assert not excluded & {u["unit_id"] for u in drawn.record.body["units"]}
-    assert ceremony.verify_draws(j.path).ok
+    assert verification.verify_draws(j.path).ok
 
 
 def test_bl5_check_rules_names_a_decision_the_rules_do_not_make(
@@ -290,22 +290,22 @@ def test_bl5_check_rules_names_a_decision_the_rules_do_not_make(
     rules, _, plan = plan_under_rules(county, "boluo", "p", size=10)
     dropped = attrs.evolve(plan, reasons=plan.reasons[1:])
     assert "decide differently" in str(
-        ceremony.check_rules(dropped, county.units, county.inspectors, rules)
+        draw_rules.check_rules(dropped, county.units, county.inspectors, rules)
     )
     unexcluded = attrs.evolve(plan, excluded=plan.excluded[1:])
     assert "not excluded" in str(
-        ceremony.check_rules(unexcluded, county.units, county.inspectors, rules)
+        draw_rules.check_rules(unexcluded, county.units, county.inspectors, rules)
     )
     old = attrs.evolve(plan, rules=[(n, "0.0.1") for n, _ in plan.rules])
     assert "installed: boluo 0.1.0" in str(
-        ceremony.check_rules(old, county.units, county.inspectors, rules)
+        draw_rules.check_rules(old, county.units, county.inspectors, rules)
     )
 
 
 def test_bl8_results_name_a_unit_of_the_annual_plan_and_its_team(
     site: tuple[Path, County],
 ) -> None:
-    from drawcore.results import InspectionResult, Outcome
+    from drawcore.record.results import InspectionResult, Outcome
 
     d, county = site
     spec = make_spec(county, "boluo")
@@ -341,7 +341,7 @@ def test_bl8_results_name_a_unit_of_the_annual_plan_and_its_team(
         ceremony.record_result(j, result(unplanned, task.inspectors))
     rec = ceremony.record_result(j, result(task.unit_id, task.inspectors))
     assert rec.seq == 3
-    assert ceremony.verify_draws(j.path).ok
+    assert verification.verify_draws(j.path).ok
 
 
 def test_bl6_key_supervision_unit_takes_one_result_per_planned_task(
@@ -349,7 +349,7 @@ def test_bl6_key_supervision_unit_takes_one_result_per_planned_task(
 ) -> None:
     """A unit planned in several rounds (BL-6 key supervision) is inspected several
     times in the year: the journal takes one result per planned task, and no more."""
-    from drawcore.results import InspectionResult, Outcome
+    from drawcore.record.results import InspectionResult, Outcome
 
     d, county = site
     spec = make_spec(county, "boluo")
@@ -382,5 +382,5 @@ def test_bl6_key_supervision_unit_takes_one_result_per_planned_task(
     with pytest.raises(JournalError, match=f"already has a result for all {planned} of its tasks"):
         ceremony.record_result(j, result(30 * planned))
     assert j.size == before
-    report = ceremony.verify_draws(j.path)
+    report = verification.verify_draws(j.path)
     assert report.ok, report.format()

@@ -13,8 +13,9 @@ import pytest
 from ceremony_site import EXAMPLE, WHO
 from personal_data import scan
 
-from drawcore import ceremony
-from drawcore.disclosure import (
+from drawcore.errors import InvalidInputError, JournalError
+from drawcore.model import IdKind, Unit
+from drawcore.publish.disclosure import (
     WITHHELD,
     build_publication,
     default_mask,
@@ -23,14 +24,14 @@ from drawcore.disclosure import (
     quarter_of,
     scrub,
 )
-from drawcore.errors import InvalidInputError, JournalError
-from drawcore.ids import make_id_card
-from drawcore.io import read_county, write_inspectors, write_items, write_units
-from drawcore.journal import Checkpoint, Journal
-from drawcore.model import IdKind, Unit
-from drawcore.record import DrawPlan, RegistryRef
-from drawcore.registry import County, UnitRegistry
-from drawcore.results import InspectionResult
+from drawcore.record import ceremony
+from drawcore.record.journal import Checkpoint, Journal
+from drawcore.record.records import DrawPlan, RegistryRef
+from drawcore.record.results import InspectionResult
+from drawcore.registry.ids import make_id_card
+from drawcore.registry.readers import read_county
+from drawcore.registry.registries import County, UnitRegistry
+from drawcore.registry.writers import write_inspectors, write_items, write_units
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +49,7 @@ def county_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, County]:
 
 def read_county_parts(d: Path) -> County:
     full = read_county(EXAMPLE)
-    from drawcore.io import read_inspectors, read_items, read_units
+    from drawcore.registry.readers import read_inspectors, read_items, read_units
 
     return County(
         units=read_units(d / "units.csv"),

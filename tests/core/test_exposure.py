@@ -16,16 +16,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 from personal_data import scan
 
-from drawcore import ceremony
-from drawcore.disclosure import EXPOSED_FINDINGS, TABLES, build_publication, publish
-from drawcore.followup import FollowUpPolicy
-from drawcore.io import read_county, read_units, write_inspectors, write_items, write_units
-from drawcore.journal import Checkpoint, Journal, Record
 from drawcore.model import IdKind
-from drawcore.record import DrawPlan, RegistryRef
-from drawcore.registry import UnitRegistry
-from drawcore.results import Finding, InspectionResult, Outcome
-from drawcore.seeding import void_body
+from drawcore.publish.disclosure import EXPOSED_FINDINGS, TABLES, build_publication, publish
+from drawcore.publish.followup import FollowUpPolicy
+from drawcore.record import ceremony
+from drawcore.record.journal import Checkpoint, Journal, Record
+from drawcore.record.records import DrawPlan, RegistryRef
+from drawcore.record.results import Finding, InspectionResult, Outcome
+from drawcore.record.seeding import void_body
+from drawcore.registry.readers import read_county, read_units
+from drawcore.registry.registries import UnitRegistry
+from drawcore.registry.writers import write_inspectors, write_items, write_units
 
 
 @pytest.fixture(scope="module")

@@ -15,11 +15,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from drawcore import ceremony, serde
-from drawcore.assignment import draw_teams
-from drawcore.disclosure import find_personal_data, publish
+from drawcore import serde
+from drawcore.draw.sampling import sample_units
+from drawcore.draw.teams import draw_teams
 from drawcore.errors import InvalidInputError
-from drawcore.followup import (
+from drawcore.model import CreditClass, IdKind, Inspector, RiskLevel, Unit
+from drawcore.plan.schedule import AnnualPlan, plan_year
+from drawcore.plugin.rules import Rules
+from drawcore.publish.disclosure import find_personal_data, publish
+from drawcore.publish.followup import (
     FollowUpPolicy,
     RegistryChange,
     TaskStatus,
@@ -28,24 +32,14 @@ from drawcore.followup import (
     format_changes,
     format_completion,
 )
-from drawcore.ids import make_id_card, make_uscc
-from drawcore.io import (
-    read_county,
-    read_inspectors,
-    read_items,
-    read_units,
-    write_inspectors,
-    write_items,
-    write_units,
-)
-from drawcore.journal import Journal
-from drawcore.model import CreditClass, IdKind, Inspector, RiskLevel, Unit
-from drawcore.plugin.rules import Rules
-from drawcore.record import DrawPlan, DrawRecord, RegistryRef
-from drawcore.registry import UnitRegistry
-from drawcore.results import Finding, InspectionResult, Outcome
-from drawcore.sampling import sample_units
-from drawcore.schedule import AnnualPlan, plan_year
+from drawcore.record import ceremony
+from drawcore.record.journal import Journal
+from drawcore.record.records import DrawPlan, DrawRecord, RegistryRef
+from drawcore.record.results import Finding, InspectionResult, Outcome
+from drawcore.registry.ids import make_id_card, make_uscc
+from drawcore.registry.readers import read_county, read_inspectors, read_items, read_units
+from drawcore.registry.registries import UnitRegistry
+from drawcore.registry.writers import write_inspectors, write_items, write_units
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "county"
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from drawcore.ids import (
+from drawcore.registry.ids import (
     USCC_ALPHABET,
     id_card_check_char,
     id_card_problem,
@@ -55,7 +55,7 @@ def test_bl3_published_invalid_id_card_is_rejected() -> None:
 
 
 def test_uscc_weights_are_powers_of_three_mod_31() -> None:
-    from drawcore.ids import USCC_WEIGHTS
+    from drawcore.registry.ids import USCC_WEIGHTS
 
     assert tuple(pow(3, i, 31) for i in range(17)) == USCC_WEIGHTS
 

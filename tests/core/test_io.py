@@ -16,20 +16,19 @@ from hypothesis import strategies as st
 from test_registry import expert_lists, inspector_lists, item_lists, unit_lists
 
 from drawcore import InvalidInputError
-from drawcore.ids import make_id_card
-from drawcore.io import (
-    HEADER_ALIASES,
+from drawcore.model import IdKind, Unit
+from drawcore.registry.headers import HEADER_ALIASES
+from drawcore.registry.ids import make_id_card
+from drawcore.registry.readers import (
     read_county,
     read_experts,
     read_inspectors,
     read_items,
     read_registry,
     read_units,
-    write_registry,
-    write_units,
 )
-from drawcore.model import IdKind, Unit
-from drawcore.registry import ExpertRegistry, InspectorRegistry, ItemList, UnitRegistry
+from drawcore.registry.registries import ExpertRegistry, InspectorRegistry, ItemList, UnitRegistry
+from drawcore.registry.writers import write_registry, write_units
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "county"
 
@@ -444,7 +443,7 @@ def test_reading_does_not_depend_on_row_order(tmp_path: Path) -> None:
 def test_the_quote_free_fast_path_splits_exactly_like_csv_reader(
     rows: list[list[str]], newline: str, trailing: int
 ) -> None:
-    import drawcore.io as dio
+    import drawcore.registry.formats as dio
 
     buf = io.StringIO()
     csv.writer(buf, lineterminator=newline).writerows([["h1", "h2"], *rows])
@@ -468,7 +467,7 @@ def test_block_wise_read_names_the_right_rows_and_reads_the_same(
 ) -> None:
     """The plain-CSV path converts records in blocks: a problem in a later block still
     names its own row, and the registry equals a one-block read."""
-    import drawcore.io as dio
+    import drawcore.registry.formats as dio
 
     path = write(tmp_path, units_text(GOOD_ROWS), "good.csv")
     whole = read_units(path)

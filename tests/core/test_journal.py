@@ -17,9 +17,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from drawcore import merkle
 from drawcore.errors import InvalidInputError, JournalError
-from drawcore.journal import (
+from drawcore.record import merkle
+from drawcore.record.journal import (
     GENESIS,
     REPAIR,
     Checkpoint,
@@ -35,7 +35,7 @@ from drawcore.journal import (
     verify_inclusion,
     write_checkpoint,
 )
-from drawcore.seeding import RULED_KINDS
+from drawcore.record.seeding import RULED_KINDS
 from drawcore.serde import canonical_json
 
 json_values = st.recursive(
@@ -338,7 +338,7 @@ def test_replay_hook_by_callable_and_by_type(tmp_path: Path) -> None:
 _KILLED_WRITER = textwrap.dedent(
     """
     import os, sys, time
-    from drawcore.journal import Journal
+    from drawcore.record.journal import Journal
 
     class Torn(Journal):
         tear = False

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from drawcore.cli import main
-from drawcore.journal import Journal, write_checkpoint
+from drawcore.record.journal import Journal, write_checkpoint
 
 
 def _journal(tmp_path: Path) -> tuple[Path, Path]:

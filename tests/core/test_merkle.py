@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from drawcore import merkle
+from drawcore.record import merkle
 
 INPUTS = [
     bytes.fromhex(h)

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from drawcore.draw.randomness import DrawKey, canonical_ids, hash_ids, id_uniforms, to_uniforms
 from drawcore.errors import InvalidInputError
-from drawcore.randomness import DrawKey, canonical_ids, hash_ids, id_uniforms, to_uniforms
 
 SEED = "2026-11-23 public lottery"
 

@@ -12,7 +12,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from drawcore import InvalidInputError
-from drawcore.ids import USCC_ALPHABET, make_id_card, make_uscc
 from drawcore.model import (
     CreditClass,
     Expert,
@@ -23,7 +22,8 @@ from drawcore.model import (
     RiskLevel,
     Unit,
 )
-from drawcore.registry import (
+from drawcore.registry.ids import USCC_ALPHABET, make_id_card, make_uscc
+from drawcore.registry.registries import (
     NO_YEAR,
     County,
     ExpertRegistry,

@@ -12,22 +12,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from drawcore import serde
+from drawcore.draw.lattice import canonical_order, lattice_bits, systematic_select
+from drawcore.draw.probabilities import UNIT_BITS, grid_sum, inclusion_probabilities, weight_scale
+from drawcore.draw.randomness import DrawKey, hash_ids
+from drawcore.draw.sampling import METHOD, ProbabilityTable, sample_units
+from drawcore.draw.strata import allocate_neyman, allocate_proportional
 from drawcore.errors import InfeasibleError, InvalidInputError
-from drawcore.randomness import DrawKey, hash_ids
-from drawcore.sampling import (
-    METHOD,
-    UNIT_BITS,
-    ProbabilityTable,
-    allocate_neyman,
-    allocate_proportional,
-    canonical_order,
-    grid_sum,
-    inclusion_probabilities,
-    lattice_bits,
-    sample_units,
-    systematic_select,
-    weight_scale,
-)
 from drawcore.testing import Population, assert_fair, populations
 
 KAT_IDS = [f"9144{i:014d}" for i in range(12)]
@@ -448,11 +438,9 @@ def test_building_blocks_reproduce_the_draw_partition_by_partition(
     pop: Population, parts: int
 ) -> None:
     """What a partitioned engine does: exact partial reductions, then a carry over slices."""
-    from drawcore.sampling import (
-        balance_increments,
+    from drawcore.draw.lattice import balance_increments, lattice_increments, lattice_start
+    from drawcore.draw.probabilities import (
         capped_stats,
-        lattice_increments,
-        lattice_start,
         probabilities_from_c,
         solve_capping,
         weight_stats,
@@ -510,7 +498,7 @@ def test_large_draw_threads_give_the_same_sample(
 ) -> None:
     """Threaded schedules (fingerprint placement, the selection pass in two halves
     with an integer carry) give exactly the single-threaded sample."""
-    import drawcore.sampling as sampling
+    import drawcore.draw.sampling as sampling
 
     n = 300_000
     w = np.random.default_rng(7).gamma(2.0, 1.0, n)

@@ -17,10 +17,11 @@ distributed = pytest.importorskip("distributed")
 pd = pytest.importorskip("pandas")
 pytest.importorskip("pyarrow")
 
+from drawcore.draw.sampling import UnitSample, sample_units  # noqa: E402
+from drawcore.draw.strata import allocate_proportional  # noqa: E402
 from drawcore.errors import InfeasibleError, InvalidInputError  # noqa: E402
-from drawcore.largegen import make_partition, write_registry  # noqa: E402
-from drawcore.sampling import UnitSample, allocate_proportional, sample_units  # noqa: E402
 from drawcore.scale import DaskUnitSample, sample_units_dask  # noqa: E402
+from drawcore.scale.largegen import make_partition, write_registry  # noqa: E402
 
 # dask's Parquet reader calls a pandas API that pandas 3.1 deprecates (not ours to fix)
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.reset_index")

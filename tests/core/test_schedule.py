@@ -15,8 +15,10 @@ from hypothesis import strategies as st
 from unit_factory import unit
 
 from drawcore import serde
+from drawcore.draw.flow import FlowNetwork
+from drawcore.draw.probabilities import inclusion_probabilities
+from drawcore.draw.sampling import sample_units
 from drawcore.errors import InfeasibleError, InvalidInputError
-from drawcore.flow import FlowNetwork
 from drawcore.model import (
     CreditClass,
     IdKind,
@@ -26,12 +28,7 @@ from drawcore.model import (
     RiskLevel,
     Unit,
 )
-from drawcore.plugin import Frequency, Reason, hookimpl
-from drawcore.plugin.manager import make_plugin_manager
-from drawcore.plugin.rules import Rules
-from drawcore.plugin.values import PlanContext
-from drawcore.sampling import inclusion_probabilities, sample_units
-from drawcore.schedule import (
+from drawcore.plan.schedule import (
     ROUND_COUNTS,
     AnnualPlan,
     TaskKind,
@@ -40,6 +37,10 @@ from drawcore.schedule import (
     format_plan,
     plan_year,
 )
+from drawcore.plugin import Frequency, Reason, hookimpl
+from drawcore.plugin.manager import make_plugin_manager
+from drawcore.plugin.rules import Rules
+from drawcore.plugin.values import PlanContext
 from drawcore.testing import check_plan, synthetic_county
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import types
 
 from drawcore.model import Inspector, Unit
+from drawcore.plan.schedule import plan_year
 from drawcore.plugin import Reason, hookimpl
 from drawcore.plugin.manager import make_plugin_manager
 from drawcore.plugin.rules import Rules
 from drawcore.plugin.values import PlanContext, TeamRequirement
-from drawcore.schedule import plan_year
 
 
 def _needs(area: str, clause: str) -> object:

@@ -9,10 +9,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from drawcore import seeding
 from drawcore.errors import InvalidInputError, JournalError
-from drawcore.journal import Journal, verify
-from drawcore.seeding import DRAW, PARTY_COMMITMENT, PARTY_REVEAL, PLAN_COMMITMENT, SEED, VOID
+from drawcore.record import seeding
+from drawcore.record.journal import Journal, verify
+from drawcore.record.seeding import (
+    DRAW,
+    PARTY_COMMITMENT,
+    PARTY_REVEAL,
+    PLAN_COMMITMENT,
+    SEED,
+    VOID,
+)
 
 # RFC 3797 section 6 worked example. Inputs, key string, the sixteen MD5 values
 # and the selection are copied from the RFC's published example as reproduced in
@@ -311,7 +318,7 @@ def test_bl9_multi_party_commit_then_reveal(tmp_path: Path) -> None:
 
 def test_bl9_verify_reports_a_seed_recorded_before_its_commitment(tmp_path: Path) -> None:
     """A journal written by another tool that put the seed first fails verification."""
-    from drawcore.journal import _dumps, _full_line, _unsigned_line
+    from drawcore.record.journal import _dumps, _full_line, _unsigned_line
 
     ph = seeding.plan_hash(PLAN)
     seed = seeding.seed_body(

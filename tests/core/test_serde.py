@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from test_registry import expert_lists, inspector_lists, item_lists, unit_lists
 
 from drawcore import TeamTask, draw_teams, sample_units
-from drawcore.assignment import TeamDraw
+from drawcore.draw.sampling import UnitSample
+from drawcore.draw.team_model import TeamDraw
 from drawcore.model import Expert, InspectionMode, Inspector, RiskLevel, Unit
-from drawcore.sampling import UnitSample
 from drawcore.serde import canonical_json, converter, fingerprint, structure, unstructure
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 
-from drawcore.randomness import DrawKey
+from drawcore.draw.randomness import DrawKey
 from drawcore.testing import (
     Population,
     assert_fair,

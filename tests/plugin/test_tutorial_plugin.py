@@ -7,9 +7,9 @@ import types
 from pathlib import Path
 
 from drawcore.model import Inspector, Unit
+from drawcore.plan.schedule import plan_year
 from drawcore.plugin.manager import make_plugin_manager
 from drawcore.plugin.rules import Rules
-from drawcore.schedule import plan_year
 from drawcore.testing import conformance_tests
 
 TUTORIAL = Path(__file__).resolve().parents[2] / "docs" / "tutorial-plugin.md"

@@ -8,9 +8,9 @@ import pytest
 
 from drawcore.errors import RuleError
 from drawcore.model import Inspector, ProductionStatus, RiskLevel, Unit
+from drawcore.plan.schedule import TaskKind, plan_year
 from drawcore.plugin.rules import Rules
 from drawcore.plugin.values import PlanContext
-from drawcore.schedule import TaskKind, plan_year
 
 CONTEXT = PlanContext(year=2019, rounds=4, start=dt.date(2019, 1, 1), jurisdiction="boluo")
 

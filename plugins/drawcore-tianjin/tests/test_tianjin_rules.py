@@ -15,9 +15,9 @@ from drawcore.model import (
     RiskLevel,
     Unit,
 )
+from drawcore.plan.schedule import TaskKind, format_plan, plan_year
 from drawcore.plugin.rules import Rules
 from drawcore.plugin.values import PlanContext
-from drawcore.schedule import TaskKind, format_plan, plan_year
 
 CONTEXT = PlanContext(year=2019, rounds=4, start=dt.date(2019, 1, 1), jurisdiction="tianjin")
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from drawcore.ids import mask_id_card, mask_name, mask_phone
 from drawcore.model import IdKind, InspectionMode, ProductionStatus, Unit
 from drawcore.plugin import hookimpl
 from drawcore.plugin.values import (
@@ -22,6 +21,7 @@ from drawcore.plugin.values import (
     Reason,
     TeamRequirement,
 )
+from drawcore.registry.ids import mask_id_card, mask_name, mask_phone
 
 NAME = "drawcore-national"
 AVOIDANCE_DAYS = 180

@@ -39,7 +39,7 @@ from drawcore.plugin.values import (
 )
 
 if TYPE_CHECKING:
-    from drawcore.schedule import AnnualPlan
+    from drawcore.plan.schedule import AnnualPlan
 
 __all__ = ["Rules", "UnitRules"]
 

@@ -42,7 +42,7 @@ from drawcore.plugin.values import (
 )
 
 if TYPE_CHECKING:
-    from drawcore.schedule import AnnualPlan
+    from drawcore.plan.schedule import AnnualPlan
 
 __all__ = [
     "drawcore_avoidance_window",

@@ -29,6 +29,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from drawcore.draw.randomness import DrawKey, Stream
 from drawcore.model import (
     CreditClass,
     Expert,
@@ -40,12 +41,11 @@ from drawcore.model import (
     RiskLevel,
     Unit,
 )
+from drawcore.plan.schedule import AnnualPlan, TaskKind, plan_year
 from drawcore.plugin import spec
 from drawcore.plugin.manager import ENTRYPOINT_GROUP, DrawcorePluginManager, make_plugin_manager
 from drawcore.plugin.rules import Rules
 from drawcore.plugin.values import CLAUSE_PATTERN, PlanContext, Reason
-from drawcore.randomness import DrawKey, Stream
-from drawcore.schedule import AnnualPlan, TaskKind, plan_year
 
 __all__ = ["SyntheticCounty", "check_plan", "conformance_tests", "synthetic_county"]
 

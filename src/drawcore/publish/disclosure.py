@@ -51,12 +51,12 @@ from typing import Any
 import attrs
 
 from drawcore.errors import InvalidInputError, JournalError
-from drawcore.ids import is_valid_id_card, mask_id_card, mask_name, mask_phone
-from drawcore.journal import Checkpoint, Journal, Record, verify
 from drawcore.model import IdKind, Unit
-from drawcore.registry import ItemList, UnitRegistry
-from drawcore.results import Finding
-from drawcore.seeding import ANNUAL_PLAN, DRAW, PLAN_COMMITMENT, RESULT, SEED, VOID
+from drawcore.record.journal import Checkpoint, Journal, Record, verify
+from drawcore.record.results import Finding
+from drawcore.record.seeding import ANNUAL_PLAN, DRAW, PLAN_COMMITMENT, RESULT, SEED, VOID
+from drawcore.registry.ids import is_valid_id_card, mask_id_card, mask_name, mask_phone
+from drawcore.registry.registries import ItemList, UnitRegistry
 
 __all__ = [
     "EXPOSED_FINDINGS",
@@ -673,9 +673,9 @@ def publish(
     plans name (under ``registry_dir``, default the journal's directory),
     checked by fingerprint; ``items`` overrides the item list.
     """
-    from drawcore.ceremony import load_units, resolve
-    from drawcore.io import read_items
-    from drawcore.record import DrawPlan, DrawRecord, YearPlanSpec
+    from drawcore.record.records import DrawPlan, DrawRecord, YearPlanSpec
+    from drawcore.record.snapshots import load_units, resolve
+    from drawcore.registry.readers import read_items
 
     _check_quarter(quarter)
     report = verify(journal_path)

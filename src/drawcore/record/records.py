@@ -30,24 +30,19 @@ from typing import Any, TypeVar
 import attrs
 import numpy as np
 
-from drawcore.assignment import (
-    Recusal,
-    TeamDraw,
-    TeamTask,
-    draw_teams,
-    township_recusals,
-    work_unit_recusals,
-)
+from drawcore.draw.randomness import canonical_ids
+from drawcore.draw.recusal import township_recusals, work_unit_recusals
+from drawcore.draw.sampling import METHOD as UNIT_METHOD
+from drawcore.draw.sampling import ProbabilityTable, UnitSample, sample_units
+from drawcore.draw.team_model import Recusal, TeamDraw, TeamTask
+from drawcore.draw.teams import draw_teams
 from drawcore.errors import DrawcoreError, InvalidInputError, RuleError
 from drawcore.model import Expert
+from drawcore.plan.schedule import AnnualPlan, commit_year, plan_year
 from drawcore.plugin.rules import Rules
 from drawcore.plugin.values import PlanContext
-from drawcore.randomness import canonical_ids
-from drawcore.registry import County, ExpertRegistry, InspectorRegistry, UnitRegistry
-from drawcore.sampling import METHOD as UNIT_METHOD
-from drawcore.sampling import ProbabilityTable, UnitSample, sample_units
-from drawcore.schedule import AnnualPlan, commit_year, plan_year
-from drawcore.seeding import parse_time, plan_hash
+from drawcore.record.seeding import parse_time, plan_hash
+from drawcore.registry.registries import County, ExpertRegistry, InspectorRegistry, UnitRegistry
 from drawcore.serde import canonical_json, structure, unstructure
 
 __all__ = [
@@ -326,7 +321,7 @@ def _check_ref(
 
 def stratum_labels(units: UnitRegistry, field: str) -> list[str]:
     """Each unit's stratum: the text, enum value or flag of its column ``field``, in row order."""
-    from drawcore.registry import Kind
+    from drawcore.registry.registries import Kind
 
     spec = next((f for f in units.schema if f.name == field), None)
     if spec is None or spec.kind not in (Kind.TEXT, Kind.ENUM, Kind.BOOL):

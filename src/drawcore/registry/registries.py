@@ -37,9 +37,9 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from drawcore import ids as _ids
 from drawcore.errors import InvalidInputError
 from drawcore.model import Expert, IdKind, InspectionItem, Inspector, RiskLevel, Unit
+from drawcore.registry import ids as _ids
 from drawcore.serde import canonical_json
 
 __all__ = [

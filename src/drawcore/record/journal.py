@@ -48,9 +48,9 @@ from typing import Any
 
 import attrs
 
-from drawcore import merkle
 from drawcore.errors import InvalidInputError, JournalError
-from drawcore.seeding import Ceremony
+from drawcore.record import merkle
+from drawcore.record.ceremony_rules import Ceremony
 from drawcore.serde import unstructure
 
 __all__ = [

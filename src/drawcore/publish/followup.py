@@ -45,15 +45,15 @@ from typing import Any
 import attrs
 import numpy as np
 
-from drawcore.disclosure import default_mask
 from drawcore.errors import InvalidInputError
 from drawcore.model import CreditClass, Unit
+from drawcore.plan.schedule import AnnualPlan
 from drawcore.plugin.values import CLAUSE_PATTERN, Reason
-from drawcore.record import DrawRecord
-from drawcore.registry import UnitRegistry
-from drawcore.results import HAZARD_PRESENT, Finding, InspectionResult, Outcome
-from drawcore.schedule import AnnualPlan
-from drawcore.seeding import parse_time
+from drawcore.publish.disclosure import default_mask
+from drawcore.record.records import DrawRecord
+from drawcore.record.results import HAZARD_PRESENT, Finding, InspectionResult, Outcome
+from drawcore.record.seeding import parse_time
+from drawcore.registry.registries import UnitRegistry
 from drawcore.serde import canonical_json
 
 __all__ = [

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 import attrs
 
 from drawcore.errors import InvalidInputError
-from drawcore.seeding import parse_time
+from drawcore.record.seeding import parse_time
 
 __all__ = ["Finding", "InspectionResult", "Outcome"]
 

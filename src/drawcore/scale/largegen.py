@@ -10,7 +10,7 @@ Columns: ``id`` (unique ``int64``, or 18-character text codes with
 several hundred, 2 % zero), ``mandatory`` (about 0.1 %), ``excluded`` (about
 1 %, never mandatory), ``stratum`` (one of 31 province codes, unequal sizes).
 
-Run: ``python -m drawcore.largegen OUT_DIR --rows 100000000 --per-file 2000000``
+Run: ``python -m drawcore.scale.largegen OUT_DIR --rows 100000000 --per-file 2000000``
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def write_registry(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m drawcore.largegen", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m drawcore.scale.largegen", description=__doc__)
     parser.add_argument("out_dir")
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--per-file", type=int, default=2_000_000)

@@ -1,4 +1,4 @@
-"""Unit draws on Dask: the draw of :func:`drawcore.sampling.sample_units`, partition by partition.
+"""Unit draws on Dask: :func:`drawcore.draw.sampling.sample_units`, partition by partition.
 
 A registry too large for one machine (a national one has ~2e8 units) is read
 from Parquet or CSV into a Dask DataFrame and drawn on any Dask scheduler. The
@@ -30,7 +30,6 @@ here only, so the core never needs it (``pip install drawcore[dask]``).
 from __future__ import annotations
 
 import hashlib
-import importlib
 import math
 import os
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
@@ -41,486 +40,59 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from drawcore.errors import InfeasibleError, InvalidInputError
-from drawcore.randomness import DrawKey, canonical_ids, hash_ids
-from drawcore.sampling import (
-    CHUNK,
-    METHOD,
-    ProbabilityTable,
+from drawcore.draw.lattice import (
+    canonical_order,
+    lattice_bits,
+    lattice_start,
+)
+from drawcore.draw.probabilities import (
     UnitId,
-    UnitSample,
     _as_weights,
-    _ids_mask,
     _py_ids,
     _size_mapping,
     _stratum_sizes,
     _unstratified_size,
-    adjustable,
-    canonical_order,
-    capped_stats,
     capping_rounds,
-    check_weights_chunk,
-    grid_sum,
-    lattice_bits,
-    lattice_increments,
-    lattice_start,
-    nudge_increments,
-    probabilities_from_c,
-    systematic_select,
     weight_lift,
     weight_scale,
-    weight_stats,
+)
+from drawcore.draw.randomness import DrawKey, canonical_ids, hash_ids
+from drawcore.draw.sampling import METHOD, ProbabilityTable, UnitSample, _ids_mask
+from drawcore.errors import InfeasibleError, InvalidInputError
+from drawcore.scale.buckets import (
+    _adjustable_counts,
+    _bucket_stats,
+    _empty_ids,
+    _fingerprint_chunk,
+    _nudge,
+    _pieces,
+    _probabilities_frame,
+    _select,
+    _sort_bucket,
+)
+from drawcore.scale.partitions import (
+    _SHOWN,
+    Ids,
+    _Buckets,
+    _capped,
+    _dask,
+    _grid_sums,
+    _load,
+    _mod,
+    _Part,
+    _prepare,
+    _Spec,
+    _Summary,
+    _summary,
+    _weight_stats,
 )
 
-__all__ = ["DaskUnitSample", "dask_sampler", "read_frame", "sample_units_dask"]
-
-F64Array = npt.NDArray[np.float64]
-I64Array = npt.NDArray[np.int64]
-U64Array = npt.NDArray[np.uint64]
-BoolArray = npt.NDArray[np.bool_]
-IntpArray = npt.NDArray[np.intp]
-Ids = npt.NDArray[Any]
-
-_SHOWN = 5
-_U32 = np.uint64(32)
-
-
-def _mod(name: str) -> Any:
-    """Import an optional dependency (untyped, so ``Any``) with a hint when it is missing."""
-    try:
-        return importlib.import_module(name)
-    except ImportError as exc:  # pragma: no cover - exercised only without the extra
-        raise ImportError(f"the Dask engine needs {name}: pip install 'drawcore[dask]'") from exc
-
-
-def _dask() -> Any:
-    _mod("dask.dataframe")
-    return _mod("dask")
-
-
-# ---------------------------------------------------------------- per-partition work
-
-
-@attrs.frozen
-class _Spec:
-    id_col: str
-    weight_col: str
-    mandatory_col: str | None
-    excluded_col: str | None
-    stratum_col: str | None
-
-
-@attrs.define
-class _Part:
-    """One partition as arrays, rows in stratum order (stable) once :func:`_prepare` ran."""
-
-    index: int
-    ids: Ids
-    w: F64Array
-    mand: BoolArray | None
-    excl: BoolArray | None
-    codes: npt.NDArray[np.int64] | None  # local stratum codes, then global indices
-    labels: list[str]
-    bounds: list[tuple[int, int, int]]  # (stratum, start, stop) after _prepare
-    problems: list[str]
-    kind: str
-    width: int
-
-    def free_w(self, start: int, stop: int, lift: int = 0) -> F64Array:
-        """Weights of rows ``start:stop`` with mandatory/excluded ones zeroed, times ``2**lift``."""
-        w = self.w[start:stop]
-        if self.mand is not None or self.excl is not None:
-            w = w.copy()
-            if self.mand is not None:
-                w[self.mand[start:stop]] = 0.0
-            if self.excl is not None:
-                w[self.excl[start:stop]] = 0.0
-        return np.ldexp(w, lift) if lift else w
-
-
-def _mask_column(df: Any, col: str, k: int, problems: list[str]) -> BoolArray:
-    series = df[col]
-    missing = np.flatnonzero(series.isna().to_numpy())
-    if missing.size:
-        rows = ", ".join(str(int(i)) for i in missing[:_SHOWN])
-        problems.append(f"partition {k}: column {col!r} is missing in row(s) {rows}")
-        series = series.fillna(False)
-    arr = series.to_numpy()
-    if arr.dtype != np.bool_:
-        if arr.dtype.kind in "iu" or arr.dtype == object:
-            vals = np.asarray(arr)
-            bad = np.flatnonzero(~np.isin(vals, [0, 1, True, False]))
-            if bad.size:
-                rows = ", ".join(f"{int(i)} ({vals[i]!r})" for i in bad[:_SHOWN])
-                problems.append(f"partition {k}: column {col!r} is not boolean in row(s) {rows}")
-                return np.zeros(arr.shape[0], dtype=np.bool_)
-        else:
-            problems.append(f"partition {k}: column {col!r} must be boolean, got {arr.dtype}")
-            return np.zeros(arr.shape[0], dtype=np.bool_)
-    return np.asarray(arr, dtype=np.bool_)
-
-
-def _load(df: Any, k: int, spec: _Spec) -> _Part:
-    """A pandas partition -> arrays; problems are collected (raised by the client, by partition)."""
-    pd = _mod("pandas")
-
-    problems: list[str] = []
-    n = len(df)
-    raw_ids = df[spec.id_col].to_numpy()
-    try:
-        if raw_ids.dtype.kind == "f":
-            raise InvalidInputError(f"ids must be str or integers, got dtype {raw_ids.dtype}")
-        ids = canonical_ids(raw_ids)
-    except InvalidInputError as exc:
-        problems.append(f"partition {k}: column {spec.id_col!r}: {exc}")
-        ids = np.zeros(n, dtype=np.uint64)
-    wcol = df[spec.weight_col]
-    if not (pd.api.types.is_numeric_dtype(wcol.dtype) and not pd.api.types.is_bool_dtype(wcol)):
-        problems.append(f"partition {k}: weights must be numbers, got dtype {wcol.dtype}")
-        w = np.zeros(n, dtype=np.float64)
-    else:
-        w = np.ascontiguousarray(wcol.to_numpy(dtype=np.float64, na_value=np.nan))
-    for start in range(0, n, CHUNK):
-        try:
-            check_weights_chunk(w[start : start + CHUNK], start)
-        except InvalidInputError as exc:
-            problems.extend(f"partition {k}: {p}" for p in exc.problems)
-    mand = _mask_column(df, spec.mandatory_col, k, problems) if spec.mandatory_col else None
-    excl = _mask_column(df, spec.excluded_col, k, problems) if spec.excluded_col else None
-    if mand is not None and excl is not None:
-        both = np.flatnonzero(mand & excl)
-        if both.size:
-            rows = ", ".join(str(int(i)) for i in both[:_SHOWN])
-            problems.append(
-                f"partition {k}: {both.size} unit(s) both mandatory and excluded (rows {rows})"
-            )
-    codes: npt.NDArray[np.int64] | None = None
-    labels: list[str] = []
-    if spec.stratum_col is not None:
-        raw_codes, uniques = pd.factorize(df[spec.stratum_col], use_na_sentinel=False)
-        text = [str(x) for x in uniques.tolist()]
-        # two raw labels with the same text are one stratum (as in sample_units)
-        distinct = sorted(set(text))
-        remap = np.asarray([distinct.index(t) for t in text], dtype=np.int64)
-        codes = remap[raw_codes] if n else np.zeros(0, dtype=np.int64)
-        labels = distinct
-    kind = ids.dtype.kind
-    return _Part(
-        index=k,
-        ids=ids,
-        w=w,
-        mand=mand,
-        excl=excl,
-        codes=codes,
-        labels=labels,
-        bounds=[(0, 0, n)],
-        problems=problems,
-        kind=kind,
-        width=ids.dtype.itemsize if kind == "S" else 8,
-    )
-
-
-@attrs.frozen
-class _Summary:
-    index: int
-    n: int
-    kind: str
-    width: int
-    labels: list[str]
-    problems: list[str]
-
-
-def _summary(part: _Part) -> _Summary:
-    return _Summary(
-        part.index, part.ids.shape[0], part.kind, part.width, part.labels, part.problems
-    )
-
-
-def _prepare(part: _Part, mapping: npt.NDArray[np.int64] | None) -> _Part:
-    """Global stratum indices; rows sorted by stratum (stable) so each stratum is one slice."""
-    if part.codes is None or mapping is None:
-        return part
-    sid = mapping[part.codes]
-    small = sid.astype(np.int16) if mapping.size < np.iinfo(np.int16).max else sid
-    order = np.argsort(small, kind="stable")  # radix sort for int16
-    del small
-    sid = sid[order]
-    cuts = np.flatnonzero(sid[1:] != sid[:-1]) + 1
-    starts = np.concatenate([[0], cuts]).astype(np.int64)
-    stops = np.concatenate([cuts, [sid.shape[0]]]).astype(np.int64)
-    bounds = [(int(sid[a]), int(a), int(b)) for a, b in zip(starts, stops, strict=True) if b > a]
-    return _Part(
-        index=part.index,
-        ids=part.ids[order],
-        w=part.w[order],
-        mand=None if part.mand is None else part.mand[order],
-        excl=None if part.excl is None else part.excl[order],
-        codes=sid,
-        labels=part.labels,
-        bounds=bounds,
-        problems=part.problems,
-        kind=part.kind,
-        width=part.width,
-    )
-
-
-def _weight_stats(part: _Part) -> dict[int, tuple[int, int, float, int]]:
-    """Per stratum: (units, mandatory, max free weight, positive free weights)."""
-    out: dict[int, tuple[int, int, float, int]] = {}
-    for s, a, b in part.bounds:
-        fw = part.free_w(a, b)
-        gmax, pos = 0.0, 0
-        for start in range(0, b - a, CHUNK):
-            m, k = weight_stats(fw[start : start + CHUNK])
-            gmax, pos = max(gmax, m), pos + k
-        n_mand = int(np.count_nonzero(part.mand[a:b])) if part.mand is not None else 0
-        out[s] = (b - a, n_mand, gmax, pos)
-    return out
-
-
-def _grid_sums(part: _Part, scales: dict[int, int], lifts: dict[int, int]) -> dict[int, int]:
-    return {
-        s: grid_sum(part.free_w(a, b, lifts[s]), scales[s])
-        for s, a, b in part.bounds
-        if s in scales
-    }
-
-
-def _capped(
-    part: _Part, cs: dict[int, tuple[float, int]], lifts: dict[int, int]
-) -> dict[int, tuple[int, int]]:
-    return {
-        s: capped_stats(part.free_w(a, b, lifts[s]), cs[s][0], cs[s][1])
-        for s, a, b in part.bounds
-        if s in cs
-    }
-
-
-@attrs.frozen
-class _Buckets:
-    """Range partitioning of ``(stratum, order hash)``: stratum ``s`` owns slots
-    ``base[s] .. base[s] + q[s]``; slot -> bucket merges small strata."""
-
-    base: npt.NDArray[np.int64]
-    q: npt.NDArray[np.int64]
-    slot_bucket: npt.NDArray[np.signedinteger[Any]]
-    count: int
-
-    @classmethod
-    def plan(cls, sizes: Sequence[int], count: int) -> _Buckets:
-        total = max(1, sum(sizes))
-        target = total / max(1, count)
-        q = np.asarray([max(1, round(n / target)) for n in sizes], dtype=np.int64)
-        base = np.concatenate([[0], np.cumsum(q)[:-1]]).astype(np.int64)
-        slot_bucket = np.empty(int(q.sum()), dtype=np.int64)
-        bucket, acc = 0, 0.0
-        for s, n in enumerate(sizes):
-            per = n / int(q[s])
-            for j in range(int(q[s])):
-                if acc > 0 and acc + per > target * 1.5:
-                    bucket, acc = bucket + 1, 0.0
-                slot_bucket[int(base[s]) + j] = bucket
-                acc += per
-        small = np.int16 if bucket < np.iinfo(np.int16).max else np.int32
-        return cls(base, q, slot_bucket.astype(small), bucket + 1)
-
-    def of(self, s: int, h: U64Array) -> npt.NDArray[np.signedinteger[Any]]:
-        """The bucket of each hash of stratum ``s`` (a small int type: radix-sortable)."""
-        slot = h >> _U32
-        slot *= np.uint64(int(self.q[s]))
-        slot >>= _U32
-        slot += np.uint64(int(self.base[s]))
-        out: npt.NDArray[np.signedinteger[Any]] = self.slot_bucket[slot]
-        return out
-
-
-@attrs.frozen
-class _Piece:
-    """Rows of one partition bound for one bucket; ``sid`` is ``None`` without strata."""
-
-    sid: npt.NDArray[np.int32] | None
-    ids: Ids
-    pi: F64Array
-
-
-def _empty_ids(kind: str) -> Ids:
-    return np.zeros(0, dtype=np.uint64) if kind == "u" else np.zeros(0, dtype="S1")
-
-
-def _pieces(
-    part: _Part,
-    cs: dict[int, float],
-    order_keys: dict[int, DrawKey],
-    plan: _Buckets,
-    lifts: dict[int, int],
-) -> tuple[Any, ...]:
-    """Split a partition into one piece per bucket, plus its certain counts per stratum."""
-    nb = plan.count
-    stratified = plan.q.shape[0] > 1
-    sids: list[npt.NDArray[np.int32]] = []
-    ids_l: list[Ids] = []
-    pis: list[F64Array] = []
-    buckets: list[npt.NDArray[np.signedinteger[Any]]] = []
-    certain: dict[int, int] = {}
-    for s, a, b in part.bounds:
-        pi = probabilities_from_c(part.free_w(a, b, lifts[s]), cs[s])
-        if part.mand is not None:
-            pi[part.mand[a:b]] = 1.0
-        certain[s] = int(np.count_nonzero(pi == 1.0))
-        ids = part.ids[a:b]
-        buckets.append(plan.of(s, hash_ids(order_keys[s], ids)))
-        if stratified:
-            sids.append(np.full(b - a, s, dtype=np.int32))
-        ids_l.append(ids)
-        pis.append(pi)
-    sid: npt.NDArray[np.int32] | None = None
-    if buckets:
-        bucket = np.concatenate(buckets)
-        order = np.argsort(bucket, kind="stable")
-        bucket = bucket[order]
-        if stratified:
-            sid = np.concatenate(sids)[order]
-        ids_all = np.concatenate(ids_l)[order]
-        pi_all = np.concatenate(pis)[order]
-        del order
-        cuts = np.searchsorted(bucket, np.arange(nb + 1))
-    else:
-        ids_all = _empty_ids(part.kind)
-        pi_all = np.zeros(0, dtype=np.float64)
-        cuts = np.zeros(nb + 1, dtype=np.int64)
-    if stratified and sid is None:
-        sid = np.zeros(0, dtype=np.int32)
-    out: list[Any] = [
-        _Piece(
-            None if sid is None else sid[cuts[j] : cuts[j + 1]],
-            ids_all[cuts[j] : cuts[j + 1]],
-            pi_all[cuts[j] : cuts[j + 1]],
-        )
-        for j in range(nb)
-    ]
-    out.append(certain)
-    return tuple(out)
-
-
-@attrs.frozen
-class _Group:
-    """One stratum's units inside a bucket, in draw order."""
-
-    stratum: int
-    ids: Ids
-    p: I64Array
-    certain: BoolArray
-
-
-@attrs.frozen
-class _Bucket:
-    index: int
-    groups: tuple[_Group, ...]
-    duplicates: tuple[Any, ...]
-
-
-def _sort_bucket(
-    j: int, kind: str, order_keys: dict[int, DrawKey], ms: dict[int, int], *pieces: _Piece
-) -> _Bucket:
-    """Concatenate a bucket's pieces and put each stratum in canonical order."""
-    pieces = tuple(p for p in pieces if p.pi.shape[0])
-    n = sum(p.pi.shape[0] for p in pieces)
-    ids = np.concatenate([p.ids for p in pieces]) if n else _empty_ids(kind)
-    pi = np.concatenate([p.pi for p in pieces]) if n else np.zeros(0)
-    spans: list[tuple[int, int, int]] = [(0, 0, n)] if n else []
-    if pieces and pieces[0].sid is not None and n:
-        sid = np.concatenate([cast(npt.NDArray[np.int32], p.sid) for p in pieces])
-        small = sid.astype(np.int16) if sid.max() < np.iinfo(np.int16).max else sid
-        order = np.argsort(small, kind="stable")  # radix sort for int16
-        del small
-        sid, ids, pi = sid[order], ids[order], pi[order]
-        del order
-        cuts = np.flatnonzero(sid[1:] != sid[:-1]) + 1
-        starts = np.concatenate([[0], cuts])
-        stops = np.concatenate([cuts, [n]])
-        spans = [(int(sid[a]), int(a), int(b)) for a, b in zip(starts, stops, strict=True)]
-    groups: list[_Group] = []
-    dups: list[Any] = []
-    for s, a, b in spans:
-        g_ids = ids[a:b]
-        try:
-            perm = canonical_order(hash_ids(order_keys[s], g_ids), g_ids)
-        except InvalidInputError:
-            vals, counts = np.unique(g_ids, return_counts=True)
-            dups.extend(vals[counts > 1].tolist())
-            continue
-        g_pi = pi[a:b][perm]
-        groups.append(_Group(s, g_ids[perm], lattice_increments(g_pi, ms[s]), g_pi == 1.0))
-    return _Bucket(j, tuple(groups), tuple(dups))
-
-
-def _bucket_stats(bucket: _Bucket) -> tuple[tuple[Any, ...], list[tuple[int, int]]]:
-    """(duplicate ids, per group: (stratum, lattice total))."""
-    return bucket.duplicates, [(g.stratum, int(g.p.sum())) for g in bucket.groups]
-
-
-def _adjustable_counts(bucket: _Bucket, ms: dict[int, int], up: dict[int, bool]) -> dict[int, int]:
-    return {
-        g.stratum: int(np.count_nonzero(adjustable(g.p, up[g.stratum], ms[g.stratum])))
-        for g in bucket.groups
-        if g.stratum in up
-    }
-
-
-def _nudge(bucket: _Bucket, ms: dict[int, int], moves: dict[int, tuple[int, bool]]) -> _Bucket:
-    """Apply one balancing pass: ``moves[stratum] = (units to move, up)`` on this bucket."""
-    groups = []
-    for g in bucket.groups:
-        if g.stratum in moves:
-            need, up = moves[g.stratum]
-            p = g.p.copy()
-            taken = nudge_increments(p, need, up, ms[g.stratum])
-            if taken.size != need:
-                raise InfeasibleError("the inclusion probabilities cannot be put on the lattice")
-            g = _Group(g.stratum, g.ids, p, g.certain)
-        groups.append(g)
-    return _Bucket(bucket.index, tuple(groups), bucket.duplicates)
-
-
-def _select(
-    bucket: _Bucket, starts: dict[int, int], ms: dict[int, int], carries: dict[int, int]
-) -> Ids:
-    chosen: list[Ids] = []
-    for g in bucket.groups:
-        hit, _ = systematic_select(g.p, starts[g.stratum], ms[g.stratum], carries[g.stratum])
-        chosen.append(g.ids[g.certain | hit])
-    if not chosen:
-        return np.zeros(0, dtype=np.uint64)
-    return np.concatenate(chosen)
-
-
-def _probabilities_frame(bucket: _Bucket, ms: dict[int, int], text: bool) -> Any:
-    pd = _mod("pandas")
-
-    ids: list[Ids] = []
-    probs: list[F64Array] = []
-    for g in bucket.groups:
-        pr = np.multiply(g.p, 2.0 ** -ms[g.stratum], dtype=np.float64)
-        pr[g.certain] = 1.0
-        ids.append(g.ids)
-        probs.append(pr)
-    all_ids = np.concatenate(ids) if ids else np.zeros(0, dtype=np.uint64)
-    col: Any = np.char.decode(all_ids.astype("S")).astype(object) if text else all_ids
-    return pd.DataFrame({"id": col, "probability": np.concatenate(probs) if probs else np.zeros(0)})
-
-
-def _fingerprint_chunk(part: _Part, what: str, width: int) -> Any:
-    if what == "ids":
-        ids = part.ids.astype(f"S{width}") if part.kind == "S" else part.ids
-        return np.ascontiguousarray(ids).tobytes()
-    if what == "w":
-        return np.ascontiguousarray(part.w.astype("<f8", copy=False)).tobytes()
-    if what in ("mand", "excl"):
-        return part.mand if what == "mand" else part.excl
-    return part.codes
-
-
-# ---------------------------------------------------------------- the engine
+__all__ = [
+    "DaskUnitSample",
+    "dask_sampler",
+    "read_frame",
+    "sample_units_dask",
+]
 
 
 @attrs.frozen(eq=False)

@@ -41,13 +41,14 @@ from typing import cast
 import attrs
 import numpy as np
 
-from drawcore.assignment import TeamAssignment, TeamDraw, TeamTask, draw_teams
+from drawcore.draw.randomness import DrawKey, hash_ids
+from drawcore.draw.sampling import sample_units
+from drawcore.draw.team_model import TeamAssignment, TeamDraw, TeamTask
+from drawcore.draw.teams import draw_teams
 from drawcore.errors import InfeasibleError, InvalidInputError, RuleError
 from drawcore.model import Expert, InspectionItem, InspectionMode, Inspector, Unit
 from drawcore.plugin.rules import Rules, UnitRules
 from drawcore.plugin.values import PlanContext, Reason
-from drawcore.randomness import DrawKey, hash_ids
-from drawcore.sampling import sample_units
 from drawcore.serde import fingerprint
 
 __all__ = [

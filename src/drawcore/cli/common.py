@@ -1,0 +1,141 @@
+"""What every command shares: the command table entry, registry summaries, argument parsers."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+
+from drawcore.errors import InvalidInputError
+from drawcore.registry.headers import HEADER_ALIASES, REGISTRY_KINDS
+from drawcore.registry.registries import Kind, _Registry
+
+EXAMPLE_COUNTY = Path(__file__).resolve().parents[3] / "examples" / "county"
+
+
+@attrs.frozen
+class Command:
+    """One subcommand: ``configure`` adds its arguments, ``run`` does it and returns the status."""
+
+    name: str
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+# -- summaries --------------------------------------------------------------------------------
+
+
+def summarise(registry: _Registry[Any], *, top: int = 12) -> list[str]:
+    """Human-readable lines: record count, fingerprint, and counts of each category and flag."""
+    lines = [
+        f"{registry.what}: {len(registry)} records",
+        f"  fingerprint: {registry.fingerprint}",
+    ]
+    for spec in registry.schema:
+        col = registry.column(spec.name)
+        if spec.kind is Kind.BOOL:
+            lines.append(f"  {spec.name}: {int(np.count_nonzero(col))}")
+        elif spec.kind is Kind.ENUM:
+            counts = np.bincount(col.astype(np.int64), minlength=len(spec.members))
+            parts = [f"{m.value} {int(c)}" for m, c in zip(spec.members, counts, strict=True) if c]
+            lines.append(f"  {spec.name}: " + ", ".join(parts))
+        elif spec.kind is Kind.YEAR:
+            lines.append(f"  {spec.name} given: {int(np.count_nonzero(col))}")
+        elif spec.kind in (Kind.TEXT, Kind.TAGS) and spec.name in (
+            "industry",
+            "township",
+            "work_unit",
+        ):
+            counter = Counter(col.tolist())
+            shown = ", ".join(f"{k} {v}" for k, v in sorted(counter.items())[:top])
+            more = f", ... ({len(counter)} in all)" if len(counter) > top else ""
+            lines.append(f"  {spec.name} ({len(counter)}): {shown}{more}")
+    return lines
+
+
+def guess_kind(path: Path) -> str:
+    """The registry kind from the file name, else from the first line's id column."""
+    stem = path.stem.lower()
+    for name in [*REGISTRY_KINDS, *(k.rstrip("s") for k in REGISTRY_KINDS)]:
+        if name in stem:
+            return name if name in REGISTRY_KINDS else f"{name}s"
+    try:
+        head = path.read_bytes()[:4096].decode("utf-8-sig", errors="ignore")
+    except OSError:
+        head = ""
+    for kind, aliases in HEADER_ALIASES.items():
+        id_field = REGISTRY_KINDS[kind].id_field
+        if any(name in head for name in (id_field, *aliases[id_field])):
+            return kind
+    raise InvalidInputError(
+        f"{path}: cannot tell which registry this is; pass --kind ({'|'.join(REGISTRY_KINDS)})"
+    )
+
+
+def parse_public_numbers(text: str) -> list[list[int]]:
+    """``"3,11,17,22,28,31/9/742"`` -> RFC 3797 sources (``/`` between sources, ``,`` within)."""
+    try:
+        return [[int(x) for x in part.split(",")] for part in text.strip().strip("/").split("/")]
+    except ValueError:
+        raise InvalidInputError(
+            f"--public-numbers {text!r}: expected integers, ',' within a source and '/' "
+            "between sources, e.g. 3,11,17,22,28,31/9/742"
+        ) from None
+
+
+def parse_pair(text: str, what: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name or not value:
+        raise InvalidInputError(f"{what} {text!r}: expected NAME=VALUE")
+    return name, value
+
+
+def parse_hex(text: str, what: str) -> bytes:
+    try:
+        return bytes.fromhex(text)
+    except ValueError:
+        raise InvalidInputError(f"{what}: {text!r} is not hex") from None
+
+
+def require_options(args: argparse.Namespace, *names: str) -> None:
+    missing = [f"--{n.replace('_', '-')}" for n in names if getattr(args, n) is None]
+    if missing:
+        raise InvalidInputError(f"this step needs {', '.join(missing)}")
+
+
+def parse_date(text: str | None, what: str) -> Any:
+    import datetime as dt
+
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInputError(f"{what} {text!r} is not a date like 2026-06-30") from None
+
+
+def verified_records(journal: Path, registry_dir: Path | None) -> list[Any] | None:
+    """The journal's records when it verifies (every draw replayed), else ``None`` after
+    printing why on stderr."""
+    from drawcore.record.journal import Journal
+    from drawcore.record.verification import verify_draws
+
+    if not journal.is_file():
+        raise InvalidInputError(f"{journal}: no such journal file")
+    report = verify_draws(journal, registry_dir=registry_dir)
+    if not report.ok:
+        first = report.problems[0].format()
+        print(
+            f"drawcore: {journal} does not verify ({len(report.problems)} problem(s); {first}); "
+            "nothing done",
+            file=sys.stderr,
+        )
+        return None
+    return Journal(journal).records()

@@ -1,0 +1,435 @@
+"""``drawcore demo``: the whole ceremony on the example county, step by step.
+
+The demo's fixed dates, names and numbers live here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from drawcore import __version__
+from drawcore.cli.common import EXAMPLE_COUNTY, summarise
+from drawcore.cli.draw import draw_lines
+from drawcore.errors import DrawcoreError, InvalidInputError
+from drawcore.registry.readers import read_county
+from drawcore.registry.registries import County
+
+# -- demo -------------------------------------------------------------------------------------
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--county",
+        type=Path,
+        default=EXAMPLE_COUNTY,
+        help="directory with units, inspectors, experts and items files "
+        "(default: the example county of this checkout)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        help="empty directory for the journal, checkpoints, registry snapshot and "
+        "publication (default: a new temporary directory)",
+    )
+    p.add_argument(
+        "--jurisdiction",
+        help="plan a year for the county under this jurisdiction's rules (e.g. boluo, "
+        "tianjin) through the same ceremony: commit, seed, plan, journal, verify, publish",
+    )
+
+
+def demo_load(directory: Path) -> County:
+    """Step 1 of the demo: read and validate the four foundations."""
+    if not directory.is_dir():
+        raise InvalidInputError(
+            f"{directory}: no such directory; run examples/make_county.py or pass --county DIR"
+        )
+    return read_county(directory)
+
+
+def demo_report_county(county: County) -> None:
+    """Step 2 of the demo: what was loaded, with the fingerprints a plan would commit to."""
+    for registry in (county.units, county.inspectors, county.experts, county.items):
+        print("\n".join(summarise(registry)))
+
+
+# -- demo: the whole ceremony -------------------------------------------------------------------
+
+#: Fixed times and public numbers of the demo ceremony (a real one takes them from the day).
+DEMO_TIMES = {
+    "committed_at": "2026-01-05T09:00:00+08:00",
+    "entropy_at": "2026-01-06T21:30:00+08:00",
+    "drawn_at": "2026-01-07T09:00:00+08:00",
+    "signed_at": "2026-01-07T09:15:00+08:00",
+    "checkpoint_at": "2026-01-07T09:20:00+08:00",
+}
+#: Lottery results announced in advance, as RFC 3797 sources (six numbers, one, one).
+DEMO_PUBLIC_NUMBERS: list[int | list[int]] = [[3, 11, 17, 22, 28, 31], [9], [742]]
+DEMO_PLAN_ID = "2026Q1-county"
+DEMO_SHOW = 15
+
+
+def demo_registry_refs(source: Path, county: County, out: Path) -> dict[str, Any]:
+    """Copy the registries into ``out/registries`` (the snapshot a replay reads); their refs."""
+    import shutil
+
+    from drawcore.record.records import RegistryRef
+    from drawcore.registry.readers import COUNTY_FILES
+
+    snap = out / "registries"
+    snap.mkdir(parents=True, exist_ok=True)
+    refs: dict[str, RegistryRef] = {}
+    for kind, stem in COUNTY_FILES.items():
+        src = next(p for p in (source / f"{stem}.csv", source / f"{stem}.json") if p.exists())
+        shutil.copyfile(src, snap / src.name)
+        refs[kind] = RegistryRef(
+            path=f"registries/{src.name}", fingerprint=getattr(county, kind).fingerprint
+        )
+    return refs
+
+
+def demo_snapshot(source: Path, county: County, out: Path) -> Any:
+    """Snapshot the registries (:func:`demo_registry_refs`) and plan the draw on them."""
+    from drawcore.record.records import DrawPlan
+
+    refs = demo_registry_refs(source, county, out)
+    snap = out / "registries"
+    plan = DrawPlan(
+        plan_id=DEMO_PLAN_ID,
+        units=refs["units"],
+        inspectors=refs["inspectors"],
+        items=refs["items"],
+        experts=refs["experts"],
+        size=120,
+        team_size=2,
+        max_tasks=5,
+        recusal_rules=("township",),
+    )
+    print(f"\n== plan {plan.plan_id}: draw {plan.size} of {len(county.units)} units, teams of 2")
+    print(f"  registry snapshot in {snap}; plan hash {plan.hash}")
+    return plan
+
+
+def demo_commit(journal: Any, plan: Any) -> None:
+    """Commit the plan before any entropy exists."""
+    from drawcore.record import ceremony
+
+    rec = ceremony.commit_plan(
+        journal, plan, committed_at=DEMO_TIMES["committed_at"], committed_by="局长 王建国"
+    )
+    print(f"== commit: record {rec.seq} holds the plan hash ({DEMO_TIMES['committed_at']})")
+
+
+def demo_seed(journal: Any, plan: Any) -> None:
+    """Form the seed from public numbers announced after the commitment (RFC 3797)."""
+    from drawcore.record import ceremony
+
+    rec = ceremony.form_seed(
+        journal,
+        plan,
+        entropy_at=DEMO_TIMES["entropy_at"],
+        recorded_at=DEMO_TIMES["drawn_at"],
+        rfc3797_sources=DEMO_PUBLIC_NUMBERS,
+    )
+    print(
+        f"== seed: record {rec.seq}, RFC 3797 key {rec.body['key']} "
+        f"(numbers drawn {DEMO_TIMES['entropy_at']}) -> seed {rec.body['seed'][:16]}..."
+    )
+
+
+def demo_draw(journal: Any, plan: Any) -> Any:
+    """Draw the units and their teams, journal the record, print what was drawn."""
+    from drawcore.record import ceremony
+
+    drawn = ceremony.draw(
+        journal,
+        plan,
+        drawn_by="执法监察大队 李明",
+        signed_by="局长 王建国",
+        drawn_at=DEMO_TIMES["drawn_at"],
+        signed_at=DEMO_TIMES["signed_at"],
+    )
+    from drawcore.publish.disclosure import scrub
+
+    print("== draw")
+    # the demo shows what a published page would: persons' ID-card numbers masked
+    print(scrub("\n".join(draw_lines(drawn, limit=DEMO_SHOW))))
+    return drawn
+
+
+def demo_results(journal: Any, drawn: Any, county: County) -> None:
+    """Enter results for the first few tasks (BL-7 form, BL-8 谁抽查、谁录入); the
+    penalised unit had concealed a major accident hazard (TJ-7: exposed, blacklisted)."""
+    import datetime as dt
+
+    from drawcore.publish.disclosure import scrub
+    from drawcore.record import ceremony
+    from drawcore.record.results import Finding, InspectionResult, Outcome
+
+    outcomes = list(Outcome)
+    opinions = {
+        Outcome.NO_PROBLEM: "未发现问题",
+        Outcome.RECTIFICATION_ORDERED: "责令限期整改，30日内复查",
+        Outcome.PENALISED: "依法立案查处",
+        Outcome.NOT_FOUND_AT_ADDRESS: "通过登记的住所无法联系，列入经营异常名录",
+    }
+    for i, a in enumerate(drawn.outcome.teams.assignments[:4]):
+        items = county.items.applicable(county.units[a.unit_id])
+        outcome = outcomes[i % len(outcomes)]
+        result = InspectionResult(
+            plan_id=drawn.record.body["plan_id"],
+            draw=drawn.record.seq,
+            unit_id=a.unit_id,
+            basis=tuple(sorted({it.legal_basis for it in items})),
+            scope="生产经营场所",
+            content=tuple(it.item for it in items),
+            method="现场检查",
+            handling_opinion=opinions[outcome],
+            outcome=outcome,
+            inspected_by=a.members,
+            inspected_on=dt.date(2026, 2, 3 + i),
+            entered_by=a.members[0],
+            entered_at=f"2026-02-{3 + i:02d}T17:00:00+08:00",
+            findings=(Finding.MAJOR_HAZARD_CONCEALED,) if outcome is Outcome.PENALISED else (),
+        )
+        rec = ceremony.record_result(journal, result)
+        found = f" ({', '.join(result.findings)})" if result.findings else ""
+        print(f"== result: record {rec.seq}: {scrub(a.unit_id)} {outcome.value}{found}")
+
+
+def demo_verify(journal: Any, out: Path, *, kind: str = "draw") -> Path:
+    """Checkpoint the journal, verify it (replaying the draw or annual plan), then a
+    tampered copy (one edited ``kind`` record) and a consistently forged one."""
+    from drawcore.record.journal import read_checkpoints, write_checkpoint
+    from drawcore.record.verification import verify_draws
+
+    cps = out / "checkpoints.jsonl"
+    cp = journal.checkpoint(at=DEMO_TIMES["checkpoint_at"])
+    write_checkpoint(cps, cp)
+    print(f"== checkpoint: size {cp.size}, root {cp.root} -> {cps}")
+    report = verify_draws(journal.path, checkpoints=read_checkpoints(cps))
+    print(
+        f"== verify (hashes, chain, rules, Merkle root, replay of every draw): "
+        f"{'OK' if report.ok else 'FAILED'}"
+    )
+    if not report.ok:
+        raise DrawcoreError(report.format())
+    tampered = out / "journal-tampered.jsonl"
+    lines = journal.path.read_bytes().split(b"\n")
+    marker = f'"type":"{kind}"'.encode()
+    seq = next(i for i, line in enumerate(lines) if marker in line)
+    lines[seq] = lines[seq].replace(b'"drawn_by":"', b'"drawn_by":"X', 1)
+    tampered.write_bytes(b"\n".join(lines))
+    bad = verify_draws(tampered, checkpoints=read_checkpoints(cps), registry_dir=out)
+    print(f"== verify a copy with one edited {kind} record: {'OK' if bad.ok else 'FAILED'}")
+    for problem in bad.problems[:4]:
+        print(f"  {problem.format()[:160]}")
+    if bad.ok:
+        raise DrawcoreError("the tampered copy verified; it must not")
+    if kind == "draw":
+        demo_forgery(journal, out)
+    else:
+        demo_year_forgery(journal, out)
+    return cps
+
+
+def demo_forgery(journal: Any, out: Path) -> None:
+    """A consistent rewrite (every hash recomputed) that swaps one drawn unit: replay catches it."""
+    from drawcore.publish.disclosure import scrub
+
+    entries = [(r.type, r.body) for r in journal.records()]
+    _, body = next((k, b) for k, b in entries if k == "draw")
+    drawn = {u["unit_id"] for u in body["units"]}
+    body["units"][-1]["unit_id"] = next(u for u in journal_units(out, body) if u not in drawn)
+    _verify_forged(entries, out, "one unit swapped", scrub)
+
+
+def demo_year_forgery(journal: Any, out: Path) -> None:
+    """A consistent rewrite that moves one drawn task's unit to a unit that was not
+    drawn (every hash recomputed): replaying the annual plan catches it."""
+    from drawcore.publish.disclosure import scrub
+
+    entries = [(r.type, r.body) for r in journal.records()]
+    _, body = next((k, b) for k, b in entries if k == "annual_plan")
+    tasks = [t for rd in body["result"]["rounds"] for t in rd["tasks"]]
+    planned = {t["unit_id"] for t in tasks}
+    task = next(t for t in tasks if t["kind"] == "drawn")
+    task["unit_id"] = next(u for u in journal_units(out, body) if u not in planned)
+    _verify_forged(entries, out, "one drawn unit swapped", scrub)
+
+
+def _verify_forged(
+    entries: list[tuple[str, Any]], out: Path, change: str, show: Callable[[str], str]
+) -> None:
+    """Journal the rewritten ``entries`` as a forged copy and show that verify refuses it."""
+    from drawcore.record.journal import Journal
+    from drawcore.record.verification import verify_draws
+
+    forged = out / "journal-forged.jsonl"
+    forged.unlink(missing_ok=True)
+    Journal(forged).append_many(entries)
+    bad = verify_draws(forged, registry_dir=out)
+    print(
+        f"== verify a forged copy ({change}, every hash recomputed): {'OK' if bad.ok else 'FAILED'}"
+    )
+    for problem in bad.problems[:2]:
+        print(f"  {show(problem.format())[:160]}")
+    if bad.ok:
+        raise DrawcoreError("the forged copy verified; it must not")
+
+
+def journal_units(out: Path, body: Any) -> list[str]:
+    """Unit ids of the registry snapshot a draw record names."""
+    from drawcore.record.records import RegistryRef
+    from drawcore.record.snapshots import load_units
+
+    return [str(u) for u in load_units(RegistryRef(**body["plan"]["units"]), out).ids.tolist()]
+
+
+def demo_publish(journal: Any, out: Path) -> None:
+    """Publish the quarter: items, plans, draws, results; personal data masked."""
+    from drawcore.publish.disclosure import publish
+
+    files = publish(journal.path, out / "public" / "2026Q1", quarter="2026Q1")
+    print(f"== publish 2026Q1: {', '.join(f.name for f in files)} in {out / 'public' / '2026Q1'}")
+
+
+def demo_ceremony(source: Path, county: County, out: Path) -> None:
+    """The whole ceremony on the example county: plan, commit, seed, draw, results,
+    checkpoint, verify, tamper, publish."""
+    from drawcore.record.journal import Journal
+
+    journal_path = out / "journal.jsonl"
+    if journal_path.exists():
+        raise InvalidInputError(f"{journal_path} exists; give --out an empty directory")
+    plan = demo_snapshot(source, county, out)
+    journal = Journal(journal_path)
+    demo_commit(journal, plan)
+    demo_seed(journal, plan)
+    drawn = demo_draw(journal, plan)
+    demo_results(journal, drawn, county)
+    cps = demo_verify(journal, out)
+    demo_publish(journal, out)
+    demo_use_of_results(journal, county)
+    print(f"\nreplay it yourself: drawcore verify {journal_path} --checkpoint {cps}")
+    print(
+        f"follow up: drawcore followup {journal_path} --units {out / 'registries' / 'units.csv'}"
+        f" --out NEW_UNITS.csv; drawcore completion {journal_path} --plan-id {DEMO_PLAN_ID}"
+        f" --as-of {DEMO_AS_OF} --due {DEMO_DUE}"
+    )
+
+
+#: The demo draw's tasks are due by the quarter's end; the demo assesses them before.
+DEMO_DUE = "2026-03-31"
+DEMO_AS_OF = "2026-02-28"
+
+
+def demo_use_of_results(journal: Any, county: County) -> None:
+    """Use of results: the draw's completion (TJ-10) and the registry changes the
+    results make for next year's registry (BL-10, TJ-7), a few lines of each."""
+    import datetime as dt
+
+    from drawcore.publish.disclosure import scrub
+    from drawcore.publish.followup import (
+        apply_results,
+        completion_report,
+        format_changes,
+        format_completion,
+    )
+    from drawcore.record.live import live_plan, live_results
+
+    records = journal.records()
+    _, record = live_plan(records, DEMO_PLAN_ID)
+    results = live_results(records, plan_id=DEMO_PLAN_ID)
+    report = completion_report(
+        record,
+        results,
+        as_of=dt.date.fromisoformat(DEMO_AS_OF),
+        due=dt.date.fromisoformat(DEMO_DUE),
+    )
+    print("== completion (TJ-10)")
+    print("\n".join(format_completion(report, limit=0).splitlines()[:3]))
+    new, changes = apply_results(county.units, results)
+    print("== follow-up for next year's registry (BL-10, TJ-7)")
+    print(scrub(format_changes(changes, new)))
+
+
+#: The demo's annual plan: the year, its rounds, the day the unit registry was renewed
+#: (BL-3) and how many lines each section shows.
+DEMO_YEAR = 2026
+DEMO_ROUNDS = 4
+DEMO_REGISTRY_DATE = "2026-01-02"
+DEMO_YEAR_SHOW = 4
+
+
+def demo_year(source: Path, county: County, out: Path, jurisdiction: str) -> None:
+    """A year planned for the county under ``jurisdiction``'s rules, through the ceremony:
+    commit the spec (fingerprints, parameters, plugins and versions, the rules'
+    decisions), form the seed from public numbers, plan, journal, verify, publish."""
+    import datetime as dt
+
+    from drawcore.plan.schedule import format_plan
+    from drawcore.plugin.rules import Rules
+    from drawcore.record import ceremony
+    from drawcore.record.journal import Journal
+    from drawcore.record.records import year_plan_spec
+
+    journal_path = out / "journal.jsonl"
+    if journal_path.exists():
+        raise InvalidInputError(f"{journal_path} exists; give --out an empty directory")
+    rules = Rules.for_jurisdiction(jurisdiction)
+    refs = demo_registry_refs(source, county, out)
+    spec = year_plan_spec(
+        f"{DEMO_YEAR}-county-{rules.jurisdiction}",
+        county,
+        refs,
+        year=DEMO_YEAR,
+        rules=rules,
+        rounds=DEMO_ROUNDS,
+        registry_date=dt.date.fromisoformat(DEMO_REGISTRY_DATE),
+    )
+    plugins = ", ".join(f"{n} {v}" for n, v in spec.rules)
+    print(
+        f"\n== annual plan {spec.plan_id}: {spec.year} in {spec.rounds} rounds, rules of "
+        f"{spec.jurisdiction} ({plugins})"
+    )
+    print(f"  registry snapshot in {out / 'registries'}; rules' decisions {spec.commitment}")
+    print(f"  plan hash {spec.hash}")
+    journal = Journal(journal_path)
+    demo_commit(journal, spec)
+    demo_seed(journal, spec)
+    drawn = ceremony.draw_year(
+        journal,
+        spec,
+        rules=rules,
+        drawn_by="执法监察大队 李明",
+        signed_by="局长 王建国",
+        drawn_at=DEMO_TIMES["drawn_at"],
+        signed_at=DEMO_TIMES["signed_at"],
+    )
+    size = len(journal_path.read_bytes()) // 1024
+    print(
+        f"== annual plan: record {drawn.record.seq} holds every round "
+        f"({len(drawn.plan.tasks)} tasks, {size} KiB of journal); drawn by 执法监察大队 李明, "
+        f"signed by 局长 王建国"
+    )
+    print(format_plan(drawn.plan, limit=DEMO_YEAR_SHOW))
+    cps = demo_verify(journal, out, kind="annual_plan")
+    demo_publish(journal, out)
+    print(f"\nreplay it yourself: drawcore verify {journal_path} --checkpoint {cps}")
+
+
+def run(args: argparse.Namespace) -> int:
+    print(f"drawcore {__version__} demo: county {args.county}")
+    county = demo_load(args.county)
+    demo_report_county(county)
+    out = args.out if args.out is not None else Path(tempfile.mkdtemp(prefix="drawcore-demo-"))
+    if args.jurisdiction:
+        demo_year(args.county, county, out, args.jurisdiction)
+    else:
+        demo_ceremony(args.county, county, out)
+    return 0

@@ -1,0 +1,348 @@
+"""``drawcore draw``: commit a draw plan, form its seed, draw units and teams, journal it."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from drawcore.cli.common import parse_hex, parse_pair, parse_public_numbers, require_options
+from drawcore.errors import InvalidInputError
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("journal", type=Path, help="the journal file (created if missing)")
+    p.add_argument("--units", type=Path, required=True, help="unit registry snapshot")
+    p.add_argument("--inspectors", type=Path, required=True, help="inspector registry snapshot")
+    p.add_argument("--items", type=Path, help="inspection item list (published with results)")
+    p.add_argument("--plan-id", required=True, help="the draw's id, e.g. 2026Q1-boluo")
+    p.add_argument("--size", type=int, required=True, help="number of units to draw")
+    p.add_argument("--team-size", type=int, default=2, help="inspectors per team (default 2)")
+    p.add_argument("--max-tasks", type=int, help="most tasks per inspector")
+    p.add_argument(
+        "--strata",
+        metavar="FIELD",
+        help="stratify by this unit field (e.g. township, industry, risk_level); the "
+        "stratum sizes are recorded in the plan",
+    )
+    p.add_argument(
+        "--allocation",
+        choices=("proportional",),
+        default="proportional",
+        help="with --strata: how --size is split over the strata (default proportional "
+        "to the strata's sizes in the registry)",
+    )
+    p.add_argument(
+        "--experts",
+        type=Path,
+        help="industry expert registry snapshot (TJ-8); with --jurisdiction, needed when "
+        "its rules ask for experts on a team",
+    )
+    p.add_argument("--mandatory", nargs="*", default=[], metavar="UNIT", help="units always drawn")
+    p.add_argument("--exclude", nargs="*", default=[], metavar="UNIT", help="units never drawn")
+    p.add_argument(
+        "--recusal",
+        nargs="*",
+        default=[],
+        metavar="RULE",
+        help="recusal rules applied to drawn units: township, work_unit",
+    )
+    p.add_argument(
+        "--jurisdiction",
+        help="apply this jurisdiction's rules (weights, mandatory and excluded units with "
+        "reasons, recusals, team size, expertise and experts per unit); the rules and "
+        "plugin versions are recorded and re-checked by verify",
+    )
+    p.add_argument(
+        "--year",
+        type=int,
+        help="the year the rules are asked about (default: the year of --committed-at, "
+        "else --drawn-at; give it when the steps straddle a new year)",
+    )
+    p.add_argument(
+        "--include-mandatory",
+        action="store_true",
+        help="with --jurisdiction: also draw every unit its rules require at least once a "
+        "year (for a single yearly draw; an annual plan spreads them over rounds)",
+    )
+    p.add_argument("--committed-at", help="when the plan is committed (ISO 8601 with offset)")
+    p.add_argument("--committed-by", help="who commits the plan")
+    p.add_argument(
+        "--public-numbers",
+        help="RFC 3797 sources announced in advance: ',' within a source, '/' between "
+        "sources, e.g. 3,11,17,22,28,31/9/742",
+    )
+    p.add_argument("--entropy-at", help="when the public numbers were drawn / the last reveal")
+    p.add_argument(
+        "--party-commit",
+        action="append",
+        default=[],
+        metavar="NAME=COMMITMENT",
+        help="a party's commitment, SHA-256(contribution || salt) hex (repeatable)",
+    )
+    p.add_argument(
+        "--party-reveal",
+        action="append",
+        default=[],
+        metavar="NAME=CONTRIBUTION:SALT",
+        help="a party's reveal, both hex (repeatable); the seed then uses the parties",
+    )
+    p.add_argument("--party-at", help="when the party commitments / reveals happen")
+    p.add_argument("--drawn-by", help="who makes the draw (TJ-9 谁抽查)")
+    p.add_argument("--signed-by", help="who signs the draw (TJ-9 谁签字)")
+    p.add_argument("--drawn-at", help="when the draw is made")
+    p.add_argument("--signed-at", help="when the draw is signed")
+    p.add_argument(
+        "--engine",
+        choices=("numpy", "dask"),
+        default="numpy",
+        help="unit draw engine (dask needs drawcore[dask]); the result is the same",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="with --engine dask: the Dask scheduler to run on (e.g. tcp://host:8786), "
+        "with a progress bar",
+    )
+
+
+def _draw_plan(args: argparse.Namespace) -> Any:
+    import os
+    from collections import Counter
+    from collections.abc import Hashable
+
+    from drawcore.draw.strata import allocate_proportional
+    from drawcore.record.records import DrawPlan, RegistryRef, stratum_labels
+    from drawcore.registry.readers import read_experts, read_inspectors, read_items, read_units
+
+    base = args.journal.resolve().parent
+
+    def ref(path: Path, fingerprint: str) -> RegistryRef:
+        return RegistryRef(path=os.path.relpath(path.resolve(), base), fingerprint=fingerprint)
+
+    items = None
+    if args.items is not None:
+        items = ref(args.items, read_items(args.items).fingerprint)
+    units = read_units(args.units)
+    inspectors = read_inspectors(args.inspectors)
+    params: dict[str, Any] = {
+        "items": items,
+        "team_size": args.team_size,
+        "max_tasks": args.max_tasks,
+        "mandatory": args.mandatory,
+        "excluded": args.exclude,
+        "recusal_rules": args.recusal,
+    }
+    experts = None
+    if args.experts is not None:
+        experts = read_experts(args.experts)
+        params["experts"] = ref(args.experts, experts.fingerprint)
+    if args.strata is not None:
+        counts: dict[Hashable, int] = dict(Counter(stratum_labels(units, args.strata)))
+        params.update(
+            strata_field=args.strata,
+            stratum_sizes=allocate_proportional(counts, args.size),
+            allocation=args.allocation,
+        )
+    units_ref = ref(args.units, units.fingerprint)
+    inspectors_ref = ref(args.inspectors, inspectors.fingerprint)
+    if args.jurisdiction is None:
+        return DrawPlan(
+            plan_id=args.plan_id,
+            units=units_ref,
+            inspectors=inspectors_ref,
+            size=args.size,
+            **params,
+        )
+    return _rules_plan(args, units, inspectors, experts, units_ref, inspectors_ref, params)
+
+
+def _rules_plan(
+    args: argparse.Namespace,
+    units: Any,
+    inspectors: Any,
+    experts: Any,
+    units_ref: Any,
+    inspectors_ref: Any,
+    params: dict[str, Any],
+) -> Any:
+    """A draw plan with the rules of ``--jurisdiction`` applied (:func:`plan_from_rules`)."""
+    import datetime as dt
+
+    from drawcore.plugin.rules import Rules
+    from drawcore.plugin.values import PlanContext
+    from drawcore.record.draw_rules import plan_from_rules
+    from drawcore.record.seeding import parse_time
+
+    year = args.year
+    for name in ("committed_at", "drawn_at"):
+        if year is None and getattr(args, name) is not None:
+            year = parse_time(getattr(args, name), f"--{name.replace('_', '-')}").year
+    if year is None:
+        raise InvalidInputError("--jurisdiction needs --year (or --committed-at / --drawn-at)")
+    rules = Rules.for_jurisdiction(args.jurisdiction)
+    active = [i for i in inspectors if i.active]
+    context = PlanContext(
+        year=year,
+        rounds=1,
+        start=dt.date(year, 1, 1),
+        jurisdiction=rules.jurisdiction,
+        inspector_expertise={e for i in active for e in i.expertise},
+        expert_expertise={e for x in experts or () if x.active for e in x.expertise},
+        experts=sum(1 for x in experts or () if x.active),
+    )
+    return plan_from_rules(
+        args.plan_id,
+        units,
+        units_ref,
+        inspectors_ref,
+        rules=rules,
+        context=context,
+        size=args.size,
+        include_mandatory=args.include_mandatory,
+        inspectors=inspectors,
+        **params,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from drawcore.record import ceremony
+    from drawcore.record.journal import Journal
+
+    sampler = _sampler(args.engine, args.scheduler)  # bad options fail before any record
+    plan = _draw_plan(args)
+    if plan.rules_context is not None:
+        print("\n".join(_rules_lines(plan)))
+    if plan.strata_field is not None:
+        sizes = ", ".join(f"{k} {n}" for k, n in plan.stratum_sizes)
+        print(f"strata by {plan.strata_field} ({plan.allocation}): {sizes}")
+    journal = Journal(args.journal)
+    state = journal.ceremony().plans.get(plan.plan_id)
+    if state is None:
+        require_options(args, "committed_at", "committed_by")
+    seeding_now = args.public_numbers is not None or args.party_reveal
+    if state is None and (not seeding_now or args.party_commit):
+        rec = ceremony.commit_plan(
+            journal, plan, committed_at=args.committed_at, committed_by=args.committed_by
+        )
+        print(f"record {rec.seq}: plan {plan.plan_id} committed, hash {plan.hash}")
+        state = journal.ceremony().plans.get(plan.plan_id)
+    for text in args.party_commit:
+        require_options(args, "party_at")
+        name, commitment = parse_pair(text, "--party-commit")
+        rec = ceremony.commit_party(
+            journal, plan.plan_id, name, commitment, committed_at=args.party_at
+        )
+        print(f"record {rec.seq}: party {name} committed")
+    for text in args.party_reveal:
+        require_options(args, "party_at")
+        name, value = parse_pair(text, "--party-reveal")
+        contribution, _, salt = value.partition(":")
+        rec = ceremony.reveal_party(
+            journal,
+            plan.plan_id,
+            name,
+            parse_hex(contribution, "--party-reveal contribution"),
+            parse_hex(salt, "--party-reveal salt"),
+            revealed_at=args.party_at,
+        )
+        print(f"record {rec.seq}: party {name} revealed")
+    has_seed = state is not None and state.seed is not None
+    if not has_seed and not seeding_now:
+        print("no seed yet: run again with --public-numbers and/or --party-reveal after the draw")
+        return 0
+    require_options(args, "drawn_by", "signed_by", "drawn_at", "signed_at")
+    if not has_seed:
+        require_options(args, "entropy_at")
+    drawn = ceremony.run_ceremony(
+        journal,
+        plan,
+        drawn_by=args.drawn_by,
+        signed_by=args.signed_by,
+        drawn_at=args.drawn_at,
+        signed_at=args.signed_at,
+        committed_at=args.committed_at,
+        committed_by=args.committed_by,
+        entropy_at=args.entropy_at,
+        rfc3797_sources=parse_public_numbers(args.public_numbers) if args.public_numbers else None,
+        parties=bool(args.party_reveal),
+        sampler=sampler,
+    )
+    print("\n".join(draw_lines(drawn)))
+    return 0
+
+
+def _rules_lines(plan: Any, *, limit: int = 5) -> list[str]:
+    """What a jurisdiction's rules decided for a draw plan, with a few reasons of each kind."""
+    rules = ", ".join(f"{n} {v}" for n, v in plan.rules)
+    by_kind: dict[str, list[str]] = {}
+    for unit_id, decision, reason in plan.reasons:
+        by_kind.setdefault(decision, []).append(f"    {unit_id}: {reason}")
+    lines = [
+        f"rules of {plan.jurisdiction} ({rules}): {len(plan.weights)} weights changed, "
+        f"{len(plan.excluded)} excluded, {len(plan.mandatory)} mandatory in this draw, "
+        f"{len(plan.conflicts)} recusal pairs, teams of {plan.team_size}, "
+        f"{len(plan.requirements)} units with expertise/expert requirements"
+    ]
+    for decision, shown in sorted(by_kind.items()):
+        lines.append(f"  {decision} ({len(shown)}):")
+        lines += shown[:limit]
+        if len(shown) > limit:
+            lines.append(f"    ... and {len(shown) - limit} more")
+    return lines
+
+
+def _sampler(engine: str, scheduler: str | None = None) -> Callable[..., Any]:
+    from drawcore.draw.sampling import sample_units
+
+    if scheduler is not None and engine != "dask":
+        raise InvalidInputError("--scheduler needs --engine dask")
+    if engine == "dask":
+        from drawcore.scale.engine import dask_sampler
+
+        if scheduler is not None:
+            return dask_sampler(scheduler=scheduler, progress=True)
+        return dask_sampler()
+    return sample_units
+
+
+def draw_lines(drawn: Any, *, limit: int = 15) -> list[str]:
+    """The drawn units with their inclusion probabilities, then teams, recusals, replacements."""
+    from drawcore.draw.teams import format_team_draw
+
+    body = drawn.record.body
+    units = body["units"]
+    lines = [
+        f"record {drawn.record.seq}: draw of plan {body['plan_id']}: {len(units)} of "
+        f"{body['population']} units, seed {body['seed'][:16]}... (record "
+        f"{body['seed_record']}, {body['seed_method']}); drawn by {body['drawn_by']}, "
+        f"signed by {body['signed_by']}",
+        "units drawn (unit id, inclusion probability):",
+    ]
+    lines += [f"  {u['unit_id']}  {u['probability']:.6f}" for u in units[:limit]]
+    if len(units) > limit:
+        lines.append(f"  ... and {len(units) - limit} more units")
+    probs = drawn.outcome.sample.probabilities
+    total = float(np.sum(probs.arrays()[1])) if hasattr(probs, "arrays") else sum(probs.values())
+    lines.append(
+        f"  sum of inclusion probabilities over all {len(probs)} units: {total:.6f} "
+        f"(= the draw size {len(units)})"
+    )
+    teams = drawn.outcome.teams
+    recused = sum(
+        1
+        for a in teams.assignments
+        for part in a.parts
+        for p in part.passed_over
+        if p.reason.startswith("recusal")
+    )
+    replaced = sum(len(part.replacements) for a in teams.assignments for part in a.parts)
+    lines.append(
+        f"teams: {len(teams.assignments)} tasks; {recused} candidates recused, "
+        f"{replaced} replacements"
+    )
+    lines.append(format_team_draw(teams, limit=limit))
+    return lines

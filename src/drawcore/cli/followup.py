@@ -1,0 +1,109 @@
+"""``drawcore followup`` and ``drawcore completion``: the use of results (BL-10, TJ-7, TJ-10)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from drawcore.cli.common import parse_date, verified_records
+from drawcore.errors import InvalidInputError
+
+
+def configure_followup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("journal", type=Path, help="the journal holding the results")
+    p.add_argument("--units", type=Path, required=True, help="the unit registry to follow up")
+    p.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="where to write the new unit registry (.csv or .json; not the --units file)",
+    )
+    p.add_argument(
+        "--registry-dir",
+        type=Path,
+        help="where the registry snapshots named by the draws are (default: the journal's dir)",
+    )
+    p.add_argument("--plan-id", help="use the results of this plan only (default: every plan)")
+
+
+def run_followup(args: argparse.Namespace) -> int:
+    """BL-10, TJ-7: the journal's live results applied to a unit registry: next year's registry."""
+    from drawcore.publish.disclosure import scrub
+    from drawcore.publish.followup import apply_results, format_changes
+    from drawcore.record.live import live_results
+    from drawcore.registry.readers import read_units
+    from drawcore.registry.writers import write_units
+
+    if args.out.resolve() == args.units.resolve():
+        raise InvalidInputError(
+            f"--out {args.out} is the --units file; write the new registry beside it "
+            "(the journal names the old one by fingerprint)"
+        )
+    units = read_units(args.units)
+    records = verified_records(args.journal, args.registry_dir)
+    if records is None:
+        return 1
+    results = live_results(records, plan_id=args.plan_id)
+    if args.plan_id is not None and not results:
+        raise InvalidInputError(f"plan {args.plan_id!r} has no live results in {args.journal}")
+    new, changes = apply_results(units, results)
+    write_units(new, args.out)
+    print(f"{len(results)} live result(s) applied to {len(units)} units of {args.units}")
+    print(scrub(format_changes(changes, new)))
+    print(f"new unit registry: {args.out} (fingerprint {new.fingerprint})")
+    return 0
+
+
+def configure_completion(p: argparse.ArgumentParser) -> None:
+    p.add_argument("journal", type=Path, help="the journal holding the plan and its results")
+    p.add_argument("--plan-id", required=True, help="the draw or annual plan to assess")
+    p.add_argument("--as-of", required=True, help="the assessment date, e.g. 2026-06-30")
+    p.add_argument(
+        "--due",
+        help="when a draw's tasks are due (a draw has no timetable; an annual plan's "
+        "rounds give their own)",
+    )
+    p.add_argument(
+        "--registry-dir",
+        type=Path,
+        help="where the registry snapshots named by the draws are (default: the journal's dir)",
+    )
+    p.add_argument(
+        "--fail-overdue",
+        action="store_true",
+        help="exit 1 when a task or a round's publication is overdue (default: exit 0)",
+    )
+
+
+def run_completion(args: argparse.Namespace) -> int:
+    """TJ-10: the plan's tasks due, done and overdue on --as-of, with who answers for each.
+
+    Exit 0 when the report was made (overdue work is reported, not an error);
+    with ``--fail-overdue``, 1 when any task or publication is overdue."""
+    from drawcore.publish.disclosure import scrub
+    from drawcore.publish.followup import completion_report, format_completion
+    from drawcore.record.live import live_plan, live_results
+
+    as_of = parse_date(args.as_of, "--as-of")
+    due = parse_date(args.due, "--due")
+    records = verified_records(args.journal, args.registry_dir)
+    if records is None:
+        return 1
+    record, plan = live_plan(records, args.plan_id)
+    report = completion_report(
+        plan,
+        live_results(records, plan_id=args.plan_id),
+        as_of=as_of,
+        signed_by=str(record.body["signed_by"]),
+        due=due,
+    )
+    print(scrub(format_completion(report)))
+    late_publication = sum(rd.publication_overdue for rd in report.rounds)
+    if report.overdue or late_publication:
+        print(
+            f"overdue: {report.overdue} task(s), {late_publication} round(s) with results "
+            f"not published in time (record {record.seq}, as of {as_of})"
+        )
+    else:
+        print(f"overdue: none (record {record.seq}, as of {as_of})")
+    return 1 if args.fail_overdue and (report.overdue or late_publication) else 0

@@ -1,0 +1,44 @@
+"""``drawcore publish``: one quarter's publication (CSV, JSON, HTML), personal data masked."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+# -- publish ------------------------------------------------------------------------------------
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("journal", type=Path, help="the journal file")
+    p.add_argument("--out", type=Path, required=True, help="directory for the published files")
+    p.add_argument("--quarter", help="publish one quarter, e.g. 2026Q1 (default: everything)")
+    p.add_argument(
+        "--registry-dir",
+        type=Path,
+        help="where the registry snapshots named by the draws are (default: the journal's dir)",
+    )
+    p.add_argument("--items", type=Path, help="the inspection item list to publish")
+    p.add_argument(
+        "--withhold",
+        nargs="*",
+        default=[],
+        metavar="FIELD",
+        help="fields withheld as commercial secret (e.g. handling_opinion)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from drawcore.publish.disclosure import publish
+    from drawcore.registry.readers import read_items
+
+    items = read_items(args.items) if args.items is not None else None
+    files = publish(
+        args.journal,
+        args.out,
+        quarter=args.quarter,
+        registry_dir=args.registry_dir,
+        items=items,
+        withhold=frozenset(args.withhold),
+    )
+    print(f"published {len(files)} files to {args.out}: {', '.join(f.name for f in files)}")
+    return 0

@@ -1,0 +1,40 @@
+"""``drawcore verify``: chain, Merkle root against checkpoints, and a replay of every draw."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+# -- verify -----------------------------------------------------------------------------------
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("journal", type=Path, help="the journal file (one JSON record per line)")
+    p.add_argument(
+        "--checkpoint",
+        type=Path,
+        help="a checkpoint file held elsewhere; every checkpoint in it must match the journal",
+    )
+    p.add_argument(
+        "--registry-dir",
+        type=Path,
+        help="where the registry snapshots named by draw records are "
+        "(default: the journal's directory)",
+    )
+    p.add_argument("--no-replay", action="store_true", help="check hashes, chain and rules only")
+
+
+def run(args: argparse.Namespace) -> int:
+    from drawcore.record.journal import verify_file
+    from drawcore.record.verification import replayers
+
+    replay = None if args.no_replay else replayers(args.journal, registry_dir=args.registry_dir)
+    report = verify_file(args.journal, args.checkpoint, replay=replay)
+    print(report.format())
+    if not report.ok:
+        first = report.problems[0].format()
+        count = len(report.problems)
+        print(f"drawcore: verify failed: {count} problem(s); {first}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,213 @@
+"""Randomized systematic πps on an integer lattice: canonical order, lattice values, balance, start.
+
+Units are ordered by a keyed hash of their ids (never by row order); probabilities become
+integer lattice values ``p / 2**m`` that sum exactly to the sample size; one uniform start
+from the key's SHA-256 stream selects the units. Shared with the Dask engine.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from drawcore.draw.probabilities import (
+    _SHOWN,
+    CHUNK,
+    BoolArray,
+    F64Array,
+    I64Array,
+    IntpArray,
+    _py_ids,
+)
+from drawcore.draw.randomness import DrawKey
+from drawcore.errors import InfeasibleError, InvalidInputError
+
+__all__ = [
+    "adjustable",
+    "balance_increments",
+    "canonical_order",
+    "lattice_bits",
+    "lattice_increments",
+    "lattice_start",
+    "nudge_increments",
+    "systematic_select",
+]
+
+
+def canonical_order(h: npt.NDArray[np.uint64], ids: npt.NDArray[np.generic]) -> IntpArray:
+    """Row indices sorted by ``(h, id)``; raises :class:`InvalidInputError` on duplicate ids.
+
+    One ``np.sort`` of packed ``uint64`` keys (high hash bits above the row
+    index) instead of an argsort; groups whose high bits tie (rare) are
+    re-ordered by the full hash, then the id, so the result never depends on
+    row order. Equal ids have equal hashes, so duplicates always land in a tie.
+    """
+    n = h.shape[0]
+    bits = max(1, (n - 1).bit_length())
+    shift = np.uint64(bits)
+    low = np.uint64((1 << bits) - 1)
+    keys = np.empty(n, dtype=np.uint64)
+    step = np.arange(min(n, CHUNK), dtype=np.uint64)
+    work = np.empty(step.shape[0], dtype=np.uint64)
+    for s0 in range(0, n, CHUNK):
+        k = keys[s0 : s0 + CHUNK]
+        size = k.shape[0]
+        np.right_shift(h[s0 : s0 + CHUNK], shift, out=k)
+        k <<= shift
+        np.add(step[:size], np.uint64(s0), out=work[:size])
+        k |= work[:size]
+    keys.sort()
+    perm = np.empty(n, dtype=np.intp)
+    tie = np.zeros(max(0, n - 1), dtype=np.bool_)
+    flag = np.empty(step.shape[0], dtype=np.bool_)
+    any_tie = False
+    for s0 in range(0, n, CHUNK):
+        k = keys[s0 : s0 + CHUNK]
+        np.bitwise_and(k, low, out=perm[s0 : s0 + CHUNK], casting="unsafe")
+        nxt = keys[s0 + 1 : s0 + CHUNK + 1]
+        size = nxt.shape[0]
+        np.bitwise_xor(k[:size], nxt, out=work[:size])
+        same_high = np.less_equal(work[:size], low, out=flag[:size])
+        if same_high.any():
+            tie[s0 : s0 + size] = same_high
+            any_tie = True
+    del keys
+    if not any_tie:
+        return perm
+    first = np.flatnonzero(tie)
+    pos = np.union1d(first, first + 1)
+    starts = np.ones(pos.shape[0], dtype=np.bool_)
+    starts[1:] = ~tie[pos[1:] - 1]
+    group = np.cumsum(starts)
+    rows = perm[pos]
+    order = np.lexsort((ids[rows], h[rows], group))
+    rows = rows[order]
+    same = (group[order][1:] == group[order][:-1]) & (ids[rows][1:] == ids[rows][:-1])
+    if same.any():
+        dup = np.unique(ids[rows][1:][same])
+        shown = ", ".join(map(str, _py_ids(dup[:_SHOWN])))
+        raise InvalidInputError(f"{dup.size} duplicate unit id(s): {shown}")
+    perm[pos] = rows
+    return perm
+
+
+def lattice_bits(n_rest: int) -> int:
+    """Bits ``m`` of the selection lattice: ``n_rest * 2**m < 2**62`` and ``m <= 52``."""
+    return min(52, 62 - max(1, n_rest).bit_length())
+
+
+def lattice_increments(
+    pi: F64Array, m: int, out: I64Array | None = None, realized: F64Array | None = None
+) -> I64Array:
+    """``rint(pi * 2**m)`` as int64 for ``0 < pi < 1``, else 0 (certain units are drawn apart).
+
+    Elementwise and chunked; each value is at most ``2**m``. ``realized``, if
+    given, receives the lattice probability ``p / 2**m`` (1 where ``pi == 1``).
+    """
+    if out is None:
+        out = np.empty(pi.shape[0], dtype=np.int64)
+    full = 2.0**m
+    size = min(pi.shape[0], CHUNK)
+    x_buf = np.empty(size)
+    certain_buf = np.empty(size, dtype=np.bool_)
+    for start in range(0, pi.shape[0], CHUNK):
+        chunk = pi[start : start + CHUNK]
+        k = chunk.shape[0]
+        x, certain = x_buf[:k], certain_buf[:k]
+        np.multiply(chunk, full, out=x)
+        np.rint(x, out=x)
+        np.greater_equal(chunk, 1.0, out=certain)
+        any_certain = bool(certain.any())
+        if any_certain:
+            np.copyto(x, 0.0, where=certain)
+        out[start : start + k] = x
+        if realized is not None:
+            dst = realized[start : start + k]
+            np.multiply(x, 2.0**-m, out=dst)
+            if any_certain:
+                np.copyto(dst, 1.0, where=certain)
+    return out
+
+
+def adjustable(p_ordered: I64Array, up: bool, m: int) -> BoolArray:
+    """Units that can take one more lattice unit (``0 < p < 2**m``) or give one (``p > 1``)."""
+    if up:
+        return (p_ordered > 0) & (p_ordered < (1 << m))
+    return p_ordered > 1
+
+
+def nudge_increments(p_ordered: I64Array, need: int, up: bool, m: int) -> IntpArray:
+    """One pass of :func:`balance_increments`: move one lattice unit on the first ``need``
+    :func:`adjustable` units in draw order (fewer if there are fewer); returns their positions.
+    """
+    found: list[IntpArray] = []
+    for start in range(0, p_ordered.shape[0], CHUNK):
+        if need <= 0:
+            break
+        idx = np.flatnonzero(adjustable(p_ordered[start : start + CHUNK], up, m))[:need]
+        if idx.size:
+            found.append(idx + start)
+            need -= idx.size
+    if not found:
+        return np.empty(0, dtype=np.intp)
+    take = np.concatenate(found)
+    p_ordered[take] += 1 if up else -1
+    return take
+
+
+def balance_increments(p_ordered: I64Array, n_rest: int, m: int) -> IntpArray:
+    """Adjust ``p`` (in draw order, in place) so it sums to exactly ``n_rest * 2**m``.
+
+    The difference (a few thousand lattice units at 10M units: float rounding
+    of ``pi`` and of ``rint``) is moved one lattice unit at a time onto the
+    first units in draw order that can take it (``0 < p < 2**m`` to add,
+    ``p > 1`` to remove), in passes of :func:`nudge_increments`. Returns the
+    positions changed (ascending).
+    """
+    full = 1 << m
+    diff = n_rest * full - int(p_ordered.sum())
+    changed: list[IntpArray] = []
+    while diff != 0:
+        take = nudge_increments(p_ordered, abs(diff), diff > 0, m)
+        if not take.size:
+            raise InfeasibleError("the inclusion probabilities cannot be put on the lattice")
+        diff -= take.size if diff > 0 else -take.size
+        changed.append(take)
+    if not changed:
+        return np.empty(0, dtype=np.intp)
+    return np.unique(np.concatenate(changed))
+
+
+def lattice_start(key: DrawKey, m: int) -> int:
+    """The systematic start ``U``, uniform on ``[0, 2**m)``: ``floor(uniform * 2**m)``.
+
+    From ``key.child("start").stream()`` (SHA-256): the top ``m`` bits of the
+    first ``uint64``, which is exactly ``stream.below(2**m)``.
+    """
+    return key.child("start").stream().below(1 << m)
+
+
+def systematic_select(
+    p_ordered: I64Array, start: int, m: int, carry: int = 0
+) -> tuple[BoolArray, int]:
+    """Units hit by the points ``start + j * 2**m``; returns (hit mask, carry for the next slice).
+
+    With ``C_i = carry + cumsum(p)_i`` unit ``i`` covers ``[C_{i-1}, C_i)``;
+    the number of points below ``x`` is ``((x - start - 1) >> m) + 1``, so unit
+    ``i`` is hit iff that count grows at ``i``. Each ``p_i <= 2**m``, so a unit
+    is hit at most once. ``carry`` is the exact lattice total of all units
+    before this slice, so a partitioned engine gets the same hits.
+    """
+    sel = np.empty(p_ordered.shape[0], dtype=np.bool_)
+    for s0 in range(0, p_ordered.shape[0], CHUNK):
+        chunk = p_ordered[s0 : s0 + CHUNK]
+        offset = carry - start - 1
+        c = np.cumsum(chunk)
+        c += offset
+        before = offset >> m
+        carry = int(c[-1]) + start + 1
+        c >>= m
+        out = sel[s0 : s0 + CHUNK]
+        out[0] = c[0] > before
+        np.greater(c[1:], c[:-1], out=out[1:])
+    return sel, carry

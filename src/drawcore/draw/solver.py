@@ -1,0 +1,282 @@
+"""The fallback when the walk leaves a task short: exact max-flow and branch-and-bound.
+
+A max-flow warm-started from the walk staffs every task if any assignment can; tasks needing
+several expertise areas are searched over their minimal coverings, each try checked by one
+flow. Otherwise :class:`InfeasibleError` names each task and what blocks it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import TypeAlias
+
+import attrs
+
+from drawcore.draw.candidates import _Pool
+from drawcore.draw.flow import FlowNetwork
+from drawcore.draw.team_model import _MAX_FLOW_EDGES, _MAX_SEARCH_FLOWS, _UNLIMITED, EXPERTS
+from drawcore.draw.walk import _eligible, _Job, _Load, _names, _requirements
+from drawcore.errors import InfeasibleError
+
+Pattern: TypeAlias = tuple[frozenset[str], ...]
+
+
+def _patterns(pool: _Pool, elig: list[int], reqs: tuple[str, ...], seats: int) -> list[Pattern]:
+    """Every minimal way to cover ``reqs`` by distinct members, as the expertise each must hold.
+
+    A team covers ``reqs`` exactly when, for one of these patterns, it has a
+    distinct member holding each of the pattern's sets. Sets are the
+    signatures (expertise within ``reqs``) present among the eligible; at most
+    ``seats`` of them.
+    """
+    need = frozenset(reqs)
+    sigs = sorted({pool.expertise[i] & need for i in elig} - {frozenset()}, key=sorted)
+    out: list[Pattern] = []
+    for k in range(1, min(seats, len(need)) + 1):
+        for combo in itertools.combinations(sigs, k):
+            if frozenset().union(*combo) == need and not any(set(p) < set(combo) for p in out):
+                out.append(combo)
+    return out
+
+
+def _fit(pool: _Pool, members: list[int], pattern: Pattern) -> dict[int, int] | None:
+    """Member -> index of the pattern set it fills, if the team fits the pattern."""
+    for perm in itertools.permutations(members, len(pattern)):
+        if all(s <= pool.expertise[m] for s, m in zip(pattern, perm, strict=True)):
+            return {m: j for j, m in enumerate(perm)}
+    return None
+
+
+@attrs.define
+class _FlowState:
+    """What stays fixed while the exact search tries patterns: caps left for this pool."""
+
+    pool: _Pool
+    jobs: list[_Job]
+    eligible: list[list[int]]
+    room: list[int]  # per inspector: tasks left under its cap, outside fixed teams
+    wroom: dict[str, int] | None  # per work unit: seats left, outside this pool's walk
+
+
+def _solve(state: _FlowState, patterns: list[Pattern | None]) -> list[tuple[list[int], bool]]:
+    """One exact max-flow, warm-started from the walk: each job's members, and whether full.
+
+    A job with pattern ``None`` only needs its seats (the search's relaxation);
+    with a pattern, it gets one distinct member holding each of its sets.
+    """
+    pool, jobs = state.pool, state.jobs
+    net = FlowNetwork(2)
+    source, sink = 0, 1
+    inode = [net.add_node() for _ in range(pool.size)]
+    out_edge: list[int] = []
+    wedge: dict[str, int] = {}
+    wnode: dict[str, int] = {}
+    for i in range(pool.size):
+        if state.wroom is None:
+            out_edge.append(net.add_edge(inode[i], sink, state.room[i]))
+            continue
+        wu = pool.work_units[i]
+        if wu not in wnode:
+            wnode[wu] = net.add_node()
+            wedge[wu] = net.add_edge(wnode[wu], sink, state.wroom[wu])
+        out_edge.append(net.add_edge(inode[i], wnode[wu], state.room[i]))
+    seat_edges: list[list[int]] = []
+    member_edges: list[dict[int, tuple[int, dict[int, int], int]]] = []
+    for job, elig, pattern in zip(jobs, state.eligible, patterns, strict=True):
+        sets = pattern or ()
+        g = net.add_node()
+        ses = [net.add_edge(source, g, job.seats - len(sets))]
+        snodes = []
+        for _ in sets:
+            snodes.append(net.add_node())
+            ses.append(net.add_edge(source, snodes[-1], 1))
+        seat_edges.append(ses)
+        eligset = set(elig)
+        preferred = [c for c in job.candidates if c in eligset]
+        medges: dict[int, tuple[int, dict[int, int], int]] = {}
+        for i in preferred + sorted(eligset - set(preferred)):
+            inside = [j for j, s in enumerate(sets) if s <= pool.expertise[i]]
+            if inside:
+                p = net.add_node()
+                gen = net.add_edge(g, p, 1)
+                by = {j: net.add_edge(snodes[j], p, 1) for j in inside}
+                medges[i] = (gen, by, net.add_edge(p, inode[i], 1))
+            else:
+                e = net.add_edge(g, inode[i], 1)
+                medges[i] = (e, {}, e)
+        member_edges.append(medges)
+    # warm start: the walk's teams, where they fit the pattern
+    for job, pattern, ses, medges in zip(jobs, patterns, seat_edges, member_edges, strict=True):
+        fit = _fit(pool, job.members, pattern or ())
+        if fit is None:
+            continue
+        for m in job.members:
+            gen, by, out = medges[m]
+            if m in fit:
+                net.push(ses[1 + fit[m]])
+                net.push(by[fit[m]])
+            else:
+                net.push(ses[0])
+                net.push(gen)
+            if out != gen:
+                net.push(out)
+            net.push(out_edge[m])
+            if state.wroom is not None:
+                net.push(wedge[pool.work_units[m]])
+    net.max_flow(source, sink)
+    return [
+        (
+            sorted(i for i, (_, _, out) in medges.items() if net.flow(out) > 0),
+            sum(net.flow(e) for e in ses) == job.seats,
+        )
+        for job, ses, medges in zip(jobs, seat_edges, member_edges, strict=True)
+    ]
+
+
+def _fallback(pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool) -> None:
+    """Step 4: exact max-flow (and, for several expertise areas, an exact search over the
+    ways each team can cover them), warm-started from the walk; raise if nothing works."""
+    caps = load.caps[pool.name]
+    wcaps = load.wcaps if pool.name != EXPERTS else None
+    eligible = [_eligible(pool, j, require_all) for j in jobs]
+    edges = sum(len(e) for e in eligible)
+    if edges > _MAX_FLOW_EDGES:
+        pending = [j.unit_id for j in jobs if len(j.members) < j.seats]
+        raise InfeasibleError(
+            f"pool {pool.name}: the candidate walk left {len(pending)} task(s) short "
+            f"(first: {', '.join(pending[:10])}) and the exact fallback would need {edges:,} "
+            f"edges (limit {_MAX_FLOW_EDGES:,}); relax {load.cap_text} or the conflicts"
+        )
+    # tasks no assignment can staff, whatever the others do
+    reqs = [_requirements(j, require_all) for j in jobs]
+    options: list[list[Pattern]] = []
+    hopeless: list[str] = []
+    for job, elig, r in zip(jobs, eligible, reqs, strict=True):
+        pats = _patterns(pool, elig, r, job.seats) if r else [()]
+        fitting = [p for p in pats if _fit(pool, job.members, p) is not None]
+        options.append(fitting + [p for p in pats if p not in fitting])
+        if len(elig) < job.seats or not pats:
+            hopeless.append(f"{job.unit_id} ({_blocker(pool, job, elig, require_all, load)})")
+    if hopeless:
+        _infeasible(pool, hopeless)
+    mine = [load.counts.get((pool.name, i), 0) for i in range(pool.size)]
+    walked = [0] * pool.size
+    for j in jobs:
+        for i in j.members:
+            walked[i] += 1
+    base = [m - w for m, w in zip(mine, walked, strict=True)]  # fixed teams, outside this flow
+    wroom: dict[str, int] | None = None
+    if wcaps is not None:
+        wused_here: dict[str, int] = {}
+        for i in range(pool.size):
+            wused_here[pool.work_units[i]] = wused_here.get(pool.work_units[i], 0) + walked[i]
+        wroom = {
+            wu: max(0, wcaps.get(wu, _UNLIMITED) - (load.wcounts.get(wu, 0) - used))
+            for wu, used in wused_here.items()
+        }
+    state = _FlowState(
+        pool=pool,
+        jobs=jobs,
+        eligible=eligible,
+        room=[max(0, caps[i] - base[i]) for i in range(pool.size)],
+        wroom=wroom,
+    )
+    # exact search: a job with one way to cover its areas is fixed to it; the others start
+    # relaxed (seats only) and are branched on, one uncovered job at a time, over their
+    # minimal covers. A relaxation that cannot staff every job prunes its whole subtree.
+    root: list[Pattern | None] = [o[0] if len(o) == 1 else None for o in options]
+    stack = [root]
+    first: list[tuple[list[int], bool]] | None = None
+    found: list[list[int]] | None = None
+    flows = 0
+    while stack and found is None:
+        flows += 1
+        if flows > _MAX_SEARCH_FLOWS:
+            break
+        patterns = stack.pop()
+        teams = _solve(state, patterns)
+        first = teams if first is None else first
+        if not all(ok for _, ok in teams):
+            continue
+        full = [t for t, _ in teams]
+        uncovered = [
+            n
+            for n, p in enumerate(patterns)
+            if p is None and not set(reqs[n]) <= _held(pool, full[n])
+        ]
+        if not uncovered:
+            found = full
+            break
+        n = uncovered[0]
+        for p in reversed(options[n]):
+            child = list(patterns)
+            child[n] = p
+            stack.append(child)
+    if found is None:
+        assert first is not None
+        short: list[str] = []
+        for n, (job, (team, ok)) in enumerate(zip(jobs, first, strict=True)):
+            gap = [r for r in reqs[n] if r not in _held(pool, team)]
+            if not ok:
+                why = _blocker(pool, job, eligible[n], require_all, load)
+                lacking = f"expertise {_names(gap)} uncovered: " if gap else ""
+                short.append(f"{job.unit_id} ({lacking}{why})")
+            elif gap:
+                short.append(
+                    f"{job.unit_id} (expertise {_names(gap)} uncovered: no team of {job.seats} "
+                    f"covering {_names(reqs[n])} fits the recusals and workload caps "
+                    f"({_cap_names(pool, load)})"
+                    + (f"; exact search stopped after {_MAX_SEARCH_FLOWS} flows" if stack else "")
+                    + ")"
+                )
+        _infeasible(pool, short)
+        return
+    counts: dict[int, int] = {}
+    for job, members in zip(jobs, found, strict=True):
+        if sorted(job.members) != members:
+            job.members = members
+            job.flow = True
+        for i in members:
+            counts[i] = counts.get(i, 0) + 1
+    for i in range(pool.size):
+        total = base[i] + counts.get(i, 0)
+        if total:
+            load.counts[(pool.name, i)] = total
+        else:
+            load.counts.pop((pool.name, i), None)
+    if wcaps is not None:
+        for i in range(pool.size):
+            wu = pool.work_units[i]
+            load.wcounts[wu] = load.wcounts.get(wu, 0) - walked[i] + counts.get(i, 0)
+
+
+def _held(pool: _Pool, team: list[int]) -> set[str]:
+    return {e for i in team for e in pool.expertise[i]}
+
+
+def _infeasible(pool: _Pool, short: list[str]) -> None:
+    raise InfeasibleError(
+        f"cannot staff {len(short)} task(s) from pool {pool.name!r}: "
+        + "; ".join(short[:20])
+        + (f"; and {len(short) - 20} more" if len(short) > 20 else "")
+    )
+
+
+def _cap_names(pool: _Pool, load: _Load) -> str:
+    wcaps = load.wcaps is not None and pool.name != EXPERTS
+    cap_name = "max_expert_tasks" if pool.name == EXPERTS else load.cap_text
+    return cap_name + (" and work unit caps" if wcaps else "")
+
+
+def _blocker(pool: _Pool, job: _Job, elig: list[int], require_all: bool, load: _Load) -> str:
+    reqs = _requirements(job, require_all)
+    if len(elig) < job.seats:
+        why = "recusal" if not require_all or job.requirement is None else "recusal/expertise"
+        return f"{why} leaves {len(elig)} eligible of {pool.size}, needs {job.seats}"
+    held = _held(pool, elig)
+    absent = [r for r in reqs if r not in held]
+    if absent:
+        return f"expertise {_names(absent)}: no eligible member holds it"
+    if reqs and not _patterns(pool, elig, reqs, job.seats):
+        return f"expertise {_names(reqs)}: no {job.seats} eligible members cover them all"
+    return f"workload caps ({_cap_names(pool, load)}): its eligible members are fully booked"

@@ -1,0 +1,218 @@
+"""The values of a team draw: tasks, recusals, replacements and the record (BL-5, TJ-5, TJ-8).
+
+Everything a draw of inspector teams takes and returns, as frozen values, so the record of
+who was drawn, who stepped aside (回避) and who replaced them (递补) can be stored and replayed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import TypeAlias
+
+import attrs
+
+from drawcore.errors import InvalidInputError
+from drawcore.model import InspectionMode, Inspector
+
+__all__ = [
+    "PassedOver",
+    "PoolTeam",
+    "Recusal",
+    "Replacement",
+    "TeamAssignment",
+    "TeamDraw",
+    "TeamTask",
+]
+
+
+InspectorsLike: TypeAlias = Iterable[str] | Iterable[Inspector]
+
+
+ConflictsLike: TypeAlias = Iterable["Recusal | tuple[str, str] | tuple[str, str, str]"]
+
+
+CapLike: TypeAlias = int | Mapping[str, int] | None
+
+MIN_TEAM_SIZE = 2  # Administrative Penalty Law: at least two enforcement officers
+
+
+EXPLICIT_REASON = "recusal: declared conflict of interest (BL-5 回避)"
+
+
+_UNLIMITED = 1 << 62
+
+
+_MAX_FLOW_EDGES = 20_000_000
+
+
+_MAX_SEARCH_FLOWS = 2_000  # flows the exact search may try (several expertise areas only)
+
+
+EXPERTS = "experts"  # the pool of TJ-8 industry experts
+
+
+@attrs.frozen(kw_only=True)
+class Recusal:
+    """A conflict pair with its reason (回避): ``inspector_id`` never inspects ``unit_id``."""
+
+    inspector_id: str
+    unit_id: str
+    reason: str = EXPLICIT_REASON
+
+
+@attrs.frozen(kw_only=True)
+class PassedOver:
+    """A candidate the walk skipped, at ``position`` in the candidate order, and why."""
+
+    inspector_id: str
+    position: int
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class Replacement:
+    """递补: ``drawn`` (a first-``size`` candidate) could not serve; ``replaced_by`` did."""
+
+    drawn: str
+    reason: str
+    replaced_by: str | None
+
+
+@attrs.frozen(kw_only=True)
+class PoolTeam:
+    """The part of a team drawn from one pool (the registry, a department, or the experts)."""
+
+    pool: str
+    size: int
+    method: str  # "candidate_order" | "max_flow" | "fixed_by_office"
+    candidates: tuple[str, ...]  # the candidate order, as far as the walk read it
+    drawn: tuple[str, ...]  # the first ``size`` candidates
+    members: tuple[str, ...]  # sorted
+    passed_over: tuple[PassedOver, ...] = ()
+    replacements: tuple[Replacement, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class TeamAssignment:
+    """One unit's team and how it came about."""
+
+    unit_id: str
+    mode: InspectionMode
+    members: tuple[str, ...]  # inspectors, sorted
+    experts: tuple[str, ...]  # TJ-8 experts, sorted
+    parts: tuple[PoolTeam, ...]
+    undisclosed: bool = False  # covert (暗查暗访): not disclosed before the date
+    visit_order: int | None = None  # key inspection: random order over the round
+    visit_date: dt.date | None = None
+
+
+@attrs.frozen(kw_only=True)
+class TeamDraw:
+    """The full, replayable record of a team draw: inputs + seed give it back exactly."""
+
+    draw_id: str
+    processing_order: tuple[str, ...]  # unit ids in the order the walk took them
+    assignments: tuple[TeamAssignment, ...]  # sorted by unit id
+
+    def teams(self) -> dict[str, tuple[str, ...]]:
+        """Unit id -> sorted inspector ids (the :func:`assign_teams` shape)."""
+        return {a.unit_id: a.members for a in self.assignments}
+
+
+def _positive_size(_i: object, attribute: attrs.Attribute[int | None], value: int | None) -> None:
+    if value is not None and (not isinstance(value, int) or value < MIN_TEAM_SIZE):
+        raise InvalidInputError(
+            f"{attribute.name} must be an integer >= {MIN_TEAM_SIZE} "
+            f"(at least two enforcement officers), got {value!r}"
+        )
+
+
+def _departments(value: Iterable[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
+    out = tuple((str(d), s) for d, s in value)
+    names = [d for d, _ in out]
+    if len(set(names)) != len(names):
+        raise InvalidInputError(f"departments repeat a department: {names}")
+    for name, size in out:
+        if not isinstance(size, int) or size < 1:
+            raise InvalidInputError(f"department {name!r} needs a size >= 1, got {size!r}")
+    if out and sum(s for _, s in out) < MIN_TEAM_SIZE:
+        raise InvalidInputError(
+            f"a joint team needs at least {MIN_TEAM_SIZE} inspectors in all, got {out}"
+        )
+    return out
+
+
+def _expertise(value: str | Iterable[str] | None) -> str | tuple[str, ...] | None:
+    """One area stays a string; several become a sorted tuple without repeats."""
+    if value is None or isinstance(value, str):
+        if value == "":
+            raise InvalidInputError("expertise must be a non-empty string")
+        return value
+    if not isinstance(value, Iterable):
+        raise InvalidInputError(f"expertise must be a string or strings, got {value!r}")
+    areas = list(value)
+    if not areas:
+        return None
+    bad = [a for a in areas if not isinstance(a, str) or not a]
+    if bad:
+        raise InvalidInputError(f"expertise areas must be non-empty strings, got {bad[0]!r}")
+    unique = tuple(sorted(set(areas)))
+    return unique[0] if len(unique) == 1 else unique
+
+
+def _id_tuple(value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        raise InvalidInputError(f"expected a collection of inspector ids, not the string {value!r}")
+    return tuple(value)
+
+
+@attrs.frozen(kw_only=True)
+class TeamTask:
+    """What one unit's team must look like.
+
+    ``departments`` (BL-10 joint inspection) lists ``(department, size)``; the
+    first is the lead department and carries the ``expertise`` requirement.
+    ``expertise``: one area (a string) or several (any collection of strings,
+    kept as a sorted tuple); each area must be held by at least one member,
+    and one member may cover several. ``fixed_team`` is the office's team for
+    a general inspection (TJ-5).
+    """
+
+    unit_id: str
+    team_size: int | None = attrs.field(default=None, validator=_positive_size)
+    expertise: str | tuple[str, ...] | None = attrs.field(default=None, converter=_expertise)
+    experts: int = 0
+    expert_expertise: str | None = None
+    departments: tuple[tuple[str, int], ...] = attrs.field(default=(), converter=_departments)
+    mode: InspectionMode = InspectionMode.DOUBLE_RANDOM
+    fixed_team: tuple[str, ...] = attrs.field(default=(), converter=_id_tuple)
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.unit_id, str) or not self.unit_id:
+            raise InvalidInputError(f"a task needs a non-empty unit id, got {self.unit_id!r}")
+        if not isinstance(self.experts, int) or self.experts < 0:
+            raise InvalidInputError(f"task {self.unit_id}: experts must be >= 0")
+        ee = self.expert_expertise
+        if ee is not None and (not isinstance(ee, str) or not ee):
+            raise InvalidInputError(
+                f"task {self.unit_id}: expert_expertise is one area (a non-empty string), "
+                f"got {ee!r}"
+            )
+        if self.mode is InspectionMode.GENERAL:
+            if len(set(self.fixed_team)) < MIN_TEAM_SIZE:
+                raise InvalidInputError(
+                    f"task {self.unit_id}: a general inspection needs the office's fixed_team "
+                    f"of at least {MIN_TEAM_SIZE} distinct inspectors (TJ-5)"
+                )
+        elif self.fixed_team:
+            raise InvalidInputError(
+                f"task {self.unit_id}: fixed_team is only for general inspections (TJ-5); "
+                f"mode {self.mode.value} draws its team at random"
+            )
+
+    @property
+    def required_expertise(self) -> tuple[str, ...]:
+        """Every area the team must cover (sorted; empty when none is required)."""
+        e = self.expertise
+        return () if e is None else (e,) if isinstance(e, str) else e

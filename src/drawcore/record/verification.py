@@ -1,0 +1,195 @@
+"""Replay while verifying: every draw and annual plan in a journal re-run from its snapshots.
+
+What ``drawcore verify`` runs: annual plans and draws planned from rules are replayed under the
+installed plugins, whose versions must be the recorded ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from drawcore.errors import DrawcoreError
+from drawcore.plugin.rules import Rules
+from drawcore.record.draw_rules import check_rules
+from drawcore.record.journal import (
+    Checkpoint,
+    Record,
+    Replayer,
+    Verifier,
+    VerifyReport,
+    verify,
+)
+from drawcore.record.records import (
+    DrawPlan,
+    RegistryRef,
+    YearPlanSpec,
+    replay,
+    replay_year,
+)
+from drawcore.record.seeding import (
+    ANNUAL_PLAN,
+    DRAW,
+    PLAN_COMMITMENT,
+    SEED,
+)
+from drawcore.record.snapshots import load_county, load_experts, load_inspectors, load_units
+from drawcore.registry.headers import PathLike
+from drawcore.registry.registries import County, InspectorRegistry, UnitRegistry
+from drawcore.serde import structure
+
+# -- replay --------------------------------------------------------------------------------
+
+
+class DrawReplayer:
+    """Replays every ``draw`` and ``annual_plan`` record while
+    :func:`drawcore.journal.verify` reads a journal.
+
+    It follows plan commitments and seeds as they go by (verify calls it in
+    record order), so each draw is checked against the commitment of its plan and
+    the seed record it names, then re-run on the registry snapshots its plan names.
+    A draw whose plan came from a jurisdiction's rules (``rules_context``) and
+    every annual plan are also checked against the installed plugins, which
+    must have the recorded versions.
+    """
+
+    def __init__(self, registry_dir: PathLike) -> None:
+        self.registry_dir = Path(registry_dir)
+        self.committed: dict[str, str] = {}
+        self.seeds: dict[int, Mapping[str, Any]] = {}
+        self._units: dict[tuple[str, str], UnitRegistry] = {}
+        self._inspectors: dict[tuple[str, str], InspectorRegistry] = {}
+        self._counties: dict[str, County] = {}
+        self._rules: dict[str | None, Rules] = {}
+
+    def mapping(self) -> dict[str, Replayer]:
+        """Record type -> replayer, for ``verify(..., replay=...)``."""
+        return {
+            PLAN_COMMITMENT: self._commitment,
+            SEED: self._seed,
+            DRAW: self._draw,
+            ANNUAL_PLAN: self._year,
+        }
+
+    def _rules_for(self, jurisdiction: str | None) -> Rules:
+        if jurisdiction not in self._rules:
+            self._rules[jurisdiction] = Rules.for_jurisdiction(jurisdiction)
+        return self._rules[jurisdiction]
+
+    def _seeded(self, body: Mapping[str, Any]) -> str | None:
+        seed = self.seeds.get(body.get("seed_record"))  # type: ignore[arg-type]
+        if seed is None:
+            return f"seed_record {body.get('seed_record')!r} is not an earlier seed record"
+        if seed.get("seed") != body.get("seed") or seed.get("plan_id") != body.get("plan_id"):
+            return f"seed differs from seed record {body.get('seed_record')}"
+        if seed.get("method") != body.get("seed_method"):
+            return f"seed_method differs from seed record {body.get('seed_record')}"
+        return None
+
+    def _checked(self, record: Record, kind: str) -> tuple[dict[str, Any], str] | str:
+        """(body, committed plan hash) of a record whose seed and commitment precede it,
+        or the problem."""
+        body = record.body
+        if not isinstance(body, dict):
+            return f"{kind} record body is not an object"
+        problem = self._seeded(body)
+        if problem is not None:
+            return problem
+        committed = self.committed.get(str(body.get("plan_id")))
+        if committed is None:
+            return f"plan {body.get('plan_id')!r} has no earlier commitment"
+        return body, committed
+
+    def _year(self, record: Record) -> str | None:
+        checked = self._checked(record, "annual_plan")
+        if isinstance(checked, str):
+            return checked
+        body, committed = checked
+        try:
+            spec = YearPlanSpec.from_body(body.get("plan"))
+            key = _refs_key(spec)
+            if key not in self._counties:
+                self._counties[key] = load_county(spec, self.registry_dir)
+            rules = self._rules_for(spec.jurisdiction)
+        except DrawcoreError as err:
+            return f"cannot replay: {err}"
+        return replay_year(body, self._counties[key], rules, committed_hash=committed)
+
+    def _commitment(self, record: Record) -> str | None:
+        body = record.body
+        if isinstance(body, dict) and isinstance(body.get("plan_id"), str):
+            self.committed.setdefault(body["plan_id"], str(body.get("plan_hash")))
+        return None
+
+    def _seed(self, record: Record) -> str | None:
+        if isinstance(record.body, dict):
+            self.seeds[record.seq] = record.body
+        return None
+
+    def _draw(self, record: Record) -> str | None:
+        checked = self._checked(record, "draw")
+        if isinstance(checked, str):
+            return checked
+        body, committed = checked
+        try:
+            refs = body["plan"]
+            units = self._load_units(RegistryRef(**refs["units"]))
+            inspectors = self._load_inspectors(RegistryRef(**refs["inspectors"]))
+            experts = None
+            if refs.get("experts"):
+                experts = load_experts(RegistryRef(**refs["experts"]), self.registry_dir)
+        except (KeyError, TypeError) as err:
+            return f"cannot replay: the plan does not name its registries ({err})"
+        except DrawcoreError as err:
+            return f"cannot replay: {err}"
+        problem = replay(body, units, inspectors, committed_hash=committed, experts=experts)
+        if problem is not None or not refs.get("rules_context"):
+            return problem
+        try:
+            plan = structure(refs, DrawPlan)
+            return check_rules(plan, units, inspectors, self._rules_for(plan.jurisdiction))
+        except DrawcoreError as err:
+            return f"cannot re-check the rules: {err}"
+
+    def _load_units(self, ref: RegistryRef) -> UnitRegistry:
+        key = (ref.path, ref.fingerprint)
+        if key not in self._units:
+            self._units[key] = load_units(ref, self.registry_dir)
+        return self._units[key]
+
+    def _load_inspectors(self, ref: RegistryRef) -> InspectorRegistry:
+        key = (ref.path, ref.fingerprint)
+        if key not in self._inspectors:
+            self._inspectors[key] = load_inspectors(ref, self.registry_dir)
+        return self._inspectors[key]
+
+
+def _refs_key(spec: YearPlanSpec) -> str:
+    """One key for the four registry snapshots a spec names (to load them once)."""
+    refs = [getattr(spec, n) for n in ("units", "inspectors", "experts", "items")]
+    return "|".join(f"{r.path}@{r.fingerprint}" for r in refs)
+
+
+def replayers(
+    journal_path: PathLike, *, registry_dir: PathLike | None = None
+) -> dict[str, Replayer]:
+    """The replay mapping for ``journal.verify`` (registries under the journal's directory)."""
+    base = registry_dir if registry_dir is not None else Path(journal_path).parent
+    return DrawReplayer(base).mapping()
+
+
+def verify_draws(
+    journal_path: PathLike,
+    *,
+    checkpoints: Iterable[Checkpoint] = (),
+    verifier: Verifier | None = None,
+    registry_dir: PathLike | None = None,
+) -> VerifyReport:
+    """:func:`drawcore.journal.verify` with every draw replayed."""
+    return verify(
+        journal_path,
+        checkpoints=checkpoints,
+        verifier=verifier,
+        replay=replayers(journal_path, registry_dir=registry_dir),
+    )

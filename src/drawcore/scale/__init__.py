@@ -1,0 +1,5 @@
+"""Unit draws on Dask: the selection of :func:`drawcore.draw.sampling.sample_units`."""
+
+from drawcore.scale.engine import DaskUnitSample, dask_sampler, read_frame, sample_units_dask
+
+__all__ = ["DaskUnitSample", "dask_sampler", "read_frame", "sample_units_dask"]
