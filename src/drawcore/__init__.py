@@ -63,8 +63,7 @@ from drawcore.registry.registries import (
     UnitRegistry,
 )
 from drawcore.registry.writers import write_experts, write_inspectors, write_items, write_units
-
-__version__ = "0.1.0"
+from drawcore.version import __version__
 
 __all__ = [
     "AnnualPlan",

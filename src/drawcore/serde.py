@@ -15,7 +15,6 @@ import types
 import typing
 from typing import Any, TypeVar
 
-import attrs
 import cattrs
 
 __all__ = ["canonical_json", "converter", "fingerprint", "structure", "unstructure"]
@@ -31,7 +30,6 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook(dt.datetime, lambda v, _t: dt.datetime.fromisoformat(v))
     # unit ids are ``str | int`` (sampling.UnitId): cattrs has no hook for that union
     conv.register_structure_hook_func(_is_unit_id, _unit_id)
-    _register_unit_sample(conv)
     return conv
 
 
@@ -45,31 +43,6 @@ def _unit_id(value: object, _t: object) -> str | int:
     if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
         return value
     raise TypeError(f"expected a unit id (str or int), got {value!r}")
-
-
-def _register_unit_sample(conv: cattrs.Converter) -> None:
-    """JSON object keys are text: integer ids come back as keys like ``"17"``.
-
-    A sample's ``selected`` ids keep their JSON type, so when they are integers
-    the probability keys are read back as integers too.
-    """
-    from drawcore.draw.sampling import UnitSample
-
-    base = conv.gen_structure_attrs_fromdict(UnitSample)
-
-    def hook(value: Any, cls: type[UnitSample]) -> UnitSample:
-        sample = base(value, cls)
-        if any(isinstance(i, int) for i in sample.selected):
-            try:
-                probs: dict[str | int, float] = {int(k): v for k, v in sample.probabilities.items()}
-            except ValueError as exc:
-                raise TypeError(
-                    f"integer ids selected, but a probability key is not: {exc}"
-                ) from None
-            sample = attrs.evolve(sample, probabilities=probs)
-        return sample
-
-    conv.register_structure_hook(UnitSample, hook)
 
 
 def _date(value: object) -> dt.date:

@@ -11,12 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from drawcore import __version__
 from drawcore.cli.common import EXAMPLE_COUNTY, summarise
 from drawcore.cli.draw import draw_lines
 from drawcore.errors import DrawcoreError, InvalidInputError
 from drawcore.registry.readers import read_county
 from drawcore.registry.registries import County
+from drawcore.version import __version__
 
 # -- demo -------------------------------------------------------------------------------------
 

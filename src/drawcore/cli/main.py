@@ -17,10 +17,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from drawcore import __version__
 from drawcore.cli import demo, draw, followup, publish, validate, verify
 from drawcore.cli.common import Command
 from drawcore.errors import DrawcoreError
+from drawcore.version import __version__
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 

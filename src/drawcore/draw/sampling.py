@@ -21,6 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, cast
 
 import attrs
+import cattrs
 import numpy as np
 import numpy.typing as npt
 
@@ -52,6 +53,7 @@ from drawcore.draw.probabilities import (
 )
 from drawcore.draw.randomness import DrawKey, canonical_ids, hash_ids
 from drawcore.errors import InvalidInputError
+from drawcore.serde import converter
 
 __all__ = ["METHOD", "ProbabilityTable", "UnitSample", "sample_units"]
 
@@ -461,3 +463,31 @@ def sample_units(
         stratum_sizes=stratum_sizes,
         fingerprint=fingerprint,
     )
+
+
+def _register_unit_sample(conv: cattrs.Converter) -> None:
+    """Teach the one converter to read a :class:`UnitSample` back from JSON.
+
+    JSON object keys are text: integer ids come back as keys like ``"17"``.
+
+    A sample's ``selected`` ids keep their JSON type, so when they are integers
+    the probability keys are read back as integers too.
+    """
+    base = conv.gen_structure_attrs_fromdict(UnitSample)
+
+    def hook(value: Any, cls: type[UnitSample]) -> UnitSample:
+        sample = base(value, cls)
+        if any(isinstance(i, int) for i in sample.selected):
+            try:
+                probs: dict[str | int, float] = {int(k): v for k, v in sample.probabilities.items()}
+            except ValueError as exc:
+                raise TypeError(
+                    f"integer ids selected, but a probability key is not: {exc}"
+                ) from None
+            sample = attrs.evolve(sample, probabilities=probs)
+        return sample
+
+    conv.register_structure_hook(UnitSample, hook)
+
+
+_register_unit_sample(converter)

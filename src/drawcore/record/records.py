@@ -44,6 +44,7 @@ from drawcore.plugin.values import PlanContext
 from drawcore.record.seeding import parse_time, plan_hash
 from drawcore.registry.registries import County, ExpertRegistry, InspectorRegistry, UnitRegistry
 from drawcore.serde import canonical_json, structure, unstructure
+from drawcore.version import __version__
 
 __all__ = [
     "RECUSAL_RULES",
@@ -78,8 +79,6 @@ _T = TypeVar("_T")
 
 
 def _version() -> str:
-    from drawcore import __version__
-
     return __version__
 
 
