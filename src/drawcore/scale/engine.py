@@ -29,11 +29,9 @@ here only, so the core never needs it (``pip install drawcore[dask]``).
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
-from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any, cast
 
 import attrs
@@ -41,7 +39,6 @@ import numpy as np
 import numpy.typing as npt
 
 from drawcore.draw.lattice import (
-    canonical_order,
     lattice_bits,
     lattice_start,
 )
@@ -56,36 +53,35 @@ from drawcore.draw.probabilities import (
     weight_lift,
     weight_scale,
 )
-from drawcore.draw.randomness import DrawKey, canonical_ids, hash_ids
+from drawcore.draw.randomness import DrawKey, canonical_ids
 from drawcore.draw.sampling import METHOD, ProbabilityTable, UnitSample, _ids_mask
 from drawcore.errors import InfeasibleError, InvalidInputError
 from drawcore.scale.buckets import (
     _adjustable_counts,
     _bucket_stats,
     _empty_ids,
-    _fingerprint_chunk,
     _nudge,
     _pieces,
     _probabilities_frame,
     _select,
     _sort_bucket,
 )
+from drawcore.scale.fingerprint import stream_fingerprint
+from drawcore.scale.loading import check_duplicates, locate_duplicates, raise_problems, read_frame
 from drawcore.scale.partitions import (
-    _SHOWN,
-    Ids,
     _Buckets,
     _capped,
     _dask,
     _grid_sums,
     _load,
     _mod,
-    _Part,
     _prepare,
     _Spec,
     _Summary,
     _summary,
     _weight_stats,
 )
+from drawcore.scale.runner import Runner, is_address
 
 __all__ = [
     "DaskUnitSample",
@@ -140,133 +136,6 @@ class DaskUnitSample:
         )
 
 
-def _is_address(scheduler: Any) -> bool:
-    """A distributed scheduler's address (``tcp://host:8786``), not a local scheduler name."""
-    return isinstance(scheduler, str) and ("://" in scheduler or ":" in scheduler)
-
-
-class _Runner:
-    """Runs collections on the chosen scheduler, with Dask's own progress display."""
-
-    def __init__(self, scheduler: Any, progress: bool) -> None:
-        self.progress = progress
-        self.client: Any = None
-        self.scheduler: Any = scheduler
-        if _is_address(scheduler):
-            self.client = _mod("distributed").Client(scheduler)
-        elif scheduler is not None and type(scheduler).__name__ == "Client":
-            self.client = scheduler
-        elif scheduler is None:
-            try:
-                self.client = _mod("distributed").default_client()
-            except (ImportError, ValueError):
-                self.client = None
-
-    def persist(self, objs: list[Any]) -> list[Any]:
-        if not objs:
-            return []
-        if self.client is not None:
-            out = self.client.persist(objs)
-            if self.progress:
-                _mod("distributed").progress(out)
-            return cast(list[Any], out)
-        dask = _dask()
-        with self._bar():
-            return list(dask.persist(*objs, scheduler=self.scheduler))
-
-    def compute(self, objs: list[Any]) -> list[Any]:
-        if not objs:
-            return []
-        if self.client is not None:
-            futures = self.client.compute(objs)
-            if self.progress:
-                _mod("distributed").progress(futures)
-            return cast(list[Any], self.client.gather(futures))
-        dask = _dask()
-        with self._bar():
-            return list(dask.compute(*objs, scheduler=self.scheduler))
-
-    def _bar(self) -> Any:
-        if self.progress:
-            return _mod("dask.diagnostics").ProgressBar()
-        import contextlib
-
-        return contextlib.nullcontext()
-
-
-def read_frame(path: str | os.PathLike[str], columns: Sequence[str]) -> Any:
-    """A Dask DataFrame of ``columns`` from Parquet (a file, directory or glob) or CSV."""
-    dd = _dask().dataframe
-    text = os.fspath(path)
-    if text.lower().endswith((".csv", ".csv.gz")):
-        return dd.read_csv(text, usecols=list(columns), blocksize="64MB")
-    if not (Path(text).exists() or any(ch in text for ch in "*?[")):
-        raise InvalidInputError(f"{text}: no such file or directory")
-    return dd.read_parquet(text, columns=list(columns))
-
-
-def _raise_problems(problems: list[str]) -> None:
-    if problems:
-        shown = "; ".join(problems[:_SHOWN])
-        more = f" (and {len(problems) - _SHOWN} more)" if len(problems) > _SHOWN else ""
-        raise InvalidInputError(
-            f"{len(problems)} problem(s) in the input: {shown}{more}", tuple(problems)
-        )
-
-
-def _locate(runner: _Runner, loaded: list[Any], dups: list[Any]) -> str:
-    """Where duplicate ids are, as 'partition k row r' (error path only)."""
-    dask = _dask()
-    want = np.asarray(dups)
-
-    def find(part: _Part) -> list[str]:
-        rows = np.flatnonzero(np.isin(part.ids, want))
-        shown = _py_ids(part.ids[rows[:_SHOWN]])
-        return [
-            f"{u!r} in partition {part.index} row {int(r)}"
-            for u, r in zip(shown, rows[:_SHOWN], strict=True)
-        ]
-
-    found = runner.compute([dask.delayed(find)(x) for x in loaded])
-    return "; ".join([x for f in found for x in f][: 2 * _SHOWN])
-
-
-def _check_duplicates(
-    runner: _Runner, loaded: list[Any], key: DrawKey, kind: str, count: int
-) -> None:
-    """With strata, ids are ordered per stratum; one more shuffle by the global order hash
-    finds an id repeated in two strata (as ``sample_units`` does)."""
-    dask = _dask()
-    plan = _Buckets.plan([1], count)
-    order_key = key.child("order")
-    keys = {0: order_key}
-
-    def split(part: _Part) -> tuple[Any, ...]:
-        bucket = plan.of(0, hash_ids(order_key, part.ids))
-        order = np.argsort(bucket, kind="stable")
-        ids = part.ids[order]
-        cuts = np.searchsorted(bucket[order], np.arange(plan.count + 1))
-        return tuple(ids[cuts[j] : cuts[j + 1]] for j in range(plan.count))
-
-    def dup(*chunks: Ids) -> list[Any]:
-        ids = np.concatenate(chunks) if chunks else _empty_ids(kind)
-        try:
-            canonical_order(hash_ids(keys[0], ids), ids)
-        except InvalidInputError:
-            vals, counts = np.unique(ids, return_counts=True)
-            return cast(list[Any], vals[counts > 1].tolist())
-        return []
-
-    split_d = [dask.delayed(split, nout=plan.count)(x) for x in loaded]
-    found = runner.compute([dask.delayed(dup)(*[s[j] for s in split_d]) for j in range(plan.count)])
-    dups = sorted(x for f in found for x in f)
-    if dups:
-        raise InvalidInputError(
-            f"{len(dups)} duplicate unit id(s): {_locate(runner, loaded, dups)}",
-            tuple(f"duplicate unit id {d!r}" for d in _py_ids(np.asarray(dups))),
-        )
-
-
 def sample_units_dask(
     ddf_or_path: Any,
     size: int | Mapping[Hashable, int],
@@ -311,7 +180,7 @@ def sample_units_dask(
         if absent:
             raise InvalidInputError(f"the data has no column(s) {absent}")
         ddf = ddf[columns]
-    runner = _Runner(scheduler, progress)
+    runner = Runner(scheduler, progress)
     sources = ddf.to_delayed()
     nparts = len(sources)
     nbuckets = max(1, buckets if buckets is not None else nparts)
@@ -326,7 +195,7 @@ def sample_units_dask(
     width = max((s.width for s in summaries if s.n), default=8)
     n_total = sum(s.n for s in summaries)
     id_problems = [p for s in summaries for p in s.problems if f"column {id_col!r}:" in p]
-    _raise_problems(id_problems)
+    raise_problems(id_problems)
 
     # strata: labels and sizes, checked as sample_units does
     if stratum_col is None:
@@ -339,10 +208,10 @@ def sample_units_dask(
         sizes = _stratum_sizes(size_map, names)
         index = {name: i for i, name in enumerate(names)}
         mappings = [np.asarray([index[t] for t in s.labels], dtype=np.int64) for s in summaries]
-        _check_duplicates(runner, loaded, key, kind, nbuckets)
-    _raise_problems([p for s in summaries for p in s.problems])
+        check_duplicates(runner, loaded, key, kind, nbuckets)
+    raise_problems([p for s in summaries for p in s.problems])
 
-    fingerprint = _stream_fingerprint(
+    fingerprint = stream_fingerprint(
         runner,
         loaded,
         n_total,
@@ -447,7 +316,7 @@ def sample_units_dask(
     if dups:
         loaded = [dask.delayed(_load)(p, k, spec) for k, p in enumerate(sources)]
         raise InvalidInputError(
-            f"{len(dups)} duplicate unit id(s): {_locate(runner, loaded, dups)}",
+            f"{len(dups)} duplicate unit id(s): {locate_duplicates(runner, loaded, dups)}",
             tuple(f"duplicate unit id {d!r}" for d in _py_ids(np.asarray(dups))),
         )
     lattice_total = dict.fromkeys(strata, 0)
@@ -528,65 +397,6 @@ def sample_units_dask(
     )
 
 
-def _batches(items: Sequence[Any], k: int) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(items), k):
-        yield items[i : i + k]
-
-
-def _stream_fingerprint(
-    runner: _Runner,
-    loaded: list[Any],
-    n: int,
-    kind: str,
-    width: int,
-    size: int | Mapping[Any, int],
-    mask_cols: tuple[str | None, str | None],
-    names: list[str],
-    stratified: bool,
-) -> str:
-    """``sampling``'s input fingerprint, fed one partition at a time (rows in partition order)."""
-    dask = _dask()
-    id_dtype = np.dtype(np.uint64) if kind == "u" else np.dtype(f"S{width}")
-    digest = hashlib.sha256(METHOD.encode() + b"\x00")
-    digest.update(f"n={n};ids={id_dtype.str};".encode())
-    if isinstance(size, Mapping):
-        digest.update(repr(sorted((str(k), int(v)) for k, v in size.items())).encode())
-    else:
-        digest.update(f"size={size}".encode())
-
-    def chunks(what: str) -> Iterator[Any]:
-        for batch in _batches(loaded, 8):
-            yield from runner.compute(
-                [dask.delayed(_fingerprint_chunk)(x, what, width) for x in batch]
-            )
-
-    for chunk in chunks("ids"):
-        digest.update(chunk)
-    for chunk in chunks("w"):
-        digest.update(chunk)
-    for col, what in zip(mask_cols, ("mand", "excl"), strict=True):
-        if col is None:
-            digest.update(b"-")
-            continue
-        rest = np.zeros(0, dtype=np.bool_)
-        for mask in chunks(what):
-            bits = np.concatenate([rest, mask])
-            cut = bits.shape[0] // 8 * 8
-            digest.update(np.packbits(bits[:cut]).tobytes())
-            rest = bits[cut:]
-        digest.update(np.packbits(rest).tobytes())
-    if stratified:
-        digest.update(repr(names).encode())
-        index = {name: i for i, name in enumerate(names)}
-        labels_per_part: list[list[str]] = runner.compute(
-            [dask.delayed(lambda p: p.labels)(x) for x in loaded]
-        )
-        for k, codes in enumerate(chunks("codes")):
-            mapping = np.asarray([index[t] for t in labels_per_part[k]], dtype=np.int64)
-            digest.update(mapping[codes].astype("<i8").tobytes())
-    return digest.hexdigest()
-
-
 def dask_sampler(
     *, scheduler: Any = None, progress: bool = False, partitions: int = 8
 ) -> Callable[..., UnitSample]:
@@ -657,7 +467,7 @@ def dask_sampler(
                 progress=progress,
             ).to_unit_sample()
 
-        if _is_address(scheduler):  # connect for this draw only, and disconnect after it
+        if is_address(scheduler):  # connect for this draw only, and disconnect after it
             with _mod("distributed").Client(scheduler) as client:
                 got = run(client)
         else:
