@@ -5,6 +5,7 @@ The public API is re-exported here; see ``docs/`` and GUIDE §3 for the contract
 
 from __future__ import annotations
 
+from drawcore.draw.joint import joint_inclusion_probabilities
 from drawcore.draw.probabilities import inclusion_probabilities
 from drawcore.draw.sampling import UnitSample, sample_units
 from drawcore.draw.strata import allocate_neyman, allocate_proportional
@@ -121,6 +122,7 @@ __all__ = [
     "format_team_draw",
     "hookimpl",
     "inclusion_probabilities",
+    "joint_inclusion_probabilities",
     "make_plugin_manager",
     "plan_hash",
     "plan_year",
