@@ -35,15 +35,8 @@ from drawcore.plugin import hookimpl
 from drawcore.plugin.manager import make_plugin_manager
 from drawcore.plugin.rules import Rules
 from drawcore.plugin.values import Reason
-from drawcore.publish.followup import (
-    CompletionReport,
-    FollowUpPolicy,
-    RegistryChange,
-    apply_results,
-    completion_report,
-    format_changes,
-    format_completion,
-)
+from drawcore.publish.completion import CompletionReport, completion_report, format_completion
+from drawcore.publish.followup import FollowUpPolicy, RegistryChange, apply_results, format_changes
 from drawcore.record.journal import Checkpoint, Journal, VerifyReport
 from drawcore.record.journal import verify as verify_journal
 from drawcore.record.records import DrawPlan, DrawRecord, RegistryRef, run_draw

@@ -22,16 +22,9 @@ from drawcore.errors import InvalidInputError
 from drawcore.model import CreditClass, IdKind, Inspector, RiskLevel, Unit
 from drawcore.plan.schedule import AnnualPlan, plan_year
 from drawcore.plugin.rules import Rules
+from drawcore.publish.completion import TaskStatus, completion_report, format_completion
 from drawcore.publish.disclosure import find_personal_data, publish
-from drawcore.publish.followup import (
-    FollowUpPolicy,
-    RegistryChange,
-    TaskStatus,
-    apply_results,
-    completion_report,
-    format_changes,
-    format_completion,
-)
+from drawcore.publish.followup import FollowUpPolicy, RegistryChange, apply_results, format_changes
 from drawcore.record import ceremony
 from drawcore.record.journal import Journal
 from drawcore.record.records import DrawPlan, DrawRecord, RegistryRef

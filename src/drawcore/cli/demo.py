@@ -333,13 +333,9 @@ def demo_use_of_results(journal: Any, county: County) -> None:
     results make for next year's registry (BL-10, TJ-7), a few lines of each."""
     import datetime as dt
 
+    from drawcore.publish.completion import completion_report, format_completion
     from drawcore.publish.disclosure import scrub
-    from drawcore.publish.followup import (
-        apply_results,
-        completion_report,
-        format_changes,
-        format_completion,
-    )
+    from drawcore.publish.followup import apply_results, format_changes
     from drawcore.record.live import live_plan, live_results
 
     records = journal.records()

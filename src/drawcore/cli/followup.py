@@ -80,8 +80,8 @@ def run_completion(args: argparse.Namespace) -> int:
 
     Exit 0 when the report was made (overdue work is reported, not an error);
     with ``--fail-overdue``, 1 when any task or publication is overdue."""
+    from drawcore.publish.completion import completion_report, format_completion
     from drawcore.publish.disclosure import scrub
-    from drawcore.publish.followup import completion_report, format_completion
     from drawcore.record.live import live_plan, live_results
 
     as_of = parse_date(args.as_of, "--as-of")

@@ -1,6 +1,7 @@
-"""Use of results: registry follow-up and completion assessment (BL-10, TJ-7, TJ-10).
+"""Use of results: the registry follow-up (BL-10, TJ-7).
 
-Two pure steps after the inspections of a plan or draw:
+The first pure step after the inspections of a plan or draw (the second,
+the completion assessment, is :mod:`drawcore.publish.completion`):
 
 * :func:`apply_results` feeds results back into the unit registry (BL-10
   「检查结果纳入信用记录、黑名单和联合惩戒」, TJ-7): it returns a **new**
@@ -26,20 +27,13 @@ Two pure steps after the inspections of a plan or draw:
   takes each result in turn. Nothing is applied unless every result is valid: a
   result for a unit the registry does not hold, or the same result twice, raises
   :class:`~drawcore.errors.InvalidInputError` naming every such result.
-
-* :func:`completion_report` assesses a plan or a draw against its timetable
-  (TJ-10 「明确时间表和责任人，开展考核」): per round the tasks due by the
-  round's end, which were done (on time or late), which are overdue or still
-  open, who answers for each (the drawn team's inspectors; else a named person;
-  else the signer, TJ-9), the completion ratio and the publication deadline the
-  rules gave. :func:`format_completion` prints it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import attrs
@@ -47,29 +41,14 @@ import numpy as np
 
 from drawcore.errors import InvalidInputError
 from drawcore.model import CreditClass, Unit
-from drawcore.plan.schedule import AnnualPlan
 from drawcore.plugin.values import CLAUSE_PATTERN, Reason
 from drawcore.publish.disclosure import default_mask
-from drawcore.record.records import DrawRecord
 from drawcore.record.results import HAZARD_PRESENT, Finding, InspectionResult, Outcome
 from drawcore.record.seeding import parse_time
 from drawcore.registry.registries import UnitRegistry
 from drawcore.serde import canonical_json
 
-__all__ = [
-    "FOLLOWUP",
-    "CompletionReport",
-    "FollowUpPolicy",
-    "PersonCompletion",
-    "RegistryChange",
-    "RoundCompletion",
-    "TaskCompletion",
-    "TaskStatus",
-    "apply_results",
-    "completion_report",
-    "format_changes",
-    "format_completion",
-]
+__all__ = ["FOLLOWUP", "FollowUpPolicy", "RegistryChange", "apply_results", "format_changes"]
 
 #: Plugin name on the reasons this module gives (the core's own decisions).
 FOLLOWUP = "drawcore"
@@ -185,7 +164,7 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _result_key(r: InspectionResult) -> tuple[dt.date, dt.datetime, str, int, str, bytes]:
+def result_key(r: InspectionResult) -> tuple[dt.date, dt.datetime, str, int, str, bytes]:
     """Inspection date, entry time, plan, draw, unit, then the canonical bytes: a total order."""
     when = parse_time(r.entered_at, "entered_at")
     return (r.inspected_on, when, r.plan_id, r.draw, r.unit_id, canonical_json(r))
@@ -219,7 +198,7 @@ def _validate(units: UnitRegistry, results: Iterable[object]) -> list[Inspection
             f"apply_results: {len(problems)} problem(s), nothing applied; first: {problems[0]}",
             tuple(problems),
         )
-    return sorted(checked, key=_result_key)
+    return sorted(checked, key=result_key)
 
 
 def _change(
@@ -367,353 +346,3 @@ def format_changes(
         shown = mask("unit_id", c.unit_id, by_id.get(c.unit_id))
         lines.append(f"  {shown} {c.field}: {c.before or '-'} -> {c.after or '-'}; {c.reason}")
     return "\n".join(lines)
-
-
-# -- completion (TJ-10) --------------------------------------------------------------------
-
-
-class TaskStatus(enum.StrEnum):
-    """Where one task stands on the assessment date."""
-
-    DONE = "done"  # inspected by its due date
-    DONE_LATE = "done_late"  # inspected after its due date
-    OVERDUE = "overdue"  # no result and the due date has passed
-    OPEN = "open"  # no result yet, not yet due
-
-
-_DONE = (TaskStatus.DONE, TaskStatus.DONE_LATE)
-
-
-@attrs.frozen(kw_only=True)
-class TaskCompletion:
-    """One task: its due date, status, who answers for it and the result that closed it."""
-
-    unit_id: str
-    round: int
-    due: dt.date
-    status: TaskStatus
-    responsible: tuple[str, ...]
-    inspected_on: dt.date | None = None
-    entered_on: dt.date | None = None
-    outcome: Outcome | None = None
-
-    @property
-    def done(self) -> bool:
-        return self.status in _DONE
-
-
-def _ratio(done: int, total: int) -> float:
-    return done / total if total else 1.0
-
-
-@attrs.frozen(kw_only=True)
-class RoundCompletion:
-    """One round (or a whole draw): tasks due by ``due``, results to publish by
-    ``publication_due`` (when the rules gave one), and who signed for it."""
-
-    index: int
-    start: dt.date | None
-    due: dt.date
-    publication_due: dt.date | None
-    publication_reason: Reason | None
-    signed_by: str | None
-    tasks: tuple[TaskCompletion, ...]
-    publication_overdue: bool  # publication date passed with results still missing
-
-    def count(self, status: TaskStatus) -> int:
-        return sum(t.status is status for t in self.tasks)
-
-    @property
-    def done(self) -> int:
-        return sum(t.done for t in self.tasks)
-
-    @property
-    def overdue(self) -> int:
-        return self.count(TaskStatus.OVERDUE)
-
-    @property
-    def ratio(self) -> float:
-        """Share of the round's tasks done (1.0 for a round with no tasks)."""
-        return _ratio(self.done, len(self.tasks))
-
-
-@attrs.frozen(kw_only=True)
-class PersonCompletion:
-    """A named person's tasks (TJ-10 named responsibility): how many, done, overdue."""
-
-    name: str
-    tasks: int
-    done: int
-    overdue: int
-
-    @property
-    def ratio(self) -> float:
-        return _ratio(self.done, self.tasks)
-
-
-@attrs.frozen(kw_only=True)
-class CompletionReport:
-    """A plan's or draw's completion on ``as_of`` (TJ-10); ``problems`` lists tasks
-    that no named person answers for."""
-
-    plan_id: str
-    as_of: dt.date
-    signed_by: str | None
-    rounds: tuple[RoundCompletion, ...]
-    problems: tuple[str, ...]
-
-    @property
-    def tasks(self) -> tuple[TaskCompletion, ...]:
-        return tuple(t for rd in self.rounds for t in rd.tasks)
-
-    @property
-    def done(self) -> int:
-        return sum(rd.done for rd in self.rounds)
-
-    @property
-    def overdue(self) -> int:
-        return sum(rd.overdue for rd in self.rounds)
-
-    @property
-    def ratio(self) -> float:
-        """Share of all tasks done (1.0 when there are none)."""
-        return _ratio(self.done, len(self.tasks))
-
-    @property
-    def due_ratio(self) -> float:
-        """Share of the tasks due by ``as_of`` that are done (1.0 when none is due yet)."""
-        due = [t for t in self.tasks if t.due < self.as_of]
-        return _ratio(sum(t.done for t in due), len(due))
-
-    def by_person(self) -> tuple[PersonCompletion, ...]:
-        """Each responsible person's tasks, by name."""
-        tally: dict[str, list[int]] = {}
-        for t in self.tasks:
-            for name in t.responsible:
-                row = tally.setdefault(name, [0, 0, 0])
-                row[0] += 1
-                row[1] += t.done
-                row[2] += t.status is TaskStatus.OVERDUE
-        return tuple(
-            PersonCompletion(name=n, tasks=a, done=d, overdue=o)
-            for n, (a, d, o) in sorted(tally.items())
-        )
-
-
-@attrs.frozen
-class _Slot:
-    unit_id: str
-    round: int
-    start: dt.date | None
-    due: dt.date
-    team: tuple[str, ...]
-
-
-def _names(value: str | Sequence[str], where: str) -> tuple[str, ...]:
-    names: tuple[object, ...] = (value,) if isinstance(value, str) else tuple(value)
-    bad = [n for n in names if not isinstance(n, str) or not n.strip()]
-    if not names or bad:
-        raise InvalidInputError(f"completion_report: {where} must name at least one person")
-    return tuple(str(n) for n in names)
-
-
-def _begun(start: dt.date | None, day: dt.date) -> bool:
-    return start is None or start <= day
-
-
-def _status(due: dt.date, as_of: dt.date, result: InspectionResult | None) -> TaskStatus:
-    if result is not None and result.inspected_on <= as_of:
-        return TaskStatus.DONE if result.inspected_on <= due else TaskStatus.DONE_LATE
-    return TaskStatus.OVERDUE if as_of > due else TaskStatus.OPEN
-
-
-def completion_report(
-    plan_or_draw: AnnualPlan | DrawRecord,
-    results: Iterable[InspectionResult],
-    *,
-    as_of: dt.date,
-    responsible: Mapping[str, str | Sequence[str]] | None = None,
-    signed_by: str | None = None,
-    due: dt.date | None = None,
-    publication_due: dt.date | None = None,
-) -> CompletionReport:
-    """Tasks due, done, overdue and open on ``as_of``, per round, with who answers for each.
-
-    For an :class:`~drawcore.schedule.AnnualPlan` each task is due by its round's
-    end and the round's results by the publication date the rules gave
-    (``Round.publication_due``). A :class:`~drawcore.record.DrawRecord` carries
-    no dates: give ``due`` (and ``publication_due`` if there is one); it is one
-    round, signed by its ``signed_by``. ``signed_by`` names the annual plan's signer.
-
-    A task's responsible persons are ``responsible[unit id]`` when given (e.g. the
-    office's team for a general inspection), else the inspectors drawn for it, else
-    the signer; a task with none is listed in ``problems``.
-
-    Results of other plans are ignored. A result of this plan completes its
-    unit's earliest open task whose round began on or before the inspection date
-    (so a late inspection closes the overdue task first); a result dated after
-    ``as_of`` does not count yet. A result for a unit with no task, or one more
-    result than the unit has tasks, raises :class:`InvalidInputError`.
-    """
-    if not isinstance(as_of, dt.date):
-        raise InvalidInputError(f"completion_report: as_of must be a date, got {as_of!r}")
-    slots: list[_Slot] = []
-    rounds_info: list[tuple[int, dt.date | None, dt.date, dt.date | None, Reason | None]] = []
-    if isinstance(plan_or_draw, AnnualPlan):
-        plan_id = plan_or_draw.draw_id
-        for rd in plan_or_draw.rounds:
-            rounds_info.append(
-                (rd.index, rd.start, rd.end, rd.publication_due, rd.publication_reason)
-            )
-            slots += [_Slot(t.unit_id, rd.index, rd.start, rd.end, t.inspectors) for t in rd.tasks]
-    elif isinstance(plan_or_draw, DrawRecord):
-        if due is None:
-            raise InvalidInputError(
-                f"completion_report: draw {plan_or_draw.plan_id} has no timetable; give due"
-            )
-        plan_id = plan_or_draw.plan_id
-        signed_by = signed_by if signed_by is not None else plan_or_draw.signed_by
-        teams = plan_or_draw.teams.teams()
-        rounds_info.append((1, None, due, publication_due, None))
-        slots += [
-            _Slot(u.unit_id, 1, None, due, teams.get(u.unit_id, ())) for u in plan_or_draw.units
-        ]
-    else:
-        raise InvalidInputError(
-            "completion_report needs an AnnualPlan or a DrawRecord, got "
-            f"{type(plan_or_draw).__name__}"
-        )
-    named = {uid: _names(who, f"responsible[{uid!r}]") for uid, who in (responsible or {}).items()}
-    by_unit: dict[str, list[int]] = {}
-    for k, s in enumerate(slots):
-        by_unit.setdefault(s.unit_id, []).append(k)
-    unknown = sorted(set(named) - set(by_unit))
-    if unknown:
-        raise InvalidInputError(
-            f"completion_report: responsible names unit(s) with no task in {plan_id}: "
-            + ", ".join(unknown[:10])
-        )
-
-    closing: dict[int, InspectionResult] = {}
-    problems: list[str] = []
-    given = list(results)
-    strangers = [k + 1 for k, r in enumerate(given) if not isinstance(r, InspectionResult)]
-    if strangers:
-        raise InvalidInputError(
-            f"completion_report: result {strangers[0]} is not an InspectionResult"
-        )
-    mine = [r for r in given if r.plan_id == plan_id]
-    previous: set[InspectionResult] = set()
-    for r in sorted(mine, key=_result_key):
-        if r in previous:
-            problems.append(f"the same result for unit {r.unit_id} ({r.inspected_on}) twice")
-            continue
-        previous.add(r)
-        if r.unit_id not in by_unit:
-            problems.append(f"a result for unit {r.unit_id}, which has no task in {plan_id}")
-            continue
-        open_slots = [
-            k
-            for k in by_unit[r.unit_id]
-            if k not in closing and _begun(slots[k].start, r.inspected_on)
-        ]
-        if not open_slots:
-            problems.append(
-                f"a result for unit {r.unit_id} inspected {r.inspected_on} matches no open task "
-                f"of {plan_id} (each of its tasks already has a result, or none has begun)"
-            )
-            continue
-        closing[min(open_slots, key=lambda k: (slots[k].due, slots[k].round))] = r
-    if problems:
-        raise InvalidInputError(
-            f"completion_report: {len(problems)} result(s) do not fit the plan; first: "
-            f"{problems[0]}",
-            tuple(problems),
-        )
-
-    unanswered: list[str] = []
-    built: list[RoundCompletion] = []
-    for index, start, end, pub_due, pub_reason in rounds_info:
-        tasks = []
-        for k, s in enumerate(slots):
-            if s.round != index:
-                continue
-            who = named.get(s.unit_id) or s.team or ((signed_by,) if signed_by else ())
-            if not who:
-                unanswered.append(f"round {index}: no named person answers for unit {s.unit_id}")
-            closed = closing.get(k)
-            counted = closed if closed is not None and closed.inspected_on <= as_of else None
-            tasks.append(
-                TaskCompletion(
-                    unit_id=s.unit_id,
-                    round=index,
-                    due=s.due,
-                    status=_status(s.due, as_of, counted),
-                    responsible=tuple(sorted(who)),
-                    inspected_on=counted.inspected_on if counted else None,
-                    entered_on=parse_time(counted.entered_at, "entered_at").date()
-                    if counted
-                    else None,
-                    outcome=counted.outcome if counted else None,
-                )
-            )
-        late_for_publication = (
-            pub_due is not None
-            and as_of > pub_due
-            and any(t.entered_on is None or t.entered_on > pub_due for t in tasks)
-        )
-        built.append(
-            RoundCompletion(
-                index=index,
-                start=start,
-                due=end,
-                publication_due=pub_due,
-                publication_reason=pub_reason,
-                signed_by=signed_by,
-                tasks=tuple(tasks),
-                publication_overdue=late_for_publication,
-            )
-        )
-    return CompletionReport(
-        plan_id=plan_id,
-        as_of=as_of,
-        signed_by=signed_by,
-        rounds=tuple(built),
-        problems=tuple(unanswered),
-    )
-
-
-def format_completion(report: CompletionReport, *, limit: int | None = 20) -> str:
-    """The completion report as text: totals, each round, each person, and the tasks
-    overdue (``limit`` per round; ``None``: all)."""
-    out = [
-        f"Completion of {report.plan_id} as of {report.as_of}"
-        + (f" (signed by {report.signed_by})" if report.signed_by else ""),
-        f"  tasks: {len(report.tasks)}; done: {report.done} ({report.ratio:.1%}); "
-        f"overdue: {report.overdue}; done of those due: {report.due_ratio:.1%}",
-    ]
-    for rd in report.rounds:
-        when = f"{rd.start} .. {rd.due}" if rd.start else f"due {rd.due}"
-        pub = ""
-        if rd.publication_due is not None:
-            clause = f", {rd.publication_reason.clause}" if rd.publication_reason else ""
-            pub = f"; results published by {rd.publication_due}{clause}"
-            if rd.publication_overdue:
-                pub += " -- OVERDUE"
-        out.append(
-            f"Round {rd.index} ({when}): {rd.done}/{len(rd.tasks)} done ({rd.ratio:.1%}), "
-            f"{rd.count(TaskStatus.DONE_LATE)} late, {rd.overdue} overdue, "
-            f"{rd.count(TaskStatus.OPEN)} open{pub}"
-        )
-        late = [t for t in rd.tasks if t.status is TaskStatus.OVERDUE]
-        shown = late if limit is None else late[:limit]
-        out += [f"  overdue {t.unit_id}: {', '.join(t.responsible) or '(nobody)'}" for t in shown]
-        if len(shown) < len(late):
-            out.append(f"  ... and {len(late) - len(shown)} more")
-    out.append("Responsible persons (tasks, done, overdue):")
-    out += [
-        f"  {p.name}: {p.tasks}, {p.done} ({p.ratio:.0%}), {p.overdue}" for p in report.by_person()
-    ] or ["  (none)"]
-    out.append("Problems:")
-    out += [f"  {p}" for p in report.problems] or ["  (none)"]
-    return "\n".join(out)
