@@ -628,7 +628,7 @@ def sample_units(
             skey = key.child(f"stratum/{name}")
             trace = {"label": name, "key": skey.raw.hex(), "pi": pi}
             got, real = systematic(skey, sub, pi, size[name], trace)
-            rows.extend(pos[u] for u in got)
+            rows.extend(members[k] for k in got)
             for i, r in zip(members, real, strict=True):
                 realised[i] = r
             traces.append(trace)
