@@ -890,10 +890,8 @@ class Replayer:
         cache = (kind, ref["path"])
         if cache not in self.registries:
             rel = Path(ref["path"])
-            base = self.path.parent
+            base = self.registry_dir or self.path.parent
             where = rel if rel.is_absolute() else base / rel
-            if self.registry_dir is not None and not where.exists():
-                where = self.registry_dir / rel.name
             reg = Registry.read(kind, where)
             got = reg.fingerprint()
             if got != ref["fingerprint"]:
@@ -931,6 +929,22 @@ class Replayer:
 
     def on_other(self, seq: int, body: Json) -> None:
         pass
+
+    def on_result(self, seq: int, body: Json) -> None:
+        """§4: a result names a draw that drew its unit, inspected by members of its team."""
+        drawn = self.records[body["draw"]]
+        teams: dict[str, set[str]] = {}
+        if drawn["type"] == "draw":
+            for a in drawn["body"]["teams"]["assignments"]:
+                teams[a["unit_id"]] = set(a["members"])
+        elif drawn["type"] == "annual_plan":
+            for rnd in drawn["body"]["result"]["rounds"]:
+                for t in rnd["tasks"]:
+                    teams.setdefault(t["unit_id"], set()).update(t["inspectors"])
+        unit = body["unit_id"]
+        if unit not in teams or not set(body["inspected_by"]) <= teams[unit]:
+            raise ReplayError(f"unit {unit}: not drawn by record {body['draw']}, or inspected "
+                              "by someone outside its team")  # fmt: skip
 
     def on_plan_commitment(self, seq: int, body: Json) -> None:
         self.plans[body["plan_id"]] = body["plan_hash"]
