@@ -372,6 +372,7 @@ def team_vector(
 
 WORK_UNITS = ["一中队", "二中队", "综合监管股"]
 AREAS = ["危险化学品", "冶金", "机械", "非煤矿山"]
+FALLBACK_AREAS = [["冶金", "危险化学品"]] * 2 + [["冶金"], ["危险化学品"]] * 2 + [[], []]
 
 
 def people(n: int, prefix: str, inactive: tuple[int, ...] = ()) -> list[dict[str, Any]]:
@@ -445,6 +446,40 @@ def team_vectors() -> list[dict[str, Any]]:
             people(10, "44130"),
             experts=people(9, "ZJ", inactive=(2,)),
             max_expert_tasks=2,
+        ),
+        team_vector(
+            "team-fallback",
+            "cap 1: the walk leaves a recused task short; the max-flow fallback re-staffs",
+            tasks_of(4),
+            people(8, "44130"),
+            conflicts=[[f"44130{i:04d}", units[3], "recusal: test"] for i in range(2, 8)],
+            max_tasks=1,
+            draw_id="vector/teams-fallback-0",
+        ),
+        team_vector(
+            "team-fallback-areas",
+            "two areas, cap 1: the exact search over covering patterns",
+            tasks_of(4, 2, expertise=["冶金", "危险化学品"]),
+            [
+                {
+                    "id": f"44130{i:04d}",
+                    "work_unit": WORK_UNITS[i % 3],
+                    "expertise": e,
+                    "active": True,
+                }
+                for i, e in enumerate(FALLBACK_AREAS)
+            ],
+            max_tasks=1,
+            draw_id="vector/teams-areas-0",
+        ),
+        team_vector(
+            "team-fallback-work-units",
+            "work-unit caps: the fallback's flow passes through work-unit nodes",
+            tasks_of(4),
+            people(9, "44130"),
+            conflicts=[[f"44130{i:04d}", units[3], "recusal: test"] for i in range(9) if i % 3],
+            max_tasks_per_work_unit=3,
+            draw_id="vector/teams-wu-0",
         ),
         team_vector(
             "team-key-covert",

@@ -16,6 +16,7 @@ import argparse
 import csv
 import hashlib
 import io
+import itertools
 import json
 import math
 import struct
@@ -701,9 +702,10 @@ def draw_teams(
         wcaps = {w for p in pools.values() if p.name != "experts" for w in p.work_units if w}
     parts: dict[str, list[dict[str, Any]]] = {t["unit_id"]: [] for t in tasks}
     for name, pool in pools.items():
-        experts = name == "experts"
+        experts = name == EXPERTS
         cap = caps[name]
         cap_text = "max_expert_tasks" if experts else "max_tasks"
+        jobs = []
         for task in order:
             uid = task["unit_id"]
             if experts:
@@ -713,17 +715,273 @@ def draw_teams(
                 seats, areas = task["team_size"], sorted(set(task.get("expertise") or []))
             if seats == 0:
                 continue
+            tconf = conf.get(uid, {})
             team, passed, read = walk(
-                pool, uid, seats, areas, experts, conf.get(uid, {}), counts[name], cap,
+                pool, uid, seats, areas, experts, tconf, counts[name], cap,
                 cap_text, wcaps if not experts else None, max_per_work_unit, wcounts,
             )  # fmt: skip
-            if len(team) < seats:
-                raise ReplayError(
-                    f"unit {uid}: the walk leaves the team short; the max-flow fallback "
-                    "(§10.7) is not reproduced by this replayer"
-                )
-            parts[uid].append(pool_record(pool, seats, read, team, passed))
+            barred = {pool.index[i] for i in tconf if i in pool.index}
+            jobs.append(Job(uid, seats, areas, barred, team, passed, read))
+        if any(len(j.team) < j.seats for j in jobs):
+            room = Room(counts[name], cap, None if experts else wcaps, max_per_work_unit, wcounts)
+            fallback(pool, jobs, experts, room)
+        for j in jobs:
+            parts[j.uid].append(pool_record(pool, j.seats, j.read, j.team, j.passed, j.flow))
     return team_record(tasks, order, parts, key, dates, draw_id)
+
+
+# ---------------------------------------------------------------- §10.7 the max-flow fallback
+
+
+class Job:
+    """One task's part in one pool, as the walk left it."""
+
+    def __init__(
+        self,
+        uid: str,
+        seats: int,
+        areas: list[str],
+        barred: set[int],
+        team: list[int],
+        passed: list[tuple[int, int, str]],
+        read: list[int],
+    ) -> None:
+        self.uid, self.seats, self.areas, self.barred = uid, seats, areas, barred
+        self.team, self.passed, self.read = team, passed, read
+        self.flow: list[int] | None = None  # the fallback's members, when they differ
+
+
+class Room:
+    """Workload state of one pool after its walk (counts include the walk's teams)."""
+
+    def __init__(self, counts: list[int], cap: int | None, wcaps: set[str] | None,
+                 wcap: int | None, wcounts: dict[str, int]) -> None:  # fmt: skip
+        self.counts, self.cap, self.wcaps, self.wcap, self.wcounts = (
+            counts, UNLIMITED if cap is None else cap, wcaps, wcap, wcounts)  # fmt: skip
+
+    def wlimit(self, wu: str) -> int:
+        assert self.wcaps is not None
+        return (self.wcap or 0) if wu in self.wcaps else UNLIMITED
+
+
+class Network:
+    """§10.7: Dinic max-flow; edges in insertion order, reverse edge = id ^ 1."""
+
+    def __init__(self) -> None:
+        self.adj: list[list[int]] = [[], []]  # 0 source, 1 sink
+        self.to: list[int] = []
+        self.cap: list[int] = []
+
+    def node(self) -> int:
+        self.adj.append([])
+        return len(self.adj) - 1
+
+    def edge(self, u: int, v: int, capacity: int) -> int:
+        e = len(self.to)
+        self.to += [v, u]
+        self.cap += [capacity, 0]
+        self.adj[u].append(e)
+        self.adj[v].append(e + 1)
+        return e
+
+    def push(self, e: int) -> None:
+        self.cap[e] -= 1
+        self.cap[e ^ 1] += 1
+
+    def flow(self, e: int) -> int:
+        return self.cap[e ^ 1]
+
+    def max_flow(self) -> None:
+        """BFS levels from the source; blocking flow by DFS along each node's edge list."""
+        to, cap, adj = self.to, self.cap, self.adj
+        while True:
+            level = [-1] * len(adj)
+            level[0] = 0
+            queue = [0]
+            for u in queue:
+                for e in adj[u]:
+                    if cap[e] > 0 and level[to[e]] < 0:
+                        level[to[e]] = level[u] + 1
+                        queue.append(to[e])
+            if level[1] < 0:
+                return
+            cursor = [0] * len(adj)
+            while True:
+                path: list[int] = []
+                u = 0
+                while u != 1:
+                    while cursor[u] < len(adj[u]):
+                        e = adj[u][cursor[u]]
+                        if cap[e] > 0 and level[to[e]] == level[u] + 1:
+                            break
+                        cursor[u] += 1
+                    if cursor[u] < len(adj[u]):
+                        path.append(adj[u][cursor[u]])
+                        u = to[path[-1]]
+                        continue
+                    if not path:
+                        break
+                    level[u] = -1  # dead end
+                    u = to[path.pop() ^ 1]
+                    cursor[u] += 1
+                if u != 1:
+                    break
+                amount = min(cap[e] for e in path)
+                for e in path:
+                    cap[e] -= amount
+                    cap[e ^ 1] += amount
+
+
+Pattern = tuple[frozenset[str], ...]
+
+
+def patterns(pool: Pool, elig: list[int], reqs: list[str], seats: int) -> list[Pattern]:
+    """Minimal sets of expertise signatures whose distinct holders cover ``reqs``."""
+    need = frozenset(reqs)
+    sigs = sorted({frozenset(pool.expertise[i]) & need for i in elig} - {frozenset()}, key=sorted)
+    out: list[Pattern] = []
+    for k in range(1, min(seats, len(need)) + 1):
+        for combo in itertools.combinations(sigs, k):
+            if frozenset().union(*combo) == need and not any(set(p) < set(combo) for p in out):
+                out.append(combo)
+    return out
+
+
+def fit(pool: Pool, members: list[int], pattern: Pattern) -> dict[int, int] | None:
+    """The first assignment (permutation order) of members to the pattern's sets."""
+    for perm in itertools.permutations(members, len(pattern)):
+        if all(s <= pool.expertise[m] for s, m in zip(pattern, perm, strict=True)):
+            return {m: j for j, m in enumerate(perm)}
+    return None
+
+
+def solve(
+    pool: Pool,
+    jobs: list[Job],
+    elig: list[list[int]],
+    room: list[int],
+    wroom: dict[str, int] | None,
+    pats: list[Pattern | None],
+) -> list[tuple[list[int], bool]]:
+    """§10.7: one max-flow over the pool, warm-started from the walk's teams."""
+    net = Network()
+    inode = [net.node() for _ in pool.ids]
+    out_edge, wnode, wedge = [], {}, {}
+    for i, wu in enumerate(pool.work_units):
+        if wroom is None:
+            out_edge.append(net.edge(inode[i], 1, room[i]))
+            continue
+        if wu not in wnode:
+            wnode[wu] = net.node()
+            wedge[wu] = net.edge(wnode[wu], 1, wroom[wu])
+        out_edge.append(net.edge(inode[i], wnode[wu], room[i]))
+    seat_edges, member_edges = [], []
+    for job, eligible, pattern in zip(jobs, elig, pats, strict=True):
+        sets = pattern or ()
+        g = net.node()
+        ses = [net.edge(0, g, job.seats - len(sets))]
+        snodes = []
+        for _ in sets:
+            snodes.append(net.node())
+            ses.append(net.edge(0, snodes[-1], 1))
+        seat_edges.append(ses)
+        eset = set(eligible)
+        first = [c for c in job.read if c in eset]
+        medges: dict[int, tuple[int, dict[int, int], int]] = {}
+        for i in first + sorted(eset - set(first)):
+            inside = [j for j, st in enumerate(sets) if st <= pool.expertise[i]]
+            if inside:
+                p = net.node()
+                gen = net.edge(g, p, 1)
+                by = {j: net.edge(snodes[j], p, 1) for j in inside}
+                medges[i] = (gen, by, net.edge(p, inode[i], 1))
+            else:
+                e = net.edge(g, inode[i], 1)
+                medges[i] = (e, {}, e)
+        member_edges.append(medges)
+    for job, pattern, ses, medges in zip(jobs, pats, seat_edges, member_edges, strict=True):
+        got = fit(pool, job.team, pattern or ())
+        if got is None:
+            continue
+        for m in job.team:
+            gen, by, out = medges[m]
+            if m in got:
+                net.push(ses[1 + got[m]])
+                net.push(by[got[m]])
+            else:
+                net.push(ses[0])
+                net.push(gen)
+            if out != gen:
+                net.push(out)
+            net.push(out_edge[m])
+            if wroom is not None:
+                net.push(wedge[pool.work_units[m]])
+    net.max_flow()
+    return [
+        (sorted(i for i, (_, _, out) in medges.items() if net.flow(out) > 0),
+         sum(net.flow(e) for e in ses) == job.seats)
+        for job, ses, medges in zip(jobs, seat_edges, member_edges, strict=True)
+    ]  # fmt: skip
+
+
+def fallback(pool: Pool, jobs: list[Job], require_all: bool, state: Room) -> None:
+    """§10.7: exact search over covering patterns, one max-flow per step, depth first."""
+    elig = [
+        [i for i in range(len(pool.ids)) if i not in j.barred
+         and (not require_all or not j.areas or j.areas[0] in pool.expertise[i])]
+        for j in jobs
+    ]  # fmt: skip
+    reqs = [[] if require_all else j.areas for j in jobs]
+    options: list[list[Pattern]] = []
+    for job, eligible, r in zip(jobs, elig, reqs, strict=True):
+        pats = patterns(pool, eligible, r, job.seats) if r else [()]
+        fitting = [p for p in pats if fit(pool, job.team, p) is not None]
+        options.append(fitting + [p for p in pats if p not in fitting])
+    walked = [0] * len(pool.ids)
+    for j in jobs:
+        for i in j.team:
+            walked[i] += 1
+    base = [c - w for c, w in zip(state.counts, walked, strict=True)]
+    wroom = None
+    if state.wcaps is not None:
+        used: dict[str, int] = {}
+        for i, wu in enumerate(pool.work_units):
+            used[wu] = used.get(wu, 0) + walked[i]
+        wroom = {wu: max(0, state.wlimit(wu) - (state.wcounts.get(wu, 0) - n))
+                 for wu, n in used.items()}  # fmt: skip
+    room = [max(0, state.cap - b) for b in base]
+    stack: list[list[Pattern | None]] = [[o[0] if len(o) == 1 else None for o in options]]
+    for _ in range(2000):
+        if not stack:
+            break
+        chosen = stack.pop()
+        teams = solve(pool, jobs, elig, room, wroom, chosen)
+        if not all(ok for _, ok in teams):
+            continue
+        held = [{a for i in t for a in pool.expertise[i]} for t, _ in teams]
+        open_ = [n for n, p in enumerate(chosen) if p is None and not set(reqs[n]) <= held[n]]
+        if open_:
+            n = open_[0]
+            for p in reversed(options[n]):
+                stack.append([*chosen[:n], p, *chosen[n + 1 :]])
+            continue
+        for job, (members, _) in zip(jobs, teams, strict=True):
+            if sorted(job.team) != members:
+                job.flow = members
+        for i in range(len(pool.ids)):
+            state.counts[i] = base[i]
+        for members, _ in teams:
+            for i in members:
+                state.counts[i] += 1
+                if state.wcaps is not None:
+                    wu = pool.work_units[i]
+                    state.wcounts[wu] = state.wcounts.get(wu, 0) + 1
+        if state.wcaps is not None:
+            for i, n in enumerate(walked):
+                wu = pool.work_units[i]
+                state.wcounts[wu] -= n
+        return
+    raise ReplayError(f"pool {pool.name}: no team draw staffs every task (drawcore refuses it)")
 
 
 def walk(
@@ -1179,6 +1437,13 @@ def check_team_walk(
                 expect(part, pool_record(pool, part["size"], cands, team, passed, final),
                        f"{uid} part")  # fmt: skip
                 checked += 1
+        final_load: dict[str, int] = {}
+        for a in td["assignments"]:
+            for part in a["parts"]:
+                for m in part["members"] if part["pool"] == name else ():
+                    final_load[m] = final_load.get(m, 0) + 1
+        if any(n > cap for n in final_load.values()):
+            raise ReplayError(f"{td['draw_id']}: a member of pool {name} is above the cap {cap}")
     tasks = [{"unit_id": u, "mode": a["mode"]} for u, a in byid.items()]
     parts = {u: a["parts"] for u, a in byid.items()}
     expect(td, team_record(tasks, [{"unit_id": u, "mode": byid[u]["mode"]} for u in order],
