@@ -233,87 +233,99 @@ TEXT, ENUM, BOOL, FLOAT, YEAR, DATE, TAGS = "text", "enum", "bool", "float", "ye
 Field = tuple[str, str, bool, Any, tuple[str, ...], tuple[str, ...]]  # name kind req default
 
 
-def _f(name: str, kind: str, default: Any = None, members: str = "", aliases: str = "") -> Field:
-    required = default is None
-    return (name, kind, required, default, tuple(members.split()), tuple(aliases.split()))
+#: §8.1, one field a line: name, kind (enum: its members in code order), default ("-":
+#: required, "~": none, '' : empty text), then the Chinese headers accepted.
+SCHEMA_TEXT = """
+units drawcore.units/1
+unit_id text - 统一社会信用代码 统一社会信用代码或身份证号码 身份证号码 证件号码
+name text - 名称 单位名称 检查对象名称 姓名
+id_kind enum:uscc,id_card uscc 证件类型
+subject_type text - 主体类型
+industry text - 行业类别 行业 所属行业
+township text - 所属乡镇 乡镇 乡镇街道 区域
+address text '' 住所 地址 经营地址
+person_in_charge text '' 负责人 法定代表人
+contact text '' 联系方式 联系电话
+risk_level enum:low,moderate,high,major low 风险等级
+risk_weight float 1.0 风险权重
+credit_class enum:A,B,C,D B 信用等级
+blacklisted bool false 黑名单
+joint_punishment bool false 失信联合惩戒
+major_hazard bool false 重大事故隐患
+fatal_accident_year year ~ 死亡事故年份
+licence_holder bool false 安全生产许可
+under_investigation bool false 立案查处
+production_status enum:normal,trial,resumed,suspended,closed normal 生产状态
+in_higher_plan bool false 已列入上级抽查计划
+last_inspected date ~ 最近检查日期
+inspectors drawcore.inspectors/1
+inspector_id text - 执法证号 执法证件号码
+name text - 姓名
+gender text '' 性别
+post text '' 职务
+work_unit text - 工作单位 所在单位
+phone text '' 联系电话 电话
+expertise tags ~ 业务专长 专长
+township text '' 所在乡镇
+active bool true 在岗
+experts drawcore.experts/1
+expert_id text - 专家编号
+name text - 姓名
+gender text '' 性别
+employer text '' 工作单位
+title text '' 职称
+phone text '' 联系电话 电话
+expertise tags ~ 专业领域 专长
+active bool true 在库
+items drawcore.items/1
+item_id text - 事项编号 编号
+body text - 检查主体
+item text - 检查事项 检查项目
+content text - 检查内容
+legal_basis text - 检查依据 法律依据
+industries tags ~ 适用行业
+subject_types tags ~ 适用主体类型
+version text 1 版本
+effective_date date ~ 生效日期
+"""
 
 
-STATUSES = "normal trial resumed suspended closed"
-SCHEMAS: dict[str, tuple[str, list[Field]]] = {
-    "units": (
-        "drawcore.units/1",
-        [
-            _f(
-                "unit_id",
-                TEXT,
-                None,
-                "",
-                "统一社会信用代码 统一社会信用代码或身份证号码 身份证号码 证件号码",
-            ),
-            _f("name", TEXT, None, "", "名称 单位名称 检查对象名称 姓名"),
-            _f("id_kind", ENUM, "uscc", "uscc id_card", "证件类型"),
-            _f("subject_type", TEXT, None, "", "主体类型"),
-            _f("industry", TEXT, None, "", "行业类别 行业 所属行业"),
-            _f("township", TEXT, None, "", "所属乡镇 乡镇 乡镇街道 区域"),
-            _f("address", TEXT, "", "", "住所 地址 经营地址"),
-            _f("person_in_charge", TEXT, "", "", "负责人 法定代表人"),
-            _f("contact", TEXT, "", "", "联系方式 联系电话"),
-            _f("risk_level", ENUM, "low", "low moderate high major", "风险等级"),
-            _f("risk_weight", FLOAT, 1.0, "", "风险权重"),
-            _f("credit_class", ENUM, "B", "A B C D", "信用等级"),
-            _f("blacklisted", BOOL, False, "", "黑名单"),
-            _f("joint_punishment", BOOL, False, "", "失信联合惩戒"),
-            _f("major_hazard", BOOL, False, "", "重大事故隐患"),
-            _f("fatal_accident_year", YEAR, 0, "", "死亡事故年份"),
-            _f("licence_holder", BOOL, False, "", "安全生产许可"),
-            _f("under_investigation", BOOL, False, "", "立案查处"),
-            _f("production_status", ENUM, "normal", STATUSES, "生产状态"),
-            _f("in_higher_plan", BOOL, False, "", "已列入上级抽查计划"),
-            _f("last_inspected", DATE, "", "", "最近检查日期"),
-        ],
-    ),
-    "inspectors": (
-        "drawcore.inspectors/1",
-        [
-            _f("inspector_id", TEXT, None, "", "执法证号 执法证件号码"),
-            _f("name", TEXT, None, "", "姓名"),
-            _f("gender", TEXT, "", "", "性别"),
-            _f("post", TEXT, "", "", "职务"),
-            _f("work_unit", TEXT, None, "", "工作单位 所在单位"),
-            _f("phone", TEXT, "", "", "联系电话 电话"),
-            _f("expertise", TAGS, (), "", "业务专长 专长"),
-            _f("township", TEXT, "", "", "所在乡镇"),
-            _f("active", BOOL, True, "", "在岗"),
-        ],
-    ),
-    "experts": (
-        "drawcore.experts/1",
-        [
-            _f("expert_id", TEXT, None, "", "专家编号"),
-            _f("name", TEXT, None, "", "姓名"),
-            _f("gender", TEXT, "", "", "性别"),
-            _f("employer", TEXT, "", "", "工作单位"),
-            _f("title", TEXT, "", "", "职称"),
-            _f("phone", TEXT, "", "", "联系电话 电话"),
-            _f("expertise", TAGS, (), "", "专业领域 专长"),
-            _f("active", BOOL, True, "", "在库"),
-        ],
-    ),
-    "items": (
-        "drawcore.items/1",
-        [
-            _f("item_id", TEXT, None, "", "事项编号 编号"),
-            _f("body", TEXT, None, "", "检查主体"),
-            _f("item", TEXT, None, "", "检查事项 检查项目"),
-            _f("content", TEXT, None, "", "检查内容"),
-            _f("legal_basis", TEXT, None, "", "检查依据 法律依据"),
-            _f("industries", TAGS, (), "", "适用行业"),
-            _f("subject_types", TAGS, (), "", "适用主体类型"),
-            _f("version", TEXT, "1", "", "版本"),
-            _f("effective_date", DATE, "", "", "生效日期"),
-        ],
-    ),
-}
+def _schemas() -> dict[str, tuple[str, list[Field]]]:
+    out: dict[str, tuple[str, list[Field]]] = {}
+    fields: list[Field] = []
+    for line in SCHEMA_TEXT.strip().splitlines():
+        name, kind, *rest = line.split()
+        if kind.startswith("drawcore."):
+            fields = []
+            out[name] = (kind, fields)
+            continue
+        kind, _, members = kind.partition(":")
+        default: Any = {"-": None, "~": None, "''": "", "true": True, "false": False}.get(
+            rest[0], rest[0]
+        )
+        if kind == FLOAT:
+            default = float(default)
+        elif kind == YEAR:
+            default = 0
+        elif kind == DATE:
+            default = ""
+        elif kind == TAGS:
+            default = ()
+        required = rest[0] == "-"
+        fields.append(
+            (
+                name,
+                kind,
+                required,
+                default,
+                tuple(members.split(",")) if members else (),
+                tuple(rest[1:]),
+            )
+        )
+    return out
+
+
+SCHEMAS = _schemas()
 ENUM_LABELS = {
     "统一社会信用代码": "uscc",
     "身份证": "id_card",
