@@ -7,7 +7,8 @@ checked without trusting either. Section numbers (§) refer to docs/spec.md.
     replay.py JOURNAL [--registry-dir DIR] [--checkpoints FILE]
     replay.py --vectors DIR
 
-Exit status 0 only when everything checked reproduces; 1 with the first mismatch.
+Exit status 0 only when everything checked reproduces; 1 with the first mismatch;
+with --strict, 2 when a record could only partly be replayed (annual plans, §12.3).
 """
 
 from __future__ import annotations
@@ -1155,6 +1156,7 @@ class Replayer:
         self.records: list[dict[str, Any]] = []
         self.registries: dict[tuple[str, str], Registry] = {}
         self.counts: dict[str, int] = {}
+        self.partial: list[int] = []  # records only partly replayable (§12.3)
 
     def registry(self, kind: str, ref: dict[str, str]) -> Registry:
         cache = (kind, ref["path"])
@@ -1369,6 +1371,7 @@ class Replayer:
             + (f" ({flows} by the max-flow fallback: members not re-derived)" if flows else "")
             + "; unit selection NOT replayed (weights not in the record, §12.3)"
         )
+        self.partial.append(seq)
 
 
 def stratum_labels(units: Registry, field: str) -> list[str]:
@@ -1584,6 +1587,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--registry-dir", type=Path)
     ap.add_argument("--checkpoints", type=Path, help="checkpoint file (one JSON line each)")
     ap.add_argument("--vectors", type=Path, help="directory of test vectors (§13)")
+    ap.add_argument(
+        "--strict", action="store_true", help="exit 2 if a record is only partly replayable"
+    )
     args = ap.parse_args(argv)
     if args.vectors is not None:
         return run_vectors(args.vectors)
@@ -1606,8 +1612,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"MISMATCH {err}")
         return 1
     kinds = ", ".join(f"{n} {k}" for k, n in sorted(replayer.counts.items()))
+    if replayer.partial:
+        print(f"partly replayed (§12.3): record(s) {', '.join(map(str, replayer.partial))}")
     print(f"ok: {kinds}")
-    return 0
+    return 2 if args.strict and replayer.partial else 0
 
 
 if __name__ == "__main__":
