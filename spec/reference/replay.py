@@ -1343,20 +1343,51 @@ class Replayer:
         expect(result["draw_id"], spec["plan_id"], "result.draw_id")
         expect(result["commitment"], spec["commitment"], "result.commitment")
         checked = flows = 0
+        units = self.registry("units", spec["units"])
+        items = self.registry("items", spec["items"])
+        excluded = {u["unit_id"] for u in result["excluded"]}
+        times = {u["unit_id"]: 1 for u in result["mandatory"]}
+        for u in result["key_supervision"]:
+            times[u["unit_id"]] = max(times.get(u["unit_id"], 0), u["times"])
+        planned: dict[str, int] = {}
+        drawn_before: set[str] = set()
+        months = 12 // spec["rounds"]
         for rnd in result["rounds"]:
-            start = date.fromisoformat(rnd["start"])
-            end = date.fromisoformat(rnd["end"])
+            r = rnd["index"] - 1
+            start, end = date(spec["year"], 1 + r * months, 1), date(spec["year"], 12, 31)
+            if rnd["index"] < spec["rounds"]:
+                end = date(spec["year"], 1 + (r + 1) * months, 1) - timedelta(1)
+            expect([rnd["start"], rnd["end"]], [start.isoformat(), end.isoformat()], "round dates")
             expect(rnd["draw_id"], f"{spec['plan_id']}/round-{rnd['index']}", "round draw id")
+            avoided = {a["unit_id"] for a in rnd["avoided"]}
+            team_of = {a["unit_id"]: a for a in (rnd["team_draw"] or {}).get("assignments", [])}
+            n_planned = 0
             for t in rnd["tasks"]:
-                if t["kind"] == "planned" and t["probability"] != 1.0:
-                    raise ReplayError(
-                        f"planned task {t['unit_id']}: probability {t['probability']}"
-                    )
-            drawn = [t for t in rnd["tasks"] if t["kind"] == "drawn"]
-            if len(rnd["tasks"]) > rnd["capacity"] or len(drawn) > rnd["eligible"]:
-                raise ReplayError(
-                    f"round {rnd['index']}: more tasks than capacity or eligible units"
-                )
+                uid = t["unit_id"]
+                row = units.rows[units.index[uid]]
+                applies = [
+                    it["item_id"] for it in items.rows
+                    if (not it["industries"] or row["industry"] in it["industries"])
+                    and (not it["subject_types"] or row["subject_type"] in it["subject_types"])
+                ]  # fmt: skip
+                expect(t["items"], applies, f"{uid} items (§12.1)")
+                a = team_of.get(uid)
+                got = [a["members"], a["experts"], a["visit_order"], a["visit_date"]] if a else None
+                want = [t["inspectors"], t["experts"], t["visit_order"], t["visit_date"]]
+                if got is not None or t["mode"] != "general":
+                    expect(want, got, f"{uid}: task and team draw")
+                if t["kind"] == "planned":
+                    n_planned += 1
+                    planned[uid] = planned.get(uid, 0) + 1
+                    expect(t["probability"], 1.0, f"planned task {uid} probability")
+                elif uid in excluded | set(times) | drawn_before | avoided:
+                    raise ReplayError(f"{uid}: drawn in round {rnd['index']} but not drawable")
+                else:
+                    drawn_before.add(uid)
+            n_drawn = len(rnd["tasks"]) - n_planned
+            room = min(rnd["capacity"] - n_planned, rnd["eligible"])
+            if n_drawn > room or (spec["random_ratio"] is None and n_drawn != room):
+                raise ReplayError(f"round {rnd['index']}: {n_drawn} drawn, room for {room}")
             td = rnd["team_draw"]
             if td is None:
                 continue
@@ -1365,8 +1396,11 @@ class Replayer:
             c, f = check_team_walk(td, seed, inspectors, experts, spec["tasks_per_inspector"],
                                    dates)  # fmt: skip
             checked, flows = checked + c, flows + f
+        want_times = {u: n for u, n in times.items() if u not in excluded}
+        expect(dict(sorted(planned.items())), dict(sorted(want_times.items())), "planned times")
         self.say(
-            f"record {seq} annual_plan {spec['plan_id']}: plan hash, seed, registries, round ids; "
+            f"record {seq} annual_plan {spec['plan_id']}: plan hash, seed, registries, rounds, "
+            "items, planned times, drawable units, round sizes; "
             f"{checked} team parts re-walked from their recorded reasons"
             + (f" ({flows} by the max-flow fallback: members not re-derived)" if flows else "")
             + "; unit selection NOT replayed (weights not in the record, §12.3)"
