@@ -8,8 +8,10 @@ vector and replays the journals the demos write.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -115,3 +117,48 @@ def test_the_reference_replayer_refuses_the_demo_tampered_and_forged_copies(
     done = _bare(str(demos["draw"] / copy))
     assert done.returncode == 1
     assert "MISMATCH" in done.stdout
+
+
+@pytest.fixture(scope="module")
+def rich_draw(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A single draw under Tianjin's rules, stratified, with experts, two recusal rules,
+    a workload cap and a seed from public numbers and two parties."""
+    out = tmp_path_factory.mktemp("rich")
+    for name in ("units", "inspectors", "experts", "items"):
+        shutil.copy(ROOT / "examples" / "county" / f"{name}.csv", out)
+    salts = {"纪委": bytes(16), "Bureau": bytes([1] * 16)}
+    gifts = {"纪委": b"\xaa\x01", "Bureau": b"\xbb\x02"}
+    common = ["--units", "units.csv", "--inspectors", "inspectors.csv", "--experts",
+              "experts.csv", "--items", "items.csv", "--plan-id", "2026-rich", "--size", "80",
+              "--strata", "township", "--jurisdiction", "tianjin", "--year", "2026",
+              "--recusal", "township", "work_unit", "--max-tasks", "4"]  # fmt: skip
+    steps = [
+        ["--committed-at", "2026-01-05T09:00:00+08:00", "--committed-by", "局长",
+         "--party-at", "2026-01-05T10:00:00+08:00"]
+        + [f"--party-commit={p}={hashlib.sha256(gifts[p] + salts[p]).hexdigest()}" for p in salts],
+        ["--party-at", "2026-01-06T10:00:00+08:00", "--public-numbers", "3,11,17/9/742",
+         "--entropy-at", "2026-01-06T21:00:00+08:00", "--drawn-by", "李", "--signed-by", "王",
+         "--drawn-at", "2026-01-07T09:00:00+08:00", "--signed-at", "2026-01-07T09:05:00+08:00"]
+        + [f"--party-reveal={p}={gifts[p].hex()}:{salts[p].hex()}" for p in salts],
+    ]  # fmt: skip
+    for step in steps:
+        done = subprocess.run(
+            [sys.executable, "-m", "drawcore", "draw", "journal.jsonl", *common, *step],
+            cwd=out, capture_output=True, text=True, check=False, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    return out / "journal.jsonl"
+
+
+def test_the_reference_replayer_replays_a_stratified_draw_with_experts_and_parties(
+    rich_draw: Path,
+) -> None:
+    done = _bare(str(rich_draw), "--strict")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "seed (rfc3797+parties)" in done.stdout
+    assert "80 units drawn from 3200 reproduce" in done.stdout
+    assert "80 teams reproduce" in done.stdout
+    body = json.loads(rich_draw.read_text(encoding="utf-8").splitlines()[-1])["body"]
+    assert body["plan"]["strata_field"] == "township"
+    assert body["plan"]["weights"]
+    assert any(a["experts"] for a in body["teams"]["assignments"])
