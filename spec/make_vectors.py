@@ -14,6 +14,7 @@ import hashlib
 import json
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ import numpy as np
 from drawcore import merkle, seeding
 from drawcore.assignment import TeamTask, candidate_order, draw_teams
 from drawcore.model import Expert, InspectionMode, Inspector
+from drawcore.plugin.values import Reason
 from drawcore.randomness import DrawKey, canonical_ids, hash_ids, mix_columns, to_uniforms
 from drawcore.sampling import (
     balance_increments,
@@ -32,6 +34,7 @@ from drawcore.sampling import (
     sample_units,
     systematic_select,
 )
+from drawcore.schedule import _place
 from drawcore.serde import canonical_json, unstructure
 
 SEED = bytes.fromhex("7e69b006e2b4244f75b7af90b6e95df8d49f75c54af9d8ee9dc6cfadaae12825")
@@ -607,11 +610,76 @@ def canonical_vector() -> dict[str, Any]:
     }
 
 
+def placement_vector(
+    name: str, description: str, units: list[dict[str, Any]], caps: list[int], year: int = 2026
+) -> dict[str, Any]:
+    """Round placement of planned units (spec §12.1), from ``schedule._place``."""
+    draw_id = f"vector/{name}"
+    rounds = len(caps)
+    months = 12 // rounds
+    starts = [dt.date(year, 1 + r * months, 1) for r in range(rounds)]
+    records = [
+        SimpleNamespace(
+            unit_id=u["id"],
+            last_inspected=dt.date.fromisoformat(u["last"]) if u["last"] else None,
+        )
+        for u in units
+    ]
+    rules = SimpleNamespace(
+        times=np.array([u["times"] for u in units]),
+        avoidance_days=np.array([u["days"] for u in units]),
+        avoidance_reasons={u["id"]: Reason(clause="NAT-2", text="window") for u in units},
+    )
+    placed, notes = _place(records, rules, starts, list(caps), DrawKey.derive(SEED, draw_id))  # type: ignore[arg-type]
+    return {
+        "kind": "placement",
+        "name": name,
+        "description": description,
+        "inputs": {
+            "units": units,
+            "round_starts": [d.isoformat() for d in starts],
+            "capacities": caps,
+            "seed_hex": SEED.hex(),
+            "draw_id": draw_id,
+        },
+        "result": {
+            "placed": [[units[i]["id"] for i in r] for r in placed],
+            "inside_window": sorted(units[i]["id"] for i in notes),
+        },
+    }
+
+
+def placement_vectors() -> list[dict[str, Any]]:
+    rng = np.random.default_rng(7)
+    ids = uscc_like(40, "9144")
+    units = [
+        {
+            "id": u,
+            "times": int(rng.choice([0, 1, 1, 1, 2, 4])),
+            "last": f"2025-{1 + int(rng.integers(12)):02d}-15" if rng.random() < 0.6 else None,
+            "days": int(rng.choice([0, 180, 365])),
+        }
+        for u in ids
+    ]
+    tight = [{"id": u, "times": t, "last": "2025-12-20", "days": 120} for u, t in
+             zip(ids[:12], [4, 3, 3, 2, 2, 2, 1, 1, 1, 1, 1, 1], strict=True)]  # fmt: skip
+    return [
+        placement_vector("placement", "planned units into four rounds, windows", units, [30] * 4),
+        placement_vector(
+            "placement-tight",
+            "capacity exactly the demand: redraws and the most-room fallback",
+            tight,
+            [7, 6, 5, 4],
+        ),
+    ]
+
+
 def main(out: Path = OUT) -> None:
     out.mkdir(parents=True, exist_ok=True)
     vectors = [
         *unit_vectors(),
         *team_vectors(),
+        *placement_vectors(),
         key_vector(
             "key-ascii", "2026Q1-county/units", "order", ["A", "9144132M", "x" * 17, 5, 2**64 - 1]
         ),

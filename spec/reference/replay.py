@@ -1518,6 +1518,70 @@ def head(values: Iterable[int], n: int) -> Iterable[int]:
         yield v
 
 
+# ---------------------------------------------------------------- §12.1 round placement
+
+
+def shuffle(stream: Stream, items: list[int]) -> list[int]:
+    """§7.3: Fisher-Yates from the end."""
+    out = list(items)
+    for i in range(len(out) - 1, 0, -1):
+        j = stream.below(i + 1)
+        out[i], out[j] = out[j], out[i]
+    return out
+
+
+def fits(caps: Sequence[int], demand: Sequence[int]) -> bool:
+    """§12.1: units needing t distinct rounds (demand[t] of them) fit the capacities."""
+    rounds, total = len(caps), sum(t * n for t, n in enumerate(demand))
+    smallest, covered = sorted(caps), 0
+    for b in range(rounds + 1):
+        if covered + sum(n * min(t, rounds - b) for t, n in enumerate(demand)) < total:
+            return False
+        covered += smallest[b] if b < rounds else 0
+    return True
+
+
+def place(units: list[Json], starts: list[date], caps: list[int], key: Key) -> tuple[Json, Json]:
+    """§12.1: planned units into distinct rounds, most constrained first."""
+    rounds = len(starts)
+    placed: list[list[str]] = [[] for _ in range(rounds)]
+    inside: list[str] = []
+    planned = [u for u in units if u["times"] > 0]
+    demand = [0] * (rounds + 1)
+    for u in planned:
+        demand[u["times"]] += 1
+    if not fits(caps, demand):
+        raise ReplayError("the planned units do not fit the rounds")
+    okey = key.child("placement-order")
+    remaining = list(caps)
+    for u in sorted(planned, key=lambda u: (-u["times"], okey.hash_id(u["id"]), u["id"])):
+        times, last = u["times"], u["last"] and date.fromisoformat(u["last"])
+        demand[times] -= 1
+        outside = [not last or u["days"] <= 0 or (s - last).days >= u["days"] for s in starts]
+        open_rounds = [r for r in range(rounds) if remaining[r] > 0]
+        stream = key.child(f"placement/{u['id']}").stream()
+        chosen = None
+        for pool in ([r for r in open_rounds if outside[r]], open_rounds):
+            if len(pool) < times:
+                continue
+            for _ in range(4):
+                pick = shuffle(stream, pool)[:times]
+                if fits([c - (r in pick) for r, c in enumerate(remaining)], demand):
+                    chosen = pick
+                    break
+            if chosen is not None:
+                break
+        if chosen is None:
+            tie = shuffle(stream, open_rounds)
+            chosen = sorted(open_rounds, key=lambda r: (-remaining[r], tie.index(r)))[:times]
+        if not all(outside[r] for r in chosen):
+            inside.append(u["id"])
+        for r in chosen:
+            placed[r].append(u["id"])
+            remaining[r] -= 1
+    return placed, sorted(inside)
+
+
 # ---------------------------------------------------------------- §13 test vectors
 
 
@@ -1586,6 +1650,11 @@ def run_vector(v: Json) -> None:
             },
         }
         expect(v["result"], got, "result")
+    elif kind == "placement":
+        starts = [date.fromisoformat(d) for d in inp["round_starts"]]
+        key = Key.derive(bytes.fromhex(inp["seed_hex"]), inp["draw_id"])
+        placed, inside = place(inp["units"], starts, inp["capacities"], key)
+        expect(v["result"], {"placed": placed, "inside_window": inside}, "result")
     elif kind == "merkle":
         leaves = [bytes.fromhex(x) for x in inp["leaves_hex"]]
         got = {"roots": [merkle_root(leaves[:n]).hex() for n in range(len(leaves) + 1)]}
