@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -119,7 +119,7 @@ def unit_vector(
     sample = sample_units(
         ids,
         weights,
-        size,
+        cast(Any, size),
         seed=SEED,
         mandatory=mandatory,
         excluded=excluded,
@@ -328,7 +328,7 @@ def team_vector(
         ins,
         seed=SEED,
         draw_id=draw_id,
-        conflicts=[tuple(c) for c in conflicts or []],
+        conflicts=[(c[0], c[1], c[2]) for c in conflicts or []],
         max_tasks=max_tasks,
         max_tasks_per_work_unit=max_tasks_per_work_unit,
         experts=exp,
@@ -342,7 +342,7 @@ def team_vector(
         )
         if any(e.active for e in exp):
             orders[f"experts/{t['unit_id']}"] = list(
-                candidate_order(SEED, t["unit_id"], exp, draw_id=draw_id, pool="experts")
+                candidate_order(SEED, t["unit_id"], cast(Any, exp), draw_id=draw_id, pool="experts")
             )
     key = DrawKey.derive(SEED, draw_id)
     oh = hash_ids(key.child("order"), [t["unit_id"] for t in tasks])
