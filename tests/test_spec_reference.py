@@ -163,3 +163,50 @@ def test_the_reference_replayer_replays_a_stratified_draw_with_experts_and_parti
     assert body["plan"]["strata_field"] == "township"
     assert body["plan"]["weights"]
     assert any(a["experts"] for a in body["teams"]["assignments"])
+
+
+def _awkward_units(path: Path) -> None:
+    """The example units rewritten as a spreadsheet might: GB18030, Chinese enum labels,
+    lower-case and blank enum cells, padded flags, a dropped optional column, quoted cells."""
+    text = (ROOT / "examples" / "county" / "units.csv").read_text(encoding="utf-8-sig")
+    rows = [line.split(",") for line in text.splitlines()]
+    head = rows[0]
+    drop = head.index("联系方式")
+    labels = {"low": "低风险", "moderate": "一般风险", "high": "较大风险", "major": "重大风险"}
+    for n, row in enumerate(rows[1:200]):
+        row[head.index("信用等级")] = "" if n % 7 == 0 else row[head.index("信用等级")].lower()
+        row[head.index("黑名单")] = " 是 " if n % 5 == 0 else row[head.index("黑名单")].upper()
+        row[head.index("风险等级")] = labels[row[head.index("风险等级")]]
+        row[head.index("住所")] = f'"{row[head.index("住所")]}, 1号\u3000"'
+    body = "\n".join(",".join(c for i, c in enumerate(r) if i != drop) for r in rows) + "\n"
+    path.write_bytes(body.encode("gb18030"))
+
+
+def _awkward_inspectors(path: Path) -> None:
+    text = (ROOT / "examples" / "county" / "inspectors.csv").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    out = [lines[0]]
+    for n, line in enumerate(lines[1:]):
+        cells = line.split(",")
+        cells[6] = cells[6].replace(";", "、" if n % 2 else "；") + (";;" if n % 3 == 0 else "")
+        cells[8] = "否" if n % 9 == 0 else " Yes "
+        out.append(",".join(cells))
+    path.write_text("\ufeff" + "\n".join(out) + "\n", encoding="utf-8")
+
+
+def test_the_reference_registry_reader_gives_drawcores_fingerprints(tmp_path: Path) -> None:
+    from drawcore import read_experts, read_inspectors, read_items, read_units
+
+    replay = _load(REPLAY)
+    _awkward_units(tmp_path / "units.csv")
+    _awkward_inspectors(tmp_path / "inspectors.csv")
+    county = ROOT / "examples" / "county"
+    files = {
+        "units": (tmp_path / "units.csv", read_units),
+        "inspectors": (tmp_path / "inspectors.csv", read_inspectors),
+        "experts": (county / "experts.csv", read_experts),
+        "items": (county / "items.csv", read_items),
+    }
+    for kind, (path, read) in files.items():
+        expected = read(path).fingerprint
+        assert replay.Registry.read(kind, path).fingerprint() == expected, kind

@@ -353,11 +353,10 @@ def _cell(field: Field, cell: str) -> Any:
         return cell or default
     if kind == ENUM:
         value = ENUM_LABELS.get(cell, cell) if cell else default
-        if value not in members:
-            value = value.lower()
-        if value not in members:
+        found = [i for i, m in enumerate(members) if m.lower() == value.lower()]
+        if not found:
             raise ReplayError(f"{name}: unknown value {cell!r}")
-        return members.index(value)
+        return found[0]
     if kind == BOOL:
         if not cell:
             return default
