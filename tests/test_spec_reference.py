@@ -201,12 +201,13 @@ def test_the_reference_registry_reader_gives_drawcores_fingerprints(tmp_path: Pa
     _awkward_units(tmp_path / "units.csv")
     _awkward_inspectors(tmp_path / "inspectors.csv")
     county = ROOT / "examples" / "county"
-    files = {
-        "units": (tmp_path / "units.csv", read_units),
-        "inspectors": (tmp_path / "inspectors.csv", read_inspectors),
-        "experts": (county / "experts.csv", read_experts),
-        "items": (county / "items.csv", read_items),
+    expected = {
+        "units": read_units(tmp_path / "units.csv").fingerprint,
+        "inspectors": read_inspectors(tmp_path / "inspectors.csv").fingerprint,
+        "experts": read_experts(county / "experts.csv").fingerprint,
+        "items": read_items(county / "items.csv").fingerprint,
     }
-    for kind, (path, read) in files.items():
-        expected = read(path).fingerprint
-        assert replay.Registry.read(kind, path).fingerprint() == expected, kind
+    paths = {"units": tmp_path, "inspectors": tmp_path, "experts": county, "items": county}
+    for kind, fingerprint in expected.items():
+        path = paths[kind] / f"{kind}.csv"
+        assert replay.Registry.read(kind, path).fingerprint() == fingerprint, kind
