@@ -727,7 +727,7 @@ def draw_teams(
                 seats, areas = task["team_size"], sorted(set(task.get("expertise") or []))
             if seats == 0:
                 continue
-            tconf = conf.get(uid, {})
+            tconf = {} if experts else conf.get(uid, {})  # plans declare no expert conflicts
             team, passed, read = walk(
                 pool, uid, seats, areas, experts, tconf, counts[name], cap,
                 cap_text, wcaps if not experts else None, max_per_work_unit, wcounts,
