@@ -23,7 +23,7 @@ import math
 import struct
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -1155,6 +1155,7 @@ class Replayer:
         self.records: list[dict[str, Any]] = []
         self.registries: dict[tuple[str, str], Registry] = {}
         self.counts: dict[str, int] = {}
+        self.committed_at: dict[str, datetime] = {}
         self.partial: list[int] = []  # records only partly replayable (§12.3)
 
     def registry(self, kind: str, ref: dict[str, str]) -> Registry:
@@ -1219,6 +1220,7 @@ class Replayer:
 
     def on_plan_commitment(self, seq: int, body: Json) -> None:
         self.plans[body["plan_id"]] = body["plan_hash"]
+        self.committed_at[body["plan_id"]] = datetime.fromisoformat(body["committed_at"])
 
     def on_seed_commitment(self, seq: int, body: Json) -> None:
         self.commitments[(body["plan_id"], body["party"])] = body["commitment"]
@@ -1236,6 +1238,13 @@ class Replayer:
         plan_id, method = body["plan_id"], body["method"]
         if self.plans.get(plan_id) != body["plan_hash"]:
             raise ReplayError(f"plan {plan_id}: seed names a plan hash that was not committed")
+        entropy_at = datetime.fromisoformat(body["entropy_at"])
+        if (
+            not self.committed_at[plan_id]
+            < entropy_at
+            <= datetime.fromisoformat(body["recorded_at"])
+        ):
+            raise ReplayError("entropy_at must follow the commitment and precede recorded_at (§4)")
         seeds = []
         if "rfc3797" in method.split("+"):
             key = rfc3797_key(body["sources"])
