@@ -4,7 +4,7 @@
 Standard library only: it imports neither drawcore nor numpy, so a draw can be
 checked without trusting either. Section numbers (§) refer to docs/spec.md.
 
-    replay.py JOURNAL [--registry-dir DIR] [--checkpoints FILE]
+    replay.py JOURNAL [--registry-dir DIR] [--checkpoints FILE] [--strict]
     replay.py --vectors DIR
 
 Exit status 0 only when everything checked reproduces; 1 with the first mismatch;
