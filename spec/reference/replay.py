@@ -1,0 +1,1733 @@
+#!/usr/bin/env python3
+"""Reference replayer for drawcore journals, written from docs/spec.md alone.
+
+Standard library only: it imports neither drawcore nor numpy, so a draw can be
+checked without trusting either. Section numbers (§) refer to docs/spec.md.
+
+    replay.py JOURNAL [--registry-dir DIR] [--checkpoints FILE] [--strict]
+    replay.py --vectors DIR
+
+Exit status 0 only when everything checked reproduces; 1 with the first mismatch;
+with --strict, 2 when a record could only partly be replayed (annual plans, §12.3).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import io
+import itertools
+import json
+import math
+import struct
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime, timedelta
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+Json = Any
+MASK64 = (1 << 64) - 1
+UNLIMITED = 1 << 62
+UNIT_METHOD = "randomized-systematic-pps/1"
+EXPERTS = "experts"
+
+
+class ReplayError(Exception):
+    """The first thing that does not reproduce."""
+
+
+# ---------------------------------------------------------------- §3 canonical JSON
+
+
+def cjson(value: Json) -> bytes:
+    """§3: keys sorted by code point, no whitespace, UTF-8, non-ASCII unescaped, no NaN."""
+    text = json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+    return text.encode("utf-8")
+
+
+def sha256(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+def lp(data: bytes) -> bytes:
+    """§2: an 8-byte big-endian length, then the bytes."""
+    return len(data).to_bytes(8, "big") + data
+
+
+def first_difference(recorded: Json, replayed: Json, path: str = "") -> str | None:
+    """Where two JSON values first differ (keys in sorted order, lists by index)."""
+    if isinstance(recorded, dict) and isinstance(replayed, dict):
+        for key in sorted(set(recorded) | set(replayed)):
+            sub = f"{path}.{key}" if path else str(key)
+            if key not in recorded or key not in replayed:
+                return f"{sub}: present in only one of record and replay"
+            found = first_difference(recorded[key], replayed[key], sub)
+            if found:
+                return found
+        return None
+    if isinstance(recorded, list) and isinstance(replayed, list):
+        for i, (a, b) in enumerate(zip(recorded, replayed, strict=False)):
+            found = first_difference(a, b, f"{path}[{i}]")
+            if found:
+                return found
+        if len(recorded) != len(replayed):
+            return f"{path}: recorded {len(recorded)} entries, replay gives {len(replayed)}"
+        return None
+    if recorded != replayed or type(recorded) is not type(replayed):
+        return f"{path or 'value'}: recorded {recorded!r}, replay gives {replayed!r}"
+    return None
+
+
+def expect(recorded: Json, replayed: Json, what: str) -> None:
+    diff = first_difference(recorded, replayed)
+    if diff is not None:
+        raise ReplayError(f"{what}: {diff}")
+
+
+# ---------------------------------------------------------------- §5 Merkle tree (RFC 6962)
+
+
+def merkle_root(lines: Sequence[bytes]) -> bytes:
+    """§5: leaves SHA-256(0x00 || line), nodes SHA-256(0x01 || left || right)."""
+    if not lines:
+        return sha256(b"")
+    level = [sha256(b"\x00" + line) for line in lines]
+    while len(level) > 1:
+        nxt = [sha256(b"\x01" + level[i] + level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            nxt.append(level[-1])
+        level = nxt
+    return level[0]
+
+
+# ---------------------------------------------------------------- §6 seeds
+
+
+def rfc3797_key(sources: Sequence[Sequence[int]]) -> str:
+    """§6.1: per source, its integers sorted, each followed by '.', then '/'."""
+    return "".join("".join(f"{v}." for v in sorted(s)) + "/" for s in sources)
+
+
+def rfc3797_select(key: str, pool: int, count: int) -> list[int]:
+    """§6.1: RFC 3797 selection: MD5(i2 || key || i2) mod items left."""
+    left = list(range(1, pool + 1))
+    out = []
+    for i in range(count):
+        affix = i.to_bytes(2, "big")
+        digest = hashlib.md5(affix + key.encode("ascii") + affix, usedforsecurity=False).digest()
+        out.append(left.pop(int.from_bytes(digest, "big") % len(left)))
+    return out
+
+
+def rfc3797_seed(key: str) -> bytes:
+    return sha256(b"drawcore/seed/rfc3797\x00" + key.encode("ascii"))
+
+
+def parties_seed(reveals: dict[str, bytes]) -> bytes:
+    """§6.2: parties sorted by UTF-8 name; L(name) || name || L(contribution) || contribution."""
+    data = b"drawcore/seed/parties\x00"
+    for party in sorted(reveals, key=lambda p: p.encode("utf-8")):
+        data += lp(party.encode("utf-8")) + lp(reveals[party])
+    return sha256(data)
+
+
+def combined_seed(rfc: bytes, parties: bytes) -> bytes:
+    return sha256(b"drawcore/seed/combined\x00" + rfc + parties)
+
+
+# ---------------------------------------------------------------- §7 keys, streams, hashes
+
+C_MUL = 0x9E3779B97F4A7C15
+T_INT = 0x696E742D69642D31
+
+
+def fmix64(x: int) -> int:
+    """§7.4: MurmurHash3's 64-bit finaliser."""
+    x ^= x >> 33
+    x = (x * 0xFF51AFD7ED558CCD) & MASK64
+    x ^= x >> 33
+    x = (x * 0xC4CEB9FE1A85EC53) & MASK64
+    return x ^ (x >> 33)
+
+
+class Key:
+    """§7.1: a 32-byte draw key."""
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+        self.words: tuple[int, int, int, int] = struct.unpack("<4Q", raw)
+
+    @classmethod
+    def derive(cls, seed: bytes, draw_id: str) -> Key:
+        return cls(sha256(b"drawcore/1\x00key" + lp(seed) + lp(draw_id.encode("utf-8"))))
+
+    def child(self, label: str) -> Key:
+        return Key(sha256(b"drawcore/1\x00child" + self.raw + lp(label.encode("utf-8"))))
+
+    def stream(self) -> Stream:
+        return Stream(self.raw)
+
+    def hash_id(self, unit_id: str | int) -> int:
+        """§7.4: the keyed 64-bit hash of one id."""
+        k0, k1, k2, k3 = self.words
+        if isinstance(unit_id, int):
+            h = fmix64((((unit_id & MASK64) ^ k0 ^ T_INT) * C_MUL + k1) & MASK64)
+        else:
+            data = unit_id.encode("utf-8")
+            data += b"\x00" * (-len(data) % 8)
+            h = k0
+            for (m,) in struct.iter_unpack("<Q", data):
+                if m:
+                    h = fmix64((((h ^ m) * C_MUL) + k1) & MASK64)
+        return int(fmix64(h ^ k2) ^ k3)
+
+    def mix(self, *columns: int) -> int:
+        """§7.5: mix_columns of one row."""
+        k0, k1, k2, k3 = self.words
+        h = k0
+        for col in columns:
+            h = fmix64((((h ^ col) * C_MUL) + k1) & MASK64)
+        return int(fmix64(h ^ k2) ^ k3)
+
+
+class Stream:
+    """§7.2: SHA-256 in counter mode, four little-endian uint64 per block."""
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+        self.block = 0
+        self.buffer: list[int] = []
+
+    def next_u64(self) -> int:
+        if not self.buffer:
+            digest = sha256(b"drawcore/1\x00stream" + self.raw + self.block.to_bytes(8, "big"))
+            self.block += 1
+            self.buffer = list(struct.unpack("<4Q", digest))[::-1]
+        return self.buffer.pop()
+
+    def uniform(self) -> float:
+        return (self.next_u64() >> 11) * 2.0**-53
+
+    def below(self, n: int) -> int:
+        """§7.3: rejection on the top bit_length(n - 1) bits."""
+        if n == 1:
+            return 0
+        bits = (n - 1).bit_length()
+        while True:
+            value = self.next_u64() >> (64 - bits)
+            if value < n:
+                return value
+
+
+def to_uniform(x: int) -> float:
+    return (x >> 11) * 2.0**-53
+
+
+# ---------------------------------------------------------------- §8 registries
+
+TEXT, ENUM, BOOL, FLOAT, YEAR, DATE, TAGS = "text", "enum", "bool", "float", "year", "date", "tags"
+Field = tuple[str, str, bool, Any, tuple[str, ...], tuple[str, ...]]  # name kind req default
+
+
+#: §8.1, one field a line: name, kind (enum: its members in code order), default ("-":
+#: required, "~": none, '' : empty text), then the Chinese headers accepted.
+SCHEMA_TEXT = """
+units drawcore.units/1
+unit_id text - 统一社会信用代码 统一社会信用代码或身份证号码 身份证号码 证件号码
+name text - 名称 单位名称 检查对象名称 姓名
+id_kind enum:uscc,id_card uscc 证件类型
+subject_type text - 主体类型
+industry text - 行业类别 行业 所属行业
+township text - 所属乡镇 乡镇 乡镇街道 区域
+address text '' 住所 地址 经营地址
+person_in_charge text '' 负责人 法定代表人
+contact text '' 联系方式 联系电话
+risk_level enum:low,moderate,high,major low 风险等级
+risk_weight float 1.0 风险权重
+credit_class enum:A,B,C,D B 信用等级
+blacklisted bool false 黑名单
+joint_punishment bool false 失信联合惩戒
+major_hazard bool false 重大事故隐患
+fatal_accident_year year ~ 死亡事故年份
+licence_holder bool false 安全生产许可
+under_investigation bool false 立案查处
+production_status enum:normal,trial,resumed,suspended,closed normal 生产状态
+in_higher_plan bool false 已列入上级抽查计划
+last_inspected date ~ 最近检查日期
+inspectors drawcore.inspectors/1
+inspector_id text - 执法证号 执法证件号码
+name text - 姓名
+gender text '' 性别
+post text '' 职务
+work_unit text - 工作单位 所在单位
+phone text '' 联系电话 电话
+expertise tags ~ 业务专长 专长
+township text '' 所在乡镇
+active bool true 在岗
+experts drawcore.experts/1
+expert_id text - 专家编号
+name text - 姓名
+gender text '' 性别
+employer text '' 工作单位
+title text '' 职称
+phone text '' 联系电话 电话
+expertise tags ~ 专业领域 专长
+active bool true 在库
+items drawcore.items/1
+item_id text - 事项编号 编号
+body text - 检查主体
+item text - 检查事项 检查项目
+content text - 检查内容
+legal_basis text - 检查依据 法律依据
+industries tags ~ 适用行业
+subject_types tags ~ 适用主体类型
+version text 1 版本
+effective_date date ~ 生效日期
+"""
+
+
+def _schemas() -> dict[str, tuple[str, list[Field]]]:
+    out: dict[str, tuple[str, list[Field]]] = {}
+    fields: list[Field] = []
+    for line in SCHEMA_TEXT.strip().splitlines():
+        name, kind, *rest = line.split()
+        if kind.startswith("drawcore."):
+            fields = []
+            out[name] = (kind, fields)
+            continue
+        kind, _, members = kind.partition(":")
+        default: Any = {"-": None, "~": None, "''": "", "true": True, "false": False}.get(
+            rest[0], rest[0]
+        )
+        if kind == FLOAT:
+            default = float(default)
+        elif kind == YEAR:
+            default = 0
+        elif kind == DATE:
+            default = ""
+        elif kind == TAGS:
+            default = ()
+        required = rest[0] == "-"
+        fields.append(
+            (
+                name,
+                kind,
+                required,
+                default,
+                tuple(members.split(",")) if members else (),
+                tuple(rest[1:]),
+            )
+        )
+    return out
+
+
+SCHEMAS = _schemas()
+ENUM_LABELS = {
+    "统一社会信用代码": "uscc",
+    "身份证": "id_card",
+    "身份证号码": "id_card",
+    "低风险": "low",
+    "一般风险": "moderate",
+    "较大风险": "high",
+    "重大风险": "major",
+    "正常生产": "normal",
+    "试生产": "trial",
+    "复产": "resumed",
+    "停产停业": "suspended",
+    "关闭": "closed",
+}
+TRUE = ("true", "1", "yes", "y", "是")
+FALSE = ("false", "0", "no", "n", "否")
+WS = " \t\r\n\u3000\ufeff"
+
+
+def _cell(field: Field, cell: str) -> Any:
+    """§8.2: one stripped cell -> its typed value (an empty optional cell: the default)."""
+    name, kind, _, default, members, _ = field
+    if kind == TEXT:
+        return cell or default
+    if kind == ENUM:
+        value = ENUM_LABELS.get(cell, cell) if cell else default
+        found = [i for i, m in enumerate(members) if m.lower() == value.lower()]
+        if not found:
+            raise ReplayError(f"{name}: unknown value {cell!r}")
+        return found[0]
+    if kind == BOOL:
+        if not cell:
+            return default
+        low = cell.lower()
+        if low not in TRUE + FALSE:
+            raise ReplayError(f"{name}: not a flag {cell!r}")
+        return low in TRUE
+    if kind == FLOAT:
+        return float(cell) if cell else float(default)
+    if kind == YEAR:
+        return int(cell) if cell else 0
+    if kind == DATE:
+        return date.fromisoformat(cell).toordinal() - 719163 if cell else -(1 << 63)
+    for sep in ("；", "、"):
+        cell = cell.replace(sep, ";")
+    return sorted({t.strip(WS) for t in cell.split(";")} - {""})
+
+
+class Registry:
+    """§8: one registry, rows sorted by id (code point order), columns by field name."""
+
+    def __init__(self, kind: str, rows: list[dict[str, Any]]) -> None:
+        self.kind = kind
+        self.tag, self.fields = SCHEMAS[kind]
+        id_field = self.fields[0][0]
+        rows.sort(key=lambda r: r[id_field])
+        self.rows = rows
+        self.ids = [r[id_field] for r in rows]
+        self.index = {u: i for i, u in enumerate(self.ids)}
+
+    @classmethod
+    def read(cls, kind: str, path: Path) -> Registry:
+        data = path.read_bytes()
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            text = data.decode("utf-16")
+        else:
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = data.decode("gb18030")
+        text = text.lstrip("\ufeff")
+        if path.suffix == ".json":
+            raise ReplayError(f"{path}: JSON registries are not read by this replayer (§8.2)")
+        table = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+        while table and not any(c.strip(WS) for c in table[-1]):
+            table.pop()
+        fields = SCHEMAS[kind][1]
+        by_header: dict[str, Field] = {}
+        for f in fields:
+            by_header[f[0]] = f
+            by_header.update(dict.fromkeys(f[5], f))
+        header = [h.strip(WS) for h in table[0]]
+        cols = []
+        for h in header:
+            found = by_header.get(h) or by_header.get(h.lower())
+            if found is None:
+                raise ReplayError(f"{path}: unknown column {h!r}")
+            cols.append(found)
+        rows = []
+        for raw in table[1:]:
+            row = {f[0]: _cell(f, "") if not f[2] else "" for f in fields}
+            for f, cell in zip(cols, raw, strict=True):
+                row[f[0]] = _cell(f, cell.strip())
+            rows.append(row)
+        return cls(kind, rows)
+
+    def fingerprint(self) -> str:
+        """§8.3: tag NUL, then per field: name NUL kind NUL L(bytes) bytes."""
+        digest = hashlib.sha256(self.tag.encode("ascii") + b"\x00")
+        for name, kind, _, _, members, _ in self.fields:
+            col = [r[name] for r in self.rows]
+            if kind in (TEXT, TAGS):
+                payload = cjson(col)
+            elif kind == ENUM:
+                payload = cjson(list(members)) + b"\x00" + bytes(col)
+            elif kind == BOOL:
+                payload = bytes(int(v) for v in col)
+            elif kind == FLOAT:
+                payload = struct.pack(f"<{len(col)}d", *[v + 0.0 for v in col])
+            elif kind == YEAR:
+                payload = struct.pack(f"<{len(col)}i", *col)
+            else:
+                payload = struct.pack(f"<{len(col)}q", *col)
+            digest.update(f"{name}\x00{kind}\x00".encode("ascii") + lp(payload))
+        return digest.hexdigest()
+
+
+# ---------------------------------------------------------------- §9 unit draws
+
+
+def exact(w: float) -> Fraction:
+    return Fraction(w)
+
+
+def probabilities(w: list[float], size: int, mand: list[bool], excl: list[bool]) -> list[float]:
+    """§9.2: pi = min(1, c * w) with the iterative capping constant c, in exact arithmetic."""
+    n_mand = sum(mand)
+    if n_mand > size:
+        raise ReplayError(f"{n_mand} mandatory units exceed the size {size}")
+    free = [0.0 if m or e else x for x, m, e in zip(w, mand, excl, strict=True)]
+    gmax = max(free, default=0.0)
+    positive = sum(1 for x in free if x != 0.0)
+    n_free = size - n_mand
+    if n_free > positive:
+        raise ReplayError(f"size {size} exceeds the {n_mand + positive} eligible units")
+    if 0.0 < gmax < 2.0**-900:
+        lift = -math.frexp(gmax)[1]
+        free = [math.ldexp(x, lift) for x in free]
+    if n_free == 0:
+        c = 0.0
+    elif n_free == positive:
+        c = math.inf
+    else:
+        total = sum((exact(x) for x in free), Fraction(0))
+        capped, capped_sum = 0, Fraction(0)
+        while True:
+            c = float(Fraction(n_free - capped) / (total - capped_sum))
+            hit = [x for x in free if x * c >= 1.0]
+            if len(hit) == capped or len(hit) == n_free:
+                break
+            capped, capped_sum = len(hit), sum((exact(x) for x in hit), Fraction(0))
+    pi = []
+    for x, m in zip(free, mand, strict=True):
+        if m:
+            pi.append(1.0)
+        elif c == math.inf:
+            pi.append(1.0 if x > 0.0 else 0.0)
+        else:
+            pi.append(min(x * c, 1.0))
+    return pi
+
+
+def lattice_bits(n_rest: int) -> int:
+    return min(52, 62 - max(1, n_rest).bit_length())
+
+
+def systematic(
+    key: Key, ids: list[Any], pi: list[float], size: int, trace: dict[str, Any]
+) -> tuple[list[int], list[float]]:
+    """§9.3-9.6: order, lattice, balance, start, selection; returns (rows drawn, realised pi)."""
+    n = len(ids)
+    certain = [i for i in range(n) if pi[i] == 1.0]
+    n_rest = size - len(certain)
+    m = lattice_bits(n_rest)
+    full = 1 << m
+    okey = key.child("order")
+    hashes = [okey.hash_id(u) for u in ids]
+    order = sorted(range(n), key=lambda i: (hashes[i], id_bytes(ids[i])))
+    p = [0 if pi[i] >= 1.0 else round(pi[i] * 2.0**m) for i in order]
+    diff = n_rest * full - sum(p)
+    moved: list[int] = []
+    while diff != 0:
+        up = diff > 0
+        take = [k for k, x in enumerate(p) if (0 < x < full if up else x > 1)][: abs(diff)]
+        if not take:
+            raise ReplayError("the probabilities cannot be put on the lattice")
+        for k in take:
+            p[k] += 1 if up else -1
+        diff -= len(take) if up else -len(take)
+        moved.extend(take)
+    start = key.child("start").stream().below(full)
+    hits = []
+    total = 0
+    for k, i in enumerate(order):
+        before = (total - start - 1) >> m
+        total += p[k]
+        if ((total - start - 1) >> m) > before:
+            hits.append(i)
+    realised = [1.0 if x >= 1.0 else 0.0 for x in pi]
+    for k, i in enumerate(order):
+        if pi[i] < 1.0:
+            realised[i] = p[k] * 2.0**-m
+    trace.update(
+        n_rest=n_rest,
+        m=m,
+        order=[ids[i] for i in order],
+        order_hashes=[f"{hashes[i]:016x}" for i in order],
+        increments=p,
+        balanced=sorted(set(moved)),
+        start=start,
+        certain=[ids[i] for i in certain],
+        hits=[ids[i] for i in hits],
+    )
+    return sorted(certain + hits), realised
+
+
+def id_bytes(unit_id: str | int) -> bytes | int:
+    return unit_id if isinstance(unit_id, int) else unit_id.encode("utf-8")
+
+
+def sample_fingerprint(
+    ids: list[Any],
+    w: list[float],
+    size: int | dict[str, int],
+    masks: Sequence[list[bool] | None],
+    strata: tuple[list[str], list[int]] | None,
+) -> str:
+    """§9.8: SHA-256 of the draw's inputs as given (row order included)."""
+    digest = hashlib.sha256(UNIT_METHOD.encode() + b"\x00")
+    if ids and isinstance(ids[0], int):
+        dtype, raw = "<u8", b"".join((u & MASK64).to_bytes(8, "little") for u in ids)
+    else:
+        width = max([len(u.encode("utf-8")) for u in ids] + [1])
+        dtype = f"|S{width}"
+        raw = b"".join(u.encode("utf-8").ljust(width, b"\x00") for u in ids)
+    digest.update(f"n={len(ids)};ids={dtype};".encode())
+    if isinstance(size, dict):
+        digest.update(repr(sorted((str(k), int(v)) for k, v in size.items())).encode())
+    else:
+        digest.update(f"size={size}".encode())
+    digest.update(raw)
+    digest.update(struct.pack(f"<{len(w)}d", *w))
+    for mask in masks:
+        if mask is None:
+            digest.update(b"-")
+        else:
+            bits = mask + [False] * (-len(mask) % 8)
+            digest.update(
+                bytes(
+                    sum(b << (7 - j) for j, b in enumerate(bits[k : k + 8]))
+                    for k in range(0, len(bits), 8)
+                )
+            )
+    if strata is not None:
+        digest.update(repr(strata[0]).encode())
+        digest.update(struct.pack(f"<{len(strata[1])}q", *strata[1]))
+    return digest.hexdigest()
+
+
+def sample_units(
+    ids: list[Any],
+    w: list[float],
+    size: int | dict[str, int],
+    seed: bytes,
+    draw_id: str,
+    mandatory: Iterable[Any] | None = None,
+    excluded: Iterable[Any] | list[bool] | None = None,
+    strata: list[str] | None = None,
+) -> dict[str, Any]:
+    """§9: the whole unit draw; returns the result and its intermediate values."""
+    key = Key.derive(seed, draw_id)
+    n = len(ids)
+    pos = {u: i for i, u in enumerate(ids)}
+
+    def as_mask(value: Iterable[Any] | None) -> list[bool] | None:
+        if value is None:
+            return None
+        items = list(value)
+        if items and all(isinstance(x, bool) for x in items):
+            return items
+        mask = [False] * n
+        for u in items:
+            mask[pos[u]] = True
+        return mask
+
+    mand, excl = as_mask(mandatory), as_mask(excluded)
+    mand_l, excl_l = mand or [False] * n, excl or [False] * n
+    realised = [0.0] * n
+    traces: list[dict[str, Any]] = []
+    if strata is None:
+        assert isinstance(size, int)
+        pi = probabilities(w, size, mand_l, excl_l)
+        trace: dict[str, Any] = {"label": None, "key": key.raw.hex(), "pi": pi}
+        rows, real = systematic(key, ids, pi, size, trace)
+        realised = real
+        traces.append(trace)
+        info = None
+    else:
+        assert isinstance(size, dict)
+        names = sorted(set(strata))
+        inverse = [names.index(s) for s in strata]
+        rows = []
+        for j, name in enumerate(names):
+            members = [i for i in range(n) if inverse[i] == j]
+            sub = [ids[i] for i in members]
+            pi = probabilities(
+                [w[i] for i in members],
+                size[name],
+                [mand_l[i] for i in members],
+                [excl_l[i] for i in members],
+            )
+            skey = key.child(f"stratum/{name}")
+            trace = {"label": name, "key": skey.raw.hex(), "pi": pi}
+            got, real = systematic(skey, sub, pi, size[name], trace)
+            rows.extend(members[k] for k in got)
+            for i, r in zip(members, real, strict=True):
+                realised[i] = r
+            traces.append(trace)
+        info = (names, inverse)
+    selected = sorted((ids[i] for i in rows), key=id_bytes)
+    return {
+        "selected": selected,
+        "probabilities": realised,
+        "fingerprint": sample_fingerprint(ids, w, size, (mand, excl), info),
+        "key": key.raw.hex(),
+        "strata": traces,
+    }
+
+
+# ---------------------------------------------------------------- §10 teams
+
+
+class Pool:
+    """§10.2: one pool: active members sorted by id, their work units and expertise."""
+
+    def __init__(self, name: str, members: list[tuple[str, str, list[str]]], key: Key) -> None:
+        members = sorted(members)
+        self.name = name
+        self.ids = [m[0] for m in members]
+        self.index = {u: i for i, u in enumerate(self.ids)}
+        self.work_units = [m[1] for m in members]
+        self.expertise = [set(m[2]) for m in members]
+        self.key = key.child(f"pool/{name}")
+
+    def candidates(self, unit_id: str) -> Iterable[int]:
+        """§10.3: the candidate order of one unit (lazily: the walk reads a few)."""
+        size = len(self.ids)
+        h = self.key.child("unit").hash_id(unit_id)
+        pkey = self.key.child("position")
+        seen: set[int] = set()
+        for j in range(2 * size):
+            c = int(to_uniform(pkey.mix(h, j)) * size)
+            if c not in seen:
+                seen.add(c)
+                yield c
+        rkey, ikey = self.key.child("rest"), self.key.child("inspector")
+        rank = [(rkey.mix(h, ikey.hash_id(u)), i) for i, u in enumerate(self.ids)]
+        yield from (i for _, i in sorted(rank) if i not in seen)
+
+
+Task = dict[str, Any]  # unit_id, team_size, expertise (list), experts, expert_expertise, mode
+
+
+def draw_teams(
+    tasks: list[Task],
+    pools: dict[str, Pool],
+    seed: bytes,
+    draw_id: str,
+    conflicts: Iterable[tuple[str, str, str]],
+    caps: dict[str, int | None],
+    max_per_work_unit: int | None,
+    dates: Sequence[date] = (),
+) -> dict[str, Any]:
+    """§10: processing order, candidate orders, the walk and the record of a team draw."""
+    key = Key.derive(seed, draw_id)
+    okey = key.child("order")
+    order = sorted(tasks, key=lambda t: (okey.hash_id(t["unit_id"]), t["unit_id"]))
+    conf: dict[str, dict[str, str]] = {}
+    for iid, uid, why in conflicts:
+        conf.setdefault(uid, {}).setdefault(iid, why)
+    counts: dict[str, list[int]] = {name: [0] * len(p.ids) for name, p in pools.items()}
+    wcounts: dict[str, int] = {}
+    wcaps = None
+    if max_per_work_unit is not None:
+        wcaps = {w for p in pools.values() if p.name != "experts" for w in p.work_units if w}
+    parts: dict[str, list[dict[str, Any]]] = {t["unit_id"]: [] for t in tasks}
+    for name, pool in pools.items():
+        experts = name == EXPERTS
+        cap = caps[name]
+        cap_text = "max_expert_tasks" if experts else "max_tasks"
+        jobs = []
+        for task in order:
+            uid = task["unit_id"]
+            if experts:
+                seats, req = task.get("experts", 0), task.get("expert_expertise")
+                areas: list[str] = [] if req is None else [req]
+            else:
+                seats, areas = task["team_size"], sorted(set(task.get("expertise") or []))
+            if seats == 0:
+                continue
+            tconf = {} if experts else conf.get(uid, {})  # plans declare no expert conflicts
+            team, passed, read = walk(
+                pool, uid, seats, areas, experts, tconf, counts[name], cap,
+                cap_text, wcaps if not experts else None, max_per_work_unit, wcounts,
+            )  # fmt: skip
+            barred = {pool.index[i] for i in tconf if i in pool.index}
+            jobs.append(Job(uid, seats, areas, barred, team, passed, read))
+        if any(len(j.team) < j.seats for j in jobs):
+            room = Room(counts[name], cap, None if experts else wcaps, max_per_work_unit, wcounts)
+            fallback(pool, jobs, experts, room)
+        for j in jobs:
+            parts[j.uid].append(pool_record(pool, j.seats, j.read, j.team, j.passed, j.flow))
+    return team_record(tasks, order, parts, key, dates, draw_id)
+
+
+# ---------------------------------------------------------------- §10.7 the max-flow fallback
+
+
+class Job:
+    """One task's part in one pool, as the walk left it."""
+
+    def __init__(
+        self,
+        uid: str,
+        seats: int,
+        areas: list[str],
+        barred: set[int],
+        team: list[int],
+        passed: list[tuple[int, int, str]],
+        read: list[int],
+    ) -> None:
+        self.uid, self.seats, self.areas, self.barred = uid, seats, areas, barred
+        self.team, self.passed, self.read = team, passed, read
+        self.flow: list[int] | None = None  # the fallback's members, when they differ
+
+
+class Room:
+    """Workload state of one pool after its walk (counts include the walk's teams)."""
+
+    def __init__(self, counts: list[int], cap: int | None, wcaps: set[str] | None,
+                 wcap: int | None, wcounts: dict[str, int]) -> None:  # fmt: skip
+        self.counts, self.cap, self.wcaps, self.wcap, self.wcounts = (
+            counts, UNLIMITED if cap is None else cap, wcaps, wcap, wcounts)  # fmt: skip
+
+    def wlimit(self, wu: str) -> int:
+        assert self.wcaps is not None
+        return (self.wcap or 0) if wu in self.wcaps else UNLIMITED
+
+
+class Network:
+    """§10.7: Dinic max-flow; edges in insertion order, reverse edge = id ^ 1."""
+
+    def __init__(self) -> None:
+        self.adj: list[list[int]] = [[], []]  # 0 source, 1 sink
+        self.to: list[int] = []
+        self.cap: list[int] = []
+
+    def node(self) -> int:
+        self.adj.append([])
+        return len(self.adj) - 1
+
+    def edge(self, u: int, v: int, capacity: int) -> int:
+        e = len(self.to)
+        self.to += [v, u]
+        self.cap += [capacity, 0]
+        self.adj[u].append(e)
+        self.adj[v].append(e + 1)
+        return e
+
+    def push(self, e: int) -> None:
+        self.cap[e] -= 1
+        self.cap[e ^ 1] += 1
+
+    def flow(self, e: int) -> int:
+        return self.cap[e ^ 1]
+
+    def max_flow(self) -> None:
+        """BFS levels from the source; blocking flow by DFS along each node's edge list."""
+        to, cap, adj = self.to, self.cap, self.adj
+        while True:
+            level = [-1] * len(adj)
+            level[0] = 0
+            queue = [0]
+            for u in queue:
+                for e in adj[u]:
+                    if cap[e] > 0 and level[to[e]] < 0:
+                        level[to[e]] = level[u] + 1
+                        queue.append(to[e])
+            if level[1] < 0:
+                return
+            cursor = [0] * len(adj)
+            while True:
+                path: list[int] = []
+                u = 0
+                while u != 1:
+                    while cursor[u] < len(adj[u]):
+                        e = adj[u][cursor[u]]
+                        if cap[e] > 0 and level[to[e]] == level[u] + 1:
+                            break
+                        cursor[u] += 1
+                    if cursor[u] < len(adj[u]):
+                        path.append(adj[u][cursor[u]])
+                        u = to[path[-1]]
+                        continue
+                    if not path:
+                        break
+                    level[u] = -1  # dead end
+                    u = to[path.pop() ^ 1]
+                    cursor[u] += 1
+                if u != 1:
+                    break
+                amount = min(cap[e] for e in path)
+                for e in path:
+                    cap[e] -= amount
+                    cap[e ^ 1] += amount
+
+
+Pattern = tuple[frozenset[str], ...]
+
+
+def patterns(pool: Pool, elig: list[int], reqs: list[str], seats: int) -> list[Pattern]:
+    """Minimal sets of expertise signatures whose distinct holders cover ``reqs``."""
+    need = frozenset(reqs)
+    sigs = sorted({frozenset(pool.expertise[i]) & need for i in elig} - {frozenset()}, key=sorted)
+    out: list[Pattern] = []
+    for k in range(1, min(seats, len(need)) + 1):
+        for combo in itertools.combinations(sigs, k):
+            if frozenset().union(*combo) == need and not any(set(p) < set(combo) for p in out):
+                out.append(combo)
+    return out
+
+
+def fit(pool: Pool, members: list[int], pattern: Pattern) -> dict[int, int] | None:
+    """The first assignment (permutation order) of members to the pattern's sets."""
+    for perm in itertools.permutations(members, len(pattern)):
+        if all(s <= pool.expertise[m] for s, m in zip(pattern, perm, strict=True)):
+            return {m: j for j, m in enumerate(perm)}
+    return None
+
+
+def solve(
+    pool: Pool,
+    jobs: list[Job],
+    elig: list[list[int]],
+    room: list[int],
+    wroom: dict[str, int] | None,
+    pats: list[Pattern | None],
+) -> list[tuple[list[int], bool]]:
+    """§10.7: one max-flow over the pool, warm-started from the walk's teams."""
+    net = Network()
+    inode = [net.node() for _ in pool.ids]
+    out_edge, wnode, wedge = [], {}, {}
+    for i, wu in enumerate(pool.work_units):
+        if wroom is None:
+            out_edge.append(net.edge(inode[i], 1, room[i]))
+            continue
+        if wu not in wnode:
+            wnode[wu] = net.node()
+            wedge[wu] = net.edge(wnode[wu], 1, wroom[wu])
+        out_edge.append(net.edge(inode[i], wnode[wu], room[i]))
+    seat_edges, member_edges = [], []
+    for job, eligible, pattern in zip(jobs, elig, pats, strict=True):
+        sets = pattern or ()
+        g = net.node()
+        ses = [net.edge(0, g, job.seats - len(sets))]
+        snodes = []
+        for _ in sets:
+            snodes.append(net.node())
+            ses.append(net.edge(0, snodes[-1], 1))
+        seat_edges.append(ses)
+        eset = set(eligible)
+        first = [c for c in job.read if c in eset]
+        medges: dict[int, tuple[int, dict[int, int], int]] = {}
+        for i in first + sorted(eset - set(first)):
+            inside = [j for j, st in enumerate(sets) if st <= pool.expertise[i]]
+            if inside:
+                p = net.node()
+                gen = net.edge(g, p, 1)
+                by = {j: net.edge(snodes[j], p, 1) for j in inside}
+                medges[i] = (gen, by, net.edge(p, inode[i], 1))
+            else:
+                e = net.edge(g, inode[i], 1)
+                medges[i] = (e, {}, e)
+        member_edges.append(medges)
+    for job, pattern, ses, medges in zip(jobs, pats, seat_edges, member_edges, strict=True):
+        got = fit(pool, job.team, pattern or ())
+        if got is None:
+            continue
+        for m in job.team:
+            gen, by, out = medges[m]
+            if m in got:
+                net.push(ses[1 + got[m]])
+                net.push(by[got[m]])
+            else:
+                net.push(ses[0])
+                net.push(gen)
+            if out != gen:
+                net.push(out)
+            net.push(out_edge[m])
+            if wroom is not None:
+                net.push(wedge[pool.work_units[m]])
+    net.max_flow()
+    return [
+        (sorted(i for i, (_, _, out) in medges.items() if net.flow(out) > 0),
+         sum(net.flow(e) for e in ses) == job.seats)
+        for job, ses, medges in zip(jobs, seat_edges, member_edges, strict=True)
+    ]  # fmt: skip
+
+
+def fallback(pool: Pool, jobs: list[Job], require_all: bool, state: Room) -> None:
+    """§10.7: exact search over covering patterns, one max-flow per step, depth first."""
+    elig = [
+        [i for i in range(len(pool.ids)) if i not in j.barred
+         and (not require_all or not j.areas or j.areas[0] in pool.expertise[i])]
+        for j in jobs
+    ]  # fmt: skip
+    reqs = [[] if require_all else j.areas for j in jobs]
+    options: list[list[Pattern]] = []
+    for job, eligible, r in zip(jobs, elig, reqs, strict=True):
+        pats = patterns(pool, eligible, r, job.seats) if r else [()]
+        fitting = [p for p in pats if fit(pool, job.team, p) is not None]
+        options.append(fitting + [p for p in pats if p not in fitting])
+    walked = [0] * len(pool.ids)
+    for j in jobs:
+        for i in j.team:
+            walked[i] += 1
+    base = [c - w for c, w in zip(state.counts, walked, strict=True)]
+    wroom = None
+    if state.wcaps is not None:
+        used: dict[str, int] = {}
+        for i, wu in enumerate(pool.work_units):
+            used[wu] = used.get(wu, 0) + walked[i]
+        wroom = {wu: max(0, state.wlimit(wu) - (state.wcounts.get(wu, 0) - n))
+                 for wu, n in used.items()}  # fmt: skip
+    room = [max(0, state.cap - b) for b in base]
+    stack: list[list[Pattern | None]] = [[o[0] if len(o) == 1 else None for o in options]]
+    for _ in range(2000):
+        if not stack:
+            break
+        chosen = stack.pop()
+        teams = solve(pool, jobs, elig, room, wroom, chosen)
+        if not all(ok for _, ok in teams):
+            continue
+        held = [{a for i in t for a in pool.expertise[i]} for t, _ in teams]
+        open_ = [n for n, p in enumerate(chosen) if p is None and not set(reqs[n]) <= held[n]]
+        if open_:
+            n = open_[0]
+            for p in reversed(options[n]):
+                stack.append([*chosen[:n], p, *chosen[n + 1 :]])
+            continue
+        for job, (members, _) in zip(jobs, teams, strict=True):
+            if sorted(job.team) != members:
+                job.flow = members
+        for i in range(len(pool.ids)):
+            state.counts[i] = base[i]
+        for members, _ in teams:
+            for i in members:
+                state.counts[i] += 1
+                if state.wcaps is not None:
+                    wu = pool.work_units[i]
+                    state.wcounts[wu] = state.wcounts.get(wu, 0) + 1
+        if state.wcaps is not None:
+            for i, n in enumerate(walked):
+                wu = pool.work_units[i]
+                state.wcounts[wu] -= n
+        return
+    raise ReplayError(f"pool {pool.name}: no team draw staffs every task (drawcore refuses it)")
+
+
+def walk(
+    pool: Pool,
+    uid: str,
+    seats: int,
+    areas: list[str],
+    require_all: bool,
+    conf: dict[str, str],
+    counts: list[int],
+    cap: int | None,
+    cap_text: str,
+    wcaps: set[str] | None,
+    wcap: int | None,
+    wcounts: dict[str, int],
+) -> tuple[list[int], list[tuple[int, int, str]], list[int]]:
+    """§10.4: the first eligible candidates, with every pass-over reason, in order."""
+    team: list[int] = []
+    passed: list[tuple[int, int, str]] = []
+    read: list[int] = []
+    single = areas[0] if len(areas) == 1 else None
+    missing = areas if len(areas) > 1 else []
+    has_req = single is None
+    limit = UNLIMITED if cap is None else cap
+    for c in pool.candidates(uid):
+        if len(team) >= seats:
+            break
+        read.append(c)
+        why = None
+        wu = pool.work_units[c]
+        if pool.ids[c] in conf:
+            why = conf[pool.ids[c]]
+        elif counts[c] >= limit:
+            why = f"unavailable: workload cap reached ({cap_text}={limit})"
+        elif wcaps is not None and wu in wcaps and wcounts.get(wu, 0) >= (wcap or 0):
+            why = f"unavailable: work unit {wu!r} at its cap ({wcap})"
+        elif missing:
+            left = [a for a in missing if a not in pool.expertise[c]]
+            if len(left) > seats - len(team) - 1:
+                why = "skipped: seats reserved for expertise " + ", ".join(map(repr, missing))
+            else:
+                missing = left
+        elif single is not None:
+            holds = single in pool.expertise[c]
+            if require_all and not holds:
+                why = f"ineligible: lacks expertise {single!r}"
+            elif not has_req and not holds and len(team) == seats - 1:
+                why = f"skipped: last seat reserved for expertise {single!r}"
+            elif holds:
+                has_req = True
+        if why is not None:
+            passed.append((c, len(read) - 1, why))
+            continue
+        team.append(c)
+        counts[c] += 1
+        if wcaps is not None:
+            wcounts[wu] = wcounts.get(wu, 0) + 1
+    return team, passed, read
+
+
+def pool_record(
+    pool: Pool,
+    seats: int,
+    read: list[int],
+    walked: list[int],
+    passed: list[tuple[int, int, str]],
+    flow: list[int] | None = None,
+) -> dict[str, Any]:
+    """§10.5: drawn = the first `seats` candidates; each one passed over is replaced in order.
+
+    ``flow``: the members the max-flow fallback gave (§10.7), replacing the walk's.
+    """
+    drawn = read[:seats]
+    why = {c: r for c, _, r in passed}
+    team = walked if flow is None else flow
+    incoming = [c for c in read[seats:] if c in team]
+    if flow is not None:
+        incoming = sorted(set(flow) - set(drawn))
+    reps = []
+    for d in drawn:
+        if d not in team:
+            by = pool.ids[incoming.pop(0)] if incoming else None
+            reason = why.get(d, "moved by the max-flow fallback so that every task is staffed")
+            reps.append({"drawn": pool.ids[d], "reason": reason, "replaced_by": by})
+    return {
+        "candidates": [pool.ids[c] for c in read],
+        "drawn": [pool.ids[c] for c in drawn],
+        "members": sorted(pool.ids[c] for c in team),
+        "method": "candidate_order" if flow is None else "max_flow",
+        "passed_over": [
+            {"inspector_id": pool.ids[c], "position": k, "reason": r} for c, k, r in passed
+        ],
+        "pool": pool.name,
+        "replacements": reps,
+        "size": seats,
+    }
+
+
+def team_record(
+    tasks: list[Task],
+    order: list[Task],
+    parts: dict[str, list[dict[str, Any]]],
+    key: Key,
+    dates: Sequence[date],
+    draw_id: str,
+) -> dict[str, Any]:
+    """§10.6: assignments sorted by unit id; key inspections get a visit order and date."""
+    key_tasks = [t["unit_id"] for t in order if t.get("mode", "double_random") == "key"]
+    vkey = key.child("visit")
+    ranked = sorted(key_tasks, key=lambda u: vkey.hash_id(u))
+    visit = {
+        u: (k + 1, dates[k * len(dates) // len(ranked)].isoformat() if dates else None)
+        for k, u in enumerate(ranked)
+    }
+    out = []
+    for t in sorted(tasks, key=lambda t: t["unit_id"]):
+        uid, mode = t["unit_id"], t.get("mode", "double_random")
+        tparts = parts[uid]
+        vo, vd = visit.get(uid, (None, None))
+        out.append(
+            {
+                "experts": sorted(m for p in tparts if p["pool"] == EXPERTS for m in p["members"]),
+                "members": sorted(m for p in tparts if p["pool"] != EXPERTS for m in p["members"]),
+                "mode": mode,
+                "parts": tparts,
+                "undisclosed": mode == "covert",
+                "unit_id": uid,
+                "visit_date": vd,
+                "visit_order": vo,
+            }
+        )
+    return {
+        "assignments": out,
+        "draw_id": draw_id,
+        "processing_order": [t["unit_id"] for t in order],
+    }
+
+
+def people(registry: Registry, work_field: str) -> list[tuple[str, str, list[str]]]:
+    id_field = registry.fields[0][0]
+    return [
+        (r[id_field], r[work_field], r["expertise"]) for r in registry.rows if r["active"] is True
+    ]
+
+
+# ---------------------------------------------------------------- §11 journal replay
+
+
+class Replayer:
+    """Reads a journal top to bottom and replays every record it can (§11)."""
+
+    def __init__(self, path: Path, registry_dir: Path | None, say: Callable[[str], None]) -> None:
+        self.path = path
+        self.registry_dir = registry_dir
+        self.say = say
+        self.plans: dict[str, str] = {}
+        self.commitments: dict[tuple[str, str], str] = {}
+        self.reveals: dict[tuple[str, str], bytes] = {}
+        self.records: list[dict[str, Any]] = []
+        self.registries: dict[tuple[str, str], Registry] = {}
+        self.counts: dict[str, int] = {}
+        self.committed_at: dict[str, datetime] = {}
+        self.partial: list[int] = []  # records only partly replayable (§12.3)
+
+    def registry(self, kind: str, ref: dict[str, str]) -> Registry:
+        cache = (kind, ref["path"])
+        if cache not in self.registries:
+            rel = Path(ref["path"])
+            base = self.registry_dir or self.path.parent
+            where = rel if rel.is_absolute() else base / rel
+            reg = Registry.read(kind, where)
+            got = reg.fingerprint()
+            if got != ref["fingerprint"]:
+                raise ReplayError(f"{kind} registry {where}: fingerprint {got}, plan names "
+                               f"{ref['fingerprint']}")  # fmt: skip
+            self.say(f"  {kind} registry {where.name}: {len(reg.ids)} records, fingerprint ok")
+            self.registries[cache] = reg
+        return self.registries[cache]
+
+    def run(self) -> list[bytes]:
+        data = self.path.read_bytes()
+        if data and not data.endswith(b"\n"):
+            raise ReplayError("the last record has no newline (torn tail)")
+        lines = data.split(b"\n")[:-1]
+        prev = "0" * 64
+        for seq, line in enumerate(lines):
+            rec = json.loads(line)
+            if cjson(rec) != line:
+                raise ReplayError(f"record {seq}: line is not canonical JSON (§3)")
+            unsigned = {k: rec[k] for k in ("body", "prev", "seq", "type")}
+            if rec["seq"] != seq or rec["prev"] != prev:
+                raise ReplayError(f"record {seq}: seq/prev break the chain (§4)")
+            if hashlib.sha256(cjson(unsigned)).hexdigest() != rec["hash"]:
+                raise ReplayError(f"record {seq}: hash does not match its content (§4)")
+            prev = rec["hash"]
+            self.records.append(rec)
+            kind = rec["type"]
+            try:
+                getattr(self, f"on_{kind}", self.on_other)(seq, rec["body"])
+            except ReplayError as err:
+                raise ReplayError(f"record {seq} ({kind}): {err}") from None
+            self.counts[kind] = self.counts.get(kind, 0) + 1
+        self.say(f"chain: {len(lines)} records, every hash and link reproduces")
+        return lines
+
+    def on_other(self, seq: int, body: Json) -> None:
+        pass
+
+    def on_result(self, seq: int, body: Json) -> None:
+        """§4: a result names a draw that drew its unit, inspected by members of its team."""
+        drawn = self.records[body["draw"]]
+        teams: dict[str, set[str]] = {}
+        if drawn["type"] == "draw":
+            for a in drawn["body"]["teams"]["assignments"]:
+                teams[a["unit_id"]] = set(a["members"])
+        elif drawn["type"] == "annual_plan":
+            for rnd in drawn["body"]["result"]["rounds"]:
+                for t in rnd["tasks"]:
+                    teams.setdefault(t["unit_id"], set()).update(t["inspectors"])
+        unit = body["unit_id"]
+        if unit not in teams or not set(body["inspected_by"]) <= teams[unit]:
+            raise ReplayError(f"unit {unit}: not drawn by record {body['draw']}, or inspected "
+                              "by someone outside its team")  # fmt: skip
+
+    def on_plan_commitment(self, seq: int, body: Json) -> None:
+        self.plans[body["plan_id"]] = body["plan_hash"]
+        self.committed_at[body["plan_id"]] = datetime.fromisoformat(body["committed_at"])
+
+    def on_seed_commitment(self, seq: int, body: Json) -> None:
+        self.commitments[(body["plan_id"], body["party"])] = body["commitment"]
+
+    def on_seed_reveal(self, seq: int, body: Json) -> None:
+        contribution = bytes.fromhex(body["contribution"])
+        salt = bytes.fromhex(body["salt"])
+        commitment = self.commitments.get((body["plan_id"], body["party"]))
+        if hashlib.sha256(contribution + salt).hexdigest() != commitment:
+            raise ReplayError(f"party {body['party']!r}: the reveal does not open its commitment")
+        self.reveals[(body["plan_id"], body["party"])] = contribution
+
+    def on_seed(self, seq: int, body: Json) -> None:
+        """§6: the seed recomputes from the public numbers and/or the revealed parties."""
+        plan_id, method = body["plan_id"], body["method"]
+        if self.plans.get(plan_id) != body["plan_hash"]:
+            raise ReplayError(f"plan {plan_id}: seed names a plan hash that was not committed")
+        entropy_at = datetime.fromisoformat(body["entropy_at"])
+        if (
+            not self.committed_at[plan_id]
+            < entropy_at
+            <= datetime.fromisoformat(body["recorded_at"])
+        ):
+            raise ReplayError("entropy_at must follow the commitment and precede recorded_at (§4)")
+        seeds = []
+        if "rfc3797" in method.split("+"):
+            key = rfc3797_key(body["sources"])
+            if key != body["key"]:
+                raise ReplayError(f"RFC 3797 key {body['key']!r}, sources give {key!r}")
+            seeds.append(rfc3797_seed(key))
+        if "parties" in method.split("+"):
+            reveals = {p: self.reveals[(plan_id, p)] for p in body["parties"]}
+            seeds.append(parties_seed(reveals))
+        seed = combined_seed(*seeds) if len(seeds) == 2 else seeds[0]
+        if seed.hex() != body["seed"]:
+            raise ReplayError(f"seed {body['seed']}, recomputed {seed.hex()}")
+        self.say(f"record {seq} seed ({method}): {body['seed'][:16]}... reproduces")
+
+    def seed_of(self, body: Json) -> bytes:
+        ref = self.records[body["seed_record"]]
+        sb = ref["body"]
+        if ref["type"] != "seed" or sb["plan_id"] != body["plan_id"] or sb["seed"] != body["seed"]:
+            raise ReplayError("the seed record named does not hold this plan's seed")
+        if sb["method"] != body["seed_method"]:
+            raise ReplayError("seed method differs from the seed record's")
+        return bytes.fromhex(body["seed"])
+
+    def check_plan(self, body: Json) -> None:
+        got = sha256(b"drawcore/plan\x00" + cjson(body["plan"])).hex()
+        if got != body["plan_hash"] or got != self.plans.get(body["plan_id"]):
+            raise ReplayError(f"plan hashes to {got}, recorded {body['plan_hash']}")
+        if body["plan"]["plan_id"] != body["plan_id"]:
+            raise ReplayError("plan_id differs from the plan's")
+
+    def on_draw(self, seq: int, body: Json) -> None:
+        """§11.2: replay a single draw: units (§9), then teams (§10)."""
+        self.check_plan(body)
+        seed = self.seed_of(body)
+        plan = body["plan"]
+        units = self.registry("units", plan["units"])
+        inspectors = self.registry("inspectors", plan["inspectors"])
+        experts = self.registry("experts", plan["experts"]) if plan.get("experts") else None
+        if plan.get("items"):
+            self.registry("items", plan["items"])
+        weights = [r["risk_weight"] for r in units.rows]
+        for uid, w in plan["weights"]:
+            weights[units.index[uid]] = w
+        excluded = [any(r[f] for f in plan["exclude_flags"]) for r in units.rows]
+        for uid in plan["excluded"]:
+            excluded[units.index[uid]] = True
+        size: int | dict[str, int] = plan["size"]
+        strata = None
+        if plan.get("strata_field"):
+            strata = stratum_labels(units, plan["strata_field"])
+            size = dict(plan["stratum_sizes"])
+        sample = sample_units(
+            units.ids, weights, size, seed, f"{plan['plan_id']}/units",
+            plan["mandatory"], excluded, strata,
+        )  # fmt: skip
+        expect(body["population"], len(units.ids), "population")
+        expect(body["sample_fingerprint"], sample["fingerprint"], "sample_fingerprint")
+        drawn = [
+            {"probability": sample["probabilities"][units.index[u]], "unit_id": u}
+            for u in sample["selected"]
+        ]
+        expect(body["units"], drawn, "units")
+        self.say(
+            f"record {seq} draw {plan['plan_id']}: {len(drawn)} units drawn from "
+            f"{len(units.ids)} reproduce (ids and inclusion probabilities)"
+        )
+        needs = {r["unit_id"]: r for r in plan["requirements"]}
+        tasks = []
+        for uid in sample["selected"]:
+            need = needs.get(uid, {})
+            tasks.append(
+                {
+                    "unit_id": uid,
+                    "team_size": plan["team_size"],
+                    "expertise": need.get("expertise") or [],
+                    "experts": need.get("experts", 0),
+                    "expert_expertise": need.get("expert_expertise"),
+                }
+            )
+        conflicts = [(c["inspector_id"], c["unit_id"], c["reason"]) for c in plan["conflicts"]]
+        for rule in plan["recusal_rules"]:
+            drawn_rows = [units.rows[units.index[u]] for u in sample["selected"]]
+            conflicts.extend(recusals(rule, drawn_rows, inspectors))
+        key = Key.derive(seed, f"{plan['plan_id']}/teams")
+        pools = {"inspectors": Pool("inspectors", people(inspectors, "work_unit"), key)}
+        pools["experts"] = Pool("experts", people(experts, "employer") if experts else [], key)
+        teams = draw_teams(
+            tasks, pools, seed, f"{plan['plan_id']}/teams", conflicts,
+            {"inspectors": plan["max_tasks"], "experts": None}, plan["max_tasks_per_work_unit"],
+        )  # fmt: skip
+        expect(body["teams"], teams, "teams")
+        self.say(f"record {seq} draw {plan['plan_id']}: {len(tasks)} teams reproduce "
+                 "(processing order, candidates, recusals, replacements)")  # fmt: skip
+
+    def on_annual_plan(self, seq: int, body: Json) -> None:
+        """§12: what an annual plan record lets a replay check without the plugins."""
+        self.check_plan(body)
+        seed = self.seed_of(body)
+        spec, result = body["plan"], body["result"]
+        for kind in ("units", "inspectors", "experts", "items"):
+            self.registry(kind, spec[kind])
+        inspectors = self.registry("inspectors", spec["inspectors"])
+        experts = self.registry("experts", spec["experts"])
+        expect(result["draw_id"], spec["plan_id"], "result.draw_id")
+        expect(result["commitment"], spec["commitment"], "result.commitment")
+        checked = flows = 0
+        units = self.registry("units", spec["units"])
+        items = self.registry("items", spec["items"])
+        excluded = {u["unit_id"] for u in result["excluded"]}
+        times = {u["unit_id"]: 1 for u in result["mandatory"]}
+        for u in result["key_supervision"]:
+            times[u["unit_id"]] = max(times.get(u["unit_id"], 0), u["times"])
+        planned: dict[str, int] = {}
+        drawn_before: set[str] = set()
+        months = 12 // spec["rounds"]
+        for rnd in result["rounds"]:
+            r = rnd["index"] - 1
+            start, end = date(spec["year"], 1 + r * months, 1), date(spec["year"], 12, 31)
+            if rnd["index"] < spec["rounds"]:
+                end = date(spec["year"], 1 + (r + 1) * months, 1) - timedelta(1)
+            expect([rnd["start"], rnd["end"]], [start.isoformat(), end.isoformat()], "round dates")
+            expect(rnd["draw_id"], f"{spec['plan_id']}/round-{rnd['index']}", "round draw id")
+            avoided = {a["unit_id"] for a in rnd["avoided"]}
+            team_of = {a["unit_id"]: a for a in (rnd["team_draw"] or {}).get("assignments", [])}
+            n_planned = 0
+            for t in rnd["tasks"]:
+                uid = t["unit_id"]
+                row = units.rows[units.index[uid]]
+                applies = [
+                    it["item_id"] for it in items.rows
+                    if (not it["industries"] or row["industry"] in it["industries"])
+                    and (not it["subject_types"] or row["subject_type"] in it["subject_types"])
+                ]  # fmt: skip
+                expect(t["items"], applies, f"{uid} items (§12.1)")
+                a = team_of.get(uid)
+                got = [a["members"], a["experts"], a["visit_order"], a["visit_date"]] if a else None
+                want = [t["inspectors"], t["experts"], t["visit_order"], t["visit_date"]]
+                if got is not None or t["mode"] != "general":
+                    expect(want, got, f"{uid}: task and team draw")
+                if t["kind"] == "planned":
+                    n_planned += 1
+                    planned[uid] = planned.get(uid, 0) + 1
+                    expect(t["probability"], 1.0, f"planned task {uid} probability")
+                elif uid in excluded | set(times) | drawn_before | avoided:
+                    raise ReplayError(f"{uid}: drawn in round {rnd['index']} but not drawable")
+                else:
+                    drawn_before.add(uid)
+            n_drawn = len(rnd["tasks"]) - n_planned
+            room = min(rnd["capacity"] - n_planned, rnd["eligible"])
+            if n_drawn > room or (spec["random_ratio"] is None and n_drawn != room):
+                raise ReplayError(f"round {rnd['index']}: {n_drawn} drawn, room for {room}")
+            td = rnd["team_draw"]
+            if td is None:
+                continue
+            days = [start + timedelta(k) for k in range((end - start).days + 1)]
+            dates = [d for d in days if d.weekday() < 5]
+            c, f = check_team_walk(td, seed, inspectors, experts, spec["tasks_per_inspector"],
+                                   dates)  # fmt: skip
+            checked, flows = checked + c, flows + f
+        want_times = {u: n for u, n in times.items() if u not in excluded}
+        expect(dict(sorted(planned.items())), dict(sorted(want_times.items())), "planned times")
+        self.say(
+            f"record {seq} annual_plan {spec['plan_id']}: plan hash, seed, registries, rounds, "
+            "items, planned times, drawable units, round sizes; "
+            f"{checked} team parts re-walked from their recorded reasons"
+            + (f" ({flows} by the max-flow fallback: members not re-derived)" if flows else "")
+            + "; unit selection NOT replayed (weights not in the record, §12.3)"
+        )
+        self.partial.append(seq)
+
+
+def stratum_labels(units: Registry, field: str) -> list[str]:
+    """§9.7: a text value, an enum's value, or "true"/"false"."""
+    spec = next(f for f in units.fields if f[0] == field)
+    col = [r[field] for r in units.rows]
+    if spec[1] == ENUM:
+        return [spec[4][c] for c in col]
+    if spec[1] == BOOL:
+        return ["true" if c else "false" for c in col]
+    return [str(c) for c in col]
+
+
+def recusals(rule: str, drawn: list[dict[str, Any]], inspectors: Registry) -> list[Any]:
+    """§10.1: the township and work_unit recusal rules (active inspectors only)."""
+    field, text = {
+        "township": ("township", "home township is the unit's township"),
+        "work_unit": ("work_unit", "work unit is the unit's township"),
+    }[rule]
+    by_town: dict[str, list[str]] = {}
+    for r in inspectors.rows:
+        if r["active"] and r[field]:
+            by_town.setdefault(r[field], []).append(r["inspector_id"])
+    reason = f"recusal: {text} (BL-5 回避)"
+    town = by_town.get
+    return [(i, u["unit_id"], reason) for u in drawn for i in sorted(town(u["township"], []))]
+
+
+def check_team_walk(
+    td: Json, seed: bytes, inspectors: Registry, experts: Registry, cap: int, dates: list[date]
+) -> tuple[int, int]:
+    """§12.2: re-walk each recorded part, taking recusal/expertise reasons from the record.
+
+    Checks the processing order, that the candidates are the head of the candidate
+    order, that drawn, members, positions and replacements follow from the walk, that
+    workload-cap reasons are exactly where the counts reach the cap, and the visit
+    order and dates of key inspections.
+    """
+    key = Key.derive(seed, td["draw_id"])
+    pools = {
+        "inspectors": Pool("inspectors", people(inspectors, "work_unit"), key),
+        "experts": Pool("experts", people(experts, "employer"), key),
+    }
+    okey = key.child("order")
+    byid = {a["unit_id"]: a for a in td["assignments"]}
+    order = sorted(byid, key=lambda u: (okey.hash_id(u), u))
+    expect(td["processing_order"], order, f"{td['draw_id']} processing_order")
+    counts = {n: [0] * len(p.ids) for n, p in pools.items()}
+    checked = flows = 0
+    for name, pool in pools.items():
+        text = "max_expert_tasks" if name == "experts" else "max_tasks"
+        for uid in order:
+            for part in byid[uid]["parts"]:
+                if part["pool"] != name:
+                    continue
+                cands = list(head(pool.candidates(uid), len(part["candidates"])))
+                expect(part["candidates"], [pool.ids[c] for c in cands], f"{uid} candidates")
+                given = {p["inspector_id"]: p["reason"] for p in part["passed_over"]}
+                team: list[int] = []
+                passed = []
+                for k, c in enumerate(cands):
+                    why = given.get(pool.ids[c])
+                    kind = reason_kind(why)
+                    if kind == "conflict":
+                        passed.append((c, k, str(why)))
+                    elif counts[name][c] >= cap:
+                        passed.append((c, k, f"unavailable: workload cap reached ({text}={cap})"))
+                    elif kind == "cap":
+                        raise ReplayError(f"{uid}: {pool.ids[c]} passed over for a cap not reached")
+                    elif kind is not None:
+                        passed.append((c, k, str(why)))
+                    else:
+                        team.append(c)
+                        counts[name][c] += 1
+                flow = part["method"] == "max_flow"
+                final = [pool.index[m] for m in part["members"]] if flow else None
+                flows += flow
+                expect(part, pool_record(pool, part["size"], cands, team, passed, final),
+                       f"{uid} part")  # fmt: skip
+                checked += 1
+        final_load: dict[str, int] = {}
+        for a in td["assignments"]:
+            for part in a["parts"]:
+                for m in part["members"] if part["pool"] == name else ():
+                    final_load[m] = final_load.get(m, 0) + 1
+        if any(n > cap for n in final_load.values()):
+            raise ReplayError(f"{td['draw_id']}: a member of pool {name} is above the cap {cap}")
+    tasks = [{"unit_id": u, "mode": a["mode"]} for u, a in byid.items()]
+    parts = {u: a["parts"] for u, a in byid.items()}
+    expect(td, team_record(tasks, [{"unit_id": u, "mode": byid[u]["mode"]} for u in order],
+                           parts, key, dates, td["draw_id"]), td["draw_id"])  # fmt: skip
+    return checked, flows
+
+
+def reason_kind(why: str | None) -> str | None:
+    """§10.4: which check a recorded pass-over reason comes from."""
+    if why is None:
+        return None
+    if why.startswith("unavailable: workload cap reached"):
+        return "cap"
+    if why.startswith(("unavailable: work unit", "ineligible: lacks", "skipped: ")):
+        return "later"
+    return "conflict"
+
+
+def head(values: Iterable[int], n: int) -> Iterable[int]:
+    for k, v in enumerate(values):
+        if k >= n:
+            return
+        yield v
+
+
+# ---------------------------------------------------------------- §12.1 round placement
+
+
+def shuffle(stream: Stream, items: list[int]) -> list[int]:
+    """§7.3: Fisher-Yates from the end."""
+    out = list(items)
+    for i in range(len(out) - 1, 0, -1):
+        j = stream.below(i + 1)
+        out[i], out[j] = out[j], out[i]
+    return out
+
+
+def fits(caps: Sequence[int], demand: Sequence[int]) -> bool:
+    """§12.1: units needing t distinct rounds (demand[t] of them) fit the capacities."""
+    rounds, total = len(caps), sum(t * n for t, n in enumerate(demand))
+    smallest, covered = sorted(caps), 0
+    for b in range(rounds + 1):
+        if covered + sum(n * min(t, rounds - b) for t, n in enumerate(demand)) < total:
+            return False
+        covered += smallest[b] if b < rounds else 0
+    return True
+
+
+def place(units: list[Json], starts: list[date], caps: list[int], key: Key) -> tuple[Json, Json]:
+    """§12.1: planned units into distinct rounds, most constrained first."""
+    rounds = len(starts)
+    placed: list[list[str]] = [[] for _ in range(rounds)]
+    inside: list[str] = []
+    planned = [u for u in units if u["times"] > 0]
+    demand = [0] * (rounds + 1)
+    for u in planned:
+        demand[u["times"]] += 1
+    if not fits(caps, demand):
+        raise ReplayError("the planned units do not fit the rounds")
+    okey = key.child("placement-order")
+    remaining = list(caps)
+    for u in sorted(planned, key=lambda u: (-u["times"], okey.hash_id(u["id"]), u["id"])):
+        times, last = u["times"], u["last"] and date.fromisoformat(u["last"])
+        demand[times] -= 1
+        outside = [not last or u["days"] <= 0 or (s - last).days >= u["days"] for s in starts]
+        open_rounds = [r for r in range(rounds) if remaining[r] > 0]
+        stream = key.child(f"placement/{u['id']}").stream()
+        chosen = None
+        for pool in ([r for r in open_rounds if outside[r]], open_rounds):
+            if len(pool) < times:
+                continue
+            for _ in range(4):
+                pick = shuffle(stream, pool)[:times]
+                if fits([c - (r in pick) for r, c in enumerate(remaining)], demand):
+                    chosen = pick
+                    break
+            if chosen is not None:
+                break
+        if chosen is None:
+            tie = shuffle(stream, open_rounds)
+            chosen = sorted(open_rounds, key=lambda r: (-remaining[r], tie.index(r)))[:times]
+        if not all(outside[r] for r in chosen):
+            inside.append(u["id"])
+        for r in chosen:
+            placed[r].append(u["id"])
+            remaining[r] -= 1
+    return placed, sorted(inside)
+
+
+# ---------------------------------------------------------------- §13 test vectors
+
+
+def run_vector(v: Json) -> None:
+    kind, inp = v["kind"], v["inputs"]
+    if kind == "unit_draw":
+        got = sample_units(
+            inp["ids"], inp["weights"], inp["size"], bytes.fromhex(inp["seed_hex"]),
+            inp["draw_id"], inp.get("mandatory"), inp.get("excluded"), inp.get("strata"),
+        )  # fmt: skip
+        expect(v["intermediate"], {"key": got["key"], "strata": got["strata"]}, "intermediate")
+        expect(v["result"], {k: got[k] for k in ("selected", "probabilities", "fingerprint")},
+               "result")  # fmt: skip
+    elif kind == "team_draw":
+        seed = bytes.fromhex(inp["seed_hex"])
+        key = Key.derive(seed, inp["draw_id"])
+        pools = {
+            "inspectors": Pool("inspectors", [(p["id"], p["work_unit"], p["expertise"])
+                                              for p in inp["inspectors"] if p["active"]], key),
+            "experts": Pool("experts", [(p["id"], p["work_unit"], p["expertise"])
+                                        for p in inp["experts"] if p["active"]], key),
+        }  # fmt: skip
+        orders = {
+            f"{name}/{t['unit_id']}": [pool.ids[c] for c in pool.candidates(t["unit_id"])]
+            for t in inp["tasks"]
+            for name, pool in pools.items()
+            if pool.ids
+        }
+        expect(v["intermediate"]["candidate_orders"], orders, "candidate orders")
+        dates = [date.fromisoformat(d) for d in inp.get("dates", [])]
+        got = draw_teams(
+            inp["tasks"], pools, seed, inp["draw_id"], [tuple(c) for c in inp["conflicts"]],
+            {"inspectors": inp["max_tasks"], "experts": inp.get("max_expert_tasks")},
+            inp["max_tasks_per_work_unit"], dates,
+        )  # fmt: skip
+        expect(v["result"], got, "result")
+    elif kind == "key":
+        seed = bytes.fromhex(inp["seed_hex"])
+        key = Key.derive(seed, inp["draw_id"])
+        child = key.child(inp["label"])
+        stream = child.stream()
+        words = [stream.next_u64() for _ in range(inp["words"])]
+        below = [child.child("below").stream().below(n) for n in inp["below"]]
+        got = {
+            "key": key.raw.hex(),
+            "child": child.raw.hex(),
+            "words": [f"{w:016x}" for w in words],
+            "uniforms": [to_uniform(w) for w in words],
+            "below": below,
+            "hash_ids": [f"{child.hash_id(u):016x}" for u in inp["ids"]],
+            "mix": [f"{child.mix(*row):016x}" for row in inp["mix_rows"]],
+        }
+        expect(v["result"], got, "result")
+    elif kind == "seed":
+        rfc = rfc3797_key(inp["sources"])
+        reveals = {p: bytes.fromhex(c) for p, c in inp["parties"].items()}
+        got = {
+            "key": rfc,
+            "select": rfc3797_select(rfc, inp["pool"], inp["count"]),
+            "rfc3797_seed": rfc3797_seed(rfc).hex(),
+            "parties_seed": parties_seed(reveals).hex(),
+            "combined_seed": combined_seed(rfc3797_seed(rfc), parties_seed(reveals)).hex(),
+            "commitments": {
+                p: hashlib.sha256(bytes.fromhex(c) + bytes.fromhex(inp["salts"][p])).hexdigest()
+                for p, c in inp["parties"].items()
+            },
+        }
+        expect(v["result"], got, "result")
+    elif kind == "placement":
+        starts = [date.fromisoformat(d) for d in inp["round_starts"]]
+        key = Key.derive(bytes.fromhex(inp["seed_hex"]), inp["draw_id"])
+        placed, inside = place(inp["units"], starts, inp["capacities"], key)
+        expect(v["result"], {"placed": placed, "inside_window": inside}, "result")
+    elif kind == "merkle":
+        leaves = [bytes.fromhex(x) for x in inp["leaves_hex"]]
+        got = {"roots": [merkle_root(leaves[:n]).hex() for n in range(len(leaves) + 1)]}
+        expect(v["result"], got, "result")
+    elif kind == "canonical":
+        lines = [cjson(x) for x in inp["values"]]
+        expect(v["result"], {"bytes_hex": [b.hex() for b in lines],
+                             "plan_hashes": [sha256(b"drawcore/plan\x00" + b).hex()
+                                             for b in lines]}, "result")  # fmt: skip
+    else:
+        raise ReplayError(f"unknown vector kind {kind!r}")
+
+
+def run_vectors(directory: Path) -> int:
+    files = sorted(directory.glob("*.json"))
+    if not files:
+        print(f"no vectors in {directory}")
+        return 1
+    for path in files:
+        try:
+            run_vector(json.loads(path.read_text(encoding="utf-8")))
+        except ReplayError as err:
+            print(f"MISMATCH {path.name}: {err}")
+            return 1
+        print(f"ok {path.name}")
+    print(f"{len(files)} vectors reproduce")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("journal", nargs="?", type=Path)
+    ap.add_argument("--registry-dir", type=Path)
+    ap.add_argument("--checkpoints", type=Path, help="checkpoint file (one JSON line each)")
+    ap.add_argument("--vectors", type=Path, help="directory of test vectors (§13)")
+    ap.add_argument(
+        "--strict", action="store_true", help="exit 2 if a record is only partly replayable"
+    )
+    args = ap.parse_args(argv)
+    if args.vectors is not None:
+        return run_vectors(args.vectors)
+    if args.journal is None:
+        ap.error("give a JOURNAL or --vectors DIR")
+    replayer = Replayer(args.journal, args.registry_dir, print)
+    try:
+        lines = replayer.run()
+        print(f"merkle root ({len(lines)} records): {merkle_root(lines).hex()}")
+        if args.checkpoints is not None:
+            for raw in args.checkpoints.read_text(encoding="utf-8").splitlines():
+                cp = json.loads(raw)
+                if cp["size"] > len(lines):
+                    raise ReplayError(f"checkpoint of {cp['size']} records: journal truncated")
+                if merkle_root(lines[: cp["size"]]).hex() != cp["root"]:
+                    raise ReplayError(f"checkpoint of {cp['size']} records: root differs (rewrite)")
+                signed = " (signature not checked)" if cp.get("signature") else ""
+                print(f"checkpoint size {cp['size']} at {cp['at']}: root reproduces{signed}")
+    except ReplayError as err:
+        print(f"MISMATCH {err}")
+        return 1
+    kinds = ", ".join(f"{n} {k}" for k, n in sorted(replayer.counts.items()))
+    if replayer.partial:
+        print(f"partly replayed (§12.3): record(s) {', '.join(map(str, replayer.partial))}")
+    print(f"ok: {kinds}")
+    return 2 if args.strict and replayer.partial else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
