@@ -1,7 +1,7 @@
 """Write the language-neutral test vectors of docs/spec.md §13 into spec/vectors/.
 
 The expected values come from drawcore itself (its public functions and the
-building blocks of ``drawcore.sampling``); ``spec/reference/replay.py``, written
+building blocks of ``drawcore.draw``); ``spec/reference/replay.py``, written
 from the specification alone, must reproduce every one of them.
 
     python spec/make_vectors.py [OUT_DIR]
@@ -19,22 +19,24 @@ from typing import Any, cast
 
 import numpy as np
 
-from drawcore import merkle, seeding
-from drawcore.assignment import TeamTask, candidate_order, draw_teams
-from drawcore.model import Expert, InspectionMode, Inspector
-from drawcore.plugin.values import Reason
-from drawcore.randomness import DrawKey, canonical_ids, hash_ids, mix_columns, to_uniforms
-from drawcore.sampling import (
+from drawcore.draw.candidates import candidate_order
+from drawcore.draw.lattice import (
     balance_increments,
     canonical_order,
-    inclusion_probabilities,
     lattice_bits,
     lattice_increments,
     lattice_start,
-    sample_units,
     systematic_select,
 )
-from drawcore.schedule import _place
+from drawcore.draw.probabilities import inclusion_probabilities
+from drawcore.draw.randomness import DrawKey, canonical_ids, hash_ids, mix_columns, to_uniforms
+from drawcore.draw.sampling import sample_units
+from drawcore.draw.team_model import TeamTask
+from drawcore.draw.teams import draw_teams
+from drawcore.model import Expert, InspectionMode, Inspector
+from drawcore.plan.schedule import _place
+from drawcore.plugin.values import Reason
+from drawcore.record import merkle, seeding
 from drawcore.serde import canonical_json, unstructure
 
 SEED = bytes.fromhex("7e69b006e2b4244f75b7af90b6e95df8d49f75c54af9d8ee9dc6cfadaae12825")
