@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -162,3 +163,38 @@ def test_limits_are_typed_errors() -> None:
         drawcore.joint_inclusion_probabilities(
             [f"u{i}" for i in range(n)], np.ones(n), 2, seed="s", averaged=True
         )
+
+
+def _never_together(pi: np.ndarray, i: int, j: int) -> bool:
+    """The specification's condition (spec §9.9): ``pi_i + pi_j <= 1`` and every subset sum
+    of the other non-certain units' probabilities has fractional part 0 or at most
+    ``1 - pi_i - pi_j``."""
+    pair = Fraction(pi[i]) + Fraction(pi[j])
+    if pair > 1:
+        return False
+    others = [Fraction(p) for t, p in enumerate(pi) if t not in (i, j) and 0 < p < 1]
+    for r in range(len(others) + 1):
+        for subset in itertools.combinations(others, r):
+            frac = sum(subset, Fraction(0)) % 1
+            if frac != 0 and frac > 1 - pair:
+                return False
+    return True
+
+
+def test_the_written_zero_joint_condition_agrees_with_enumerating_every_order() -> None:
+    """The condition the specification states for a pair never drawn together agrees, pair
+    by pair, with the exact average over all orders (150 random small designs)."""
+    rng = np.random.default_rng(3)
+    checked = 0
+    for _ in range(150):
+        k = int(rng.integers(3, 7))
+        size = int(rng.integers(1, k))
+        weights = [int(x) for x in rng.integers(1, 6, k)]
+        ids = [f"u{i}" for i in range(k)]
+        joint = drawcore.joint_inclusion_probabilities(ids, weights, size, seed="c", averaged=True)
+        pi = np.diag(joint)
+        for i, j in itertools.combinations(range(k), 2):
+            if 0 < pi[i] < 1 and 0 < pi[j] < 1:
+                checked += 1
+                assert _never_together(pi, i, j) == (joint[i, j] == 0.0), (weights, size, i, j)
+    assert checked > 500
