@@ -194,3 +194,26 @@ def test_draw_with_jurisdiction_needs_a_year(
     assert "--jurisdiction needs --year" in capsys.readouterr().err
     assert main(draw_args(d, "--jurisdiction", "atlantis", "--year", "2026")) == 2
     assert "atlantis" in capsys.readouterr().err
+
+
+def test_demo_year_on_a_county_where_every_unit_is_planned(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """In a small county the year plans every unit; the demo's forged copy then moves a
+    drawn task onto another planned unit, and verify still refuses it (no crash)."""
+    county = tmp_path / "county"
+    county.mkdir()
+    for name in ("inspectors.csv", "experts.csv", "items.csv"):
+        shutil.copy(EXAMPLE / name, county / name)
+    lines = (EXAMPLE / "units.csv").read_text(encoding="utf-8").splitlines()
+    (county / "units.csv").write_text("\n".join(lines[:401]) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    status = main(["demo", "--county", str(county), "--jurisdiction", "tianjin", "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert status == 0
+    assert "== verify a forged copy (one drawn unit swapped, every hash recomputed): FAILED" in (
+        printed
+    )
+    body = next(r.body for r in Journal(out / "journal.jsonl").records() if r.type == "annual_plan")
+    planned = {t["unit_id"] for rd in body["result"]["rounds"] for t in rd["tasks"]}
+    assert len(planned) == 400

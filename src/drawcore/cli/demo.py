@@ -258,7 +258,11 @@ def demo_year_forgery(journal: Any, out: Path) -> None:
     tasks = [t for rd in body["result"]["rounds"] for t in rd["tasks"]]
     planned = {t["unit_id"] for t in tasks}
     task = next(t for t in tasks if t["kind"] == "drawn")
-    task["unit_id"] = next(u for u in journal_units(out, body) if u not in planned)
+    # a unit the year did not plan; in a county where every unit is planned, another task's unit
+    others = [u for u in journal_units(out, body) if u not in planned] or sorted(
+        planned - {task["unit_id"]}
+    )
+    task["unit_id"] = others[0]
     _verify_forged(entries, out, "one drawn unit swapped", scrub)
 
 
