@@ -58,8 +58,45 @@ def test_readme_keeps_exactly_two_setup_commands() -> None:
 
 def test_design_has_the_flow_and_registries_sections() -> None:
     design = (ROOT / "docs" / "design.md").read_text(encoding="utf-8")
-    assert "\n## The flow\n" in design
+    assert "\n## The flow and the house\n" in design
     assert "\n## Registries\n" in design
+
+
+def _house_map() -> dict[str, str]:
+    """The package map in design.md: package name -> the text of its entry."""
+    design = (ROOT / "docs" / "design.md").read_text(encoding="utf-8")
+    section = design.split("\n## The flow and the house\n", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```\ndrawcore/\n", 1)[1].split("```", 1)[0]
+    entries: dict[str, str] = {}
+    current = ""
+    for line in block.splitlines():
+        head = re.match(r"  (\w+)/\s", line)
+        if head:
+            current = head.group(1)
+            entries[current] = line
+        elif line.startswith("  ") and not line.startswith("   ") and current:
+            current = ""
+            entries["."] = entries.get(".", "") + line
+        else:
+            entries[current or "."] = entries.get(current or ".", "") + line
+    return entries
+
+
+def test_the_design_map_names_every_package_and_module_of_the_code() -> None:
+    """The one-screen map in design.md matches the code: every subpackage has an entry,
+    every module of a subpackage is named in its entry, and the map names no package
+    that does not exist."""
+    entries = _house_map()
+    src = ROOT / "src" / "drawcore"
+    packages = {p.parent.name for p in src.glob("*/__init__.py")}
+    assert packages == set(entries) - {"."}, "packages in the code vs the map"
+    for package in packages:
+        modules = {m.stem for m in (src / package).glob("*.py") if m.stem != "__init__"}
+        named = set(re.findall(r"\b(\w+)\b", entries[package]))
+        missing = sorted(modules - named)
+        assert not missing, f"{package}/: modules missing from the design map: {missing}"
+    top = {m.stem for m in src.glob("*.py") if m.stem not in ("__init__", "__main__")}
+    assert not sorted(top - set(re.findall(r"\b(\w+)\.py\b", entries["."])))
 
 
 def test_every_header_alias_and_enum_label_is_documented() -> None:
