@@ -419,7 +419,7 @@ def test_bl5_max_flow_fallback_rescues_a_task_the_walk_left_short() -> None:
     """X needs A and B (C, D recuse); if Y's walk takes A or B first, only the fallback helps."""
     ids = ["A", "B", "C", "D"]
     conflicts = [("C", "X"), ("D", "X")]
-    rescued = 0
+    rescued = replaced = 0
     for n in range(40):
         draw = draw_teams(["X", "Y"], ids, seed=f"trap-{n}", conflicts=conflicts, max_tasks=1)
         teams = draw.teams()
@@ -428,9 +428,18 @@ def test_bl5_max_flow_fallback_rescues_a_task_the_walk_left_short() -> None:
         if "max_flow" in methods.values():
             rescued += 1
             moved = [a for a in draw.assignments if a.parts[0].method == "max_flow"]
-            assert all(a.parts[0].replacements or a.parts[0].drawn for a in moved)
+            for a in moved:
+                # each drawn candidate who does not serve is replaced by a member who was
+                # not drawn, once each: the record says who took whose seat
+                part = a.parts[0]
+                gone = [d for d in part.drawn if d not in a.members]
+                assert [r.drawn for r in part.replacements] == gone
+                incoming = sorted(set(a.members) - set(part.drawn))
+                assert sorted(str(r.replaced_by) for r in part.replacements) == incoming
+                replaced += len(gone)
             assert "max-flow" in format_team_draw(draw)
     assert rescued > 0, "some seed makes the walk fail, so the fallback is exercised"
+    assert replaced > 0, "a task moved by the fallback had a drawn candidate replaced"
 
 
 def test_bl5_infeasible_error_names_units_and_blocking_constraint() -> None:

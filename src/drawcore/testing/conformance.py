@@ -358,12 +358,26 @@ def conformance_tests(
         p = plan(self)
         assert serde.structure(serde.unstructure(p), AnnualPlan) == p
 
-    def test_masking_gives_text(self: object) -> None:
+    def test_masking_hides_personal_data(self: object) -> None:
+        """BL-8, TJ-6: a phone, a person in charge, and a person's id, name and address
+        are never published whole; a phone of any mobile prefix (13x..19x) included."""
         r = rules(self)
-        for unit in county(self).units[:20]:
-            for field in ("unit_id", "name", "contact", "person_in_charge", "address"):
-                masked = r.mask(field, getattr(unit, field), unit)
-                assert isinstance(masked, str)
+        units = county(self).units
+        persons = [u for u in units if u.id_kind is IdKind.ID_CARD]
+        assert persons, "the synthetic county has units that are persons"
+        for unit in units[:20] + tuple(persons[:5]):
+            personal = ["contact", "person_in_charge"]
+            if unit.id_kind is IdKind.ID_CARD:
+                personal += ["unit_id", "name", "address"]
+            for field in personal:
+                value = getattr(unit, field)
+                masked = r.mask(field, value, unit)
+                assert isinstance(masked, str), (field, masked)
+                assert value not in masked, (unit.unit_id, field, masked)
+        for prefix in range(13, 20):
+            phone = f"{prefix}012345678"
+            masked = r.mask("contact", phone, units[0])
+            assert phone not in masked, masked
 
     namespace = {n: f for n, f in locals().items() if n.startswith("test_")}
     if plugin is not None:

@@ -43,6 +43,15 @@ KEY_UNIT_FACTOR = 1.5
 PUBLICATION_DAYS = 15
 
 
+def good_credit(unit: Unit) -> bool:
+    """TJ-5 「守法经营、信用良好」: credit class A, not blacklisted, not under joint punishment.
+
+    A blacklisted (黑名单) or jointly punished unit stays in the once-a-year set; its
+    credit class does not earn it the lower ratio or the longer window.
+    """
+    return unit.credit_class is CreditClass.A and not unit.blacklisted and not unit.joint_punishment
+
+
 @hookimpl
 def drawcore_jurisdiction() -> str:
     return JURISDICTION
@@ -100,7 +109,7 @@ def drawcore_unit_frequency(unit: Unit, context: PlanContext) -> Frequency | Non
 @hookimpl
 def drawcore_unit_weight(unit: Unit) -> WeightFactor | None:
     """TJ-5: good credit lowers the ratio; TJ-3 high-danger key units raise it."""
-    if unit.credit_class is CreditClass.A:
+    if good_credit(unit):
         return WeightFactor(
             factor=GOOD_CREDIT_FACTOR,
             reason=Reason(clause="TJ-5", text="law-abiding with good credit: lower ratio"),
@@ -116,7 +125,7 @@ def drawcore_unit_weight(unit: Unit) -> WeightFactor | None:
 @hookimpl
 def drawcore_avoidance_window(unit: Unit) -> AvoidanceWindow | None:
     """TJ-5: good credit lowers the frequency: a year between inspections."""
-    if unit.credit_class is CreditClass.A:
+    if good_credit(unit):
         return AvoidanceWindow(
             days=GOOD_CREDIT_AVOIDANCE_DAYS,
             reason=Reason(
