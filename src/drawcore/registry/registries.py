@@ -40,6 +40,7 @@ import numpy.typing as npt
 from drawcore.errors import InvalidInputError
 from drawcore.model import Expert, IdKind, InspectionItem, Inspector, RiskLevel, Unit
 from drawcore.registry import ids as _ids
+from drawcore.registry.limits import forbidden_character
 from drawcore.serde import canonical_json
 
 __all__ = [
@@ -211,14 +212,22 @@ def _as_str_array(values: Sequence[str] | Array) -> npt.NDArray[np.str_]:
     return np.array(seq, dtype=f"U{width}").reshape(len(seq))
 
 
-def _codepoints(values: Array, width: int) -> tuple[Array, Array]:
-    """(lengths, (N, width) uint32 code points) of a str array, padded or cut to ``width``."""
+def _codepoints(values: Sequence[str] | Array, width: int) -> tuple[Array, Array]:
+    """(lengths, (N, width) uint32 code points) of strings, padded or cut to ``width``.
+
+    The lengths are the Python strings' own when ``values`` holds Python strings: numpy's
+    ``str_`` drops trailing NULs, so ``"...T\\0"`` would otherwise pass as 18 characters.
+    """
     u = _as_str_array(values)
     n = len(u)
+    if isinstance(values, np.ndarray) and values.dtype.kind == "U":
+        lengths = np.char.str_len(u) if n else np.zeros(0, dtype=np.int64)
+    else:
+        seq = values.tolist() if isinstance(values, np.ndarray) else values
+        lengths = np.fromiter(map(len, seq), dtype=np.int64, count=n)
     if u.dtype.itemsize != 4 * width:
         u = u.astype(f"U{width}")
     cp = np.ascontiguousarray(u).view(np.uint32).reshape(n, width)
-    lengths = np.char.str_len(_as_str_array(values)) if n else np.zeros(0, dtype=np.int64)
     return lengths, cp
 
 
@@ -347,9 +356,11 @@ class _Registry(Generic[R]):
                 for i, tags in enumerate(col.tolist()):
                     if any(not t or not t.strip() or ";" in t for t in tags):
                         problems.append(Problem(i, spec.name, "empty tag, or a tag with ';'"))
+            if spec.kind in (Kind.TEXT, Kind.TAGS):
+                problems += _forbidden_text(spec.name, col)
+        problems += cls._check_ids(stored)  # before numpy's str_ drops trailing NULs
         u = _as_str_array(stored[cls.id_field])
         stored[cls.id_field] = u
-        problems += cls._check_ids(stored)
         order = np.argsort(u, kind="stable")
         if n > 1:
             su = u[order]
@@ -465,6 +476,16 @@ class _Registry(Generic[R]):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({len(self)} records, fingerprint {self.fingerprint[:12]})"
+
+
+def _forbidden_text(field: str, column: Array) -> list[Problem]:
+    """Cells of a text or tags column holding a control or bidirectional-override character."""
+    values = column.tolist()
+    cells = values if not values or isinstance(values[0], str) else ["\n".join(t) for t in values]
+    if forbidden_character("\n".join(cells)) is None:
+        return []
+    found = ((i, forbidden_character(c)) for i, c in enumerate(cells))
+    return [Problem(i, field, why) for i, why in found if why is not None]
 
 
 def _describe(p: Problem) -> str:
