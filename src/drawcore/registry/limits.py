@@ -58,12 +58,17 @@ class ReadLimits:
 
 
 _KINDS = {
-    stat.S_ISDIR: "是文件夹 / is a directory",
-    stat.S_ISFIFO: "是管道 (FIFO) / is a FIFO (named pipe)",
-    stat.S_ISCHR: "是字符设备 / is a character device",
-    stat.S_ISBLK: "是块设备 / is a block device",
-    stat.S_ISSOCK: "是套接字 / is a socket",
+    stat.S_ISDIR: ("文件夹", "a directory"),
+    stat.S_ISFIFO: ("管道", "a FIFO"),
+    stat.S_ISCHR: ("字符设备", "a character device"),
+    stat.S_ISBLK: ("块设备", "a block device"),
+    stat.S_ISSOCK: ("套接字", "a socket"),
 }
+
+
+def _not_regular(path: Path, mode: int) -> InvalidInputError:
+    zh, en = next((w for test, w in _KINDS.items() if test(mode)), ("特殊文件", "a special file"))
+    return InvalidInputError(f"{path}: 不是普通文件（是{zh}）/ not a regular file ({en})")
 
 
 def read_regular_file(path: Path, limits: ReadLimits) -> bytes:
@@ -79,15 +84,12 @@ def read_regular_file(path: Path, limits: ReadLimits) -> bytes:
         raise InvalidInputError(f"{path}: 文件不存在 / no such file") from None
     except OSError as exc:
         if exc.errno == errno.EISDIR:
-            raise InvalidInputError(f"{path}: {_KINDS[stat.S_ISDIR]}") from None
+            raise _not_regular(path, stat.S_IFDIR) from None
         raise InvalidInputError(f"{path}: 无法读取 / cannot read ({exc.strerror or exc})") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            what = next((w for test, w in _KINDS.items() if test(info.st_mode)), "")
-            raise InvalidInputError(
-                f"{path}: 不是普通文件 / not a regular file ({what or 'special file'})"
-            )
+            raise _not_regular(path, info.st_mode)
         if info.st_size > limits.max_bytes:
             raise _too_large(path, limits)
         chunks = []
