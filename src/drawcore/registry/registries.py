@@ -282,7 +282,7 @@ class _Registry(Generic[R]):
     def __init__(self, columns: Mapping[str, Sequence[Any] | Array]) -> None:
         """Build from one sequence per field (typed values or stored arrays); validates all.
 
-        Prefer :meth:`from_records`, or the readers in :mod:`drawcore.io`.
+        Prefer :meth:`from_records`, or the readers in :mod:`drawcore.registry.readers`.
         """
         stored, problems = self.check_columns(columns)
         if problems:
