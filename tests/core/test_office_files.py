@@ -126,6 +126,34 @@ def test_bl3_numbers_in_cells_read_as_their_digits(tmp_path: Path) -> None:
     assert units[USCC[1]].fatal_accident_year is None
 
 
+def test_bl3_reads_an_ods_export(tmp_path: Path) -> None:
+    """LibreOffice / WPS save .ods; written here with odfpy, title row and all."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    doc = OpenDocumentSpreadsheet()
+    table = Table(name="名录")
+    rows: list[list[object]] = [["检查对象名录"], HEADER, record(1, USCC[0], "2026年1月5日")]
+    rows.append(record(2, USCC[1], "2025/13/1"))
+    for row in rows:
+        tr = TableRow()
+        for value in row:
+            cell = TableCell(valuetype="string")
+            cell.addElement(P(text=str(value)))
+            tr.addElement(cell)
+        table.addElement(tr)
+    doc.spreadsheet.addElement(table)
+    path = tmp_path / "名录.ods"
+    doc.save(str(path))
+    with pytest.raises(InvalidInputError) as err:
+        read_units(path)
+    assert err.value.problems == (
+        f"{path}!名录!H4, column '最近检查日期' (field 'last_inspected'): "
+        "not a calendar date: '2025/13/1'",
+    )
+
+
 def test_a_named_sheet_is_read_and_an_unknown_one_refused(tmp_path: Path) -> None:
     path = office_book(tmp_path / "u.xlsx", [record(1, USCC[0], None)])
     book = openpyxl.load_workbook(path)
