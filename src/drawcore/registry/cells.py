@@ -79,6 +79,7 @@ class _Collector:
         self.items: list[tuple[int, str, str]] = []
         self.dropped = 0
         self.offset = 0  # index of the first record of the block being converted
+        self.screened = False  # the whole text holds no forbidden character
         self.labels: dict[str, str] = {}  # field name -> the file's own header text
         self.columns: dict[str, int] = {}  # field name (or header text) -> column index
 
@@ -153,15 +154,15 @@ def _lookup(
     spec: FieldSpec, cells: Sequence[str], lut: dict[str, int], out: _Collector, hint: str
 ) -> Any:
     """Codes of ``cells`` by ``lut`` (then case-insensitively); unknown cells are reported."""
-    codes: list[int | None] = list(map(lut.get, cells))
-    if None in codes:
-        for i, c in enumerate(cells):
-            if codes[i] is None:
-                codes[i] = lut.get(c.lower())
-                if codes[i] is None:
-                    out.add(i, spec.name, f"unknown value {c!r} ({hint})")
-                    codes[i] = 0
-    return np.array(codes, dtype=np.int64).reshape(len(cells))
+    n = len(cells)
+    codes = np.fromiter(map(lut.get, cells, itertools.repeat(-1)), dtype=np.int64, count=n)
+    for i in np.flatnonzero(codes < 0).tolist():
+        code = lut.get(cells[i].lower())
+        if code is None:
+            out.add(i, spec.name, f"unknown value {cells[i]!r} ({hint})")
+            code = 0
+        codes[i] = code
+    return codes
 
 
 def _convert(spec: FieldSpec, cells: Sequence[str], out: _Collector) -> Any:
@@ -333,7 +334,7 @@ def _build(
     typed = {name: _joined(converted) for name, converted in parts.items()}
     # bad cells hold a valid placeholder by now, so record checks still run: one pass
     # reports every problem in the file
-    stored, problems = cls.check_columns(typed)
+    stored, problems = cls.check_columns(typed, screened=out.screened)
     for p in problems:
         out.add(p.index, p.field, p.message)
     out.raise_if_any(cls.what)

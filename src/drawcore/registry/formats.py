@@ -25,7 +25,7 @@ from drawcore.registry.headers import (
     _kind_of,
     find_header,
 )
-from drawcore.registry.limits import ReadLimits
+from drawcore.registry.limits import FORBIDDEN, ReadLimits
 
 
 @attrs.frozen
@@ -66,7 +66,9 @@ def _field_too_long(path: str, line: int, limit: int) -> InvalidInputError:
     )
 
 
-_BLANK_LINE = re.compile(r"^[ ,\t\r\u3000\ufeff]*$", re.MULTILINE)
+# a line of nothing but separators and spaces; the text is searched up to its last
+# non-newline character, so the match cannot be the end of the file itself
+_BLANK_LINE = re.compile(r"\n[ ,\t\r\u3000\ufeff]*(?:\n|\Z)")
 _BLANKS = " ,\t\r\u3000\ufeff"
 
 
@@ -81,7 +83,7 @@ def _read_csv(cls: type[Reg], text: str, path: str, options: ReadOptions) -> Reg
     if fast is not None:
         lines, width = fast
         check_size(path, len(lines) - 1, width, limits)
-        if len(text) > limits.max_field_chars:
+        if len(text) > limits.max_field_chars and max(map(len, lines)) > limits.max_field_chars:
             for k in (k for k, line in enumerate(lines) if len(line) > limits.max_field_chars):
                 if max(map(len, lines[k].split(","))) > limits.max_field_chars:
                     raise _field_too_long(path, k + 1, limits.max_field_chars)
@@ -129,6 +131,7 @@ def _read_csv(cls: type[Reg], text: str, path: str, options: ReadOptions) -> Reg
         blocks = [(0, columns)]
     header = [c.strip(_WS) for c in header]
     out = _collector(path, Layout("csv", positions), options)
+    out.screened = FORBIDDEN.search(text) is None  # one pass instead of one per column
     if _SPACE.search(text):
         # str.strip() with no argument strips all Unicode whitespace, U+3000 included
         blocks = ((start, [list(map(str.strip, col)) for col in cols]) for start, cols in blocks)

@@ -144,7 +144,9 @@ _TAG_SEPARATORS = ("；", "、")
 
 
 # Any whitespace other than line breaks: without it no cell can need stripping.
-_SPACE = re.compile(r"[^\S\r\n]")
+_SPACE = re.compile(
+    "[\t\x0b\x0c\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+)
 
 
 #: Rows searched for the header row (title rows above it are skipped).

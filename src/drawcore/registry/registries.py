@@ -166,6 +166,15 @@ def _as_column(spec: FieldSpec, values: Sequence[Any] | Array) -> Array:
     return out
 
 
+def _default_column(spec: FieldSpec, n: int) -> Array:
+    """A column of ``n`` default values, as :func:`_as_column` would store them."""
+    if spec.kind in (Kind.TEXT, Kind.TAGS):
+        out = np.empty(n, dtype=object)
+        out.fill(spec.default)
+        return out
+    return _as_column(spec, [spec.default]).repeat(n)
+
+
 def _decode(spec: FieldSpec, column: Array, i: int) -> Any:
     """The Python value of row ``i`` of a stored column."""
     v = column[i]
@@ -309,12 +318,14 @@ class _Registry(Generic[R]):
 
     @classmethod
     def check_columns(
-        cls, columns: Mapping[str, Sequence[Any] | Array]
+        cls, columns: Mapping[str, Sequence[Any] | Array], *, screened: bool = False
     ) -> tuple[dict[str, Array], list[Problem]]:
         """Typed columns -> (stored columns sorted by id, every problem found).
 
         Problem indices refer to the input order. The stored columns are meant only for
-        :meth:`from_checked`, and only when there are no problems.
+        :meth:`from_checked`, and only when there are no problems. ``screened``: the
+        caller has already found no control or bidirectional-override character in the
+        text the columns come from (a reader searches the whole file at once).
         """
         names = {s.name for s in cls.schema}
         unknown = sorted(set(columns) - names)
@@ -336,7 +347,7 @@ class _Registry(Generic[R]):
                     problems.append(Problem(None, spec.name, f"bad value ({exc})"))
                     continue
             else:
-                stored[spec.name] = _as_column(spec, [spec.default] * n)
+                stored[spec.name] = _default_column(spec, n)
         if problems:
             return {}, problems
         for spec in cls.schema:
@@ -356,11 +367,17 @@ class _Registry(Generic[R]):
                 for i, tags in enumerate(col.tolist()):
                     if any(not t or not t.strip() or ";" in t for t in tags):
                         problems.append(Problem(i, spec.name, "empty tag, or a tag with ';'"))
-            if spec.kind in (Kind.TEXT, Kind.TAGS):
+            if spec.kind in (Kind.TEXT, Kind.TAGS) and not screened:
                 problems += _forbidden_text(spec.name, col)
-        problems += cls._check_ids(stored)  # before numpy's str_ drops trailing NULs
-        u = _as_str_array(stored[cls.id_field])
+        raw_ids = stored[cls.id_field]
+        u = _as_str_array(raw_ids)
         stored[cls.id_field] = u
+        if not screened:  # screened text has no NUL
+            # numpy's str_ drops trailing NULs: compare with the Python strings' lengths
+            id_lengths = np.fromiter(map(len, raw_ids.tolist()), dtype=np.int64, count=n)
+            for i in np.flatnonzero(id_lengths != np.char.str_len(u)).tolist():
+                problems.append(Problem(i, cls.id_field, "id ends in a NUL character"))
+        problems += cls._check_ids(stored)
         order = np.argsort(u, kind="stable")
         if n > 1:
             su = u[order]
