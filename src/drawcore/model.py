@@ -3,7 +3,7 @@
 These are plain values. They check only what a value can check about itself
 (a risk weight is not negative, a date is a date); checks that need the outside
 world (USCC check character, duplicates, file and row numbers) live at the
-edges, in :mod:`drawcore.io` and :mod:`drawcore.registry`.
+edges, in :mod:`drawcore.registry`.
 """
 
 from __future__ import annotations

@@ -72,7 +72,7 @@ def units_st(draw: st.DrawFn) -> Unit:
         blacklisted=draw(st.booleans()),
         joint_punishment=draw(st.booleans()),
         major_hazard=draw(st.booleans()),
-        fatal_accident_year=draw(st.one_of(st.none(), st.integers(1990, 2030))),
+        fatal_accident_year=draw(st.one_of(st.none(), st.integers(1990, 2025))),
         licence_holder=draw(st.booleans()),
         under_investigation=draw(st.booleans()),
         production_status=draw(st.sampled_from(ProductionStatus)),

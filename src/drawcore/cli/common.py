@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.resources
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -16,7 +17,8 @@ from drawcore.errors import InvalidInputError
 from drawcore.registry.headers import HEADER_ALIASES, REGISTRY_KINDS
 from drawcore.registry.registries import Kind, _Registry
 
-EXAMPLE_COUNTY = Path(__file__).resolve().parents[3] / "examples" / "county"
+#: The example county, shipped inside the package so an installed wheel's demo finds it.
+EXAMPLE_COUNTY = Path(str(importlib.resources.files("drawcore") / "examples" / "county"))
 
 
 @attrs.frozen

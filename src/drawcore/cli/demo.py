@@ -27,7 +27,7 @@ def configure(p: argparse.ArgumentParser) -> None:
         type=Path,
         default=EXAMPLE_COUNTY,
         help="directory with units, inspectors, experts and items files "
-        "(default: the example county of this checkout)",
+        "(default: the example county shipped with drawcore)",
     )
     p.add_argument(
         "--out",

@@ -5,20 +5,22 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from drawcore.cli.common import guess_kind, summarise
+from drawcore.cli.common import summarise
+from drawcore.errors import InvalidInputError
 from drawcore.registry.headers import REGISTRY_KINDS
-from drawcore.registry.readers import read_registry
+from drawcore.registry.readers import detect_kind, read_registry
 
 # -- validate ---------------------------------------------------------------------------------
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", type=Path, help="a registry file (.csv or .json)")
+    p.add_argument("file", type=Path, help="a registry file (.xlsx, .xls, .ods, .csv or .json)")
     p.add_argument(
         "--kind",
         choices=sorted(REGISTRY_KINDS),
-        help="which registry the file holds (default: guessed from the file name or header)",
+        help="which registry the file holds (default: told by its header row)",
     )
+    p.add_argument("--sheet", help="the spreadsheet's sheet to read (default: the first sheet)")
     p.add_argument(
         "--encoding", help="text encoding (default: UTF-8, with or without BOM, or GB18030)"
     )
@@ -29,13 +31,30 @@ def configure(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _kind(args: argparse.Namespace) -> str:
+    """``--kind``, else told by the header; a file whose header cannot tell (a required
+    column missing, say) is read as the kind its name says, so the reader can say what
+    is wrong with it."""
+    if args.kind:
+        return str(args.kind)
+    try:
+        return detect_kind(args.file, encoding=args.encoding, sheet=args.sheet)
+    except InvalidInputError:
+        stem = args.file.stem.lower()
+        named = [k for k in REGISTRY_KINDS if k in stem or k.rstrip("s") in stem]
+        if len(named) != 1:
+            raise
+        return named[0]
+
+
 def run(args: argparse.Namespace) -> int:
-    kind = args.kind or guess_kind(args.file)
+    kind = _kind(args)
     registry = read_registry(
         REGISTRY_KINDS[kind],
         args.file,
         encoding=args.encoding,
         allow_unknown_columns=args.allow_unknown_columns,
+        sheet=args.sheet,
     )
     print(f"{args.file}: valid")
     print("\n".join(summarise(registry)))

@@ -6,10 +6,13 @@ Every problem in a file is collected (file, row, field) and raised at once as on
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
-from collections.abc import Callable, Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+import attrs
 import numpy as np
 
 from drawcore.errors import InvalidInputError
@@ -20,7 +23,9 @@ from drawcore.registry.headers import (
     _WS,
     ENUM_LABELS,
     HEADER_ALIASES,
+    INDEX_HEADERS,
     Reg,
+    header_map,
 )
 from drawcore.registry.registries import (
     NO_YEAR,
@@ -29,51 +34,111 @@ from drawcore.registry.registries import (
 )
 
 
-class _Collector:
-    """Problems of one file; messages name file, row (and, for CSV, line) and field.
+@attrs.frozen
+class Layout:
+    """Where the records of a file are, to name each problem's place in the file's own terms.
 
-    ``lines`` gives the physical line of each record; it is called only if there
-    are problems to report, so a clean read never pays for it.
+    ``style``: ``"csv"`` (row and physical line), ``"json"`` (record number) or ``"sheet"``
+    (``file!sheet!D17``). ``positions()`` gives, per record, its physical line (CSV) or
+    0-based sheet row; it is called only if there are problems, so a clean read never
+    pays for it. ``first_column`` and ``header_row`` (0-based) place the table in a sheet.
     """
 
-    def __init__(self, path: str, lines: Callable[[], Sequence[int]] | None) -> None:
+    style: str
+    positions: Callable[[], Sequence[int]] | None = None
+    sheet: str = ""
+    first_column: int = 0
+    header_row: int = 0
+
+
+def column_letters(index: int) -> str:
+    """0 -> ``A``, 25 -> ``Z``, 26 -> ``AA``: a spreadsheet column's name."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(ord("A") + rem) + letters
+    return letters
+
+
+class _Collector:
+    """Problems of one file; messages name the file, the place (row and line, record, or
+    sheet cell) and the column by the file's own header.
+
+    At most ``max_problems`` problems are kept; the rest are counted, so a file with a
+    million bad cells gives a short error.
+    """
+
+    def __init__(
+        self, path: str, layout: Layout, *, max_problems: int = 100, this_year: int = 9999
+    ) -> None:
         self.path = path
-        self.lines = lines
+        self.layout = layout
+        self.max_problems = max_problems
+        self.this_year = this_year
         self.items: list[tuple[int, str, str]] = []
+        self.dropped = 0
         self.offset = 0  # index of the first record of the block being converted
+        self.screened = False  # the whole text holds no forbidden character
+        self.labels: dict[str, str] = {}  # field name -> the file's own header text
+        self.columns: dict[str, int] = {}  # field name (or header text) -> column index
 
     def add(self, row: int | None, field: str | None, message: str) -> None:
         """``row``: 0-based record index within the current block, or ``None`` for the
         file or header."""
+        if len(self.items) >= self.max_problems:
+            self.dropped += 1
+            return
         self.items.append((-1 if row is None else row + self.offset, field or "", message))
+
+    def full(self) -> bool:
+        return len(self.items) >= self.max_problems
+
+    def _where(self, row: int, field: str, positions: Sequence[int] | None) -> str:
+        layout = self.layout
+        if layout.style == "sheet" and positions is not None and 0 <= row < len(positions):
+            column = self.columns.get(field)
+            cell = (
+                f"{column_letters(column + layout.first_column)}{positions[row] + 1}"
+                if column is not None
+                else f"{positions[row] + 1}:{positions[row] + 1}"
+            )
+            return f"{self.path}!{layout.sheet}!{cell}"
+        if row < 0 and layout.style == "sheet" and field in self.columns:
+            letters = column_letters(self.columns[field] + layout.first_column)
+            return f"{self.path}!{layout.sheet}!{letters}{layout.header_row + 1} (header)"
+        if row < 0:
+            where = "header" if field else "file"
+        elif layout.style == "json":
+            where = f"record {row + 1}"
+        else:
+            where = f"row {row + 1}"
+            if positions is not None and row < len(positions):
+                where += f" (line {positions[row]})"
+        return f"{self.path}: {where}"
+
+    def _field(self, field: str) -> str:
+        label = self.labels.get(field, field)
+        return f"field {field!r}" if label == field else f"column {label!r} (field {field!r})"
 
     def raise_if_any(self, what: str) -> None:
         if not self.items:
             return
         self.items.sort(key=lambda t: (t[0], t[1]))
-        lines = self.lines() if self.lines is not None else None
+        positions = self.layout.positions() if self.layout.positions is not None else None
         problems = []
         for row, field, message in self.items:
-            if row < 0:
-                where = "header" if field else "file"
-            else:
-                where = f"row {row + 1}"
-                if lines is not None and row < len(lines):
-                    where += f" (line {lines[row]})"
-            loc = f"{where}, field {field!r}" if field else where
-            problems.append(f"{self.path}: {loc}: {message}")
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            where = self._where(row, field, positions)
+            loc = f"{where}, {self._field(field)}" if field else where
+            problems.append(f"{loc}: {message}")
+        total = len(problems) + self.dropped
+        if self.dropped:
+            problems.append(
+                f"……另有 {self.dropped} 个问题未列出 / ... and {self.dropped} more problems not "
+                f"listed (ReadLimits.max_problems = {self.max_problems})"
+            )
+        more = f" (and {total - 1} more)" if total > 1 else ""
         raise InvalidInputError(f"invalid {what}: {problems[0]}{more}", tuple(problems))
-
-
-def _header_map(kind: str) -> dict[str, str]:
-    """Header text (lower-cased for English) -> field name."""
-    mapping: dict[str, str] = {}
-    for field, aliases in HEADER_ALIASES[kind].items():
-        mapping[field.lower()] = field
-        for alias in aliases:
-            mapping[alias] = field
-    return mapping
 
 
 def _enum_lookup(spec: FieldSpec) -> dict[str, int]:
@@ -89,15 +154,15 @@ def _lookup(
     spec: FieldSpec, cells: Sequence[str], lut: dict[str, int], out: _Collector, hint: str
 ) -> Any:
     """Codes of ``cells`` by ``lut`` (then case-insensitively); unknown cells are reported."""
-    codes: list[int | None] = list(map(lut.get, cells))
-    if None in codes:
-        for i, c in enumerate(cells):
-            if codes[i] is None:
-                codes[i] = lut.get(c.lower())
-                if codes[i] is None:
-                    out.add(i, spec.name, f"unknown value {c!r} ({hint})")
-                    codes[i] = 0
-    return np.array(codes, dtype=np.int64).reshape(len(cells))
+    n = len(cells)
+    codes = np.fromiter(map(lut.get, cells, itertools.repeat(-1)), dtype=np.int64, count=n)
+    for i in np.flatnonzero(codes < 0).tolist():
+        code = lut.get(cells[i].lower())
+        if code is None:
+            out.add(i, spec.name, f"unknown value {cells[i]!r} ({hint})")
+            code = 0
+        codes[i] = code
+    return codes
 
 
 def _convert(spec: FieldSpec, cells: Sequence[str], out: _Collector) -> Any:
@@ -131,8 +196,16 @@ def _convert(spec: FieldSpec, cells: Sequence[str], out: _Collector) -> Any:
         values = np.full(n, NO_YEAR, dtype=np.int32)
         for i, c in enumerate(cells):
             if c:
-                if len(c) == 4 and c.isascii() and c.isdigit() and c[0] != "0":
-                    values[i] = int(c)
+                year = c[:-1] if c.endswith("年") else c
+                if len(year) == 4 and year.isascii() and year.isdigit() and year[0] != "0":
+                    values[i] = int(year)
+                    if values[i] > out.this_year:
+                        out.add(
+                            i,
+                            spec.name,
+                            f"年份 {year} 在未来 / year {year} is in the future "
+                            f"(after {out.this_year})",
+                        )
                 else:
                     out.add(i, spec.name, f"not a four-digit year: {c!r}")
         return values
@@ -141,8 +214,15 @@ def _convert(spec: FieldSpec, cells: Sequence[str], out: _Collector) -> Any:
             "NaT" if not c else c if len(c) == 10 and c[4] == c[7] == "-" else None for c in cells
         ]
         for i in [i for i, c in enumerate(shaped) if c is None]:
-            out.add(i, spec.name, f"not a date: {cells[i]!r} (use YYYY-MM-DD)")
-            shaped[i] = "NaT"
+            shaped[i] = iso_date(cells[i])
+            if shaped[i] is None:
+                out.add(
+                    i,
+                    spec.name,
+                    f"not a date: {cells[i]!r} "
+                    "(use YYYY-MM-DD, YYYY/M/D, YYYY.M.D or YYYY年M月D日)",
+                )
+                shaped[i] = "NaT"
         try:
             return np.array(shaped, dtype="datetime64[D]").reshape(n)
         except ValueError:
@@ -151,7 +231,7 @@ def _convert(spec: FieldSpec, cells: Sequence[str], out: _Collector) -> Any:
                 try:
                     dates[i] = np.datetime64(d, "D")
                 except ValueError:
-                    out.add(i, spec.name, f"not a calendar date: {d!r}")
+                    out.add(i, spec.name, f"not a calendar date: {cells[i]!r}")
             return dates
     tags = []
     for c in cells:
@@ -159,6 +239,33 @@ def _convert(spec: FieldSpec, cells: Sequence[str], out: _Collector) -> Any:
             c = c.replace(sep, ";")
         tags.append(tuple(sorted({t.strip(_WS) for t in c.split(";")} - {""})))
     return tags
+
+
+_DATE = re.compile(
+    r"(\d{4})(?:(?P<s>[-/.])(\d{1,2})(?P=s)(\d{1,2})|年(\d{1,2})月(\d{1,2})日)"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+)
+_EXCEL_SERIAL = re.compile(r"(\d{5})(?:\.0+)?")
+#: Day 0 of Excel's 1900 date system as it counts after its phantom 1900-02-29.
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def iso_date(cell: str) -> str | None:
+    """A date cell in a common spelling as ``YYYY-MM-DD`` (not checked against the
+    calendar), else ``None``.
+
+    Accepted: ``2026-01-05``, ``2026/1/5``, ``2026.1.5``, ``2026年1月5日`` (one separator
+    throughout), each optionally followed by a time of day, which is dropped; and an
+    Excel serial day number of five digits (10000-99999, 1927-05-18 to 2173-10-14 in the
+    1900 date system), which is what a date cell becomes when its format is lost.
+    """
+    m = _DATE.fullmatch(cell)
+    if m is not None:
+        year, _, month, day, month_zh, day_zh = m.groups()
+        return f"{year}-{int(month or month_zh):02d}-{int(day or day_zh):02d}"
+    if _EXCEL_SERIAL.fullmatch(cell):
+        return (_EXCEL_EPOCH + dt.timedelta(days=int(float(cell)))).isoformat()
+    return None
 
 
 def _joined(parts: list[Any]) -> Any:
@@ -177,23 +284,37 @@ def _build(
     blocks: Iterable[tuple[int, Sequence[Sequence[str]]]],
     out: _Collector,
     allow_unknown_columns: bool,
+    header_rows: Sequence[int] | None = None,
 ) -> Reg:
     """Header + blocks of raw string columns -> a validated registry, or raise with every
-    problem. A block is (index of its first record, its columns)."""
-    names = _header_map(kind)
+    problem. A block is (index of its first record, its columns).
+
+    An index column (序号, 编号, ... unless the registry names a field so) is dropped, and
+    so is a column with no header and no values (an export's empty margin). For JSON,
+    ``header_rows`` gives the record in which each key first appears.
+    """
+    names = header_map(kind)
     fields: dict[str, int] = {}
+    unnamed: list[int] = []
     for j, raw in enumerate(header):
         field = names.get(raw) or names.get(raw.lower())
+        out.columns.setdefault(raw, j)
         if field is None:
-            if not allow_unknown_columns:
+            if not raw:
+                unnamed.append(j)
+            elif raw in INDEX_HEADERS or raw.lower() in INDEX_HEADERS:
+                continue
+            elif not allow_unknown_columns:
                 known = ", ".join(HEADER_ALIASES[kind])
-                out.add(
-                    None, raw, f"unknown column (known fields: {known}; Chinese aliases in docs)"
-                )
+                row = None if header_rows is None else header_rows[j]
+                key = "unknown key" if header_rows is not None else "unknown column"
+                out.add(row, raw, f"{key} (known fields: {known}; Chinese aliases in docs)")
         elif field in fields:
             out.add(None, raw, f"column for field {field!r} appears twice")
         else:
             fields[field] = j
+            out.labels[field] = raw
+            out.columns[field] = j
     for spec in cls.schema:
         if spec.required and spec.name not in fields:
             aliases = " / ".join(HEADER_ALIASES[kind][spec.name])
@@ -201,6 +322,8 @@ def _build(
                 None, spec.name, f"required column is missing (header {spec.name} or {aliases})"
             )
     out.raise_if_any(cls.what)
+    if unnamed:
+        blocks = _without_unnamed(blocks, unnamed, out)
     specs = [spec for spec in cls.schema if spec.name in fields]
     parts: dict[str, list[Any]] = {spec.name: [] for spec in specs}
     for start, columns in blocks:
@@ -211,8 +334,27 @@ def _build(
     typed = {name: _joined(converted) for name, converted in parts.items()}
     # bad cells hold a valid placeholder by now, so record checks still run: one pass
     # reports every problem in the file
-    stored, problems = cls.check_columns(typed)
+    stored, problems = cls.check_columns(typed, screened=out.screened)
     for p in problems:
         out.add(p.index, p.field, p.message)
     out.raise_if_any(cls.what)
     return cls.from_checked(stored)
+
+
+def _without_unnamed(
+    blocks: Iterable[tuple[int, Sequence[Sequence[str]]]], unnamed: list[int], out: _Collector
+) -> Iterator[tuple[int, Sequence[Sequence[str]]]]:
+    """The blocks, reporting each value in a column that has no header."""
+    for start, columns in blocks:
+        for j in unnamed:
+            for i in (i for i, c in enumerate(columns[j]) if c):
+                out.offset = start
+                name = f"#{j + 1}"
+                out.columns[name] = j
+                out.add(
+                    i,
+                    name,
+                    f"第 {j + 1} 列有值但没有表头 / column {j + 1} has values, no header",
+                )
+                break
+        yield start, columns

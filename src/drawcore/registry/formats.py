@@ -8,56 +8,166 @@ import gc
 import io as _stdio
 import itertools
 import json
-from collections.abc import Iterable, Iterator, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+import attrs
+import numpy as np
 
 from drawcore.errors import InvalidInputError
-from drawcore.registry.cells import _build, _Collector
-from drawcore.registry.headers import _SPACE, _WS, Reg, _kind_of
+from drawcore.registry.cells import Layout, _build, _Collector
+from drawcore.registry.headers import (
+    _SPACE,
+    _WS,
+    HEADER_SEARCH_ROWS,
+    Reg,
+    _kind_of,
+    find_header,
+)
+from drawcore.registry.limits import FORBIDDEN, ReadLimits
 
 
-def _read_csv(cls: type[Reg], text: str, path: str, allow_unknown_columns: bool) -> Reg:
+@attrs.frozen
+class ReadOptions:
+    """What one read allows: unknown columns, the limits, and the current year (a year
+    after it is refused)."""
+
+    allow_unknown_columns: bool
+    limits: ReadLimits
+    this_year: int
+
+
+def _collector(path: str, layout: Layout, options: ReadOptions) -> _Collector:
+    return _Collector(
+        path, layout, max_problems=options.limits.max_problems, this_year=options.this_year
+    )
+
+
+def _too_many(path: str, what: str, count: int, limit: int, name: str) -> InvalidInputError:
+    return InvalidInputError(
+        f"{path}: {what} {count} 超过上限 {limit} / more {what.split(' / ')[-1]} than the limit "
+        f"{limit} (ReadLimits.{name})"
+    )
+
+
+def check_size(path: str, rows: int, columns: int, limits: ReadLimits) -> None:
+    """Refuse a table with more data rows or header columns than the limits allow."""
+    if columns > limits.max_columns:
+        raise _too_many(path, "列数 / columns", columns, limits.max_columns, "max_columns")
+    if rows > limits.max_rows:
+        raise _too_many(path, "行数 / rows", rows, limits.max_rows, "max_rows")
+
+
+def _field_too_long(path: str, line: int, limit: int) -> InvalidInputError:
+    return InvalidInputError(
+        f"{path}: line {line}: 字段超过 {limit} 个字符 / a field is longer than {limit} "
+        "characters (ReadLimits.max_field_chars); is a quote unbalanced?"
+    )
+
+
+# a line of nothing but separators and spaces; the text is searched up to its last
+# non-newline character, so the match cannot be the end of the file itself
+_BLANK_LINE = re.compile(r"\n[ ,\t\r\u3000\ufeff]*(?:\n|\Z)")
+_BLANKS = " ,\t\r\u3000\ufeff"
+
+
+def _read_csv(cls: type[Reg], text: str, path: str, options: ReadOptions) -> Reg:
     kind = _kind_of(cls)
-    if not text.strip(_WS):
+    limits = options.limits
+    if not text.strip(_WS + ","):
         raise InvalidInputError(f"{path}: file is empty (expected a header row and records)")
     fast = _split_plain(text)
-    columns: list[Sequence[str]]
     blocks: Iterable[tuple[int, list[Sequence[str]]]]
+    positions: Callable[[], Sequence[int]]
     if fast is not None:
-        header, lines = fast
-        if len(lines) < 2:
+        lines, width = fast
+        check_size(path, len(lines) - 1, width, limits)
+        if len(text) > limits.max_field_chars and max(map(len, lines)) > limits.max_field_chars:
+            for k in (k for k, line in enumerate(lines) if len(line) > limits.max_field_chars):
+                if max(map(len, lines[k].split(","))) > limits.max_field_chars:
+                    raise _field_too_long(path, k + 1, limits.max_field_chars)
+        head = [line.split(",") for line in lines[:HEADER_SEARCH_ROWS]]
+        h = find_header(head, kind)
+        header = head[h]
+        records = lines[h + 1 :]
+        del lines
+        first_line = h + 2
+        end = len(text)
+        while end and text[end - 1] in "\r\n":
+            end -= 1
+        if _BLANK_LINE.search(text, 0, end):
+            kept = [i for i, line in enumerate(records) if line.strip(_BLANKS)]
+            records = [records[i] for i in kept]
+            positions = lambda: [first_line + i for i in kept]  # noqa: E731
+        else:
+            positions = lambda: range(first_line, first_line + len(records))  # noqa: E731
+        if not records:
             raise InvalidInputError(f"{path}: has a header but no records")
-        blocks = _plain_blocks(lines, len(header))
+        blocks = _plain_blocks(records, width)
     else:
-        reader = csv.reader(_stdio.StringIO(text, newline=""), strict=True)
-        try:
-            header = next(reader)
-            rows = list(reader)
-        except csv.Error as exc:
-            raise InvalidInputError(
-                f"{path}: line {reader.line_num}: malformed CSV ({exc}); "
-                "is the file truncated or a quote unbalanced?"
-            ) from None
-        while rows and not any(c.strip(_WS) for c in rows[-1]):
-            rows.pop()
+        rows, ends = _csv_rows(text, path, limits)
+        check_size(path, 0, max(map(len, rows[:HEADER_SEARCH_ROWS]), default=0), limits)
+        h = find_header(rows, kind)
+        header = rows[h]
+        kept = [i for i in range(h + 1, len(rows)) if any(c.strip(_WS) for c in rows[i])]
+        check_size(path, len(kept), len(header), limits)
+        rows = [rows[i] for i in kept]
+        record_ends = [ends[i] for i in kept]
+        del ends
+        positions = lambda: record_ends  # noqa: E731
         if not rows:
             raise InvalidInputError(f"{path}: has a header but no records")
         width = len(header)
         if any(len(row) != width for row in rows):
-            bad = _Collector(path, lambda: _line_numbers(text))
+            bad = _collector(path, Layout("csv", positions), options)
             for i, row in enumerate(rows):
                 if len(row) != width:
                     hint = " (truncated?)" if len(row) < width else ""
                     bad.add(i, None, f"has {len(row)} fields, the header has {width}{hint}")
             bad.raise_if_any(cls.what)
-        columns = list(zip(*rows, strict=True))
+        columns: list[Sequence[str]] = list(zip(*rows, strict=True))
         del rows
         blocks = [(0, columns)]
-    header = [h.strip(_WS) for h in header]
-    out = _Collector(path, lambda: _line_numbers(text))
+    header = [c.strip(_WS) for c in header]
+    out = _collector(path, Layout("csv", positions), options)
+    out.screened = FORBIDDEN.search(text) is None  # one pass instead of one per column
     if _SPACE.search(text):
         # str.strip() with no argument strips all Unicode whitespace, U+3000 included
         blocks = ((start, [list(map(str.strip, col)) for col in cols]) for start, cols in blocks)
-    return _build(cls, kind, header, blocks, out, allow_unknown_columns)
+    return _build(cls, kind, header, blocks, out, options.allow_unknown_columns)
+
+
+def _csv_rows(text: str, path: str, limits: ReadLimits) -> tuple[list[list[str]], list[int]]:
+    """Every row of a CSV text by :mod:`csv`, and the physical line each ends on.
+
+    The same field limit holds as on the plain path: :mod:`csv`'s own limit is raised to
+    ours if it is lower (never lowered), and ours is checked on every field.
+    """
+    if csv.field_size_limit() < limits.max_field_chars:
+        csv.field_size_limit(limits.max_field_chars)
+    reader = csv.reader(_stdio.StringIO(text, newline=""), strict=True)
+    rows: list[list[str]] = []
+    ends: list[int] = []
+    most = limits.max_rows + HEADER_SEARCH_ROWS
+    try:
+        for row in reader:
+            rows.append(row)
+            ends.append(reader.line_num)
+            if len(rows) > most:
+                raise _too_many(path, "行数 / rows", len(rows), limits.max_rows, "max_rows")
+    except csv.Error as exc:
+        if "field limit" in str(exc):
+            raise _field_too_long(path, reader.line_num, limits.max_field_chars) from None
+        raise InvalidInputError(
+            f"{path}: line {reader.line_num}: malformed CSV ({exc}); "
+            "is the file truncated or a quote unbalanced?"
+        ) from None
+    if len(text) > limits.max_field_chars:
+        for i, row in enumerate(rows):
+            if row and max(map(len, row)) > limits.max_field_chars:
+                raise _field_too_long(path, ends[i], limits.max_field_chars)
+    return rows, ends
 
 
 _BLOCK = 1 << 16  # records split and converted at a time by the plain-CSV path
@@ -73,14 +183,14 @@ def _plain_blocks(
     reused, so a million-row read does not allocate (and fault in) every cell at once.
     """
     step = block or _BLOCK
-    for start in range(1, len(lines), step):
+    for start in range(0, len(lines), step):
         cells = ",".join(lines[start : start + step]).split(",")
-        yield start - 1, [cells[j::width] for j in range(width)]
+        yield start, [cells[j::width] for j in range(width)]
 
 
-def _split_plain(text: str) -> tuple[list[str], list[str]] | None:
-    """Header fields and **lines** (header line first) of a CSV text with no quotes and
-    no lone CR, every line holding exactly the header's number of fields.
+def _split_plain(text: str) -> tuple[list[str], int] | None:
+    """The **lines** and the number of fields per line of a CSV text with no quotes and
+    no lone CR, every line holding exactly the first line's number of fields.
 
     For such text, splitting each line at its commas is exactly what ``csv.reader``
     gives (there is nothing to unquote), at a fraction of the cost (see
@@ -98,27 +208,13 @@ def _split_plain(text: str) -> tuple[list[str], list[str]] | None:
         end -= 1
     lines = text.split("\n")
     del lines[len(lines) - (len(text) - end) :]  # the empty strings after trailing newlines
-    header = lines[0].split(",")
-    width = len(header)
+    width = lines[0].count(",") + 1
     if width == 1:
         return None  # a blank line is a row of no fields to csv.reader, not one empty field
     # every line, blank ones included, must hold exactly width - 1 commas
     if set(map(str.count, lines, itertools.repeat(","))) != {width - 1}:
         return None
-    return header, lines
-
-
-def _line_numbers(text: str) -> list[int]:
-    """The physical line on which each record ends (records may span lines in quotes)."""
-    reader = csv.reader(_stdio.StringIO(text, newline=""))
-    next(reader, None)
-    lines = []
-    try:
-        for _row in reader:
-            lines.append(reader.line_num)
-    except csv.Error:
-        pass
-    return lines
+    return lines, width
 
 
 def _cell(value: object) -> str | None:
@@ -136,28 +232,76 @@ def _cell(value: object) -> str | None:
     return None
 
 
-def _read_json(cls: type[Reg], text: str, path: str, allow_unknown_columns: bool) -> Reg:
-    kind = _kind_of(cls)
-    if not text.strip(_WS):
-        raise InvalidInputError(f"{path}: file is empty (expected a JSON list of records)")
+class _Keys(dict[str, Any]):
+    """A JSON object's keys and values, remembering the keys it held more than once."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+def _object(pairs: list[tuple[str, Any]]) -> _Keys:
+    obj = _Keys(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        obj.duplicates = tuple(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+    return obj
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def json_depth(text: str) -> int:
+    """The deepest nesting of ``[`` and ``{`` in a JSON text (strings skipped), found
+    without recursion, so a hostile file cannot exhaust the stack."""
+    brackets = re.sub(r"[^\[\]{}]", "", _JSON_STRING.sub("", text))
+    if not brackets:
+        return 0
+    steps = np.frombuffer(brackets.encode("ascii"), dtype=np.uint8)
+    depth = np.cumsum(np.where((steps == ord("[")) | (steps == ord("{")), 1, -1))
+    return int(depth.max())
+
+
+def load_json(text: str, path: str, limits: ReadLimits) -> Any:
+    """Parse a JSON text within the nesting limit; duplicate keys are kept on :class:`_Keys`."""
+    depth = json_depth(text)
+    if depth > limits.max_json_depth:
+        raise InvalidInputError(
+            f"{path}: JSON 嵌套 {depth} 层，超过上限 {limits.max_json_depth} / JSON nested "
+            f"{depth} deep, more than the limit {limits.max_json_depth} "
+            "(ReadLimits.max_json_depth)"
+        )
     try:
-        data = json.loads(text)
+        return json.loads(text, object_pairs_hook=_object)
     except json.JSONDecodeError as exc:
         raise InvalidInputError(
             f"{path}: line {exc.lineno}: malformed JSON ({exc.msg}); is the file truncated?"
         ) from None
+    except RecursionError:  # pragma: no cover - the depth check comes first
+        raise InvalidInputError(f"{path}: JSON nested too deeply") from None
+
+
+def _read_json(cls: type[Reg], text: str, path: str, options: ReadOptions) -> Reg:
+    kind = _kind_of(cls)
+    if not text.strip(_WS):
+        raise InvalidInputError(f"{path}: file is empty (expected a JSON list of records)")
+    data = load_json(text, path, options.limits)
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
         raise InvalidInputError(f"{path}: expected a JSON list of objects, one per record")
     if not data:
         raise InvalidInputError(f"{path}: has no records")
-    out = _Collector(path, None)
+    check_size(path, len(data), 0, options.limits)
+    out = _collector(path, Layout("json"), options)
     header: list[str] = []
+    first_in: list[int] = []
     seen: set[str] = set()
-    for record in data:
+    for i, record in enumerate(data):
+        for key in record.duplicates:
+            out.add(i, key, "键重复 / the key appears more than once in this record")
         for key in record:
             if key not in seen:
                 seen.add(key)
                 header.append(key)
+                first_in.append(i)
+    check_size(path, len(data), len(header), options.limits)
     columns: list[list[str]] = [[] for _ in header]
     for i, record in enumerate(data):
         for j, key in enumerate(header):
@@ -167,7 +311,13 @@ def _read_json(cls: type[Reg], text: str, path: str, allow_unknown_columns: bool
                 cell = ""
             columns[j].append(cell)
     return _build(
-        cls, kind, [h.strip(_WS) for h in header], [(0, columns)], out, allow_unknown_columns
+        cls,
+        kind,
+        [h.strip(_WS) for h in header],
+        [(0, columns)],
+        out,
+        options.allow_unknown_columns,
+        header_rows=first_in,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import os
 import re
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from drawcore.errors import InvalidInputError
@@ -25,6 +26,7 @@ from drawcore.registry.registries import (
 __all__ = [
     "ENUM_LABELS",
     "HEADER_ALIASES",
+    "INDEX_HEADERS",
     "REGISTRY_KINDS",
 ]
 
@@ -102,6 +104,10 @@ HEADER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
+#: Headers of an index column (row numbers an office adds), dropped on reading unless the
+#: registry has a field of that name (编号 is the item list's ``item_id``).
+INDEX_HEADERS = frozenset({"序号", "编号", "行号", "no", "no.", "#"})
+
 #: Chinese labels accepted for enum values (besides the values themselves).
 ENUM_LABELS: dict[type, dict[str, Any]] = {
     IdKind: {
@@ -138,7 +144,58 @@ _TAG_SEPARATORS = ("；", "、")
 
 
 # Any whitespace other than line breaks: without it no cell can need stripping.
-_SPACE = re.compile(r"[^\S\r\n]")
+_SPACE = re.compile(
+    "[\t\x0b\x0c\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+)
+
+
+#: Rows searched for the header row (title rows above it are skipped).
+HEADER_SEARCH_ROWS = 20
+
+
+def header_map(kind: str) -> dict[str, str]:
+    """Header text (lower-cased for English) -> field name, for one registry kind."""
+    mapping: dict[str, str] = {}
+    for field, aliases in HEADER_ALIASES[kind].items():
+        mapping[field.lower()] = field
+        for alias in aliases:
+            mapping[alias] = field
+    return mapping
+
+
+def _fields_named(row: Sequence[str], names: dict[str, str]) -> set[str]:
+    cells = (c.strip(_WS) for c in row)
+    return {f for c in cells if (f := names.get(c) or names.get(c.lower())) is not None}
+
+
+def find_header(rows: Sequence[Sequence[str]], kind: str) -> int:
+    """Index of the header row among the first rows: the first naming the id field or at
+    least two fields; else the first row that is not blank (its problems are reported)."""
+    names = header_map(kind)
+    id_field = REGISTRY_KINDS[kind].id_field
+    head = rows[:HEADER_SEARCH_ROWS]
+    for i, row in enumerate(head):
+        found = _fields_named(row, names)
+        if id_field in found or len(found) >= 2:
+            return i
+    return next((i for i, row in enumerate(head) if any(c.strip(_WS) for c in row)), 0)
+
+
+def kind_from_rows(rows: Sequence[Sequence[str]]) -> str | None:
+    """The one registry kind whose id column and most other fields a header row names."""
+    scores: dict[str, int] = {}
+    for kind in REGISTRY_KINDS:
+        names = header_map(kind)
+        id_field = REGISTRY_KINDS[kind].id_field
+        for row in rows[:HEADER_SEARCH_ROWS]:
+            found = _fields_named(row, names)
+            if id_field in found:
+                scores[kind] = max(scores.get(kind, 0), len(found))
+    if not scores:
+        return None
+    best = max(scores.values())
+    winners = [k for k, v in scores.items() if v == best]
+    return winners[0] if len(winners) == 1 else None
 
 
 def _kind_of(cls: type[_Registry[Any]]) -> str:

@@ -1,4 +1,4 @@
-"""Read and write registry files: CSV and JSON, Chinese or English headers.
+"""Read registry files: CSV, JSON and spreadsheets (xlsx, xls, ods), Chinese or English headers.
 
 Readers validate strictly and all at once: every problem in a file is collected,
 each naming the file, the data row (1-based, the first row after the header;
@@ -11,15 +11,33 @@ them all. Nothing partial is ever returned.
 UTF-16, otherwise UTF-8 (BOM optional) is tried, then GB18030. A stray BOM at
 the start of the text is always dropped.
 
+**Spreadsheets.** ``.xlsx``, ``.xlsm``, ``.xlsb``, ``.xls`` and ``.ods`` files are
+read as spreadsheets (first sheet, or ``sheet=``), everything else by content as CSV or,
+for ``.json``, JSON. See :mod:`drawcore.registry.sheets`.
+
+**Layout.** The header row is the first of the first 20 rows that names the id column
+or two fields: title rows above it are skipped. Index columns (序号, 编号, 行号, No.)
+are dropped unless the registry has a field of that name, and so are columns with
+neither header nor values. Blank rows (including CSV rows of bare commas) are skipped
+wherever they are; row and line numbers in messages still point into the file.
+
+**Limits.** Only regular files are read, within :class:`~drawcore.registry.limits.ReadLimits`
+(bytes, rows, columns, characters per field, JSON nesting, problems listed); text with
+control or bidirectional-override characters is refused. See
+:mod:`drawcore.registry.limits`.
+
 **Cells.** Leading and trailing whitespace (including the ideographic space
 U+3000) is stripped from every header and cell. Booleans: ``true/false``,
 ``1/0``, ``yes/no``, ``y/n``, ``是/否`` (any case); empty means the field's
 default. Enums: their value (``low``, ``high``, ...) or the Chinese label in
-:data:`ENUM_LABELS`. Dates: ``YYYY-MM-DD``. Tags (expertise, industries): separated by
-``;``, ``；`` or ``、``. Empty optional cells take the model default.
+:data:`ENUM_LABELS`. Dates: ``2026-01-05``, ``2026/1/5``, ``2026.1.5`` or
+``2026年1月5日`` (a time of day after it is dropped), or an Excel serial day number.
+Years: four digits (``2019`` or ``2019年``), not after the current year. Tags
+(expertise, industries): separated by ``;``, ``；`` or ``、``. Empty optional cells take
+the model default.
 
 **Headers.** Each column is named by its English field name (``unit_id``, any
-case) or one of the Chinese aliases in :data:`HEADER_ALIASES` (e.g.
+case) or one of the Chinese aliases in :data:`~drawcore.registry.headers.HEADER_ALIASES` (e.g.
 统一社会信用代码 -> ``unit_id``). A column the mapping does not know is an
 error unless ``allow_unknown_columns=True``, in which case it is ignored: a
 misspelt header must not silently drop a field such as 黑名单. A required field
@@ -28,18 +46,30 @@ with no column is an error; an optional one takes its default.
 A registry file with a header but no records is an error too: an empty registry
 cannot be drawn from and is almost always a truncated export.
 
-Writers write atomically (a temporary file renamed into place), so a failed
-write leaves any previous file untouched; what they write reads back equal.
+Problems name the column by the file's own header (``column '最近检查日期' (field
+'last_inspected')``) and, in a spreadsheet, the sheet and cell
+(``单位名册.xlsx!Sheet1!D17``).
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 from drawcore.errors import InvalidInputError
-from drawcore.registry.formats import _no_gc, _read_csv, _read_json
-from drawcore.registry.headers import REGISTRY_KINDS, PathLike, Reg, _decode
+from drawcore.registry.formats import ReadOptions, _no_gc, _read_csv, _read_json, load_json
+from drawcore.registry.headers import (
+    HEADER_SEARCH_ROWS,
+    REGISTRY_KINDS,
+    PathLike,
+    Reg,
+    _decode,
+    kind_from_rows,
+)
+from drawcore.registry.limits import ReadLimits, read_regular_file
 from drawcore.registry.registries import (
     County,
     ExpertRegistry,
@@ -47,8 +77,11 @@ from drawcore.registry.registries import (
     ItemList,
     UnitRegistry,
 )
+from drawcore.registry.sheets import SPREADSHEET_SUFFIXES, _read_sheet, sheet_rows
 
 __all__ = [
+    "ReadLimits",
+    "detect_kind",
     "read_county",
     "read_experts",
     "read_inspectors",
@@ -58,61 +91,189 @@ __all__ = [
 ]
 
 
+def _options(
+    allow_unknown_columns: bool, limits: ReadLimits | None, today: dt.date | None
+) -> ReadOptions:
+    return ReadOptions(
+        allow_unknown_columns,
+        limits if limits is not None else ReadLimits(),
+        (today if today is not None else dt.date.today()).year,
+    )
+
+
 def read_registry(
     cls: type[Reg],
     path: PathLike,
     *,
     encoding: str | None = None,
     allow_unknown_columns: bool = False,
+    sheet: str | None = None,
+    limits: ReadLimits | None = None,
+    today: dt.date | None = None,
 ) -> Reg:
-    """Read any registry class from a ``.json`` file or (any other suffix) a CSV file."""
+    """Read any registry class from a spreadsheet, a ``.json`` file or (any other suffix)
+    a CSV file.
+
+    ``sheet``: the spreadsheet's sheet (default the first); ``limits``: see
+    :class:`ReadLimits`; ``today``: the date a year field may not be after (default
+    the computer's date).
+    """
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise InvalidInputError(f"{p}: cannot read ({exc.strerror})") from None
-    text = _decode(data, str(p), encoding)
-    del data
+    options = _options(allow_unknown_columns, limits, today)
+    data = read_regular_file(p, options.limits)
+    suffix = p.suffix.lower()
     with _no_gc():
-        if p.suffix.lower() == ".json":
-            return _read_json(cls, text, str(p), allow_unknown_columns)
-        return _read_csv(cls, text, str(p), allow_unknown_columns)
+        if suffix in SPREADSHEET_SUFFIXES:
+            return _read_sheet(cls, data, str(p), sheet, options)
+        text = _decode(data, str(p), encoding)
+        del data
+        if suffix == ".json":
+            return _read_json(cls, text, str(p), options)
+        return _read_csv(cls, text, str(p), options)
 
 
 def read_units(
-    path: PathLike, *, encoding: str | None = None, allow_unknown_columns: bool = False
+    path: PathLike,
+    *,
+    encoding: str | None = None,
+    allow_unknown_columns: bool = False,
+    sheet: str | None = None,
+    limits: ReadLimits | None = None,
 ) -> UnitRegistry:
-    """Read and validate a unit registry (BL-3, TJ-3) from CSV or JSON."""
+    """Read and validate a unit registry (BL-3, TJ-3) from a spreadsheet, CSV or JSON."""
     return read_registry(
-        UnitRegistry, path, encoding=encoding, allow_unknown_columns=allow_unknown_columns
+        UnitRegistry,
+        path,
+        encoding=encoding,
+        allow_unknown_columns=allow_unknown_columns,
+        sheet=sheet,
+        limits=limits,
     )
 
 
 def read_inspectors(
-    path: PathLike, *, encoding: str | None = None, allow_unknown_columns: bool = False
+    path: PathLike,
+    *,
+    encoding: str | None = None,
+    allow_unknown_columns: bool = False,
+    sheet: str | None = None,
+    limits: ReadLimits | None = None,
 ) -> InspectorRegistry:
-    """Read and validate an inspector registry (BL-4, TJ-2) from CSV or JSON."""
+    """Read and validate an inspector registry (BL-4, TJ-2) from a spreadsheet, CSV or JSON."""
     return read_registry(
-        InspectorRegistry, path, encoding=encoding, allow_unknown_columns=allow_unknown_columns
+        InspectorRegistry,
+        path,
+        encoding=encoding,
+        allow_unknown_columns=allow_unknown_columns,
+        sheet=sheet,
+        limits=limits,
     )
 
 
 def read_experts(
-    path: PathLike, *, encoding: str | None = None, allow_unknown_columns: bool = False
+    path: PathLike,
+    *,
+    encoding: str | None = None,
+    allow_unknown_columns: bool = False,
+    sheet: str | None = None,
+    limits: ReadLimits | None = None,
 ) -> ExpertRegistry:
-    """Read and validate an industry expert registry (TJ-8) from CSV or JSON."""
+    """Read and validate an industry expert registry (TJ-8) from a spreadsheet, CSV or JSON."""
     return read_registry(
-        ExpertRegistry, path, encoding=encoding, allow_unknown_columns=allow_unknown_columns
+        ExpertRegistry,
+        path,
+        encoding=encoding,
+        allow_unknown_columns=allow_unknown_columns,
+        sheet=sheet,
+        limits=limits,
     )
 
 
 def read_items(
-    path: PathLike, *, encoding: str | None = None, allow_unknown_columns: bool = False
+    path: PathLike,
+    *,
+    encoding: str | None = None,
+    allow_unknown_columns: bool = False,
+    sheet: str | None = None,
+    limits: ReadLimits | None = None,
 ) -> ItemList:
-    """Read and validate an inspection item list (BL-2, TJ-1) from CSV or JSON."""
+    """Read and validate an inspection item list (BL-2, TJ-1) from a spreadsheet, CSV or JSON."""
     return read_registry(
-        ItemList, path, encoding=encoding, allow_unknown_columns=allow_unknown_columns
+        ItemList,
+        path,
+        encoding=encoding,
+        allow_unknown_columns=allow_unknown_columns,
+        sheet=sheet,
+        limits=limits,
     )
+
+
+_HEAD_BYTES = 1 << 16
+
+
+def detect_kind(
+    path: PathLike,
+    *,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    limits: ReadLimits | None = None,
+) -> str:
+    """Which registry a file holds (``"units"``, ``"inspectors"``, ...), from its header.
+
+    The header is looked for as a reader looks for it (below title rows), in any
+    encoding a reader accepts; the file name plays no part. The kind whose id column
+    and most other fields the header names wins; ``InvalidInputError`` if none or a tie.
+    """
+    p = Path(path)
+    options = _options(True, limits, None)
+    data = read_regular_file(p, options.limits)
+    suffix = p.suffix.lower()
+    rows: list[list[str]]
+    if suffix in SPREADSHEET_SUFFIXES:
+        rows = sheet_rows(data, str(p), sheet, options)[2][:HEADER_SEARCH_ROWS]
+    elif suffix == ".json":
+        records = load_json(_decode(data, str(p), encoding), str(p), options.limits)
+        keys = list(records[0]) if isinstance(records, list) and records else []
+        rows = [keys] if all(isinstance(k, str) for k in keys) else []
+    else:
+        rows = _csv_head(data, str(p), encoding)
+    if not any(c.strip() for row in rows for c in row):
+        raise InvalidInputError(f"{p}: file is empty (expected a header row and records)")
+    kind = kind_from_rows(rows)
+    if kind is None:
+        raise InvalidInputError(
+            f"{p}: 无法从表头判断是哪种名录 / cannot tell which registry this is from its "
+            f"header; pass --kind ({'|'.join(REGISTRY_KINDS)})"
+        )
+    return kind
+
+
+def _csv_head(data: bytes, path: str, encoding: str | None) -> list[list[str]]:
+    """The first rows of a CSV file, decoded as the reader decodes the whole file.
+
+    Only the first 64 KiB are decoded, cut after a line break (UTF-8 and GB18030 never
+    hold the byte 0x0A inside a character) or, for UTF-16, at an even length.
+    """
+    head = data
+    if len(data) > _HEAD_BYTES:
+        head = data[:_HEAD_BYTES]
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (
+            encoding or ""
+        ).lower().replace("-", "").startswith("utf16"):
+            head = head[: len(head) - 2 - len(head) % 2]  # may cut a surrogate pair: drop a unit
+        else:
+            head = head[: head.rfind(b"\n") + 1] or head
+    try:
+        text = _decode(head, path, encoding)
+    except InvalidInputError:
+        if head is data:
+            raise
+        text = _decode(head[: head.rfind(b"\n") + 1], path, encoding)
+    lines = text.splitlines()[:HEADER_SEARCH_ROWS]
+    try:
+        return list(csv.reader(lines))
+    except csv.Error:
+        return [line.split(",") for line in lines]
 
 
 #: The file names :func:`read_county` looks for (CSV, or JSON with the same stem).
@@ -125,7 +286,8 @@ COUNTY_FILES = {
 
 
 def read_county(directory: PathLike, *, encoding: str | None = None) -> County:
-    """Read ``units``, ``inspectors``, ``experts`` and ``items`` (``.csv`` or ``.json``).
+    """Read ``units``, ``inspectors``, ``experts`` and ``items`` (``.csv``, ``.json`` or
+    ``.xlsx``).
 
     Every file is read before anything is returned; the problems of all four files
     are reported together.
@@ -134,10 +296,10 @@ def read_county(directory: PathLike, *, encoding: str | None = None) -> County:
     found: dict[str, Any] = {}
     problems: list[str] = []
     for kind, stem in COUNTY_FILES.items():
-        candidates = [base / f"{stem}.csv", base / f"{stem}.json"]
+        candidates = [base / f"{stem}{suffix}" for suffix in (".csv", ".json", ".xlsx")]
         path = next((c for c in candidates if c.exists()), None)
         if path is None:
-            problems.append(f"{base}: no {stem}.csv or {stem}.json")
+            problems.append(f"{base}: no {stem}.csv or {stem}.json (or {stem}.xlsx)")
             continue
         try:
             found[kind] = read_registry(REGISTRY_KINDS[kind], path, encoding=encoding)

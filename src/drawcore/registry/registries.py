@@ -40,6 +40,7 @@ import numpy.typing as npt
 from drawcore.errors import InvalidInputError
 from drawcore.model import Expert, IdKind, InspectionItem, Inspector, RiskLevel, Unit
 from drawcore.registry import ids as _ids
+from drawcore.registry.limits import forbidden_character
 from drawcore.serde import canonical_json
 
 __all__ = [
@@ -165,6 +166,15 @@ def _as_column(spec: FieldSpec, values: Sequence[Any] | Array) -> Array:
     return out
 
 
+def _default_column(spec: FieldSpec, n: int) -> Array:
+    """A column of ``n`` default values, as :func:`_as_column` would store them."""
+    if spec.kind in (Kind.TEXT, Kind.TAGS):
+        out = np.empty(n, dtype=object)
+        out.fill(spec.default)
+        return out
+    return _as_column(spec, [spec.default]).repeat(n)
+
+
 def _decode(spec: FieldSpec, column: Array, i: int) -> Any:
     """The Python value of row ``i`` of a stored column."""
     v = column[i]
@@ -211,14 +221,22 @@ def _as_str_array(values: Sequence[str] | Array) -> npt.NDArray[np.str_]:
     return np.array(seq, dtype=f"U{width}").reshape(len(seq))
 
 
-def _codepoints(values: Array, width: int) -> tuple[Array, Array]:
-    """(lengths, (N, width) uint32 code points) of a str array, padded or cut to ``width``."""
+def _codepoints(values: Sequence[str] | Array, width: int) -> tuple[Array, Array]:
+    """(lengths, (N, width) uint32 code points) of strings, padded or cut to ``width``.
+
+    The lengths are the Python strings' own when ``values`` holds Python strings: numpy's
+    ``str_`` drops trailing NULs, so ``"...T\\0"`` would otherwise pass as 18 characters.
+    """
     u = _as_str_array(values)
     n = len(u)
+    if isinstance(values, np.ndarray) and values.dtype.kind == "U":
+        lengths = np.char.str_len(u) if n else np.zeros(0, dtype=np.int64)
+    else:
+        seq = values.tolist() if isinstance(values, np.ndarray) else values
+        lengths = np.fromiter(map(len, seq), dtype=np.int64, count=n)
     if u.dtype.itemsize != 4 * width:
         u = u.astype(f"U{width}")
     cp = np.ascontiguousarray(u).view(np.uint32).reshape(n, width)
-    lengths = np.char.str_len(_as_str_array(values)) if n else np.zeros(0, dtype=np.int64)
     return lengths, cp
 
 
@@ -273,7 +291,7 @@ class _Registry(Generic[R]):
     def __init__(self, columns: Mapping[str, Sequence[Any] | Array]) -> None:
         """Build from one sequence per field (typed values or stored arrays); validates all.
 
-        Prefer :meth:`from_records`, or the readers in :mod:`drawcore.io`.
+        Prefer :meth:`from_records`, or the readers in :mod:`drawcore.registry.readers`.
         """
         stored, problems = self.check_columns(columns)
         if problems:
@@ -300,12 +318,14 @@ class _Registry(Generic[R]):
 
     @classmethod
     def check_columns(
-        cls, columns: Mapping[str, Sequence[Any] | Array]
+        cls, columns: Mapping[str, Sequence[Any] | Array], *, screened: bool = False
     ) -> tuple[dict[str, Array], list[Problem]]:
         """Typed columns -> (stored columns sorted by id, every problem found).
 
         Problem indices refer to the input order. The stored columns are meant only for
-        :meth:`from_checked`, and only when there are no problems.
+        :meth:`from_checked`, and only when there are no problems. ``screened``: the
+        caller has already found no control or bidirectional-override character in the
+        text the columns come from (a reader searches the whole file at once).
         """
         names = {s.name for s in cls.schema}
         unknown = sorted(set(columns) - names)
@@ -327,7 +347,7 @@ class _Registry(Generic[R]):
                     problems.append(Problem(None, spec.name, f"bad value ({exc})"))
                     continue
             else:
-                stored[spec.name] = _as_column(spec, [spec.default] * n)
+                stored[spec.name] = _default_column(spec, n)
         if problems:
             return {}, problems
         for spec in cls.schema:
@@ -347,8 +367,16 @@ class _Registry(Generic[R]):
                 for i, tags in enumerate(col.tolist()):
                     if any(not t or not t.strip() or ";" in t for t in tags):
                         problems.append(Problem(i, spec.name, "empty tag, or a tag with ';'"))
-        u = _as_str_array(stored[cls.id_field])
+            if spec.kind in (Kind.TEXT, Kind.TAGS) and not screened:
+                problems += _forbidden_text(spec.name, col)
+        raw_ids = stored[cls.id_field]
+        u = _as_str_array(raw_ids)
         stored[cls.id_field] = u
+        if not screened:  # screened text has no NUL
+            # numpy's str_ drops trailing NULs: compare with the Python strings' lengths
+            id_lengths = np.fromiter(map(len, raw_ids.tolist()), dtype=np.int64, count=n)
+            for i in np.flatnonzero(id_lengths != np.char.str_len(u)).tolist():
+                problems.append(Problem(i, cls.id_field, "id ends in a NUL character"))
         problems += cls._check_ids(stored)
         order = np.argsort(u, kind="stable")
         if n > 1:
@@ -465,6 +493,16 @@ class _Registry(Generic[R]):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({len(self)} records, fingerprint {self.fingerprint[:12]})"
+
+
+def _forbidden_text(field: str, column: Array) -> list[Problem]:
+    """Cells of a text or tags column holding a control or bidirectional-override character."""
+    values = column.tolist()
+    cells = values if not values or isinstance(values[0], str) else ["\n".join(t) for t in values]
+    if forbidden_character("\n".join(cells)) is None:
+        return []
+    found = ((i, forbidden_character(c)) for i, c in enumerate(cells))
+    return [Problem(i, field, why) for i, why in found if why is not None]
 
 
 def _describe(p: Problem) -> str:

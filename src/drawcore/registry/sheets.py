@@ -1,0 +1,106 @@
+"""Spreadsheets as offices export them: ``.xlsx``, ``.xlsm``, ``.xlsb``, ``.xls``, ``.ods``.
+
+Read through python-calamine (the Rust ``calamine`` reader). The first sheet is read
+unless ``sheet=`` names another. Cells become the text a CSV export would hold: a
+whole number without ``.0`` (``4.0`` -> ``4``, so a certificate number stored as a
+number keeps its digits), a date cell as ``YYYY-MM-DD``, a date-and-time cell as
+``YYYY-MM-DD HH:MM:SS`` (a date field keeps the date), ``true``/``false``. Then the
+same rules hold as for CSV: the header row is found below title rows (a merged title
+cell holds its text in its first cell), index columns and blank rows are dropped, and
+every problem names the file, sheet and cell, e.g. ``单位名册.xlsx!Sheet1!D17``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+import python_calamine as calamine
+
+from drawcore.errors import InvalidInputError
+from drawcore.registry.cells import Layout, _build
+from drawcore.registry.formats import ReadOptions, _collector, check_size
+from drawcore.registry.headers import _WS, HEADER_SEARCH_ROWS, Reg, _kind_of, find_header
+
+__all__ = ["SPREADSHEET_SUFFIXES", "sheet_rows"]
+
+#: File name endings read as spreadsheets (any case).
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
+
+
+def _text(value: Any) -> str:
+    """A cell value as the text a CSV export of it would hold."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time():
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.isoformat(timespec="seconds")
+    return str(value)
+
+
+def sheet_rows(
+    data: bytes, path: str, sheet: str | None, options: ReadOptions
+) -> tuple[str, tuple[int, int], list[list[str]]]:
+    """(sheet name, (first row, first column) of the used area, its rows as text)."""
+    limits = options.limits
+    try:
+        book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:  # calamine raises several unrelated types for a bad file
+        raise InvalidInputError(
+            f"{path}: 不是可读的电子表格 / not a readable spreadsheet ({type(exc).__name__}: "
+            f"{str(exc)[:200]})"
+        ) from None
+    names = list(book.sheet_names)
+    if not names:
+        raise InvalidInputError(f"{path}: 没有工作表 / the workbook has no sheet")
+    name = names[0] if sheet is None else sheet
+    if name not in names:
+        raise InvalidInputError(
+            f"{path}: 没有名为 {name!r} 的工作表 / no sheet named {name!r} "
+            f"(sheets: {', '.join(names)})"
+        )
+    try:
+        found = book.get_sheet_by_name(name)
+        check_size(path, found.height - 1, found.width, limits)
+        values = found.to_python(skip_empty_area=True, nrows=limits.max_rows + HEADER_SEARCH_ROWS)
+    except InvalidInputError:
+        raise
+    except Exception as exc:
+        raise InvalidInputError(
+            f"{path}!{name}: 无法读取工作表 / cannot read the sheet ({type(exc).__name__}: "
+            f"{str(exc)[:200]})"
+        ) from None
+    start = found.start or (0, 0)
+    return name, (int(start[0]), int(start[1])), [[_text(v) for v in row] for row in values]
+
+
+def _read_sheet(
+    cls: type[Reg], data: bytes, path: str, sheet: str | None, options: ReadOptions
+) -> Reg:
+    kind = _kind_of(cls)
+    name, (top, left), rows = sheet_rows(data, path, sheet, options)
+    if not any(c.strip(_WS) for row in rows for c in row):
+        raise InvalidInputError(f"{path}!{name}: 工作表是空的 / the sheet is empty")
+    h = find_header(rows, kind)
+    header = [c.strip(_WS) for c in rows[h]]
+    kept = [i for i in range(h + 1, len(rows)) if any(c.strip(_WS) for c in rows[i])]
+    if not kept:
+        raise InvalidInputError(f"{path}!{name}: has a header but no records")
+    check_size(path, len(kept), len(header), options.limits)
+    width = len(header)
+    columns = [[rows[i][j].strip() if j < len(rows[i]) else "" for i in kept] for j in range(width)]
+    sheet_rows_of = [top + i for i in kept]
+    out = _collector(path, Layout("sheet", lambda: sheet_rows_of, name, left, top + h), options)
+    return _build(cls, kind, header, [(0, columns)], out, options.allow_unknown_columns)
