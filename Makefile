@@ -28,6 +28,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy --strict src plugins/drawcore-boluo/src plugins/drawcore-tianjin/src
+	$(BIN)/lint-imports
 
 DOCS_STAMP := $(VENV)/.docs-installed
 
