@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import enum
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -17,6 +18,27 @@ from drawcore.registry.headers import HEADER_ALIASES, REGISTRY_KINDS
 from drawcore.registry.registries import Kind, _Registry
 
 EXAMPLE_COUNTY = Path(__file__).resolve().parents[3] / "examples" / "county"
+
+
+class Exit(enum.IntEnum):
+    """The exit statuses of every ``drawcore`` command, distinct from each other.
+
+    The README's "Exit status" table lists the same values; a test keeps them equal.
+    """
+
+    OK = 0
+    """成功 / the command did what it was asked."""
+    VERIFY_FAILED = 1
+    """校验未通过 / a journal does not verify (or, with ``--fail-overdue``, work is overdue)."""
+    INVALID_INPUT = 2
+    """输入无效 / drawcore refused the input: a one-line reason, then every problem."""
+    USAGE = 64
+    """用法错误 / unknown option or missing argument (argparse's usage message)."""
+    IO_ERROR = 74
+    """读写失败 / the operating system refused a read or write (disk full, permission)."""
+    BROKEN_PIPE = 141
+    """输出管道已关闭 / whoever read the output stopped early (``| head``); what the
+    command wrote to files before that stays written."""
 
 
 @attrs.frozen

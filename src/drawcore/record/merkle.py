@@ -141,13 +141,18 @@ def _subproof(leaves: Sequence[bytes], m: int, whole: bool) -> list[bytes]:
 def verify_consistency(
     old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]
 ) -> bool:
-    """True iff ``proof`` shows ``(old_size, old_root)`` is a prefix of ``(new_size, new_root)``."""
+    """True iff ``proof`` shows ``(old_size, old_root)`` is a prefix of ``(new_size, new_root)``.
+
+    The empty tree is a prefix of every tree, but only the empty tree's root,
+    ``MTH({}) = SHA-256("")`` (RFC 6962 §2.1), names it: an old size of 0 with any
+    other root is refused, so a forged "empty" checkpoint cannot pass.
+    """
     if old_size < 0 or old_size > new_size:
         return False
+    if old_size == 0:
+        return old_root == EMPTY_ROOT and not proof and (new_size > 0 or new_root == EMPTY_ROOT)
     if old_size == new_size:
         return old_root == new_root and not proof
-    if old_size == 0:
-        return not proof
     if not proof or any(len(p) != HASH_SIZE for p in proof):
         return False
     path = list(proof)
