@@ -283,7 +283,8 @@ def test_bl9_second_result_for_a_plan_is_refused(site: tuple[Path, County]) -> N
 def test_bl9_failed_draw_writes_nothing(site: tuple[Path, County]) -> None:
     d, county = site
     j = Journal(d / "journal.jsonl")
-    plan = make_plan(county, team_size=70)  # more than the 61 active inspectors
+    # 40 teams of 2 need 80 places; 61 active inspectors with one task each have 61
+    plan = make_plan(county, size=40, max_tasks=1)
     ceremony.commit_plan(j, plan, committed_at=COMMITTED, committed_by="王建国")
     ceremony.form_seed(j, plan, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
     before = j.path.read_bytes()

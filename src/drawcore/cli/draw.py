@@ -220,7 +220,7 @@ def run(args: argparse.Namespace) -> int:
         sizes = ", ".join(f"{k} {n}" for k, n in plan.stratum_sizes)
         print(f"strata by {plan.strata_field} ({plan.allocation}): {sizes}")
     journal = Journal(args.journal)
-    state = journal.ceremony().plans.get(plan.plan_id)
+    state = ceremony.committed_state(journal, plan)  # a changed plan under a used id: refused
     if state is None:
         require_options(args, "committed_at", "committed_by")
     seeding_now = args.public_numbers is not None or args.party_reveal
