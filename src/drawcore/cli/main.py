@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from drawcore import __version__
-from drawcore.cli import demo, draw, followup, publish, validate, verify
+from drawcore.cli import demo, draw, followup, publish, repair, validate, verify
 from drawcore.cli.common import Command, Exit
 from drawcore.errors import DrawcoreError
 
@@ -48,6 +48,13 @@ COMMANDS: dict[str, Command] = {
         "against checkpoints, and replay every draw; exit 0 only if everything holds",
         verify.configure,
         verify.run,
+    ),
+    "repair": Command(
+        "repair",
+        "cut a torn tail (a crash mid-append) off a journal: the bytes removed are printed, "
+        "kept beside the journal, and a repair record says what, why, who and when",
+        repair.configure,
+        repair.run,
     ),
     "draw": Command(
         "draw",
