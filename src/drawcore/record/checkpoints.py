@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import attrs
 
-from drawcore.errors import JournalError
+from drawcore.errors import InvalidInputError, JournalError
 from drawcore.record import merkle
 from drawcore.record.limits import CHECKPOINT_ENV, MAX_CHECKPOINT_BYTES, limit, open_regular
 from drawcore.record.limits import read_regular as _read_regular
@@ -90,10 +90,10 @@ class Checkpoint:
         try:
             raw = json.loads(data)
             if not isinstance(raw, dict) or set(raw) != {f.name for f in attrs.fields(cls)}:
-                raise ValueError("fields must be size, root, at, signed_by, signature")
+                raise InvalidInputError("fields must be size, root, at, signed_by, signature")
             cp = cls(**raw)
             if not isinstance(cp.size, int) or cp.size < 0:
-                raise ValueError(f"size {cp.size!r} is not a non-negative integer")
+                raise InvalidInputError(f"size {cp.size!r} is not a non-negative integer")
             bytes.fromhex(cp.root)
         except (ValueError, TypeError) as err:
             raise JournalError(f"{where}: not a checkpoint ({err})") from None

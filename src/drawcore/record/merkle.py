@@ -20,6 +20,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
+from drawcore.errors import InvalidInputError
+
 __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
@@ -74,7 +76,7 @@ def root(leaves: Sequence[bytes]) -> bytes:
 
 def _check_index(index: int, size: int, what: str) -> None:
     if not 0 <= index < size:
-        raise ValueError(f"{what} {index} outside a tree of size {size}")
+        raise InvalidInputError(f"{what} {index} outside a tree of size {size}")
 
 
 def inclusion_proof(leaves: Sequence[bytes], index: int) -> list[bytes]:
@@ -122,7 +124,7 @@ def consistency_proof(leaves: Sequence[bytes], old_size: int) -> list[bytes]:
     """Proof that the first ``old_size`` leaves are a prefix of ``leaves`` (RFC 6962 PROOF)."""
     n = len(leaves)
     if not 0 <= old_size <= n:
-        raise ValueError(f"old size {old_size} outside 0..{n}")
+        raise InvalidInputError(f"old size {old_size} outside 0..{n}")
     if old_size in (0, n):
         return []
     return _subproof(leaves, old_size, True)
