@@ -93,3 +93,18 @@ def test_head_reads_the_first_line_and_the_draw_is_journaled(tmp_path: Path) -> 
     assert "Traceback" not in err, err
     assert draw.returncode in (Exit.OK, Exit.BROKEN_PIPE)
     assert len(Journal(tmp_path / "journal.jsonl").records()) == 3
+
+
+def test_guessing_the_registry_kind_reads_only_the_head_of_a_regular_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``drawcore validate /dev/zero`` must not read gigabytes to guess the kind."""
+    from drawcore.cli.common import guess_kind
+    from drawcore.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="pass --kind"):
+        guess_kind(Path("/dev/zero"))
+    fifo = tmp_path / "registry"
+    os.mkfifo(fifo)
+    with pytest.raises(InvalidInputError, match="pass --kind"):
+        guess_kind(fifo)  # returns at once instead of waiting for a writer

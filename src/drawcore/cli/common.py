@@ -88,10 +88,13 @@ def guess_kind(path: Path) -> str:
     for name in [*REGISTRY_KINDS, *(k.rstrip("s") for k in REGISTRY_KINDS)]:
         if name in stem:
             return name if name in REGISTRY_KINDS else f"{name}s"
+    head = ""
     try:
-        head = path.read_bytes()[:4096].decode("utf-8-sig", errors="ignore")
+        if path.is_file():  # a FIFO or device is left to the reader, which refuses it
+            with path.open("rb") as f:
+                head = f.read(4096).decode("utf-8-sig", errors="ignore")
     except OSError:
-        head = ""
+        pass
     for kind, aliases in HEADER_ALIASES.items():
         id_field = REGISTRY_KINDS[kind].id_field
         if any(name in head for name in (id_field, *aliases[id_field])):
