@@ -223,6 +223,7 @@ def _rules_plan(
 def run(args: argparse.Namespace) -> int:
     from drawcore.record import ceremony
     from drawcore.record.journal import Journal
+    from drawcore.record.signing import Signing
 
     sampler = _sampler(args.engine, args.scheduler)  # bad options fail before any record
     plan = _draw_plan(args)
@@ -273,13 +274,16 @@ def run(args: argparse.Namespace) -> int:
     require_options(args, "drawn_by", "signed_by", "drawn_at", "signed_at")
     if not has_seed:
         require_options(args, "entropy_at")
-    drawn = ceremony.run_ceremony(
-        journal,
-        plan,
+    signing = Signing(
         drawn_by=args.drawn_by,
         signed_by=args.signed_by,
         drawn_at=args.drawn_at,
         signed_at=args.signed_at,
+    )
+    drawn = ceremony.run_ceremony(
+        journal,
+        plan,
+        signing=signing,
         committed_at=args.committed_at,
         committed_by=args.committed_by,
         entropy_at=args.entropy_at,

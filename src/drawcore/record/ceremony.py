@@ -71,6 +71,7 @@ from drawcore.record.seeding import (
     seed_body,
     void_body,
 )
+from drawcore.record.signing import Signing
 from drawcore.record.snapshots import load_county, load_experts, load_inspectors, load_units
 from drawcore.registry.headers import PathLike
 from drawcore.registry.registries import County, InspectorRegistry, UnitRegistry
@@ -271,10 +272,7 @@ def _draw_entry(
     units: UnitRegistry | None,
     inspectors: InspectorRegistry | None,
     sampler: Callable[..., UnitSample],
-    drawn_by: str,
-    signed_by: str,
-    drawn_at: str,
-    signed_at: str,
+    signing: Signing,
     redo_of: int | None = None,
     redo_reason: str | None = None,
 ) -> tuple[DrawRecord, DrawOutcome]:
@@ -291,10 +289,7 @@ def _draw_entry(
         seed_record=seed_seq,
         seed_method=method,
         population=len(unit_reg),
-        drawn_by=drawn_by,
-        signed_by=signed_by,
-        drawn_at=drawn_at,
-        signed_at=signed_at,
+        signing=signing,
         redo_of=redo_of,
         redo_reason=redo_reason,
     )
@@ -305,10 +300,11 @@ def draw(
     journal: Journal,
     plan: DrawPlan,
     *,
-    drawn_by: str,
-    signed_by: str,
-    drawn_at: str,
-    signed_at: str,
+    signing: Signing | None = None,
+    drawn_by: str | None = None,
+    signed_by: str | None = None,
+    drawn_at: str | None = None,
+    signed_at: str | None = None,
     registry_dir: PathLike | None = None,
     units: UnitRegistry | None = None,
     inspectors: InspectorRegistry | None = None,
@@ -316,10 +312,15 @@ def draw(
 ) -> Drawn:
     """Draw the committed, seeded plan and journal the result; nothing is written on failure.
 
+    ``signing`` says who drew and signed, and when (TJ-9); the four fields
+    ``drawn_by``, ``signed_by``, ``drawn_at``, ``signed_at`` may be given instead.
     Registries are read from the plan's snapshots under ``registry_dir``
     (default: the journal's directory) unless given; either way their
     fingerprints must match the plan.
     """
+    signing = Signing.of(
+        signing, drawn_by=drawn_by, signed_by=signed_by, drawn_at=drawn_at, signed_at=signed_at
+    )
     seed_seq, seed_hex, method = _live_seed(
         journal, plan.plan_id, plan.hash, what="draw for plan", this="plan", remedy=_USE_REDO
     )
@@ -333,10 +334,7 @@ def draw(
         units=units,
         inspectors=inspectors,
         sampler=sampler,
-        drawn_by=drawn_by,
-        signed_by=signed_by,
-        drawn_at=drawn_at,
-        signed_at=signed_at,
+        signing=signing,
     )
     return Drawn(journal.append(DRAW, body), outcome)
 
@@ -429,10 +427,11 @@ def redo(
     reason: str,
     voided_by: str,
     at: str,
-    drawn_by: str,
-    signed_by: str,
-    drawn_at: str,
-    signed_at: str,
+    signing: Signing | None = None,
+    drawn_by: str | None = None,
+    signed_by: str | None = None,
+    drawn_at: str | None = None,
+    signed_at: str | None = None,
     rfc3797_sources: Sequence[int | Sequence[int]] | None = None,
     entropy_at: str | None = None,
     registry_dir: PathLike | None = None,
@@ -449,6 +448,9 @@ def redo(
     redo usually needs fresh numbers). The new draw record names the voided one
     (``redo_of``) and the reason.
     """
+    signing = Signing.of(
+        signing, drawn_by=drawn_by, signed_by=signed_by, drawn_at=drawn_at, signed_at=signed_at
+    )
     state = journal.ceremony()
     plan_state = state.plans.get(plan.plan_id)
     if plan_state is None or plan_state.draw_seq != voids:
@@ -472,7 +474,7 @@ def redo(
             plan.plan_id,
             plan.hash,
             entropy_at=entropy_at,
-            recorded_at=drawn_at,
+            recorded_at=signing.drawn_at,
             rfc3797_sources=rfc3797_sources,
         )
         seed_at = len(entries)
@@ -488,10 +490,7 @@ def redo(
         units=units,
         inspectors=inspectors,
         sampler=sampler,
-        drawn_by=drawn_by,
-        signed_by=signed_by,
-        drawn_at=drawn_at,
-        signed_at=signed_at,
+        signing=signing,
         redo_of=voids,
         redo_reason=reason,
     )
@@ -503,10 +502,11 @@ def run_ceremony(
     journal: Journal,
     plan: DrawPlan,
     *,
-    drawn_by: str,
-    signed_by: str,
-    drawn_at: str,
-    signed_at: str,
+    signing: Signing | None = None,
+    drawn_by: str | None = None,
+    signed_by: str | None = None,
+    drawn_at: str | None = None,
+    signed_at: str | None = None,
     committed_at: str | None = None,
     committed_by: str | None = None,
     entropy_at: str | None = None,
@@ -526,6 +526,9 @@ def run_ceremony(
     draw (or a plan :func:`check_plan` refuses) leaves the journal as it was; the
     record numbers (the draw's ``seed_record``) are fixed inside the journal's lock.
     """
+    signing = Signing.of(
+        signing, drawn_by=drawn_by, signed_by=signed_by, drawn_at=drawn_at, signed_at=signed_at
+    )
     current = journal.ceremony()
     state = current.plans.get(plan.plan_id)
     entries: list[tuple[str, object]] = []
@@ -560,7 +563,7 @@ def run_ceremony(
             journal,
             plan,
             entropy_at=entropy_at,
-            recorded_at=drawn_at,
+            recorded_at=signing.drawn_at,
             rfc3797_sources=rfc3797_sources,
             parties=parties,
         )
@@ -577,10 +580,7 @@ def run_ceremony(
         units=units,
         inspectors=inspectors,
         sampler=sampler,
-        drawn_by=drawn_by,
-        signed_by=signed_by,
-        drawn_at=drawn_at,
-        signed_at=signed_at,
+        signing=signing,
     )
     assumed = _plan_key(current, plan.plan_id)
     return Drawn(_append_draw(journal, plan.plan_id, assumed, entries, record, seed_at), outcome)
