@@ -108,3 +108,26 @@ def test_guessing_the_registry_kind_reads_only_the_head_of_a_regular_file(
     os.mkfifo(fifo)
     with pytest.raises(InvalidInputError, match="pass --kind"):
         guess_kind(fifo)  # returns at once instead of waiting for a writer
+
+
+def test_an_os_error_escaping_a_command_exits_74_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import errno
+    import importlib
+
+    from drawcore.cli.common import Command
+
+    cli_main = importlib.import_module("drawcore.cli.main")  # the module, not main()
+
+    def full_disk(_args: object) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "/srv/drawcore/out.csv")
+
+    monkeypatch.setitem(
+        cli_main.COMMANDS, "validate", Command("validate", "x", lambda p: None, full_disk)
+    )
+    assert main(["validate"]) == Exit.IO_ERROR
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "/srv/drawcore/out.csv" in err
+    assert os.strerror(errno.ENOSPC) in err

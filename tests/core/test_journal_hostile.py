@@ -8,6 +8,8 @@ import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from drawcore.cli.main import main
 from drawcore.errors import JournalError
@@ -309,3 +311,33 @@ def test_bl9_every_committed_line_starts_with_a_brace(tmp_path: Path) -> None:
     j = _journal(tmp_path, 4)
     j.append_many([("note", {"k": 1}), ("note", {"k": 2})])
     assert all(line.startswith(b"{") for line in j.path.read_bytes().splitlines())
+
+
+@given(
+    bodies=st.lists(st.dictionaries(st.text(max_size=5), st.integers()), min_size=1, max_size=4),
+    cut=st.floats(0, 1),
+    committed=st.booleans(),
+)
+def test_bl9_any_prefix_of_a_batch_write_reads_as_old_or_new(
+    tmp_path_factory: pytest.TempPathFactory,
+    bodies: list[dict[str, int]],
+    cut: float,
+    committed: bool,
+) -> None:
+    """Whatever a crash leaves of the two writes of a batch -- any prefix of the pending
+    bytes, or the committed batch -- a reader sees the old records or all the new ones."""
+    d = tmp_path_factory.mktemp("prefix")
+    j = _journal(d, 2)
+    old = j.path.read_bytes()
+    j.append_many([("note", b) for b in bodies])
+    batch = j.path.read_bytes()[len(old) :]
+    if committed:
+        state, expected = old + batch, 2 + len(bodies)
+    else:
+        pending = PENDING + batch[1:]
+        state, expected = old + pending[: round(cut * len(pending))], 2
+    j.path.write_bytes(state)
+    report = verify(j.path)
+    assert report.records == expected
+    assert report.ok == (state in (old, old + batch))
+    assert {p.kind for p in report.problems} <= {"torn"}
