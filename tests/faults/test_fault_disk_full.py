@@ -149,6 +149,7 @@ def test_bl9_disk_full_during_a_repair_is_a_journal_error(
         Journal(j.path).repair_torn_tail(reason="x", repaired_by="y", at=ENTROPY)
     monkeypatch.undo()
     assert j.path.read_bytes() == torn  # the journal is cut only once the bytes are kept
+    assert not list(tmp_path.glob("*.torn-*"))  # and no half-written copy is left
 
 
 @pytest.mark.parametrize("code", ERRORS, ids=["ENOSPC", "EDQUOT"])

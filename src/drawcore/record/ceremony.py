@@ -230,7 +230,7 @@ def _registries(
 def _changed_plan(plan_id: str, committed: str, actual: str, this: str = "plan") -> JournalError:
     return JournalError(
         f"plan {plan_id!r} was committed with hash {committed}; this {this} "
-        f"hashes to {actual} (a changed plan needs a new plan id)"
+        f"hashes to {actual} (a changed plan needs a new plan id; 计划已变更，须使用新的计划编号)"
     )
 
 

@@ -498,6 +498,9 @@ class Journal:
             try:
                 self._write_all(sfd, torn)
                 os.fsync(sfd)
+            except OSError:
+                side.unlink()  # a failed repair leaves nothing behind
+                raise
             finally:
                 os.close(sfd)
             _fsync_dir(side.parent)

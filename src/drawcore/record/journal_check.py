@@ -129,8 +129,8 @@ def verify(
             Problem(
                 len(lines),
                 "torn",
-                f"{what} ({len(rest)} bytes): a torn write; `drawcore repair` keeps the "
-                "bytes aside, cuts them off and records the repair",
+                f"{what} ({len(rest)} bytes): a torn write (日志末尾不完整); `drawcore repair` "
+                "keeps the bytes aside, cuts them off and records the repair",
             )
         )
     for cp in checkpoints:

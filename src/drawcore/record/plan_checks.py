@@ -32,25 +32,36 @@ def check_plan(plan: DrawPlan, units: UnitRegistry, inspectors: InspectorRegistr
     for what, ids in (("mandatory", plan.mandatory), ("excluded", plan.excluded)):
         unknown = [u for u in ids if u not in units]
         if unknown:
-            problems.append(f"{what} unit(s) not in the unit registry: {', '.join(unknown[:20])}")
+            problems.append(
+                f"{what} unit(s) not in the unit registry (登记册中无此单位): "
+                + ", ".join(unknown[:20])
+            )
     excluded = np.zeros(len(units), dtype=np.bool_)
     for flag in plan.exclude_flags:
         try:
             excluded |= units.mask(flag)
         except KeyError:
-            problems.append(f"exclude flag {flag!r} is not a flag of the unit registry")
+            problems.append(f"exclude flag {flag!r} is not a flag of the unit registry (无此标记)")
     for unit_id in plan.excluded:
         if unit_id in units:
             excluded[units.index_of(unit_id)] = True
     both = [u for u in plan.mandatory if u in units and excluded[units.index_of(u)]]
     if both:
-        problems.append(f"unit(s) both mandatory and excluded: {', '.join(both[:20])}")
+        problems.append(
+            f"unit(s) both mandatory and excluded (既必查又排除): {', '.join(both[:20])}"
+        )
     if len(plan.mandatory) > plan.size:
-        problems.append(f"{len(plan.mandatory)} mandatory units but the size is {plan.size}")
+        problems.append(
+            f"{len(plan.mandatory)} mandatory units but the size is {plan.size} "
+            "(必查单位多于抽取数)"
+        )
     problems += _eligible_problems(plan, units, excluded)
     active = sum(1 for i in inspectors if i.active)
     if plan.size and active < plan.team_size:
-        problems.append(f"{active} active inspector(s), fewer than a team of {plan.team_size}")
+        problems.append(
+            f"{active} active inspector(s), fewer than a team of {plan.team_size} "
+            "(在岗执法人员不足)"
+        )
     if problems:
         raise InvalidInputError(
             f"plan {plan.plan_id} cannot be drawn (计划无法执行): {problems[0]}", tuple(problems)
@@ -62,7 +73,10 @@ def _eligible_problems(plan: DrawPlan, units: UnitRegistry, excluded: Any) -> li
     if plan.strata_field is None:
         eligible = int(len(units) - np.count_nonzero(excluded))
         if plan.size > eligible:
-            return [f"size {plan.size} is above the {eligible} eligible (not excluded) units"]
+            return [
+                f"size {plan.size} is above the {eligible} eligible (not excluded) units "
+                "(抽取数超过可抽单位数)"
+            ]
         return []
     try:
         labels = stratum_labels(units, plan.strata_field)
@@ -73,7 +87,8 @@ def _eligible_problems(plan: DrawPlan, units: UnitRegistry, excluded: Any) -> li
         if not out:
             counts[label] = counts.get(label, 0) + 1
     return [
-        f"stratum {label!r}: size {n} is above its {counts.get(label, 0)} eligible units"
+        f"stratum {label!r}: size {n} is above its {counts.get(label, 0)} eligible units "
+        "(层内可抽单位不足)"
         for label, n in plan.stratum_sizes
         if n > counts.get(label, 0)
     ]
