@@ -9,6 +9,7 @@ import pytest
 
 from drawcore.cli.common import Exit
 from drawcore.cli.main import main
+from drawcore.errors import JournalError
 from drawcore.record.journal import PENDING, Journal, verify
 
 AT = "2026-01-08T09:00:00+08:00"
@@ -122,3 +123,14 @@ def test_bl9_repair_without_who_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["repair", str(j.path), "--reason", "x", "--at", AT])
     assert exit_.value.code == Exit.USAGE
+
+
+def test_bl9_repair_of_a_missing_journal_creates_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "none.jsonl"
+    assert main(_repair(missing)) == Exit.INVALID_INPUT
+    assert "no such journal file" in capsys.readouterr().err
+    with pytest.raises(JournalError, match="no such journal file"):
+        Journal(missing).repair_torn_tail(reason="x", repaired_by="y", at=AT)
+    assert not missing.exists()

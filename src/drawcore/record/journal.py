@@ -488,6 +488,9 @@ class Journal:
         fd = self._lock(write=True)
         assert fd is not None
         try:
+            if self._created:  # no journal to repair: leave no empty file behind
+                os.unlink(self.path)
+                raise JournalError(f"{self.path}: no such journal file")
             self._catch_up(fd)
             if self._torn is None:
                 raise JournalError(f"{self.path}: no torn tail to repair")
