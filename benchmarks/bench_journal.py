@@ -6,8 +6,9 @@ Run: ``python benchmarks/bench_journal.py [N]``
 
 What is measured, side by side in one run:
 
-- ``append``: ``Journal.append_many`` in batches of 1,000 records -- one lock, one
-  write and one ``fsync`` per batch (what a bulk import or a draw with many units does).
+- ``append``: ``Journal.append_many`` in batches of 1,000 records -- one lock, and per
+  batch one write + ``fsync`` with the batch marked pending, then the one-byte commit +
+  ``fsync`` (what a bulk import or a draw with many units does).
 - ``verify``: :func:`drawcore.journal.verify` over the whole file: JSON parse, canonical
   form, record hash, ``seq``/``prev`` chain, ceremony rules, RFC 6962 root.
 - ``baseline``: the floor any such journal pays -- write the same lines to a file with
@@ -15,6 +16,9 @@ What is measured, side by side in one run:
 - ``fsync per record``: ``Journal.append`` one record at a time (lock + write + fsync
   each) for 1,000 records; the cost per record is printed and, separately, what
   100,000 such appends would take *by extrapolation* (not run: it is disk-bound).
+- ``raw fsync per record``: its baseline -- ``os.write`` + ``os.fsync`` of the same
+  lines one at a time, no lock, no JSON; the ratio shows what the lock, the checks and
+  the second (commit) ``fsync`` cost.
 """
 
 from __future__ import annotations
@@ -75,6 +79,14 @@ def main(n: int) -> None:
             single.append("note", body(i))
         t_single = (time.perf_counter() - t0) / m
 
+        raw = os.open(Path(d) / "raw.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        t0 = time.perf_counter()
+        for line in lines[:m]:
+            os.write(raw, line + b"\n")
+            os.fsync(raw)
+        t_raw = (time.perf_counter() - t0) / m
+        os.close(raw)
+
     total = t_append + t_verify
     print(f"journal benchmark, N = {n:,} records, {size / 1e6:.1f} MB")
     print(f"  append  (batches of {BATCH:,}, fsync per batch): {t_append:7.3f} s")
@@ -86,6 +98,8 @@ def main(n: int) -> None:
     print(f"  baseline (write lines + 1 fsync + SHA-256 each):  {t_base:7.3f} s")
     print(f"  ratio   total / baseline:                         {total / t_base:7.1f} x")
     print(f"  fsync per record (measured on {m:,} appends):      {t_single * 1e3:7.3f} ms/record")
+    print(f"  raw write + fsync per record (baseline):           {t_raw * 1e3:7.3f} ms/record")
+    print(f"  ratio   fsync per record / raw:                   {t_single / t_raw:7.1f} x")
     print(f"  -> {n:,} single-record appends would take ~{t_single * n:,.0f} s (extrapolated)")
 
 

@@ -42,6 +42,7 @@ from drawcore.record.journal import verify as verify_journal
 from drawcore.record.records import DrawPlan, DrawRecord, RegistryRef, run_draw
 from drawcore.record.results import Finding, InspectionResult, Outcome
 from drawcore.record.seeding import commit_contribution, plan_hash, rfc3797_key, rfc3797_select
+from drawcore.record.signing import Signing
 from drawcore.registry.readers import (
     read_county,
     read_experts,
@@ -93,6 +94,7 @@ __all__ = [
     "RiskLevel",
     "RuleError",
     "Rules",
+    "Signing",
     "TeamDraw",
     "TeamTask",
     "Unit",

@@ -14,6 +14,8 @@ import math
 
 import attrs
 
+from drawcore.errors import InvalidInputError
+
 __all__ = [
     "CreditClass",
     "Expert",
@@ -82,12 +84,12 @@ def _non_negative_finite(
     _instance: object, attribute: attrs.Attribute[float], value: float
 ) -> None:
     if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
-        raise ValueError(f"{attribute.name} must be a finite number >= 0, got {value!r}")
+        raise InvalidInputError(f"{attribute.name} must be a finite number >= 0, got {value!r}")
 
 
 def _non_empty(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
     if not value or not value.strip():
-        raise ValueError(f"{attribute.name} must not be empty")
+        raise InvalidInputError(f"{attribute.name} must not be empty")
 
 
 def _str_tuple(value: object) -> tuple[str, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -85,15 +86,19 @@ def test_demo_prints_units_with_probabilities_and_teams(
 
 
 def _draw_args(journal: Path) -> list[str]:
+    """A draw on snapshots of the example registries beside the journal (where they must be)."""
+    for name in ("units", "inspectors", "items"):
+        if not (journal.parent / f"{name}.csv").exists():
+            shutil.copyfile(EXAMPLE / f"{name}.csv", journal.parent / f"{name}.csv")
     return [
         "draw",
         str(journal),
         "--units",
-        str(EXAMPLE / "units.csv"),
+        str(journal.parent / "units.csv"),
         "--inspectors",
-        str(EXAMPLE / "inspectors.csv"),
+        str(journal.parent / "inspectors.csv"),
         "--items",
-        str(EXAMPLE / "items.csv"),
+        str(journal.parent / "items.csv"),
         "--plan-id",
         "2026Q2",
         "--size",

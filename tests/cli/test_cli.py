@@ -128,7 +128,7 @@ def test_every_subcommand_has_help(command: str, capsys: pytest.CaptureFixture[s
 def test_no_subcommand_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
         main([])
-    assert exit_.value.code == 2
+    assert exit_.value.code == 64  # Exit.USAGE, apart from invalid input (2)
 
 
 def test_python_dash_m_drawcore() -> None:

@@ -20,6 +20,8 @@ from drawcore.record.journal import Journal  # noqa: E402
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "county"
 
 DRAW = [
+    "--registry-dir",  # the snapshots stay in examples/county, named relative to it
+    str(EXAMPLE),
     "--units",
     str(EXAMPLE / "units.csv"),
     "--inspectors",
@@ -99,7 +101,8 @@ def test_tj8_cli_draw_on_a_dask_scheduler_journals_the_local_result(
     assert draws[0]["units"], "units were drawn"  # type: ignore[index]
     assert got == want  # every record, the draw's units and probabilities included
     assert cluster_out.split("units drawn")[1] == local_out.split("units drawn")[1]
-    assert main(["verify", str(on_cluster)]) == 0  # and it replays with sample_units
+    # and it replays with sample_units
+    assert main(["verify", str(on_cluster), "--registry-dir", str(EXAMPLE)]) == 0
     assert not cluster.scheduler.clients.keys() - {"fire-and-forget"}, "the draw disconnected"  # type: ignore[attr-defined]
 
 

@@ -27,6 +27,7 @@ from drawcore.record.records import (
 )
 from drawcore.record.results import InspectionResult, Outcome
 from drawcore.record.seeding import seed_body
+from drawcore.record.signing import Signing
 from drawcore.registry.readers import read_county
 from drawcore.registry.registries import County, UnitRegistry
 from drawcore.serde import unstructure
@@ -92,18 +93,16 @@ def test_tj9_draw_record_names_who_drew_and_signed(site: tuple[Path, County]) ->
     assert (rec.body["drawn_at"], rec.body["signed_at"]) == (DRAWN, SIGNED)
     outcome = run_draw(plan, read_county(d / "registries").units, county.inspectors, b"s")
     with pytest.raises(InvalidInputError, match="signed_by"):
-        draw_record(
-            plan, outcome, seed_record=1, seed_method="x", population=1, **{**WHO, "signed_by": " "}
-        )
+        Signing(**{**WHO, "signed_by": " "})
     with pytest.raises(InvalidInputError, match="signed after"):
-        draw_record(
-            plan,
-            outcome,
-            seed_record=1,
-            seed_method="x",
-            population=1,
-            **{**WHO, "signed_at": "2026-01-07T08:00:00+08:00"},
+        Signing(**{**WHO, "signed_at": "2026-01-07T08:00:00+08:00"})
+    with pytest.raises(InvalidInputError, match="signed after"):
+        ceremony.draw(
+            Journal(d / "j.jsonl"), plan, **{**WHO, "signed_at": "2026-01-07T08:00:00+08:00"}
         )
+    signing = Signing(**WHO)
+    rec2 = draw_record(plan, outcome, seed_record=1, seed_method="x", population=1, signing=signing)
+    assert DrawRecord.from_body(unstructure(rec2)).signing == signing
 
 
 def test_tj8_replay_detects_a_changed_result(site: tuple[Path, County]) -> None:
@@ -204,7 +203,9 @@ def test_tj8_every_draw_replays_and_any_changed_unit_is_caught(
     _, county = small_county
     plan = make_plan(county, size=size, max_tasks=None)
     outcome = run_draw(plan, county.units, county.inspectors, seed)
-    rec = draw_record(plan, outcome, seed_record=1, seed_method="rfc3797", population=300, **WHO)
+    rec = draw_record(
+        plan, outcome, seed_record=1, seed_method="rfc3797", population=300, signing=Signing(**WHO)
+    )
     body = unstructure(rec)
     assert replay(body, county.units, county.inspectors, committed_hash=plan.hash) is None
     if size:
@@ -283,7 +284,8 @@ def test_bl9_second_result_for_a_plan_is_refused(site: tuple[Path, County]) -> N
 def test_bl9_failed_draw_writes_nothing(site: tuple[Path, County]) -> None:
     d, county = site
     j = Journal(d / "journal.jsonl")
-    plan = make_plan(county, team_size=70)  # more than the 61 active inspectors
+    # 40 teams of 2 need 80 places; 61 active inspectors with one task each have 61
+    plan = make_plan(county, size=40, max_tasks=1)
     ceremony.commit_plan(j, plan, committed_at=COMMITTED, committed_by="王建国")
     ceremony.form_seed(j, plan, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
     before = j.path.read_bytes()

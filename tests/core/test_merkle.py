@@ -234,3 +234,18 @@ def test_consistency_fails_when_a_prefix_leaf_changes(
     rewritten[j] = merkle.leaf_hash(b"rewritten" + leaves[j])
     proof = merkle.consistency_proof(rewritten, m)
     assert not merkle.verify_consistency(m, len(rewritten), old, merkle.root(rewritten), proof)
+
+
+@pytest.mark.parametrize("new", range(9))
+def test_consistency_from_size_0_needs_the_empty_tree_root(new: int) -> None:
+    """RFC 6962 §2.1: MTH({}) = SHA-256(""); an old size 0 names only that root."""
+    assert merkle.verify_consistency(0, new, bytes.fromhex(EMPTY), _root_of(new), [])
+    for forged in (_root_of(1), b"\x00" * 32, b"WrongRoot" * 4, b""):
+        assert not merkle.verify_consistency(0, new, forged, _root_of(new), [])
+    assert not merkle.verify_consistency(0, new, bytes.fromhex(EMPTY), _root_of(new), [LEAVES[0]])
+
+
+@given(st.binary(min_size=32, max_size=32))
+def test_consistency_from_size_0_refuses_every_other_root(root: bytes) -> None:
+    expected = root == bytes.fromhex(EMPTY)
+    assert merkle.verify_consistency(0, 4, root, _root_of(4), []) is expected

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import enum
 import importlib.resources
 import sys
 from collections import Counter
@@ -19,6 +20,27 @@ from drawcore.registry.registries import Kind, _Registry
 
 #: The example county, shipped inside the package so an installed wheel's demo finds it.
 EXAMPLE_COUNTY = Path(str(importlib.resources.files("drawcore") / "examples" / "county"))
+
+
+class Exit(enum.IntEnum):
+    """The exit statuses of every ``drawcore`` command, distinct from each other.
+
+    The README's "Exit status" table lists the same values; a test keeps them equal.
+    """
+
+    OK = 0
+    """成功 / the command did what it was asked."""
+    VERIFY_FAILED = 1
+    """校验未通过 / a journal does not verify (or, with ``--fail-overdue``, work is overdue)."""
+    INVALID_INPUT = 2
+    """输入无效 / drawcore refused the input: a one-line reason, then every problem."""
+    USAGE = 64
+    """用法错误 / unknown option or missing argument (argparse's usage message)."""
+    IO_ERROR = 74
+    """读写失败 / the operating system refused a read or write (disk full, permission)."""
+    BROKEN_PIPE = 141
+    """输出管道已关闭 / whoever read the output stopped early (``| head``); what the
+    command wrote to files before that stays written."""
 
 
 @attrs.frozen
@@ -68,10 +90,13 @@ def guess_kind(path: Path) -> str:
     for name in [*REGISTRY_KINDS, *(k.rstrip("s") for k in REGISTRY_KINDS)]:
         if name in stem:
             return name if name in REGISTRY_KINDS else f"{name}s"
+    head = ""
     try:
-        head = path.read_bytes()[:4096].decode("utf-8-sig", errors="ignore")
+        if path.is_file():  # a FIFO or device is left to the reader, which refuses it
+            with path.open("rb") as f:
+                head = f.read(4096).decode("utf-8-sig", errors="ignore")
     except OSError:
-        head = ""
+        pass
     for kind, aliases in HEADER_ALIASES.items():
         id_field = REGISTRY_KINDS[kind].id_field
         if any(name in head for name in (id_field, *aliases[id_field])):

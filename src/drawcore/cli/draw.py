@@ -18,6 +18,12 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--units", type=Path, required=True, help="unit registry snapshot")
     p.add_argument("--inspectors", type=Path, required=True, help="inspector registry snapshot")
     p.add_argument("--items", type=Path, help="inspection item list (published with results)")
+    p.add_argument(
+        "--registry-dir",
+        type=Path,
+        help="the folder the registry snapshots are in; the plan names them relative to it "
+        "and they must be inside it (default: the journal's folder; give verify the same)",
+    )
     p.add_argument("--plan-id", required=True, help="the draw's id, e.g. 2026Q1-boluo")
     p.add_argument("--size", type=int, required=True, help="number of units to draw")
     p.add_argument("--team-size", type=int, default=2, help="inspectors per team (default 2)")
@@ -118,10 +124,16 @@ def _draw_plan(args: argparse.Namespace) -> Any:
     from drawcore.record.records import DrawPlan, RegistryRef, stratum_labels
     from drawcore.registry.readers import read_experts, read_inspectors, read_items, read_units
 
-    base = args.journal.resolve().parent
+    base = (args.registry_dir or args.journal.parent).resolve()
 
     def ref(path: Path, fingerprint: str) -> RegistryRef:
-        return RegistryRef(path=os.path.relpath(path.resolve(), base), fingerprint=fingerprint)
+        relative = os.path.relpath(path.resolve(), base)
+        if relative.split(os.sep)[0] == os.pardir:
+            raise InvalidInputError(
+                f"{path} is outside the registry folder {base}: copy the snapshot into it, "
+                "or pass --registry-dir (登记册快照须位于登记册目录内)"
+            )
+        return RegistryRef(path=relative, fingerprint=fingerprint)
 
     items = None
     if args.items is not None:
@@ -211,6 +223,7 @@ def _rules_plan(
 def run(args: argparse.Namespace) -> int:
     from drawcore.record import ceremony
     from drawcore.record.journal import Journal
+    from drawcore.record.signing import Signing
 
     sampler = _sampler(args.engine, args.scheduler)  # bad options fail before any record
     plan = _draw_plan(args)
@@ -220,13 +233,17 @@ def run(args: argparse.Namespace) -> int:
         sizes = ", ".join(f"{k} {n}" for k, n in plan.stratum_sizes)
         print(f"strata by {plan.strata_field} ({plan.allocation}): {sizes}")
     journal = Journal(args.journal)
-    state = journal.ceremony().plans.get(plan.plan_id)
+    state = ceremony.committed_state(journal, plan)  # a changed plan under a used id: refused
     if state is None:
         require_options(args, "committed_at", "committed_by")
     seeding_now = args.public_numbers is not None or args.party_reveal
     if state is None and (not seeding_now or args.party_commit):
         rec = ceremony.commit_plan(
-            journal, plan, committed_at=args.committed_at, committed_by=args.committed_by
+            journal,
+            plan,
+            committed_at=args.committed_at,
+            committed_by=args.committed_by,
+            registry_dir=args.registry_dir,
         )
         print(f"record {rec.seq}: plan {plan.plan_id} committed, hash {plan.hash}")
         state = journal.ceremony().plans.get(plan.plan_id)
@@ -257,18 +274,22 @@ def run(args: argparse.Namespace) -> int:
     require_options(args, "drawn_by", "signed_by", "drawn_at", "signed_at")
     if not has_seed:
         require_options(args, "entropy_at")
-    drawn = ceremony.run_ceremony(
-        journal,
-        plan,
+    signing = Signing(
         drawn_by=args.drawn_by,
         signed_by=args.signed_by,
         drawn_at=args.drawn_at,
         signed_at=args.signed_at,
+    )
+    drawn = ceremony.run_ceremony(
+        journal,
+        plan,
+        signing=signing,
         committed_at=args.committed_at,
         committed_by=args.committed_by,
         entropy_at=args.entropy_at,
         rfc3797_sources=parse_public_numbers(args.public_numbers) if args.public_numbers else None,
         parties=bool(args.party_reveal),
+        registry_dir=args.registry_dir,
         sampler=sampler,
     )
     print("\n".join(draw_lines(drawn)))

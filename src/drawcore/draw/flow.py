@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections import deque
 
+from drawcore.errors import InvalidInputError
+
 __all__ = ["FlowNetwork"]
 
 
@@ -43,7 +45,7 @@ class FlowNetwork:
     def push(self, edge: int, amount: int = 1) -> None:
         """Put ``amount`` of flow on ``edge`` (a warm start); capacity must allow it."""
         if self._cap[edge] < amount:
-            raise ValueError(f"edge {edge} has residual {self._cap[edge]} < {amount}")
+            raise InvalidInputError(f"edge {edge} has residual {self._cap[edge]} < {amount}")
         self._cap[edge] -= amount
         self._cap[edge ^ 1] += amount
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from drawcore.errors import InvalidInputError
 from drawcore.model import InspectionMode
 
 __all__ = [
@@ -37,32 +38,34 @@ CLAUSE_PATTERN = re.compile(r"^[A-Z]{2,8}-[0-9]{1,3}$")
 
 def _clause(_instance: object, _attribute: object, value: str) -> None:
     if not isinstance(value, str) or not CLAUSE_PATTERN.match(value):
-        raise ValueError(f"clause must look like 'BL-6' or 'TJ-5', got {value!r}")
+        raise InvalidInputError(f"clause must look like 'BL-6' or 'TJ-5', got {value!r}")
 
 
 def _text(_instance: object, _attribute: object, value: str) -> None:
     if not isinstance(value, str) or not value.strip():
-        raise ValueError("a reason needs a non-empty text")
+        raise InvalidInputError("a reason needs a non-empty text")
 
 
 def _check_factor(_instance: object, _attribute: object, value: Any) -> None:
     if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
-        raise ValueError(f"a weight factor must be a finite number >= 0, got {value!r}")
+        raise InvalidInputError(f"a weight factor must be a finite number >= 0, got {value!r}")
 
 
 def _check_times(_instance: object, _attribute: object, value: Any) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 366:
-        raise ValueError(f"a frequency is a whole number of times per year, got {value!r}")
+        raise InvalidInputError(f"a frequency is a whole number of times per year, got {value!r}")
 
 
 def _check_days(_instance: object, _attribute: object, value: Any) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValueError(f"an avoidance window is a whole number of days >= 0, got {value!r}")
+        raise InvalidInputError(
+            f"an avoidance window is a whole number of days >= 0, got {value!r}"
+        )
 
 
 def _check_share(_instance: object, _attribute: object, value: Any) -> None:
     if not (isinstance(value, int | float) and 0.0 <= value <= 1.0):
-        raise ValueError(f"a share is a number in [0, 1], got {value!r}")
+        raise InvalidInputError(f"a share is a number in [0, 1], got {value!r}")
 
 
 def _sorted_strs(value: Iterable[str]) -> tuple[str, ...]:
@@ -132,12 +135,12 @@ class TeamRequirement:
     @size.validator
     def _check_size(self, _attribute: object, value: int) -> None:
         if not isinstance(value, int) or value < 1:
-            raise ValueError(f"a team has at least one member, got size {value!r}")
+            raise InvalidInputError(f"a team has at least one member, got size {value!r}")
 
     @experts.validator
     def _check_experts(self, _attribute: object, value: int) -> None:
         if not isinstance(value, int) or value < 0:
-            raise ValueError(f"experts must be a whole number >= 0, got {value!r}")
+            raise InvalidInputError(f"experts must be a whole number >= 0, got {value!r}")
 
 
 @attrs.frozen(kw_only=True)

@@ -39,10 +39,12 @@ from drawcore.draw.sampling import UnitSample, sample_units
 from drawcore.errors import InvalidInputError, JournalError
 from drawcore.plan.schedule import AnnualPlan
 from drawcore.plugin.rules import Rules
+from drawcore.record.ceremony_rules import Ceremony
 from drawcore.record.journal import (
     Journal,
     Record,
 )
+from drawcore.record.plan_checks import check_plan
 from drawcore.record.records import (
     DrawOutcome,
     DrawPlan,
@@ -69,6 +71,7 @@ from drawcore.record.seeding import (
     seed_body,
     void_body,
 )
+from drawcore.record.signing import Signing
 from drawcore.record.snapshots import load_county, load_experts, load_inspectors, load_units
 from drawcore.registry.headers import PathLike
 from drawcore.registry.registries import County, InspectorRegistry, UnitRegistry
@@ -95,14 +98,39 @@ class YearDrawn:
 
 
 def commit_plan(
-    journal: Journal, plan: DrawPlan | YearPlanSpec, *, committed_at: str, committed_by: str
+    journal: Journal,
+    plan: DrawPlan | YearPlanSpec,
+    *,
+    committed_at: str,
+    committed_by: str,
+    registry_dir: PathLike | None = None,
+    units: UnitRegistry | None = None,
+    inspectors: InspectorRegistry | None = None,
 ) -> Record:
     """Journal the plan's hash (a draw plan or an annual plan's spec); the seed must come
-    from entropy fixed after this."""
+    from entropy fixed after this.
+
+    A draw plan is first checked against its registries (read from its snapshots
+    under ``registry_dir``, default the journal's folder, unless given) by
+    :func:`check_plan`: an impossible plan is refused before anything is written,
+    so its plan id stays free.
+    """
     body = plan_commitment_body(
         plan.plan_id, plan, committed_at=committed_at, committed_by=committed_by
     )
+    if isinstance(plan, DrawPlan):
+        committed_state(journal, plan)
+        check_plan(plan, *_registries(plan, _base(journal, registry_dir), units, inspectors))
     return journal.append(PLAN_COMMITMENT, body)
+
+
+def committed_state(journal: Journal, plan: DrawPlan | YearPlanSpec) -> Any:
+    """The journal's state of ``plan``'s id (``None`` when unused); a :class:`JournalError`
+    when the id is already used by a plan with another hash (a changed plan needs a new id)."""
+    state = journal.ceremony().plans.get(plan.plan_id)
+    if state is not None and state.plan_hash != plan.hash:
+        raise _changed_plan(plan.plan_id, state.plan_hash, plan.hash)
+    return state
 
 
 def commit_party(
@@ -183,6 +211,10 @@ def form_seed(
     return journal.append(SEED, body)
 
 
+def _base(journal: Journal, registry_dir: PathLike | None) -> PathLike:
+    return registry_dir if registry_dir is not None else journal.path.parent
+
+
 def _registries(
     plan: DrawPlan,
     registry_dir: PathLike,
@@ -198,7 +230,7 @@ def _registries(
 def _changed_plan(plan_id: str, committed: str, actual: str, this: str = "plan") -> JournalError:
     return JournalError(
         f"plan {plan_id!r} was committed with hash {committed}; this {this} "
-        f"hashes to {actual} (a changed plan needs a new plan id)"
+        f"hashes to {actual} (a changed plan needs a new plan id; 计划已变更，须使用新的计划编号)"
     )
 
 
@@ -214,8 +246,9 @@ def _second_result(plan_id: str, draw_seq: int, remedy: str = _USE_REDO) -> Jour
 
 def _live_seed(
     journal: Journal, plan_id: str, plan_hash: str, *, what: str, this: str, remedy: str
-) -> tuple[int, str]:
-    """(seed record, seed hex) of a committed plan that has a live seed and no result yet."""
+) -> tuple[int, str, str]:
+    """(seed record, seed hex, seed method) of a committed plan that has a live seed and
+    no result yet."""
     state = journal.ceremony().plans.get(plan_id)
     if state is None:
         raise JournalError(f"{what} {plan_id!r} refused: the plan has no commitment")
@@ -225,7 +258,7 @@ def _live_seed(
         raise JournalError(f"{what} {plan_id!r} refused: no live seed")
     if state.draw_seq is not None:
         raise _second_result(plan_id, state.draw_seq, remedy)
-    return state.seed_seq, state.seed
+    return state.seed_seq, state.seed, str(state.seed_method)
 
 
 def _draw_entry(
@@ -239,15 +272,12 @@ def _draw_entry(
     units: UnitRegistry | None,
     inspectors: InspectorRegistry | None,
     sampler: Callable[..., UnitSample],
-    drawn_by: str,
-    signed_by: str,
-    drawn_at: str,
-    signed_at: str,
+    signing: Signing,
     redo_of: int | None = None,
     redo_reason: str | None = None,
 ) -> tuple[DrawRecord, DrawOutcome]:
     """Run the plan on its registries with the seed; the draw record body and the outcome."""
-    base = registry_dir if registry_dir is not None else journal.path.parent
+    base = _base(journal, registry_dir)
     unit_reg, insp_reg = _registries(plan, base, units, inspectors)
     experts = load_experts(plan.experts, base) if plan.experts is not None else None
     outcome = run_draw(
@@ -259,10 +289,7 @@ def _draw_entry(
         seed_record=seed_seq,
         seed_method=method,
         population=len(unit_reg),
-        drawn_by=drawn_by,
-        signed_by=signed_by,
-        drawn_at=drawn_at,
-        signed_at=signed_at,
+        signing=signing,
         redo_of=redo_of,
         redo_reason=redo_reason,
     )
@@ -273,10 +300,11 @@ def draw(
     journal: Journal,
     plan: DrawPlan,
     *,
-    drawn_by: str,
-    signed_by: str,
-    drawn_at: str,
-    signed_at: str,
+    signing: Signing | None = None,
+    drawn_by: str | None = None,
+    signed_by: str | None = None,
+    drawn_at: str | None = None,
+    signed_at: str | None = None,
     registry_dir: PathLike | None = None,
     units: UnitRegistry | None = None,
     inspectors: InspectorRegistry | None = None,
@@ -284,11 +312,16 @@ def draw(
 ) -> Drawn:
     """Draw the committed, seeded plan and journal the result; nothing is written on failure.
 
+    ``signing`` says who drew and signed, and when (TJ-9); the four fields
+    ``drawn_by``, ``signed_by``, ``drawn_at``, ``signed_at`` may be given instead.
     Registries are read from the plan's snapshots under ``registry_dir``
     (default: the journal's directory) unless given; either way their
     fingerprints must match the plan.
     """
-    seed_seq, seed_hex = _live_seed(
+    signing = Signing.of(
+        signing, drawn_by=drawn_by, signed_by=signed_by, drawn_at=drawn_at, signed_at=signed_at
+    )
+    seed_seq, seed_hex, method = _live_seed(
         journal, plan.plan_id, plan.hash, what="draw for plan", this="plan", remedy=_USE_REDO
     )
     body, outcome = _draw_entry(
@@ -296,15 +329,12 @@ def draw(
         plan,
         seed_seq,
         seed_hex,
-        _seed_method(journal, seed_seq),
+        method,
         registry_dir=registry_dir,
         units=units,
         inspectors=inspectors,
         sampler=sampler,
-        drawn_by=drawn_by,
-        signed_by=signed_by,
-        drawn_at=drawn_at,
-        signed_at=signed_at,
+        signing=signing,
     )
     return Drawn(journal.append(DRAW, body), outcome)
 
@@ -329,7 +359,7 @@ def draw_year(
     given) must match its fingerprints and ``rules`` its plugin versions; the
     plan is made before anything is written, so a failure writes nothing.
     """
-    seed_seq, seed_hex = _live_seed(
+    seed_seq, seed_hex, method = _live_seed(
         journal,
         spec.plan_id,
         spec.hash,
@@ -346,7 +376,7 @@ def draw_year(
         plan,
         seed=seed,
         seed_record=seed_seq,
-        seed_method=_seed_method(journal, seed_seq),
+        seed_method=method,
         population=len(regs.units),
         drawn_by=drawn_by,
         signed_by=signed_by,
@@ -356,11 +386,37 @@ def draw_year(
     return YearDrawn(journal.append(ANNUAL_PLAN, body), plan)
 
 
-def _seed_method(journal: Journal, seed_seq: int) -> str:
-    for record in journal.records()[seed_seq : seed_seq + 1]:
-        if record.type == SEED:
-            return str(record.body["method"])
-    raise JournalError(f"record {seed_seq} is not a seed record")
+def _plan_key(ceremony: Ceremony, plan_id: str) -> tuple[object, ...] | None:
+    """What a batch decided outside the lock assumes about its plan (to re-check inside)."""
+    state = ceremony.plans.get(plan_id)
+    if state is None:
+        return None
+    return (state.plan_hash, state.seed_seq, state.seed, state.draw_seq)
+
+
+def _append_draw(
+    journal: Journal,
+    plan_id: str,
+    assumed: tuple[object, ...] | None,
+    entries: list[tuple[str, object]],
+    draw: DrawRecord,
+    seed_at: int | None,
+) -> Record:
+    """Append ``entries`` then ``draw`` as one batch; inside the lock, check the plan is
+    as assumed and number the draw's seed record (``seed_at``: the seed's index in
+    ``entries``, or ``None`` when the seed is an earlier record)."""
+
+    def build(ceremony: Ceremony, next_seq: int) -> list[tuple[str, object]]:
+        if _plan_key(ceremony, plan_id) != assumed:
+            raise JournalError(
+                f"plan {plan_id!r} changed in the journal while it was being drawn "
+                "(another process?); nothing written, run the step again"
+            )
+        if seed_at is None:
+            return [*entries, (DRAW, draw)]
+        return [*entries, (DRAW, attrs.evolve(draw, seed_record=next_seq + seed_at))]
+
+    return journal.append_batch(build)[-1]
 
 
 def redo(
@@ -371,10 +427,11 @@ def redo(
     reason: str,
     voided_by: str,
     at: str,
-    drawn_by: str,
-    signed_by: str,
-    drawn_at: str,
-    signed_at: str,
+    signing: Signing | None = None,
+    drawn_by: str | None = None,
+    signed_by: str | None = None,
+    drawn_at: str | None = None,
+    signed_at: str | None = None,
     rfc3797_sources: Sequence[int | Sequence[int]] | None = None,
     entropy_at: str | None = None,
     registry_dir: PathLike | None = None,
@@ -391,6 +448,9 @@ def redo(
     redo usually needs fresh numbers). The new draw record names the voided one
     (``redo_of``) and the reason.
     """
+    signing = Signing.of(
+        signing, drawn_by=drawn_by, signed_by=signed_by, drawn_at=drawn_at, signed_at=signed_at
+    )
     state = journal.ceremony()
     plan_state = state.plans.get(plan.plan_id)
     if plan_state is None or plan_state.draw_seq != voids:
@@ -404,8 +464,8 @@ def redo(
     entries: list[tuple[str, object]] = [
         (VOID, void_body(voids, reason, voided_by=voided_by, at=at))
     ]
-    next_seq = journal.size + 1
-    seed_seq, seed_hex, method = plan_state.seed_seq, plan_state.seed, ""
+    seed_seq, seed_hex, method = plan_state.seed_seq, plan_state.seed, plan_state.seed_method
+    seed_at: int | None = None
     if rfc3797_sources is not None:
         if entropy_at is None:
             raise InvalidInputError("a redo with fresh public numbers needs entropy_at")
@@ -414,43 +474,39 @@ def redo(
             plan.plan_id,
             plan.hash,
             entropy_at=entropy_at,
-            recorded_at=drawn_at,
+            recorded_at=signing.drawn_at,
             rfc3797_sources=rfc3797_sources,
         )
+        seed_at = len(entries)
         entries.append((SEED, body))
-        seed_seq, seed_hex, method = next_seq + 1, body["seed"], body["method"]
-        next_seq += 2
-    else:
-        method = _seed_method(journal, seed_seq)
+        seed_seq, seed_hex, method = -1, body["seed"], body["method"]  # numbered in the lock
     record, outcome = _draw_entry(
         journal,
         plan,
         seed_seq,
         seed_hex,
-        method,
+        str(method),
         registry_dir=registry_dir,
         units=units,
         inspectors=inspectors,
         sampler=sampler,
-        drawn_by=drawn_by,
-        signed_by=signed_by,
-        drawn_at=drawn_at,
-        signed_at=signed_at,
+        signing=signing,
         redo_of=voids,
         redo_reason=reason,
     )
-    entries.append((DRAW, record))
-    return Drawn(journal.append_many(entries)[-1], outcome)
+    assumed = _plan_key(state, plan.plan_id)
+    return Drawn(_append_draw(journal, plan.plan_id, assumed, entries, record, seed_at), outcome)
 
 
 def run_ceremony(
     journal: Journal,
     plan: DrawPlan,
     *,
-    drawn_by: str,
-    signed_by: str,
-    drawn_at: str,
-    signed_at: str,
+    signing: Signing | None = None,
+    drawn_by: str | None = None,
+    signed_by: str | None = None,
+    drawn_at: str | None = None,
+    signed_at: str | None = None,
     committed_at: str | None = None,
     committed_by: str | None = None,
     entropy_at: str | None = None,
@@ -467,15 +523,21 @@ def run_ceremony(
     formed unless a live one exists (from ``rfc3797_sources`` and/or the
     parties' reveals, fixed at ``entropy_at``, recorded at ``drawn_at``); then
     the draw. Everything is computed before anything is written, so a failed
-    draw leaves the journal as it was.
+    draw (or a plan :func:`check_plan` refuses) leaves the journal as it was; the
+    record numbers (the draw's ``seed_record``) are fixed inside the journal's lock.
     """
-    state = journal.ceremony().plans.get(plan.plan_id)
+    signing = Signing.of(
+        signing, drawn_by=drawn_by, signed_by=signed_by, drawn_at=drawn_at, signed_at=signed_at
+    )
+    current = journal.ceremony()
+    state = current.plans.get(plan.plan_id)
     entries: list[tuple[str, object]] = []
     if state is None:
         if committed_at is None or committed_by is None:
             raise InvalidInputError(
                 f"plan {plan.plan_id!r} is not committed yet: give committed_at and committed_by"
             )
+        check_plan(plan, *_registries(plan, _base(journal, registry_dir), units, inspectors))
         entries.append(
             (
                 PLAN_COMMITMENT,
@@ -488,9 +550,9 @@ def run_ceremony(
         raise _changed_plan(plan.plan_id, state.plan_hash, plan.hash)
     elif state.draw_seq is not None:
         raise _second_result(plan.plan_id, state.draw_seq)
+    seed_at: int | None = None
     if state is not None and state.seed is not None and state.seed_seq is not None:
-        seed_seq, seed_hex = state.seed_seq, state.seed
-        method = _seed_method(journal, seed_seq)
+        seed_seq, seed_hex, method = state.seed_seq, state.seed, str(state.seed_method)
     else:
         if entropy_at is None or (rfc3797_sources is None and not parties):
             raise InvalidInputError(
@@ -501,12 +563,13 @@ def run_ceremony(
             journal,
             plan,
             entropy_at=entropy_at,
-            recorded_at=drawn_at,
+            recorded_at=signing.drawn_at,
             rfc3797_sources=rfc3797_sources,
             parties=parties,
         )
+        seed_at = len(entries)
         entries.append((SEED, body))
-        seed_seq, seed_hex, method = journal.size + len(entries) - 1, body["seed"], body["method"]
+        seed_seq, seed_hex, method = -1, body["seed"], body["method"]  # numbered in the lock
     record, outcome = _draw_entry(
         journal,
         plan,
@@ -517,13 +580,10 @@ def run_ceremony(
         units=units,
         inspectors=inspectors,
         sampler=sampler,
-        drawn_by=drawn_by,
-        signed_by=signed_by,
-        drawn_at=drawn_at,
-        signed_at=signed_at,
+        signing=signing,
     )
-    entries.append((DRAW, record))
-    return Drawn(journal.append_many(entries)[-1], outcome)
+    assumed = _plan_key(current, plan.plan_id)
+    return Drawn(_append_draw(journal, plan.plan_id, assumed, entries, record, seed_at), outcome)
 
 
 def record_result(journal: Journal, result: InspectionResult) -> Record:

@@ -49,6 +49,7 @@ class _Plan:
     reveals: dict[str, bytes] = attrs.Factory(dict)
     seed_seq: int | None = None
     seed: str | None = None
+    seed_method: str | None = None
     draw_seq: int | None = None
 
 
@@ -131,6 +132,8 @@ class Ceremony:
             return str(err)
         except (KeyError, TypeError, ValueError) as err:
             return f"{kind} record body is malformed ({type(err).__name__}: {err})"
+        except RecursionError:
+            return f"{kind} record body is malformed (nested too deeply)"
 
     def _check(self, seq: int, kind: str, body: Mapping[str, Any]) -> str | None:
         if kind not in RULED_KINDS:
@@ -299,7 +302,7 @@ class Ceremony:
             plan.reveals[body["party"]] = bytes.fromhex(body["contribution"])
         elif kind == SEED:
             plan = self.plans[body["plan_id"]]
-            plan.seed_seq, plan.seed = seq, body["seed"]
+            plan.seed_seq, plan.seed, plan.seed_method = seq, body["seed"], body["method"]
             self.kinds[seq] = (SEED, body["plan_id"])
         elif kind in (DRAW, ANNUAL_PLAN):
             self.plans[body["plan_id"]].draw_seq = seq
@@ -321,6 +324,6 @@ class Ceremony:
             if target_kind == DRAW:
                 plan.draw_seq = None
             else:
-                plan.seed_seq = plan.seed = None
+                plan.seed_seq = plan.seed = plan.seed_method = None
                 plan.commitments.clear()
                 plan.reveals.clear()

@@ -9,27 +9,28 @@ Why each piece is there:
   changed byte breaks the record's own hash; a deleted or reordered record
   breaks ``seq`` and ``prev``.
 - **A Merkle tree over the record lines** (RFC 6962; leaf data = the line's bytes
-  without its newline, see :mod:`drawcore.merkle`). A chain alone cannot catch a
-  *consistent rewrite* (every hash recomputed) or a truncation; a
-  **checkpoint** -- tree size and root, optionally signed -- written to a file
-  held elsewhere can. A checkpoint is checked by recomputing the root of the
-  journal's first ``size`` records; a consistency proof lets someone holding
-  only two checkpoints check that the newer extends the older.
-- **Signing is pluggable**: no signature algorithm ships without a dependency,
-  so a checkpoint carries ``signed_by`` and a ``signature`` made by a
-  caller-supplied ``signer(message) -> bytes``; verification calls a
-  caller-supplied ``verifier(signed_by, message, signature) -> bool``. HMAC-SHA256
-  helpers (:func:`hmac_signer`, :func:`hmac_verifier`) cover the shared-key case;
-  Ed25519 or a government PKI plugs in the same way.
-- **One writer at a time**: ``fcntl.flock`` on ``<journal>.lock`` is held for the
-  whole append (catch up on the file, check the rules, write, ``fsync``). An
-  append that returns is durable ("acknowledged"). Appends are checked against
-  :class:`drawcore.seeding.Ceremony` first; a refused or malformed append writes
-  nothing.
-- **A torn last line** (a crash mid-write: no newline, or not JSON) is reported
-  by record number and never dropped or repaired silently; appending is refused
-  until :meth:`Journal.repair_torn_tail` saves the torn bytes beside the journal,
-  cuts them off and journals a ``repair`` record saying what, why and who.
+  without its newline, see :mod:`drawcore.record.merkle`). A chain alone cannot
+  catch a *consistent rewrite* or a truncation; a checkpoint
+  (:mod:`drawcore.record.checkpoints`) held elsewhere can.
+- **One writer at a time, whatever the file is called**: ``fcntl.flock`` on the
+  journal file itself (its identity -- device and inode -- not its name) is held
+  for the whole append: catch up on the file, build and check the records, write,
+  ``fsync``. A symlink or a hard link in another folder reaches the same lock.
+  Record numbers (e.g. a draw's ``seed_record``) are fixed inside the lock, so
+  concurrent writers never collide. An append that returns is durable
+  ("acknowledged"). A refused or malformed append writes nothing.
+- **A batch is all or nothing**: the records of one append are written with
+  their first byte replaced by ``~`` (:data:`PENDING`), fsynced, and only then
+  is that byte turned into ``{`` and fsynced again. Whatever point a crash
+  (SIGKILL, power loss) hits, the journal holds either none of the batch or all
+  of it, or a tail starting with ``~`` that every reader treats as unwritten: it
+  is reported as a torn tail, appending is refused until ``drawcore repair`` (or
+  :meth:`Journal.repair_torn_tail`) keeps the bytes aside, cuts them off and
+  journals a ``repair`` record saying what, why and who. Nothing is ever dropped
+  or repaired silently. A disk-full or quota error undoes the partial write.
+- **Hostile files**: the journal is opened as :mod:`drawcore.record.limits` says:
+  regular files only (a FIFO or device is refused, never waited on), at most
+  ``DRAWCORE_MAX_JOURNAL_BYTES``; JSON nested too deeply is a damaged record.
 
 Timestamps are data supplied by the caller; this module reads no clock.
 """
@@ -39,10 +40,9 @@ from __future__ import annotations
 import copy
 import fcntl
 import hashlib
-import hmac
 import json
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -51,11 +51,34 @@ import attrs
 from drawcore.errors import InvalidInputError, JournalError
 from drawcore.record import merkle
 from drawcore.record.ceremony_rules import Ceremony
+from drawcore.record.checkpoints import (
+    Checkpoint,
+    InclusionProof,
+    Signer,
+    Verifier,
+    hmac_signer,
+    hmac_verifier,
+    read_checkpoints,
+    verify_extension,
+    verify_inclusion,
+    write_checkpoint,
+)
+from drawcore.record.checkpoints import dumps as _dumps
+from drawcore.record.limits import (
+    JOURNAL_ENV,
+    MAX_JOURNAL_BYTES,
+    limit,
+    open_regular,
+    read_at,
+    read_regular,
+)
 from drawcore.serde import unstructure
 
 __all__ = [
     "GENESIS",
+    "PENDING",
     "REPAIR",
+    "Batch",
     "Checkpoint",
     "InclusionProof",
     "Journal",
@@ -78,24 +101,13 @@ __all__ = [
 
 GENESIS = "0" * 64
 REPAIR = "repair"
+PENDING = b"~"
+"""The first byte of a batch until it is committed (a canonical line starts with ``{``)."""
 _FIELDS = frozenset({"body", "hash", "prev", "seq", "type"})
-_CHECKPOINT_DOMAIN = b"drawcore/checkpoint/1\n"
 
-Signer = Callable[[bytes], bytes]
-"""``signer(message) -> signature``."""
-Verifier = Callable[[str, bytes, bytes], bool]
-"""``verifier(signed_by, message, signature) -> bool``."""
-
-
-def _dumps(obj: object) -> bytes:
-    """Canonical JSON of plain values; byte-identical to :func:`drawcore.serde.canonical_json`.
-
-    The journal calls ``json.dumps`` directly on already-plain values to skip the
-    converter on its hot path; a test pins the equality.
-    """
-    return json.dumps(
-        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
+Batch = Callable[[Ceremony, int], Sequence[tuple[str, object]]]
+"""``build(ceremony, next_seq) -> [(type, body), ...]``, called inside the journal's lock
+with the ceremony state and the number the first new record will get."""
 
 
 def _unsigned_line(seq: int, prev: str, kind: bytes, body: bytes) -> bytes:
@@ -142,138 +154,19 @@ class Record:
         )
 
 
-# -- checkpoints ---------------------------------------------------------------------------
-
-
-@attrs.frozen
-class Checkpoint:
-    """Tree size and Merkle root of the journal at one moment, optionally signed.
-
-    Keep checkpoints somewhere the journal's writer cannot rewrite (another
-    office, a published page): they are what catches truncation and rewrites.
-    """
-
-    size: int
-    root: str
-    at: str | None = None
-    signed_by: str | None = None
-    signature: str | None = None
-
-    def message(self) -> bytes:
-        """The bytes a signer signs: a domain line, then canonical JSON of the unsigned fields."""
-        return _CHECKPOINT_DOMAIN + _dumps(
-            {"size": self.size, "root": self.root, "at": self.at, "signed_by": self.signed_by}
-        )
-
-    def to_json(self) -> bytes:
-        return _dumps(attrs.asdict(self))
-
-    @classmethod
-    def from_json(cls, data: bytes | str, where: str = "checkpoint") -> Checkpoint:
-        try:
-            raw = json.loads(data)
-            if not isinstance(raw, dict) or set(raw) != {f.name for f in attrs.fields(cls)}:
-                raise ValueError("fields must be size, root, at, signed_by, signature")
-            cp = cls(**raw)
-            if not isinstance(cp.size, int) or cp.size < 0:
-                raise ValueError(f"size {cp.size!r} is not a non-negative integer")
-            bytes.fromhex(cp.root)
-        except (ValueError, TypeError) as err:
-            raise JournalError(f"{where}: not a checkpoint ({err})") from None
-        return cp
-
-
-def hmac_signer(key: bytes) -> Signer:
-    """An HMAC-SHA256 signer for checkpoints (shared-key accountability)."""
-
-    def sign(message: bytes) -> bytes:
-        return hmac.new(key, message, hashlib.sha256).digest()
-
-    return sign
-
-
-def hmac_verifier(keys: Mapping[str, bytes]) -> Verifier:
-    """Verifier for :func:`hmac_signer` signatures; ``keys`` maps ``signed_by`` to key."""
-
-    def check(signed_by: str, message: bytes, signature: bytes) -> bool:
-        key = keys.get(signed_by)
-        if key is None:
-            return False
-        return hmac.compare_digest(hmac.new(key, message, hashlib.sha256).digest(), signature)
-
-    return check
-
-
-def write_checkpoint(path: str | os.PathLike[str], checkpoint: Checkpoint) -> None:
-    """Append ``checkpoint`` as one line to a checkpoint file (fsynced)."""
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        os.write(fd, checkpoint.to_json() + b"\n")
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def read_checkpoints(path: str | os.PathLike[str]) -> list[Checkpoint]:
-    """All checkpoints in a checkpoint file, oldest first."""
-    try:
-        lines = Path(path).read_bytes().splitlines()
-    except OSError as err:
-        raise JournalError(f"cannot read checkpoint file {os.fspath(path)}: {err}") from None
-    return [
-        Checkpoint.from_json(line, f"{os.fspath(path)} line {i + 1}")
-        for i, line in enumerate(lines)
-        if line.strip()
-    ]
-
-
-def verify_extension(old: Checkpoint, new: Checkpoint, proof: Sequence[str]) -> bool:
-    """True iff ``proof`` (hex hashes) shows journal state ``new`` extends ``old``."""
-    try:
-        path = [bytes.fromhex(p) for p in proof]
-        return merkle.verify_consistency(
-            old.size, new.size, bytes.fromhex(old.root), bytes.fromhex(new.root), path
-        )
-    except ValueError:
-        return False
-
-
-@attrs.frozen
-class InclusionProof:
-    """Proof that record ``seq`` is in the journal of ``size`` records with root ``root``."""
-
-    seq: int
-    size: int
-    root: str
-    path: tuple[str, ...]
-
-
-def verify_inclusion(line: bytes, proof: InclusionProof, root: str | None = None) -> bool:
-    """True iff the record ``line`` (bytes, no newline) is record ``proof.seq`` under the root.
-
-    Pass ``root`` from a checkpoint you trust; by default the proof's own root is used.
-    """
-    try:
-        return merkle.verify_inclusion(
-            merkle.leaf_hash(line.rstrip(b"\n")),
-            proof.seq,
-            proof.size,
-            [bytes.fromhex(p) for p in proof.path],
-            bytes.fromhex(root if root is not None else proof.root),
-        )
-    except ValueError:
-        return False
-
-
 # -- parsing -------------------------------------------------------------------------------
 
 
 def _parse(line: bytes, expected_seq: int, prev: str) -> tuple[Record | None, list[str]]:
     """Check one complete line; return the record (if readable) and what is wrong with it."""
+    if not line.startswith(b"{"):
+        return None, ["empty line" if not line else "not a record (does not start with '{')"]
     try:
         raw = json.loads(line)
     except (UnicodeDecodeError, ValueError) as err:
         return None, [f"not valid JSON ({err})"]
+    except RecursionError:
+        return None, ["not a record: JSON nested too deeply (嵌套过深)"]
     if not isinstance(raw, dict) or set(raw) != _FIELDS:
         return None, ["not a record (fields must be body, hash, prev, seq, type)"]
     seq, kind, digest = raw["seq"], raw["type"], raw["hash"]
@@ -286,6 +179,8 @@ def _parse(line: bytes, expected_seq: int, prev: str) -> tuple[Record | None, li
         canonical = _dumps(raw)
     except ValueError as err:
         return None, [f"not canonical JSON ({err})"]
+    except RecursionError:
+        return None, ["not a record: JSON nested too deeply (嵌套过深)"]
     if canonical != line:
         problems.append("not in canonical form (bytes differ from canonical JSON)")
         unsigned = _dumps({k: v for k, v in raw.items() if k != "hash"})
@@ -301,25 +196,44 @@ def _parse(line: bytes, expected_seq: int, prev: str) -> tuple[Record | None, li
     return Record(seq, raw["prev"], kind, raw["body"], digest), problems
 
 
+def _lines(data: bytes) -> tuple[list[bytes], bytes]:
+    """Complete, committed lines (without newline) and the torn remainder (``b""`` if none).
+
+    The remainder is an unterminated last line, or everything from a line starting
+    with :data:`PENDING` (a batch that was never committed).
+    """
+    cut = 0 if data.startswith(PENDING) else data.find(b"\n" + PENDING) + 1
+    if cut or data.startswith(PENDING):
+        data, pending = data[:cut], data[cut:]
+    else:
+        pending = b""
+    parts = data.split(b"\n")
+    return parts[:-1], parts[-1] + pending
+
+
 # -- the writer ----------------------------------------------------------------------------
 
 
 class Journal:
     """An append-only journal file with a single writer at a time (see module docs).
 
-    Safe to use from several processes: each append takes the file lock and first
-    reads whatever other writers appended since.
+    Safe to use from several processes, through any name of the file: each append
+    takes the lock on the file itself and first reads whatever other writers
+    appended since. ``max_bytes`` bounds what is read (default
+    ``DRAWCORE_MAX_JOURNAL_BYTES`` or 4 GiB).
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, max_bytes: int | None = None) -> None:
         self.path = Path(path)
-        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self.max_bytes = limit(JOURNAL_ENV, MAX_JOURNAL_BYTES, max_bytes)
+        self._identity: tuple[int, int] | None = None
         self._offset = 0
         self._seq = 0
         self._tail = GENESIS
         self._leaves: list[bytes] = []
         self._ceremony = Ceremony()
         self._torn: tuple[int, int] | None = None  # (record number, byte offset) of a bad tail
+        self._created = False  # the last _open created the file
 
     # ---- state
 
@@ -328,26 +242,22 @@ class Journal:
         """Number of records (as of the last read or append)."""
         return self._seq
 
-    def _catch_up(self) -> None:
+    def _catch_up(self, fd: int) -> None:
         """Read and check what was appended since our last look (call under the lock)."""
-        try:
-            with self.path.open("rb") as f:
-                f.seek(0, os.SEEK_END)
-                end = f.tell()
-                if end < self._offset:
-                    raise JournalError(
-                        f"{self.path}: journal shrank from {self._offset} to {end} bytes "
-                        f"(truncated after record {self._seq - 1}); refusing to continue"
-                    )
-                f.seek(self._offset)
-                data = f.read()
-        except FileNotFoundError:
-            if self._offset:
-                raise JournalError(f"{self.path}: journal file disappeared") from None
-            return
+        end = os.fstat(fd).st_size
+        if end < self._offset:
+            raise JournalError(
+                f"{self.path}: journal shrank from {self._offset} to {end} bytes "
+                f"(truncated after record {self._seq - 1}); refusing to continue"
+            )
+        data = read_at(fd, self._offset, self.path, "journal", self.max_bytes)
         self._torn = None
         pos = 0
         while pos < len(data):
+            if data.startswith(PENDING, pos):  # a batch that was never committed
+                self._offset += pos
+                self._torn = (self._seq, self._offset)
+                return
             nl = data.find(b"\n", pos)
             line = data[pos:] if nl < 0 else data[pos:nl]
             record, problems = (
@@ -372,21 +282,70 @@ class Journal:
             pos = nl + 1
         self._offset += pos
 
-    def _lock(self) -> int:
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        return fd
+    def _lock(self, *, write: bool) -> int | None:
+        """Open the journal and lock the file itself; ``None`` when reading a missing journal.
+
+        Between ``open`` and ``flock`` another process may have replaced or removed
+        the name; then the name is opened again, so the lock held is always the
+        lock of the file the name now reaches.
+        """
+        for _ in range(100):
+            fd = self._open(write=write)
+            if fd is None:
+                return None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                here = os.fstat(fd)
+                try:
+                    named = os.stat(self.path)
+                except FileNotFoundError:
+                    named = None
+                identity = (here.st_dev, here.st_ino)
+                if named is not None and (named.st_dev, named.st_ino) == identity:
+                    if self._identity is not None and identity != self._identity:
+                        raise JournalError(
+                            f"{self.path} is now another file than the journal read before "
+                            "(replaced?); refusing to mix them -- open it again"
+                        )
+                    self._identity = identity
+                    return fd
+            except BaseException:
+                os.close(fd)
+                raise
+            os.close(fd)
+        raise JournalError(f"{self.path}: the journal keeps being replaced; cannot lock it")
+
+    def _open(self, *, write: bool) -> int | None:
+        self._created = False
+        if not write:
+            try:
+                return open_regular(self.path, "journal", os.O_RDONLY)
+            except FileNotFoundError:
+                if self._offset:
+                    raise JournalError(f"{self.path}: journal file disappeared") from None
+                return None
+        try:
+            try:
+                fd = open_regular(self.path, "journal", os.O_RDWR | os.O_CREAT | os.O_EXCL)
+                self._created = True
+                return fd
+            except FileExistsError:
+                return open_regular(self.path, "journal", os.O_RDWR)
+        except FileNotFoundError:
+            raise JournalError(f"{self.path}: its folder does not exist") from None
 
     @staticmethod
-    def _unlock(fd: int) -> None:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+    def _unlock(fd: int | None) -> None:
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
 
     def refresh(self) -> int:
         """Read what other writers appended; return the record count. Reports a torn tail."""
-        fd = self._lock()
+        fd = self._lock(write=False)
         try:
-            self._catch_up()
+            if fd is not None:
+                self._catch_up(fd)
         finally:
             self._unlock(fd)
         return self._seq
@@ -408,25 +367,47 @@ class Journal:
         return self.append_many([(kind, body)])[0]
 
     def append_many(self, entries: Iterable[tuple[str, object]]) -> list[Record]:
-        """Append several records with one lock, one write and one ``fsync``.
+        """Append several records with one lock, as one all-or-nothing batch.
 
-        All or nothing: if any entry is malformed or refused, nothing is written.
+        If any entry is malformed or refused, nothing is written.
         """
-        prepared = [(kind, unstructure(body)) for kind, body in entries]
-        fd = self._lock()
+        prepared = list(entries)
+        return self.append_batch(lambda _ceremony, _next: prepared)
+
+    def append_batch(self, build: Batch) -> list[Record]:
+        """Append the records ``build`` returns, deciding them inside the lock.
+
+        ``build(ceremony, next_seq)`` sees the ceremony state and the number of the
+        first new record after every other writer's records, so records that name
+        record numbers (a draw's ``seed_record``) are right however many processes
+        append at once. What it raises passes through and nothing is written.
+        """
+        fd = self._lock(write=True)
+        assert fd is not None
+        created = self._created
         try:
-            self._catch_up()
+            self._catch_up(fd)
             if self._torn is not None:
                 seq, offset = self._torn
                 raise JournalError(
                     f"{self.path}: record {seq} (from byte {offset}) is torn or unreadable; "
-                    "appending is refused until Journal.repair_torn_tail(...) records a repair"
+                    "appending is refused until `drawcore repair` records a repair "
+                    "(日志末尾不完整，请先运行 drawcore repair)"
                 )
-            return self._write_records(prepared)
+            entries = build(copy.deepcopy(self._ceremony), self._seq)
+            try:
+                prepared = [(kind, unstructure(body)) for kind, body in entries]
+            except RecursionError:
+                raise InvalidInputError("a record body is nested too deeply (嵌套过深)") from None
+            return self._write_records(fd, prepared)
+        except BaseException:
+            if created and self._offset == 0 and os.fstat(fd).st_size == 0:
+                os.unlink(self.path)  # a refused first append leaves no empty journal behind
+            raise
         finally:
             self._unlock(fd)
 
-    def _write_records(self, prepared: list[tuple[str, Any]]) -> list[Record]:
+    def _write_records(self, fd: int, prepared: list[tuple[str, Any]]) -> list[Record]:
         ceremony = copy.deepcopy(self._ceremony)
         seq, tail = self._seq, self._tail
         records: list[Record] = []
@@ -436,7 +417,7 @@ class Journal:
                 raise InvalidInputError(f"entry {i}: record type must be a non-empty string")
             try:
                 body_json, kind_json = _dumps(body), _dumps(kind)
-            except (TypeError, ValueError) as err:
+            except (TypeError, ValueError, RecursionError) as err:
                 raise InvalidInputError(
                     f"entry {i} ({kind}): body is not JSON data: {err}"
                 ) from None
@@ -448,35 +429,44 @@ class Journal:
             lines.append(_full_line(seq, tail, kind_json, body_json, digest))
             records.append(Record(seq, tail, kind, json.loads(body_json), digest))
             seq, tail = seq + 1, digest
+        if not lines:
+            return []
         data = b"".join(line + b"\n" for line in lines)
-        self._write(data)
+        self._write(fd, data)
         self._ceremony = ceremony
         self._leaves.extend(merkle.leaf_hash(line) for line in lines)
         self._seq, self._tail = seq, tail
         self._offset += len(data)
         return records
 
-    def _write(self, data: bytes) -> None:
-        """Write ``data`` at the end of the journal and fsync; undo a partial write on error."""
-        created = not self.path.exists()
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    def _write(self, fd: int, data: bytes) -> None:
+        """Write ``data`` at the journal's end as one batch: marked pending, fsynced,
+        committed (its first byte), fsynced. On an OS error the partial write is undone."""
+        start = self._offset
         try:
-            start = os.fstat(fd).st_size
+            os.lseek(fd, start, os.SEEK_SET)
+            self._write_all(fd, PENDING + data[1:])
+            os.fsync(fd)
+            if start == 0:
+                _fsync_dir(self.path.parent)
+            os.lseek(fd, start, os.SEEK_SET)
+            self._write_all(fd, data[:1])
+            os.fsync(fd)
+        except OSError as err:
+            reason = f"{err.strerror or err} (errno {err.errno})"
             try:
-                self._write_all(fd, data)
-                os.fsync(fd)
-            except OSError as err:
                 os.ftruncate(fd, start)
                 os.fsync(fd)
-                raise JournalError(f"{self.path}: append failed and was undone: {err}") from None
-        finally:
-            os.close(fd)
-        if created:
-            dfd = os.open(self.path.parent, os.O_RDONLY)
-            try:
-                os.fsync(dfd)
-            finally:
-                os.close(dfd)
+            except OSError as undo:
+                raise JournalError(
+                    f"{self.path}: append failed ({reason}) and could not be undone "
+                    f"({undo.strerror}); the unfinished batch from byte {start} is marked "
+                    "unwritten and `drawcore repair` removes it"
+                ) from None
+            raise JournalError(
+                f"{self.path}: append failed and was undone, nothing written: {reason} "
+                "(写入失败，已撤销)"
+            ) from None
 
     def _write_all(self, fd: int, data: bytes) -> None:
         """The raw write (a seam for fault-injection tests)."""
@@ -485,35 +475,40 @@ class Journal:
             view = view[os.write(fd, view) :]
 
     def repair_torn_tail(self, *, reason: str, repaired_by: str, at: str) -> Record:
-        """Cut a torn last line off, keep its bytes beside the journal, and journal the repair.
+        """Cut a torn tail off, keep its bytes beside the journal, and journal the repair.
 
-        The torn bytes go to ``<journal>.torn-<byte offset>`` (fsynced) before the
-        journal is truncated; the ``repair`` record names that file, the bytes'
-        SHA-256 and length, the reason, who and when.
+        The torn bytes (an unterminated or unreadable last line, or a whole batch
+        that was never committed) go to ``<journal>.torn-<byte offset>`` (fsynced)
+        before the journal is truncated; the ``repair`` record names that file, the
+        bytes' SHA-256 and length, the reason, who and when.
         """
         for value, what in ((reason, "reason"), (repaired_by, "repaired_by"), (at, "at")):
             if not isinstance(value, str) or not value.strip():
                 raise InvalidInputError(f"repair_torn_tail: {what} must be a non-empty string")
-        fd = self._lock()
+        fd = self._lock(write=True)
+        assert fd is not None
         try:
-            self._catch_up()
+            if self._created:  # no journal to repair: leave no empty file behind
+                os.unlink(self.path)
+                raise JournalError(f"{self.path}: no such journal file")
+            self._catch_up(fd)
             if self._torn is None:
                 raise JournalError(f"{self.path}: no torn tail to repair")
             seq, offset = self._torn
-            torn = self.path.read_bytes()[offset:]
+            torn = read_at(fd, offset, self.path, "journal", self.max_bytes)
             side = self.path.with_name(f"{self.path.name}.torn-{offset}")
-            side.write_bytes(torn)
-            sfd = os.open(side, os.O_RDONLY)
+            sfd = os.open(side, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
             try:
+                self._write_all(sfd, torn)
                 os.fsync(sfd)
+            except OSError:
+                side.unlink()  # a failed repair leaves nothing behind
+                raise
             finally:
                 os.close(sfd)
-            jfd = os.open(self.path, os.O_WRONLY)
-            try:
-                os.ftruncate(jfd, offset)
-                os.fsync(jfd)
-            finally:
-                os.close(jfd)
+            _fsync_dir(side.parent)
+            os.ftruncate(fd, offset)
+            os.fsync(fd)
             self._torn = None
             body = {
                 "record": seq,
@@ -525,7 +520,9 @@ class Journal:
                 "repaired_by": repaired_by,
                 "at": at,
             }
-            return self._write_records([(REPAIR, body)])[0]
+            return self._write_records(fd, [(REPAIR, body)])[0]
+        except OSError as err:
+            raise JournalError(f"{self.path}: repair failed: {err}") from None
         finally:
             self._unlock(fd)
 
@@ -533,11 +530,11 @@ class Journal:
 
     def records(self) -> list[Record]:
         """All records, checked; :class:`JournalError` on any damage."""
-        report = verify(self.path)
+        report = verify(self.path, max_bytes=self.max_bytes)
         if not report.ok:
             raise JournalError(f"{self.path} does not verify:\n{report.format()}")
         out = []
-        for i, line in enumerate(_lines(self.path.read_bytes())[0]):
+        for i, line in enumerate(_lines(read_regular(self.path, "journal", self.max_bytes))[0]):
             record, _ = _parse(line, i, "")
             assert record is not None  # verified above
             out.append(record)
@@ -573,171 +570,20 @@ class Journal:
         return [p.hex() for p in merkle.consistency_proof(self._leaves, old_size)]
 
 
-def _lines(data: bytes) -> tuple[list[bytes], bytes]:
-    """Complete lines (without newline) and the torn remainder (``b""`` if none)."""
-    parts = data.split(b"\n")
-    return parts[:-1], parts[-1]
-
-
-# -- verification --------------------------------------------------------------------------
-
-Replayer = Callable[[Record], str | None]
-"""``replay(record) -> problem or None``: re-run what the record claims and compare."""
-
-
-@attrs.frozen
-class Problem:
-    """One thing wrong, at a record number (``None`` for the journal as a whole)."""
-
-    record: int | None
-    kind: str
-    message: str
-
-    def format(self) -> str:
-        where = "journal" if self.record is None else f"record {self.record}"
-        return f"{where}: {self.kind}: {self.message}"
-
-
-@attrs.frozen
-class VerifyReport:
-    """What :func:`verify` found: ``ok`` only when there are no problems."""
-
-    path: str
-    records: int
-    root: str
-    problems: tuple[Problem, ...]
-    notes: tuple[str, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    @property
-    def bad_records(self) -> tuple[int, ...]:
-        """Record numbers named by problems, sorted."""
-        return tuple(sorted({p.record for p in self.problems if p.record is not None}))
-
-    def format(self) -> str:
-        head = f"{self.path}: {self.records} records, root {self.root}: " + (
-            "OK" if self.ok else f"{len(self.problems)} problem(s)"
-        )
-        return "\n".join([head, *(p.format() for p in self.problems), *self.notes])
-
-
-def verify(
-    journal_path: str | os.PathLike[str],
-    *,
-    checkpoints: Iterable[Checkpoint] = (),
-    verifier: Verifier | None = None,
-    replay: Replayer | Mapping[str, Replayer] | None = None,
-) -> VerifyReport:
-    """Check every record's hash, the chain, the ceremony rules, the Merkle root
-    against each checkpoint (and its signature when a ``verifier`` is given), and
-    replay records with ``replay`` (one callable for all records, or one per type).
-    """
-    path = Path(journal_path)
+def _fsync_dir(path: Path) -> None:
+    """Make a new directory entry durable."""
+    dfd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        data = path.read_bytes()
-    except OSError as err:
-        raise JournalError(f"cannot read journal {path}: {err}") from None
-    lines, rest = _lines(data)
-    problems: list[Problem] = []
-    notes: list[str] = []
-    leaves = [merkle.leaf_hash(line) for line in lines]
-    ceremony = Ceremony()
-    prev = GENESIS
-    for i, line in enumerate(lines):
-        record, found = _parse(line, i, prev)
-        problems.extend(Problem(i, "record", msg) for msg in found)
-        if record is None:
-            if i == len(lines) - 1 and not rest:
-                problems.append(Problem(i, "torn", "the last line is unreadable (torn write?)"))
-            continue
-        prev = record.hash
-        refusal = ceremony.check(i, record.type, record.body)
-        if refusal is not None:
-            problems.append(Problem(i, "rule", refusal))
-        else:
-            ceremony.apply(i, record.type, record.body)
-        problems.extend(_replay(replay, record))
-    if rest:
-        problems.append(
-            Problem(
-                len(lines),
-                "torn",
-                f"the last line has no newline ({len(rest)} bytes): a torn write; "
-                "repair it with Journal.repair_torn_tail",
-            )
-        )
-    for cp in checkpoints:
-        problems.extend(_check_checkpoint(cp, leaves, verifier, notes))
-    return VerifyReport(
-        os.fspath(path), len(lines), merkle.root(leaves).hex(), tuple(problems), tuple(notes)
-    )
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
 
 
-def _replay(replay: Replayer | Mapping[str, Replayer] | None, record: Record) -> list[Problem]:
-    if replay is None:
-        return []
-    fn = replay.get(record.type) if isinstance(replay, Mapping) else replay
-    if fn is None:
-        return []
-    try:
-        problem = fn(record)
-    except Exception as err:  # a replayer's failure is a finding about this record
-        return [Problem(record.seq, "replay", f"replay raised {type(err).__name__}: {err}")]
-    return [] if problem is None else [Problem(record.seq, "replay", problem)]
-
-
-def _signature_ok(verifier: Verifier, cp: Checkpoint) -> bool:
-    try:
-        signature = bytes.fromhex(cp.signature or "")
-    except ValueError:
-        return False
-    return verifier(cp.signed_by or "", cp.message(), signature)
-
-
-def _check_checkpoint(
-    cp: Checkpoint, leaves: list[bytes], verifier: Verifier | None, notes: list[str]
-) -> list[Problem]:
-    label = f"checkpoint (size {cp.size}, root {cp.root[:16]}...)"
-    out: list[Problem] = []
-    if cp.signature is not None:
-        if verifier is None:
-            notes.append(f"note: {label} is signed by {cp.signed_by}; no verifier given")
-        elif not _signature_ok(verifier, cp):
-            out.append(
-                Problem(None, "checkpoint", f"{label}: signature by {cp.signed_by} is invalid")
-            )
-    elif verifier is not None:
-        out.append(Problem(None, "checkpoint", f"{label} is unsigned but signatures are required"))
-    if cp.size > len(leaves):
-        out.append(
-            Problem(
-                len(leaves),
-                "checkpoint",
-                f"{label}: the journal has only {len(leaves)} records; records "
-                f"{len(leaves)}..{cp.size - 1} are missing (truncated)",
-            )
-        )
-    elif merkle.root(leaves[: cp.size]).hex() != cp.root:
-        out.append(
-            Problem(
-                None,
-                "checkpoint",
-                f"{label}: the journal's first {cp.size} records do not match it "
-                "(records were rewritten after the checkpoint)",
-            )
-        )
-    return out
-
-
-def verify_file(
-    path: str | os.PathLike[str],
-    checkpoint_path: str | os.PathLike[str] | None = None,
-    replay: Replayer | Mapping[str, Replayer] | None = None,
-    verifier: Verifier | None = None,
-) -> VerifyReport:
-    """:func:`verify` with checkpoints read from ``checkpoint_path`` (for ``drawcore verify``)."""
-    cps = read_checkpoints(checkpoint_path) if checkpoint_path is not None else []
-    return verify(path, checkpoints=cps, verifier=verifier, replay=replay)
+# The checks of a whole journal (verify) read it with the helpers above.
+from drawcore.record.journal_check import (  # noqa: E402
+    Problem,
+    Replayer,
+    VerifyReport,
+    verify,
+    verify_file,
+)

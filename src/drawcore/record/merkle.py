@@ -20,6 +20,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
+from drawcore.errors import InvalidInputError
+
 __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
@@ -74,7 +76,7 @@ def root(leaves: Sequence[bytes]) -> bytes:
 
 def _check_index(index: int, size: int, what: str) -> None:
     if not 0 <= index < size:
-        raise ValueError(f"{what} {index} outside a tree of size {size}")
+        raise InvalidInputError(f"{what} {index} outside a tree of size {size}")
 
 
 def inclusion_proof(leaves: Sequence[bytes], index: int) -> list[bytes]:
@@ -122,7 +124,7 @@ def consistency_proof(leaves: Sequence[bytes], old_size: int) -> list[bytes]:
     """Proof that the first ``old_size`` leaves are a prefix of ``leaves`` (RFC 6962 PROOF)."""
     n = len(leaves)
     if not 0 <= old_size <= n:
-        raise ValueError(f"old size {old_size} outside 0..{n}")
+        raise InvalidInputError(f"old size {old_size} outside 0..{n}")
     if old_size in (0, n):
         return []
     return _subproof(leaves, old_size, True)
@@ -141,13 +143,18 @@ def _subproof(leaves: Sequence[bytes], m: int, whole: bool) -> list[bytes]:
 def verify_consistency(
     old_size: int, new_size: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]
 ) -> bool:
-    """True iff ``proof`` shows ``(old_size, old_root)`` is a prefix of ``(new_size, new_root)``."""
+    """True iff ``proof`` shows ``(old_size, old_root)`` is a prefix of ``(new_size, new_root)``.
+
+    The empty tree is a prefix of every tree, but only the empty tree's root,
+    ``MTH({}) = SHA-256("")`` (RFC 6962 §2.1), names it: an old size of 0 with any
+    other root is refused, so a forged "empty" checkpoint cannot pass.
+    """
     if old_size < 0 or old_size > new_size:
         return False
+    if old_size == 0:
+        return old_root == EMPTY_ROOT and not proof and (new_size > 0 or new_root == EMPTY_ROOT)
     if old_size == new_size:
         return old_root == new_root and not proof
-    if old_size == 0:
-        return not proof
     if not proof or any(len(p) != HASH_SIZE for p in proof):
         return False
     path = list(proof)

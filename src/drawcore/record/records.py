@@ -41,7 +41,8 @@ from drawcore.model import Expert
 from drawcore.plan.schedule import AnnualPlan, commit_year, plan_year
 from drawcore.plugin.rules import Rules
 from drawcore.plugin.values import PlanContext
-from drawcore.record.seeding import parse_time, plan_hash
+from drawcore.record.seeding import plan_hash
+from drawcore.record.signing import Signing
 from drawcore.registry.registries import County, ExpertRegistry, InspectorRegistry, UnitRegistry
 from drawcore.serde import canonical_json, structure, unstructure
 from drawcore.version import __version__
@@ -285,6 +286,16 @@ class DrawRecord:
     redo_of: int | None = None
     redo_reason: str | None = None
 
+    @property
+    def signing(self) -> Signing:
+        """Who drew and signed, and when, as one checked value (TJ-9)."""
+        return Signing(
+            drawn_by=self.drawn_by,
+            signed_by=self.signed_by,
+            drawn_at=self.drawn_at,
+            signed_at=self.signed_at,
+        )
+
     @classmethod
     def from_body(cls, body: object) -> DrawRecord:
         """A record from a journal body; :class:`InvalidInputError` names what is wrong."""
@@ -458,13 +469,7 @@ def _selected_probabilities(sample: UnitSample) -> list[float]:
 
 def _check_signing(drawn_by: str, signed_by: str, drawn_at: str, signed_at: str, what: str) -> None:
     """Who drew and who signed are named (TJ-9), and the signature comes after the draw."""
-    for value, field in ((drawn_by, "drawn_by"), (signed_by, "signed_by")):
-        if not isinstance(value, str) or not value.strip():
-            raise InvalidInputError(
-                f"{field} must name a person (TJ-9 谁抽查、谁签字), got {value!r}"
-            )
-    if parse_time(signed_at, "signed_at") < parse_time(drawn_at, "drawn_at"):
-        raise InvalidInputError(f"signed_at is before drawn_at: {what} is signed after it is made")
+    Signing(drawn_by=drawn_by, signed_by=signed_by, drawn_at=drawn_at, signed_at=signed_at)
 
 
 def draw_record(
@@ -474,15 +479,12 @@ def draw_record(
     seed_record: int,
     seed_method: str,
     population: int,
-    drawn_by: str,
-    signed_by: str,
-    drawn_at: str,
-    signed_at: str,
+    signing: Signing,
     redo_of: int | None = None,
     redo_reason: str | None = None,
 ) -> DrawRecord:
-    """The journal body of a draw: plan, seed, result and who is accountable (TJ-9)."""
-    _check_signing(drawn_by, signed_by, drawn_at, signed_at, "a draw")
+    """The journal body of a draw: plan, seed, result and who is accountable (TJ-9,
+    ``signing``, checked when it was made; kept as the record's four fields)."""
     if (redo_of is None) != (redo_reason is None):
         raise InvalidInputError("a redo names both the voided draw (redo_of) and redo_reason")
     sample = outcome.sample
@@ -500,10 +502,7 @@ def draw_record(
             for u, p in zip(sample.selected, _selected_probabilities(sample), strict=True)
         ),
         teams=outcome.teams,
-        drawn_by=drawn_by,
-        signed_by=signed_by,
-        drawn_at=drawn_at,
-        signed_at=signed_at,
+        **signing.fields(),
         drawcore_version=_version(),
         redo_of=redo_of,
         redo_reason=redo_reason,
@@ -562,6 +561,10 @@ def replay(
     except ValueError:
         return f"seed {record.seed!r} is not hex"
     try:
+        signing = record.signing
+    except InvalidInputError as err:
+        return str(err)
+    try:
         outcome = run_draw(record.plan, units, inspectors, seed, experts=experts)
     except DrawcoreError as err:
         return f"cannot replay: {err}"
@@ -571,10 +574,7 @@ def replay(
         seed_record=record.seed_record,
         seed_method=record.seed_method,
         population=len(units),
-        drawn_by=record.drawn_by,
-        signed_by=record.signed_by,
-        drawn_at=record.drawn_at,
-        signed_at=record.signed_at,
+        signing=signing,
         redo_of=record.redo_of,
         redo_reason=record.redo_reason,
     )

@@ -1,10 +1,15 @@
 """Registry snapshots: a plan names each registry by path and fingerprint; load and check it.
 
-Paths are resolved against the registry folder (by default the journal's folder).
+Paths are resolved against the registry folder (by default the journal's folder) and
+must stay inside it: a journal is input from whoever handed it over, so a path it
+names is refused when it is absolute, has a ``..`` part, leads outside the folder
+through a symlink, or is not a regular file (a FIFO, ``/dev/zero``) -- before
+anything is opened.
 """
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -16,7 +21,13 @@ from drawcore.record.records import (
 )
 from drawcore.registry.headers import PathLike
 from drawcore.registry.readers import read_experts, read_inspectors, read_items, read_units
-from drawcore.registry.registries import County, ExpertRegistry, InspectorRegistry, UnitRegistry
+from drawcore.registry.registries import (
+    County,
+    ExpertRegistry,
+    InspectorRegistry,
+    ItemList,
+    UnitRegistry,
+)
 
 
 class _Snapshot(Protocol):
@@ -33,9 +44,39 @@ _Reg = TypeVar("_Reg", bound=_Snapshot)
 
 
 def resolve(ref: RegistryRef, registry_dir: PathLike) -> Path:
-    """Where a registry snapshot is: its path, relative to ``registry_dir`` unless absolute."""
+    """Where a registry snapshot is: its path inside ``registry_dir``, checked.
+
+    :class:`InvalidInputError` when the path is absolute, has a ``..`` part, leads
+    outside ``registry_dir`` (through a symlink), or is not a regular file.
+    """
     path = Path(ref.path)
-    return path if path.is_absolute() else Path(registry_dir) / path
+    refuse = None
+    if path.is_absolute() or ref.path.startswith(("/", "\\")):
+        refuse = "is absolute"
+    elif ".." in path.parts or ".." in ref.path.replace("\\", "/").split("/"):
+        refuse = "has a '..' part"
+    if refuse is not None:
+        raise InvalidInputError(
+            f"registry snapshot path {ref.path!r} {refuse}; snapshots are named relative to "
+            "the registry folder and stay inside it (快照路径必须位于登记册目录内)"
+        )
+    base = Path(registry_dir).resolve()
+    target = (base / path).resolve()
+    if not target.is_relative_to(base):
+        raise InvalidInputError(
+            f"registry snapshot {ref.path!r} leads outside the registry folder {base} "
+            "(through a symlink); refused (快照路径必须位于登记册目录内)"
+        )
+    try:
+        mode = target.stat().st_mode
+    except OSError as err:
+        raise InvalidInputError(f"registry snapshot {base / path}: {err.strerror}") from None
+    if not stat.S_ISREG(mode):
+        raise InvalidInputError(
+            f"registry snapshot {base / path} is not a regular file (a FIFO, device or "
+            "folder); refused (不是普通文件)"
+        )
+    return target
 
 
 def _check(ref: RegistryRef, fingerprint: str, path: Path, what: str) -> None:
@@ -68,6 +109,11 @@ def load_inspectors(ref: RegistryRef, registry_dir: PathLike) -> InspectorRegist
 def load_experts(ref: RegistryRef, registry_dir: PathLike) -> ExpertRegistry:
     """The expert registry snapshot ``ref`` names, checked by fingerprint."""
     return _load(ref, registry_dir, read_experts, "expert")
+
+
+def load_items(ref: RegistryRef, registry_dir: PathLike) -> ItemList:
+    """The inspection item list snapshot ``ref`` names, checked by fingerprint (BL-2, TJ-1)."""
+    return _load(ref, registry_dir, read_items, "item list")
 
 
 def load_county(spec: YearPlanSpec, registry_dir: PathLike) -> County:

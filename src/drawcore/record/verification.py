@@ -34,7 +34,13 @@ from drawcore.record.seeding import (
     PLAN_COMMITMENT,
     SEED,
 )
-from drawcore.record.snapshots import load_county, load_experts, load_inspectors, load_units
+from drawcore.record.snapshots import (
+    load_county,
+    load_experts,
+    load_inspectors,
+    load_items,
+    load_units,
+)
 from drawcore.registry.headers import PathLike
 from drawcore.registry.registries import County, InspectorRegistry, UnitRegistry
 from drawcore.serde import structure
@@ -108,6 +114,12 @@ class DrawReplayer:
         body, committed = checked
         try:
             spec = YearPlanSpec.from_body(body.get("plan"))
+        except DrawcoreError as err:
+            return f"cannot replay: {err}"
+        mismatch = _hash_problem(spec.hash, body, committed)
+        if mismatch is not None:
+            return mismatch  # checked before any path the record names is opened
+        try:
             key = _refs_key(spec)
             if key not in self._counties:
                 self._counties[key] = load_county(spec, self.registry_dir)
@@ -133,7 +145,16 @@ class DrawReplayer:
             return checked
         body, committed = checked
         try:
+            plan = structure(body["plan"], DrawPlan)
+        except Exception as err:  # cattrs raises its own exception groups
+            return f"cannot replay: the record's plan is malformed ({type(err).__name__})"
+        mismatch = _hash_problem(plan.hash, body, committed)
+        if mismatch is not None:
+            return mismatch  # checked before any path the record names is opened
+        try:
             refs = body["plan"]
+            if refs.get("items"):
+                load_items(RegistryRef(**refs["items"]), self.registry_dir)
             units = self._load_units(RegistryRef(**refs["units"]))
             inspectors = self._load_inspectors(RegistryRef(**refs["inspectors"]))
             experts = None
@@ -147,7 +168,6 @@ class DrawReplayer:
         if problem is not None or not refs.get("rules_context"):
             return problem
         try:
-            plan = structure(refs, DrawPlan)
             return check_rules(plan, units, inspectors, self._rules_for(plan.jurisdiction))
         except DrawcoreError as err:
             return f"cannot re-check the rules: {err}"
@@ -163,6 +183,18 @@ class DrawReplayer:
         if key not in self._inspectors:
             self._inspectors[key] = load_inspectors(ref, self.registry_dir)
         return self._inspectors[key]
+
+
+def _hash_problem(plan_hash: str, body: Mapping[str, Any], committed: str) -> str | None:
+    """The plan in a record must hash to the committed hash (and to the record's own)."""
+    if plan_hash != committed:
+        return (
+            f"the plan in the record hashes to {plan_hash}, not the committed {committed}; "
+            "its registries were not opened"
+        )
+    if body.get("plan_hash") != plan_hash:
+        return f"plan_hash {body.get('plan_hash')!r} is not the hash of the record's plan"
+    return None
 
 
 def _refs_key(spec: YearPlanSpec) -> str:

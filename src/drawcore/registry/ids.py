@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from drawcore.errors import InvalidInputError
+
 __all__ = [
     "ID_CARD_WEIGHTS",
     "USCC_ALPHABET",
@@ -47,12 +49,12 @@ def uscc_check_char(body: str) -> str:
     Raises ``ValueError`` if the body is not 17 characters of the USCC alphabet.
     """
     if len(body) != 17:
-        raise ValueError(f"a USCC body has 17 characters, got {len(body)}")
+        raise InvalidInputError(f"a USCC body has 17 characters, got {len(body)}")
     total = 0
     for ch, weight in zip(body, USCC_WEIGHTS, strict=True):
         value = _USCC_VALUE.get(ch)
         if value is None:
-            raise ValueError(f"{ch!r} is not a USCC character")
+            raise InvalidInputError(f"{ch!r} is not a USCC character")
         total += value * weight
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
@@ -85,7 +87,7 @@ def make_uscc(body: str) -> str:
 def id_card_check_char(body: str) -> str:
     """The check character for the first 17 digits of an ID-card number (GB 11643, MOD 11-2)."""
     if len(body) != 17 or not body.isascii() or not body.isdigit():
-        raise ValueError("an ID-card body is 17 ASCII digits")
+        raise InvalidInputError("an ID-card body is 17 ASCII digits")
     total = sum(int(d) * w for d, w in zip(body, ID_CARD_WEIGHTS, strict=True))
     return _ID_CHECK[total % 11]
 
@@ -119,12 +121,12 @@ def is_valid_id_card(number: str) -> bool:
 def make_id_card(region: str, birth: dt.date, sequence: int) -> str:
     """A valid ID-card number: 6-digit region code, birth date, 3-digit sequence, check."""
     if len(region) != 6 or not region.isdigit():
-        raise ValueError("the region code has 6 digits")
+        raise InvalidInputError("the region code has 6 digits")
     if not 0 <= sequence <= 999:
-        raise ValueError("the sequence number is 0..999")
+        raise InvalidInputError("the sequence number is 0..999")
     body = f"{region}{birth:%Y%m%d}{sequence:03d}"
     if len(body) != 17:
-        raise ValueError("the birth year must have four digits")
+        raise InvalidInputError("the birth year must have four digits")
     return body + id_card_check_char(body)
 
 

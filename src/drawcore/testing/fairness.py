@@ -22,6 +22,8 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from drawcore.errors import InvalidInputError
+
 __all__ = ["assert_fair", "inclusion_counts"]
 
 
@@ -33,7 +35,7 @@ def inclusion_counts(
     """(how often each of ``ids`` was drawn, number of seeds); raises on unknown or repeated ids."""
     index = {unit: i for i, unit in enumerate(ids)}
     if len(index) != len(ids):
-        raise ValueError("ids must be distinct")
+        raise InvalidInputError("ids must be distinct")
     counts = np.zeros(len(ids), dtype=np.int64)
     runs = 0
     for seed in seeds:
@@ -68,12 +70,12 @@ def assert_fair(
     else:
         pi = np.asarray(probabilities, dtype=float)
     if pi.shape != (len(ids),):
-        raise ValueError(f"{len(ids)} ids but {pi.shape[0]} probabilities")
+        raise InvalidInputError(f"{len(ids)} ids but {pi.shape[0]} probabilities")
     if ((pi < 0) | (pi > 1) | ~np.isfinite(pi)).any():
-        raise ValueError("probabilities must lie in [0, 1]")
+        raise InvalidInputError("probabilities must lie in [0, 1]")
     counts, runs = inclusion_counts(draw, ids, seeds)
     if runs == 0:
-        raise ValueError("no seeds given")
+        raise InvalidInputError("no seeds given")
     expected = runs * pi
     sd = np.sqrt(runs * pi * (1.0 - pi))
     gap = np.abs(counts - expected)
