@@ -1,6 +1,7 @@
 # Two entry points for a fresh machine (see README):
 #   make demo   -- install into .venv and run the demo end to end
 #   make test   -- install into .venv and run the whole test suite
+#   make mutate -- optional: mutation testing of the core modules (docs/testing.md)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -8,7 +9,7 @@ STAMP := $(VENV)/.installed
 PLUGINS := plugins/drawcore-boluo plugins/drawcore-tianjin
 INSTALL_PLUGINS := $(foreach p,$(PLUGINS),$(if $(wildcard $(p)/pyproject.toml),-e $(p),))
 
-.PHONY: demo test lint docs install clean
+.PHONY: demo test lint docs install clean mutate
 
 $(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml)
 	$(PYTHON) -m venv $(VENV)
@@ -40,5 +41,12 @@ $(DOCS_STAMP): $(STAMP)
 docs: $(DOCS_STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
+# MUTANTS narrows the run to mutant names (globs), e.g. MUTANTS='drawcore.record.seeding*'
+MUTANTS ?=
+mutate: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[mutate]"
+	$(BIN)/mutmut run --max-children 2 $(MUTANTS)
+	$(BIN)/mutmut results
+
 clean:
-	rm -rf $(VENV) site
+	rm -rf $(VENV) site mutants

@@ -8,12 +8,14 @@ next accepted candidate: the first recused by the first replacement, and so on.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from drawcore import Inspector, draw_teams
+from drawcore import Inspector, Unit, draw_teams
 from drawcore.draw.candidates import candidate_order
+from drawcore.draw.recusal import rotation_recusals, township_recusals, work_unit_recusals
 from drawcore.record.records import DrawPlan, RegistryRef, run_draw
 from drawcore.registry.registries import County, InspectorRegistry, UnitRegistry
 
@@ -120,3 +122,45 @@ def test_bl5_recusals_among_three_seats_each_take_the_next_accepted_candidate() 
             (order[0], order[3]),
             (order[2], order[4]),
         ]
+
+
+@pytest.mark.parametrize("clause", ["BL-5", "TJ-9"])
+def test_bl5_every_derived_recusal_cites_its_clause_and_rule(clause: str) -> None:
+    """Recorded reasons cite a clause ID as the policy writes it (upper case, whole)."""
+    units = [
+        Unit(
+            unit_id="U0", name="单位0", subject_type="有限责任公司", industry="机械", township="T0"
+        )
+    ]
+    staff = [Inspector(inspector_id="A", name="甲", work_unit="T0", township="T0")]
+    derived = {
+        "township": township_recusals(units, staff, clause=clause),
+        "work unit": work_unit_recusals(units, staff, clause=clause),
+        "rotate": rotation_recusals({"U0": ["A"]}, clause=clause),
+    }
+    for rule, recusals in derived.items():
+        (r,) = recusals
+        assert (r.inspector_id, r.unit_id) == ("A", "U0")
+        assert isinstance(r.reason, str)
+        assert rule in r.reason, (rule, r.reason)
+        cited = re.search(r"\(([A-Z]+-[0-9]+)\b", r.reason)
+        assert cited is not None, r.reason
+        assert cited.group(1) == clause
+
+
+def test_bl5_derived_recusals_cite_bl5_by_default() -> None:
+    units = [
+        Unit(
+            unit_id="U0", name="单位0", subject_type="有限责任公司", industry="机械", township="T0"
+        )
+    ]
+    staff = [Inspector(inspector_id="A", name="甲", work_unit="T0", township="T0")]
+    for recusals in (
+        township_recusals(units, staff),
+        work_unit_recusals(units, staff),
+        rotation_recusals({"U0": ["A"]}),
+    ):
+        (r,) = recusals
+        cited = re.search(r"\(([A-Z]+-[0-9]+)\b", r.reason)
+        assert cited is not None, r.reason
+        assert cited.group(1) == "BL-5"

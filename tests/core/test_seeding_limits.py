@@ -78,6 +78,34 @@ def test_bl9_commitment_needs_a_contribution_and_a_16_byte_salt() -> None:
             lambda: seeding.party_reveal_body("p", "县局", b"c", SALT, revealed_at="soon"),
             r"^revealed_at 'soon' is not an ISO 8601 timestamp$",
         ),
+        (
+            lambda: seeding.plan_commitment_body(" ", {}, committed_at=AT, committed_by="王"),
+            r"^plan_id ",
+        ),
+        (
+            lambda: seeding.plan_commitment_body("p", {}, committed_at=AT, committed_by=""),
+            r"^committed_by ",
+        ),
+        (
+            lambda: seeding.plan_commitment_body("p", {}, committed_at="x", committed_by="王"),
+            r"^committed_at 'x' is not an ISO 8601 timestamp$",
+        ),
+        (
+            lambda: seeding.seed_body(
+                "p", "ab", entropy_at="x", recorded_at=AT, reveals={"a": b"1"}
+            ),
+            r"^entropy_at 'x' is not an ISO 8601 timestamp$",
+        ),
+        (
+            lambda: seeding.seed_body(
+                "p", "ab", entropy_at=AT, recorded_at="x", reveals={"a": b"1"}
+            ),
+            r"^recorded_at 'x' is not an ISO 8601 timestamp$",
+        ),
+        (
+            lambda: seeding.seed_body("p", "ab", entropy_at=AT, recorded_at=AT),
+            r"^a seed needs rfc3797_sources, reveals, or both$",
+        ),
         (lambda: seeding.void_body(3, "", voided_by="王建国", at=AT), r"^reason "),
         (lambda: seeding.void_body(3, "录入错误", voided_by="", at=AT), r"^voided_by "),
         (
