@@ -19,10 +19,11 @@ from hypothesis import strategies as st
 
 from drawcore import InvalidInputError
 from drawcore.cli.main import main
+from drawcore.registry.idcolumns import uscc_bad
 from drawcore.registry.ids import make_uscc, uscc_problem
 from drawcore.registry.limits import FORBIDDEN, ReadLimits
 from drawcore.registry.readers import read_inspectors, read_registry, read_units
-from drawcore.registry.registries import UnitRegistry, _uscc_bad
+from drawcore.registry.registries import UnitRegistry
 
 HEADER = "unit_id,name,subject_type,industry,township"
 USCC = ["91310110666007217T", "91350500676532779B"]
@@ -292,8 +293,8 @@ def test_the_vectorised_id_check_refuses_what_the_scalar_check_refuses(
 ) -> None:
     code = uscc + tail
     assert uscc_problem(code) is not None
-    assert _uscc_bad(np.array([code], dtype=object)).tolist() == [True]
-    assert _uscc_bad([code]).tolist() == [True]
+    assert uscc_bad(np.array([code], dtype=object)).tolist() == [True]
+    assert uscc_bad([code]).tolist() == [True]
 
 
 def test_a_trailing_nul_on_a_unit_id_is_refused(tmp_path: Path) -> None:

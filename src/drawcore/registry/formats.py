@@ -69,6 +69,7 @@ def _field_too_long(path: str, line: int, limit: int) -> InvalidInputError:
 # a line of nothing but separators and spaces; the text is searched up to its last
 # non-newline character, so the match cannot be the end of the file itself
 _BLANK_LINE = re.compile(r"\n[ ,\t\r\u3000\ufeff]*(?:\n|\Z)")
+_SPACE_OR_FORBIDDEN = re.compile(f"{_SPACE.pattern}|{FORBIDDEN.pattern}")
 _BLANKS = " ,\t\r\u3000\ufeff"
 
 
@@ -131,8 +132,12 @@ def _read_csv(cls: type[Reg], text: str, path: str, options: ReadOptions) -> Reg
         blocks = [(0, columns)]
     header = [c.strip(_WS) for c in header]
     out = _collector(path, Layout("csv", positions), options)
-    out.screened = FORBIDDEN.search(text) is None  # one pass instead of one per column
-    if _SPACE.search(text):
+    # one pass for both screens: where neither kind of character occurs, neither search
+    # needs to look again (the forbidden screen spares the per-column screens)
+    first = _SPACE_OR_FORBIDDEN.search(text)
+    start = len(text) if first is None else first.start()
+    out.screened = FORBIDDEN.search(text, start) is None
+    if _SPACE.search(text, start):
         # str.strip() with no argument strips all Unicode whitespace, U+3000 included
         blocks = ((start, [list(map(str.strip, col)) for col in cols]) for start, cols in blocks)
     return _build(cls, kind, header, blocks, out, options.allow_unknown_columns)
