@@ -218,6 +218,39 @@ def test_canonical_order_matches_a_full_sort() -> None:
     assert (perm == np.lexsort((ids, h))).all()
 
 
+def test_canonical_order_by_radix_matches_a_full_sort() -> None:
+    """Large populations take the counting-sort path: same order, ties by id, duplicates named."""
+    n = 300_000
+    ids = np.random.default_rng(5).permutation(n).astype(np.uint64)
+    h = hash_ids(DrawKey.derive("s", "radix"), ids)
+    h[10:20] = h[0]  # equal hashes: fall back to the id
+    h[30:40] = (h[30] | np.uint64(0xFFFFFF)) ^ np.arange(10, dtype=np.uint64)  # equal top 40 bits
+    h[50] = np.uint64(0)
+    h[51] = np.uint64(2**64 - 1)
+    perm = canonical_order(h, ids)
+    assert (perm == np.lexsort((ids, h))).all()
+    rev = canonical_order(h[::-1].copy(), ids[::-1].copy())
+    assert (ids[::-1][rev] == ids[perm]).all()
+    dup = ids.copy()
+    dup[7] = dup[8]
+    with pytest.raises(InvalidInputError, match="duplicate unit id"):
+        canonical_order(hash_ids(DrawKey.derive("s", "radix"), dup), dup)
+
+
+@given(
+    st.lists(
+        st.text(min_size=1, max_size=30).filter(lambda s: "\x00" not in s),
+        min_size=1,
+        max_size=40,
+        unique=True,
+    )
+)
+def test_text_ids_come_back_as_given(ids: list[str]) -> None:
+    sample = sample_units(ids, np.ones(len(ids)), len(ids), seed="all")
+    assert sample.selected == tuple(sorted(ids, key=lambda s: s.encode("utf-8")))
+    assert list(sample.probabilities) == list(sample.selected)
+
+
 def test_kat_bl5_unit_draw() -> None:
     # Written once from this implementation: pins the whole draw (order hash,
     # start, lattice) so any change in the published selections is caught.

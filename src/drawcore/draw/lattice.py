@@ -34,13 +34,36 @@ __all__ = [
 ]
 
 
+#: Units from which :func:`canonical_order` sorts by radix passes instead of one ``np.sort``.
+_RADIX_MIN = 1 << 18
+
+_S24 = np.uint64(24)
+_S40 = np.uint64(40)
+_S56 = np.uint64(56)
+_D16 = np.uint64(0xFFFF)
+
+
 def canonical_order(h: npt.NDArray[np.uint64], ids: npt.NDArray[np.generic]) -> IntpArray:
     """Row indices sorted by ``(h, id)``; raises :class:`InvalidInputError` on duplicate ids.
 
-    One ``np.sort`` of packed ``uint64`` keys (high hash bits above the row
-    index) instead of an argsort; groups whose high bits tie (rare) are
-    re-ordered by the full hash, then the id, so the result never depends on
-    row order. Equal ids have equal hashes, so duplicates always land in a tie.
+    Rows are first ordered by the high bits of the hash with ties kept in row
+    order (:func:`_packed_order` for small populations, :func:`_radix_order`
+    for large ones); groups whose high bits tie (rare) are then re-ordered by
+    the full hash, then the id, so the result never depends on row order.
+    Equal ids have equal hashes, so duplicates always land in a tie.
+    """
+    if h.shape[0] < _RADIX_MIN:
+        perm, tie = _packed_order(h)
+    else:
+        perm, tie = _radix_order(h)
+    return _break_ties(perm, tie, h, ids)
+
+
+def _packed_order(h: npt.NDArray[np.uint64]) -> tuple[IntpArray, BoolArray | None]:
+    """One ``np.sort`` of packed ``uint64`` keys (high hash bits above the row index).
+
+    Returns the order and, if any, the flags ``tie[i]``: positions ``i`` and
+    ``i + 1`` share their high hash bits.
     """
     n = h.shape[0]
     bits = max(1, (n - 1).bit_length())
@@ -71,8 +94,53 @@ def canonical_order(h: npt.NDArray[np.uint64], ids: npt.NDArray[np.generic]) -> 
         if same_high.any():
             tie[s0 : s0 + size] = same_high
             any_tie = True
-    del keys
-    if not any_tie:
+    return perm, tie if any_tie else None
+
+
+def _radix_order(h: npt.NDArray[np.uint64]) -> tuple[IntpArray, BoolArray | None]:
+    """Rows ordered by the top 40 bits of ``h``, ties in row order, without a comparison sort.
+
+    A stable counting sort by the top byte splits the rows into 256 runs that
+    fit in cache; each run is then put in order by two stable 16-bit counting
+    sorts (bits 24..39, then 40..55; numpy's stable sort of ``uint16`` is a
+    radix sort). Same order as :func:`_packed_order`'s before its ties are broken;
+    ``tie`` flags neighbours whose top 40 bits are equal.
+    """
+    n = h.shape[0]
+    top = np.empty(n, dtype=np.uint8)
+    for s0 in range(0, n, CHUNK):
+        np.right_shift(h[s0 : s0 + CHUNK], _S56, out=top[s0 : s0 + CHUNK], casting="unsafe")
+    first = np.argsort(top, kind="stable")
+    bounds = np.zeros(257, dtype=np.intp)
+    np.cumsum(np.bincount(top, minlength=256), out=bounds[1:])
+    del top
+    by_top = h[first]
+    perm = np.empty(n, dtype=np.intp)
+    tie = np.zeros(n - 1, dtype=np.bool_)
+    any_tie = False
+    for b in range(256):
+        s0, s1 = int(bounds[b]), int(bounds[b + 1])
+        if s1 == s0:
+            continue
+        run = by_top[s0:s1]
+        low = np.bitwise_and(np.right_shift(run, _S24), _D16).astype(np.uint16)
+        q = np.argsort(low, kind="stable")
+        high = np.bitwise_and(np.right_shift(run, _S40), _D16).astype(np.uint16)
+        q = q[np.argsort(high[q], kind="stable")]
+        np.take(first[s0:s1], q, out=perm[s0:s1])
+        ordered = np.right_shift(run[q], _S24)
+        same = ordered[1:] == ordered[:-1]
+        if same.any():
+            tie[s0 : s1 - 1] = same
+            any_tie = True
+    return perm, tie if any_tie else None
+
+
+def _break_ties(
+    perm: IntpArray, tie: BoolArray | None, h: npt.NDArray[np.uint64], ids: npt.NDArray[np.generic]
+) -> IntpArray:
+    """Re-order each run of tied positions by ``(h, id)``; raise on duplicate ids."""
+    if tie is None:
         return perm
     first = np.flatnonzero(tie)
     pos = np.union1d(first, first + 1)
