@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from fractions import Fraction
@@ -523,6 +524,41 @@ def test_sorted_registry_shortcut_gives_the_same_selection() -> None:
     backward = sample_units(ids[::-1].copy(), w[::-1].copy(), 150, seed="sorted")
     assert forward.selected == backward.selected
     assert list(forward.selected) == sorted(forward.selected)
+
+
+@given(
+    st.lists(st.text(alphabet="ab\u00e9\u5355", min_size=1, max_size=20), min_size=2, max_size=30),
+    st.booleans(),
+    st.sampled_from(["", "91440000MA"]),
+)
+def test_sortedness_of_text_ids_is_their_byte_order(
+    ids: list[str], sort: bool, prefix: str
+) -> None:
+    """Strictly ascending by UTF-8 bytes, also when ids share their first words."""
+    from drawcore.draw.randomness import canonical_ids
+    from drawcore.draw.sampling import _ascending
+
+    ids = [prefix + s for s in ids]
+    if sort:
+        ids = sorted(set(ids), key=lambda s: s.encode("utf-8"))
+    raw = [s.encode("utf-8") for s in ids]
+    expected = all(a < b for a, b in itertools.pairwise(raw))
+    assert _ascending(canonical_ids(ids)) == expected
+
+
+def test_sorted_text_registry_gives_the_same_selection_from_any_source() -> None:
+    n = 3000
+    codes = np.char.add("9144", np.char.zfill(np.arange(n).astype("U14"), 14))
+    codes[::7] = [f"x{i}" for i in range(0, n, 7)]  # shorter ids among the codes
+    codes = np.sort(codes)
+    w = (np.arange(n) % 11) + 0.5
+    forward = sample_units(codes, w, 1200, seed="sorted")
+    back = sample_units(codes[::-1].copy(), w[::-1].copy(), 1200, seed="sorted")
+    as_list = sample_units(codes.tolist(), w, 1200, seed="sorted")
+    as_bytes = sample_units(np.char.encode(codes, "utf-8"), w, 1200, seed="sorted")
+    assert forward.selected == back.selected == as_list.selected == as_bytes.selected
+    assert list(forward.selected) == sorted(forward.selected)
+    assert all(type(u) is str for u in forward.selected)
 
 
 @pytest.mark.parametrize("halves", [False, True], ids=["one-core-select", "two-core-select"])

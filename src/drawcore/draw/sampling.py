@@ -200,17 +200,29 @@ def _ascending(ids: npt.NDArray[np.generic]) -> bool:
     return True
 
 
-def _sorted_ids(
-    ids: npt.NDArray[np.generic], rows: IntpArray, ascending: bool | None = None
-) -> npt.NDArray[np.generic]:
-    """``sort(ids[rows])``; for ascending ids a row mask gives it without a gather or sort."""
-    if ascending is None:
-        ascending = rows.shape[0] * 8 > ids.shape[0] and _ascending(ids)
+def _ascending_rows(ids: npt.NDArray[np.generic], rows: IntpArray, ascending: bool) -> IntpArray:
+    """``rows`` re-ordered so that their ids ascend."""
     if ascending:
         mark = np.zeros(ids.shape[0], dtype=np.bool_)
         mark[rows] = True
-        return ids[mark]
-    return np.sort(ids[rows])
+        return np.flatnonzero(mark)
+    return rows[np.argsort(ids[rows], kind="stable")]
+
+
+def _selected(
+    given: object, ids: npt.NDArray[np.generic], rows: IntpArray, ascending: bool | None
+) -> tuple[UnitId, ...]:
+    """The drawn ids, ascending, as Python values.
+
+    Text ids given as a numpy ``str`` array come straight from it (one
+    ``tolist``, no decoding); other ids from their canonical form.
+    """
+    if ascending is None:
+        ascending = rows.shape[0] * 8 > ids.shape[0] and _ascending(ids)
+    ordered = _ascending_rows(ids, rows, ascending)
+    if isinstance(given, np.ndarray) and given.dtype.kind == "U" and ids.dtype.kind == "S":
+        return tuple(cast(list[str], given[ordered].tolist()))
+    return tuple(_py_ids(ids[ordered]))
 
 
 def _order(key: DrawKey, ids: npt.NDArray[np.generic]) -> IntpArray:
@@ -437,9 +449,8 @@ def sample_units(
         strata_info = (name_list, inverse)
         sorted_rows = None
         fingerprint = _fingerprint(canon, w, size, (mand, excl), strata_info)
-    picked = _sorted_ids(canon, rows, sorted_rows)
     return UnitSample(
-        selected=tuple(_py_ids(picked)),
+        selected=_selected(ids, canon, rows, sorted_rows),
         probabilities=ProbabilityTable(canon, realized, text=canon.dtype.kind == "S"),
         seed_hex=seed_bytes.hex(),
         draw_id=draw_id,
