@@ -119,3 +119,58 @@ def test_below_has_no_modulo_bias() -> None:
 def test_bad_ids_are_rejected(bad: list[object]) -> None:
     with pytest.raises(InvalidInputError):
         canonical_ids(bad)
+
+
+# ------------------------------------------------ an independent reading of construction 3
+
+_MASK = (1 << 64) - 1
+_C = 0x9E3779B97F4A7C15
+_T_INT = int.from_bytes(b"int-id-1", "big")
+
+
+def _fmix(x: int) -> int:
+    x ^= x >> 33
+    x = (x * 0xFF51AFD7ED558CCD) & _MASK
+    x ^= x >> 33
+    x = (x * 0xC4CEB9FE1A85EC53) & _MASK
+    return x ^ (x >> 33)
+
+
+def _reference_hash(key: bytes, uid: str | int) -> int:
+    """The module docstring's per-id hash, with Python integers only."""
+    k0, k1, k2, k3 = (int.from_bytes(key[i : i + 8], "little") for i in range(0, 32, 8))
+    if isinstance(uid, int):
+        h = _fmix((((k0 ^ _T_INT) ^ (uid % 2**64)) * _C + k1) & _MASK)
+    else:
+        data = uid.encode("utf-8")
+        data += b"\x00" * (-len(data) % 8)
+        h = k0
+        for j in range(0, len(data), 8):
+            h = _fmix((((h ^ int.from_bytes(data[j : j + 8], "little")) * _C) + k1) & _MASK)
+    return _fmix(h ^ k2) ^ k3
+
+
+@given(
+    st.lists(
+        st.text(min_size=1, max_size=40).filter(lambda s: "\x00" not in s),
+        min_size=1,
+        max_size=40,
+        unique=True,
+    )
+)
+def test_hash_follows_the_documented_construction(ids: list[str]) -> None:
+    key = DrawKey.derive("s", "d").child("order")
+    assert hash_ids(key, ids).tolist() == [_reference_hash(key.key, u) for u in ids]
+
+
+def test_large_text_arrays_follow_the_documented_construction() -> None:
+    """Both halves of a two-core hash, fixed-width codes mixed with shorter ids."""
+    key = DrawKey.derive("s", "d").child("order")
+    n = 300_000
+    ids = np.char.add("91440000", np.char.zfill(np.arange(n).astype("U10"), 10))
+    ids[::1000] = [f"u{i}" for i in range(0, n, 1000)]
+    got = hash_ids(key, ids)
+    rows = [*np.random.default_rng(3).choice(n, 500, replace=False).tolist(), 0, n - 1]
+    assert [int(got[r]) for r in rows] == [_reference_hash(key.key, str(ids[r])) for r in rows]
+    whole_ints = hash_ids(key, np.arange(n))
+    assert [int(whole_ints[r]) for r in rows] == [_reference_hash(key.key, r) for r in rows]

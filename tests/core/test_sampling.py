@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from fractions import Fraction
@@ -216,6 +217,39 @@ def test_canonical_order_matches_a_full_sort() -> None:
     h[10:20] = h[0]  # forced ties: fall back to the id
     perm = canonical_order(h, ids)
     assert (perm == np.lexsort((ids, h))).all()
+
+
+def test_canonical_order_by_radix_matches_a_full_sort() -> None:
+    """Large populations take the counting-sort path: same order, ties by id, duplicates named."""
+    n = 300_000
+    ids = np.random.default_rng(5).permutation(n).astype(np.uint64)
+    h = hash_ids(DrawKey.derive("s", "radix"), ids)
+    h[10:20] = h[0]  # equal hashes: fall back to the id
+    h[30:40] = (h[30] | np.uint64(0xFFFFFF)) ^ np.arange(10, dtype=np.uint64)  # equal top 40 bits
+    h[50] = np.uint64(0)
+    h[51] = np.uint64(2**64 - 1)
+    perm = canonical_order(h, ids)
+    assert (perm == np.lexsort((ids, h))).all()
+    rev = canonical_order(h[::-1].copy(), ids[::-1].copy())
+    assert (ids[::-1][rev] == ids[perm]).all()
+    dup = ids.copy()
+    dup[7] = dup[8]
+    with pytest.raises(InvalidInputError, match="duplicate unit id"):
+        canonical_order(hash_ids(DrawKey.derive("s", "radix"), dup), dup)
+
+
+@given(
+    st.lists(
+        st.text(min_size=1, max_size=30).filter(lambda s: "\x00" not in s),
+        min_size=1,
+        max_size=40,
+        unique=True,
+    )
+)
+def test_text_ids_come_back_as_given(ids: list[str]) -> None:
+    sample = sample_units(ids, np.ones(len(ids)), len(ids), seed="all")
+    assert sample.selected == tuple(sorted(ids, key=lambda s: s.encode("utf-8")))
+    assert list(sample.probabilities) == list(sample.selected)
 
 
 def test_kat_bl5_unit_draw() -> None:
@@ -490,6 +524,41 @@ def test_sorted_registry_shortcut_gives_the_same_selection() -> None:
     backward = sample_units(ids[::-1].copy(), w[::-1].copy(), 150, seed="sorted")
     assert forward.selected == backward.selected
     assert list(forward.selected) == sorted(forward.selected)
+
+
+@given(
+    st.lists(st.text(alphabet="ab\u00e9\u5355", min_size=1, max_size=20), min_size=2, max_size=30),
+    st.booleans(),
+    st.sampled_from(["", "91440000MA"]),
+)
+def test_sortedness_of_text_ids_is_their_byte_order(
+    ids: list[str], sort: bool, prefix: str
+) -> None:
+    """Strictly ascending by UTF-8 bytes, also when ids share their first words."""
+    from drawcore.draw.randomness import canonical_ids
+    from drawcore.draw.sampling import _ascending
+
+    ids = [prefix + s for s in ids]
+    if sort:
+        ids = sorted(set(ids), key=lambda s: s.encode("utf-8"))
+    raw = [s.encode("utf-8") for s in ids]
+    expected = all(a < b for a, b in itertools.pairwise(raw))
+    assert _ascending(canonical_ids(ids)) == expected
+
+
+def test_sorted_text_registry_gives_the_same_selection_from_any_source() -> None:
+    n = 3000
+    codes = np.char.add("9144", np.char.zfill(np.arange(n).astype("U14"), 14))
+    codes[::7] = [f"x{i}" for i in range(0, n, 7)]  # shorter ids among the codes
+    codes = np.sort(codes)
+    w = (np.arange(n) % 11) + 0.5
+    forward = sample_units(codes, w, 1200, seed="sorted")
+    back = sample_units(codes[::-1].copy(), w[::-1].copy(), 1200, seed="sorted")
+    as_list = sample_units(codes.tolist(), w, 1200, seed="sorted")
+    as_bytes = sample_units(np.char.encode(codes, "utf-8"), w, 1200, seed="sorted")
+    assert forward.selected == back.selected == as_list.selected == as_bytes.selected
+    assert list(forward.selected) == sorted(forward.selected)
+    assert all(type(u) is str for u in forward.selected)
 
 
 @pytest.mark.parametrize("halves", [False, True], ids=["one-core-select", "two-core-select"])

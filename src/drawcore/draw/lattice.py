@@ -7,6 +7,8 @@ from the key's SHA-256 stream selects the units. Shared with the Dask engine.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import numpy.typing as npt
 
@@ -34,13 +36,33 @@ __all__ = [
 ]
 
 
+#: Units from which :func:`canonical_order` sorts by radix passes instead of one ``np.sort``.
+_RADIX_MIN = 1 << 18
+
+_D16 = np.uint64(0xFFFF)
+
+
 def canonical_order(h: npt.NDArray[np.uint64], ids: npt.NDArray[np.generic]) -> IntpArray:
     """Row indices sorted by ``(h, id)``; raises :class:`InvalidInputError` on duplicate ids.
 
-    One ``np.sort`` of packed ``uint64`` keys (high hash bits above the row
-    index) instead of an argsort; groups whose high bits tie (rare) are
-    re-ordered by the full hash, then the id, so the result never depends on
-    row order. Equal ids have equal hashes, so duplicates always land in a tie.
+    Rows are first ordered by the high bits of the hash with ties kept in row
+    order (:func:`_packed_order` for small populations, :func:`_radix_order`
+    for large ones); groups whose high bits tie (rare) are then re-ordered by
+    the full hash, then the id, so the result never depends on row order.
+    Equal ids have equal hashes, so duplicates always land in a tie.
+    """
+    if h.shape[0] < _RADIX_MIN:
+        perm, tie = _packed_order(h)
+    else:
+        perm, tie = _radix_order(h)
+    return _break_ties(perm, tie, h, ids)
+
+
+def _packed_order(h: npt.NDArray[np.uint64]) -> tuple[IntpArray, BoolArray | None]:
+    """One ``np.sort`` of packed ``uint64`` keys (high hash bits above the row index).
+
+    Returns the order and, if any, the flags ``tie[i]``: positions ``i`` and
+    ``i + 1`` share their high hash bits.
     """
     n = h.shape[0]
     bits = max(1, (n - 1).bit_length())
@@ -71,8 +93,76 @@ def canonical_order(h: npt.NDArray[np.uint64], ids: npt.NDArray[np.generic]) -> 
         if same_high.any():
             tie[s0 : s0 + size] = same_high
             any_tie = True
-    del keys
-    if not any_tie:
+    return perm, tie if any_tie else None
+
+
+def _radix_order(h: npt.NDArray[np.uint64]) -> tuple[IntpArray, BoolArray | None]:
+    """Rows ordered by the top ``b + 32`` bits of ``h`` (ties in row order), by counting sorts.
+
+    A stable counting sort by the top ``b`` bits (``b`` from 1 to 8, so that
+    each run has some 2**16 rows and fits in cache) splits the rows into runs;
+    each run is then put in order by two stable 16-bit counting sorts on the
+    next 32 bits (numpy's stable sort of ``uint16`` is a radix sort). Same
+    order as :func:`_packed_order`'s before its ties are broken; ``tie`` flags
+    neighbours whose top ``b + 32`` bits are equal. The runs are split between two cores.
+    """
+    n = h.shape[0]
+    b = min(8, max(1, n.bit_length() - 16))
+    top = np.empty(n, dtype=np.uint8)
+    for s0 in range(0, n, CHUNK):
+        np.right_shift(
+            h[s0 : s0 + CHUNK], np.uint64(64 - b), out=top[s0 : s0 + CHUNK], casting="unsafe"
+        )
+    first = np.argsort(top, kind="stable")
+    bounds = np.zeros((1 << b) + 1, dtype=np.intp)
+    np.cumsum(np.bincount(top, minlength=1 << b), out=bounds[1:])
+    del top
+    by_top = np.take(h, first, mode="clip")
+    perm = np.empty(n, dtype=np.intp)
+    tie = np.zeros(n - 1, dtype=np.bool_)
+    low_shift, high_shift = np.uint64(32 - b), np.uint64(48 - b)
+    size = int(np.diff(bounds).max())
+
+    def runs(r0: int, r1: int) -> bool:
+        """Order runs ``r0..r1-1`` in place; whether any two neighbours tie."""
+        found = False
+        digit = np.empty(size, dtype=np.uint64)
+        digit16 = np.empty(size, dtype=np.uint16)
+        for r in range(r0, r1):
+            s0, s1 = int(bounds[r]), int(bounds[r + 1])
+            if s1 - s0 < 2:
+                perm[s0:s1] = first[s0:s1]
+                continue
+            run, k = by_top[s0:s1], s1 - s0
+            np.right_shift(run, low_shift, out=digit[:k])
+            np.bitwise_and(digit[:k], _D16, out=digit16[:k], casting="unsafe")
+            q = np.argsort(digit16[:k], kind="stable")
+            np.right_shift(run, high_shift, out=digit[:k])
+            np.bitwise_and(digit[:k], _D16, out=digit16[:k], casting="unsafe")
+            later = np.argsort(np.take(digit16[:k], q, mode="clip"), kind="stable")
+            q = np.take(q, later, mode="clip")
+            np.take(first[s0:s1], q, out=perm[s0:s1], mode="clip")
+            ordered = np.take(run, q, out=digit[:k], mode="clip")
+            ordered >>= low_shift
+            same = ordered[1:] == ordered[:-1]
+            if same.any():
+                tie[s0 : s1 - 1] = same
+                found = True
+        return found
+
+    half = 1 << (b - 1)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the runs are independent
+        second = pool.submit(runs, half, 1 << b)
+        any_tie = runs(0, half)
+        any_tie = second.result() or any_tie
+    return perm, tie if any_tie else None
+
+
+def _break_ties(
+    perm: IntpArray, tie: BoolArray | None, h: npt.NDArray[np.uint64], ids: npt.NDArray[np.generic]
+) -> IntpArray:
+    """Re-order each run of tied positions by ``(h, id)``; raise on duplicate ids."""
+    if tie is None:
         return perm
     first = np.flatnonzero(tie)
     pos = np.union1d(first, first + 1)

@@ -473,13 +473,22 @@ def inclusion_probabilities(
 
 
 def _py_ids(arr: npt.NDArray[np.generic]) -> list[UnitId]:
-    if arr.dtype.kind == "S":
-        width = arr.dtype.itemsize
-        raw = np.ascontiguousarray(arr).view(np.uint8).reshape(arr.shape[0], width)
-        if width and arr.shape[0] and int(raw.max()) < 128:
-            # ASCII ids: each byte is its own code point.
-            text = raw.astype(np.uint32).view(f"U{width}").reshape(arr.shape[0])
-        else:
-            text = np.char.decode(cast(npt.NDArray[np.bytes_], arr), "utf-8")
-        return cast(list[UnitId], text.tolist())
-    return cast(list[UnitId], arr.tolist())
+    """Canonical ids back as Python ``int`` or ``str`` (UTF-8 decoded), in array order.
+
+    Text ids are joined with NUL (never inside an id) into one buffer, decoded
+    once and split: one ``str`` per id without a per-id decode.
+    """
+    if arr.dtype.kind != "S":
+        return cast(list[UnitId], arr.tolist())
+    n, width = arr.shape[0], arr.dtype.itemsize
+    if not n:
+        return []
+    buf = np.zeros((n, width + 1), dtype=np.uint8)
+    buf[:, :width] = np.ascontiguousarray(arr).view(np.uint8).reshape(n, width)
+    if buf[:, width - 1].all():  # every id fills the width: one separator each
+        data = buf.tobytes()
+    else:  # keep each id's bytes and the first NUL after them
+        keep = buf != 0
+        keep[:, 1:] |= keep[:, :-1].copy()
+        data = buf[keep].tobytes()
+    return cast(list[UnitId], data.decode("utf-8").split("\x00")[:-1])

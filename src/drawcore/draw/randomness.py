@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import cast
 
 import attrs
@@ -200,71 +201,123 @@ def canonical_ids(ids: Iterable[object] | npt.NDArray[np.generic]) -> npt.NDArra
             raise InvalidInputError("ids must all be str (or all integers)") from exc
     if arr.dtype.kind != "S":
         raise InvalidInputError(f"ids must be str or integers, got dtype {arr.dtype}")
-    if arr.size and (np.char.str_len(cast(npt.NDArray[np.bytes_], arr)) == 0).any():
-        raise InvalidInputError("an id is empty")
-    if arr.size and arr.dtype.itemsize > 1:
-        raw = np.ascontiguousarray(arr).view(np.uint8).reshape(arr.shape[0], -1) != 0
-        if (~raw[:, :-1] & raw[:, 1:]).any():
-            raise InvalidInputError("an id contains a NUL character")
+    _check_bytes_ids(cast(npt.NDArray[np.bytes_], arr))
     return arr
 
 
+def _check_bytes_ids(arr: npt.NDArray[np.bytes_]) -> None:
+    """Refuse an empty id or one with a NUL inside (trailing NULs are the array's padding).
+
+    Chunk by chunk on the bytes: a chunk whose every byte is non-zero (ids
+    that fill the width, the usual fixed-length codes) passes on one ``min``.
+    """
+    n, width = arr.shape[0], arr.dtype.itemsize
+    if not n:
+        return
+    if not width:
+        raise InvalidInputError("an id is empty")
+    raw = np.ascontiguousarray(arr).view(np.uint8).reshape(n, width)
+    rows = max(1, _CHECK_BYTES // width)
+    for s0 in range(0, n, rows):
+        part = raw[s0 : s0 + rows]
+        if int(part.min()) > 0:
+            continue
+        nonzero = part != 0
+        if not nonzero.any(axis=1).all():
+            raise InvalidInputError("an id is empty")
+        if (nonzero[:, 1:] > nonzero[:, :-1]).any():
+            raise InvalidInputError("an id contains a NUL character")
+
+
+_CHECK_BYTES = 1 << 20
+
+
 def _words(arr: npt.NDArray[np.bytes_]) -> U64Array:
-    """(N, t) little-endian words of zero-padded fixed-width byte strings."""
+    """(t, N) little-endian words of zero-padded fixed-width byte strings, word-major."""
     width = arr.dtype.itemsize
     padded_width = max(8, -(-width // 8) * 8)
     if padded_width != width:
         arr = arr.astype(f"S{padded_width}")
-    return np.ascontiguousarray(arr).view("<u8").reshape(arr.shape[0], padded_width // 8)
+    rows = np.ascontiguousarray(arr).view("<u8").reshape(arr.shape[0], padded_width // 8)
+    return np.ascontiguousarray(rows.T)
 
 
-_HASH_CHUNK = 1 << 16
+_HASH_CHUNK = 1 << 15
 
 
-def _fmix64_inplace(x: U64Array) -> None:
-    x ^= x >> _S33
+def _fmix64_inplace(x: U64Array, tmp: U64Array) -> None:
+    np.right_shift(x, _S33, out=tmp)
+    x ^= tmp
     x *= _M1
-    x ^= x >> _S33
+    np.right_shift(x, _S33, out=tmp)
+    x ^= tmp
     x *= _M2
-    x ^= x >> _S33
+    np.right_shift(x, _S33, out=tmp)
+    x ^= tmp
+
+
+def _hash_rows(
+    words: tuple[np.uint64, np.uint64, np.uint64, np.uint64],
+    arr: npt.NDArray[np.generic],
+    out: U64Array,
+) -> None:
+    """Construction 3 on rows of ``arr`` into ``out``, one cache-sized chunk at a time."""
+    k0, k1, k2, k3 = words
+    n = arr.shape[0]
+    tmp_all = np.empty(min(n, _HASH_CHUNK), dtype=np.uint64)
+    for start in range(0, n, _HASH_CHUNK):
+        stop = min(n, start + _HASH_CHUNK)
+        h = out[start:stop]
+        tmp = tmp_all[: stop - start]
+        if arr.dtype.kind == "u":
+            h[:] = arr[start:stop]
+            h ^= k0 ^ _T_INT
+            h *= _C
+            h += k1
+            _fmix64_inplace(h, tmp)
+        else:
+            h[:] = k0
+            for m in _words(cast(npt.NDArray[np.bytes_], arr[start:stop])):
+                pad = m == 0
+                if pad.any():  # an id shorter than others: its padding words leave h alone
+                    step = h ^ m
+                    step *= _C
+                    step += k1
+                    _fmix64_inplace(step, tmp)
+                    np.copyto(h, step, where=~pad)
+                else:
+                    h ^= m
+                    h *= _C
+                    h += k1
+                    _fmix64_inplace(h, tmp)
+        h ^= k2
+        _fmix64_inplace(h, tmp)
+        h ^= k3
+
+
+#: Ids from which :func:`hash_ids` hashes the second half on another core.
+_HASH_PARALLEL = 1 << 18
 
 
 def hash_ids(key: DrawKey, ids: Iterable[object] | npt.NDArray[np.generic]) -> U64Array:
     """The keyed 64-bit hash of every id (construction 3 in the module docstring).
 
-    Computed in cache-sized chunks with in-place arithmetic (the result is
-    the same as one whole-array pass; chunking only saves memory traffic).
+    Computed in cache-sized chunks with in-place arithmetic, for a large
+    population on two cores (numpy releases the GIL); each id's hash depends
+    only on the key and that id, so the result is the same as one pass.
     """
     arr = canonical_ids(ids)
-    k0, k1, k2, k3 = key.words()
+    words = key.words()
     n = arr.shape[0]
     out = np.empty(n, dtype=np.uint64)
-    words = None if arr.dtype.kind == "u" else _words(cast(npt.NDArray[np.bytes_], arr))
-    for start in range(0, n, _HASH_CHUNK):
-        stop = min(n, start + _HASH_CHUNK)
-        h = out[start:stop]
-        if words is None:
-            h[:] = arr[start:stop]
-            h ^= k0 ^ _T_INT
-            h *= _C
-            h += k1
-            _fmix64_inplace(h)
-        else:
-            h[:] = k0
-            for j in range(words.shape[1]):
-                m = words[start:stop, j]
-                step = h ^ m
-                step *= _C
-                step += k1
-                _fmix64_inplace(step)
-                pad = m == 0
-                if pad.any():
-                    np.copyto(h, step, where=~pad)
-                else:
-                    h[:] = step
-        h ^= k2
-        _fmix64_inplace(h)
-        h ^= k3
+    if n < _HASH_PARALLEL:
+        _hash_rows(words, arr, out)
+        return out
+    mid = (n // 2 // _HASH_CHUNK) * _HASH_CHUNK
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        later = pool.submit(_hash_rows, words, arr[mid:], out[mid:])
+        _hash_rows(words, arr[:mid], out[:mid])
+        later.result()
     return out
 
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import (
-    Callable,
     Hashable,
     Iterable,
     Iterator,
     Mapping,
     Sequence,
 )
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, cast
 
 import attrs
@@ -201,17 +200,29 @@ def _ascending(ids: npt.NDArray[np.generic]) -> bool:
     return True
 
 
-def _sorted_ids(
-    ids: npt.NDArray[np.generic], rows: IntpArray, ascending: bool | None = None
-) -> npt.NDArray[np.generic]:
-    """``sort(ids[rows])``; for ascending ids a row mask gives it without a gather or sort."""
-    if ascending is None:
-        ascending = rows.shape[0] * 8 > ids.shape[0] and _ascending(ids)
+def _ascending_rows(ids: npt.NDArray[np.generic], rows: IntpArray, ascending: bool) -> IntpArray:
+    """``rows`` re-ordered so that their ids ascend."""
     if ascending:
         mark = np.zeros(ids.shape[0], dtype=np.bool_)
         mark[rows] = True
-        return ids[mark]
-    return np.sort(ids[rows])
+        return np.flatnonzero(mark)
+    return rows[np.argsort(ids[rows], kind="stable")]
+
+
+def _selected(
+    given: object, ids: npt.NDArray[np.generic], rows: IntpArray, ascending: bool | None
+) -> tuple[UnitId, ...]:
+    """The drawn ids, ascending, as Python values.
+
+    Text ids given as a numpy ``str`` array come straight from it (one
+    ``tolist``, no decoding); other ids from their canonical form.
+    """
+    if ascending is None:
+        ascending = rows.shape[0] * 8 > ids.shape[0] and _ascending(ids)
+    ordered = _ascending_rows(ids, rows, ascending)
+    if isinstance(given, np.ndarray) and given.dtype.kind == "U" and ids.dtype.kind == "S":
+        return tuple(cast(list[str], given[ordered].tolist()))
+    return tuple(_py_ids(ids[ordered]))
 
 
 def _order(key: DrawKey, ids: npt.NDArray[np.generic]) -> IntpArray:
@@ -224,15 +235,14 @@ def _draw(
     pi: F64Array,
     size: int,
     realized: F64Array,
-    order: IntpArray | Callable[[], IntpArray] | None = None,
+    order: IntpArray | None = None,
 ) -> IntpArray:
     """Systematic πps over one population; writes lattice probabilities into ``realized``.
 
     Fuses :func:`lattice_increments`, :func:`balance_increments` and
     :func:`systematic_select` chunk by chunk over ``pi`` in draw order, with
     the same result as applying them one after the other. ``order`` is the
-    draw order, or a callable giving it (asked for only once the row-order
-    passes are done, so a thread computing it overlaps them).
+    draw order if already known.
     """
     n = pi.shape[0]
     certain_parts: list[IntpArray] = []
@@ -250,12 +260,7 @@ def _draw(
         p = lattice_increments(pi[s0 : s0 + CHUNK], m, buf[: min(CHUNK, n - s0)], realized[s0:])
         total += int(p.sum())
     diff = n_rest * (1 << m) - total
-    if order is None:
-        perm = _order(key, ids)
-    elif callable(order):
-        perm = order()
-    else:
-        perm = order
+    perm = _order(key, ids) if order is None else order
     step = 1 if diff > 0 else -1
     adjust = np.empty(0, dtype=np.intp) if diff == 0 else _first_eligible(pi, perm, m, diff)
     if adjust is None:  # more to move than units able to take it: several rounds
@@ -274,7 +279,7 @@ def _draw(
         ordered = np.empty(min(n, CHUNK))
         for s0 in range(0, n, CHUNK):
             rows = perm[s0 : s0 + CHUNK]
-            np.take(pi, rows, out=ordered[: rows.shape[0]])
+            np.take(pi, rows, out=ordered[: rows.shape[0]], mode="clip")  # unbuffered
             p = lattice_increments(ordered[: rows.shape[0]], m, buf[: rows.shape[0]])
             hi = int(np.searchsorted(adjust, s0 + p.shape[0]))
             if hi > lo:
@@ -306,7 +311,7 @@ def _select_in_halves(
         ordered = np.empty(min(s1 - s0, CHUNK))
         for c0 in range(s0, s1, CHUNK):
             rows = perm[c0 : min(c0 + CHUNK, s1)]
-            np.take(pi, rows, out=ordered[: rows.shape[0]])
+            np.take(pi, rows, out=ordered[: rows.shape[0]], mode="clip")  # unbuffered
             lattice_increments(ordered[: rows.shape[0]], m, p_ordered[c0 : c0 + rows.shape[0]])
 
     def select(s0: int, s1: int, carry: int) -> IntpArray:
@@ -388,33 +393,25 @@ def sample_units(
     if strata is None:
         total = _unstratified_size(size)
         if n >= _PARALLEL:
-            # The order (hash + sort) and the fingerprint do not need pi: on a
-            # second core they overlap with it (numpy and hashlib release the GIL).
-            # Below _HALVES the worker hashes the inputs after the sort, while
-            # this core selects; above it, the sort outlasts pi by far, so this
-            # core hashes the inputs in that gap and both cores then select.
-            on_worker = n < _HALVES
-            digest: list[Future[str]] = []
-
-            def fingerprint_job() -> str:
-                return _fingerprint(canon, w, total, (mand, excl), None)
-
-            def order_when_ready() -> IntpArray:
-                if not on_worker:
-                    done: Future[str] = Future()
-                    done.set_result(fingerprint_job())
-                    digest.append(done)
-                return order.result()
-
+            # The order (hash + counting sorts, each split over two cores) is
+            # the longest step; pi, the sortedness check and the fingerprint do
+            # not need it, so a second core works through them meanwhile
+            # (numpy and hashlib release the GIL). Errors come out as in the
+            # one-core schedule: the weights' before the ids'.
             with ThreadPoolExecutor(max_workers=1) as pool:
-                order = pool.submit(_order, key, canon)
+                pi_job = pool.submit(_probabilities, w, total, mand, excl, "")
                 ascending = pool.submit(_ascending, canon)
-                if on_worker:
-                    digest.append(pool.submit(fingerprint_job))
-                pi = _probabilities(w, total, mand, excl, "")
-                rows = _draw(key, canon, pi, total, realized, order_when_ready)
+                digest = pool.submit(_fingerprint, canon, w, total, (mand, excl), None)
+                try:
+                    perm: IntpArray | InvalidInputError = _order(key, canon)
+                except InvalidInputError as exc:
+                    perm = exc
+                pi = pi_job.result()
+                if isinstance(perm, InvalidInputError):
+                    raise perm
+                rows = _draw(key, canon, pi, total, realized, perm)
                 sorted_rows = ascending.result()
-                fingerprint = digest[0].result()
+                fingerprint = digest.result()
         else:
             sorted_rows = None
             pi = _probabilities(w, total, mand, excl, "")
@@ -452,9 +449,8 @@ def sample_units(
         strata_info = (name_list, inverse)
         sorted_rows = None
         fingerprint = _fingerprint(canon, w, size, (mand, excl), strata_info)
-    picked = _sorted_ids(canon, rows, sorted_rows)
     return UnitSample(
-        selected=tuple(_py_ids(picked)),
+        selected=_selected(ids, canon, rows, sorted_rows),
         probabilities=ProbabilityTable(canon, realized, text=canon.dtype.kind == "S"),
         seed_hex=seed_bytes.hex(),
         draw_id=draw_id,
