@@ -95,19 +95,18 @@ def test_head_reads_the_first_line_and_the_draw_is_journaled(tmp_path: Path) -> 
     assert len(Journal(tmp_path / "journal.jsonl").records()) == 3
 
 
-def test_guessing_the_registry_kind_reads_only_the_head_of_a_regular_file(
+def test_validate_refuses_a_device_or_a_fifo_at_once(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """``drawcore validate /dev/zero`` must not read gigabytes to guess the kind."""
-    from drawcore.cli.common import guess_kind
-    from drawcore.errors import InvalidInputError
-
-    with pytest.raises(InvalidInputError, match="pass --kind"):
-        guess_kind(Path("/dev/zero"))
-    fifo = tmp_path / "registry"
+    """``drawcore validate /dev/zero`` must not read gigabytes, nor wait on a FIFO for a
+    writer, to tell the registry kind: both are refused as not regular files (exit 2)."""
+    fifo = tmp_path / "units.csv"
     os.mkfifo(fifo)
-    with pytest.raises(InvalidInputError, match="pass --kind"):
-        guess_kind(fifo)  # returns at once instead of waiting for a writer
+    for path in (Path("/dev/zero"), fifo):
+        assert main(["validate", str(path)]) == 2
+        err = capsys.readouterr().err
+        assert "regular file" in err
+        assert "Traceback" not in err
 
 
 def test_an_os_error_escaping_a_command_exits_74_in_one_line(

@@ -15,7 +15,6 @@ import attrs
 import numpy as np
 
 from drawcore.errors import InvalidInputError
-from drawcore.registry.headers import HEADER_ALIASES, REGISTRY_KINDS
 from drawcore.registry.registries import Kind, _Registry
 
 #: The example county, shipped inside the package so an installed wheel's demo finds it.
@@ -82,28 +81,6 @@ def summarise(registry: _Registry[Any], *, top: int = 12) -> list[str]:
             more = f", ... ({len(counter)} in all)" if len(counter) > top else ""
             lines.append(f"  {spec.name} ({len(counter)}): {shown}{more}")
     return lines
-
-
-def guess_kind(path: Path) -> str:
-    """The registry kind from the file name, else from the first line's id column."""
-    stem = path.stem.lower()
-    for name in [*REGISTRY_KINDS, *(k.rstrip("s") for k in REGISTRY_KINDS)]:
-        if name in stem:
-            return name if name in REGISTRY_KINDS else f"{name}s"
-    head = ""
-    try:
-        if path.is_file():  # a FIFO or device is left to the reader, which refuses it
-            with path.open("rb") as f:
-                head = f.read(4096).decode("utf-8-sig", errors="ignore")
-    except OSError:
-        pass
-    for kind, aliases in HEADER_ALIASES.items():
-        id_field = REGISTRY_KINDS[kind].id_field
-        if any(name in head for name in (id_field, *aliases[id_field])):
-            return kind
-    raise InvalidInputError(
-        f"{path}: cannot tell which registry this is; pass --kind ({'|'.join(REGISTRY_KINDS)})"
-    )
 
 
 def parse_public_numbers(text: str) -> list[list[int]]:
