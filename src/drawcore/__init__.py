@@ -17,6 +17,7 @@ from drawcore.errors import (
     JournalError,
     PluginError,
     RuleError,
+    StorageError,
 )
 from drawcore.model import (
     CreditClass,
@@ -100,6 +101,7 @@ __all__ = [
     "RiskLevel",
     "RuleError",
     "Rules",
+    "StorageError",
     "TeamDraw",
     "TeamTask",
     "Unit",

@@ -147,7 +147,8 @@ def test_bl9_cli_draw_commit_then_seed_and_draw(
     assert (
         main(["publish", str(journal), "--out", str(tmp_path / "pub"), "--quarter", "2026Q2"]) == 0
     )
-    assert (tmp_path / "pub" / "draws.csv").read_text(encoding="utf-8").count("\n") == 52
+    # a header and 50 rows; no comment line
+    assert (tmp_path / "pub" / "draws.csv").read_text(encoding="utf-8").count("\n") == 51
 
 
 def test_bl9_cli_draw_refuses_public_numbers_dated_before_the_commitment(

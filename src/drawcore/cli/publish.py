@@ -19,6 +19,17 @@ def configure(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--items", type=Path, help="the inspection item list to publish")
     p.add_argument(
+        "--lang",
+        choices=("zh", "zh_CN", "en"),
+        help="language of the pages and CSV files (default: Simplified Chinese, or English "
+        "when LANGUAGE/LC_ALL/LANG starts with en)",
+    )
+    p.add_argument(
+        "--jurisdiction",
+        help="whose masking rules apply (the plugin's drawcore_mask_field hook, then the "
+        "national ones; default: national practice only)",
+    )
+    p.add_argument(
         "--withhold",
         nargs="*",
         default=[],
@@ -28,9 +39,12 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from drawcore.i18n import language_from_env, normalise
+    from drawcore.plugin.rules import Rules
     from drawcore.publish.disclosure import publish
     from drawcore.registry.readers import read_items
 
+    rules = Rules.for_jurisdiction(args.jurisdiction)
     items = read_items(args.items) if args.items is not None else None
     files = publish(
         args.journal,
@@ -38,7 +52,9 @@ def run(args: argparse.Namespace) -> int:
         quarter=args.quarter,
         registry_dir=args.registry_dir,
         items=items,
+        mask=rules.mask,
         withhold=frozenset(args.withhold),
+        lang=normalise(args.lang) if args.lang else language_from_env(),
     )
     print(f"published {len(files)} files to {args.out}: {', '.join(f.name for f in files)}")
     return 0
