@@ -129,7 +129,7 @@ def test_bl10_followup_bad_input_exits_2_with_one_line_and_writes_nothing(
     for extra, reason in cases:
         assert main(["followup", str(journal), *extra]) == 2
         err = capsys.readouterr().err
-        assert err.startswith("drawcore: error:")
+        assert err.startswith(("drawcore: error:", "drawcore: 错误 / error:"))
         assert reason in err.splitlines()[0]
         assert not out.exists()
     assert (
@@ -194,7 +194,7 @@ def test_tj10_completion_bad_input_exits_2_and_a_bad_journal_1(
     for extra, reason in cases:
         assert main(["completion", journal, *extra]) == 2
         err = capsys.readouterr().err
-        assert err.startswith("drawcore: error:")
+        assert err.startswith(("drawcore: error:", "drawcore: 错误 / error:"))
         assert reason in err.splitlines()[0]
     copy = tampered(demo_out, tmp_path)
     args = [

@@ -181,7 +181,7 @@ def test_tj5_draw_with_too_many_must_once_units_fails_and_writes_nothing(
 ) -> None:
     d = registries
     assert main(draw_args(d, "--jurisdiction", "tianjin", "--include-mandatory", *TIMES)) == 2
-    assert "drawcore: error:" in capsys.readouterr().err
+    assert "error:" in capsys.readouterr().err
     journal = d / "journal.jsonl"
     assert not journal.exists() or Journal(journal).size == 0
 

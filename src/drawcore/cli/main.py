@@ -14,13 +14,16 @@ problem, one per line) when drawcore refuses the input (any
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 
 from drawcore import __version__
-from drawcore.cli import demo, draw, followup, publish, validate, verify
+from drawcore.cli import checkpoint, demo, draw, followup, publish, result, validate, verify
 from drawcore.cli.common import Command
+from drawcore.cli.console import MAX_PROBLEMS, printable, translate_error
 from drawcore.errors import DrawcoreError
+from drawcore.i18n import _, language_from_env, normalise, set_language
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
@@ -69,6 +72,19 @@ COMMANDS: dict[str, Command] = {
         followup.configure_completion,
         followup.run_completion,
     ),
+    "result": Command(
+        "result",
+        "enter inspection results from a CSV/XLSX file, every row checked against the draw "
+        "before any is journaled",
+        result.configure,
+        result.run,
+    ),
+    "checkpoint": Command(
+        "checkpoint",
+        "verify a journal, then append its checkpoint (records, Merkle root) to a file",
+        checkpoint.configure,
+        checkpoint.run,
+    ),
 }
 
 
@@ -80,24 +96,50 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"drawcore {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--lang",
+        choices=("zh", "zh_CN", "en"),
+        help="language of what is printed and published (default: Simplified Chinese, or "
+        "English when LANGUAGE/LC_ALL/LANG starts with en)",
+    )
+    common.add_argument(
+        "-v", "--verbose", action="count", default=0, help="log progress (-vv: debug)"
+    )
     for command in COMMANDS.values():
-        p = sub.add_parser(command.name, help=command.help, description=command.help)
+        p = sub.add_parser(
+            command.name, help=command.help, description=command.help, parents=[common]
+        )
         command.configure(p)
         p.set_defaults(_run=command.run)
     return parser
 
 
+def _setup(args: argparse.Namespace) -> None:
+    """The language (``--lang``, else the locale) and logging (``-v``) of this run."""
+    lang = getattr(args, "lang", None)
+    set_language(normalise(lang) if lang else language_from_env())
+    level = {0: logging.WARNING, 1: logging.INFO}.get(getattr(args, "verbose", 0), logging.DEBUG)
+    logging.basicConfig(level=level, format="drawcore: %(message)s", stream=sys.stderr)
+    logging.getLogger("drawcore").setLevel(level)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``drawcore`` and ``python -m drawcore``; returns the exit status."""
     args = build_parser().parse_args(argv)
+    _setup(args)
     try:
         status: int = args._run(args)
     except DrawcoreError as exc:
-        print(f"drawcore: error: {exc}", file=sys.stderr)
+        frame = _("drawcore: error:")
+        print(f"{frame} {printable(translate_error(exc))}", file=sys.stderr)
         problems = getattr(exc, "problems", ())
         if len(problems) > 1 or (problems and problems[0] != str(exc)):
-            print(f"{len(problems)} problem(s):", file=sys.stderr)
-            for problem in problems:
-                print(f"  {problem}", file=sys.stderr)
+            print(_("{count} problem(s):").format(count=len(problems)), file=sys.stderr)
+            for problem in problems[:MAX_PROBLEMS]:
+                print(f"  {printable(problem)}", file=sys.stderr)
+            if len(problems) > MAX_PROBLEMS:
+                more = len(problems) - MAX_PROBLEMS
+                print(_("  ... and {count} more").format(count=more), file=sys.stderr)
         return 2
     return status

@@ -19,12 +19,6 @@ def configure(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--items", type=Path, help="the inspection item list to publish")
     p.add_argument(
-        "--lang",
-        choices=("zh", "zh_CN", "en"),
-        help="language of the pages and CSV files (default: Simplified Chinese, or English "
-        "when LANGUAGE/LC_ALL/LANG starts with en)",
-    )
-    p.add_argument(
         "--jurisdiction",
         help="whose masking rules apply (the plugin's drawcore_mask_field hook, then the "
         "national ones; default: national practice only)",
@@ -39,7 +33,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from drawcore.i18n import language_from_env, normalise
+    from drawcore.i18n import _, current
     from drawcore.plugin.rules import Rules
     from drawcore.publish.disclosure import publish
     from drawcore.registry.readers import read_items
@@ -54,7 +48,11 @@ def run(args: argparse.Namespace) -> int:
         items=items,
         mask=rules.mask,
         withhold=frozenset(args.withhold),
-        lang=normalise(args.lang) if args.lang else language_from_env(),
+        lang=current(),
     )
-    print(f"published {len(files)} files to {args.out}: {', '.join(f.name for f in files)}")
+    print(
+        _("published {count} files to {out}: {names}").format(
+            count=len(files), out=args.out, names=", ".join(f.name for f in files)
+        )
+    )
     return 0
