@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -174,3 +175,82 @@ def test_the_language_comes_from_the_locale(
 def test_terminal_text_never_carries_control_characters() -> None:
     assert printable("某某\u202e公司\x1b[31m\x07") == "某某\\u202e公司\\u001b[31m\\u0007"
     assert printable("正常的名称 ok") == "正常的名称 ok"
+
+
+# -- machine-readable output for a platform -----------------------------------------------
+
+
+def json_out(capsys: pytest.CaptureFixture[str]) -> Any:
+    return json.loads(capsys.readouterr().out)
+
+
+def test_json_on_validate_verify_completion_and_draw(
+    demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ceremony_site import DRAW_TIMES, EXAMPLE
+
+    from drawcore.registry.readers import read_units
+
+    assert main(["validate", str(EXAMPLE / "units.csv"), "--json"]) == 0
+    doc = json_out(capsys)
+    units = read_units(EXAMPLE / "units.csv")
+    assert doc == {
+        "ok": True,
+        "file": str(EXAMPLE / "units.csv"),
+        "kind": "units",
+        "records": len(units),
+        "fingerprint": units.fingerprint,
+    }
+    journal = demo / "journal.jsonl"
+    assert main(["verify", str(journal), "--json"]) == 0
+    doc = json_out(capsys)
+    cp = Journal(journal).checkpoint()
+    assert (doc["ok"], doc["records"], doc["root"], doc["problems"]) == (True, cp.size, cp.root, [])
+    forged = tmp_path / "forged.jsonl"
+    forged.write_bytes(journal.read_bytes().replace("王建国".encode(), "王建".encode(), 1))
+    assert main(["verify", str(forged), "--json", "--registry-dir", str(demo)]) == 1
+    doc = json_out(capsys)
+    assert doc["ok"] is False
+    assert doc["problems"][0]["record"] == 0
+    args = ["completion", str(journal), "--plan-id", PLAN, "--as-of", "2026-02-28"]
+    assert main([*args, "--due", "2026-03-31", "--json"]) == 0
+    doc = json_out(capsys)
+    assert doc["plan_id"] == PLAN
+    assert doc["as_of"] == "2026-02-28"
+    assert sum(len(r["tasks"]) for r in doc["rounds"]) == 120
+    assert doc["overdue_tasks"] == 0
+    new = tmp_path / "new.jsonl"
+    draw = ["draw", str(new), "--units", str(EXAMPLE / "units.csv"), "--inspectors",
+            str(EXAMPLE / "inspectors.csv"), "--plan-id", "2026Q1", "--size", "30"]  # fmt: skip
+    assert main([*draw, *DRAW_TIMES, "--json"]) == 0
+    doc = json_out(capsys)
+    records = Journal(new).records()
+    assert [s["type"] for s in doc["records"]] == [r.type for r in records]
+    assert doc["draw"]["record"] == records[-1].seq
+    assert [u["unit_id"] for u in doc["draw"]["units"]] == [
+        u["unit_id"] for u in records[-1].body["units"]
+    ]
+    assert len(doc["draw"]["teams"]) == 30
+    # an error with --json is JSON too (and the frame on stderr)
+    assert main(["verify", str(tmp_path / "none.jsonl"), "--json"]) in (1, 2)
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err
+
+
+def test_all_lists_every_unit_drawn(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from ceremony_site import DRAW_TIMES, EXAMPLE
+
+    registries = [
+        "--units",
+        str(EXAMPLE / "units.csv"),
+        "--inspectors",
+        str(EXAMPLE / "inspectors.csv"),
+    ]
+    draw = ["draw", str(tmp_path / "j.jsonl"), *registries, "--plan-id", "P", "--size", "40"]
+    assert main([*draw, *DRAW_TIMES]) == 0
+    assert "... and 25 more units" in capsys.readouterr().out
+    assert main(["draw", str(tmp_path / "k.jsonl"), *draw[2:], *DRAW_TIMES, "--all"]) == 0
+    out = capsys.readouterr().out
+    units = Journal(tmp_path / "k.jsonl").records()[-1].body["units"]
+    assert all(u["unit_id"] in out for u in units)
+    assert "more units" not in out

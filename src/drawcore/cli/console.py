@@ -17,7 +17,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Iterable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from drawcore.errors import (
     DrawcoreError,
@@ -30,7 +30,7 @@ from drawcore.errors import (
 )
 from drawcore.i18n import N_, _, current
 
-__all__ = ["MAX_PROBLEMS", "printable", "progress", "translate_error"]
+__all__ = ["MAX_PROBLEMS", "draw_json", "printable", "progress", "translate_error"]
 
 #: How many problems an error lists before "... and N more".
 MAX_PROBLEMS = 50
@@ -143,3 +143,35 @@ def progress(items: Iterable[T], *, total: int | None = None, what: str = "") ->
 def width(text: str) -> int:
     """Columns ``text`` takes on a terminal (CJK characters take two)."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def draw_json(records: Iterable[Any], plan_id: str) -> str:
+    """What ``drawcore draw`` journaled, for a platform: each record's number and type,
+    and for a draw its units (id, inclusion probability) and teams (mode, members)."""
+    import json
+
+    steps, draw = [], None
+    for r in records:
+        steps.append({"record": r.seq, "type": r.type})
+        if r.type == "draw":
+            body = r.body
+            draw = {
+                "record": r.seq,
+                "population": body["population"],
+                "seed": body["seed"],
+                "units": [
+                    {"unit_id": u["unit_id"], "probability": u["probability"]}
+                    for u in body["units"]
+                ],
+                "teams": [
+                    {
+                        "unit_id": a["unit_id"],
+                        "mode": a.get("mode"),
+                        "members": list(a.get("members", ())),
+                        "experts": list(a.get("experts", ())),
+                    }
+                    for a in body["teams"]["assignments"]
+                ],
+            }
+    doc = {"plan_id": plan_id, "records": steps, "draw": draw}
+    return json.dumps(doc, ensure_ascii=False)

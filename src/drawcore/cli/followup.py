@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from drawcore.cli.common import parse_date, verified_records
 from drawcore.errors import InvalidInputError
@@ -73,6 +74,7 @@ def configure_completion(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="exit 1 when a task or a round's publication is overdue (default: exit 0)",
     )
+    p.add_argument("--json", action="store_true", help="print the report as JSON (stable keys)")
 
 
 def run_completion(args: argparse.Namespace) -> int:
@@ -97,8 +99,11 @@ def run_completion(args: argparse.Namespace) -> int:
         signed_by=str(record.body["signed_by"]),
         due=due,
     )
-    print(scrub(format_completion(report)))
     late_publication = sum(rd.publication_overdue for rd in report.rounds)
+    if args.json:
+        print(scrub(completion_json(report, record.seq, late_publication)))
+        return 1 if args.fail_overdue and (report.overdue or late_publication) else 0
+    print(scrub(format_completion(report)))
     if report.overdue or late_publication:
         print(
             f"overdue: {report.overdue} task(s), {late_publication} round(s) with results "
@@ -107,3 +112,18 @@ def run_completion(args: argparse.Namespace) -> int:
     else:
         print(f"overdue: none (record {record.seq}, as of {as_of})")
     return 1 if args.fail_overdue and (report.overdue or late_publication) else 0
+
+
+def completion_json(report: Any, record: int, late_publication: int) -> str:
+    """The completion report as JSON: the report's fields, dates as ISO text."""
+    import json
+
+    import attrs
+
+    doc = {
+        "record": record,
+        "overdue_tasks": report.overdue,
+        "late_publications": late_publication,
+        **attrs.asdict(report),
+    }
+    return json.dumps(doc, ensure_ascii=False, default=str)

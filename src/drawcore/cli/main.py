@@ -14,6 +14,7 @@ problem, one per line) when drawcore refuses the input (any
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -131,6 +132,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status: int = args._run(args)
     except DrawcoreError as exc:
+        if getattr(args, "json", False):
+            doc = {"ok": False, "error": str(exc), "problems": list(getattr(exc, "problems", ()))}
+            print(json.dumps(doc, ensure_ascii=False))
         frame = _("drawcore: error:")
         print(f"{frame} {printable(translate_error(exc))}", file=sys.stderr)
         problems = getattr(exc, "problems", ())
