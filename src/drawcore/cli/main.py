@@ -20,7 +20,17 @@ import sys
 from collections.abc import Sequence
 
 from drawcore import __version__
-from drawcore.cli import checkpoint, demo, draw, followup, publish, result, validate, verify
+from drawcore.cli import (
+    checkpoint,
+    demo,
+    draw,
+    followup,
+    publish,
+    result,
+    sheet,
+    validate,
+    verify,
+)
 from drawcore.cli.common import Command
 from drawcore.cli.console import MAX_PROBLEMS, printable, translate_error
 from drawcore.errors import DrawcoreError
@@ -85,6 +95,13 @@ COMMANDS: dict[str, Command] = {
         "verify a journal, then append its checkpoint (records, Merkle root) to a file",
         checkpoint.configure,
         checkpoint.run,
+    ),
+    "sheet": Command(
+        "sheet",
+        "printable A4 sheets of a draw: the draw record sheet with signature lines and "
+        "the standard inspection form (BL-7) per task, pre-filled",
+        sheet.configure,
+        sheet.run,
     ),
 }
 
