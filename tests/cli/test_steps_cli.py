@@ -254,3 +254,38 @@ def test_all_lists_every_unit_drawn(tmp_path: Path, capsys: pytest.CaptureFixtur
     units = Journal(tmp_path / "k.jsonl").records()[-1].body["units"]
     assert all(u["unit_id"] in out for u in units)
     assert "more units" not in out
+
+
+def test_verbose_logs_the_steps(
+    demo: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG, logger="drawcore")
+    assert main(["publish", str(demo / "journal.jsonl"), "--out", str(tmp_path / "p"), "-v"]) == 0
+    assert logging.getLogger("drawcore").level == logging.INFO
+    messages = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith("verifying ") for m in messages)
+    assert any("files written and synced" in m for m in messages)
+    assert main(["publish", str(demo / "journal.jsonl"), "--out", str(tmp_path / "q")]) == 0
+    assert logging.getLogger("drawcore").level == logging.WARNING
+
+
+def test_progress_bars_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys
+
+    from drawcore.cli.console import progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    pipe = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", pipe)
+    assert list(progress(range(5), total=5, what="check")) == [0, 1, 2, 3, 4]
+    assert pipe.getvalue() == ""
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert list(progress(range(5), total=5, what="check")) == [0, 1, 2, 3, 4]
+    assert "0/5" in terminal.getvalue()  # the bar was drawn (and cleared at the end)

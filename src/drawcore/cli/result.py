@@ -21,6 +21,7 @@ import csv
 import datetime as dt
 import importlib
 import json
+import logging
 import re
 import shutil
 import tempfile
@@ -47,6 +48,7 @@ HEADERS: Mapping[str, tuple[str, ...]] = {
     "inspected_on": ("检查日期", "日期"),
 }
 _OPTIONAL = frozenset({"findings"})
+log = logging.getLogger(__name__)
 _LIST = re.compile(r"[;；、]")
 _DATE = re.compile(r"^\s*([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})\s*日?\s*$")
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
@@ -187,6 +189,7 @@ def _result(row: dict[str, str], plan_id: str, draw: int, args: argparse.Namespa
 
 def run(args: argparse.Namespace) -> int:
     from drawcore.cli.common import verified_records
+    from drawcore.cli.console import progress
     from drawcore.publish.masking import scrub
     from drawcore.record import ceremony
     from drawcore.record.journal import Journal
@@ -204,9 +207,10 @@ def run(args: argparse.Namespace) -> int:
             results.append((where, _result(row, args.plan_id, record.seq, args)))
         except (InvalidInputError, ValueError, TypeError) as err:
             problems.append(f"{where}: {err}")
+    log.info("%d rows read from %s; checking them on a copy of the journal", len(rows), args.source)
     with tempfile.TemporaryDirectory() as tmp:
         trial = Journal(Path(shutil.copy(args.journal, Path(tmp) / args.journal.name)))
-        for where, result in results:
+        for where, result in progress(results, total=len(results), what="检查 check"):
             try:
                 ceremony.record_result(trial, result)
             except DrawcoreError as err:

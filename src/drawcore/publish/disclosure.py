@@ -29,6 +29,7 @@ decided on each timestamp's own local date (as written, with its offset).
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Collection
 from pathlib import Path
@@ -52,6 +53,8 @@ from drawcore.publish.tables import (
 from drawcore.record.journal import Checkpoint, Journal, verify
 from drawcore.record.seeding import ANNUAL_PLAN, DRAW
 from drawcore.registry.registries import ItemList
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "EXPOSED_FINDINGS",
@@ -103,6 +106,7 @@ def publish(
     from drawcore.registry.readers import read_items
 
     check_quarter(quarter)
+    log.info("verifying %s before publishing", os.fspath(journal_path))
     report = verify(journal_path)
     if not report.ok:
         raise JournalError(
@@ -133,6 +137,7 @@ def publish(
                 )
             item_list = loaded
     checkpoint = Checkpoint(report.records, report.root)
+    log.info("building the publication of %s from %d records", quarter or "all", report.records)
     pub = build_publication(
         records,
         checkpoint,
@@ -142,4 +147,5 @@ def publish(
         mask=mask,
         withhold=withhold,
     )
+    log.info("writing %s", os.fspath(out_dir))
     return write_publication(pub, out_dir, lang=lang, journal_name=Path(journal_path).name)

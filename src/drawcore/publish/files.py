@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import logging
 import os
 import shutil
 import tempfile
@@ -33,6 +34,8 @@ from pathlib import Path
 from drawcore.errors import StorageError
 
 __all__ = ["MARKER", "write_folder"]
+
+log = logging.getLogger(__name__)
 
 #: The file that marks a folder as a publication (and may be replaced by the next one).
 MARKER = "checkpoint.json"
@@ -138,8 +141,10 @@ def write_folder(files: Mapping[str, bytes], out_dir: str | os.PathLike[str]) ->
         os.umask(umask)
         os.chmod(tmp, 0o777 & ~umask)
         for name, data in files.items():
+            log.debug("writing %s (%d bytes)", name, len(data))
             _write_file(tmp / name, data)
         _fsync_dir(tmp)
+        log.info("%d files written and synced in %s; moving them in place", len(files), tmp)
         if out.exists():
             if _exchange(tmp, out):
                 shutil.rmtree(tmp, ignore_errors=True)
