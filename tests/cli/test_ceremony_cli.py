@@ -71,7 +71,7 @@ def test_bl8_demo_publication_has_no_unmasked_personal_data(demo_out: Path) -> N
 def test_demo_prints_units_with_probabilities_and_teams(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["demo", "--out", str(tmp_path)]) == 0
+    assert main(["demo", "--out", str(tmp_path), "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "units drawn (unit id, inclusion probability)" in out
     assert "... and 105 more units" in out

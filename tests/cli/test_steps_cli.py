@@ -289,3 +289,16 @@ def test_progress_bars_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(sys, "stderr", terminal)
     assert list(progress(range(5), total=5, what="check")) == [0, 1, 2, 3, 4]
     assert "0/5" in terminal.getvalue()  # the bar was drawn (and cleared at the end)
+
+
+def test_the_demo_speaks_chinese_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for var in ("LANGUAGE", "LC_ALL", "LANG"):
+        monkeypatch.delenv(var, raising=False)
+    assert main(["demo", "--out", str(tmp_path / "d")]) == 0
+    out = capsys.readouterr().out
+    assert "== 核验（哈希、链、规则、默克尔根、每次抽取重放）：通过 OK" in out
+    assert "== 核验一份改动过一条 draw 记录的副本：未通过 FAILED" in out
+    assert "责令限期整改" in out
+    assert "rectification_ordered" not in out

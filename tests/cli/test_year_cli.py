@@ -29,7 +29,7 @@ def year_demo(
     out = tmp_path_factory.mktemp(f"year-{jurisdiction}")
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
-        status = main(["demo", "--jurisdiction", jurisdiction, "--out", str(out)])
+        status = main(["demo", "--jurisdiction", jurisdiction, "--out", str(out), "--lang", "en"])
     assert status == 0
     return jurisdiction, out, buf.getvalue()
 
