@@ -89,3 +89,22 @@ def test_bl7_forms_print_one_a4_page_each_in_a_browser(sheets: Path) -> None:
         for m in re.findall(rb"/MediaBox\s*\[([^\]]+)\]", data)
     }
     assert boxes == {(0, 0, 595, 842)}  # A4 in points
+
+
+def test_tj9_an_annual_plans_record_sheet_lists_every_task_of_every_round(
+    tmp_path: Path,
+) -> None:
+    assert main(["demo", "--jurisdiction", "tianjin", "--out", str(tmp_path / "y")]) == 0
+    journal = tmp_path / "y" / "journal.jsonl"
+    plan = next(r for r in Journal(journal).records() if r.type == "annual_plan")
+    args = ["sheet", str(journal), "--plan-id", plan.body["plan_id"], "--out", str(tmp_path / "s")]
+    assert main(args) == 0
+    page = (tmp_path / "s" / "draw-record.html").read_text("utf-8")
+    tasks = [t for rd in plan.body["result"]["rounds"] for t in rd["tasks"]]
+    assert page.count("<tr><td>") == len(tasks)
+    assert page.count('<section class="form">') == 0
+    forms = (tmp_path / "s" / "forms.html").read_text("utf-8")
+    assert forms.count('<section class="form">') == len(tasks)
+    text = text_of(tmp_path / "s" / "draw-record.html")
+    assert "暗查暗访" in text
+    assert "批次" in text

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import sys
-import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -138,11 +137,6 @@ def progress(items: Iterable[T], *, total: int | None = None, what: str = "") ->
     from tqdm import tqdm
 
     yield from tqdm(items, total=total, desc=what, file=sys.stderr, leave=False)
-
-
-def width(text: str) -> int:
-    """Columns ``text`` takes on a terminal (CJK characters take two)."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def draw_json(records: Iterable[Any], plan_id: str) -> str:

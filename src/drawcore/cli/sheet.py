@@ -1,10 +1,11 @@
 """``drawcore sheet``: the printable sheets of a draw for the people who sign (A4, HTML).
 
-Writes ``draw-record.html`` (the draw record sheet: every unit, the team by name
-and post, the kind of inspection, signature lines for 抽取人 / 监督人 / 负责人) for a
-draw, ``forms.html`` (the standard BL-7 form per task, pre-filled) for a draw or an
-annual plan, and ``checkpoint.json`` (the journal they were made from). The
-journal must verify first. Open the files in a browser and print (A4).
+Writes ``draw-record.html`` (the record sheet: every unit -- every task of every
+round for an annual plan -- the team by name and post, the kind of inspection,
+signature lines for 抽取人 / 监督人 / 负责人), ``forms.html`` (the standard BL-7
+form per task, pre-filled) for a draw or an annual plan, and ``checkpoint.json``
+(the journal they were made from). The journal must verify first. Open the files
+in a browser and print (A4).
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         spec = YearPlanSpec.from_body(record.body["plan"])
         inputs = _inputs(spec, base)
+        files["draw-record.html"] = draw_record_sheet(record, inputs, lang).encode()
         tasks = [
             (t["unit_id"], t["inspectors"], t["mode"], t.get("form"))
             for rd in record.body["result"]["rounds"]

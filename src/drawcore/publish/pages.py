@@ -12,7 +12,6 @@ no page scrolls sideways, and pages print on A4.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
 
 from drawcore.i18n import N_
 from drawcore.publish.labels import Words
@@ -194,8 +193,3 @@ def render_pages(pub: Publication, lang: str, journal_name: str) -> dict[str, st
         for page in range(1, count + 1):
             pages[page_name(table, page)] = _table_page(w, pub, table, page, count)
     return pages
-
-
-def site_messages() -> Sequence[str]:
-    """The pages' own messages (for the catalog test)."""
-    return tuple(_SITE.values())

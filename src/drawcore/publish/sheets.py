@@ -58,6 +58,7 @@ _T = {
     "team": N_("Inspectors (name, post)"),
     "experts": N_("Experts"),
     "no": N_("No."),
+    "round": N_("Round"),
     "drawer": N_("Drawn by (抽取人)"),
     "supervisor": N_("Supervised by (监督人)"),
     "head": N_("Person in charge (负责人)"),
@@ -110,14 +111,31 @@ def _signatures(w: Words) -> str:
 
 
 def draw_record_sheet(record: Any, inputs: SheetInputs, lang: str) -> str:
-    """The draw record sheet of a ``draw`` record: every unit, its team by name and post."""
+    """The record sheet of a ``draw`` or ``annual_plan`` record: every unit (every task of
+    every round), its kind of inspection and team by name and post, signature lines."""
     w = Words(lang)
-    esc = html.escape
     b = record.body
-    title = f"{w.t(_T['sheet_title'])} {b['plan_id']}"
-    teams = {a["unit_id"]: a for a in b["teams"]["assignments"]}
-    parts = [*_head(title, lang), f"<h1>{esc(title)}</h1>"]
-    parts.append(f'<p class="note">{esc(w.t(_T["internal"]))}</p><table class="kv">')
+    if record.type == "annual_plan":
+        rows = [
+            (str(rd["index"]), t["unit_id"], t["probability"], t["mode"], t["inspectors"], ())
+            for rd in b["result"]["rounds"]
+            for t in rd["tasks"]
+        ]
+    else:
+        teams = {a["unit_id"]: a for a in b["teams"]["assignments"]}
+        rows = []
+        for drawn in b["units"]:
+            a = teams.get(drawn["unit_id"], {})
+            rows.append(
+                (
+                    "",
+                    drawn["unit_id"],
+                    drawn["probability"],
+                    a.get("mode", ""),
+                    () if a.get("undisclosed") else a.get("members", ()),
+                    a.get("experts", ()),
+                )
+            )
     facts = [
         ("plan", b["plan_id"]),
         ("record", str(record.seq)),
@@ -126,26 +144,39 @@ def draw_record_sheet(record: Any, inputs: SheetInputs, lang: str) -> str:
         ("population", str(b["population"])),
         ("drawn_at", b["drawn_at"]),
     ]
+    return _record_sheet(w, facts, rows, inputs, with_round=record.type == "annual_plan")
+
+
+def _record_sheet(
+    w: Words,
+    facts: Sequence[tuple[str, str]],
+    rows: Sequence[tuple[str, str, float, str, Sequence[str], Sequence[str]]],
+    inputs: SheetInputs,
+    *,
+    with_round: bool,
+) -> str:
+    esc = html.escape
+    title = f"{w.t(_T['sheet_title'])} {facts[0][1]}"
+    parts = [*_head(title, w.lang), f"<h1>{esc(title)}</h1>"]
+    parts.append(f'<p class="note">{esc(w.t(_T["internal"]))}</p><table class="kv">')
     parts += [f"<tr><th>{esc(w.t(_T[k]))}</th><td>{esc(v)}</td></tr>" for k, v in facts]
     parts.append('</table><table class="units"><thead><tr>')
-    heads = ("no", "unit", "probability", "mode", "team")
+    heads: tuple[str, ...] = ("no", "round", "unit", "probability", "mode", "team")
+    heads = heads if with_round else tuple(h for h in heads if h != "round")
     parts.append("".join(f"<th>{esc(w.t(_T[k]))}</th>" for k in heads) + "</tr></thead><tbody>")
-    for n, drawn in enumerate(b["units"], start=1):
-        uid = drawn["unit_id"]
+    for n, (round_, uid, probability, mode, members, experts) in enumerate(rows, start=1):
         unit = inputs.units.get(uid)
-        a = teams.get(uid, {})
-        if a.get("undisclosed"):
+        if mode == "covert" and not members:
             team = w.t(_T["undisclosed"])
         else:
-            people = [_person(inputs.inspectors, i) for i in a.get("members", ())]
-            team = "；".join(people + [f"{x}" for x in a.get("experts", ())])
-        cells = (
-            str(n),
+            team = "；".join([_person(inputs.inspectors, i) for i in members] + list(experts))
+        cells = [str(n), round_] if with_round else [str(n)]
+        cells += [
             f"{unit.name if unit else ''} {uid}",
-            w.percent(float(drawn["probability"])),
-            w.cell("mode", a.get("mode", "")),
+            w.percent(float(probability)),
+            w.cell("mode", mode),
             team,
-        )
+        ]
         parts.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
     parts.append("</tbody></table>")
     parts.append(_signatures(w))
