@@ -302,3 +302,18 @@ def test_the_demo_speaks_chinese_by_default(
     assert "== 核验一份改动过一条 draw 记录的副本：未通过 FAILED" in out
     assert "责令限期整改" in out
     assert "rectification_ordered" not in out
+
+
+def test_tj10_completion_is_reported_in_chinese_by_default(
+    demo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for var in ("LANGUAGE", "LC_ALL", "LANG"):
+        monkeypatch.delenv(var, raising=False)
+    args = ["completion", str(demo / "journal.jsonl"), "--plan-id", PLAN, "--as-of", "2026-04-10"]
+    assert main([*args, "--due", "2026-03-31"]) == 0
+    out = capsys.readouterr().out
+    assert "计划 2026Q1-county 截至 2026-04-10 的完成情况（签字人 局长 王建国）" in out
+    assert (
+        "第 1 批次（截止 2026-03-31）：已完成 4/120（3.3%），延迟完成 0，逾期 116，未到期 0" in out
+    )
+    assert "逾期：116 项任务" in out.splitlines()[-1]

@@ -15,7 +15,7 @@ from drawcore import __version__
 from drawcore.cli.common import EXAMPLE_COUNTY, summarise
 from drawcore.cli.draw import draw_lines
 from drawcore.errors import DrawcoreError, InvalidInputError
-from drawcore.i18n import _
+from drawcore.i18n import _, current
 from drawcore.registry.readers import read_county
 from drawcore.registry.registries import County
 
@@ -182,7 +182,6 @@ def demo_results(journal: Any, drawn: Any, county: County) -> None:
     penalised unit had concealed a major accident hazard (TJ-7: exposed, blacklisted)."""
     import datetime as dt
 
-    from drawcore.i18n import current
     from drawcore.publish.disclosure import scrub
     from drawcore.publish.labels import Words
     from drawcore.record import ceremony
@@ -397,7 +396,7 @@ def demo_use_of_results(journal: Any, county: County) -> None:
         due=dt.date.fromisoformat(DEMO_DUE),
     )
     print(_("== completion (TJ-10)"))
-    print("\n".join(format_completion(report, limit=0).splitlines()[:3]))
+    print("\n".join(format_completion(report, limit=0, lang=current()).splitlines()[:3]))
     new, changes = apply_results(county.units, results)
     print(_("== follow-up for next year's registry (BL-10, TJ-7)"))
     print(scrub(format_changes(changes, new)))

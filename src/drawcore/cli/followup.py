@@ -8,6 +8,7 @@ from typing import Any
 
 from drawcore.cli.common import parse_date, verified_records
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import _
 
 
 def configure_followup(p: argparse.ArgumentParser) -> None:
@@ -82,6 +83,7 @@ def run_completion(args: argparse.Namespace) -> int:
 
     Exit 0 when the report was made (overdue work is reported, not an error);
     with ``--fail-overdue``, 1 when any task or publication is overdue."""
+    from drawcore.i18n import current
     from drawcore.publish.disclosure import scrub
     from drawcore.publish.followup import completion_report, format_completion
     from drawcore.record.live import live_plan, live_results
@@ -103,14 +105,23 @@ def run_completion(args: argparse.Namespace) -> int:
     if args.json:
         print(scrub(completion_json(report, record.seq, late_publication)))
         return 1 if args.fail_overdue and (report.overdue or late_publication) else 0
-    print(scrub(format_completion(report)))
+    print(scrub(format_completion(report, lang=current())))
     if report.overdue or late_publication:
+        late = _(
+            "overdue: {tasks} task(s), {rounds} round(s) with results not published in time "
+            "(record {record}, as of {as_of})"
+        )
         print(
-            f"overdue: {report.overdue} task(s), {late_publication} round(s) with results "
-            f"not published in time (record {record.seq}, as of {as_of})"
+            late.format(
+                tasks=report.overdue, rounds=late_publication, record=record.seq, as_of=as_of
+            )
         )
     else:
-        print(f"overdue: none (record {record.seq}, as of {as_of})")
+        print(
+            _("overdue: none (record {record}, as of {as_of})").format(
+                record=record.seq, as_of=as_of
+            )
+        )
     return 1 if args.fail_overdue and (report.overdue or late_publication) else 0
 
 
