@@ -69,7 +69,10 @@ def test_bl7_result_enters_rows_checked_against_the_draw(
     source = write_rows(tmp_path / "结果.csv", [row(a, team_a), row(b, team_b, "未发现问题")])
     before = len(Journal(journal).records())
     assert main([*result_args(journal, source), "--lang", "zh"]) == 0
-    assert "已记入计划 2026Q1-county 的 2 条检查结果" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "已记入计划 2026Q1-county 的 2 条检查结果" in out
+    assert "责令限期整改" in out
+    assert "rectification_ordered" not in out
     records = Journal(journal).records()
     assert len(records) == before + 2
     assert [r.body["unit_id"] for r in records[-2:]] == [a, b]

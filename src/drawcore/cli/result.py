@@ -190,6 +190,8 @@ def _result(row: dict[str, str], plan_id: str, draw: int, args: argparse.Namespa
 def run(args: argparse.Namespace) -> int:
     from drawcore.cli.common import verified_records
     from drawcore.cli.console import progress
+    from drawcore.i18n import current
+    from drawcore.publish.labels import Words
     from drawcore.publish.masking import scrub
     from drawcore.record import ceremony
     from drawcore.record.journal import Journal
@@ -235,6 +237,8 @@ def run(args: argparse.Namespace) -> int:
             count=len(written), plan=args.plan_id, draw=record.seq
         )
     )
+    words = Words(current())
     for r in written:
-        print(f"  {r.seq}: {scrub(str(r.body['unit_id']))} {r.body['outcome']}")
+        outcome = words.cell("outcome", r.body["outcome"])
+        print(f"  {r.seq}: {scrub(str(r.body['unit_id']))} {outcome}")
     return 0
