@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 PLUGINS := plugins/drawcore-boluo plugins/drawcore-tianjin
 INSTALL_PLUGINS := $(foreach p,$(PLUGINS),$(if $(wildcard $(p)/pyproject.toml),-e $(p),))
 
-.PHONY: demo test lint docs install clean mutate
+.PHONY: demo test lint docs install clean mutate messages
 
 $(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml)
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,16 @@ mutate: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[mutate]"
 	$(BIN)/mutmut run --max-children 2 $(MUTANTS)
 	$(BIN)/mutmut results
+
+# Messages: extract what the code marks with _() / N_(), merge into the Chinese catalog
+# (translate the new entries in the .po), and compile the .mo that ships beside it.
+LOCALE := src/drawcore/locale
+messages: $(STAMP)
+	$(BIN)/pybabel extract --no-location --omit-header --sort-output -k N_ -k _ \
+		-o $(VENV)/drawcore.pot src/drawcore
+	$(BIN)/pybabel update --ignore-obsolete --no-fuzzy-matching --width 100 \
+		-i $(VENV)/drawcore.pot -d $(LOCALE) -D drawcore -l zh_CN
+	$(BIN)/pybabel compile -d $(LOCALE) -D drawcore -l zh_CN
 
 clean:
 	rm -rf $(VENV) site mutants

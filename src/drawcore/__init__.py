@@ -18,6 +18,7 @@ from drawcore.errors import (
     JournalError,
     PluginError,
     RuleError,
+    StorageError,
 )
 from drawcore.model import (
     CreditClass,
@@ -95,6 +96,7 @@ __all__ = [
     "RuleError",
     "Rules",
     "Signing",
+    "StorageError",
     "TeamDraw",
     "TeamTask",
     "Unit",

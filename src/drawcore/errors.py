@@ -13,6 +13,7 @@ __all__ = [
     "JournalError",
     "PluginError",
     "RuleError",
+    "StorageError",
 ]
 
 
@@ -46,3 +47,8 @@ class PluginError(DrawcoreError):
 
 class JournalError(DrawcoreError):
     """The journal is damaged, tampered with, or an append was refused."""
+
+
+class StorageError(DrawcoreError):
+    """Writing failed in the operating system (disk full, quota, permission, not a folder);
+    the message names the path and the cause, and what was being written is left as it was."""

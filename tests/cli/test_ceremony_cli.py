@@ -72,7 +72,7 @@ def test_bl8_demo_publication_has_no_unmasked_personal_data(demo_out: Path) -> N
 def test_demo_prints_units_with_probabilities_and_teams(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["demo", "--out", str(tmp_path)]) == 0
+    assert main(["demo", "--out", str(tmp_path), "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert "units drawn (unit id, inclusion probability)" in out
     assert "... and 105 more units" in out
@@ -152,7 +152,8 @@ def test_bl9_cli_draw_commit_then_seed_and_draw(
     assert (
         main(["publish", str(journal), "--out", str(tmp_path / "pub"), "--quarter", "2026Q2"]) == 0
     )
-    assert (tmp_path / "pub" / "draws.csv").read_text(encoding="utf-8").count("\n") == 52
+    # a header and 50 rows; no comment line
+    assert (tmp_path / "pub" / "draws.csv").read_text(encoding="utf-8").count("\n") == 51
 
 
 def test_bl9_cli_draw_refuses_public_numbers_dated_before_the_commitment(

@@ -75,7 +75,7 @@ def test_validate_a_bad_file_exits_2_with_a_one_line_reason(
     captured = capsys.readouterr()
     assert captured.out == ""
     first = captured.err.splitlines()[0]
-    assert first.startswith("drawcore: error: ")
+    assert first.startswith(("drawcore: error: ", "drawcore: 错误 / error: "))
     assert str(path) in first
     assert fragment in first
 
@@ -86,7 +86,7 @@ def test_validate_lists_every_problem(tmp_path: Path, capsys: pytest.CaptureFixt
     path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
     assert main(["validate", "--kind", "units", str(path)]) == 2
     err = capsys.readouterr().err.splitlines()
-    assert err[1] == "4 problem(s):"
+    assert err[1] in ("4 problem(s):", "共 4 个问题：")
     assert [line.split(": ", 2)[1] for line in err[2:]] == [
         "row 1 (line 2), field 'unit_id'",
         "row 2 (line 3), field 'township'",

@@ -133,6 +133,6 @@ def test_tj8_missing_experts_file_exits_2_and_writes_nothing(
     d = registries
     missing = d / "no-such-experts.csv"
     assert main(draw_args(d, "--jurisdiction", "tianjin", "--experts", str(missing))) == 2
-    assert "drawcore: error:" in capsys.readouterr().err
+    assert "error:" in capsys.readouterr().err
     journal = d / "journal.jsonl"
     assert not journal.exists() or Journal(journal).size == 0

@@ -129,7 +129,7 @@ def test_bl10_followup_bad_input_exits_2_with_one_line_and_writes_nothing(
     for extra, reason in cases:
         assert main(["followup", str(journal), *extra]) == 2
         err = capsys.readouterr().err
-        assert err.startswith("drawcore: error:")
+        assert err.startswith(("drawcore: error:", "drawcore: 错误 / error:"))
         assert reason in err.splitlines()[0]
         assert not out.exists()
     assert (
@@ -157,7 +157,7 @@ def test_tj10_completion_of_a_draw_counts_done_and_overdue(
     tasks = drawn_units(journal)
     done = len(journal_results(journal))
     assert (tasks, done) == (120, 4)
-    args = ["completion", str(journal), "--plan-id", PLAN, "--due", "2026-03-31"]
+    args = ["completion", str(journal), "--plan-id", PLAN, "--due", "2026-03-31", "--lang", "en"]
     assert main([*args, "--as-of", "2026-04-10"]) == 0
     text = capsys.readouterr().out
     assert f"tasks: {tasks}; done: {done} ({done / tasks:.1%}); overdue: {tasks - done}" in text
@@ -177,6 +177,7 @@ def test_tj10_fail_overdue_exits_1_only_when_work_is_overdue(
 ) -> None:
     journal = demo_out / "journal.jsonl"
     args = ["completion", str(journal), "--plan-id", PLAN, "--due", "2026-03-31", "--fail-overdue"]
+    args += ["--lang", "en"]
     assert main([*args, "--as-of", "2026-04-10"]) == 1
     assert "Completion of 2026Q1-county" in capsys.readouterr().out  # still reported
     assert main([*args, "--as-of", "2026-02-28"]) == 0
@@ -194,7 +195,7 @@ def test_tj10_completion_bad_input_exits_2_and_a_bad_journal_1(
     for extra, reason in cases:
         assert main(["completion", journal, *extra]) == 2
         err = capsys.readouterr().err
-        assert err.startswith("drawcore: error:")
+        assert err.startswith(("drawcore: error:", "drawcore: 错误 / error:"))
         assert reason in err.splitlines()[0]
     copy = tampered(demo_out, tmp_path)
     args = [
@@ -278,6 +279,7 @@ def test_tj10_completion_of_an_annual_plan_uses_its_rounds(
     )
     as_of = first.end + dt.timedelta(days=1)
     args = ["completion", str(j.path), "--plan-id", "2026-boluo", "--as-of", as_of.isoformat()]
+    args += ["--lang", "en"]
     assert main(args) == 0
     text = capsys.readouterr().out
     n = len(first.tasks)

@@ -109,8 +109,12 @@ def journal_with_findings(d: Path, county_dir: Path) -> tuple[Journal, int, list
 
 
 def rows_of(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8") as fh:
-        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
+    """The rows of a published table as recorded (field names and codes, from its JSON),
+    values as text; the CSV beside it has the same rows in words."""
+    doc = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    with path.open(encoding="utf-8-sig") as fh:
+        assert len(list(csv.reader(fh))) == len(doc["rows"]) + 1
+    return [{k: "" if v is None else str(v) for k, v in row.items()} for row in doc["rows"]]
 
 
 def test_tj7_exposures_list_concealed_and_unremedied_hazards_with_clause_record_and_date(
@@ -162,10 +166,10 @@ def test_tj7_tj6_exposure_files_carry_the_checkpoint(tmp_path: Path, county_dir:
     publish(j.path, tmp_path / "public", quarter="2026Q1")
     cp = json.loads((tmp_path / "public" / "checkpoint.json").read_text(encoding="utf-8"))
     assert cp["size"] == j.size
-    first = (tmp_path / "public" / "exposures.csv").read_text(encoding="utf-8").splitlines()[0]
-    assert first == (
-        f"# drawcore publication quarter=2026Q1 checkpoint size={cp['size']} root={cp['root']}"
-    )
+    with (tmp_path / "public" / "exposures.csv").open(encoding="utf-8-sig") as fh:
+        table = list(csv.reader(fh))
+    assert table[0][-1] == "检查点（记录数、默克尔根）"
+    assert {row[-1] for row in table[1:]} == {f"{cp['size']} {cp['root']}"}
     doc = json.loads((tmp_path / "public" / "exposures.json").read_text(encoding="utf-8"))
     assert doc["checkpoint"]["root"] == cp["root"]
     assert doc["checkpoint"]["size"] == cp["size"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
+import json
 import shutil
 from functools import cache
 from pathlib import Path
@@ -748,8 +748,8 @@ def test_bl1_double_random_and_publication(tmp_path: Path, county_dir: Path) -> 
             ),
         )
     files = publish(journal.path, tmp_path / "public", quarter="2026Q1")
-    with (tmp_path / "public" / "results.csv").open(encoding="utf-8") as fh:
-        rows = list(csv.DictReader(line for line in fh if not line.startswith("#")))
+    doc = json.loads((tmp_path / "public" / "results.json").read_text(encoding="utf-8"))
+    rows = doc["rows"]
     assert len(rows) == len(entered)
     shown = {row["unit_id"] for row in rows}
     assert companies[0] in shown  # enterprises are published as they are

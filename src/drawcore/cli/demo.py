@@ -14,6 +14,7 @@ from typing import Any
 from drawcore.cli.common import EXAMPLE_COUNTY, summarise
 from drawcore.cli.draw import draw_lines
 from drawcore.errors import DrawcoreError, InvalidInputError
+from drawcore.i18n import _, current
 from drawcore.registry.readers import read_county
 from drawcore.registry.registries import County
 from drawcore.version import __version__
@@ -109,8 +110,13 @@ def demo_snapshot(source: Path, county: County, out: Path) -> Any:
         max_tasks=5,
         recusal_rules=("township",),
     )
-    print(f"\n== plan {plan.plan_id}: draw {plan.size} of {len(county.units)} units, teams of 2")
-    print(f"  registry snapshot in {snap}; plan hash {plan.hash}")
+    print(
+        "\n"
+        + _("== plan {plan}: draw {size} of {units} units, teams of 2").format(
+            plan=plan.plan_id, size=plan.size, units=len(county.units)
+        )
+    )
+    print(_("  registry snapshot in {snap}; plan hash {hash}").format(snap=snap, hash=plan.hash))
     return plan
 
 
@@ -121,7 +127,11 @@ def demo_commit(journal: Any, plan: Any) -> None:
     rec = ceremony.commit_plan(
         journal, plan, committed_at=DEMO_TIMES["committed_at"], committed_by="局长 王建国"
     )
-    print(f"== commit: record {rec.seq} holds the plan hash ({DEMO_TIMES['committed_at']})")
+    print(
+        _("== commit: record {seq} holds the plan hash ({at})").format(
+            seq=rec.seq, at=DEMO_TIMES["committed_at"]
+        )
+    )
 
 
 def demo_seed(journal: Any, plan: Any) -> None:
@@ -136,8 +146,14 @@ def demo_seed(journal: Any, plan: Any) -> None:
         rfc3797_sources=DEMO_PUBLIC_NUMBERS,
     )
     print(
-        f"== seed: record {rec.seq}, RFC 3797 key {rec.body['key']} "
-        f"(numbers drawn {DEMO_TIMES['entropy_at']}) -> seed {rec.body['seed'][:16]}..."
+        _(
+            "== seed: record {seq}, RFC 3797 key {key} (numbers drawn {at}) -> seed {seed}..."
+        ).format(
+            seq=rec.seq,
+            key=rec.body["key"],
+            at=DEMO_TIMES["entropy_at"],
+            seed=rec.body["seed"][:16],
+        )
     )
 
 
@@ -155,7 +171,7 @@ def demo_draw(journal: Any, plan: Any) -> Any:
     )
     from drawcore.publish.disclosure import scrub
 
-    print("== draw")
+    print(_("== draw"))
     # the demo shows what a published page would: persons' ID-card numbers masked
     print(scrub("\n".join(draw_lines(drawn, limit=DEMO_SHOW))))
     return drawn
@@ -167,6 +183,7 @@ def demo_results(journal: Any, drawn: Any, county: County) -> None:
     import datetime as dt
 
     from drawcore.publish.disclosure import scrub
+    from drawcore.publish.labels import Words
     from drawcore.record import ceremony
     from drawcore.record.results import Finding, InspectionResult, Outcome
 
@@ -177,6 +194,7 @@ def demo_results(journal: Any, drawn: Any, county: County) -> None:
         Outcome.PENALISED: "依法立案查处",
         Outcome.NOT_FOUND_AT_ADDRESS: "通过登记的住所无法联系，列入经营异常名录",
     }
+    words = Words(current())
     for i, a in enumerate(drawn.outcome.teams.assignments[:4]):
         items = county.items.applicable(county.units[a.unit_id])
         outcome = outcomes[i % len(outcomes)]
@@ -197,8 +215,14 @@ def demo_results(journal: Any, drawn: Any, county: County) -> None:
             findings=(Finding.MAJOR_HAZARD_CONCEALED,) if outcome is Outcome.PENALISED else (),
         )
         rec = ceremony.record_result(journal, result)
-        found = f" ({', '.join(result.findings)})" if result.findings else ""
-        print(f"== result: record {rec.seq}: {scrub(a.unit_id)} {outcome.value}{found}")
+        shown = [words.cell("finding", f) for f in result.findings]
+        found = f" ({', '.join(shown)})" if result.findings else ""
+        print(
+            _("== result: record {seq}: {unit} {outcome}").format(
+                seq=rec.seq, unit=scrub(a.unit_id), outcome=words.cell("outcome", outcome.value)
+            )
+            + found
+        )
 
 
 def demo_verify(journal: Any, out: Path, *, kind: str = "draw") -> Path:
@@ -210,11 +234,16 @@ def demo_verify(journal: Any, out: Path, *, kind: str = "draw") -> Path:
     cps = out / "checkpoints.jsonl"
     cp = journal.checkpoint(at=DEMO_TIMES["checkpoint_at"])
     write_checkpoint(cps, cp)
-    print(f"== checkpoint: size {cp.size}, root {cp.root} -> {cps}")
+    print(
+        _("== checkpoint: size {size}, root {root} -> {file}").format(
+            size=cp.size, root=cp.root, file=cps
+        )
+    )
     report = verify_draws(journal.path, checkpoints=read_checkpoints(cps))
     print(
-        f"== verify (hashes, chain, rules, Merkle root, replay of every draw): "
-        f"{'OK' if report.ok else 'FAILED'}"
+        _("== verify (hashes, chain, rules, Merkle root, replay of every draw): {verdict}").format(
+            verdict=_("OK") if report.ok else _("FAILED")
+        )
     )
     if not report.ok:
         raise DrawcoreError(report.format())
@@ -225,7 +254,11 @@ def demo_verify(journal: Any, out: Path, *, kind: str = "draw") -> Path:
     lines[seq] = lines[seq].replace(b'"drawn_by":"', b'"drawn_by":"X', 1)
     tampered.write_bytes(b"\n".join(lines))
     bad = verify_draws(tampered, checkpoints=read_checkpoints(cps), registry_dir=out)
-    print(f"== verify a copy with one edited {kind} record: {'OK' if bad.ok else 'FAILED'}")
+    print(
+        _("== verify a copy with one edited {kind} record: {verdict}").format(
+            kind=kind, verdict=_("OK") if bad.ok else _("FAILED")
+        )
+    )
     for problem in bad.problems[:4]:
         print(f"  {problem.format()[:160]}")
     if bad.ok:
@@ -242,7 +275,7 @@ def demo_forgery(journal: Any, out: Path) -> None:
     from drawcore.publish.disclosure import scrub
 
     entries = [(r.type, r.body) for r in journal.records()]
-    _, body = next((k, b) for k, b in entries if k == "draw")
+    _kind, body = next((k, b) for k, b in entries if k == "draw")
     drawn = {u["unit_id"] for u in body["units"]}
     body["units"][-1]["unit_id"] = next(u for u in journal_units(out, body) if u not in drawn)
     _verify_forged(entries, out, "one unit swapped", scrub)
@@ -254,7 +287,7 @@ def demo_year_forgery(journal: Any, out: Path) -> None:
     from drawcore.publish.disclosure import scrub
 
     entries = [(r.type, r.body) for r in journal.records()]
-    _, body = next((k, b) for k, b in entries if k == "annual_plan")
+    _kind, body = next((k, b) for k, b in entries if k == "annual_plan")
     tasks = [t for rd in body["result"]["rounds"] for t in rd["tasks"]]
     planned = {t["unit_id"] for t in tasks}
     task = next(t for t in tasks if t["kind"] == "drawn")
@@ -278,7 +311,9 @@ def _verify_forged(
     Journal(forged).append_many(entries)
     bad = verify_draws(forged, registry_dir=out)
     print(
-        f"== verify a forged copy ({change}, every hash recomputed): {'OK' if bad.ok else 'FAILED'}"
+        _("== verify a forged copy ({change}, every hash recomputed): {verdict}").format(
+            change=change, verdict=_("OK") if bad.ok else _("FAILED")
+        )
     )
     for problem in bad.problems[:2]:
         print(f"  {show(problem.format())[:160]}")
@@ -299,7 +334,11 @@ def demo_publish(journal: Any, out: Path) -> None:
     from drawcore.publish.disclosure import publish
 
     files = publish(journal.path, out / "public" / "2026Q1", quarter="2026Q1")
-    print(f"== publish 2026Q1: {', '.join(f.name for f in files)} in {out / 'public' / '2026Q1'}")
+    print(
+        _("== publish 2026Q1: {names} in {out}").format(
+            names=", ".join(f.name for f in files), out=out / "public" / "2026Q1"
+        )
+    )
 
 
 def demo_ceremony(source: Path, county: County, out: Path) -> None:
@@ -319,7 +358,12 @@ def demo_ceremony(source: Path, county: County, out: Path) -> None:
     cps = demo_verify(journal, out)
     demo_publish(journal, out)
     demo_use_of_results(journal, county)
-    print(f"\nreplay it yourself: drawcore verify {journal_path} --checkpoint {cps}")
+    print(
+        "\n"
+        + _("replay it yourself: {command}").format(
+            command=f"drawcore verify {journal_path} --checkpoint {cps}"
+        )
+    )
     print(
         f"follow up: drawcore followup {journal_path} --units {out / 'registries' / 'units.csv'}"
         f" --out NEW_UNITS.csv; drawcore completion {journal_path} --plan-id {DEMO_PLAN_ID}"
@@ -343,7 +387,7 @@ def demo_use_of_results(journal: Any, county: County) -> None:
     from drawcore.record.live import live_plan, live_results
 
     records = journal.records()
-    _, record = live_plan(records, DEMO_PLAN_ID)
+    _record, record = live_plan(records, DEMO_PLAN_ID)
     results = live_results(records, plan_id=DEMO_PLAN_ID)
     report = completion_report(
         record,
@@ -351,10 +395,10 @@ def demo_use_of_results(journal: Any, county: County) -> None:
         as_of=dt.date.fromisoformat(DEMO_AS_OF),
         due=dt.date.fromisoformat(DEMO_DUE),
     )
-    print("== completion (TJ-10)")
-    print("\n".join(format_completion(report, limit=0).splitlines()[:3]))
+    print(_("== completion (TJ-10)"))
+    print("\n".join(format_completion(report, limit=0, lang=current()).splitlines()[:3]))
     new, changes = apply_results(county.units, results)
-    print("== follow-up for next year's registry (BL-10, TJ-7)")
+    print(_("== follow-up for next year's registry (BL-10, TJ-7)"))
     print(scrub(format_changes(changes, new)))
 
 
@@ -420,7 +464,12 @@ def demo_year(source: Path, county: County, out: Path, jurisdiction: str) -> Non
     print(format_plan(drawn.plan, limit=DEMO_YEAR_SHOW))
     cps = demo_verify(journal, out, kind="annual_plan")
     demo_publish(journal, out)
-    print(f"\nreplay it yourself: drawcore verify {journal_path} --checkpoint {cps}")
+    print(
+        "\n"
+        + _("replay it yourself: {command}").format(
+            command=f"drawcore verify {journal_path} --checkpoint {cps}"
+        )
+    )
 
 
 def run(args: argparse.Namespace) -> int:

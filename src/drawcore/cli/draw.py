@@ -74,6 +74,12 @@ def configure(p: argparse.ArgumentParser) -> None:
         help="with --jurisdiction: also draw every unit its rules require at least once a "
         "year (for a single yearly draw; an annual plan spreads them over rounds)",
     )
+    p.add_argument("--all", action="store_true", help="list every unit drawn (default: 15)")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the records written (and the draw: units, probabilities, teams) as JSON",
+    )
     p.add_argument("--committed-at", help="when the plan is committed (ISO 8601 with offset)")
     p.add_argument("--committed-by", help="who commits the plan")
     p.add_argument(
@@ -221,6 +227,23 @@ def _rules_plan(
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run the steps; with ``--json`` print what they journaled as one JSON document."""
+    if not args.json:
+        return _run_steps(args)
+    import contextlib
+    import io
+
+    from drawcore.cli.console import draw_json
+    from drawcore.record.journal import Journal
+
+    before = Journal(args.journal).size if args.journal.exists() else 0
+    with contextlib.redirect_stdout(io.StringIO()):
+        status = _run_steps(args)
+    print(draw_json(Journal(args.journal).records()[before:], args.plan_id))
+    return status
+
+
+def _run_steps(args: argparse.Namespace) -> int:
     from drawcore.record import ceremony
     from drawcore.record.journal import Journal
     from drawcore.record.signing import Signing
@@ -292,7 +315,8 @@ def run(args: argparse.Namespace) -> int:
         registry_dir=args.registry_dir,
         sampler=sampler,
     )
-    print("\n".join(draw_lines(drawn)))
+    limit = len(drawn.record.body["units"]) if args.all else 15
+    print("\n".join(draw_lines(drawn, limit=limit)))
     return 0
 
 

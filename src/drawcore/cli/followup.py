@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from drawcore.cli.common import parse_date, verified_records
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import _
 
 
 def configure_followup(p: argparse.ArgumentParser) -> None:
@@ -73,6 +75,7 @@ def configure_completion(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="exit 1 when a task or a round's publication is overdue (default: exit 0)",
     )
+    p.add_argument("--json", action="store_true", help="print the report as JSON (stable keys)")
 
 
 def run_completion(args: argparse.Namespace) -> int:
@@ -80,6 +83,7 @@ def run_completion(args: argparse.Namespace) -> int:
 
     Exit 0 when the report was made (overdue work is reported, not an error);
     with ``--fail-overdue``, 1 when any task or publication is overdue."""
+    from drawcore.i18n import current
     from drawcore.publish.completion import completion_report, format_completion
     from drawcore.publish.disclosure import scrub
     from drawcore.record.live import live_plan, live_results
@@ -97,13 +101,40 @@ def run_completion(args: argparse.Namespace) -> int:
         signed_by=str(record.body["signed_by"]),
         due=due,
     )
-    print(scrub(format_completion(report)))
     late_publication = sum(rd.publication_overdue for rd in report.rounds)
+    if args.json:
+        print(scrub(completion_json(report, record.seq, late_publication)))
+        return 1 if args.fail_overdue and (report.overdue or late_publication) else 0
+    print(scrub(format_completion(report, lang=current())))
     if report.overdue or late_publication:
+        late = _(
+            "overdue: {tasks} task(s), {rounds} round(s) with results not published in time "
+            "(record {record}, as of {as_of})"
+        )
         print(
-            f"overdue: {report.overdue} task(s), {late_publication} round(s) with results "
-            f"not published in time (record {record.seq}, as of {as_of})"
+            late.format(
+                tasks=report.overdue, rounds=late_publication, record=record.seq, as_of=as_of
+            )
         )
     else:
-        print(f"overdue: none (record {record.seq}, as of {as_of})")
+        print(
+            _("overdue: none (record {record}, as of {as_of})").format(
+                record=record.seq, as_of=as_of
+            )
+        )
     return 1 if args.fail_overdue and (report.overdue or late_publication) else 0
+
+
+def completion_json(report: Any, record: int, late_publication: int) -> str:
+    """The completion report as JSON: the report's fields, dates as ISO text."""
+    import json
+
+    import attrs
+
+    doc = {
+        "record": record,
+        "overdue_tasks": report.overdue,
+        "late_publications": late_publication,
+        **attrs.asdict(report),
+    }
+    return json.dumps(doc, ensure_ascii=False, default=str)

@@ -17,14 +17,29 @@ went away (``drawcore draw ... | head``). No status prints a Python traceback.
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from drawcore.cli import demo, draw, followup, publish, repair, validate, verify
+from drawcore.cli import (
+    checkpoint,
+    demo,
+    draw,
+    followup,
+    publish,
+    repair,
+    result,
+    sheet,
+    validate,
+    verify,
+)
 from drawcore.cli.common import Command, Exit
+from drawcore.cli.console import printable, translate_error
 from drawcore.errors import DrawcoreError
+from drawcore.i18n import _, language_from_env, normalise, set_language
 from drawcore.version import __version__
 
 __all__ = ["COMMANDS", "SHOWN_PROBLEMS", "build_parser", "main"]
@@ -84,6 +99,26 @@ COMMANDS: dict[str, Command] = {
         followup.configure_completion,
         followup.run_completion,
     ),
+    "result": Command(
+        "result",
+        "enter inspection results from a CSV/XLSX file, every row checked against the draw "
+        "before any is journaled",
+        result.configure,
+        result.run,
+    ),
+    "checkpoint": Command(
+        "checkpoint",
+        "verify a journal, then append its checkpoint (records, Merkle root) to a file",
+        checkpoint.configure,
+        checkpoint.run,
+    ),
+    "sheet": Command(
+        "sheet",
+        "printable A4 sheets of a draw: the draw record sheet with signature lines and "
+        "the standard inspection form (BL-7) per task, pre-filled",
+        sheet.configure,
+        sheet.run,
+    ),
 }
 
 
@@ -103,16 +138,38 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"drawcore {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "--lang",
+        choices=("zh", "zh_CN", "en"),
+        help="language of what is printed and published (default: Simplified Chinese, or "
+        "English when LANGUAGE/LC_ALL/LANG starts with en)",
+    )
+    common.add_argument(
+        "-v", "--verbose", action="count", default=0, help="log progress (-vv: debug)"
+    )
     for command in COMMANDS.values():
-        p = sub.add_parser(command.name, help=command.help, description=command.help)
+        p = sub.add_parser(
+            command.name, help=command.help, description=command.help, parents=[common]
+        )
         command.configure(p)
         p.set_defaults(_run=command.run)
     return parser
 
 
+def _setup(args: argparse.Namespace) -> None:
+    """The language (``--lang``, else the locale) and logging (``-v``) of this run."""
+    lang = getattr(args, "lang", None)
+    set_language(normalise(lang) if lang else language_from_env())
+    level = {0: logging.WARNING, 1: logging.INFO}.get(getattr(args, "verbose", 0), logging.DEBUG)
+    logging.basicConfig(level=level, format="drawcore: %(message)s", stream=sys.stderr)
+    logging.getLogger("drawcore").setLevel(level)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``drawcore`` and ``python -m drawcore``; returns the exit status."""
     args = build_parser().parse_args(argv)
+    _setup(args)
     try:
         status: int = args._run(args)
         sys.stdout.flush()
@@ -120,7 +177,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return Exit.BROKEN_PIPE
     except DrawcoreError as exc:
-        _print_error(str(exc), getattr(exc, "problems", ()))
+        problems = getattr(exc, "problems", ())
+        if getattr(args, "json", False):
+            doc = {"ok": False, "error": str(exc), "problems": list(problems)}
+            print(json.dumps(doc, ensure_ascii=False))
+        _print_error(translate_error(exc), problems, same=str(exc))
         return Exit.INVALID_INPUT
     except OSError as exc:
         where = f" ({exc.filename})" if exc.filename else ""
@@ -129,17 +190,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     return status
 
 
-def _print_error(message: str, problems: Sequence[str]) -> None:
-    """The one-line reason, then the problems (the first :data:`SHOWN_PROBLEMS`, then a count)."""
+def _print_error(message: str, problems: Sequence[str], *, same: str | None = None) -> None:
+    """The one-line reason (in the run's language), then the problems: the first
+    :data:`SHOWN_PROBLEMS`, then a count. ``same``: the untranslated reason, so a single
+    problem that only repeats it is not printed twice."""
     try:
-        print(f"drawcore: error: {message}", file=sys.stderr)
-        if len(problems) > 1 or (problems and problems[0] != message):
-            print(f"{len(problems)} problem(s):", file=sys.stderr)
+        print(f"{_('drawcore: error:')} {printable(message)}", file=sys.stderr)
+        first = same if same is not None else message
+        if len(problems) > 1 or (problems and problems[0] != first):
+            print(_("{count} problem(s):").format(count=len(problems)), file=sys.stderr)
             for problem in problems[:SHOWN_PROBLEMS]:
-                print(f"  {problem}", file=sys.stderr)
+                print(f"  {printable(problem)}", file=sys.stderr)
             if len(problems) > SHOWN_PROBLEMS:
                 more = len(problems) - SHOWN_PROBLEMS
-                print(f"  ... 另有 {more} 个问题 / and {more} more problem(s)", file=sys.stderr)
+                print(_("  ... and {count} more").format(count=more), file=sys.stderr)
     except BrokenPipeError:
         pass
 

@@ -19,6 +19,11 @@ def configure(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--items", type=Path, help="the inspection item list to publish")
     p.add_argument(
+        "--jurisdiction",
+        help="whose masking rules apply (the plugin's drawcore_mask_field hook, then the "
+        "national ones; default: national practice only)",
+    )
+    p.add_argument(
         "--withhold",
         nargs="*",
         default=[],
@@ -28,9 +33,12 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from drawcore.i18n import _, current
+    from drawcore.plugin.rules import Rules
     from drawcore.publish.disclosure import publish
     from drawcore.registry.readers import read_items
 
+    rules = Rules.for_jurisdiction(args.jurisdiction)
     items = read_items(args.items) if args.items is not None else None
     files = publish(
         args.journal,
@@ -38,7 +46,13 @@ def run(args: argparse.Namespace) -> int:
         quarter=args.quarter,
         registry_dir=args.registry_dir,
         items=items,
+        mask=rules.mask,
         withhold=frozenset(args.withhold),
+        lang=current(),
     )
-    print(f"published {len(files)} files to {args.out}: {', '.join(f.name for f in files)}")
+    print(
+        _("published {count} files to {out}: {names}").format(
+            count=len(files), out=args.out, names=", ".join(f.name for f in files)
+        )
+    )
     return 0

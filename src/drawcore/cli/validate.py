@@ -29,6 +29,7 @@ def configure(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="ignore columns the header mapping does not know instead of rejecting the file",
     )
+    p.add_argument("--json", action="store_true", help="print the result as JSON (stable keys)")
 
 
 def _kind(args: argparse.Namespace) -> str:
@@ -56,6 +57,18 @@ def run(args: argparse.Namespace) -> int:
         allow_unknown_columns=args.allow_unknown_columns,
         sheet=args.sheet,
     )
+    if args.json:
+        import json
+
+        doc = {
+            "ok": True,
+            "file": str(args.file),
+            "kind": kind,
+            "records": len(registry),
+            "fingerprint": registry.fingerprint,
+        }
+        print(json.dumps(doc, ensure_ascii=False))
+        return 0
     print(f"{args.file}: valid")
     print("\n".join(summarise(registry)))
     return 0

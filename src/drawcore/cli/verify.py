@@ -23,6 +23,7 @@ def configure(p: argparse.ArgumentParser) -> None:
         "(default: the journal's directory)",
     )
     p.add_argument("--no-replay", action="store_true", help="check hashes, chain and rules only")
+    p.add_argument("--json", action="store_true", help="print the report as JSON (stable keys)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,6 +32,22 @@ def run(args: argparse.Namespace) -> int:
 
     replay = None if args.no_replay else replayers(args.journal, registry_dir=args.registry_dir)
     report = verify_file(args.journal, args.checkpoint, replay=replay)
+    if args.json:
+        import json
+
+        problems = [
+            {"record": p.record, "kind": p.kind, "message": p.message} for p in report.problems
+        ]
+        doc = {
+            "ok": report.ok,
+            "journal": str(args.journal),
+            "records": report.records,
+            "root": report.root,
+            "problems": problems,
+            "notes": list(report.notes),
+        }
+        print(json.dumps(doc, ensure_ascii=False))
+        return 0 if report.ok else 1
     print(report.format())
     if not report.ok:
         first = report.problems[0].format()

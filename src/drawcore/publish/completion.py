@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import attrs
 
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import N_, translation
 from drawcore.plan.schedule import AnnualPlan
 from drawcore.plugin.values import Reason
 from drawcore.publish.followup import result_key
@@ -348,37 +349,73 @@ def completion_report(
     )
 
 
-def format_completion(report: CompletionReport, *, limit: int | None = 20) -> str:
-    """The completion report as text: totals, each round, each person, and the tasks
-    overdue (``limit`` per round; ``None``: all)."""
+def format_completion(report: CompletionReport, *, limit: int | None = 20, lang: str = "en") -> str:
+    """The completion report as text in ``lang`` (``"zh_CN"`` for Chinese): totals, each
+    round, each person, and the tasks overdue (``limit`` per round; ``None``: all)."""
+    t = translation(lang).gettext
+    head = t(N_("Completion of {plan} as of {as_of}")).format(
+        plan=report.plan_id, as_of=report.as_of
+    )
+    if report.signed_by:
+        head += t(N_(" (signed by {who})")).format(who=report.signed_by)
+    totals = N_(
+        "  tasks: {tasks}; done: {done} ({ratio}); overdue: {overdue}; "
+        "done of those due: {due_ratio}"
+    )
     out = [
-        f"Completion of {report.plan_id} as of {report.as_of}"
-        + (f" (signed by {report.signed_by})" if report.signed_by else ""),
-        f"  tasks: {len(report.tasks)}; done: {report.done} ({report.ratio:.1%}); "
-        f"overdue: {report.overdue}; done of those due: {report.due_ratio:.1%}",
+        head,
+        t(totals).format(
+            tasks=len(report.tasks),
+            done=report.done,
+            ratio=f"{report.ratio:.1%}",
+            overdue=report.overdue,
+            due_ratio=f"{report.due_ratio:.1%}",
+        ),
     ]
+    line = N_(
+        "Round {index} ({when}): {done}/{tasks} done ({ratio}), {late} late, "
+        "{overdue} overdue, {open} open{publication}"
+    )
     for rd in report.rounds:
-        when = f"{rd.start} .. {rd.due}" if rd.start else f"due {rd.due}"
+        if rd.start:
+            when = t(N_("{start} .. {due}")).format(start=rd.start, due=rd.due)
+        else:
+            when = t(N_("due {due}")).format(due=rd.due)
         pub = ""
         if rd.publication_due is not None:
             clause = f", {rd.publication_reason.clause}" if rd.publication_reason else ""
-            pub = f"; results published by {rd.publication_due}{clause}"
+            pub = t(N_("; results published by {date}{clause}")).format(
+                date=rd.publication_due, clause=clause
+            )
             if rd.publication_overdue:
-                pub += " -- OVERDUE"
+                pub += t(N_(" -- OVERDUE"))
         out.append(
-            f"Round {rd.index} ({when}): {rd.done}/{len(rd.tasks)} done ({rd.ratio:.1%}), "
-            f"{rd.count(TaskStatus.DONE_LATE)} late, {rd.overdue} overdue, "
-            f"{rd.count(TaskStatus.OPEN)} open{pub}"
+            t(line).format(
+                index=rd.index,
+                when=when,
+                done=rd.done,
+                tasks=len(rd.tasks),
+                ratio=f"{rd.ratio:.1%}",
+                late=rd.count(TaskStatus.DONE_LATE),
+                overdue=rd.overdue,
+                open=rd.count(TaskStatus.OPEN),
+                publication=pub,
+            )
         )
-        late = [t for t in rd.tasks if t.status is TaskStatus.OVERDUE]
+        late = [x for x in rd.tasks if x.status is TaskStatus.OVERDUE]
         shown = late if limit is None else late[:limit]
-        out += [f"  overdue {t.unit_id}: {', '.join(t.responsible) or '(nobody)'}" for t in shown]
+        out += [
+            t(N_("  overdue {unit}: {who}")).format(
+                unit=x.unit_id, who=", ".join(x.responsible) or t(N_("(nobody)"))
+            )
+            for x in shown
+        ]
         if len(shown) < len(late):
-            out.append(f"  ... and {len(late) - len(shown)} more")
-    out.append("Responsible persons (tasks, done, overdue):")
+            out.append(t(N_("  ... and {count} more")).format(count=len(late) - len(shown)))
+    out.append(t(N_("Responsible persons (tasks, done, overdue):")))
     out += [
         f"  {p.name}: {p.tasks}, {p.done} ({p.ratio:.0%}), {p.overdue}" for p in report.by_person()
-    ] or ["  (none)"]
-    out.append("Problems:")
-    out += [f"  {p}" for p in report.problems] or ["  (none)"]
+    ] or [t(N_("  (none)"))]
+    out.append(t(N_("Problems:")))
+    out += [f"  {p}" for p in report.problems] or [t(N_("  (none)"))]
     return "\n".join(out)

@@ -1,0 +1,244 @@
+"""``drawcore result``: enter inspection results from a spreadsheet, checked against the draw.
+
+One row per inspected unit, with the BL-7 form's fields under the office's own
+headers (统一社会信用代码, 检查结果, 检查发现, 检查依据, 检查范围, 检查内容, 检查方式,
+处理意见, 检查人员, 检查日期) or the field names. Outcomes and findings may be
+written in words (责令限期整改) or as codes; lists are separated by ``;`` ``；``
+or ``、``; dates as ``2026-02-03``, ``2026/2/3`` or ``2026年2月3日``.
+
+Every row is checked before anything is written: the file is read whole, each
+row made into a result, and all of them journaled first into a copy of the
+journal (the journal's own rules: the draw is live and drew the unit, the team
+is the unit's drawn team, one result per unit). Only when every row passes are
+they appended to the journal; otherwise every problem is listed (file, row,
+column) and the journal is untouched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import importlib
+import json
+import logging
+import re
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from drawcore.errors import DrawcoreError, InvalidInputError
+from drawcore.i18n import _, translation
+
+__all__ = ["HEADERS", "configure", "read_result_rows", "run"]
+
+#: The columns (field -> headers an office may use, the field name itself included).
+HEADERS: Mapping[str, tuple[str, ...]] = {
+    "unit_id": ("统一社会信用代码", "统一社会信用代码/证件号", "单位代码", "证件号码"),
+    "outcome": ("检查结果", "结果"),
+    "findings": ("检查发现", "发现问题"),
+    "basis": ("检查依据", "依据"),
+    "scope": ("检查范围", "范围"),
+    "content": ("检查内容", "内容"),
+    "method": ("检查方式", "方式"),
+    "handling_opinion": ("处理意见",),
+    "inspected_by": ("检查人员", "检查人员（执法证号）", "执法人员", "检查人"),
+    "inspected_on": ("检查日期", "日期"),
+}
+_OPTIONAL = frozenset({"findings"})
+log = logging.getLogger(__name__)
+_LIST = re.compile(r"[;；、]")
+_DATE = re.compile(r"^\s*([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})\s*日?\s*$")
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("journal", type=Path, help="the journal holding the draw")
+    p.add_argument("--from", dest="source", type=Path, required=True, help="results (CSV/XLSX)")
+    p.add_argument("--plan-id", required=True, help="the plan whose draw the results are of")
+    p.add_argument("--entered-by", required=True, help="who enters the results (谁录入)")
+    p.add_argument("--entered-at", required=True, help="when, e.g. 2026-02-03T17:00:00+08:00")
+    p.add_argument("--json", action="store_true", help="print the records written as JSON")
+
+
+def _words() -> dict[str, dict[str, str]]:
+    """Outcome and finding words (Chinese and English) and codes -> code."""
+    from drawcore.publish.labels import VALUE_WORDS
+
+    zh = translation("zh_CN")
+    out: dict[str, dict[str, str]] = {}
+    for field in ("outcome", "finding"):
+        table = {}
+        for code, words in VALUE_WORDS[field].items():
+            for key in (code, words, zh.gettext(words)):
+                table[key.strip().lower()] = code
+        out[field] = table
+    return out
+
+
+def _date(text: str) -> dt.date:
+    m = _DATE.match(text)
+    if m is None:
+        raise ValueError(text)
+    return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+
+
+def _table(path: Path) -> list[list[str]]:
+    if path.suffix.lower() in (".xlsx", ".xls", ".ods"):
+        try:
+            calamine = importlib.import_module("python_calamine")
+        except ImportError:
+            raise InvalidInputError(
+                _(
+                    "{path}: reading spreadsheets needs python-calamine; save the sheet as CSV "
+                    "(UTF-8) or install python-calamine"
+                ).format(path=path)
+            ) from None
+        book = calamine.CalamineWorkbook.from_path(str(path))
+        sheet = book.get_sheet_by_index(0).to_python()
+        return [["" if c is None else str(c) for c in row] for row in sheet]
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            return list(csv.reader(fh))
+    except UnicodeDecodeError:
+        raise InvalidInputError(
+            _("{path}: not UTF-8 text; save it as CSV (UTF-8)").format(path=path)
+        ) from None
+    except OSError as err:
+        raise InvalidInputError(f"{path}: {err.strerror or err}") from None
+
+
+def read_result_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of a results file as field -> text; every problem listed at once."""
+    if not path.is_file():
+        raise InvalidInputError(_("{path}: no such file").format(path=path))
+    table = [row for row in _table(path) if any(cell.strip() for cell in row)]
+    if not table:
+        raise InvalidInputError(_("{path}: the file is empty").format(path=path))
+    header = [h.strip() for h in table[0]]
+    columns: dict[str, int] = {}
+    problems = []
+    for field, names in HEADERS.items():
+        found = [i for i, h in enumerate(header) if h in (field, *names)]
+        if found:
+            columns[field] = found[0]
+        elif field not in _OPTIONAL:
+            problems.append(
+                _("{path}: no column {header}").format(path=path, header=f"{names[0]} ({field})")
+            )
+    if problems:
+        raise InvalidInputError(problems[0], tuple(problems))
+    rows = []
+    for n, raw in enumerate(table[1:], start=2):
+        row = {f: (raw[i].strip() if i < len(raw) else "") for f, i in columns.items()}
+        for field, value in row.items():
+            if _UNSAFE.search(value):
+                problems.append(
+                    _("{path} row {row}, column {header}: control characters").format(
+                        path=path, row=n, header=header[columns[field]]
+                    )
+                )
+        row["_row"] = str(n)
+        rows.append(row)
+    if problems:
+        raise InvalidInputError(problems[0], tuple(problems))
+    return rows
+
+
+def _result(row: dict[str, str], plan_id: str, draw: int, args: argparse.Namespace) -> Any:
+    from drawcore.record.results import InspectionResult
+
+    words = _words()
+    outcome = words["outcome"].get(row["outcome"].lower())
+    if outcome is None:
+        raise InvalidInputError(_("unknown outcome {value!r}").format(value=row["outcome"]))
+    findings = []
+    for value in _LIST.split(row.get("findings", "")):
+        if value.strip():
+            code = words["finding"].get(value.strip().lower())
+            if code is None:
+                raise InvalidInputError(_("unknown finding {value!r}").format(value=value))
+            findings.append(code)
+    try:
+        inspected_on = _date(row["inspected_on"])
+    except ValueError:
+        raise InvalidInputError(
+            _("inspection date {value!r} is not a date like 2026-02-03").format(
+                value=row["inspected_on"]
+            )
+        ) from None
+    return InspectionResult(
+        plan_id=plan_id,
+        draw=draw,
+        unit_id=row["unit_id"],
+        basis=tuple(v.strip() for v in _LIST.split(row["basis"]) if v.strip()),
+        scope=row["scope"],
+        content=tuple(v.strip() for v in _LIST.split(row["content"]) if v.strip()),
+        method=row["method"],
+        handling_opinion=row["handling_opinion"],
+        outcome=outcome,
+        inspected_by=tuple(v.strip() for v in _LIST.split(row["inspected_by"]) if v.strip()),
+        inspected_on=inspected_on,
+        entered_by=args.entered_by,
+        entered_at=args.entered_at,
+        findings=tuple(findings),
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from drawcore.cli.common import verified_records
+    from drawcore.cli.console import progress
+    from drawcore.i18n import current
+    from drawcore.publish.labels import Words
+    from drawcore.publish.masking import scrub
+    from drawcore.record import ceremony
+    from drawcore.record.journal import Journal
+    from drawcore.record.live import live_plan
+
+    rows = read_result_rows(args.source)
+    records = verified_records(args.journal, None)
+    if records is None:
+        return 1
+    record, _plan = live_plan(records, args.plan_id)
+    results, problems = [], []
+    for row in rows:
+        where = _("{path} row {row}").format(path=args.source, row=row["_row"])
+        try:
+            results.append((where, _result(row, args.plan_id, record.seq, args)))
+        except (InvalidInputError, ValueError, TypeError) as err:
+            problems.append(f"{where}: {err}")
+    log.info("%d rows read from %s; checking them on a copy of the journal", len(rows), args.source)
+    with tempfile.TemporaryDirectory() as tmp:
+        trial = Journal(Path(shutil.copy(args.journal, Path(tmp) / args.journal.name)))
+        for where, result in progress(results, total=len(results), what="检查 check"):
+            try:
+                ceremony.record_result(trial, result)
+            except DrawcoreError as err:
+                problems.append(f"{where}: {err}")
+    if problems:
+        raise InvalidInputError(
+            _("{count} row(s) refused; no result written").format(count=len(problems)),
+            tuple(problems),
+        )
+    journal = Journal(args.journal)
+    written = [ceremony.record_result(journal, result) for _where, result in results]
+    if args.json:
+        print(
+            json.dumps(
+                [{"record": r.seq, "unit_id": r.body["unit_id"]} for r in written],
+                ensure_ascii=False,
+            )
+        )
+        return 0
+    print(
+        _("{count} result(s) of plan {plan} journaled (draw record {draw})").format(
+            count=len(written), plan=args.plan_id, draw=record.seq
+        )
+    )
+    words = Words(current())
+    for r in written:
+        outcome = words.cell("outcome", r.body["outcome"])
+        print(f"  {r.seq}: {scrub(str(r.body['unit_id']))} {outcome}")
+    return 0
