@@ -224,7 +224,8 @@ def test_json_on_validate_verify_completion_and_draw(
     assert doc["overdue_tasks"] == 0
     new = tmp_path / "new.jsonl"
     draw = ["draw", str(new), "--units", str(EXAMPLE / "units.csv"), "--inspectors",
-            str(EXAMPLE / "inspectors.csv"), "--plan-id", "2026Q1", "--size", "30"]  # fmt: skip
+            str(EXAMPLE / "inspectors.csv"), "--plan-id", "2026Q1", "--size", "30",
+            "--registry-dir", str(EXAMPLE)]  # fmt: skip
     assert main([*draw, *DRAW_TIMES, "--json"]) == 0
     doc = json_out(capsys)
     records = Journal(new).records()
@@ -248,6 +249,8 @@ def test_all_lists_every_unit_drawn(tmp_path: Path, capsys: pytest.CaptureFixtur
         str(EXAMPLE / "units.csv"),
         "--inspectors",
         str(EXAMPLE / "inspectors.csv"),
+        "--registry-dir",
+        str(EXAMPLE),
     ]
     draw = ["draw", str(tmp_path / "j.jsonl"), *registries, "--plan-id", "P", "--size", "40"]
     assert main([*draw, *DRAW_TIMES]) == 0

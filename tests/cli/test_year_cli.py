@@ -208,7 +208,19 @@ def test_demo_year_on_a_county_where_every_unit_is_planned(
     lines = (EXAMPLE / "units.csv").read_text(encoding="utf-8").splitlines()
     (county / "units.csv").write_text("\n".join(lines[:401]) + "\n", encoding="utf-8")
     out = tmp_path / "out"
-    status = main(["demo", "--county", str(county), "--jurisdiction", "tianjin", "--out", str(out)])
+    status = main(
+        [
+            "demo",
+            "--county",
+            str(county),
+            "--jurisdiction",
+            "tianjin",
+            "--out",
+            str(out),
+            "--lang",
+            "en",
+        ]
+    )
     printed = capsys.readouterr().out
     assert status == 0
     assert "== verify a forged copy (one drawn unit swapped, every hash recomputed): FAILED" in (

@@ -195,7 +195,8 @@ def _print_error(message: str, problems: Sequence[str], *, same: str | None = No
     :data:`SHOWN_PROBLEMS`, then a count. ``same``: the untranslated reason, so a single
     problem that only repeats it is not printed twice."""
     try:
-        print(f"{_('drawcore: error:')} {printable(message)}", file=sys.stderr)
+        frame = _("drawcore: error:")
+        print(f"{frame} {printable(message)}", file=sys.stderr)
         first = same if same is not None else message
         if len(problems) > 1 or (problems and problems[0] != first):
             print(_("{count} problem(s):").format(count=len(problems)), file=sys.stderr)
