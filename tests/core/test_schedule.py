@@ -217,10 +217,10 @@ def test_recent_inspection_keeps_a_unit_out_of_rounds_inside_its_window() -> Non
     rounds_of_r1 = [t.round for t in plan.tasks if t.unit_id == "R1"]
     assert all(r >= 3 for r in rounds_of_r1)
     for rd in plan.rounds[:2]:
-        (avoided,) = [a for a in rd.avoided if a.unit_id == "R1"]
-        assert avoided.reasons[0].clause == "NAT-2"
-        assert "2018-12-01" in avoided.reasons[0].text
-    assert all(a.unit_id != "R1" for rd in plan.rounds[2:] for a in rd.avoided)
+        (kept,) = [a for a in rd.recently_inspected if a.unit_id == "R1"]
+        assert kept.reasons[0].clause == "NAT-2"
+        assert "2018-12-01" in kept.reasons[0].text
+    assert all(a.unit_id != "R1" for rd in plan.rounds[2:] for a in rd.recently_inspected)
 
 
 def test_planned_unit_inside_its_window_everywhere_is_kept_with_a_note() -> None:

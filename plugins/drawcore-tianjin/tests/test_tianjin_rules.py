@@ -94,9 +94,9 @@ def test_tj5_good_credit_lower_ratio_and_longer_window(tianjin: Rules) -> None:
     units = [unit("A", credit_class=CreditClass.A), unit("B", credit_class=CreditClass.B)]
     ur = tianjin.evaluate(units, CONTEXT)
     assert ur.weights.tolist() == [0.5, 1.0]
-    assert ur.avoidance_days.tolist() == [365, 180]
-    assert ur.avoidance_reasons["A"].clause == "TJ-5"
-    assert ur.avoidance_reasons["B"].clause == "NAT-2"
+    assert ur.recent_inspection_days.tolist() == [365, 180]
+    assert ur.recent_inspection_reasons["A"].clause == "TJ-5"
+    assert ur.recent_inspection_reasons["B"].clause == "NAT-2"
 
 
 def test_tj5_drawn_dishonest_units_are_inspected_covertly(tianjin: Rules) -> None:

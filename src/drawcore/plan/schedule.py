@@ -47,8 +47,8 @@ from drawcore.draw.team_model import TeamAssignment, TeamDraw, TeamTask
 from drawcore.draw.teams import draw_teams
 from drawcore.errors import InfeasibleError, InvalidInputError, RuleError
 from drawcore.model import Expert, InspectionItem, InspectionMode, Inspector, Unit
-from drawcore.plugin.rules import Rules, UnitRules
-from drawcore.plugin.values import PlanContext, Reason
+from drawcore.plan.policy import CORE, Policy, UnitDecisions
+from drawcore.plugin.values import PlanContext, PlanSummary, Reason
 from drawcore.serde import fingerprint
 
 __all__ = [
@@ -69,8 +69,6 @@ __all__ = [
 
 #: Rounds a year can be split into: whole months each.
 ROUND_COUNTS = (1, 2, 3, 4, 6, 12)
-#: Plugin name on reasons the planner itself gives.
-PLANNER = "drawcore"
 #: Uniform draws of a unit's rounds tried before the most-room fallback.
 _TRIES = 4
 
@@ -170,7 +168,9 @@ class Round:
     sample_method: str | None  # how the random draw was made (sampling.UnitSample.method)
     sample_fingerprint: str | None  # SHA-256 of the random draw's inputs, to replay it
     tasks: tuple[Task, ...]
-    avoided: tuple[UnitReasons, ...]  # kept out of this round's draw by a recent inspection
+    recently_inspected: tuple[
+        UnitReasons, ...
+    ]  # kept out of this round's draw by a recent inspection
     publication_due: dt.date
     publication_reason: Reason
     team_draw: TeamDraw | None
@@ -303,7 +303,7 @@ def _fits(caps: Sequence[int], demand: Sequence[int]) -> bool:
 
 def _place(
     units: Sequence[Unit],
-    ur: UnitRules,
+    ur: UnitDecisions,
     starts: Sequence[dt.date],
     caps: list[int],
     key: DrawKey,
@@ -355,7 +355,7 @@ def _place(
         times = int(ur.times[i])
         unit = units[i]
         demand[times] -= 1
-        outside = _outside_window(unit.last_inspected, int(ur.avoidance_days[i]), starts)
+        outside = _outside_window(unit.last_inspected, int(ur.recent_inspection_days[i]), starts)
         open_rounds = [r for r in range(rounds) if remaining[r] > 0]
         stream = key.child(f"placement/{unit.unit_id}").stream()
         chosen: list[int] | None = None
@@ -374,12 +374,12 @@ def _place(
             tie = stream.shuffle(open_rounds)
             ranked = sorted(open_rounds, key=lambda r: (-remaining[r], tie.index(r)))
             chosen = ranked[:times]
-        if not all(outside[r] for r in chosen) and unit.unit_id in ur.avoidance_reasons:
-            window = ur.avoidance_reasons[unit.unit_id]
+        if not all(outside[r] for r in chosen) and unit.unit_id in ur.recent_inspection_reasons:
+            window = ur.recent_inspection_reasons[unit.unit_id]
             notes[i] = [
                 Reason(
                     clause=window.clause,
-                    plugin=PLANNER,
+                    plugin=CORE,
                     text=f"planned inside the recent-inspection window (last inspected "
                     f"{unit.last_inspected}); the planned inspection takes precedence",
                 )
@@ -420,7 +420,7 @@ class _Prepared:
     items: list[InspectionItem]
     periods: list[tuple[dt.date, dt.date]]
     context: PlanContext
-    decisions: UnitRules
+    decisions: UnitDecisions
     capacities: list[int]
     commitment: YearCommitment
 
@@ -434,7 +434,7 @@ def _prepare(
     inspectors: Iterable[Inspector],
     *,
     year: int,
-    rules: Rules,
+    rules: Policy,
     rounds: int,
     tasks_per_inspector: int,
     capacity: int | Sequence[int] | None,
@@ -502,11 +502,11 @@ def _prepare(
             UnitFrequency(
                 unit_id=unit_list[i].unit_id,
                 times=int(ur.times[i]),
-                reasons=ur.frequency_reasons.get(unit_list[i].unit_id, ())
-                + ur.mandatory_reasons.get(unit_list[i].unit_id, ()),
+                reasons=ur.frequency_reasons.get(unit_list[i].unit_id, ()),
             )
             for i in sorted(
-                np.flatnonzero(ur.times > 0).tolist(), key=lambda i: unit_list[i].unit_id
+                np.flatnonzero((ur.frequency > 0) & ~ur.excluded).tolist(),
+                key=lambda i: unit_list[i].unit_id,
             )
         ),
     )
@@ -528,7 +528,7 @@ def commit_year(
     inspectors: Iterable[Inspector],
     *,
     year: int,
-    rules: Rules,
+    rules: Policy,
     rounds: int = 4,
     tasks_per_inspector: int = 20,
     capacity: int | Sequence[int] | None = None,
@@ -561,7 +561,7 @@ def plan_year(
     inspectors: Iterable[Inspector],
     *,
     year: int,
-    rules: Rules,
+    rules: Policy,
     seed: str | bytes,
     rounds: int = 4,
     tasks_per_inspector: int = 20,
@@ -625,9 +625,9 @@ def plan_year(
     built: list[Round] = []
     for r, (start, end) in enumerate(periods):
         round_id = f"{draw_id}/round-{r + 1}"
-        in_window = seen & (start.toordinal() - last_day < ur.avoidance_days)
+        in_window = seen & (start.toordinal() - last_day < ur.recent_inspection_days)
         pool = drawable & ~drawn_before
-        avoided_idx = np.flatnonzero(pool & in_window)
+        window_idx = np.flatnonzero(pool & in_window)
         pool &= ~in_window
         room = caps[r] - len(placed[r])
         size = min(room, int(pool.sum()))
@@ -669,13 +669,13 @@ def plan_year(
                         unit_id=unit_list[i].unit_id,
                         reasons=(
                             attrs.evolve(
-                                ur.avoidance_reasons[unit_list[i].unit_id],
-                                text=ur.avoidance_reasons[unit_list[i].unit_id].text
+                                ur.recent_inspection_reasons[unit_list[i].unit_id],
+                                text=ur.recent_inspection_reasons[unit_list[i].unit_id].text
                                 + f" (last inspected {last[i]})",
                             ),
                         ),
                     )
-                    for i in avoided_idx.tolist()
+                    for i in window_idx.tolist()
                 ],
                 unit_list=unit_list,
                 ur=ur,
@@ -709,13 +709,15 @@ def plan_year(
             problems.append(
                 Reason(
                     clause="BL-9",
-                    plugin=PLANNER,
+                    plugin=CORE,
                     text=f"no inspection item applies to {len(bare)} unit(s): "
                     + ", ".join(bare[:5]),
                 )
             )
     mentioned = {t.unit_id for t in all_tasks} | set(ur.mandatory_reasons)
-    mentioned |= set(ur.exclusion_reasons) | {a.unit_id for rd in built for a in rd.avoided}
+    mentioned |= set(ur.exclusion_reasons) | {
+        a.unit_id for rd in built for a in rd.recently_inspected
+    }
     public_names = []
     for u in unit_list:
         if u.unit_id in mentioned:
@@ -743,7 +745,16 @@ def plan_year(
         problems=(),
         public_names=tuple(sorted(public_names, key=lambda n: n.unit_id)),
     )
-    problems.extend(rules.plan_checks(plan, context))
+    planned_tasks = sum(t.kind is TaskKind.PLANNED for t in all_tasks)
+    summary = PlanSummary(
+        year=year,
+        rounds=rounds,
+        tasks=len(all_tasks),
+        planned=planned_tasks,
+        drawn=len(all_tasks) - planned_tasks,
+        double_random_share=share,
+    )
+    problems.extend(rules.plan_checks(summary, context))
     plan = attrs.evolve(plan, problems=tuple(problems))
     if strict and problems:
         raise RuleError(
@@ -761,12 +772,12 @@ def _build_round(
     eligible: int,
     sample_info: tuple[str | None, str | None],
     entries: list[tuple[int, TaskKind, float]],
-    avoided: list[UnitReasons],
+    recently_inspected: list[UnitReasons],
     *,
     unit_list: Sequence[Unit],
-    ur: UnitRules,
+    ur: UnitDecisions,
     notes: dict[int, list[Reason]],
-    rules: Rules,
+    rules: Policy,
     context: PlanContext,
     items: Sequence[InspectionItem],
     inspectors: Sequence[Inspector],
@@ -780,7 +791,7 @@ def _build_round(
     team_tasks: list[TeamTask] = []
     for i, kind, probability in entries:
         unit = unit_list[i]
-        choice = rules.inspection_mode(unit, context, required=kind is TaskKind.PLANNED)
+        choice = rules.inspection_mode(unit, context, planned=kind is TaskKind.PLANNED)
         applicable = [item for item in items if item.applies_to(unit)]
         reasons: list[Reason] = []
         if kind is TaskKind.PLANNED:
@@ -848,7 +859,7 @@ def _build_round(
         sample_method=sample_info[0],
         sample_fingerprint=sample_info[1],
         tasks=tuple(sorted(tasks, key=lambda t: t.unit_id)),
-        avoided=tuple(sorted(avoided, key=lambda a: a.unit_id)),
+        recently_inspected=tuple(sorted(recently_inspected, key=lambda a: a.unit_id)),
         publication_due=deadline.due,
         publication_reason=deadline.reason,
         team_draw=team_draw,
@@ -910,7 +921,8 @@ def format_plan(plan: AnnualPlan, *, limit: int | None = 20, mask: bool = True) 
         out.append(
             f"Round {rd.index} ({rd.start} .. {rd.end}): {len(rd.tasks)}/{rd.capacity} tasks, "
             f"{planned} planned, {len(rd.tasks) - planned} drawn from {rd.eligible} eligible, "
-            f"{len(rd.avoided)} avoided (recent inspection); results due {rd.publication_due} "
+            f"{len(rd.recently_inspected)} kept out (recent inspection); "
+            f"results due {rd.publication_due} "
             f"({rd.publication_reason.clause})"
         )
         lines = []

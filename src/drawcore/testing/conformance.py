@@ -41,6 +41,7 @@ from drawcore.model import (
     RiskLevel,
     Unit,
 )
+from drawcore.plan.policy import CORE
 from drawcore.plan.schedule import AnnualPlan, TaskKind, plan_year
 from drawcore.plugin import spec
 from drawcore.plugin.manager import ENTRYPOINT_GROUP, DrawcorePluginManager, make_plugin_manager
@@ -290,11 +291,11 @@ def conformance_tests(
             ur.team_reasons,
         ]
         reasons: list[Reason] = [x for g in groups for rs in g.values() for x in rs]
-        reasons += list(ur.avoidance_reasons.values())
+        reasons += list(ur.recent_inspection_reasons.values())
         assert reasons, "no decision was made about any unit"
         for reason in reasons:
             assert CLAUSE_PATTERN.match(reason.clause), reason
-            assert reason.plugin in r.plugins, reason
+            assert reason.plugin in (*r.plugins, CORE), reason
             assert reason.text.strip(), reason
 
     def test_answers_do_not_depend_on_registry_order(self: object) -> None:
@@ -303,7 +304,14 @@ def conformance_tests(
         a = r.evaluate(units, context(self))
         b = r.evaluate(units[::-1], context(self))
         order = np.argsort(np.array(b.unit_ids))
-        for field in ("weights", "mandatory", "excluded", "times", "avoidance_days", "team_size"):
+        for field in (
+            "weights",
+            "mandatory",
+            "excluded",
+            "times",
+            "recent_inspection_days",
+            "team_size",
+        ):
             assert np.array_equal(getattr(a, field), getattr(b, field)[order]), field
         for field in ("mandatory_reasons", "exclusion_reasons", "frequency_reasons"):
             assert getattr(a, field) == getattr(b, field), field

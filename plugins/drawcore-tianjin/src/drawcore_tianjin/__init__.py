@@ -13,12 +13,12 @@ from collections.abc import Sequence
 
 from drawcore.model import CreditClass, InspectionMode, ProductionStatus, Unit
 from drawcore.plugin import (
-    AvoidanceWindow,
     Frequency,
     InspectionModeChoice,
     PlanContext,
     PublicationDeadline,
     Reason,
+    RecentInspectionWindow,
     TeamRequirement,
     WeightFactor,
     hookimpl,
@@ -36,7 +36,7 @@ TRIAL_TIMES = 2
 #: TJ-5: law-abiding units with good credit get a lower ratio ...
 GOOD_CREDIT_FACTOR = 0.5
 #: ... and a lower frequency: a longer window after an inspection.
-GOOD_CREDIT_AVOIDANCE_DAYS = 365
+GOOD_CREDIT_WINDOW_DAYS = 365
 #: TJ-3 / TJ-5: high-danger key units (licence holders) weigh more.
 KEY_UNIT_FACTOR = 1.5
 #: TJ-6: quarterly results are published within this many days of the quarter's end.
@@ -114,11 +114,11 @@ def drawcore_unit_weight(unit: Unit) -> WeightFactor | None:
 
 
 @hookimpl
-def drawcore_avoidance_window(unit: Unit) -> AvoidanceWindow | None:
+def drawcore_recent_inspection_window(unit: Unit) -> RecentInspectionWindow | None:
     """TJ-5: good credit lowers the frequency: a year between inspections."""
     if unit.credit_class is CreditClass.A:
-        return AvoidanceWindow(
-            days=GOOD_CREDIT_AVOIDANCE_DAYS,
+        return RecentInspectionWindow(
+            days=GOOD_CREDIT_WINDOW_DAYS,
             reason=Reason(
                 clause="TJ-5",
                 text="good credit: not drawn within a year of the last inspection",
@@ -143,7 +143,7 @@ def drawcore_team_requirements(unit: Unit, context: PlanContext) -> TeamRequirem
 
 @hookimpl
 def drawcore_inspection_mode(
-    unit: Unit, context: PlanContext, required: bool
+    unit: Unit, context: PlanContext, planned: bool
 ) -> InspectionModeChoice | None:
     """TJ-5: general, key and covert inspections."""
     if (
@@ -159,7 +159,7 @@ def drawcore_inspection_mode(
                 "unit drawn, team set by the office",
             ),
         )
-    if not required and (unit.credit_class is CreditClass.D or unit.under_investigation):
+    if not planned and (unit.credit_class is CreditClass.D or unit.under_investigation):
         return InspectionModeChoice(
             mode=InspectionMode.COVERT,
             reason=Reason(
