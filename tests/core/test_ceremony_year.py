@@ -116,7 +116,7 @@ def test_bl9_second_result_for_an_annual_plan_is_refused(site: tuple[Path, Count
     j, _ = planned_journal(d, spec)
     with pytest.raises(JournalError, match="second result"):
         ceremony.draw_year(j, spec, rules=Rules.for_jurisdiction("tianjin"), **WHO)
-    changed = attrs.evolve(spec, random_ratio=0.5)
+    changed = attrs.evolve(spec, parameters=attrs.evolve(spec.parameters, random_ratio=0.5))
     with pytest.raises(JournalError, match="committed with hash"):
         ceremony.draw_year(j, changed, rules=Rules.for_jurisdiction("tianjin"), **WHO)
     assert j.size == 3
@@ -141,7 +141,7 @@ def test_tj8_replay_detects_a_changed_annual_plan_record(site: tuple[Path, Count
     task = next(
         t for rd in entries[2][1]["result"]["rounds"] for t in rd["tasks"] if t["kind"] == "drawn"
     )
-    task["probability"] = 1.0
+    task["probability"] = task["probability"] / 2
     forged = d / "forged.jsonl"
     Journal(forged).append_many(entries)
     report = verification.verify_draws(forged, registry_dir=d)

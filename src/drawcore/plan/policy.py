@@ -96,7 +96,9 @@ class UnitDecisions:
     ``mandatory``: to be inspected at least once in the year (TJ-5); ``frequency``:
     the key-supervision inspections a jurisdiction sets (BL-6, TJ-5; 0 when none);
     ``excluded``: not inspected under this plan. :attr:`times` folds the three into
-    the number of planned inspections. The reason mappings hold only units that
+    the number of planned inspections. ``waiver_reasons``: units for which the
+    jurisdiction sets aside the national once-a-year rule, and why
+    (:mod:`drawcore.plan.once_a_year`). The reason mappings hold only units that
     have reasons.
     """
 
@@ -116,6 +118,7 @@ class UnitDecisions:
     weight_reasons: dict[str, tuple[Reason, ...]]
     team_reasons: dict[str, tuple[Reason, ...]]
     recent_inspection_reasons: dict[str, Reason]
+    waiver_reasons: dict[str, tuple[Reason, ...]] = attrs.field(factory=dict)
 
     @property
     def times(self) -> npt.NDArray[np.int64]:

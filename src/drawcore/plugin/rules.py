@@ -171,6 +171,7 @@ class Rules:
         weight_r: dict[str, tuple[Reason, ...]] = {}
         team_r: dict[str, tuple[Reason, ...]] = {}
         window_r: dict[str, Reason] = {}
+        waiver_r: dict[str, tuple[Reason, ...]] = {}
         for i, unit in enumerate(units):
             uid = unit.unit_id
             w, wr = self._weight(unit, context)
@@ -179,6 +180,9 @@ class Rules:
                 weight_r[uid] = wr
             mr = self._reasons("drawcore_unit_mandatory", unit=unit, context=context)
             er = self._reasons("drawcore_unit_exclusions", unit=unit, context=context)
+            waiver = self._reasons("drawcore_once_a_year_waiver", unit=unit, context=context)
+            if waiver:
+                waiver_r[uid] = waiver
             t, fr = self._frequency(unit, context)
             if mr:
                 mandatory[i] = True
@@ -216,6 +220,7 @@ class Rules:
             weight_reasons=weight_r,
             team_reasons=team_r,
             recent_inspection_reasons=window_r,
+            waiver_reasons=waiver_r,
         )
 
     def _weight(self, unit: Unit, context: PlanContext) -> tuple[float, tuple[Reason, ...]]:

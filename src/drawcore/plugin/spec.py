@@ -48,6 +48,7 @@ __all__ = [
     "drawcore_jurisdiction",
     "drawcore_mask_field",
     "drawcore_min_random_share",
+    "drawcore_once_a_year_waiver",
     "drawcore_plan_checks",
     "drawcore_publication_deadline",
     "drawcore_recent_inspection_window",
@@ -88,6 +89,20 @@ def drawcore_unit_mandatory(unit: Unit, context: PlanContext) -> Sequence[Reason
     Called: once per unit when a plan is made.
     Returns: the reasons (an empty sequence when the unit is not mandatory).
     Combine: UNION of all reasons; the unit is mandatory when there is at least one.
+    """
+
+
+@hookspec
+def drawcore_once_a_year_waiver(unit: Unit, context: PlanContext) -> Sequence[Reason]:  # type: ignore[empty-body]
+    """Why the national once-a-year rule (NAT-7) does not hold for this unit this year.
+
+    The core inspects high-risk, blacklisted, joint-punishment and recent
+    fatal-accident units at least once a year in every jurisdiction. A plugin cannot
+    drop that silently: only this answer, with its reasons, sets the rule aside for
+    the unit, and the plan records the waiver beside the rule's own reasons.
+    Called: once per unit when a plan is made.
+    Returns: the reasons (an empty sequence when the rule holds).
+    Combine: UNION of all reasons; the rule is waived when there is at least one.
     """
 
 

@@ -22,7 +22,6 @@ Pure: no I/O, no clock. Reading registry files and journals is in
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -38,8 +37,9 @@ from drawcore.draw.team_model import Recusal, TeamDraw, TeamTask
 from drawcore.draw.teams import draw_teams
 from drawcore.errors import DrawcoreError, InvalidInputError, RuleError
 from drawcore.model import Expert
+from drawcore.plan.parameters import YearParameters
+from drawcore.plan.policy import Policy
 from drawcore.plan.schedule import AnnualPlan, commit_year, plan_year
-from drawcore.plugin.rules import Rules
 from drawcore.plugin.values import PlanContext
 from drawcore.record.seeding import parse_time, plan_hash
 from drawcore.registry.registries import County, ExpertRegistry, InspectorRegistry, UnitRegistry
@@ -621,31 +621,39 @@ def _replay_difference(
 class YearPlanSpec:
     """What an annual plan commits to before its seed exists (BL-5, BL-6, TJ-5, TJ-8).
 
-    The four registry snapshots (path and fingerprint), the plan's parameters,
-    the jurisdiction and the (plugin, version) pairs of its rules, and
-    ``commitment``: the :attr:`drawcore.schedule.YearCommitment.hash` of the
-    rules' decisions made before the seed (mandatory, excluded and key-supervision
-    units with their reasons, capacities, content fingerprints). Its
-    :attr:`hash` is what the ``plan_commitment`` record holds; ``plan_id`` is the
-    plan's draw id, so every round's draw is keyed by it.
+    The four registry snapshots (path and fingerprint), the year's
+    :class:`~drawcore.plan.parameters.YearParameters` (its ``draw_id`` is
+    :attr:`plan_id`, so every step of the plan is keyed by it), the jurisdiction and
+    the (plugin, version) pairs of its rules, the declared conflicts of interest, and
+    ``commitment``: the :attr:`drawcore.plan.schedule.YearCommitment.hash` of the
+    rules' decisions made before the seed (mandatory, excluded, waived and
+    key-supervision units with their reasons, capacities, content fingerprints).
+    Its :attr:`hash` is what the ``plan_commitment`` record holds.
     """
 
-    plan_id: str = attrs.field(validator=_nonempty)
-    year: int
+    parameters: YearParameters
     units: RegistryRef
     inspectors: RegistryRef
     experts: RegistryRef
     items: RegistryRef
     commitment: str
-    rounds: int = 4
-    tasks_per_inspector: int = 20
-    capacity: tuple[int, ...] | None = None
-    random_ratio: float | None = None
-    registry_date: dt.date | None = None
+    conflicts: tuple[Recusal, ...] = attrs.field(default=(), converter=_recusals)
     jurisdiction: str | None = None
     rules: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
-    method: str = "drawcore.schedule.plan_year/1"
+    method: str = "drawcore.plan.plan_year/2"
     drawcore_version: str = attrs.field(factory=_version)
+
+    @property
+    def plan_id(self) -> str:
+        return self.parameters.draw_id
+
+    @property
+    def year(self) -> int:
+        return self.parameters.year
+
+    @property
+    def rounds(self) -> int:
+        return self.parameters.rounds
 
     @property
     def hash(self) -> str:
@@ -658,34 +666,24 @@ class YearPlanSpec:
         return _structure(body, cls, "an annual plan spec")
 
 
-def _year_args(spec: YearPlanSpec) -> dict[str, Any]:
-    return {
-        "year": spec.year,
-        "rounds": spec.rounds,
-        "tasks_per_inspector": spec.tasks_per_inspector,
-        "capacity": list(spec.capacity) if spec.capacity is not None else None,
-        "random_ratio": spec.random_ratio,
-        "registry_date": spec.registry_date,
-        "draw_id": spec.plan_id,
-    }
-
-
 def year_plan_spec(
     plan_id: str,
     county: County,
     refs: Mapping[str, RegistryRef],
     *,
-    year: int,
-    rules: Rules,
-    rounds: int = 4,
-    tasks_per_inspector: int = 20,
-    capacity: Sequence[int] | None = None,
-    random_ratio: float | None = None,
-    registry_date: dt.date | None = None,
+    rules: Policy,
+    conflicts: Iterable[Recusal] = (),
+    **year: Any,
 ) -> YearPlanSpec:
     """The spec to commit for ``plan_id``: ``refs`` names the snapshots of ``county``
-    (keys ``units``, ``inspectors``, ``experts``, ``items``); the rules' decisions are
-    made now (:func:`drawcore.schedule.commit_year`), before any seed exists."""
+    (keys ``units``, ``inspectors``, ``experts``, ``items``); ``year`` the keywords of
+    :class:`~drawcore.plan.parameters.YearParameters` (its ``draw_id`` is ``plan_id``).
+    The rules' decisions are made now (:func:`drawcore.plan.schedule.commit_year`),
+    before any seed exists."""
+    try:
+        params = YearParameters(draw_id=plan_id, **year)
+    except TypeError as err:
+        raise InvalidInputError(f"plan {plan_id}: {err}") from None
     missing = sorted({"units", "inspectors", "experts", "items"} - set(refs))
     if missing:
         raise InvalidInputError(f"plan {plan_id}: no registry snapshot named for {missing}")
@@ -696,18 +694,13 @@ def year_plan_spec(
                 f"{refs[name].fingerprint}, the registry given has {registry}"
             )
     spec = YearPlanSpec(
-        plan_id=plan_id,
-        year=year,
+        parameters=params,
         units=refs["units"],
         inspectors=refs["inspectors"],
         experts=refs["experts"],
         items=refs["items"],
         commitment="",
-        rounds=rounds,
-        tasks_per_inspector=tasks_per_inspector,
-        capacity=tuple(capacity) if capacity is not None else None,
-        random_ratio=random_ratio,
-        registry_date=registry_date,
+        conflicts=tuple(conflicts),
         jurisdiction=rules.jurisdiction,
         rules=rules.versions,
     )
@@ -715,14 +708,15 @@ def year_plan_spec(
         county.units,
         county.inspectors,
         rules=rules,
+        params=params,
         experts=county.experts,
         items=county.items,
-        **_year_args(spec),
+        conflicts=spec.conflicts,
     )
     return attrs.evolve(spec, commitment=committed.hash)
 
 
-def _check_rules(spec: YearPlanSpec, rules: Rules) -> str | None:
+def _check_rules(spec: YearPlanSpec, rules: Policy) -> str | None:
     if rules.jurisdiction != spec.jurisdiction:
         return (
             f"plan {spec.plan_id} follows the rules of {spec.jurisdiction!r}, "
@@ -735,7 +729,7 @@ def _check_rules(spec: YearPlanSpec, rules: Rules) -> str | None:
     return None
 
 
-def run_year(spec: YearPlanSpec, county: County, rules: Rules, seed: bytes) -> AnnualPlan:
+def run_year(spec: YearPlanSpec, county: County, rules: Policy, seed: bytes) -> AnnualPlan:
     """The annual plan ``spec`` describes: :func:`drawcore.schedule.plan_year` keyed by
     ``seed`` and ``spec.plan_id``, on the snapshots it names (checked by fingerprint),
     under the same rules and plugin versions, making the same committed decisions.
@@ -755,9 +749,10 @@ def run_year(spec: YearPlanSpec, county: County, rules: Rules, seed: bytes) -> A
         county.inspectors,
         rules=rules,
         seed=seed,
+        params=spec.parameters,
         experts=county.experts,
         items=county.items,
-        **_year_args(spec),
+        conflicts=spec.conflicts,
     )
     if plan.commitment != spec.commitment:
         raise RuleError(
@@ -805,7 +800,7 @@ def year_plan_record(
 def replay_year(
     body: Mapping[str, Any],
     county: County,
-    rules: Rules,
+    rules: Policy,
     *,
     committed_hash: str | None = None,
 ) -> str | None:

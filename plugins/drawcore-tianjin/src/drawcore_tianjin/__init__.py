@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from drawcore.model import CreditClass, InspectionMode, ProductionStatus, Unit
+from drawcore.plan.once_a_year import FATAL_ACCIDENT_YEARS
 from drawcore.plugin import (
     Frequency,
     InspectionModeChoice,
@@ -24,11 +25,9 @@ from drawcore.plugin import (
     hookimpl,
 )
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 JURISDICTION = "tianjin"
-#: TJ-5: "in the last three years" -- the plan's year and the three before it.
-FATAL_ACCIDENT_YEARS = 3
 #: TJ-5: major-hazard units, frequency set case by case: every round, up to quarterly.
 KEY_SUPERVISION_TIMES = 4
 #: TJ-5: trial or resumed production, frequency set case by case.
@@ -50,7 +49,9 @@ def drawcore_jurisdiction() -> str:
 
 @hookimpl
 def drawcore_unit_mandatory(unit: Unit, context: PlanContext) -> Sequence[Reason]:
-    """TJ-5: inspected at least once a year."""
+    """TJ-5: inspected at least once a year (the national rule, NAT-7, which the core
+    applies too; "last three years" as the core counts it: the plan's year and the two
+    before)."""
     reasons = []
     if unit.risk_level.is_high:
         reasons.append(
@@ -58,7 +59,7 @@ def drawcore_unit_mandatory(unit: Unit, context: PlanContext) -> Sequence[Reason
         )
     if (
         unit.fatal_accident_year is not None
-        and context.year - FATAL_ACCIDENT_YEARS <= unit.fatal_accident_year <= context.year
+        and context.year - FATAL_ACCIDENT_YEARS < unit.fatal_accident_year <= context.year
     ):
         reasons.append(
             Reason(
