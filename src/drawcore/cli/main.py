@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 
 from drawcore import __version__
-from drawcore.cli import demo, draw, followup, publish, validate, verify
+from drawcore.cli import demo, draw, followup, plan, publish, validate, verify
 from drawcore.cli.common import Command
 from drawcore.errors import DrawcoreError
 
@@ -47,6 +47,14 @@ COMMANDS: dict[str, Command] = {
         "and teams, and journal the record (each step once; run again for the next step)",
         draw.configure,
         draw.run,
+    ),
+    "plan": Command(
+        "plan",
+        "the annual-plan ceremony: commit the year's spec, form its seed from public numbers "
+        "and/or parties, plan the year (yearly probabilities, rounds, teams) and journal it "
+        "(each step once; run again for the next step)",
+        plan.configure,
+        plan.run,
     ),
     "publish": Command(
         "publish",

@@ -53,7 +53,13 @@ from drawcore.plan.tasks import (
     UnitReasons,
     YearCommitment,
 )
-from drawcore.plan.yearly import allowed_from, draw_year, place_drawn, place_planned
+from drawcore.plan.yearly import (
+    allowed_from,
+    check_planned,
+    draw_year,
+    place_drawn,
+    place_planned,
+)
 from drawcore.plugin.values import PlanContext, PlanSummary, Reason
 from drawcore.serde import fingerprint
 
@@ -188,6 +194,7 @@ def _prepare(
     team_size = int(ur.team_size.max()) if unit_list else 2
     caps = params.capacities(len(active), team_size)
     open_count = sum(params.open_rounds())
+    check_planned(np.minimum(ur.times, open_count).tolist(), caps)
     _check_experts(unit_list, ur, len(expert_list), params.tasks_per_inspector, open_count)
     commitment = YearCommitment(
         parameters=params,

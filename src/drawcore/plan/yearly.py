@@ -39,7 +39,15 @@ from drawcore.draw.randomness import DrawKey, hash_ids
 from drawcore.draw.sampling import sample_units
 from drawcore.errors import InfeasibleError
 
-__all__ = ["YearlyDraw", "allowed_from", "draw_year", "fits", "place_drawn", "place_planned"]
+__all__ = [
+    "YearlyDraw",
+    "allowed_from",
+    "check_planned",
+    "draw_year",
+    "fits",
+    "place_drawn",
+    "place_planned",
+]
 
 #: Uniform draws of a planned unit's rounds tried before the most-room fallback.
 _TRIES = 4
@@ -93,6 +101,26 @@ def fits(caps: Sequence[int], demand: Sequence[int]) -> bool:
     return True
 
 
+def check_planned(times: Sequence[int], caps: Sequence[int]) -> list[int]:
+    """Refuse planned units the rounds cannot hold, naming the shortfall; else the demand
+    (units per number of distinct rounds needed) that :func:`fits` checks."""
+    rounds = len(caps)
+    demand = [0] * (rounds + 1)
+    for t in times:
+        if t > 0:
+            demand[min(t, rounds)] += 1
+    if not fits(caps, demand):
+        units = sum(demand)
+        needed = sum(t for t in times if t > 0)
+        raise InfeasibleError(
+            f"{units} planned unit(s) need {needed} inspections in distinct rounds; the "
+            f"rounds hold {list(caps)} tasks (short by {max(needed - sum(caps), 0)} in all, "
+            "or too few rounds with room); add inspectors, raise tasks_per_inspector or "
+            "capacity"
+        )
+    return demand
+
+
 def place_planned(
     ids: Sequence[str],
     times: Sequence[int],
@@ -117,17 +145,7 @@ def place_planned(
     planned = [j for j, t in enumerate(times) if t > 0]
     if not planned:
         return placed, inside
-    demand = [0] * (rounds + 1)
-    for j in planned:
-        demand[min(times[j], rounds)] += 1
-    if not fits(caps, demand):
-        needed = sum(times[j] for j in planned)
-        raise InfeasibleError(
-            f"{len(planned)} planned unit(s) need {needed} inspections in distinct rounds; "
-            f"the open rounds hold {list(caps)} (short by "
-            f"{max(needed - sum(caps), 0)} in all); add inspectors, raise "
-            "tasks_per_inspector or capacity"
-        )
+    demand = check_planned(times, caps)
     order_hash = hash_ids(key.child("placement-order"), [ids[j] for j in planned])
     order = sorted(
         range(len(planned)),
