@@ -33,6 +33,7 @@ from drawcore.plan.schedule import (
     commit_year,
     format_plan,
     plan_year,
+    task_form,
 )
 from drawcore.plan.yearly import fits as _fits
 from drawcore.plugin import Frequency, Reason, hookimpl
@@ -278,7 +279,8 @@ def test_bl9_items_and_bl7_form_are_filled_from_the_item_list() -> None:
     by_id = {t.unit_id: t for t in plan.tasks}
     assert by_id["C1"].items == ("A", "B")
     assert by_id["M1"].items == ("A",)
-    form = by_id["C1"].form
+    (c1,) = [u for u in units if u.unit_id == "C1"]
+    form = task_form(by_id["C1"], c1, items)
     assert form.basis == ("危险化学品安全管理条例", "安全生产法第4条")
     assert form.content == ("安全管理: 制度", "危化品: 储存")
     assert form.method.startswith("双随机")

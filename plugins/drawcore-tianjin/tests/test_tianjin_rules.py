@@ -15,7 +15,7 @@ from drawcore.model import (
     RiskLevel,
     Unit,
 )
-from drawcore.plan.schedule import TaskKind, format_plan, plan_year
+from drawcore.plan.schedule import TaskKind, format_plan, plan_year, task_form
 from drawcore.plugin.rules import Rules
 from drawcore.plugin.values import PlanContext
 
@@ -125,7 +125,7 @@ def test_tj5_general_inspection_when_no_inspector_has_the_expertise(tianjin: Rul
     for t in general:
         assert t.mode is InspectionMode.GENERAL
         assert t.inspectors == ()
-        assert t.form.method.startswith("一般检查")
+        assert task_form(t, units[0], ()).method.startswith("一般检查")
         assert any(r.clause == "TJ-5" and "general" in r.text for r in t.reasons)
     assert "team set by the office" in format_plan(plan, limit=None)
 

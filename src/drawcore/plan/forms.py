@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from drawcore.errors import InvalidInputError
 from drawcore.model import InspectionItem, InspectionMode, Unit
-from drawcore.plan.tasks import AnnualPlan, InspectionForm, TaskKind
+from drawcore.plan.tasks import AnnualPlan, InspectionForm, Task, TaskKind
 
-__all__ = ["METHODS", "format_plan", "inspection_form"]
+__all__ = ["METHODS", "format_plan", "inspection_form", "task_form"]
 
 #: 检查方式 of each mode, as printed on the form.
 METHODS = {
@@ -35,6 +36,23 @@ def inspection_form(
         content=tuple(f"{item.item}: {item.content}" for item in items),
         method=METHODS[mode],
     )
+
+
+def task_form(task: Task, unit: Unit, items: Sequence[InspectionItem]) -> InspectionForm:
+    """The form of a planned task, derived from its unit and the item list it names.
+
+    A plan stores the task's item ids and mode, not the form (a record need not carry
+    what it can derive); this gives back exactly the form the plan was made with.
+    """
+    if unit.unit_id != task.unit_id:
+        raise InvalidInputError(f"task of {task.unit_id} given the unit {unit.unit_id}")
+    by_id = {item.item_id: item for item in items}
+    missing = [i for i in task.items if i not in by_id]
+    if missing:
+        raise InvalidInputError(
+            f"task of {task.unit_id}: items {', '.join(missing)} are not in the item list given"
+        )
+    return inspection_form(unit, [by_id[i] for i in task.items], task.mode)
 
 
 def format_plan(plan: AnnualPlan, *, limit: int | None = 20, mask: bool = True) -> str:

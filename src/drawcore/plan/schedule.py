@@ -16,7 +16,8 @@ jurisdiction's :class:`~drawcore.plan.policy.Policy` into an :class:`AnnualPlan`
    :func:`drawcore.draw.teams.draw_teams` with the policy's recusals and the declared
    conflicts of interest (回避); a general inspection (TJ-5) is not staffed here.
 
-Every task carries its items (BL-9) and its standard form (BL-7). The plan reports
+Every task carries its items (BL-9); its standard form (BL-7) is derived from them
+(:func:`task_form`), so the record does not repeat it. The plan reports
 its double-random share against the policy's minimum (BL-6), once-a-year units the
 rounds left cannot take, and the policy's plan checks; ``strict=True`` turns any
 problem into :class:`RuleError`. Everything is a pure function of the inputs and the
@@ -38,7 +39,7 @@ from drawcore.draw.team_model import Recusal, TeamAssignment, TeamTask
 from drawcore.draw.teams import draw_teams
 from drawcore.errors import InfeasibleError, InvalidInputError, RuleError
 from drawcore.model import Expert, InspectionItem, InspectionMode, Inspector, Unit
-from drawcore.plan.forms import format_plan, inspection_form
+from drawcore.plan.forms import format_plan, task_form
 from drawcore.plan.once_a_year import with_once_a_year
 from drawcore.plan.parameters import ROUND_COUNTS, YearParameters
 from drawcore.plan.policy import CORE, Policy, UnitDecisions
@@ -78,6 +79,7 @@ __all__ = [
     "commit_year",
     "format_plan",
     "plan_year",
+    "task_form",
 ]
 
 DeclaredConflict = Recusal | tuple[str, str]
@@ -589,7 +591,6 @@ def _build_round(inputs: RoundInputs, year: _Year) -> Round:
                 inspectors=team.members if team is not None else (),
                 experts=team.experts if team is not None else (),
                 items=tuple(item.item_id for item in applicable),
-                form=inspection_form(unit, applicable, mode),
                 reasons=why,
                 visit_order=team.visit_order if team is not None else None,
                 visit_date=team.visit_date if team is not None else None,

@@ -91,6 +91,8 @@ class Task:
 
     ``probability``: the unit's probability of being inspected this year (1.0 when
     planned), published with the plan. A general inspection (TJ-5) has no drawn team.
+    The standard form (BL-7) is derived, not stored:
+    :func:`drawcore.plan.forms.task_form`.
     """
 
     unit_id: str
@@ -102,7 +104,6 @@ class Task:
     inspectors: tuple[str, ...]
     experts: tuple[str, ...]
     items: tuple[str, ...]
-    form: InspectionForm
     reasons: tuple[Reason, ...]
     visit_order: int | None = None  # key inspection: drawn order of visits in the round (TJ-5)
     visit_date: dt.date | None = None  # key inspection: drawn working day of the visit
