@@ -387,3 +387,45 @@ def test_bl6_key_supervision_unit_takes_one_result_per_planned_task(
     assert j.size == before
     report = verification.verify_draws(j.path)
     assert report.ok, report.format()
+
+
+def test_tj4_an_unversioned_rule_change_is_reported_as_the_rules_deciding_differently(
+    site: tuple[Path, County],
+) -> None:
+    """A plugin that starts excluding a unit without a new version: replay names the unit
+    and both decisions, instead of a path into the record."""
+    import types
+    from collections.abc import Sequence
+
+    from drawcore.model import Unit
+    from drawcore.plugin import Reason, hookimpl
+    from drawcore.plugin.manager import make_plugin_manager
+    from drawcore.record.records import replay_year, run_year, year_plan_record
+
+    _, county = site
+    target = sorted(u.unit_id for u in county.units)[0]
+
+    def rules(spares: bool) -> Rules:
+        @hookimpl
+        def drawcore_unit_exclusions(unit: Unit) -> Sequence[Reason]:
+            if spares and unit.unit_id == target:
+                return [Reason(clause="XA-1", text="spared this year")]
+            return []
+
+        plugin = types.SimpleNamespace(drawcore_unit_exclusions=drawcore_unit_exclusions)
+        return Rules(make_plugin_manager(entrypoints=False, plugins={"xian": plugin}))
+
+    before = rules(spares=False)
+    spec = year_plan_spec(
+        "2026-xian", county, refs(county), rules=before, year=2026, tasks_per_inspector=3
+    )
+    seed = b"\x01" * 32
+    plan = run_year(spec, county, before, seed)
+    body = year_plan_record(
+        spec, plan, seed=seed, seed_record=1, seed_method="rfc3797", population=300, **WHO
+    )
+    assert replay_year(body, county, before) is None
+    problem = replay_year(body, county, rules(spares=True))
+    assert problem is not None
+    assert problem.startswith("the rules of national practice decide differently: unit ")
+    assert f"unit {target} excluded: recorded 'not decided', now 'XA-1 [xian]: spared" in problem

@@ -797,6 +797,67 @@ def year_plan_record(
     }
 
 
+_DECISIONS = {
+    "mandatory": "at least once a year",
+    "excluded": "excluded",
+    "waived": "once-a-year rule waived",
+    "key_supervision": "key supervision",
+}
+
+
+def _decision_map(entries: object) -> dict[str, str]:
+    """Unit id -> the decision's reasons (and times), as recorded, for one decision kind."""
+    out: dict[str, str] = {}
+    for e in entries if isinstance(entries, list | tuple) else ():
+        if isinstance(e, Mapping):
+            uid, reasons, times = e.get("unit_id"), e.get("reasons", ()), e.get("times")
+        else:
+            uid, reasons, times = e.unit_id, unstructure(e.reasons), getattr(e, "times", None)
+        texts = "; ".join(
+            f"{r['clause']} [{r['plugin']}]: {r['text']}" for r in reasons if isinstance(r, Mapping)
+        )
+        out[str(uid)] = texts if times is None else f"{times}x: {texts}"
+    return out
+
+
+def _rules_difference(
+    spec: YearPlanSpec, recorded: object, county: County, rules: Policy
+) -> str | None:
+    """When the installed rules no longer make the committed decisions (a rule changed
+    without a new plugin version), the first unit they decide differently for."""
+    try:
+        now = commit_year(
+            county.units,
+            county.inspectors,
+            rules=rules,
+            params=spec.parameters,
+            experts=county.experts,
+            items=county.items,
+            conflicts=spec.conflicts,
+        )
+    except DrawcoreError:
+        return None  # run_year reports it
+    if now.hash == spec.commitment:
+        return None
+    who = spec.jurisdiction or "national practice"
+    plan = recorded if isinstance(recorded, Mapping) else {}
+    for kind, what in _DECISIONS.items():
+        before, after = _decision_map(plan.get(kind)), _decision_map(getattr(now, kind))
+        for uid in sorted(set(before) | set(after)):
+            if before.get(uid) != after.get(uid):
+                was = before.get(uid, "not decided")
+                is_ = after.get(uid, "not decided")
+                return (
+                    f"the rules of {who} decide differently: unit {uid} {what}: "
+                    f"recorded {was!r}, now {is_!r} (plugins {', '.join(map(' '.join, spec.rules))}"
+                    " unchanged in version)"
+                )
+    return (
+        f"the rules of {who} decide differently from the commitment (capacities or "
+        f"registry contents): {now.hash} != {spec.commitment}"
+    )
+
+
 def replay_year(
     body: Mapping[str, Any],
     county: County,
@@ -821,6 +882,9 @@ def replay_year(
     problem = _check_rules(spec, rules)
     if problem is not None:
         return f"cannot replay with the same rules: {problem}"
+    problem = _rules_difference(spec, body.get("result"), county, rules)
+    if problem is not None:
+        return problem
     try:
         seed = bytes.fromhex(str(body.get("seed")))
     except ValueError:
