@@ -314,7 +314,7 @@ def test_bl8_results_name_a_unit_of_the_annual_plan_and_its_team(
     task = next(t for t in drawn.plan.tasks if t.inspectors)
     form = task_form(task, county.units.get(task.unit_id), county.items)
 
-    def result(unit_id: str, by: tuple[str, ...]) -> InspectionResult:
+    def result(unit_id: str, by: tuple[str, ...], entered: str = "") -> InspectionResult:
         return InspectionResult(
             plan_id=spec.plan_id,
             draw=drawn.record.seq,
@@ -327,7 +327,7 @@ def test_bl8_results_name_a_unit_of_the_annual_plan_and_its_team(
             outcome=Outcome.NO_PROBLEM,
             inspected_by=by,
             inspected_on=dt.date(2026, 2, 3),
-            entered_by=by[0],
+            entered_by=entered or by[0],
             entered_at="2026-02-03T17:00:00+08:00",
         )
 
@@ -341,6 +341,8 @@ def test_bl8_results_name_a_unit_of_the_annual_plan_and_its_team(
     )
     with pytest.raises(JournalError, match="was not drawn"):
         ceremony.record_result(j, result(unplanned, task.inspectors))
+    with pytest.raises(JournalError, match=r"entered by .* not in the team .*谁录入"):
+        ceremony.record_result(j, result(task.unit_id, task.inspectors, entered=strangers[0]))
     rec = ceremony.record_result(j, result(task.unit_id, task.inspectors))
     assert rec.seq == 3
     assert verification.verify_draws(j.path).ok
@@ -429,3 +431,57 @@ def test_tj4_an_unversioned_rule_change_is_reported_as_the_rules_deciding_differ
     assert problem is not None
     assert problem.startswith("the rules of national practice decide differently: unit ")
     assert f"unit {target} excluded: recorded 'not decided', now 'XA-1 [xian]: spared" in problem
+
+
+def test_bl9_an_annual_plan_is_redone_visibly_and_the_redo_replays(
+    site: tuple[Path, County],
+) -> None:
+    """One plan, one result: a redo voids the plan and its seed, forms a fresh seed from
+    new public numbers and names the voided record and the reason; verify replays it."""
+    d, county = site
+    spec = make_spec(county, "tianjin")
+    j, drawn = planned_journal(d, spec)
+    with pytest.raises(JournalError, match="not its live plan"):
+        ceremony.redo_year(
+            j,
+            spec,
+            voids=1,
+            reason="x",
+            voided_by="王建国",
+            at="2026-01-08T09:00:00+08:00",
+            rules=Rules.for_jurisdiction("tianjin"),
+            rfc3797_sources=[[5, 8, 13], [21]],
+            entropy_at="2026-01-08T21:30:00+08:00",
+            **WHO,
+        )
+    redone = ceremony.redo_year(
+        j,
+        spec,
+        voids=drawn.record.seq,
+        reason="registry snapshot was published late; drawn again in public",
+        voided_by="王建国",
+        at="2026-01-08T09:00:00+08:00",
+        rules=Rules.for_jurisdiction("tianjin"),
+        rfc3797_sources=[[5, 8, 13], [21]],
+        entropy_at="2026-01-08T21:30:00+08:00",
+        drawn_by=WHO["drawn_by"],
+        signed_by=WHO["signed_by"],
+        drawn_at="2026-01-09T09:00:00+08:00",
+        signed_at="2026-01-09T09:15:00+08:00",
+    )
+    kinds = [r.type for r in j.records()]
+    assert kinds == [
+        "plan_commitment",
+        "seed",
+        "annual_plan",
+        "void",
+        "void",
+        "seed",
+        "annual_plan",
+    ]
+    assert redone.record.body["redo_of"] == drawn.record.seq
+    assert "published late" in redone.record.body["redo_reason"]
+    assert redone.plan.commitment == drawn.plan.commitment
+    assert redone.plan.tasks != drawn.plan.tasks
+    report = verification.verify_draws(j.path)
+    assert report.ok, report.format()

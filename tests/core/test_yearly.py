@@ -9,6 +9,7 @@ import types
 from collections import Counter
 from collections.abc import Sequence
 from functools import cache
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -241,3 +242,91 @@ def test_tj8_expert_shortfall_is_named_before_the_draw() -> None:
         commit_year(
             units, staff, year=2019, rules=rules("tianjin"), experts=experts, tasks_per_inspector=2
         )
+
+
+def test_tj5_general_task_carries_the_office_team() -> None:
+    """No inspector has 危险化学品 expertise, so Tianjin inspects HAZ generally: with the
+    office's team the four tasks carry it (recorded as the office's); without, the plan
+    says which unit has no team."""
+    units = [unit("HAZ", major_hazard=True, industry="危险化学品"), unit("U1")]
+    staff = [
+        Inspector(inspector_id=f"I{k}", name="检", work_unit="队", expertise=("机械",))
+        for k in range(4)
+    ]
+    r = rules("tianjin")
+    plan = plan_year(units, staff, year=2019, rules=r, seed="g", office_teams={"HAZ": ["I3", "I1"]})
+    general = [t for t in plan.tasks if t.unit_id == "HAZ"]
+    assert len(general) == 4
+    assert all(t.inspectors == ("I1", "I3") and t.office_team for t in general)
+    assert not any("without the office's team" in p.text for p in plan.problems)
+    bare = plan_year(units, staff, year=2019, rules=r, seed="g")
+    assert all(t.inspectors == () and not t.office_team for t in bare.tasks if t.unit_id == "HAZ")
+    (problem,) = [p for p in bare.problems if "without the office's team" in p.text]
+    assert "HAZ" in problem.text
+    assert commit_year(units, staff, year=2019, rules=r).hash == bare.commitment != plan.commitment
+
+
+def test_tj5_bl8_general_task_results_come_from_the_office_team(tmp_path: Path) -> None:
+    """Journaled: the general inspection's result is accepted from the office's team, and a
+    result entered by an inspector outside it is refused (谁抽查、谁录入)."""
+    from ceremony_site import COMMITTED, DRAWN, ENTROPY, NUMBERS, WHO
+
+    from drawcore.errors import JournalError
+    from drawcore.record import ceremony
+    from drawcore.record.journal import Journal
+    from drawcore.record.records import RegistryRef, year_plan_spec
+    from drawcore.record.results import InspectionResult, Outcome
+    from drawcore.registry.ids import make_uscc
+    from drawcore.registry.registries import (
+        County,
+        ExpertRegistry,
+        InspectorRegistry,
+        ItemList,
+        UnitRegistry,
+    )
+
+    staff = [
+        Inspector(inspector_id=f"I{k}", name="检", work_unit="队", expertise=("机械",))
+        for k in range(4)
+    ]
+    haz, other = make_uscc("91441322MA4UH0001"), make_uscc("91441322MA4UH0002")
+    county = County(
+        units=UnitRegistry.from_records(
+            [unit(haz, major_hazard=True, industry="危险化学品"), unit(other)]
+        ),
+        inspectors=InspectorRegistry.from_records(staff),
+        experts=ExpertRegistry.from_records([]),
+        items=ItemList.from_records([]),
+    )
+    refs = {n: RegistryRef(path=f"{n}.csv", fingerprint=f) for n, f in county.fingerprints.items()}
+    r = rules("tianjin")
+    spec = year_plan_spec(
+        "2026-general", county, refs, rules=r, office_teams={haz: ["I1", "I3"]}, year=2026
+    )
+    j = Journal(tmp_path / "journal.jsonl")
+    ceremony.commit_plan(j, spec, committed_at=COMMITTED, committed_by="王建国")
+    ceremony.form_seed(j, spec, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
+    drawn = ceremony.draw_year(j, spec, rules=r, county=county, **WHO)
+    task = next(t for t in drawn.plan.tasks if t.unit_id == haz)
+    assert task.office_team
+
+    def result(entered_by: str) -> InspectionResult:
+        return InspectionResult(
+            plan_id=spec.plan_id,
+            draw=drawn.record.seq,
+            unit_id=haz,
+            basis=("《中华人民共和国安全生产法》",),
+            scope="生产经营场所",
+            content=("重大事故隐患整改",),
+            method="现场检查",
+            handling_opinion="未发现问题",
+            outcome=Outcome.NO_PROBLEM,
+            inspected_by=("I1", "I3"),
+            inspected_on=dt.date(2026, 2, 3),
+            entered_by=entered_by,
+            entered_at="2026-02-03T17:00:00+08:00",
+        )
+
+    with pytest.raises(JournalError, match="谁录入"):
+        ceremony.record_result(j, result("I0"))
+    assert ceremony.record_result(j, result("I3")).seq == 3

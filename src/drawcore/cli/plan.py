@@ -69,6 +69,14 @@ def configure(p: argparse.ArgumentParser) -> None:
         help="a declared conflict of interest (BL-5 回避): the inspector never inspects the "
         "unit (repeatable)",
     )
+    p.add_argument(
+        "--office-team",
+        action="append",
+        default=[],
+        metavar="UNIT=I1,I2",
+        help="the team the office fixed for a unit's general inspections (TJ-5), "
+        "comma-separated inspector ids (repeatable)",
+    )
     p.add_argument("--committed-at", help="when the plan is committed (ISO 8601 with offset)")
     p.add_argument("--committed-by", help="who commits the plan")
     p.add_argument(
@@ -122,6 +130,10 @@ def _spec(args: argparse.Namespace, rules: Any) -> tuple[Any, Any]:
     for text in args.conflict:
         inspector, unit = parse_pair(text, "--conflict")
         conflicts.append(Recusal(inspector_id=inspector, unit_id=unit))
+    office_teams = {}
+    for text in args.office_team:
+        unit, members = parse_pair(text, "--office-team")
+        office_teams[unit] = [m.strip() for m in members.split(",") if m.strip()]
     capacity = args.capacity[0] if args.capacity and len(args.capacity) == 1 else args.capacity
     spec = year_plan_spec(
         args.plan_id,
@@ -129,6 +141,7 @@ def _spec(args: argparse.Namespace, rules: Any) -> tuple[Any, Any]:
         refs,
         rules=rules,
         conflicts=conflicts,
+        office_teams=office_teams,
         year=args.year,
         rounds=args.rounds,
         tasks_per_inspector=args.tasks_per_inspector,

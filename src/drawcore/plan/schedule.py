@@ -83,6 +83,7 @@ __all__ = [
 ]
 
 DeclaredConflict = Recusal | tuple[str, str]
+OfficeTeams = Mapping[str, Sequence[str]]
 
 
 def _parameters(params: YearParameters | None, year: Mapping[str, Any]) -> YearParameters:
@@ -101,6 +102,20 @@ def _working_days(start: dt.date, end: dt.date) -> list[dt.date]:
     days = (end - start).days + 1
     every = (start + dt.timedelta(days=k) for k in range(days))
     return [d for d in every if d.weekday() < 5]
+
+
+def _office_teams(teams: OfficeTeams) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The office's fixed teams for general inspections (TJ-5), checked and sorted."""
+    if not isinstance(teams, Mapping):
+        raise InvalidInputError("office_teams maps a unit id to the inspector ids of its team")
+    out = []
+    for unit_id, members in teams.items():
+        if isinstance(members, str) or not all(isinstance(m, str) and m for m in members):
+            raise InvalidInputError(
+                f"office team of {unit_id!r}: give inspector ids, got {members!r}"
+            )
+        out.append((str(unit_id), tuple(sorted(set(members)))))
+    return tuple(sorted(out))
 
 
 def _declared(conflicts: Iterable[DeclaredConflict]) -> tuple[Recusal, ...]:
@@ -130,6 +145,7 @@ class _Prepared:
     decisions: UnitDecisions
     capacities: list[int]
     declared: tuple[Recusal, ...]
+    office_teams: dict[str, tuple[str, ...]]
     commitment: YearCommitment
 
 
@@ -169,6 +185,7 @@ def _prepare(
     experts: Iterable[Expert],
     items: Iterable[InspectionItem],
     conflicts: Iterable[DeclaredConflict],
+    office_teams: OfficeTeams,
 ) -> _Prepared:
     unit_list = list(units)
     all_inspectors = list(inspectors)
@@ -177,6 +194,7 @@ def _prepare(
     expert_list = [e for e in all_experts if e.active]
     item_list = sorted(items, key=lambda it: it.item_id)
     declared = _declared(conflicts)
+    teams = _office_teams(office_teams)
     counts = Counter(u.unit_id for u in unit_list)
     dupes = sorted(uid for uid, n in counts.items() if n > 1)
     if dupes:
@@ -208,6 +226,7 @@ def _prepare(
         experts=_sorted_fingerprint(all_experts, "expert_id", "drawcore/experts/1"),
         items=_sorted_fingerprint(item_list, "item_id", "drawcore/items/1"),
         declared_conflicts=fingerprint(declared, domain="drawcore/declared-conflicts/1"),
+        office_teams=fingerprint(teams, domain="drawcore/office-teams/1"),
         mandatory=_reasons(ur.mandatory_reasons),
         excluded=_reasons(ur.exclusion_reasons),
         key_supervision=tuple(
@@ -233,6 +252,7 @@ def _prepare(
         decisions=ur,
         capacities=caps,
         declared=declared,
+        office_teams=dict(teams),
         commitment=commitment,
     )
 
@@ -246,6 +266,7 @@ def commit_year(
     experts: Iterable[Expert] = (),
     items: Iterable[InspectionItem] = (),
     conflicts: Iterable[DeclaredConflict] = (),
+    office_teams: OfficeTeams | None = None,
     **year: Any,
 ) -> YearCommitment:
     """What :func:`plan_year` with the same arguments fixes before the seed: journal its
@@ -261,6 +282,7 @@ def commit_year(
         experts=experts,
         items=items,
         conflicts=conflicts,
+        office_teams=office_teams or {},
     ).commitment
 
 
@@ -301,6 +323,7 @@ def plan_year(
     experts: Iterable[Expert] = (),
     items: Iterable[InspectionItem] = (),
     conflicts: Iterable[DeclaredConflict] = (),
+    office_teams: OfficeTeams | None = None,
     strict: bool = False,
     **year: Any,
 ) -> AnnualPlan:
@@ -310,7 +333,10 @@ def plan_year(
     (``year``, ``rounds``, ``tasks_per_inspector``, ``capacity``, ``random_ratio``,
     ``registry_date``, ``draw_id``, ``as_of``). ``conflicts``: declared conflicts of
     interest (BL-5 回避), ``(inspector_id, unit_id)`` pairs or :class:`Recusal`
-    values, honoured by every team draw beside the rules' own. The plan's
+    values, honoured by every team draw beside the rules' own. ``office_teams``: unit
+    id -> the inspectors the office fixed for its general inspections (TJ-5); such a
+    task carries that team (checked against recusal and the workload cap) and accepts
+    results from it. The plan's
     ``commitment`` is the hash of :func:`commit_year` with the same arguments, which
     does not depend on ``seed``: journal it first. Raises
     :class:`InvalidInputError` for bad arguments, :class:`InfeasibleError` when
@@ -326,6 +352,7 @@ def plan_year(
         experts=experts,
         items=items,
         conflicts=conflicts,
+        office_teams=office_teams or {},
     )
     unit_list, ur, caps = prep.units, prep.decisions, prep.capacities
     key = DrawKey.derive(seed, params.draw_id)
@@ -486,6 +513,19 @@ def _finish(
                     + ", ".join(bare[:5]),
                 )
             )
+    teamless = sorted(
+        {t.unit_id for t in all_tasks if t.mode is InspectionMode.GENERAL and not t.inspectors}
+    )
+    if teamless:
+        problems.append(
+            Reason(
+                clause="TJ-5",
+                plugin=CORE,
+                text=f"一般检查 general inspection of {len(teamless)} unit(s) without the "
+                f"office's team ({', '.join(teamless[:5])}); give office_teams, or no result "
+                "can be recorded for them",
+            )
+        )
     mentioned = {t.unit_id for t in all_tasks} | set(ur.mandatory_reasons)
     mentioned |= set(ur.exclusion_reasons) | {a.unit_id for a in plan_fields["recently_inspected"]}
     public_names = []
@@ -549,7 +589,13 @@ def _build_round(inputs: RoundInputs, year: _Year) -> Round:
         reasons += year.notes.get(i, [])
         reasons.append(choice.reason)
         prepared.append((unit, kind, probability, choice.mode, applicable, tuple(reasons)))
-        if choice.mode is not InspectionMode.GENERAL:
+        if choice.mode is InspectionMode.GENERAL:
+            fixed = prep.office_teams.get(unit.unit_id)
+            if fixed:
+                team_tasks.append(
+                    TeamTask(unit_id=unit.unit_id, mode=InspectionMode.GENERAL, fixed_team=fixed)
+                )
+        else:
             expert_expertise = ur.expert_expertise[i]
             team_tasks.append(
                 TeamTask(
@@ -594,6 +640,7 @@ def _build_round(inputs: RoundInputs, year: _Year) -> Round:
                 reasons=why,
                 visit_order=team.visit_order if team is not None else None,
                 visit_date=team.visit_date if team is not None else None,
+                office_team=mode is InspectionMode.GENERAL and team is not None,
             )
         )
     deadline = year.rules.publication_deadline(inputs.end, prep.context)

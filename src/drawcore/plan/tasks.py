@@ -90,8 +90,10 @@ class Task:
     """One inspection of one unit in one round.
 
     ``probability``: the unit's probability of being inspected this year (1.0 when
-    planned), published with the plan. A general inspection (TJ-5) has no drawn team.
-    The standard form (BL-7) is derived, not stored:
+    planned), published with the plan. A general inspection (TJ-5) has no drawn team:
+    its ``inspectors`` are the team the office fixed (``office_team`` true), given to
+    :func:`~drawcore.plan.schedule.plan_year`, or none when the office gave none (then
+    the plan lists a problem). The standard form (BL-7) is derived, not stored:
     :func:`drawcore.plan.forms.task_form`.
     """
 
@@ -107,6 +109,7 @@ class Task:
     reasons: tuple[Reason, ...]
     visit_order: int | None = None  # key inspection: drawn order of visits in the round (TJ-5)
     visit_date: dt.date | None = None  # key inspection: drawn working day of the visit
+    office_team: bool = False  # general inspection: the inspectors are the office's team
 
     @property
     def double_random(self) -> bool:
@@ -153,6 +156,7 @@ class YearCommitment:
     experts: str
     items: str
     declared_conflicts: str
+    office_teams: str
     mandatory: tuple[UnitReasons, ...]
     excluded: tuple[UnitReasons, ...]
     key_supervision: tuple[UnitFrequency, ...]

@@ -638,6 +638,7 @@ class YearPlanSpec:
     items: RegistryRef
     commitment: str
     conflicts: tuple[Recusal, ...] = attrs.field(default=(), converter=_recusals)
+    office_teams: tuple[tuple[str, tuple[str, ...]], ...] = ()
     jurisdiction: str | None = None
     rules: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
     method: str = "drawcore.plan.plan_year/2"
@@ -673,6 +674,7 @@ def year_plan_spec(
     *,
     rules: Policy,
     conflicts: Iterable[Recusal] = (),
+    office_teams: Mapping[str, Sequence[str]] | None = None,
     **year: Any,
 ) -> YearPlanSpec:
     """The spec to commit for ``plan_id``: ``refs`` names the snapshots of ``county``
@@ -701,6 +703,9 @@ def year_plan_spec(
         items=refs["items"],
         commitment="",
         conflicts=tuple(conflicts),
+        office_teams=tuple(
+            sorted((u, tuple(sorted(set(m)))) for u, m in (office_teams or {}).items())
+        ),
         jurisdiction=rules.jurisdiction,
         rules=rules.versions,
     )
@@ -712,6 +717,7 @@ def year_plan_spec(
         experts=county.experts,
         items=county.items,
         conflicts=spec.conflicts,
+        office_teams=dict(spec.office_teams),
     )
     return attrs.evolve(spec, commitment=committed.hash)
 
@@ -753,6 +759,7 @@ def run_year(spec: YearPlanSpec, county: County, rules: Policy, seed: bytes) -> 
         experts=county.experts,
         items=county.items,
         conflicts=spec.conflicts,
+        office_teams=dict(spec.office_teams),
     )
     if plan.commitment != spec.commitment:
         raise RuleError(
@@ -774,13 +781,19 @@ def year_plan_record(
     signed_by: str,
     drawn_at: str,
     signed_at: str,
+    redo_of: int | None = None,
+    redo_reason: str | None = None,
 ) -> dict[str, Any]:
     """The journal body of an ``annual_plan`` record: the committed spec, the seed and
     the record that formed it, the whole plan (every round's units with π, mandatory and
     excluded reasons, teams with recusals and replacements, forms) and who is
     accountable (TJ-9)."""
     _check_signing(drawn_by, signed_by, drawn_at, signed_at, "a plan")
+    if (redo_of is None) != (redo_reason is None):
+        raise InvalidInputError("a redo names both the voided plan (redo_of) and redo_reason")
+    redo = {} if redo_of is None else {"redo_of": redo_of, "redo_reason": redo_reason}
     return {
+        **redo,
         "plan_id": spec.plan_id,
         "plan": unstructure(spec),
         "plan_hash": spec.hash,
@@ -834,6 +847,7 @@ def _rules_difference(
             experts=county.experts,
             items=county.items,
             conflicts=spec.conflicts,
+            office_teams=dict(spec.office_teams),
         )
     except DrawcoreError:
         return None  # run_year reports it
@@ -902,6 +916,8 @@ def replay_year(
             signed_by=body.get("signed_by"),  # type: ignore[arg-type]
             drawn_at=body.get("drawn_at"),  # type: ignore[arg-type]
             signed_at=body.get("signed_at"),  # type: ignore[arg-type]
+            redo_of=body.get("redo_of"),
+            redo_reason=body.get("redo_reason"),
         )
     except DrawcoreError as err:
         return f"cannot replay: {err}"
