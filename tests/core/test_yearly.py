@@ -330,3 +330,16 @@ def test_tj5_bl8_general_task_results_come_from_the_office_team(tmp_path: Path) 
     with pytest.raises(JournalError, match="谁录入"):
         ceremony.record_result(j, result("I0"))
     assert ceremony.record_result(j, result("I3")).seq == 3
+
+
+def test_nat7_the_conformance_kit_catches_a_silently_dropped_once_a_year_unit() -> None:
+    import attrs
+
+    from drawcore.testing import check_plan
+
+    units = [unit("W1", blacklisted=True), unit("W2", blacklisted=True), unit("U1")]
+    r = waiving("removed from the blacklist on appeal")
+    plan = plan_year(units, inspectors(2), year=2019, rules=r, seed="k", random_ratio=0.0)
+    assert check_plan(plan, units) == []
+    silent = attrs.evolve(plan, waived=())
+    assert check_plan(silent, units) == ["once-a-year unit W1 dropped silently (NAT-7)"]

@@ -41,6 +41,8 @@ from drawcore.model import (
     RiskLevel,
     Unit,
 )
+from drawcore.plan.once_a_year import CLAUSE as ONCE_A_YEAR
+from drawcore.plan.once_a_year import once_a_year_reasons
 from drawcore.plan.policy import CORE
 from drawcore.plan.schedule import AnnualPlan, TaskKind, plan_year
 from drawcore.plugin import spec
@@ -159,12 +161,28 @@ def check_plan(plan: AnnualPlan, units: tuple[Unit, ...] | list[Unit]) -> list[s
     key-supervision unit as often as planned and in distinct rounds; no round over
     capacity; no excluded unit in any round; a unit drawn at random at most once;
     a reason for every mandatory, excluded and key-supervision unit; drawn tasks
-    carry a probability in (0, 1]; teams of at least two except general inspections.
+    carry their published yearly probability, in (0, 1]; teams of at least two except
+    general inspections; and the national once-a-year rule (NAT-7): every unit it names
+    is mandatory with the core's reason, or excluded, or waived with the
+    jurisdiction's reason.
     """
     problems: list[str] = []
     by_id = {u.unit_id: u for u in units}
     excluded = {e.unit_id for e in plan.excluded}
     times = plan.times_inspected()
+    published = dict(plan.yearly_probabilities)
+    waived = {w.unit_id: w for w in plan.waived}
+    core_mandatory = {
+        m.unit_id for m in plan.mandatory if any(r.clause == ONCE_A_YEAR for r in m.reasons)
+    }
+    for u in units:
+        if not once_a_year_reasons(u, plan.year) or u.unit_id in excluded:
+            continue
+        if u.unit_id in waived:
+            if not any(r.clause != ONCE_A_YEAR for r in waived[u.unit_id].reasons):
+                problems.append(f"once-a-year unit {u.unit_id} waived without a reason")
+        elif u.unit_id not in core_mandatory:
+            problems.append(f"once-a-year unit {u.unit_id} dropped silently (NAT-7)")
     for m in plan.mandatory:
         if not m.reasons:
             problems.append(f"mandatory unit {m.unit_id} has no reason")
@@ -195,6 +213,8 @@ def check_plan(plan: AnnualPlan, units: tuple[Unit, ...] | list[Unit]) -> list[s
                 drawn[t.unit_id] = drawn.get(t.unit_id, 0) + 1
                 if not 0.0 < t.probability <= 1.0:
                     problems.append(f"{t.unit_id}: drawn with probability {t.probability}")
+                if published.get(t.unit_id) != t.probability:
+                    problems.append(f"{t.unit_id}: probability not the published yearly one")
             if t.mode is not InspectionMode.GENERAL and len(t.inspectors) < 2:
                 problems.append(f"{t.unit_id} in round {rd.index}: team {t.inspectors}")
             if not t.reasons:
