@@ -97,3 +97,67 @@ def test_plan_needs_the_commitment_options_first(site: Path) -> None:
     status, _, err = run(*year_args(site, "tianjin"))
     assert status == 2
     assert "--committed-at" in err
+
+
+def test_tj5_amend_plans_a_unit_that_became_once_a_year_mid_year(site: Path) -> None:
+    """After the 2026 Boluo plan, one unplanned unit is blacklisted and one unit is added.
+    The amendment of 2 July is its own plan over those two units: the blacklisted one is
+    placed in round 3 or 4, the new one is not drawn (no random share by default), and
+    verify replays both plans."""
+    import attrs
+
+    from drawcore.model import IdKind
+    from drawcore.plan.once_a_year import once_a_year_reasons
+    from drawcore.record.live import live_plan
+    from drawcore.registry.ids import make_uscc
+    from drawcore.registry.readers import read_units
+    from drawcore.registry.registries import UnitRegistry
+    from drawcore.registry.writers import write_units
+
+    journal = site / "journal.jsonl"
+    assert run(*year_args(site, "boluo", *DRAW_TIMES))[0] == 0
+    _, first = live_plan(Journal(journal).records(), "2026-boluo")
+    units = list(read_units(site / "county" / "units.csv"))
+    planned = {m.unit_id for m in first.mandatory} | {k.unit_id for k in first.key_supervision}
+    target = next(u for u in units if u.unit_id not in planned and not once_a_year_reasons(u, 2026))
+    newcomer = attrs.evolve(
+        units[0], unit_id=make_uscc("91441322MA4UH9999"), name="新办企业", id_kind=IdKind.USCC
+    )
+    renewed = [attrs.evolve(u, blacklisted=True) if u is target else u for u in units]
+    shutil.copytree(site / "county", site / "renewed")
+    write_units(UnitRegistry.from_records([*renewed, newcomer]), site / "renewed" / "units.csv")
+
+    amend = [
+        "amend",
+        str(journal),
+        "--amends",
+        "2026-boluo",
+        "--county",
+        str(site / "renewed"),
+        "--as-of",
+        "2026-07-02",
+    ]
+    status, printed, err = run(
+        *amend, "--committed-at", "2026-07-02T09:00:00+08:00", "--committed-by", "王建国"
+    )
+    assert status == 0, err
+    assert "2 unit(s) added or newly planned" in printed
+    numbers = ["--public-numbers", "5,8,13/21", "--entropy-at", "2026-07-03T21:30:00+08:00"]
+    who = [
+        "--drawn-by",
+        "李明",
+        "--signed-by",
+        "王建国",
+        "--drawn-at",
+        "2026-07-04T09:00:00+08:00",
+        "--signed-at",
+        "2026-07-04T09:15:00+08:00",
+    ]
+    status, printed, err = run(*amend, *numbers, *who)
+    assert status == 0, err
+    record, amendment = live_plan(Journal(journal).records(), "2026-boluo/amend-2026-07-02")
+    assert record.body["plan"]["amends"] == "2026-boluo"
+    assert {t.unit_id for t in amendment.tasks} == {target.unit_id}
+    assert all(t.round in (3, 4) for t in amendment.tasks)
+    status, printed, _ = run("verify", str(journal))
+    assert status == 0, printed

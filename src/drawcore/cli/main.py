@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 
 from drawcore import __version__
-from drawcore.cli import demo, draw, followup, plan, publish, validate, verify
+from drawcore.cli import amend, demo, draw, followup, plan, publish, validate, verify
 from drawcore.cli.common import Command
 from drawcore.errors import DrawcoreError
 
@@ -55,6 +55,13 @@ COMMANDS: dict[str, Command] = {
         "(each step once; run again for the next step)",
         plan.configure,
         plan.run,
+    ),
+    "amend": Command(
+        "amend",
+        "a mid-year amendment to an annual plan: the units added to the registry or newly "
+        "planned since, planned for the rest of the year through the same ceremony steps",
+        amend.configure,
+        amend.run,
     ),
     "publish": Command(
         "publish",

@@ -46,6 +46,11 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--tasks-per-inspector", type=int, default=20, help="tasks per inspector per round"
     )
+    configure_steps(p)
+
+
+def configure_steps(p: argparse.ArgumentParser) -> None:
+    """The options ``drawcore plan`` and ``drawcore amend`` share."""
     p.add_argument(
         "--capacity",
         type=int,
@@ -107,25 +112,31 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--show", type=int, default=10, help="lines shown per section (default 10)")
 
 
-def _spec(args: argparse.Namespace, rules: Any) -> tuple[Any, Any]:
-    """The year's spec and the county it names, with paths relative to the journal."""
-    from drawcore.draw.team_model import Recusal
-    from drawcore.record.records import RegistryRef, year_plan_spec
+def county_refs(directory: Path, journal: Path) -> tuple[Any, dict[str, Any]]:
+    """The county in ``directory`` and its snapshot refs, relative to the journal's folder."""
+    from drawcore.record.records import RegistryRef
     from drawcore.registry.readers import COUNTY_FILES, read_county
 
-    county = read_county(args.county)
-    base = args.journal.resolve().parent
+    county = read_county(directory)
+    base = journal.resolve().parent
     refs = {}
     for kind, stem in COUNTY_FILES.items():
-        found = [
-            p for p in (args.county / f"{stem}.csv", args.county / f"{stem}.json") if p.exists()
-        ]
+        found = [p for p in (directory / f"{stem}.csv", directory / f"{stem}.json") if p.exists()]
         if not found:
-            raise InvalidInputError(f"--county {args.county}: no {stem}.csv or {stem}.json")
+            raise InvalidInputError(f"--county {directory}: no {stem}.csv or {stem}.json")
         refs[kind] = RegistryRef(
             path=os.path.relpath(found[0].resolve(), base),
             fingerprint=getattr(county, kind).fingerprint,
         )
+    return county, refs
+
+
+def plan_spec(args: argparse.Namespace, rules: Any, **extra: Any) -> tuple[Any, Any]:
+    """The year's spec and the county it names, with paths relative to the journal."""
+    from drawcore.draw.team_model import Recusal
+    from drawcore.record.records import year_plan_spec
+
+    county, refs = county_refs(args.county, args.journal)
     conflicts = []
     for text in args.conflict:
         inspector, unit = parse_pair(text, "--conflict")
@@ -149,18 +160,25 @@ def _spec(args: argparse.Namespace, rules: Any) -> tuple[Any, Any]:
         random_ratio=args.random_ratio,
         registry_date=_date(args.registry_date, "--registry-date") if args.registry_date else None,
         as_of=_date(args.as_of, "--as-of") if args.as_of else None,
+        **extra,
     )
     return spec, county
 
 
 def run(args: argparse.Namespace) -> int:
-    from drawcore.plan.forms import format_plan
     from drawcore.plugin.rules import Rules
+
+    rules = Rules.for_jurisdiction(args.jurisdiction)
+    spec, county = plan_spec(args, rules)  # bad options and impossible plans fail before any record
+    return steps(args, spec, county, rules)
+
+
+def steps(args: argparse.Namespace, spec: Any, county: Any, rules: Any) -> int:
+    """Commit, seed and plan ``spec``, each step once, as the options given allow."""
+    from drawcore.plan.forms import format_plan
     from drawcore.record import ceremony
     from drawcore.record.journal import Journal
 
-    rules = Rules.for_jurisdiction(args.jurisdiction)
-    spec, county = _spec(args, rules)  # bad options and impossible plans fail before any record
     plugins = ", ".join(f"{n} {v}" for n, v in spec.rules) or "none"
     print(
         f"annual plan {spec.plan_id}: {spec.year} in {spec.rounds} rounds, rules of "

@@ -639,6 +639,7 @@ class YearPlanSpec:
     commitment: str
     conflicts: tuple[Recusal, ...] = attrs.field(default=(), converter=_recusals)
     office_teams: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    amends: str | None = None  # the plan id this one amends (units added or changed mid-year)
     jurisdiction: str | None = None
     rules: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
     method: str = "drawcore.plan.plan_year/2"
@@ -675,6 +676,7 @@ def year_plan_spec(
     rules: Policy,
     conflicts: Iterable[Recusal] = (),
     office_teams: Mapping[str, Sequence[str]] | None = None,
+    amends: str | None = None,
     **year: Any,
 ) -> YearPlanSpec:
     """The spec to commit for ``plan_id``: ``refs`` names the snapshots of ``county``
@@ -706,6 +708,7 @@ def year_plan_spec(
         office_teams=tuple(
             sorted((u, tuple(sorted(set(m)))) for u, m in (office_teams or {}).items())
         ),
+        amends=amends,
         jurisdiction=rules.jurisdiction,
         rules=rules.versions,
     )
