@@ -27,8 +27,7 @@ seed.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
@@ -37,12 +36,12 @@ import numpy as np
 from drawcore.draw.randomness import DrawKey
 from drawcore.draw.team_model import Recusal, TeamAssignment, TeamTask
 from drawcore.draw.teams import draw_teams
-from drawcore.errors import InfeasibleError, InvalidInputError, RuleError
+from drawcore.errors import InfeasibleError, RuleError
 from drawcore.model import Expert, InspectionItem, InspectionMode, Inspector, Unit
 from drawcore.plan.forms import format_plan, task_form
-from drawcore.plan.once_a_year import with_once_a_year
 from drawcore.plan.parameters import ROUND_COUNTS, YearParameters
-from drawcore.plan.policy import CORE, Policy, UnitDecisions
+from drawcore.plan.policy import CORE, Policy
+from drawcore.plan.prepare import DeclaredConflict, OfficeTeams, Prepared, parameters_of, prepare
 from drawcore.plan.tasks import (
     AnnualPlan,
     InspectionForm,
@@ -56,13 +55,11 @@ from drawcore.plan.tasks import (
 )
 from drawcore.plan.yearly import (
     allowed_from,
-    check_planned,
     draw_year,
     place_drawn,
     place_planned,
 )
-from drawcore.plugin.values import PlanContext, PlanSummary, Reason
-from drawcore.serde import fingerprint
+from drawcore.plugin.values import PlanSummary, Reason
 
 __all__ = [
     "ROUND_COUNTS",
@@ -82,179 +79,12 @@ __all__ = [
     "task_form",
 ]
 
-DeclaredConflict = Recusal | tuple[str, str]
-OfficeTeams = Mapping[str, Sequence[str]]
-
-
-def _parameters(params: YearParameters | None, year: Mapping[str, Any]) -> YearParameters:
-    if params is not None:
-        if year:
-            raise InvalidInputError(f"give the year's parameters once: params or {sorted(year)}")
-        return params
-    try:
-        return YearParameters(**year)
-    except TypeError as err:
-        raise InvalidInputError(f"annual plan parameters: {err}") from None
-
 
 def _working_days(start: dt.date, end: dt.date) -> list[dt.date]:
     """Monday to Friday from ``start`` to ``end``: the days key inspections are spread over."""
     days = (end - start).days + 1
     every = (start + dt.timedelta(days=k) for k in range(days))
     return [d for d in every if d.weekday() < 5]
-
-
-def _office_teams(teams: OfficeTeams) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """The office's fixed teams for general inspections (TJ-5), checked and sorted."""
-    if not isinstance(teams, Mapping):
-        raise InvalidInputError("office_teams maps a unit id to the inspector ids of its team")
-    out = []
-    for unit_id, members in teams.items():
-        if isinstance(members, str) or not all(isinstance(m, str) and m for m in members):
-            raise InvalidInputError(
-                f"office team of {unit_id!r}: give inspector ids, got {members!r}"
-            )
-        out.append((str(unit_id), tuple(sorted(set(members)))))
-    return tuple(sorted(out))
-
-
-def _declared(conflicts: Iterable[DeclaredConflict]) -> tuple[Recusal, ...]:
-    out = []
-    for c in conflicts:
-        if isinstance(c, Recusal):
-            out.append(c)
-        elif isinstance(c, tuple) and len(c) == 2 and all(isinstance(x, str) for x in c):
-            out.append(Recusal(inspector_id=c[0], unit_id=c[1]))
-        else:
-            raise InvalidInputError(
-                f"a declared conflict is (inspector_id, unit_id) or a Recusal, got {c!r}"
-            )
-    return tuple(sorted(set(out), key=lambda r: (r.inspector_id, r.unit_id, r.reason)))
-
-
-@attrs.frozen(kw_only=True, eq=False)
-class _Prepared:
-    """What :func:`plan_year` knows before it uses the seed."""
-
-    params: YearParameters
-    units: list[Unit]
-    inspectors: list[Inspector]
-    experts: list[Expert]
-    items: list[InspectionItem]
-    context: PlanContext
-    decisions: UnitDecisions
-    capacities: list[int]
-    declared: tuple[Recusal, ...]
-    office_teams: dict[str, tuple[str, ...]]
-    commitment: YearCommitment
-
-
-def _sorted_fingerprint(records: Iterable[object], key: str, domain: str) -> str:
-    return fingerprint(tuple(sorted(records, key=lambda r: str(getattr(r, key)))), domain=domain)
-
-
-def _reasons(found: Mapping[str, tuple[Reason, ...]]) -> tuple[UnitReasons, ...]:
-    return tuple(UnitReasons(unit_id=u, reasons=rs) for u, rs in sorted(found.items()))
-
-
-def _check_experts(
-    prep_units: Sequence[Unit], ur: UnitDecisions, experts: int, per: int, rounds_used: int
-) -> None:
-    """Planned tasks needing industry experts must fit the expert registry (TJ-8): each
-    active expert joins at most ``per`` tasks a round, over the ``rounds_used`` open rounds."""
-    needed = int((ur.times * ur.experts).sum())
-    if needed == 0:
-        return
-    available = experts * per * rounds_used
-    if needed > available:
-        units = [prep_units[i].unit_id for i in np.flatnonzero(ur.times * ur.experts > 0).tolist()]
-        raise InfeasibleError(
-            f"planned tasks need {needed} industry-expert place(s) (units "
-            f"{', '.join(units[:5])}{' ...' if len(units) > 5 else ''}); {experts} active "
-            f"expert(s) x {per} task(s) each over {rounds_used} round(s) give {available}: "
-            f"short by {needed - available} (TJ-8: add experts to the expert registry)"
-        )
-
-
-def _prepare(
-    units: Iterable[Unit],
-    inspectors: Iterable[Inspector],
-    params: YearParameters,
-    *,
-    rules: Policy,
-    experts: Iterable[Expert],
-    items: Iterable[InspectionItem],
-    conflicts: Iterable[DeclaredConflict],
-    office_teams: OfficeTeams,
-) -> _Prepared:
-    unit_list = list(units)
-    all_inspectors = list(inspectors)
-    all_experts = list(experts)
-    active = [i for i in all_inspectors if i.active]
-    expert_list = [e for e in all_experts if e.active]
-    item_list = sorted(items, key=lambda it: it.item_id)
-    declared = _declared(conflicts)
-    teams = _office_teams(office_teams)
-    counts = Counter(u.unit_id for u in unit_list)
-    dupes = sorted(uid for uid, n in counts.items() if n > 1)
-    if dupes:
-        raise InvalidInputError(f"unit ids appear more than once: {', '.join(dupes[:10])}")
-    periods = params.periods()
-    context = PlanContext(
-        year=params.year,
-        rounds=params.rounds,
-        start=params.as_of or periods[0][0],
-        jurisdiction=rules.jurisdiction,
-        registry_date=params.registry_date,
-        inspector_expertise={e for i in active for e in i.expertise},
-        expert_expertise={e for x in expert_list for e in x.expertise},
-        experts=len(expert_list),
-    )
-    ur = with_once_a_year(unit_list, rules.evaluate(unit_list, context), params.year)
-    team_size = int(ur.team_size.max()) if unit_list else 2
-    caps = params.capacities(len(active), team_size)
-    open_count = sum(params.open_rounds())
-    check_planned(np.minimum(ur.times, open_count).tolist(), caps)
-    _check_experts(unit_list, ur, len(expert_list), params.tasks_per_inspector, open_count)
-    commitment = YearCommitment(
-        parameters=params,
-        jurisdiction=rules.jurisdiction,
-        plugins=rules.versions,
-        capacities=tuple(caps),
-        units=_sorted_fingerprint(unit_list, "unit_id", "drawcore/units/1"),
-        inspectors=_sorted_fingerprint(all_inspectors, "inspector_id", "drawcore/inspectors/1"),
-        experts=_sorted_fingerprint(all_experts, "expert_id", "drawcore/experts/1"),
-        items=_sorted_fingerprint(item_list, "item_id", "drawcore/items/1"),
-        declared_conflicts=fingerprint(declared, domain="drawcore/declared-conflicts/1"),
-        office_teams=fingerprint(teams, domain="drawcore/office-teams/1"),
-        mandatory=_reasons(ur.mandatory_reasons),
-        excluded=_reasons(ur.exclusion_reasons),
-        key_supervision=tuple(
-            UnitFrequency(
-                unit_id=unit_list[i].unit_id,
-                times=int(ur.times[i]),
-                reasons=ur.frequency_reasons.get(unit_list[i].unit_id, ()),
-            )
-            for i in sorted(
-                np.flatnonzero((ur.frequency > 0) & ~ur.excluded).tolist(),
-                key=lambda i: unit_list[i].unit_id,
-            )
-        ),
-        waived=_reasons(ur.waiver_reasons),
-    )
-    return _Prepared(
-        params=params,
-        units=unit_list,
-        inspectors=active,
-        experts=expert_list,
-        items=item_list,
-        context=context,
-        decisions=ur,
-        capacities=caps,
-        declared=declared,
-        office_teams=dict(teams),
-        commitment=commitment,
-    )
 
 
 def commit_year(
@@ -273,8 +103,8 @@ def commit_year(
     hash first, draw the seed after, then plan. Raises as :func:`plan_year` does for
     bad inputs and impossible plans. The year's parameters are ``params`` or the
     keywords of :class:`YearParameters` (``year=2019, rounds=4, ...``)."""
-    params = _parameters(params, year)
-    return _prepare(
+    params = parameters_of(params, year)
+    return prepare(
         units,
         inspectors,
         params,
@@ -290,7 +120,7 @@ def commit_year(
 class _Year:
     """What every round of one plan shares when its tasks and teams are built."""
 
-    prep: _Prepared
+    prep: Prepared
     rules: Policy
     seed: str | bytes
     notes: dict[int, list[Reason]]
@@ -343,8 +173,8 @@ def plan_year(
     planned units, experts or teams do not fit, and with ``strict=True``
     :class:`RuleError` listing the plan's problems.
     """
-    params = _parameters(params, year)
-    prep = _prepare(
+    params = parameters_of(params, year)
+    prep = prepare(
         units,
         inspectors,
         params,
@@ -481,7 +311,7 @@ def plan_year(
 
 
 def _finish(
-    prep: _Prepared,
+    prep: Prepared,
     rules: Policy,
     built: list[Round],
     problems: list[Reason],
