@@ -31,7 +31,14 @@ from drawcore.model import (
     RiskLevel,
     Unit,
 )
-from drawcore.plan.schedule import AnnualPlan, YearCommitment, commit_year, format_plan, plan_year
+from drawcore.plan.schedule import (
+    AnnualPlan,
+    YearCommitment,
+    YearParameters,
+    commit_year,
+    format_plan,
+    plan_year,
+)
 from drawcore.plugin import hookimpl
 from drawcore.plugin.manager import make_plugin_manager
 from drawcore.plugin.rules import Rules
@@ -104,6 +111,7 @@ __all__ = [
     "UnitSample",
     "VerifyReport",
     "YearCommitment",
+    "YearParameters",
     "__version__",
     "allocate_neyman",
     "allocate_proportional",

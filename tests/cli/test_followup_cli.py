@@ -273,7 +273,7 @@ def test_tj10_completion_of_an_annual_plan_uses_its_rounds(
             outcome=Outcome.NO_PROBLEM,
             inspected_by=task.inspectors or ("王建国",),
             inspected_on=first.start,
-            entered_by="李明",
+            entered_by=(task.inspectors or ("王建国",))[0],
             entered_at=f"{first.start.isoformat()}T17:00:00+08:00",
         ),
     )

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from drawcore.errors import InvalidInputError, JournalError, RuleError
+from drawcore.plan.forms import task_form
 from drawcore.plugin.rules import Rules
 from drawcore.plugin.values import PlanContext
 from drawcore.publish.disclosure import WITHHELD, find_personal_data, publish
@@ -82,7 +83,7 @@ def test_tj5_bl6_annual_plan_goes_through_the_ceremony_and_replays(
     for t in tasks:
         assert 0 < t["probability"] <= 1
         assert t["reasons"]
-        assert t["form"]["unit_id"] == t["unit_id"]
+        assert "form" not in t  # derived on demand (task_form), not stored
     for entry in body["result"]["excluded"] + body["result"]["mandatory"]:
         assert entry["reasons"]
     report = verification.verify_draws(j.path)
@@ -116,7 +117,7 @@ def test_bl9_second_result_for_an_annual_plan_is_refused(site: tuple[Path, Count
     j, _ = planned_journal(d, spec)
     with pytest.raises(JournalError, match="second result"):
         ceremony.draw_year(j, spec, rules=Rules.for_jurisdiction("tianjin"), **WHO)
-    changed = attrs.evolve(spec, random_ratio=0.5)
+    changed = attrs.evolve(spec, parameters=attrs.evolve(spec.parameters, random_ratio=0.5))
     with pytest.raises(JournalError, match="committed with hash"):
         ceremony.draw_year(j, changed, rules=Rules.for_jurisdiction("tianjin"), **WHO)
     assert j.size == 3
@@ -141,7 +142,7 @@ def test_tj8_replay_detects_a_changed_annual_plan_record(site: tuple[Path, Count
     task = next(
         t for rd in entries[2][1]["result"]["rounds"] for t in rd["tasks"] if t["kind"] == "drawn"
     )
-    task["probability"] = 1.0
+    task["probability"] = task["probability"] / 2
     forged = d / "forged.jsonl"
     Journal(forged).append_many(entries)
     report = verification.verify_draws(forged, registry_dir=d)
@@ -311,21 +312,22 @@ def test_bl8_results_name_a_unit_of_the_annual_plan_and_its_team(
     spec = make_spec(county, "boluo")
     j, drawn = planned_journal(d, spec)
     task = next(t for t in drawn.plan.tasks if t.inspectors)
+    form = task_form(task, county.units.get(task.unit_id), county.items)
 
-    def result(unit_id: str, by: tuple[str, ...]) -> InspectionResult:
+    def result(unit_id: str, by: tuple[str, ...], entered: str = "") -> InspectionResult:
         return InspectionResult(
             plan_id=spec.plan_id,
             draw=drawn.record.seq,
             unit_id=unit_id,
-            basis=task.form.basis or ("《中华人民共和国安全生产法》",),
+            basis=form.basis or ("《中华人民共和国安全生产法》",),
             scope="生产经营场所",
-            content=task.form.content or ("安全生产主体责任落实",),
+            content=form.content or ("安全生产主体责任落实",),
             method="现场检查",
             handling_opinion="未发现问题",
             outcome=Outcome.NO_PROBLEM,
             inspected_by=by,
             inspected_on=dt.date(2026, 2, 3),
-            entered_by=by[0],
+            entered_by=entered or by[0],
             entered_at="2026-02-03T17:00:00+08:00",
         )
 
@@ -339,6 +341,8 @@ def test_bl8_results_name_a_unit_of_the_annual_plan_and_its_team(
     )
     with pytest.raises(JournalError, match="was not drawn"):
         ceremony.record_result(j, result(unplanned, task.inspectors))
+    with pytest.raises(JournalError, match=r"entered by .* not in the team .*谁录入"):
+        ceremony.record_result(j, result(task.unit_id, task.inspectors, entered=strangers[0]))
     rec = ceremony.record_result(j, result(task.unit_id, task.inspectors))
     assert rec.seq == 3
     assert verification.verify_draws(j.path).ok
@@ -358,15 +362,16 @@ def test_bl6_key_supervision_unit_takes_one_result_per_planned_task(
     unit_id, planned = max(sorted(times.items()), key=lambda kv: kv[1])
     assert planned >= 2, "the example county has a major-hazard unit planned more than once"
     task = next(t for t in drawn.plan.tasks if t.unit_id == unit_id and t.inspectors)
+    form = task_form(task, county.units.get(task.unit_id), county.items)
 
     def result(day: int) -> InspectionResult:
         return InspectionResult(
             plan_id=spec.plan_id,
             draw=drawn.record.seq,
             unit_id=unit_id,
-            basis=task.form.basis or ("《中华人民共和国安全生产法》",),
+            basis=form.basis or ("《中华人民共和国安全生产法》",),
             scope="生产经营场所",
-            content=task.form.content or ("重大事故隐患整改",),
+            content=form.content or ("重大事故隐患整改",),
             method="现场检查",
             handling_opinion="责令限期整改",
             outcome=Outcome.RECTIFICATION_ORDERED,
@@ -382,5 +387,101 @@ def test_bl6_key_supervision_unit_takes_one_result_per_planned_task(
     with pytest.raises(JournalError, match=f"already has a result for all {planned} of its tasks"):
         ceremony.record_result(j, result(30 * planned))
     assert j.size == before
+    report = verification.verify_draws(j.path)
+    assert report.ok, report.format()
+
+
+def test_tj4_an_unversioned_rule_change_is_reported_as_the_rules_deciding_differently(
+    site: tuple[Path, County],
+) -> None:
+    """A plugin that starts excluding a unit without a new version: replay names the unit
+    and both decisions, instead of a path into the record."""
+    import types
+    from collections.abc import Sequence
+
+    from drawcore.model import Unit
+    from drawcore.plugin import Reason, hookimpl
+    from drawcore.plugin.manager import make_plugin_manager
+    from drawcore.record.records import replay_year, run_year, year_plan_record
+
+    _, county = site
+    target = sorted(u.unit_id for u in county.units)[0]
+
+    def rules(spares: bool) -> Rules:
+        @hookimpl
+        def drawcore_unit_exclusions(unit: Unit) -> Sequence[Reason]:
+            if spares and unit.unit_id == target:
+                return [Reason(clause="XA-1", text="spared this year")]
+            return []
+
+        plugin = types.SimpleNamespace(drawcore_unit_exclusions=drawcore_unit_exclusions)
+        return Rules(make_plugin_manager(entrypoints=False, plugins={"xian": plugin}))
+
+    before = rules(spares=False)
+    spec = year_plan_spec(
+        "2026-xian", county, refs(county), rules=before, year=2026, tasks_per_inspector=3
+    )
+    seed = b"\x01" * 32
+    plan = run_year(spec, county, before, seed)
+    body = year_plan_record(
+        spec, plan, seed=seed, seed_record=1, seed_method="rfc3797", population=300, **WHO
+    )
+    assert replay_year(body, county, before) is None
+    problem = replay_year(body, county, rules(spares=True))
+    assert problem is not None
+    assert problem.startswith("the rules of national practice decide differently: unit ")
+    assert f"unit {target} excluded: recorded 'not decided', now 'XA-1 [xian]: spared" in problem
+
+
+def test_bl9_an_annual_plan_is_redone_visibly_and_the_redo_replays(
+    site: tuple[Path, County],
+) -> None:
+    """One plan, one result: a redo voids the plan and its seed, forms a fresh seed from
+    new public numbers and names the voided record and the reason; verify replays it."""
+    d, county = site
+    spec = make_spec(county, "tianjin")
+    j, drawn = planned_journal(d, spec)
+    with pytest.raises(JournalError, match="not its live plan"):
+        ceremony.redo_year(
+            j,
+            spec,
+            voids=1,
+            reason="x",
+            voided_by="王建国",
+            at="2026-01-08T09:00:00+08:00",
+            rules=Rules.for_jurisdiction("tianjin"),
+            rfc3797_sources=[[5, 8, 13], [21]],
+            entropy_at="2026-01-08T21:30:00+08:00",
+            **WHO,
+        )
+    redone = ceremony.redo_year(
+        j,
+        spec,
+        voids=drawn.record.seq,
+        reason="registry snapshot was published late; drawn again in public",
+        voided_by="王建国",
+        at="2026-01-08T09:00:00+08:00",
+        rules=Rules.for_jurisdiction("tianjin"),
+        rfc3797_sources=[[5, 8, 13], [21]],
+        entropy_at="2026-01-08T21:30:00+08:00",
+        drawn_by=WHO["drawn_by"],
+        signed_by=WHO["signed_by"],
+        drawn_at="2026-01-09T09:00:00+08:00",
+        signed_at="2026-01-09T09:15:00+08:00",
+    )
+    kinds = [r.type for r in j.records()]
+    assert kinds == [
+        "plan_commitment",
+        "seed",
+        "annual_plan",
+        "void",
+        "void",
+        "seed",
+        "annual_plan",
+    ]
+    assert redone.record.body["redo_of"] == drawn.record.seq
+    assert "published late" in redone.record.body["redo_reason"]
+    assert redone.plan.commitment == drawn.plan.commitment
+    assert redone.plan.tasks != drawn.plan.tasks
     report = verification.verify_draws(j.path)
     assert report.ok, report.format()

@@ -8,7 +8,6 @@ from collections import Counter
 from functools import cache
 
 import attrs
-import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,7 +15,6 @@ from unit_factory import unit
 
 from drawcore import serde
 from drawcore.draw.flow import FlowNetwork
-from drawcore.draw.probabilities import inclusion_probabilities
 from drawcore.draw.sampling import sample_units
 from drawcore.errors import InfeasibleError, InvalidInputError
 from drawcore.model import (
@@ -32,11 +30,12 @@ from drawcore.plan.schedule import (
     ROUND_COUNTS,
     AnnualPlan,
     TaskKind,
-    _fits,
     commit_year,
     format_plan,
     plan_year,
+    task_form,
 )
+from drawcore.plan.yearly import fits as _fits
 from drawcore.plugin import Frequency, Reason, hookimpl
 from drawcore.plugin.manager import make_plugin_manager
 from drawcore.plugin.rules import Rules
@@ -194,33 +193,37 @@ def test_tj5_good_credit_units_are_inspected_less_often() -> None:
     assert 0.35 <= p_a / p_b <= 0.7, (p_a, p_b)
 
 
-def test_recorded_probabilities_are_the_exact_inclusion_probabilities() -> None:
+def test_recorded_probabilities_are_the_exact_yearly_inclusion_probabilities() -> None:
+    """Weights 1, 2, 3, 4 (ten units each, total 100), 2 rounds of 10: the year draws 20,
+    so by the spec (proportional, nothing above 1) pi = 20 * w / 100 = 0.2 w."""
     units = [unit(f"U{k:02d}", risk_weight=1.0 + k % 4) for k in range(40)]
     plan = plan_year(
         units, inspectors(4), year=2019, rules=rules(None), seed="pi", capacity=10, rounds=2
     )
-    first = plan.rounds[0]
-    assert first.eligible == 40
-    pi = inclusion_probabilities(np.array([u.risk_weight for u in units]), 10)
-    expected = {u.unit_id: float(p) for u, p in zip(units, pi, strict=True)}
-    for t in first.tasks:
+    assert (plan.yearly.eligible, plan.yearly.size) == (40, 20)
+    expected = {u.unit_id: 0.2 * u.risk_weight for u in units}
+    assert dict(plan.yearly_probabilities) == pytest.approx(expected, rel=1e-12)
+    for t in plan.tasks:
         assert t.kind is TaskKind.DRAWN
         assert t.probability == pytest.approx(expected[t.unit_id], rel=1e-12)
-    drawn_first = {t.unit_id for t in first.tasks}
-    assert drawn_first.isdisjoint(t.unit_id for t in plan.rounds[1].tasks)
-    assert plan.rounds[1].eligible == 30
+    assert len({t.unit_id for t in plan.tasks}) == 20
+    assert [len(rd.tasks) for rd in plan.rounds] == [10, 10]
 
 
 def test_recent_inspection_keeps_a_unit_out_of_rounds_inside_its_window() -> None:
+    """NAT-2, 180 days: inspected 2018-12-01, the unit may be inspected from 2019-05-30,
+    so in round 3 (July) at the earliest; with one round (from January) not this year."""
     units = [unit("R1", last_inspected=dt.date(2018, 12, 1))] + [unit(f"U{k}") for k in range(3)]
     plan = plan_year(units, inspectors(4), year=2019, rules=rules(None), seed="w", capacity=1)
-    rounds_of_r1 = [t.round for t in plan.tasks if t.unit_id == "R1"]
-    assert all(r >= 3 for r in rounds_of_r1)
-    for rd in plan.rounds[:2]:
-        (avoided,) = [a for a in rd.avoided if a.unit_id == "R1"]
-        assert avoided.reasons[0].clause == "NAT-2"
-        assert "2018-12-01" in avoided.reasons[0].text
-    assert all(a.unit_id != "R1" for rd in plan.rounds[2:] for a in rd.avoided)
+    assert [t.round for t in plan.tasks if t.unit_id == "R1"] in ([3], [4])
+    assert plan.recently_inspected == ()
+    plan = plan_year(units, inspectors(4), year=2019, rules=rules(None), seed="w", rounds=1)
+    (kept,) = plan.recently_inspected
+    assert kept.unit_id == "R1"
+    assert kept.reasons[0].clause == "NAT-2"
+    assert "2018-12-01" in kept.reasons[0].text
+    assert plan.yearly_probability("R1") == 0.0
+    assert "R1" not in {t.unit_id for t in plan.tasks}
 
 
 def test_planned_unit_inside_its_window_everywhere_is_kept_with_a_note() -> None:
@@ -228,9 +231,8 @@ def test_planned_unit_inside_its_window_everywhere_is_kept_with_a_note() -> None
     plan = plan_year(units, inspectors(2), year=2019, rules=rules("tianjin"), seed="n", rounds=1)
     (task,) = plan.tasks
     assert task.kind is TaskKind.PLANNED
-    notes = [r for r in task.reasons if r.plugin == "drawcore"]
-    assert notes
-    assert "takes precedence" in notes[0].text
+    notes = [r for r in task.reasons if "takes precedence" in r.text]
+    assert [r.plugin for r in notes] == ["drawcore"]
 
 
 def test_bl5_capacity_is_inspectors_times_tasks_over_team_size() -> None:
@@ -250,7 +252,9 @@ def test_random_ratio_limits_the_draws_over_the_year() -> None:
     plan = plan_year(
         units, inspectors(10), year=2019, rules=rules(None), seed="r", random_ratio=0.3
     )
-    assert [len(rd.tasks) for rd in plan.rounds] == [4, 4, 4, 3]
+    assert plan.yearly.size == 15  # 0.3 * 50
+    assert len(plan.tasks) == len({t.unit_id for t in plan.tasks}) == 15
+    assert all(len(rd.tasks) <= rd.capacity for rd in plan.rounds)
     assert plan.double_random_share == 1.0
 
 
@@ -275,7 +279,8 @@ def test_bl9_items_and_bl7_form_are_filled_from_the_item_list() -> None:
     by_id = {t.unit_id: t for t in plan.tasks}
     assert by_id["C1"].items == ("A", "B")
     assert by_id["M1"].items == ("A",)
-    form = by_id["C1"].form
+    (c1,) = [u for u in units if u.unit_id == "C1"]
+    form = task_form(by_id["C1"], c1, items)
     assert form.basis == ("危险化学品安全管理条例", "安全生产法第4条")
     assert form.content == ("安全管理: 制度", "危化品: 储存")
     assert form.method.startswith("双随机")
@@ -342,7 +347,8 @@ def test_format_plan_shows_rounds_and_every_kind_of_reason() -> None:
         plan_year(units, inspectors(4), year=2019, rules=rules("tianjin"), seed="f"), limit=None
     )
     assert "Round 4 (2019-10-01 .. 2019-12-31)" in text
-    assert "M1: TJ-5 [tianjin]: under joint punishment for dishonesty" in text
+    assert "M1: NAT-7 [drawcore]: 每年至少检查一次: 失信联合惩戒对象" in text
+    assert "TJ-5 [tianjin]: under joint punishment for dishonesty" in text
     assert "H1: 4x -- TJ-5 [tianjin]: major accident hazard" in text
     text = format_plan(
         plan_year(units, inspectors(4), year=2019, rules=rules("boluo"), seed="f"), limit=None
@@ -409,20 +415,20 @@ def test_bl8_format_plan_shows_persons_as_published() -> None:
     assert "441322199001011234 张三丰" in format_plan(plan, limit=None, mask=False)
 
 
-def test_each_round_draw_can_be_replayed_from_the_record() -> None:
+def test_the_years_draw_can_be_replayed_from_the_record() -> None:
     units = [unit(f"U{k:02d}", risk_weight=1.0 + k % 3) for k in range(30)]
     plan = plan_year(units, inspectors(4), year=2019, rules=rules(None), seed="rp", capacity=5)
-    first = plan.rounds[0]
+    ordered = sorted(units, key=lambda u: u.unit_id)
     replay = sample_units(
-        sorted(u.unit_id for u in units),
-        [u.risk_weight for u in sorted(units, key=lambda u: u.unit_id)],
-        5,
+        [u.unit_id for u in ordered],
+        [u.risk_weight for u in ordered],
+        20,
         seed="rp",
-        draw_id=first.draw_id,
+        draw_id=plan.yearly.draw_id,
     )
-    assert replay.fingerprint == first.sample_fingerprint
-    assert replay.method == first.sample_method
-    assert tuple(t.unit_id for t in first.tasks) == replay.selected
+    assert replay.fingerprint == plan.yearly.fingerprint
+    assert replay.method == plan.yearly.method
+    assert set(replay.selected) == {t.unit_id for t in plan.tasks}
 
 
 def test_tj5_key_inspections_get_a_drawn_working_day_in_their_round() -> None:

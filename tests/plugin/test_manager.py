@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import types
 from collections.abc import Sequence
 from importlib import metadata
@@ -205,13 +206,17 @@ def test_rules_need_a_drawcore_manager() -> None:
         Rules(pluggy.PluginManager("drawcore"))
 
 
-def test_national_defaults_can_be_blocked_and_then_teams_have_no_rule() -> None:
-    from drawcore.errors import RuleError
-
+def test_blocking_the_national_plugin_keeps_the_core_national_rules() -> None:
+    """NAT-1, NAT-4, NAT-5 are the core's; only the overridable practice goes with the plugin."""
     rules = Rules(make_plugin_manager(entrypoints=False, blocked=("drawcore-national",)))
     assert rules.plugins == ()
-    with pytest.raises(RuleError, match="no plugin sets a team"):
-        rules.evaluate(list(synthetic_county(units=2).units), CONTEXT)
+    units = list(synthetic_county(units=2).units)
+    decided = rules.evaluate(units, CONTEXT)
+    assert decided.team_size.tolist() == [2, 2]
+    assert {r.clause for rs in decided.team_reasons.values() for r in rs} == {"NAT-1"}
+    assert decided.recent_inspection_days.tolist() == [0, 0]
+    assert rules.inspection_mode(units[0], CONTEXT, planned=True).reason.clause == "NAT-5"
+    assert rules.publication_deadline(dt.date(2019, 3, 31), CONTEXT).reason.clause == "NAT-4"
 
 
 def test_reason_stamped_with_the_plugin_that_gave_it() -> None:

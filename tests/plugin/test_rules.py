@@ -14,12 +14,12 @@ from unit_factory import unit
 
 from drawcore.model import IdKind, InspectionMode, Inspector, ProductionStatus, RiskLevel, Unit
 from drawcore.plugin import (
-    AvoidanceWindow,
-    Conflict,
     Frequency,
     PlanContext,
     RandomShareMinimum,
     Reason,
+    RecentInspectionWindow,
+    Recusals,
     TeamRequirement,
     WeightFactor,
     hookimpl,
@@ -112,18 +112,18 @@ def test_team_requirements_merge_by_max_size_and_union_of_expertise() -> None:
     merged = rules.team_requirement(unit(), CONTEXT)
     assert (merged.size, merged.expertise, merged.experts) == (3, ("化工", "机械"), 2)
     ur = rules.evaluate([unit()], CONTEXT)
-    assert {r.plugin for r in ur.team_reasons["U1"]} == {"a", "b", "drawcore-national"}
+    assert {r.plugin for r in ur.team_reasons["U1"]} == {"a", "b", "drawcore"}
 
 
 def test_national_defaults_apply_when_no_jurisdiction_answers() -> None:
     rules = rules_with()
     ur = rules.evaluate([unit(production_status=ProductionStatus.CLOSED)], CONTEXT)
     assert ur.team_size.tolist() == [2]
-    assert ur.avoidance_days.tolist() == [180]
+    assert ur.recent_inspection_days.tolist() == [180]
     assert ur.excluded.tolist() == [True]
     assert ur.exclusion_reasons["U1"][0].clause == "NAT-3"
-    assert rules.inspection_mode(unit(), CONTEXT, required=True).mode is InspectionMode.KEY
-    assert rules.inspection_mode(unit(), CONTEXT, required=False).mode is (
+    assert rules.inspection_mode(unit(), CONTEXT, planned=True).mode is InspectionMode.KEY
+    assert rules.inspection_mode(unit(), CONTEXT, planned=False).mode is (
         InspectionMode.DOUBLE_RANDOM
     )
     due = rules.publication_deadline(dt.date(2019, 3, 31), CONTEXT)
@@ -132,13 +132,13 @@ def test_national_defaults_apply_when_no_jurisdiction_answers() -> None:
 
 def test_firstresult_hook_of_a_jurisdiction_overrides_the_national_default() -> None:
     @hookimpl
-    def drawcore_avoidance_window(unit: Unit) -> AvoidanceWindow:
-        return AvoidanceWindow(days=30, reason=why("XA-9"))
+    def drawcore_recent_inspection_window(unit: Unit) -> RecentInspectionWindow:
+        return RecentInspectionWindow(days=30, reason=why("XA-9"))
 
-    x = types.SimpleNamespace(drawcore_avoidance_window=drawcore_avoidance_window)
+    x = types.SimpleNamespace(drawcore_recent_inspection_window=drawcore_recent_inspection_window)
     ur = rules_with(x=x).evaluate([unit()], CONTEXT)
-    assert ur.avoidance_days.tolist() == [30]
-    assert ur.avoidance_reasons["U1"].plugin == "x"
+    assert ur.recent_inspection_days.tolist() == [30]
+    assert ur.recent_inspection_reasons["U1"].plugin == "x"
 
 
 def test_only_the_chosen_jurisdiction_and_neutral_plugins_are_asked() -> None:
@@ -195,9 +195,9 @@ def test_conflicts_are_a_union_without_duplicates() -> None:
         @hookimpl
         def drawcore_inspector_conflicts(
             units: Sequence[Unit], inspectors: Sequence[Inspector]
-        ) -> Sequence[Conflict]:
+        ) -> Sequence[Recusals]:
             return [
-                Conflict(inspector_id=i.inspector_id, unit_id=u.unit_id, reason=why(clause))
+                Recusals(inspector_ids=[i.inspector_id], unit_ids=[u.unit_id], reason=why(clause))
                 for u in units
                 for i in inspectors
                 if i.township == u.township
@@ -212,9 +212,9 @@ def test_conflicts_are_a_union_without_duplicates() -> None:
     found = rules_with(a=conflicts("XA-1"), b=conflicts("XB-1")).conflicts(
         [unit()], inspectors, CONTEXT
     )
-    assert [(c.inspector_id, c.unit_id, c.reason.plugin) for c in found] == [
-        ("I1", "U1", "a"),
-        ("I1", "U1", "b"),
+    assert [(c.inspector_id, c.unit_id, c.reason.split(":")[0]) for c in found] == [
+        ("I1", "U1", "XA-1 [a]"),
+        ("I1", "U1", "XB-1 [b]"),
     ]
 
 
@@ -247,8 +247,8 @@ def test_hook_values_validate_themselves() -> None:
         RandomShareMinimum(share=1.5, reason=r)
     with pytest.raises(ValueError, match="at least one member"):
         TeamRequirement(size=0, reason=r)
-    with pytest.raises(ValueError, match="avoidance window"):
-        AvoidanceWindow(days=-3, reason=r)
+    with pytest.raises(ValueError, match="recent-inspection window"):
+        RecentInspectionWindow(days=-3, reason=r)
 
 
 def test_risk_levels_come_through_unchanged() -> None:

@@ -25,10 +25,12 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from drawcore.cli import (
+    amend,
     checkpoint,
     demo,
     draw,
     followup,
+    plan,
     publish,
     repair,
     result,
@@ -77,6 +79,21 @@ COMMANDS: dict[str, Command] = {
         "and teams, and journal the record (each step once; run again for the next step)",
         draw.configure,
         draw.run,
+    ),
+    "plan": Command(
+        "plan",
+        "the annual-plan ceremony: commit the year's spec, form its seed from public numbers "
+        "and/or parties, plan the year (yearly probabilities, rounds, teams) and journal it "
+        "(each step once; run again for the next step)",
+        plan.configure,
+        plan.run,
+    ),
+    "amend": Command(
+        "amend",
+        "a mid-year amendment to an annual plan: the units added to the registry or newly "
+        "planned since, planned for the rest of the year through the same ceremony steps",
+        amend.configure,
+        amend.run,
     ),
     "publish": Command(
         "publish",

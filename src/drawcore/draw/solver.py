@@ -133,13 +133,28 @@ def _solve(state: _FlowState, patterns: list[Pattern | None]) -> list[tuple[list
     ]
 
 
+def _eligible_count(pool: _Pool, job: _Job, require_all: bool, holders: dict[object, int]) -> int:
+    """``len(_eligible(pool, job, require_all))`` without building the list: the members
+    the requirement admits (counted once per requirement in ``holders``) minus the
+    admitted members the job's conflicts remove."""
+    req = job.requirement
+    if not require_all or req is None:
+        return pool.size - len(job.conflicts)
+    if req not in holders:
+        holders[req] = sum(1 for e in pool.expertise if req in e)
+    return holders[req] - sum(1 for i in job.conflicts if req in pool.expertise[i])
+
+
 def _fallback(pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool) -> None:
     """Step 4: exact max-flow (and, for several expertise areas, an exact search over the
-    ways each team can cover them), warm-started from the walk; raise if nothing works."""
+    ways each team can cover them), warm-started from the walk; raise if nothing works.
+
+    The size of the flow network is counted before anything is built, so a fallback
+    over :data:`_MAX_FLOW_EDGES` is refused without allocating it."""
     caps = load.caps[pool.name]
     wcaps = load.wcaps if pool.name != EXPERTS else None
-    eligible = [_eligible(pool, j, require_all) for j in jobs]
-    edges = sum(len(e) for e in eligible)
+    holders: dict[object, int] = {}
+    edges = sum(_eligible_count(pool, j, require_all, holders) for j in jobs)
     if edges > _MAX_FLOW_EDGES:
         pending = [j.unit_id for j in jobs if len(j.members) < j.seats]
         raise InfeasibleError(
@@ -147,6 +162,7 @@ def _fallback(pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool) -> 
             f"(first: {', '.join(pending[:10])}) and the exact fallback would need {edges:,} "
             f"edges (limit {_MAX_FLOW_EDGES:,}); relax {load.cap_text} or the conflicts"
         )
+    eligible = [_eligible(pool, j, require_all) for j in jobs]
     # tasks no assignment can staff, whatever the others do
     reqs = [_requirements(j, require_all) for j in jobs]
     options: list[list[Pattern]] = []

@@ -5,7 +5,9 @@ A jurisdiction plugin is a module (or object) whose functions are marked with
 registered through the ``drawcore`` entry-point group and loaded by
 :func:`~drawcore.plugin.manager.make_plugin_manager`. The core never calls a hook
 itself: :class:`~drawcore.plugin.rules.Rules` asks the plugins and hands the core
-plain values (weights, masks, reasons, conflict pairs).
+plain values (weights, masks, reasons, recusal pairs) through the
+:class:`drawcore.plan.policy.Policy` protocol. Importing this package loads only the
+markers and the values; the loader and ``Rules`` are imported on demand.
 """
 
 from __future__ import annotations
@@ -18,28 +20,30 @@ hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
 from drawcore.plugin.values import (  # noqa: E402  (the markers must exist first)
-    AvoidanceWindow,
-    Conflict,
     Frequency,
     InspectionModeChoice,
     PlanContext,
+    PlanSummary,
     PublicationDeadline,
     RandomShareMinimum,
     Reason,
+    RecentInspectionWindow,
+    Recusals,
     TeamRequirement,
     WeightFactor,
 )
 
 __all__ = [
     "PROJECT",
-    "AvoidanceWindow",
-    "Conflict",
     "Frequency",
     "InspectionModeChoice",
     "PlanContext",
+    "PlanSummary",
     "PublicationDeadline",
     "RandomShareMinimum",
     "Reason",
+    "RecentInspectionWindow",
+    "Recusals",
     "TeamRequirement",
     "WeightFactor",
     "hookimpl",

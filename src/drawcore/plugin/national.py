@@ -1,50 +1,36 @@
 """National practice the two documents rest on: the built-in, jurisdiction-neutral plugin.
 
 Registered by :func:`~drawcore.plugin.manager.make_plugin_manager` under the name
-``drawcore-national``. Every ``firstresult`` answer here is ``trylast``, so a
-jurisdiction plugin overrides it; folded answers (team size, exclusions) combine
-with a jurisdiction's as their hooks document. Clause IDs ``NAT-n`` are listed
-in ``docs/hooks.md``.
+``drawcore-national``. It holds the national practice a jurisdiction may set aside
+(recent-inspection window, closed units, publication masking); the rules every plan
+keeps even with this plugin blocked (two officers NAT-1, default modes NAT-5, default
+deadline NAT-4) are the core's, in :mod:`drawcore.plan.policy`. Every ``firstresult``
+answer here is ``trylast``, so a jurisdiction plugin overrides it. Clause IDs
+``NAT-n`` are listed in ``docs/hooks.md``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 
-from drawcore.model import IdKind, InspectionMode, ProductionStatus, Unit
+from drawcore.model import IdKind, ProductionStatus, Unit
 from drawcore.plugin import hookimpl
-from drawcore.plugin.values import (
-    AvoidanceWindow,
-    InspectionModeChoice,
-    PublicationDeadline,
-    Reason,
-    TeamRequirement,
-)
+from drawcore.plugin.values import Reason, RecentInspectionWindow
 from drawcore.registry.ids import mask_id_card, mask_name, mask_phone
 
 NAME = "drawcore-national"
-AVOIDANCE_DAYS = 180
-PUBLICATION_DAYS = 20
-
-
-@hookimpl
-def drawcore_team_requirements(unit: Unit) -> TeamRequirement:
-    """NAT-1: an inspection is carried out by at least two enforcement officers."""
-    return TeamRequirement(
-        size=2,
-        reason=Reason(clause="NAT-1", text="at least two enforcement officers per inspection"),
-    )
+RECENT_INSPECTION_DAYS = 180
 
 
 @hookimpl(trylast=True)
-def drawcore_avoidance_window(unit: Unit) -> AvoidanceWindow:
+def drawcore_recent_inspection_window(unit: Unit) -> RecentInspectionWindow:
     """NAT-2: a unit inspected recently is not inspected again without cause."""
-    return AvoidanceWindow(
-        days=AVOIDANCE_DAYS,
+    return RecentInspectionWindow(
+        days=RECENT_INSPECTION_DAYS,
         reason=Reason(
             clause="NAT-2",
-            text=f"inspected within the last {AVOIDANCE_DAYS} days; repeated checks are avoided",
+            text=f"inspected within the last {RECENT_INSPECTION_DAYS} days; "
+            "repeated checks are avoided",
         ),
     )
 
@@ -55,31 +41,6 @@ def drawcore_unit_exclusions(unit: Unit) -> Sequence[Reason]:
     if unit.production_status == ProductionStatus.CLOSED:
         return [Reason(clause="NAT-3", text="the unit is closed (关闭)")]
     return []
-
-
-@hookimpl(trylast=True)
-def drawcore_inspection_mode(required: bool) -> InspectionModeChoice:
-    """NAT-5: a planned (key) inspection fixes the unit; a drawn one is double-random."""
-    if required:
-        return InspectionModeChoice(
-            mode=InspectionMode.KEY,
-            reason=Reason(clause="NAT-5", text="key inspection: unit planned, inspectors drawn"),
-        )
-    return InspectionModeChoice(
-        mode=InspectionMode.DOUBLE_RANDOM,
-        reason=Reason(clause="NAT-5", text="double-random: unit and inspectors drawn"),
-    )
-
-
-@hookimpl(trylast=True)
-def drawcore_publication_deadline(round_end: dt.date) -> PublicationDeadline:
-    """NAT-4: results are published promptly, within 20 days of the round's end."""
-    return PublicationDeadline(
-        due=round_end + dt.timedelta(days=PUBLICATION_DAYS),
-        reason=Reason(
-            clause="NAT-4", text=f"results published within {PUBLICATION_DAYS} days of the round"
-        ),
-    )
 
 
 @hookimpl(trylast=True)

@@ -1,9 +1,11 @@
 """``Rules``: the one typed facade between the plugins and the core.
 
-Only this module calls hooks. It asks the plugins in effect for one jurisdiction,
-checks every answer's type, stamps every :class:`Reason` with the plugin that gave
-it, folds the answers by each hook's documented rule and hands the core plain
-values: numpy arrays of weights and masks, tuples of conflict pairs, dates.
+Only this module calls hooks and loads plugins. It asks the plugins in effect for one
+jurisdiction, checks every answer's type, stamps every :class:`Reason` with the plugin
+that gave it, folds the answers by each hook's documented rule and hands the core plain
+values: numpy arrays of weights and masks, recusal pairs, dates. ``Rules`` is the
+:class:`drawcore.plan.policy.Policy` the core plans with; where no plugin answers,
+the core's national defaults (:mod:`drawcore.plan.policy`) apply.
 
 Each hook implementation is called by ``Rules`` itself (in pluggy's call order),
 rather than through ``pm.hook.<name>(...)``, so that an exception, a wrong return
@@ -15,64 +17,37 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 import numpy as np
-import numpy.typing as npt
 import pluggy
 
-from drawcore.errors import PluginError, RuleError
+from drawcore.draw.team_model import Recusal
+from drawcore.errors import PluginError
 from drawcore.model import InspectionMode, Inspector, Unit
+from drawcore.plan.policy import (
+    UnitDecisions,
+    default_deadline,
+    default_mode,
+    minimum_team,
+)
 from drawcore.plugin.manager import DrawcorePluginManager, make_plugin_manager
 from drawcore.plugin.values import (
-    AvoidanceWindow,
-    Conflict,
     Frequency,
     InspectionModeChoice,
     PlanContext,
+    PlanSummary,
     PublicationDeadline,
     RandomShareMinimum,
     Reason,
+    RecentInspectionWindow,
+    Recusals,
     TeamRequirement,
     WeightFactor,
 )
 
-if TYPE_CHECKING:
-    from drawcore.plan.schedule import AnnualPlan
-
-__all__ = ["Rules", "UnitRules"]
-
-
-@attrs.frozen(kw_only=True, eq=False)
-class UnitRules:
-    """The plugins' decisions for a list of units, as arrays aligned with ``unit_ids``.
-
-    ``times`` is the number of planned (key-supervision or mandatory) inspections:
-    ``max(frequency, 1 if mandatory)``, and 0 for an excluded unit. The reason
-    mappings hold only units that have reasons.
-    """
-
-    unit_ids: tuple[str, ...]
-    weights: npt.NDArray[np.float64]
-    mandatory: npt.NDArray[np.bool_]
-    excluded: npt.NDArray[np.bool_]
-    times: npt.NDArray[np.int64]
-    avoidance_days: npt.NDArray[np.int64]
-    team_size: npt.NDArray[np.int64]
-    experts: npt.NDArray[np.int64]
-    expertise: tuple[tuple[str, ...], ...]
-    expert_expertise: tuple[tuple[str, ...], ...]
-    mandatory_reasons: dict[str, tuple[Reason, ...]]
-    exclusion_reasons: dict[str, tuple[Reason, ...]]
-    frequency_reasons: dict[str, tuple[Reason, ...]]
-    weight_reasons: dict[str, tuple[Reason, ...]]
-    team_reasons: dict[str, tuple[Reason, ...]]
-    avoidance_reasons: dict[str, Reason]
-
-
-def _conflict_key(c: Conflict) -> tuple[str, str, str, str, str]:
-    return (c.inspector_id, c.unit_id, c.reason.clause, c.reason.plugin, c.reason.text)
+__all__ = ["Rules"]
 
 
 class Rules:
@@ -81,6 +56,8 @@ class Rules:
     ``jurisdiction=None`` means national practice only (the neutral plugins).
     Raises :class:`PluginError` when no plugin claims ``jurisdiction``.
     """
+
+    jurisdiction: str | None
 
     def __init__(self, pm: pluggy.PluginManager, *, jurisdiction: str | None = None) -> None:
         if not isinstance(pm, DrawcorePluginManager):
@@ -95,7 +72,7 @@ class Rules:
                 "DRAWCORE_DISABLE_PLUGINS"
             )
         self._pm = pm
-        self.jurisdiction: str | None = wanted
+        self.jurisdiction = wanted
         self.plugins: tuple[str, ...] = tuple(
             sorted(name for name, claim in claims.items() if claim is None or claim == wanted)
         )
@@ -176,14 +153,14 @@ class Rules:
 
     # -- per-unit decisions ----------------------------------------------------------
 
-    def evaluate(self, units: Sequence[Unit], context: PlanContext) -> UnitRules:
+    def evaluate(self, units: Sequence[Unit], context: PlanContext) -> UnitDecisions:
         """Weights, mandatory and excluded masks, frequencies, windows and team needs."""
         n = len(units)
         weights = np.empty(n, dtype=np.float64)
         mandatory = np.zeros(n, dtype=np.bool_)
         excluded = np.zeros(n, dtype=np.bool_)
-        times = np.zeros(n, dtype=np.int64)
-        avoid = np.zeros(n, dtype=np.int64)
+        frequency = np.zeros(n, dtype=np.int64)
+        window_days = np.zeros(n, dtype=np.int64)
         size = np.ones(n, dtype=np.int64)
         experts = np.zeros(n, dtype=np.int64)
         expertise: list[tuple[str, ...]] = []
@@ -193,7 +170,8 @@ class Rules:
         freq_r: dict[str, tuple[Reason, ...]] = {}
         weight_r: dict[str, tuple[Reason, ...]] = {}
         team_r: dict[str, tuple[Reason, ...]] = {}
-        avoid_r: dict[str, Reason] = {}
+        window_r: dict[str, Reason] = {}
+        waiver_r: dict[str, tuple[Reason, ...]] = {}
         for i, unit in enumerate(units):
             uid = unit.unit_id
             w, wr = self._weight(unit, context)
@@ -202,6 +180,9 @@ class Rules:
                 weight_r[uid] = wr
             mr = self._reasons("drawcore_unit_mandatory", unit=unit, context=context)
             er = self._reasons("drawcore_unit_exclusions", unit=unit, context=context)
+            waiver = self._reasons("drawcore_once_a_year_waiver", unit=unit, context=context)
+            if waiver:
+                waiver_r[uid] = waiver
             t, fr = self._frequency(unit, context)
             if mr:
                 mandatory[i] = True
@@ -211,24 +192,24 @@ class Rules:
                 excl_r[uid] = er
             if fr:
                 freq_r[uid] = fr
-            times[i] = 0 if er else max(t, 1 if mr else 0)
-            window = self._avoidance(unit, context)
+            frequency[i] = t
+            window = self._recent_inspection(unit, context)
             if window is not None:
-                avoid[i] = window.days
-                avoid_r[uid] = window.reason
+                window_days[i] = window.days
+                window_r[uid] = window.reason
             team, tr = self._team(unit, context)
             size[i] = team.size
             experts[i] = team.experts
             expertise.append(team.expertise)
             expert_expertise.append(team.expert_expertise)
             team_r[uid] = tr
-        return UnitRules(
+        return UnitDecisions(
             unit_ids=tuple(u.unit_id for u in units),
             weights=weights,
             mandatory=mandatory,
             excluded=excluded,
-            times=times,
-            avoidance_days=avoid,
+            frequency=frequency,
+            recent_inspection_days=window_days,
             team_size=size,
             experts=experts,
             expertise=tuple(expertise),
@@ -238,7 +219,8 @@ class Rules:
             frequency_reasons=freq_r,
             weight_reasons=weight_r,
             team_reasons=team_r,
-            avoidance_reasons=avoid_r,
+            recent_inspection_reasons=window_r,
+            waiver_reasons=waiver_r,
         )
 
     def _weight(self, unit: Unit, context: PlanContext) -> tuple[float, tuple[Reason, ...]]:
@@ -262,11 +244,12 @@ class Rules:
         top = max(t for t, _ in answers)
         return top, tuple(sorted(r for t, r in answers if t == top))
 
-    def _avoidance(self, unit: Unit, context: PlanContext) -> AvoidanceWindow | None:
-        for plugin, answer in self._call("drawcore_avoidance_window", unit=unit, context=context):
-            self._expect(plugin, "drawcore_avoidance_window", answer, AvoidanceWindow)
-            window: AvoidanceWindow = attrs.evolve(
-                answer, reason=self._stamp(plugin, "drawcore_avoidance_window", answer.reason)
+    def _recent_inspection(self, unit: Unit, context: PlanContext) -> RecentInspectionWindow | None:
+        hook = "drawcore_recent_inspection_window"
+        for plugin, answer in self._call(hook, unit=unit, context=context):
+            self._expect(plugin, hook, answer, RecentInspectionWindow)
+            window: RecentInspectionWindow = attrs.evolve(
+                answer, reason=self._stamp(plugin, hook, answer.reason)
             )
             return window
         return None
@@ -279,18 +262,13 @@ class Rules:
         return self._team(unit, context)[0]
 
     def _team(self, unit: Unit, context: PlanContext) -> tuple[TeamRequirement, tuple[Reason, ...]]:
-        answers: list[TeamRequirement] = []
+        answers: list[TeamRequirement] = [minimum_team()]
         for plugin, answer in self._call("drawcore_team_requirements", unit=unit, context=context):
             self._expect(plugin, "drawcore_team_requirements", answer, TeamRequirement)
             answers.append(
                 attrs.evolve(
                     answer, reason=self._stamp(plugin, "drawcore_team_requirements", answer.reason)
                 )
-            )
-        if not answers:
-            raise RuleError(
-                f"no plugin sets a team for unit {unit.unit_id!r} "
-                "(the national defaults, drawcore-national, are blocked)"
             )
         biggest = max(answers, key=lambda a: a.size)
         merged = TeamRequirement(
@@ -303,11 +281,11 @@ class Rules:
         return merged, tuple(sorted({a.reason for a in answers}))
 
     def inspection_mode(
-        self, unit: Unit, context: PlanContext, *, required: bool
+        self, unit: Unit, context: PlanContext, *, planned: bool
     ) -> InspectionModeChoice:
-        """The mode of one task (``firstresult``)."""
+        """The mode of one task (``firstresult``; the core's NAT-5 default otherwise)."""
         hook = "drawcore_inspection_mode"
-        for plugin, answer in self._call(hook, unit=unit, context=context, required=required):
+        for plugin, answer in self._call(hook, unit=unit, context=context, planned=planned):
             self._expect(plugin, hook, answer, InspectionModeChoice)
             if not isinstance(answer.mode, InspectionMode):
                 raise PluginError(f"plugin {plugin!r}: {hook} gave mode {answer.mode!r}")
@@ -315,27 +293,32 @@ class Rules:
                 answer, reason=self._stamp(plugin, hook, answer.reason)
             )
             return choice
-        raise RuleError(f"no plugin sets the inspection mode for unit {unit.unit_id!r}")
+        return default_mode(planned=planned)
 
     # -- per-plan decisions ----------------------------------------------------------
 
     def conflicts(
         self, units: Sequence[Unit], inspectors: Sequence[Inspector], context: PlanContext
-    ) -> tuple[Conflict, ...]:
-        """The union of every plugin's inspector-unit conflicts (recusal, BL-5)."""
+    ) -> tuple[Recusal, ...]:
+        """The union of every plugin's recusal groups as pairs (回避, BL-5), sorted.
+
+        A pair named by two plugins (or two groups) keeps each reason, one
+        :class:`Recusal` per reason.
+        """
         hook = "drawcore_inspector_conflicts"
-        found: set[Conflict] = set()
+        found: set[tuple[str, str, str]] = set()
         for plugin, answer in self._call(hook, units=units, inspectors=inspectors, context=context):
-            if not isinstance(answer, Iterable):
-                raise PluginError(f"plugin {plugin!r}: {hook} must return a sequence of Conflict")
-            stamped: dict[Reason, Reason] = {}
-            for c in answer:
-                self._expect(plugin, hook, c, Conflict)
-                reason = stamped.get(c.reason)
-                if reason is None:
-                    reason = stamped[c.reason] = self._stamp(plugin, hook, c.reason)
-                found.add(Conflict(inspector_id=c.inspector_id, unit_id=c.unit_id, reason=reason))
-        return tuple(sorted(found, key=_conflict_key))
+            if isinstance(answer, str | bytes) or not isinstance(answer, Iterable):
+                raise PluginError(f"plugin {plugin!r}: {hook} must return a sequence of Recusals")
+            for group in answer:
+                self._expect(plugin, hook, group, Recusals)
+                why = str(self._stamp(plugin, hook, group.reason))
+                found.update(
+                    (iid, uid, why) for iid in group.inspector_ids for uid in group.unit_ids
+                )
+        return tuple(
+            Recusal(inspector_id=iid, unit_id=uid, reason=why) for iid, uid, why in sorted(found)
+        )
 
     def min_random_share(self, context: PlanContext) -> RandomShareMinimum | None:
         """The largest minimum double-random share any plugin requires (BL-6)."""
@@ -348,18 +331,18 @@ class Rules:
                 best = stamped
         return best
 
-    def plan_checks(self, plan: AnnualPlan, context: PlanContext) -> tuple[Reason, ...]:
+    def plan_checks(self, summary: PlanSummary, context: PlanContext) -> tuple[Reason, ...]:
         """Every plugin's problems with a finished plan, in call order."""
         hook = "drawcore_plan_checks"
         out: list[Reason] = []
-        for plugin, answer in self._call(hook, plan=plan, context=context):
+        for plugin, answer in self._call(hook, summary=summary, context=context):
             if isinstance(answer, str | bytes) or not isinstance(answer, Iterable):
                 raise PluginError(f"plugin {plugin!r}: {hook} must return a sequence of Reason")
             out.extend(self._stamp(plugin, hook, r) for r in answer)
         return tuple(out)
 
     def publication_deadline(self, round_end: dt.date, context: PlanContext) -> PublicationDeadline:
-        """When a round's results are due for publication (``firstresult``)."""
+        """When a round's results are due for publication (``firstresult``; NAT-4 otherwise)."""
         hook = "drawcore_publication_deadline"
         for plugin, answer in self._call(hook, round_end=round_end, context=context):
             self._expect(plugin, hook, answer, PublicationDeadline)
@@ -367,7 +350,7 @@ class Rules:
                 answer, reason=self._stamp(plugin, hook, answer.reason)
             )
             return due
-        raise RuleError("no plugin sets a publication deadline")
+        return default_deadline(round_end)
 
     def mask(self, field: str, value: str, unit: Unit | None = None) -> str:
         """``value`` as it may be published (``firstresult``; unmasked when nobody answers)."""

@@ -10,7 +10,8 @@ Two kinds of combination are used:
 * ``firstresult`` -- the first non-``None`` answer wins, in pluggy's call order
   (``tryfirst`` first, later-registered first, ``trylast`` last). The national
   defaults of :mod:`drawcore.plugin.national` are ``trylast``, so a jurisdiction
-  overrides them.
+  overrides them; where nobody answers, the core's defaults of
+  :mod:`drawcore.plan.policy` apply.
 * a documented fold -- every plugin answers and the answers are combined (a
   union of reasons, a product, a maximum), so no plugin can silently drop
   another's decision.
@@ -24,35 +25,33 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from drawcore.model import Inspector, Unit
 from drawcore.plugin import hookspec
 from drawcore.plugin.values import (
-    AvoidanceWindow,
-    Conflict,
     Frequency,
     InspectionModeChoice,
     PlanContext,
+    PlanSummary,
     PublicationDeadline,
     RandomShareMinimum,
     Reason,
+    RecentInspectionWindow,
+    Recusals,
     TeamRequirement,
     WeightFactor,
 )
 
-if TYPE_CHECKING:
-    from drawcore.plan.schedule import AnnualPlan
-
 __all__ = [
-    "drawcore_avoidance_window",
     "drawcore_inspection_mode",
     "drawcore_inspector_conflicts",
     "drawcore_jurisdiction",
     "drawcore_mask_field",
     "drawcore_min_random_share",
+    "drawcore_once_a_year_waiver",
     "drawcore_plan_checks",
     "drawcore_publication_deadline",
+    "drawcore_recent_inspection_window",
     "drawcore_team_requirements",
     "drawcore_unit_exclusions",
     "drawcore_unit_frequency",
@@ -94,6 +93,20 @@ def drawcore_unit_mandatory(unit: Unit, context: PlanContext) -> Sequence[Reason
 
 
 @hookspec
+def drawcore_once_a_year_waiver(unit: Unit, context: PlanContext) -> Sequence[Reason]:  # type: ignore[empty-body]
+    """Why the national once-a-year rule (NAT-7) does not hold for this unit this year.
+
+    The core inspects high-risk, blacklisted, joint-punishment and recent
+    fatal-accident units at least once a year in every jurisdiction. A plugin cannot
+    drop that silently: only this answer, with its reasons, sets the rule aside for
+    the unit, and the plan records the waiver beside the rule's own reasons.
+    Called: once per unit when a plan is made.
+    Returns: the reasons (an empty sequence when the rule holds).
+    Combine: UNION of all reasons; the rule is waived when there is at least one.
+    """
+
+
+@hookspec
 def drawcore_unit_exclusions(unit: Unit, context: PlanContext) -> Sequence[Reason]:  # type: ignore[empty-body]
     """Why the unit must not be inspected under this plan (e.g. BL-3 higher-level plan, closed).
 
@@ -117,11 +130,13 @@ def drawcore_unit_frequency(unit: Unit, context: PlanContext) -> Frequency | Non
 
 
 @hookspec(firstresult=True)
-def drawcore_avoidance_window(unit: Unit, context: PlanContext) -> AvoidanceWindow | None:
-    """How recent an inspection keeps the unit out of a round (avoid repeated checks).
+def drawcore_recent_inspection_window(
+    unit: Unit, context: PlanContext
+) -> RecentInspectionWindow | None:
+    """How recent an inspection keeps the unit out of a round (no repeated checks; not 回避).
 
     Called: once per unit when a plan is made.
-    Returns: an ``AvoidanceWindow`` in days, or ``None``.
+    Returns: a ``RecentInspectionWindow`` in days, or ``None``.
     Combine: ``firstresult``; the national default (180 days) is ``trylast``.
     A window never removes a mandatory or key-supervision placement: if every round
     is inside the window, the placement is kept and the plan says so.
@@ -131,11 +146,12 @@ def drawcore_avoidance_window(unit: Unit, context: PlanContext) -> AvoidanceWind
 @hookspec
 def drawcore_inspector_conflicts(  # type: ignore[empty-body]
     units: Sequence[Unit], inspectors: Sequence[Inspector], context: PlanContext
-) -> Sequence[Conflict]:
-    """Inspector-unit pairs with an interest: the inspector recuses (回避, BL-5).
+) -> Sequence[Recusals]:
+    """Inspectors with an interest in units: they recuse (回避, BL-5) and are replaced (递补).
 
-    Called: once per plan, with all units and all active inspectors.
-    Returns: the conflicting pairs, each with its reason.
+    Called: once per plan or rule-based draw, with all units and all active inspectors.
+    Returns: groups of ``Recusals`` (every inspector of a group recuses from every unit
+    of it, for the group's reason), e.g. one group per township.
     Combine: UNION of all pairs (a pair named by two plugins keeps both reasons).
     """
 
@@ -146,22 +162,22 @@ def drawcore_team_requirements(unit: Unit, context: PlanContext) -> TeamRequirem
 
     Called: once per unit when a plan is made.
     Returns: a ``TeamRequirement`` or ``None``.
-    Combine: MERGED -- the maximum ``size``, the union of ``expertise``, the maximum
-    ``experts``; all reasons kept. The national default (size 2) always answers.
+    Combine: MERGED with the core's national minimum (NAT-1, two officers) -- the
+    maximum ``size``, the union of ``expertise``, the maximum ``experts``; all reasons kept.
     """
 
 
 @hookspec(firstresult=True)
 def drawcore_inspection_mode(
-    unit: Unit, context: PlanContext, required: bool
+    unit: Unit, context: PlanContext, planned: bool
 ) -> InspectionModeChoice | None:
     """The inspection mode of a task (TJ-5: double-random, general, key, covert).
 
-    Called: once per task; ``required`` is true for a mandatory or key-supervision
+    Called: once per task; ``planned`` is true for a mandatory or key-supervision
     placement and false for a unit drawn at random.
     Returns: an ``InspectionModeChoice`` or ``None``.
-    Combine: ``firstresult``; the national default (key for placements, double-random
-    for draws) is ``trylast``.
+    Combine: ``firstresult``; with no answer the core's national default applies
+    (NAT-5: key for placements, double-random for draws).
     """
 
 
@@ -176,10 +192,11 @@ def drawcore_min_random_share(context: PlanContext) -> RandomShareMinimum | None
 
 
 @hookspec
-def drawcore_plan_checks(plan: AnnualPlan, context: PlanContext) -> Sequence[Reason]:  # type: ignore[empty-body]
+def drawcore_plan_checks(summary: PlanSummary, context: PlanContext) -> Sequence[Reason]:  # type: ignore[empty-body]
     """Problems with a finished plan (e.g. BL-3 registry older than a year).
 
-    Called: once per plan, after the rounds are drawn and staffed.
+    Called: once per plan, after the rounds are drawn and staffed, with the plan's
+    figures (``PlanSummary``: plain values, not the plan object).
     Returns: the problems found (empty when the plan is fine).
     Combine: the LIST of every plugin's problems, in call order. ``plan_year(strict=True)``
     turns any problem into ``RuleError``.
@@ -194,7 +211,8 @@ def drawcore_publication_deadline(
 
     Called: once per round.
     Returns: a ``PublicationDeadline`` or ``None``.
-    Combine: ``firstresult``; the national default (20 days after the round) is ``trylast``.
+    Combine: ``firstresult``; with no answer the core's national default applies
+    (NAT-4: 20 days after the round).
     """
 
 

@@ -20,14 +20,15 @@ from drawcore.model import InspectionMode
 
 __all__ = [
     "CLAUSE_PATTERN",
-    "AvoidanceWindow",
-    "Conflict",
     "Frequency",
     "InspectionModeChoice",
     "PlanContext",
+    "PlanSummary",
     "PublicationDeadline",
     "RandomShareMinimum",
     "Reason",
+    "RecentInspectionWindow",
+    "Recusals",
     "TeamRequirement",
     "WeightFactor",
 ]
@@ -59,7 +60,7 @@ def _check_times(_instance: object, _attribute: object, value: Any) -> None:
 def _check_days(_instance: object, _attribute: object, value: Any) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise InvalidInputError(
-            f"an avoidance window is a whole number of days >= 0, got {value!r}"
+            f"a recent-inspection window is a whole number of days >= 0, got {value!r}"
         )
 
 
@@ -102,8 +103,12 @@ class Frequency:
 
 
 @attrs.frozen(kw_only=True)
-class AvoidanceWindow:
-    """A unit inspected fewer than ``days`` days before a round is not drawn in it."""
+class RecentInspectionWindow:
+    """A unit inspected fewer than ``days`` days before a round is not drawn in it.
+
+    National practice: a unit inspected recently is not inspected again without cause.
+    (Not 回避, which is an inspector's recusal: see :class:`Recusals`.)
+    """
 
     days: int = attrs.field(validator=_check_days)
     reason: Reason
@@ -159,13 +164,38 @@ class PublicationDeadline:
     reason: Reason
 
 
-@attrs.frozen(kw_only=True, order=True)
-class Conflict:
-    """An inspector who must recuse from a unit (回避, BL-5)."""
+def _ids(value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        raise ValueError("give a sequence of ids, not one string")
+    return tuple(sorted({str(v) for v in value}))
 
-    inspector_id: str
-    unit_id: str
+
+@attrs.frozen(kw_only=True)
+class Recusals:
+    """Inspectors who recuse from units for one reason (回避, BL-5): every inspector
+    named steps aside from every unit named.
+
+    A hook answers with groups rather than pairs (e.g. one group per township: the
+    inspectors living there and the units there), so a city's conflicts cost one
+    value per group. :class:`~drawcore.plugin.rules.Rules` expands the groups into
+    the core's one recusal type, :class:`drawcore.draw.team_model.Recusal`.
+    """
+
+    inspector_ids: tuple[str, ...] = attrs.field(converter=_ids)
+    unit_ids: tuple[str, ...] = attrs.field(converter=_ids)
     reason: Reason
+
+
+@attrs.frozen(kw_only=True)
+class PlanSummary:
+    """What a plan check may know about a finished annual plan: plain figures only."""
+
+    year: int
+    rounds: int
+    tasks: int
+    planned: int
+    drawn: int
+    double_random_share: float
 
 
 @attrs.frozen(kw_only=True)

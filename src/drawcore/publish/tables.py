@@ -444,7 +444,7 @@ def _year_rows(
         "record": r.seq,
         "plan_id": b["plan_id"],
         "status": f"voided: {void_reason[r.seq]}" if r.seq in void_reason else "live",
-        "year": plan["year"],
+        "year": plan["parameters"]["year"],
         "jurisdiction": plan["jurisdiction"] or "",
         "plugins": _join(f"{n} {v}" for n, v in plan["plugins"]),
         "drawn_at": b["drawn_at"],

@@ -419,6 +419,83 @@ def _append_draw(
     return journal.append_batch(build)[-1]
 
 
+def redo_year(
+    journal: Journal,
+    spec: YearPlanSpec,
+    *,
+    voids: int,
+    reason: str,
+    voided_by: str,
+    at: str,
+    rules: Rules,
+    drawn_by: str,
+    signed_by: str,
+    drawn_at: str,
+    signed_at: str,
+    rfc3797_sources: Sequence[int | Sequence[int]],
+    entropy_at: str,
+    registry_dir: PathLike | None = None,
+    county: County | None = None,
+) -> YearDrawn:
+    """Void annual-plan record ``voids`` and its seed, journal a fresh seed from new public
+    numbers and plan the year again, in one all-or-nothing append: a visible redo.
+
+    The new ``annual_plan`` record names the voided one (``redo_of``) and the reason.
+    The spec (and so the commitment) is the same; only the seed is new, so a redo
+    cannot pick a more convenient registry or rule set.
+    """
+    state = journal.ceremony().plans.get(spec.plan_id)
+    if state is None or state.draw_seq != voids:
+        raise JournalError(
+            f"redo of annual plan {spec.plan_id!r} refused: record {voids} is not its live plan"
+        )
+    if state.plan_hash != spec.hash:
+        raise JournalError(f"plan {spec.plan_id!r} was committed with another plan hash")
+    assert state.seed_seq is not None
+    if not reason.strip():
+        raise InvalidInputError("a redo needs its reason")
+    seed = seed_body(
+        spec.plan_id,
+        spec.hash,
+        entropy_at=entropy_at,
+        recorded_at=drawn_at,
+        rfc3797_sources=rfc3797_sources,
+    )
+    base = registry_dir if registry_dir is not None else journal.path.parent
+    regs = county if county is not None else load_county(spec, base)
+    seed_bytes = bytes.fromhex(seed["seed"])
+    plan = run_year(spec, regs, rules, seed_bytes)
+    seed_seq = journal.size + 2
+    body = year_plan_record(
+        spec,
+        plan,
+        seed=seed_bytes,
+        seed_record=seed_seq,
+        seed_method=seed["method"],
+        population=len(regs.units),
+        drawn_by=drawn_by,
+        signed_by=signed_by,
+        drawn_at=drawn_at,
+        signed_at=signed_at,
+        redo_of=voids,
+        redo_reason=reason,
+    )
+    entries: list[tuple[str, object]] = [
+        (VOID, void_body(voids, reason, voided_by=voided_by, at=at)),
+        (VOID, void_body(state.seed_seq, reason, voided_by=voided_by, at=at)),
+        (SEED, seed),
+        (ANNUAL_PLAN, body),
+    ]
+    return YearDrawn(journal.append_many(entries)[-1], plan)
+
+
+def _seed_method(journal: Journal, seed_seq: int) -> str:
+    for record in journal.records()[seed_seq : seed_seq + 1]:
+        if record.type == SEED:
+            return str(record.body["method"])
+    raise JournalError(f"record {seed_seq} is not a seed record")
+
+
 def redo(
     journal: Journal,
     plan: DrawPlan,

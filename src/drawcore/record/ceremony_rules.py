@@ -233,6 +233,11 @@ class Ceremony:
                 f"result refused: {', '.join(strangers)} not in the team drawn for unit "
                 f"{unit_id!r} by record {target} (谁抽查、谁查处)"
             )
+        if body.get("entered_by") not in team:
+            return (
+                f"result refused: entered by {body.get('entered_by')!r}, who is not in the team "
+                f"of unit {unit_id!r} in record {target} (BL-8 谁抽查、谁录入)"
+            )
         return None
 
     def _check_seed(self, plan_id: str, plan: _Plan, body: Mapping[str, Any]) -> str | None:

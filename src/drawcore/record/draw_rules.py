@@ -8,7 +8,7 @@ from typing import Any
 
 from drawcore.draw.team_model import EXPLICIT_REASON, MIN_TEAM_SIZE, Recusal
 from drawcore.errors import InvalidInputError
-from drawcore.plugin.rules import Rules
+from drawcore.plan.policy import Policy
 from drawcore.plugin.values import PlanContext
 from drawcore.record.records import (
     DrawPlan,
@@ -29,7 +29,7 @@ def plan_from_rules(
     units_ref: RegistryRef,
     inspectors_ref: RegistryRef,
     *,
-    rules: Rules,
+    rules: Policy,
     context: PlanContext,
     size: int,
     include_mandatory: bool = False,
@@ -70,7 +70,7 @@ def plan_from_rules(
 def _rule_values(
     units: UnitRegistry,
     inspectors: InspectorRegistry | None,
-    rules: Rules,
+    rules: Policy,
     context: PlanContext,
     include_mandatory: bool,
     params: Mapping[str, Any],
@@ -129,10 +129,7 @@ def _rule_values(
     if inspectors is not None:
         active = [i for i in inspectors if i.active]
         pairs = rules.conflicts(unit_list, active, context)
-        conflicts += [
-            Recusal(inspector_id=c.inspector_id, unit_id=c.unit_id, reason=str(c.reason))
-            for c in pairs
-        ]
+        conflicts += pairs
         reasons.append((RECUSAL_ASKED, "recusal", f"{len(pairs)} conflict pair(s) from the rules"))
     flags = params.get("exclude_flags", DrawPlan.__attrs_attrs__.exclude_flags.default)
     flagged = [False] * len(ids)
@@ -178,7 +175,7 @@ def _rule_values(
 
 
 def check_rules(
-    plan: DrawPlan, units: UnitRegistry, inspectors: InspectorRegistry, rules: Rules
+    plan: DrawPlan, units: UnitRegistry, inspectors: InspectorRegistry, rules: Policy
 ) -> str | None:
     """Ask the installed rules again: a problem when the plan's recorded rule values
     (weights, exclusions, mandatory units, recusals, team size and requirements,

@@ -22,7 +22,6 @@ Pure: no I/O, no clock. Reading registry files and journals is in
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -38,8 +37,9 @@ from drawcore.draw.team_model import Recusal, TeamDraw, TeamTask
 from drawcore.draw.teams import draw_teams
 from drawcore.errors import DrawcoreError, InvalidInputError, RuleError
 from drawcore.model import Expert
+from drawcore.plan.parameters import YearParameters
+from drawcore.plan.policy import Policy
 from drawcore.plan.schedule import AnnualPlan, commit_year, plan_year
-from drawcore.plugin.rules import Rules
 from drawcore.plugin.values import PlanContext
 from drawcore.record.seeding import plan_hash
 from drawcore.record.signing import Signing
@@ -620,31 +620,41 @@ def _replay_difference(
 class YearPlanSpec:
     """What an annual plan commits to before its seed exists (BL-5, BL-6, TJ-5, TJ-8).
 
-    The four registry snapshots (path and fingerprint), the plan's parameters,
-    the jurisdiction and the (plugin, version) pairs of its rules, and
-    ``commitment``: the :attr:`drawcore.schedule.YearCommitment.hash` of the
-    rules' decisions made before the seed (mandatory, excluded and key-supervision
-    units with their reasons, capacities, content fingerprints). Its
-    :attr:`hash` is what the ``plan_commitment`` record holds; ``plan_id`` is the
-    plan's draw id, so every round's draw is keyed by it.
+    The four registry snapshots (path and fingerprint), the year's
+    :class:`~drawcore.plan.parameters.YearParameters` (its ``draw_id`` is
+    :attr:`plan_id`, so every step of the plan is keyed by it), the jurisdiction and
+    the (plugin, version) pairs of its rules, the declared conflicts of interest, and
+    ``commitment``: the :attr:`drawcore.plan.schedule.YearCommitment.hash` of the
+    rules' decisions made before the seed (mandatory, excluded, waived and
+    key-supervision units with their reasons, capacities, content fingerprints).
+    Its :attr:`hash` is what the ``plan_commitment`` record holds.
     """
 
-    plan_id: str = attrs.field(validator=_nonempty)
-    year: int
+    parameters: YearParameters
     units: RegistryRef
     inspectors: RegistryRef
     experts: RegistryRef
     items: RegistryRef
     commitment: str
-    rounds: int = 4
-    tasks_per_inspector: int = 20
-    capacity: tuple[int, ...] | None = None
-    random_ratio: float | None = None
-    registry_date: dt.date | None = None
+    conflicts: tuple[Recusal, ...] = attrs.field(default=(), converter=_recusals)
+    office_teams: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    amends: str | None = None  # the plan id this one amends (units added or changed mid-year)
     jurisdiction: str | None = None
     rules: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
-    method: str = "drawcore.schedule.plan_year/1"
+    method: str = "drawcore.plan.plan_year/2"
     drawcore_version: str = attrs.field(factory=_version)
+
+    @property
+    def plan_id(self) -> str:
+        return self.parameters.draw_id
+
+    @property
+    def year(self) -> int:
+        return self.parameters.year
+
+    @property
+    def rounds(self) -> int:
+        return self.parameters.rounds
 
     @property
     def hash(self) -> str:
@@ -657,34 +667,26 @@ class YearPlanSpec:
         return _structure(body, cls, "an annual plan spec")
 
 
-def _year_args(spec: YearPlanSpec) -> dict[str, Any]:
-    return {
-        "year": spec.year,
-        "rounds": spec.rounds,
-        "tasks_per_inspector": spec.tasks_per_inspector,
-        "capacity": list(spec.capacity) if spec.capacity is not None else None,
-        "random_ratio": spec.random_ratio,
-        "registry_date": spec.registry_date,
-        "draw_id": spec.plan_id,
-    }
-
-
 def year_plan_spec(
     plan_id: str,
     county: County,
     refs: Mapping[str, RegistryRef],
     *,
-    year: int,
-    rules: Rules,
-    rounds: int = 4,
-    tasks_per_inspector: int = 20,
-    capacity: Sequence[int] | None = None,
-    random_ratio: float | None = None,
-    registry_date: dt.date | None = None,
+    rules: Policy,
+    conflicts: Iterable[Recusal] = (),
+    office_teams: Mapping[str, Sequence[str]] | None = None,
+    amends: str | None = None,
+    **year: Any,
 ) -> YearPlanSpec:
     """The spec to commit for ``plan_id``: ``refs`` names the snapshots of ``county``
-    (keys ``units``, ``inspectors``, ``experts``, ``items``); the rules' decisions are
-    made now (:func:`drawcore.schedule.commit_year`), before any seed exists."""
+    (keys ``units``, ``inspectors``, ``experts``, ``items``); ``year`` the keywords of
+    :class:`~drawcore.plan.parameters.YearParameters` (its ``draw_id`` is ``plan_id``).
+    The rules' decisions are made now (:func:`drawcore.plan.schedule.commit_year`),
+    before any seed exists."""
+    try:
+        params = YearParameters(draw_id=plan_id, **year)
+    except TypeError as err:
+        raise InvalidInputError(f"plan {plan_id}: {err}") from None
     missing = sorted({"units", "inspectors", "experts", "items"} - set(refs))
     if missing:
         raise InvalidInputError(f"plan {plan_id}: no registry snapshot named for {missing}")
@@ -695,18 +697,17 @@ def year_plan_spec(
                 f"{refs[name].fingerprint}, the registry given has {registry}"
             )
     spec = YearPlanSpec(
-        plan_id=plan_id,
-        year=year,
+        parameters=params,
         units=refs["units"],
         inspectors=refs["inspectors"],
         experts=refs["experts"],
         items=refs["items"],
         commitment="",
-        rounds=rounds,
-        tasks_per_inspector=tasks_per_inspector,
-        capacity=tuple(capacity) if capacity is not None else None,
-        random_ratio=random_ratio,
-        registry_date=registry_date,
+        conflicts=tuple(conflicts),
+        office_teams=tuple(
+            sorted((u, tuple(sorted(set(m)))) for u, m in (office_teams or {}).items())
+        ),
+        amends=amends,
         jurisdiction=rules.jurisdiction,
         rules=rules.versions,
     )
@@ -714,14 +715,16 @@ def year_plan_spec(
         county.units,
         county.inspectors,
         rules=rules,
+        params=params,
         experts=county.experts,
         items=county.items,
-        **_year_args(spec),
+        conflicts=spec.conflicts,
+        office_teams=dict(spec.office_teams),
     )
     return attrs.evolve(spec, commitment=committed.hash)
 
 
-def _check_rules(spec: YearPlanSpec, rules: Rules) -> str | None:
+def _check_rules(spec: YearPlanSpec, rules: Policy) -> str | None:
     if rules.jurisdiction != spec.jurisdiction:
         return (
             f"plan {spec.plan_id} follows the rules of {spec.jurisdiction!r}, "
@@ -734,7 +737,7 @@ def _check_rules(spec: YearPlanSpec, rules: Rules) -> str | None:
     return None
 
 
-def run_year(spec: YearPlanSpec, county: County, rules: Rules, seed: bytes) -> AnnualPlan:
+def run_year(spec: YearPlanSpec, county: County, rules: Policy, seed: bytes) -> AnnualPlan:
     """The annual plan ``spec`` describes: :func:`drawcore.schedule.plan_year` keyed by
     ``seed`` and ``spec.plan_id``, on the snapshots it names (checked by fingerprint),
     under the same rules and plugin versions, making the same committed decisions.
@@ -754,9 +757,11 @@ def run_year(spec: YearPlanSpec, county: County, rules: Rules, seed: bytes) -> A
         county.inspectors,
         rules=rules,
         seed=seed,
+        params=spec.parameters,
         experts=county.experts,
         items=county.items,
-        **_year_args(spec),
+        conflicts=spec.conflicts,
+        office_teams=dict(spec.office_teams),
     )
     if plan.commitment != spec.commitment:
         raise RuleError(
@@ -778,13 +783,19 @@ def year_plan_record(
     signed_by: str,
     drawn_at: str,
     signed_at: str,
+    redo_of: int | None = None,
+    redo_reason: str | None = None,
 ) -> dict[str, Any]:
     """The journal body of an ``annual_plan`` record: the committed spec, the seed and
     the record that formed it, the whole plan (every round's units with π, mandatory and
     excluded reasons, teams with recusals and replacements, forms) and who is
     accountable (TJ-9)."""
     _check_signing(drawn_by, signed_by, drawn_at, signed_at, "a plan")
+    if (redo_of is None) != (redo_reason is None):
+        raise InvalidInputError("a redo names both the voided plan (redo_of) and redo_reason")
+    redo = {} if redo_of is None else {"redo_of": redo_of, "redo_reason": redo_reason}
     return {
+        **redo,
         "plan_id": spec.plan_id,
         "plan": unstructure(spec),
         "plan_hash": spec.hash,
@@ -801,10 +812,72 @@ def year_plan_record(
     }
 
 
+_DECISIONS = {
+    "mandatory": "at least once a year",
+    "excluded": "excluded",
+    "waived": "once-a-year rule waived",
+    "key_supervision": "key supervision",
+}
+
+
+def _decision_map(entries: object) -> dict[str, str]:
+    """Unit id -> the decision's reasons (and times), as recorded, for one decision kind."""
+    out: dict[str, str] = {}
+    for e in entries if isinstance(entries, list | tuple) else ():
+        if isinstance(e, Mapping):
+            uid, reasons, times = e.get("unit_id"), e.get("reasons", ()), e.get("times")
+        else:
+            uid, reasons, times = e.unit_id, unstructure(e.reasons), getattr(e, "times", None)
+        texts = "; ".join(
+            f"{r['clause']} [{r['plugin']}]: {r['text']}" for r in reasons if isinstance(r, Mapping)
+        )
+        out[str(uid)] = texts if times is None else f"{times}x: {texts}"
+    return out
+
+
+def _rules_difference(
+    spec: YearPlanSpec, recorded: object, county: County, rules: Policy
+) -> str | None:
+    """When the installed rules no longer make the committed decisions (a rule changed
+    without a new plugin version), the first unit they decide differently for."""
+    try:
+        now = commit_year(
+            county.units,
+            county.inspectors,
+            rules=rules,
+            params=spec.parameters,
+            experts=county.experts,
+            items=county.items,
+            conflicts=spec.conflicts,
+            office_teams=dict(spec.office_teams),
+        )
+    except DrawcoreError:
+        return None  # run_year reports it
+    if now.hash == spec.commitment:
+        return None
+    who = spec.jurisdiction or "national practice"
+    plan = recorded if isinstance(recorded, Mapping) else {}
+    for kind, what in _DECISIONS.items():
+        before, after = _decision_map(plan.get(kind)), _decision_map(getattr(now, kind))
+        for uid in sorted(set(before) | set(after)):
+            if before.get(uid) != after.get(uid):
+                was = before.get(uid, "not decided")
+                is_ = after.get(uid, "not decided")
+                return (
+                    f"the rules of {who} decide differently: unit {uid} {what}: "
+                    f"recorded {was!r}, now {is_!r} (plugins {', '.join(map(' '.join, spec.rules))}"
+                    " unchanged in version)"
+                )
+    return (
+        f"the rules of {who} decide differently from the commitment (capacities or "
+        f"registry contents): {now.hash} != {spec.commitment}"
+    )
+
+
 def replay_year(
     body: Mapping[str, Any],
     county: County,
-    rules: Rules,
+    rules: Policy,
     *,
     committed_hash: str | None = None,
 ) -> str | None:
@@ -825,6 +898,9 @@ def replay_year(
     problem = _check_rules(spec, rules)
     if problem is not None:
         return f"cannot replay with the same rules: {problem}"
+    problem = _rules_difference(spec, body.get("result"), county, rules)
+    if problem is not None:
+        return problem
     try:
         seed = bytes.fromhex(str(body.get("seed")))
     except ValueError:
@@ -842,6 +918,8 @@ def replay_year(
             signed_by=body.get("signed_by"),  # type: ignore[arg-type]
             drawn_at=body.get("drawn_at"),  # type: ignore[arg-type]
             signed_at=body.get("signed_at"),  # type: ignore[arg-type]
+            redo_of=body.get("redo_of"),
+            redo_reason=body.get("redo_reason"),
         )
     except DrawcoreError as err:
         return f"cannot replay: {err}"

@@ -41,6 +41,9 @@ from drawcore.model import (
     RiskLevel,
     Unit,
 )
+from drawcore.plan.once_a_year import CLAUSE as ONCE_A_YEAR
+from drawcore.plan.once_a_year import once_a_year_reasons
+from drawcore.plan.policy import CORE
 from drawcore.plan.schedule import AnnualPlan, TaskKind, plan_year
 from drawcore.plugin import spec
 from drawcore.plugin.manager import ENTRYPOINT_GROUP, DrawcorePluginManager, make_plugin_manager
@@ -158,12 +161,28 @@ def check_plan(plan: AnnualPlan, units: tuple[Unit, ...] | list[Unit]) -> list[s
     key-supervision unit as often as planned and in distinct rounds; no round over
     capacity; no excluded unit in any round; a unit drawn at random at most once;
     a reason for every mandatory, excluded and key-supervision unit; drawn tasks
-    carry a probability in (0, 1]; teams of at least two except general inspections.
+    carry their published yearly probability, in (0, 1]; teams of at least two except
+    general inspections; and the national once-a-year rule (NAT-7): every unit it names
+    is mandatory with the core's reason, or excluded, or waived with the
+    jurisdiction's reason.
     """
     problems: list[str] = []
     by_id = {u.unit_id: u for u in units}
     excluded = {e.unit_id for e in plan.excluded}
     times = plan.times_inspected()
+    published = dict(plan.yearly_probabilities)
+    waived = {w.unit_id: w for w in plan.waived}
+    core_mandatory = {
+        m.unit_id for m in plan.mandatory if any(r.clause == ONCE_A_YEAR for r in m.reasons)
+    }
+    for u in units:
+        if not once_a_year_reasons(u, plan.year) or u.unit_id in excluded:
+            continue
+        if u.unit_id in waived:
+            if not any(r.clause != ONCE_A_YEAR for r in waived[u.unit_id].reasons):
+                problems.append(f"once-a-year unit {u.unit_id} waived without a reason")
+        elif u.unit_id not in core_mandatory:
+            problems.append(f"once-a-year unit {u.unit_id} dropped silently (NAT-7)")
     for m in plan.mandatory:
         if not m.reasons:
             problems.append(f"mandatory unit {m.unit_id} has no reason")
@@ -194,6 +213,8 @@ def check_plan(plan: AnnualPlan, units: tuple[Unit, ...] | list[Unit]) -> list[s
                 drawn[t.unit_id] = drawn.get(t.unit_id, 0) + 1
                 if not 0.0 < t.probability <= 1.0:
                     problems.append(f"{t.unit_id}: drawn with probability {t.probability}")
+                if published.get(t.unit_id) != t.probability:
+                    problems.append(f"{t.unit_id}: probability not the published yearly one")
             if t.mode is not InspectionMode.GENERAL and len(t.inspectors) < 2:
                 problems.append(f"{t.unit_id} in round {rd.index}: team {t.inspectors}")
             if not t.reasons:
@@ -290,11 +311,11 @@ def conformance_tests(
             ur.team_reasons,
         ]
         reasons: list[Reason] = [x for g in groups for rs in g.values() for x in rs]
-        reasons += list(ur.avoidance_reasons.values())
+        reasons += list(ur.recent_inspection_reasons.values())
         assert reasons, "no decision was made about any unit"
         for reason in reasons:
             assert CLAUSE_PATTERN.match(reason.clause), reason
-            assert reason.plugin in r.plugins, reason
+            assert reason.plugin in (*r.plugins, CORE), reason
             assert reason.text.strip(), reason
 
     def test_answers_do_not_depend_on_registry_order(self: object) -> None:
@@ -303,7 +324,14 @@ def conformance_tests(
         a = r.evaluate(units, context(self))
         b = r.evaluate(units[::-1], context(self))
         order = np.argsort(np.array(b.unit_ids))
-        for field in ("weights", "mandatory", "excluded", "times", "avoidance_days", "team_size"):
+        for field in (
+            "weights",
+            "mandatory",
+            "excluded",
+            "times",
+            "recent_inspection_days",
+            "team_size",
+        ):
             assert np.array_equal(getattr(a, field), getattr(b, field)[order]), field
         for field in ("mandatory_reasons", "exclusion_reasons", "frequency_reasons"):
             assert getattr(a, field) == getattr(b, field), field

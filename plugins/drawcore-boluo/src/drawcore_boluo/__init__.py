@@ -12,11 +12,11 @@ from collections.abc import Sequence
 
 from drawcore.model import Inspector, ProductionStatus, RiskLevel, Unit
 from drawcore.plugin import (
-    Conflict,
     Frequency,
     PlanContext,
     RandomShareMinimum,
     Reason,
+    Recusals,
     WeightFactor,
     hookimpl,
 )
@@ -98,22 +98,28 @@ def drawcore_unit_frequency(unit: Unit, context: PlanContext) -> Frequency | Non
 @hookimpl
 def drawcore_inspector_conflicts(
     units: Sequence[Unit], inspectors: Sequence[Inspector]
-) -> Sequence[Conflict]:
-    """BL-5: an inspector with an interest recuses; a home-township tie is such an interest."""
-    by_township: dict[str, list[str]] = {}
+) -> Sequence[Recusals]:
+    """BL-5: an inspector with an interest recuses; a home-township tie is such an interest.
+
+    One group per township: its resident inspectors recuse from its units.
+    """
+    staff: dict[str, list[str]] = {}
     for inspector in inspectors:
         if inspector.township:
-            by_township.setdefault(inspector.township, []).append(inspector.inspector_id)
-    reasons = {
-        township: Reason(
-            clause="BL-5", text=f"recusal (回避): the inspector's home township is {township}"
-        )
-        for township in by_township
-    }
+            staff.setdefault(inspector.township, []).append(inspector.inspector_id)
+    local: dict[str, list[str]] = {}
+    for unit in units:
+        if unit.township in staff:
+            local.setdefault(unit.township, []).append(unit.unit_id)
     return [
-        Conflict(inspector_id=inspector_id, unit_id=unit.unit_id, reason=reasons[unit.township])
-        for unit in units
-        for inspector_id in by_township.get(unit.township, ())
+        Recusals(
+            inspector_ids=staff[township],
+            unit_ids=unit_ids,
+            reason=Reason(
+                clause="BL-5", text=f"recusal (回避): the inspector's home township is {township}"
+            ),
+        )
+        for township, unit_ids in sorted(local.items())
     ]
 
 

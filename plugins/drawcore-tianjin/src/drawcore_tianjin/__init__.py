@@ -12,23 +12,22 @@ import datetime as dt
 from collections.abc import Sequence
 
 from drawcore.model import CreditClass, InspectionMode, ProductionStatus, Unit
+from drawcore.plan.once_a_year import FATAL_ACCIDENT_YEARS
 from drawcore.plugin import (
-    AvoidanceWindow,
     Frequency,
     InspectionModeChoice,
     PlanContext,
     PublicationDeadline,
     Reason,
+    RecentInspectionWindow,
     TeamRequirement,
     WeightFactor,
     hookimpl,
 )
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 JURISDICTION = "tianjin"
-#: TJ-5: "in the last three years" -- the plan's year and the three before it.
-FATAL_ACCIDENT_YEARS = 3
 #: TJ-5: major-hazard units, frequency set case by case: every round, up to quarterly.
 KEY_SUPERVISION_TIMES = 4
 #: TJ-5: trial or resumed production, frequency set case by case.
@@ -36,7 +35,7 @@ TRIAL_TIMES = 2
 #: TJ-5: law-abiding units with good credit get a lower ratio ...
 GOOD_CREDIT_FACTOR = 0.5
 #: ... and a lower frequency: a longer window after an inspection.
-GOOD_CREDIT_AVOIDANCE_DAYS = 365
+GOOD_CREDIT_WINDOW_DAYS = 365
 #: TJ-3 / TJ-5: high-danger key units (licence holders) weigh more.
 KEY_UNIT_FACTOR = 1.5
 #: TJ-6: quarterly results are published within this many days of the quarter's end.
@@ -59,7 +58,9 @@ def drawcore_jurisdiction() -> str:
 
 @hookimpl
 def drawcore_unit_mandatory(unit: Unit, context: PlanContext) -> Sequence[Reason]:
-    """TJ-5: inspected at least once a year."""
+    """TJ-5: inspected at least once a year (the national rule, NAT-7, which the core
+    applies too; "last three years" as the core counts it: the plan's year and the two
+    before)."""
     reasons = []
     if unit.risk_level.is_high:
         reasons.append(
@@ -67,7 +68,7 @@ def drawcore_unit_mandatory(unit: Unit, context: PlanContext) -> Sequence[Reason
         )
     if (
         unit.fatal_accident_year is not None
-        and context.year - FATAL_ACCIDENT_YEARS <= unit.fatal_accident_year <= context.year
+        and context.year - FATAL_ACCIDENT_YEARS < unit.fatal_accident_year <= context.year
     ):
         reasons.append(
             Reason(
@@ -123,11 +124,11 @@ def drawcore_unit_weight(unit: Unit) -> WeightFactor | None:
 
 
 @hookimpl
-def drawcore_avoidance_window(unit: Unit) -> AvoidanceWindow | None:
+def drawcore_recent_inspection_window(unit: Unit) -> RecentInspectionWindow | None:
     """TJ-5: good credit lowers the frequency: a year between inspections."""
     if good_credit(unit):
-        return AvoidanceWindow(
-            days=GOOD_CREDIT_AVOIDANCE_DAYS,
+        return RecentInspectionWindow(
+            days=GOOD_CREDIT_WINDOW_DAYS,
             reason=Reason(
                 clause="TJ-5",
                 text="good credit: not drawn within a year of the last inspection",
@@ -152,7 +153,7 @@ def drawcore_team_requirements(unit: Unit, context: PlanContext) -> TeamRequirem
 
 @hookimpl
 def drawcore_inspection_mode(
-    unit: Unit, context: PlanContext, required: bool
+    unit: Unit, context: PlanContext, planned: bool
 ) -> InspectionModeChoice | None:
     """TJ-5: general, key and covert inspections."""
     if (
@@ -168,7 +169,7 @@ def drawcore_inspection_mode(
                 "unit drawn, team set by the office",
             ),
         )
-    if not required and (unit.credit_class is CreditClass.D or unit.under_investigation):
+    if not planned and (unit.credit_class is CreditClass.D or unit.under_investigation):
         return InspectionModeChoice(
             mode=InspectionMode.COVERT,
             reason=Reason(

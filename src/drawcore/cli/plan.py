@@ -1,0 +1,258 @@
+"""``drawcore plan``: the annual-plan ceremony, step by step, like ``drawcore draw``.
+
+Commit the year's spec (registry snapshots, parameters, the rules' decisions), form
+the seed from public numbers and/or parties, then plan the year and journal the
+``annual_plan`` record. Each step is done once; run the command again with the next
+step's options. ``drawcore verify`` replays the plan; ``drawcore publish`` exports it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+from drawcore.cli.common import parse_hex, parse_pair, parse_public_numbers, require_options
+from drawcore.errors import InvalidInputError
+
+
+def _date(text: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInputError(f"{option}: {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("journal", type=Path, help="the journal file (created if missing)")
+    p.add_argument(
+        "--county",
+        type=Path,
+        required=True,
+        help="directory with the units, inspectors, experts and items files (the snapshot "
+        "the plan names; verify reads it again relative to the journal)",
+    )
+    p.add_argument("--plan-id", required=True, help="the plan's id, e.g. 2026-boluo")
+    p.add_argument("--year", type=int, required=True, help="the plan's year")
+    p.add_argument(
+        "--jurisdiction",
+        help="the rules of this jurisdiction (e.g. boluo, tianjin); default: national only",
+    )
+    p.add_argument(
+        "--rounds", type=int, default=4, help="rounds of whole months: 1 2 3 4 6 12 (default 4)"
+    )
+    p.add_argument(
+        "--tasks-per-inspector", type=int, default=20, help="tasks per inspector per round"
+    )
+    configure_steps(p)
+
+
+def configure_steps(p: argparse.ArgumentParser) -> None:
+    """The options ``drawcore plan`` and ``drawcore amend`` share."""
+    p.add_argument(
+        "--capacity",
+        type=int,
+        nargs="+",
+        metavar="N",
+        help="tasks per round instead of the computed capacity: one number, or one per round",
+    )
+    p.add_argument(
+        "--random-ratio", type=float, help="share of the drawable units drawn this year (0..1)"
+    )
+    p.add_argument("--registry-date", help="when the unit registry was last renewed (BL-3)")
+    p.add_argument(
+        "--as-of",
+        help="the day the plan is made (YYYY-MM-DD); rounds already over get no placements",
+    )
+    p.add_argument(
+        "--conflict",
+        action="append",
+        default=[],
+        metavar="INSPECTOR=UNIT",
+        help="a declared conflict of interest (BL-5 回避): the inspector never inspects the "
+        "unit (repeatable)",
+    )
+    p.add_argument(
+        "--office-team",
+        action="append",
+        default=[],
+        metavar="UNIT=I1,I2",
+        help="the team the office fixed for a unit's general inspections (TJ-5), "
+        "comma-separated inspector ids (repeatable)",
+    )
+    p.add_argument("--committed-at", help="when the plan is committed (ISO 8601 with offset)")
+    p.add_argument("--committed-by", help="who commits the plan")
+    p.add_argument(
+        "--public-numbers",
+        help="RFC 3797 sources announced in advance: ',' within a source, '/' between "
+        "sources, e.g. 3,11,17,22,28,31/9/742",
+    )
+    p.add_argument("--entropy-at", help="when the public numbers were drawn / the last reveal")
+    p.add_argument(
+        "--party-commit",
+        action="append",
+        default=[],
+        metavar="NAME=COMMITMENT",
+        help="a party's commitment, SHA-256(contribution || salt) hex (repeatable)",
+    )
+    p.add_argument(
+        "--party-reveal",
+        action="append",
+        default=[],
+        metavar="NAME=CONTRIBUTION:SALT",
+        help="a party's reveal, both hex (repeatable); the seed then uses the parties",
+    )
+    p.add_argument("--party-at", help="when the party commitments / reveals happen")
+    p.add_argument("--drawn-by", help="who makes the plan (TJ-9 谁抽查)")
+    p.add_argument("--signed-by", help="who signs the plan (TJ-9 谁签字)")
+    p.add_argument("--drawn-at", help="when the plan is drawn")
+    p.add_argument("--signed-at", help="when the plan is signed")
+    p.add_argument("--show", type=int, default=10, help="lines shown per section (default 10)")
+
+
+def county_refs(directory: Path, journal: Path) -> tuple[Any, dict[str, Any]]:
+    """The county in ``directory`` and its snapshot refs, relative to the journal's folder."""
+    from drawcore.record.records import RegistryRef
+    from drawcore.registry.readers import COUNTY_FILES, read_county
+
+    county = read_county(directory)
+    base = journal.resolve().parent
+    refs = {}
+    for kind, stem in COUNTY_FILES.items():
+        found = [p for p in (directory / f"{stem}.csv", directory / f"{stem}.json") if p.exists()]
+        if not found:
+            raise InvalidInputError(f"--county {directory}: no {stem}.csv or {stem}.json")
+        refs[kind] = RegistryRef(
+            path=os.path.relpath(found[0].resolve(), base),
+            fingerprint=getattr(county, kind).fingerprint,
+        )
+    return county, refs
+
+
+def plan_spec(args: argparse.Namespace, rules: Any, **extra: Any) -> tuple[Any, Any]:
+    """The year's spec and the county it names, with paths relative to the journal."""
+    from drawcore.draw.team_model import Recusal
+    from drawcore.record.records import year_plan_spec
+
+    county, refs = county_refs(args.county, args.journal)
+    conflicts = []
+    for text in args.conflict:
+        inspector, unit = parse_pair(text, "--conflict")
+        conflicts.append(Recusal(inspector_id=inspector, unit_id=unit))
+    office_teams = {}
+    for text in args.office_team:
+        unit, members = parse_pair(text, "--office-team")
+        office_teams[unit] = [m.strip() for m in members.split(",") if m.strip()]
+    capacity = args.capacity[0] if args.capacity and len(args.capacity) == 1 else args.capacity
+    spec = year_plan_spec(
+        args.plan_id,
+        county,
+        refs,
+        rules=rules,
+        conflicts=conflicts,
+        office_teams=office_teams,
+        year=args.year,
+        rounds=args.rounds,
+        tasks_per_inspector=args.tasks_per_inspector,
+        capacity=capacity,
+        random_ratio=args.random_ratio,
+        registry_date=_date(args.registry_date, "--registry-date") if args.registry_date else None,
+        as_of=_date(args.as_of, "--as-of") if args.as_of else None,
+        **extra,
+    )
+    return spec, county
+
+
+def run(args: argparse.Namespace) -> int:
+    from drawcore.plugin.rules import Rules
+
+    rules = Rules.for_jurisdiction(args.jurisdiction)
+    spec, county = plan_spec(args, rules)  # bad options and impossible plans fail before any record
+    return steps(args, spec, county, rules)
+
+
+def steps(args: argparse.Namespace, spec: Any, county: Any, rules: Any) -> int:
+    """Commit, seed and plan ``spec``, each step once, as the options given allow."""
+    from drawcore.plan.forms import format_plan
+    from drawcore.record import ceremony
+    from drawcore.record.journal import Journal
+
+    plugins = ", ".join(f"{n} {v}" for n, v in spec.rules) or "none"
+    print(
+        f"annual plan {spec.plan_id}: {spec.year} in {spec.rounds} rounds, rules of "
+        f"{spec.jurisdiction or 'national practice only'} ({plugins}); "
+        f"rules' decisions {spec.commitment}"
+    )
+    journal = Journal(args.journal)
+    state = journal.ceremony().plans.get(spec.plan_id)
+    if state is None:
+        require_options(args, "committed_at", "committed_by")
+    seeding_now = args.public_numbers is not None or args.party_reveal
+    if state is None and (not seeding_now or args.party_commit):
+        rec = ceremony.commit_plan(
+            journal, spec, committed_at=args.committed_at, committed_by=args.committed_by
+        )
+        print(f"record {rec.seq}: annual plan {spec.plan_id} committed, hash {spec.hash}")
+        state = journal.ceremony().plans.get(spec.plan_id)
+    for text in args.party_commit:
+        require_options(args, "party_at")
+        name, commitment = parse_pair(text, "--party-commit")
+        rec = ceremony.commit_party(
+            journal, spec.plan_id, name, commitment, committed_at=args.party_at
+        )
+        print(f"record {rec.seq}: party {name} committed")
+    for text in args.party_reveal:
+        require_options(args, "party_at")
+        name, value = parse_pair(text, "--party-reveal")
+        contribution, _, salt = value.partition(":")
+        rec = ceremony.reveal_party(
+            journal,
+            spec.plan_id,
+            name,
+            parse_hex(contribution, "--party-reveal contribution"),
+            parse_hex(salt, "--party-reveal salt"),
+            revealed_at=args.party_at,
+        )
+        print(f"record {rec.seq}: party {name} revealed")
+    has_seed = state is not None and state.seed is not None
+    if not has_seed and not seeding_now:
+        print("no seed yet: run again with --public-numbers and/or --party-reveal after the draw")
+        return 0
+    require_options(args, "drawn_by", "signed_by", "drawn_at", "signed_at")
+    if not has_seed:
+        if state is None:
+            rec = ceremony.commit_plan(
+                journal, spec, committed_at=args.committed_at, committed_by=args.committed_by
+            )
+            print(f"record {rec.seq}: annual plan {spec.plan_id} committed, hash {spec.hash}")
+        require_options(args, "entropy_at")
+        rec = ceremony.form_seed(
+            journal,
+            spec,
+            entropy_at=args.entropy_at,
+            recorded_at=args.drawn_at,
+            rfc3797_sources=parse_public_numbers(args.public_numbers)
+            if args.public_numbers
+            else None,
+            parties=bool(args.party_reveal),
+        )
+        print(f"record {rec.seq}: seed {rec.body['seed'][:16]}... ({rec.body['method']})")
+    drawn = ceremony.draw_year(
+        journal,
+        spec,
+        rules=rules,
+        drawn_by=args.drawn_by,
+        signed_by=args.signed_by,
+        drawn_at=args.drawn_at,
+        signed_at=args.signed_at,
+        county=county,
+    )
+    print(
+        f"record {drawn.record.seq}: annual plan {spec.plan_id}, {len(drawn.plan.tasks)} tasks; "
+        f"drawn by {args.drawn_by}, signed by {args.signed_by}"
+    )
+    print(format_plan(drawn.plan, limit=args.show))
+    print(f"\nreplay it: drawcore verify {args.journal}")
+    return 0

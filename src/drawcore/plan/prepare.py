@@ -1,0 +1,197 @@
+"""What an annual plan decides before its seed exists: inputs checked, the policy asked.
+
+:func:`prepare` reads the registries and the year's parameters, asks the policy for
+its decisions (plus the core's once-a-year rule), computes the rounds' capacity,
+refuses a plan the capacity or the experts cannot hold (naming the shortfall), and
+builds the :class:`~drawcore.plan.tasks.YearCommitment` a ceremony journals before
+the seed. :func:`drawcore.plan.schedule.plan_year` then draws from it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+
+from drawcore.draw.team_model import Recusal
+from drawcore.errors import InfeasibleError, InvalidInputError
+from drawcore.model import Expert, InspectionItem, Inspector, Unit
+from drawcore.plan.once_a_year import with_once_a_year
+from drawcore.plan.parameters import YearParameters
+from drawcore.plan.policy import Policy, UnitDecisions
+from drawcore.plan.tasks import UnitFrequency, UnitReasons, YearCommitment
+from drawcore.plan.yearly import check_planned
+from drawcore.plugin.values import PlanContext, Reason
+from drawcore.serde import fingerprint
+
+__all__ = ["DeclaredConflict", "OfficeTeams", "Prepared", "parameters_of", "prepare"]
+
+DeclaredConflict = Recusal | tuple[str, str]
+OfficeTeams = Mapping[str, Sequence[str]]
+
+
+def parameters_of(params: YearParameters | None, year: Mapping[str, Any]) -> YearParameters:
+    if params is not None:
+        if year:
+            raise InvalidInputError(f"give the year's parameters once: params or {sorted(year)}")
+        return params
+    try:
+        return YearParameters(**year)
+    except TypeError as err:
+        raise InvalidInputError(f"annual plan parameters: {err}") from None
+
+
+def _office_teams(teams: OfficeTeams) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The office's fixed teams for general inspections (TJ-5), checked and sorted."""
+    if not isinstance(teams, Mapping):
+        raise InvalidInputError("office_teams maps a unit id to the inspector ids of its team")
+    out = []
+    for unit_id, members in teams.items():
+        if isinstance(members, str) or not all(isinstance(m, str) and m for m in members):
+            raise InvalidInputError(
+                f"office team of {unit_id!r}: give inspector ids, got {members!r}"
+            )
+        out.append((str(unit_id), tuple(sorted(set(members)))))
+    return tuple(sorted(out))
+
+
+def _declared(conflicts: Iterable[DeclaredConflict]) -> tuple[Recusal, ...]:
+    out = []
+    for c in conflicts:
+        if isinstance(c, Recusal):
+            out.append(c)
+        elif isinstance(c, tuple) and len(c) == 2 and all(isinstance(x, str) for x in c):
+            out.append(Recusal(inspector_id=c[0], unit_id=c[1]))
+        else:
+            raise InvalidInputError(
+                f"a declared conflict is (inspector_id, unit_id) or a Recusal, got {c!r}"
+            )
+    return tuple(sorted(set(out), key=lambda r: (r.inspector_id, r.unit_id, r.reason)))
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class Prepared:
+    """What :func:`plan_year` knows before it uses the seed."""
+
+    params: YearParameters
+    units: list[Unit]
+    inspectors: list[Inspector]
+    experts: list[Expert]
+    items: list[InspectionItem]
+    context: PlanContext
+    decisions: UnitDecisions
+    capacities: list[int]
+    declared: tuple[Recusal, ...]
+    office_teams: dict[str, tuple[str, ...]]
+    commitment: YearCommitment
+
+
+def _sorted_fingerprint(records: Iterable[object], key: str, domain: str) -> str:
+    return fingerprint(tuple(sorted(records, key=lambda r: str(getattr(r, key)))), domain=domain)
+
+
+def _reasons(found: Mapping[str, tuple[Reason, ...]]) -> tuple[UnitReasons, ...]:
+    return tuple(UnitReasons(unit_id=u, reasons=rs) for u, rs in sorted(found.items()))
+
+
+def _check_experts(
+    prep_units: Sequence[Unit], ur: UnitDecisions, experts: int, per: int, rounds_used: int
+) -> None:
+    """Planned tasks needing industry experts must fit the expert registry (TJ-8): each
+    active expert joins at most ``per`` tasks a round, over the ``rounds_used`` open rounds."""
+    needed = int((ur.times * ur.experts).sum())
+    if needed == 0:
+        return
+    available = experts * per * rounds_used
+    if needed > available:
+        units = [prep_units[i].unit_id for i in np.flatnonzero(ur.times * ur.experts > 0).tolist()]
+        raise InfeasibleError(
+            f"planned tasks need {needed} industry-expert place(s) (units "
+            f"{', '.join(units[:5])}{' ...' if len(units) > 5 else ''}); {experts} active "
+            f"expert(s) x {per} task(s) each over {rounds_used} round(s) give {available}: "
+            f"short by {needed - available} (TJ-8: add experts to the expert registry)"
+        )
+
+
+def prepare(
+    units: Iterable[Unit],
+    inspectors: Iterable[Inspector],
+    params: YearParameters,
+    *,
+    rules: Policy,
+    experts: Iterable[Expert],
+    items: Iterable[InspectionItem],
+    conflicts: Iterable[DeclaredConflict],
+    office_teams: OfficeTeams,
+) -> Prepared:
+    unit_list = list(units)
+    all_inspectors = list(inspectors)
+    all_experts = list(experts)
+    active = [i for i in all_inspectors if i.active]
+    expert_list = [e for e in all_experts if e.active]
+    item_list = sorted(items, key=lambda it: it.item_id)
+    declared = _declared(conflicts)
+    teams = _office_teams(office_teams)
+    counts = Counter(u.unit_id for u in unit_list)
+    dupes = sorted(uid for uid, n in counts.items() if n > 1)
+    if dupes:
+        raise InvalidInputError(f"unit ids appear more than once: {', '.join(dupes[:10])}")
+    periods = params.periods()
+    context = PlanContext(
+        year=params.year,
+        rounds=params.rounds,
+        start=params.as_of or periods[0][0],
+        jurisdiction=rules.jurisdiction,
+        registry_date=params.registry_date,
+        inspector_expertise={e for i in active for e in i.expertise},
+        expert_expertise={e for x in expert_list for e in x.expertise},
+        experts=len(expert_list),
+    )
+    ur = with_once_a_year(unit_list, rules.evaluate(unit_list, context), params.year)
+    team_size = int(ur.team_size.max()) if unit_list else 2
+    caps = params.capacities(len(active), team_size)
+    open_count = sum(params.open_rounds())
+    check_planned(np.minimum(ur.times, open_count).tolist(), caps)
+    _check_experts(unit_list, ur, len(expert_list), params.tasks_per_inspector, open_count)
+    commitment = YearCommitment(
+        parameters=params,
+        jurisdiction=rules.jurisdiction,
+        plugins=rules.versions,
+        capacities=tuple(caps),
+        units=_sorted_fingerprint(unit_list, "unit_id", "drawcore/units/1"),
+        inspectors=_sorted_fingerprint(all_inspectors, "inspector_id", "drawcore/inspectors/1"),
+        experts=_sorted_fingerprint(all_experts, "expert_id", "drawcore/experts/1"),
+        items=_sorted_fingerprint(item_list, "item_id", "drawcore/items/1"),
+        declared_conflicts=fingerprint(declared, domain="drawcore/declared-conflicts/1"),
+        office_teams=fingerprint(teams, domain="drawcore/office-teams/1"),
+        mandatory=_reasons(ur.mandatory_reasons),
+        excluded=_reasons(ur.exclusion_reasons),
+        key_supervision=tuple(
+            UnitFrequency(
+                unit_id=unit_list[i].unit_id,
+                times=int(ur.times[i]),
+                reasons=ur.frequency_reasons.get(unit_list[i].unit_id, ()),
+            )
+            for i in sorted(
+                np.flatnonzero((ur.frequency > 0) & ~ur.excluded).tolist(),
+                key=lambda i: unit_list[i].unit_id,
+            )
+        ),
+        waived=_reasons(ur.waiver_reasons),
+    )
+    return Prepared(
+        params=params,
+        units=unit_list,
+        inspectors=active,
+        experts=expert_list,
+        items=item_list,
+        context=context,
+        decisions=ur,
+        capacities=caps,
+        declared=declared,
+        office_teams=dict(teams),
+        commitment=commitment,
+    )

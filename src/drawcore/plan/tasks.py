@@ -1,0 +1,228 @@
+"""The values an annual plan is made of: tasks, rounds, the commitment, the plan.
+
+All frozen ``attrs`` classes, serialised by :mod:`drawcore.serde`; the plan is built
+by :func:`drawcore.plan.schedule.plan_year` and never changed afterwards (a redo or
+an amendment is a new, visible plan).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import attrs
+
+from drawcore.draw.team_model import TeamDraw
+from drawcore.model import InspectionMode
+from drawcore.plan.parameters import YearParameters
+from drawcore.plan.yearly import YearlyDraw
+from drawcore.plugin.values import Reason
+from drawcore.serde import fingerprint
+
+__all__ = [
+    "DOUBLE_RANDOM_MODES",
+    "AnnualPlan",
+    "InspectionForm",
+    "PublicName",
+    "Round",
+    "Task",
+    "TaskKind",
+    "UnitFrequency",
+    "UnitReasons",
+    "YearCommitment",
+]
+
+DOUBLE_RANDOM_MODES = (InspectionMode.DOUBLE_RANDOM, InspectionMode.COVERT)
+
+
+class TaskKind(enum.StrEnum):
+    """Why a unit is in a round: planned (mandatory / key supervision) or drawn at random."""
+
+    PLANNED = "planned"
+    DRAWN = "drawn"
+
+
+@attrs.frozen(kw_only=True)
+class UnitReasons:
+    """A unit and the reasons for one decision about it."""
+
+    unit_id: str
+    reasons: tuple[Reason, ...]
+
+
+@attrs.frozen(kw_only=True)
+class UnitFrequency:
+    """A key-supervision unit's planned inspections this year and why (BL-6, TJ-5)."""
+
+    unit_id: str
+    times: int
+    reasons: tuple[Reason, ...]
+
+
+@attrs.frozen(kw_only=True)
+class PublicName:
+    """How a unit is shown in publication (BL-8, TJ-6), where that differs from its record."""
+
+    unit_id: str
+    shown_id: str
+    shown_name: str
+
+
+@attrs.frozen(kw_only=True)
+class InspectionForm:
+    """The standard inspection form (BL-7), pre-filled from the task's items.
+
+    ``handling_opinion`` (处理意见) is written by the team after the inspection,
+    so the plan leaves it empty.
+    """
+
+    unit_id: str
+    unit_name: str
+    basis: tuple[str, ...]  # 检查依据
+    scope: str  # 检查范围
+    content: tuple[str, ...]  # 检查内容
+    method: str  # 检查方式
+    handling_opinion: str = ""  # 处理意见
+
+
+@attrs.frozen(kw_only=True)
+class Task:
+    """One inspection of one unit in one round.
+
+    ``probability``: the unit's probability of being inspected this year (1.0 when
+    planned), published with the plan. A general inspection (TJ-5) has no drawn team:
+    its ``inspectors`` are the team the office fixed (``office_team`` true), given to
+    :func:`~drawcore.plan.schedule.plan_year`, or none when the office gave none (then
+    the plan lists a problem). The standard form (BL-7) is derived, not stored:
+    :func:`drawcore.plan.forms.task_form`.
+    """
+
+    unit_id: str
+    unit_name: str
+    round: int
+    kind: TaskKind
+    mode: InspectionMode
+    probability: float
+    inspectors: tuple[str, ...]
+    experts: tuple[str, ...]
+    items: tuple[str, ...]
+    reasons: tuple[Reason, ...]
+    visit_order: int | None = None  # key inspection: drawn order of visits in the round (TJ-5)
+    visit_date: dt.date | None = None  # key inspection: drawn working day of the visit
+    office_team: bool = False  # general inspection: the inspectors are the office's team
+
+    @property
+    def double_random(self) -> bool:
+        """Unit and inspectors both drawn (BL-1, TJ-5)."""
+        return self.kind is TaskKind.DRAWN and self.mode in DOUBLE_RANDOM_MODES
+
+
+@attrs.frozen(kw_only=True)
+class Round:
+    """One round of the plan: its dates, capacity, tasks (sorted by unit id) and teams.
+
+    ``open``: whether the round could still receive placements when the plan was made
+    (it ends on or after ``as_of``).
+    """
+
+    index: int  # 1-based
+    start: dt.date
+    end: dt.date
+    capacity: int
+    open: bool
+    draw_id: str
+    tasks: tuple[Task, ...]
+    publication_due: dt.date
+    publication_reason: Reason
+    team_draw: TeamDraw | None
+
+
+@attrs.frozen(kw_only=True)
+class YearCommitment:
+    """Everything an annual plan fixes before its seed exists (commit before reveal).
+
+    The fingerprints are SHA-256 over the canonical JSON of the records sorted by
+    id, so they do not depend on row order or file format. Journal :attr:`hash`
+    before the seed is drawn; the plan drawn later carries the same hash in
+    :attr:`AnnualPlan.commitment`, and anyone holding the inputs can recompute it.
+    """
+
+    parameters: YearParameters
+    jurisdiction: str | None
+    plugins: tuple[tuple[str, str], ...]
+    capacities: tuple[int, ...]
+    units: str
+    inspectors: str
+    experts: str
+    items: str
+    declared_conflicts: str
+    office_teams: str
+    mandatory: tuple[UnitReasons, ...]
+    excluded: tuple[UnitReasons, ...]
+    key_supervision: tuple[UnitFrequency, ...]
+    waived: tuple[UnitReasons, ...]
+
+    @property
+    def hash(self) -> str:
+        return fingerprint(self, domain="drawcore/year-commitment/2")
+
+
+@attrs.frozen(kw_only=True)
+class AnnualPlan:
+    """A year's plan; ``problems`` lists every rule it does not meet (BL-3, BL-6, TJ-6 ...).
+
+    ``yearly_probabilities``: every unit that could be inspected this year with its
+    exact probability of being inspected (1.0 when planned; the year's draw's
+    inclusion probability otherwise); units not listed have probability 0 (excluded,
+    weight 0, or kept out by a recent inspection, listed in ``recently_inspected``).
+    ``waived``: once-a-year units a jurisdiction set the national rule aside for.
+    """
+
+    parameters: YearParameters
+    jurisdiction: str | None
+    plugins: tuple[tuple[str, str], ...]  # (plugin, version) in effect
+    commitment: str  # YearCommitment.hash of the inputs and decisions made before the seed
+    rounds: tuple[Round, ...]
+    mandatory: tuple[UnitReasons, ...]
+    excluded: tuple[UnitReasons, ...]
+    key_supervision: tuple[UnitFrequency, ...]
+    waived: tuple[UnitReasons, ...]
+    recently_inspected: tuple[UnitReasons, ...]
+    yearly: YearlyDraw
+    yearly_probabilities: tuple[tuple[str, float], ...]
+    double_random_share: float
+    min_random_share: float | None
+    min_random_share_reason: Reason | None
+    problems: tuple[Reason, ...]
+    public_names: tuple[PublicName, ...] = ()
+
+    @property
+    def year(self) -> int:
+        return self.parameters.year
+
+    @property
+    def draw_id(self) -> str:
+        return self.parameters.draw_id
+
+    @property
+    def tasks_per_inspector(self) -> int:
+        return self.parameters.tasks_per_inspector
+
+    @property
+    def random_ratio(self) -> float | None:
+        return self.parameters.random_ratio
+
+    @property
+    def tasks(self) -> tuple[Task, ...]:
+        return tuple(t for r in self.rounds for t in r.tasks)
+
+    def times_inspected(self) -> dict[str, int]:
+        """Unit id -> number of tasks in the year."""
+        out: dict[str, int] = {}
+        for task in self.tasks:
+            out[task.unit_id] = out.get(task.unit_id, 0) + 1
+        return out
+
+    def yearly_probability(self, unit_id: str) -> float:
+        """The unit's published probability of being inspected this year."""
+        return dict(self.yearly_probabilities).get(unit_id, 0.0)

@@ -1,0 +1,261 @@
+"""The yearly design: who is inspected this year, with what probability, in which round.
+
+An annual plan is drawn in three keyed steps (``key = DrawKey.derive(seed, draw_id)``):
+
+1. **Placements** (TJ-5 at least once a year, BL-6 / TJ-5 key supervision): a unit
+   with ``times >= 1`` planned inspections gets that many distinct open rounds,
+   drawn at random among the rounds outside its recent-inspection window that still
+   have room (:func:`place_planned`). Its yearly probability is 1.
+2. **The year's draw**: the units that may be drawn (not excluded, not planned,
+   weight > 0, and with an open round outside their recent-inspection window) are
+   drawn *once for the year* by :func:`drawcore.draw.sampling.sample_units` -- the
+   exact fixed-size method of a single draw -- with draw id ``<draw_id>/year``. So
+   each unit's probability of being inspected this year is exactly its published
+   inclusion probability: proportional to its weight, capped at 1. The size is the
+   room the placements leave, limited by ``random_ratio``.
+3. **Rounds** (:func:`place_drawn`): every drawn unit takes one open round outside its
+   window with room, chosen by its own keyed stream with probability proportional
+   to the room left; the units whose window leaves the fewest rounds go first
+   (windows only close early rounds, so this never strands a later unit unless
+   the rounds' room itself is short; then the unit takes the round with most room
+   and the plan says so).
+
+Drawing the rounds one after another without replacement would *not* give yearly
+probabilities proportional to the weights (successive sampling); the year's draw does,
+and the rounds only spread its result over the calendar.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import cast
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from drawcore.draw.randomness import DrawKey, hash_ids
+from drawcore.draw.sampling import sample_units
+from drawcore.errors import InfeasibleError
+
+__all__ = [
+    "YearlyDraw",
+    "allowed_from",
+    "check_planned",
+    "draw_year",
+    "fits",
+    "place_drawn",
+    "place_planned",
+]
+
+#: Uniform draws of a planned unit's rounds tried before the most-room fallback.
+_TRIES = 4
+
+
+@attrs.frozen(kw_only=True)
+class YearlyDraw:
+    """The year's random draw: what it chose from and how, to replay and check it.
+
+    ``eligible``: units it chose from; ``size``: units drawn; ``method`` and
+    ``fingerprint``: :attr:`drawcore.draw.sampling.UnitSample.method` and
+    ``.fingerprint`` (``None`` when nothing was drawn).
+    """
+
+    draw_id: str
+    eligible: int
+    size: int
+    method: str | None
+    fingerprint: str | None
+
+
+def allowed_from(
+    last_day: npt.NDArray[np.int64],
+    seen: npt.NDArray[np.bool_],
+    window_days: npt.NDArray[np.int64],
+    starts: Sequence[dt.date],
+) -> npt.NDArray[np.int64]:
+    """Per unit, the first round it may be inspected in: the first whose start is at
+    least ``window_days`` after its last inspection (``len(starts)``: none)."""
+    start_days = np.array([s.toordinal() for s in starts], dtype=np.int64)
+    first_ok = np.where(seen, last_day + window_days, np.iinfo(np.int64).min)
+    return np.searchsorted(start_days, first_ok, side="left").astype(np.int64)
+
+
+def fits(caps: Sequence[int], demand: Sequence[int]) -> bool:
+    """Whether units needing ``demand[t]`` units of ``t`` distinct rounds fit ``caps``.
+
+    Max-flow min-cut for units -> rounds (one seat per unit and round): the
+    placement exists iff for every ``b`` the ``b`` smallest capacities plus
+    ``sum_t demand[t] * min(t, R - b)`` cover the total demand.
+    """
+    rounds = len(caps)
+    total = sum(t * n for t, n in enumerate(demand))
+    smallest = sorted(caps)
+    covered = 0
+    for b in range(rounds + 1):
+        if covered + sum(n * min(t, rounds - b) for t, n in enumerate(demand)) < total:
+            return False
+        if b < rounds:
+            covered += smallest[b]
+    return True
+
+
+def check_planned(times: Sequence[int], caps: Sequence[int]) -> list[int]:
+    """Refuse planned units the rounds cannot hold, naming the shortfall; else the demand
+    (units per number of distinct rounds needed) that :func:`fits` checks."""
+    rounds = len(caps)
+    demand = [0] * (rounds + 1)
+    for t in times:
+        if t > 0:
+            demand[min(t, rounds)] += 1
+    if not fits(caps, demand):
+        units = sum(demand)
+        needed = sum(t for t in times if t > 0)
+        raise InfeasibleError(
+            f"{units} planned unit(s) need {needed} inspections in distinct rounds; the "
+            f"rounds hold {list(caps)} tasks (short by {max(needed - sum(caps), 0)} in all, "
+            "or too few rounds with room); add inspectors, raise tasks_per_inspector or "
+            "capacity"
+        )
+    return demand
+
+
+def place_planned(
+    ids: Sequence[str],
+    times: Sequence[int],
+    first_round: Sequence[int],
+    caps: Sequence[int],
+    key: DrawKey,
+) -> tuple[list[list[int]], set[int]]:
+    """Planned units -> open rounds (step 1). Returns the unit positions per round and
+    the positions placed inside their recent-inspection window.
+
+    ``caps[r] == 0`` marks a round with no room (or already over). A unit's rounds are a
+    uniform random choice among the open rounds from ``first_round`` on (then among all
+    open rounds), redrawn up to :data:`_TRIES` times if the choice would leave the
+    units still to be placed without room. Failing that, the unit takes the rounds
+    with the most room left (ties in random order): taken most-constrained first, that
+    step always keeps a placement possible (the Gale-Ryser construction), so only a
+    truly impossible plan is refused with :class:`InfeasibleError` naming the shortfall.
+    """
+    rounds = len(caps)
+    placed: list[list[int]] = [[] for _ in range(rounds)]
+    inside: set[int] = set()
+    planned = [j for j, t in enumerate(times) if t > 0]
+    if not planned:
+        return placed, inside
+    demand = check_planned(times, caps)
+    order_hash = hash_ids(key.child("placement-order"), [ids[j] for j in planned])
+    order = sorted(
+        range(len(planned)),
+        key=lambda k: (-times[planned[k]], int(order_hash[k]), ids[planned[k]]),
+    )
+    remaining = list(caps)
+    for k in order:
+        j = planned[k]
+        need = times[j]
+        demand[need] -= 1
+        open_rounds = [r for r in range(rounds) if remaining[r] > 0]
+        stream = key.child(f"placement/{ids[j]}").stream()
+        chosen: list[int] | None = None
+        for pool in ([r for r in open_rounds if r >= first_round[j]], open_rounds):
+            if len(pool) < need:
+                continue
+            for _ in range(_TRIES):
+                pick = cast(list[int], stream.shuffle(pool))[:need]
+                after = [c - (r in pick) for r, c in enumerate(remaining)]
+                if fits(after, demand):
+                    chosen = pick
+                    break
+            if chosen is not None:
+                break
+        if chosen is None:
+            tie = stream.shuffle(open_rounds)
+            ranked = sorted(open_rounds, key=lambda r: (-remaining[r], tie.index(r)))
+            chosen = ranked[:need]
+        if any(r < first_round[j] for r in chosen):
+            inside.add(j)
+        for r in chosen:
+            placed[r].append(j)
+            remaining[r] -= 1
+    return placed, inside
+
+
+def draw_year(
+    ids: Sequence[str],
+    weights: npt.NDArray[np.float64],
+    size: int,
+    *,
+    seed: str | bytes,
+    draw_id: str,
+) -> tuple[list[int], npt.NDArray[np.float64], YearlyDraw]:
+    """The year's draw (step 2) over the eligible units ``ids`` (sorted) with ``weights``.
+
+    Returns the positions drawn, every eligible unit's exact inclusion probability
+    and the draw's description.
+    """
+    year_id = f"{draw_id}/year"
+    if size <= 0 or not ids:
+        probs = np.zeros(len(ids), dtype=np.float64)
+        return (
+            [],
+            probs,
+            YearlyDraw(draw_id=year_id, eligible=len(ids), size=0, method=None, fingerprint=None),
+        )
+    sample = sample_units(list(ids), weights, size, seed=seed, draw_id=year_id)
+    position = {u: j for j, u in enumerate(ids)}
+    chosen = sorted(position[str(u)] for u in sample.selected)
+    probs = np.array([sample.probabilities[u] for u in ids], dtype=np.float64)
+    return (
+        chosen,
+        probs,
+        YearlyDraw(
+            draw_id=year_id,
+            eligible=len(ids),
+            size=len(chosen),
+            method=sample.method,
+            fingerprint=sample.fingerprint,
+        ),
+    )
+
+
+def place_drawn(
+    ids: Sequence[str],
+    first_round: Sequence[int],
+    room: Sequence[int],
+    key: DrawKey,
+) -> tuple[list[int], set[int]]:
+    """Drawn units -> one open round each (step 3): the round of every unit, and the
+    positions that had to go inside their window for lack of room.
+
+    Units are taken latest ``first_round`` first (ties in keyed-hash order); each takes
+    a round from its ``first_round`` on, at random with probability proportional to the
+    room left (its own stream ``key.child("round/<unit id>")``).
+    """
+    rounds = len(room)
+    left = list(room)
+    if sum(left) < len(ids):
+        raise InfeasibleError(
+            f"{len(ids)} drawn unit(s) but the open rounds have room for {sum(left)}"
+        )
+    if not ids:
+        return [], set()
+    order_hash = hash_ids(key.child("round-order"), list(ids))
+    order = sorted(range(len(ids)), key=lambda j: (-first_round[j], int(order_hash[j]), ids[j]))
+    out = [0] * len(ids)
+    inside: set[int] = set()
+    for j in order:
+        pool = [r for r in range(first_round[j], rounds) if left[r] > 0]
+        if not pool:
+            inside.add(j)
+            pool = [max(range(rounds), key=lambda r: (left[r], -r))]
+        total = sum(left[r] for r in pool)
+        pick = key.child(f"round/{ids[j]}").stream().below(total)
+        for r in pool:
+            if pick < left[r]:
+                break
+            pick -= left[r]
+        out[j] = r
+        left[r] -= 1
+    return out, inside

@@ -1,0 +1,163 @@
+"""``drawcore plan``: the annual-plan ceremony for the example county, step by step."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from ceremony_site import COMMITTED, DRAW_TIMES
+
+from drawcore.cli import main
+from drawcore.record.journal import Journal
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "county"
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main(list(argv))
+    return status, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    shutil.copytree(EXAMPLE, tmp_path / "county")
+    return tmp_path
+
+
+def year_args(site: Path, jurisdiction: str, *extra: str) -> list[str]:
+    return [
+        "plan",
+        str(site / "journal.jsonl"),
+        "--county",
+        str(site / "county"),
+        "--plan-id",
+        f"2026-{jurisdiction}",
+        "--year",
+        "2026",
+        "--jurisdiction",
+        jurisdiction,
+        "--registry-date",
+        "2025-12-05",
+        *extra,
+    ]
+
+
+@pytest.mark.parametrize("jurisdiction", ["boluo", "tianjin"])
+def test_tj5_bl6_plan_runs_a_year_step_by_step_and_verify_replays_it(
+    site: Path, jurisdiction: str
+) -> None:
+    status, printed, _ = run(
+        *year_args(site, jurisdiction, "--committed-at", COMMITTED, "--committed-by", "王建国")
+    )
+    assert status == 0
+    assert "record 0: annual plan" in printed
+    assert "no seed yet" in printed
+    status, printed, _ = run(*year_args(site, jurisdiction, *DRAW_TIMES[4:]))
+    assert status == 0, printed
+    assert "record 1: seed" in printed
+    assert "record 2: annual plan" in printed
+    assert "yearly pi=" in printed
+    assert "NAT-7 [drawcore]" in printed
+    kinds = [r.type for r in Journal(site / "journal.jsonl").records()]
+    assert kinds == ["plan_commitment", "seed", "annual_plan"]
+    status, printed, _ = run("verify", str(site / "journal.jsonl"))
+    assert status == 0, printed
+    assert "OK" in printed
+
+
+def test_bl5_impossible_plan_is_refused_before_anything_is_journaled(site: Path) -> None:
+    """A capacity of 1 task a round cannot hold the county's once-a-year units."""
+    status, _, err = run(
+        *year_args(
+            site,
+            "boluo",
+            "--capacity",
+            "1",
+            "--committed-at",
+            COMMITTED,
+            "--committed-by",
+            "王建国",
+        )
+    )
+    assert status == 2
+    assert "drawcore: error:" in err
+    assert "short by" in err
+    assert "Traceback" not in err
+    assert not (site / "journal.jsonl").exists() or not list(
+        Journal(site / "journal.jsonl").records()
+    )
+
+
+def test_plan_needs_the_commitment_options_first(site: Path) -> None:
+    status, _, err = run(*year_args(site, "tianjin"))
+    assert status == 2
+    assert "--committed-at" in err
+
+
+def test_tj5_amend_plans_a_unit_that_became_once_a_year_mid_year(site: Path) -> None:
+    """After the 2026 Boluo plan, one unplanned unit is blacklisted and one unit is added.
+    The amendment of 2 July is its own plan over those two units: the blacklisted one is
+    placed in round 3 or 4, the new one is not drawn (no random share by default), and
+    verify replays both plans."""
+    import attrs
+
+    from drawcore.model import IdKind
+    from drawcore.plan.once_a_year import once_a_year_reasons
+    from drawcore.record.live import live_plan
+    from drawcore.registry.ids import make_uscc
+    from drawcore.registry.readers import read_units
+    from drawcore.registry.registries import UnitRegistry
+    from drawcore.registry.writers import write_units
+
+    journal = site / "journal.jsonl"
+    assert run(*year_args(site, "boluo", *DRAW_TIMES))[0] == 0
+    _, first = live_plan(Journal(journal).records(), "2026-boluo")
+    units = list(read_units(site / "county" / "units.csv"))
+    planned = {m.unit_id for m in first.mandatory} | {k.unit_id for k in first.key_supervision}
+    target = next(u for u in units if u.unit_id not in planned and not once_a_year_reasons(u, 2026))
+    newcomer = attrs.evolve(
+        units[0], unit_id=make_uscc("91441322MA4UH9999"), name="新办企业", id_kind=IdKind.USCC
+    )
+    renewed = [attrs.evolve(u, blacklisted=True) if u is target else u for u in units]
+    shutil.copytree(site / "county", site / "renewed")
+    write_units(UnitRegistry.from_records([*renewed, newcomer]), site / "renewed" / "units.csv")
+
+    amend = [
+        "amend",
+        str(journal),
+        "--amends",
+        "2026-boluo",
+        "--county",
+        str(site / "renewed"),
+        "--as-of",
+        "2026-07-02",
+    ]
+    status, printed, err = run(
+        *amend, "--committed-at", "2026-07-02T09:00:00+08:00", "--committed-by", "王建国"
+    )
+    assert status == 0, err
+    assert "2 unit(s) added or newly planned" in printed
+    numbers = ["--public-numbers", "5,8,13/21", "--entropy-at", "2026-07-03T21:30:00+08:00"]
+    who = [
+        "--drawn-by",
+        "李明",
+        "--signed-by",
+        "王建国",
+        "--drawn-at",
+        "2026-07-04T09:00:00+08:00",
+        "--signed-at",
+        "2026-07-04T09:15:00+08:00",
+    ]
+    status, printed, err = run(*amend, *numbers, *who)
+    assert status == 0, err
+    record, amendment = live_plan(Journal(journal).records(), "2026-boluo/amend-2026-07-02")
+    assert record.body["plan"]["amends"] == "2026-boluo"
+    assert {t.unit_id for t in amendment.tasks} == {target.unit_id}
+    assert all(t.round in (3, 4) for t in amendment.tasks)
+    status, printed, _ = run("verify", str(journal))
+    assert status == 0, printed
