@@ -30,7 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from drawcore.record.journal import Journal, verify
+from drawcore.record.journal import Journal
+from drawcore.record.journal_check import verify
 
 BATCH = 1_000
 

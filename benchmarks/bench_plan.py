@@ -32,7 +32,8 @@ from typing import TypeVar
 
 from drawcore import serde
 from drawcore.draw.sampling import sample_units
-from drawcore.plan.schedule import AnnualPlan, plan_year
+from drawcore.plan.schedule import plan_year
+from drawcore.plan.tasks import AnnualPlan
 from drawcore.plugin.rules import Rules
 from drawcore.plugin.values import PlanContext
 from drawcore.testing import synthetic_county

@@ -36,7 +36,8 @@ from typing import Any
 import numpy as np
 
 from drawcore.record import ceremony, verification
-from drawcore.record.journal import Journal, verify
+from drawcore.record.journal import Journal
+from drawcore.record.journal_check import verify
 from drawcore.record.records import DrawPlan, RegistryRef, replay, run_draw
 from drawcore.registry.readers import read_inspectors, read_units
 from drawcore.registry.registries import InspectorRegistry, UnitRegistry

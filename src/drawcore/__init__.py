@@ -31,22 +31,20 @@ from drawcore.model import (
     RiskLevel,
     Unit,
 )
-from drawcore.plan.schedule import (
-    AnnualPlan,
-    YearCommitment,
-    YearParameters,
-    commit_year,
-    format_plan,
-    plan_year,
-)
+from drawcore.plan.forms import format_plan
+from drawcore.plan.parameters import YearParameters
+from drawcore.plan.schedule import commit_year, plan_year
+from drawcore.plan.tasks import AnnualPlan, YearCommitment
 from drawcore.plugin import hookimpl
 from drawcore.plugin.manager import make_plugin_manager
 from drawcore.plugin.rules import Rules
 from drawcore.plugin.values import Reason
 from drawcore.publish.completion import CompletionReport, completion_report, format_completion
 from drawcore.publish.followup import FollowUpPolicy, RegistryChange, apply_results, format_changes
-from drawcore.record.journal import Checkpoint, Journal, VerifyReport
-from drawcore.record.journal import verify as verify_journal
+from drawcore.record.checkpoints import Checkpoint
+from drawcore.record.journal import Journal
+from drawcore.record.journal_check import VerifyReport
+from drawcore.record.journal_check import verify as verify_journal
 from drawcore.record.records import DrawPlan, DrawRecord, RegistryRef, run_draw
 from drawcore.record.results import Finding, InspectionResult, Outcome
 from drawcore.record.seeding import commit_contribution, plan_hash, rfc3797_key, rfc3797_select

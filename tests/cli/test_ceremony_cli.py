@@ -9,7 +9,7 @@ import pytest
 from personal_data import scan
 
 from drawcore.cli import main
-from drawcore.publish.disclosure import find_personal_data
+from drawcore.publish.scan import find_personal_data
 from drawcore.record.journal import Journal
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "county"

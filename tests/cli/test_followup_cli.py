@@ -13,8 +13,9 @@ from drawcore.cli import main
 from drawcore.plugin.rules import Rules
 from drawcore.publish.followup import apply_results
 from drawcore.record import ceremony
+from drawcore.record.annual import year_plan_spec
 from drawcore.record.journal import Journal
-from drawcore.record.records import DrawRecord, RegistryRef, year_plan_spec
+from drawcore.record.records import DrawRecord, RegistryRef
 from drawcore.record.results import Finding, InspectionResult, Outcome
 from drawcore.registry.readers import read_county, read_units
 from drawcore.registry.registries import UnitRegistry

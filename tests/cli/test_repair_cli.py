@@ -10,7 +10,8 @@ import pytest
 from drawcore.cli.common import Exit
 from drawcore.cli.main import main
 from drawcore.errors import JournalError
-from drawcore.record.journal import PENDING, Journal, verify
+from drawcore.record.journal import PENDING, Journal
+from drawcore.record.journal_check import verify
 
 AT = "2026-01-08T09:00:00+08:00"
 

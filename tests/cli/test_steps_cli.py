@@ -14,7 +14,8 @@ from drawcore.cli.console import printable, translate_error
 from drawcore.cli.main import main
 from drawcore.errors import InvalidInputError, JournalError
 from drawcore.i18n import set_language
-from drawcore.record.journal import Journal, read_checkpoints
+from drawcore.record.checkpoints import read_checkpoints
+from drawcore.record.journal import Journal
 
 PLAN = "2026Q1-county"
 HEADER = ["统一社会信用代码", "检查结果", "检查发现", "检查依据", "检查范围", "检查内容",
@@ -57,7 +58,8 @@ def row(
 
 
 def result_args(journal: Path, source: Path) -> list[str]:
-    who = ["--entered-by", "执法监察大队 李明", "--entered-at", "2026-02-11T09:00:00+08:00"]
+    # 谁抽查、谁录入 (BL-8): each row is entered by the first inspector it names
+    who = ["--entered-at", "2026-02-11T09:00:00+08:00"]
     return ["result", str(journal), "--from", str(source), "--plan-id", PLAN, *who]
 
 
@@ -323,3 +325,18 @@ def test_tj10_completion_is_reported_in_chinese_by_default(
         "第 1 批次（截止 2026-03-31）：已完成 4/120（3.3%），延迟完成 0，逾期 116，未到期 0" in out
     )
     assert "逾期：116 项任务" in out.splitlines()[-1]
+
+
+def test_bl8_result_entered_by_someone_outside_the_team_is_refused_whole(
+    demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """谁抽查、谁录入 (BL-8): results entered by a person outside the task's team are refused,
+    and nothing of the file is journaled."""
+    journal = demo / "journal.jsonl"
+    (a, team_a), (b, team_b) = open_units(journal)[:2]
+    source = write_rows(tmp_path / "结果.csv", [row(a, team_a), row(b, team_b, "未发现问题")])
+    before = len(Journal(journal).records())
+    stranger = ["--entered-by", "执法监察大队 李明"]
+    assert main([*result_args(journal, source), *stranger, "--lang", "en"]) == 2
+    assert "not in the team" in capsys.readouterr().err
+    assert len(Journal(journal).records()) == before

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from drawcore.errors import InfeasibleError, InvalidInputError, JournalError, PluginError
 from drawcore.record import ceremony, draw_rules, verification
-from drawcore.record.journal import Journal, Record, verify
+from drawcore.record.journal import Journal, Record
+from drawcore.record.journal_check import verify
 from drawcore.record.records import (
     DrawPlan,
     DrawRecord,
@@ -487,7 +488,7 @@ def test_bl11_the_whole_process_is_recorded_and_provably_archived(
     site: tuple[Path, County],
 ) -> None:
     """Commitment, seed, draw and result are records; each is provably in a checkpoint."""
-    from drawcore.record.journal import verify_inclusion
+    from drawcore.record.checkpoints import verify_inclusion
 
     d, county = site
     j, _, rec = drawn_journal(d, county)

@@ -17,18 +17,19 @@ from drawcore.errors import InvalidInputError, JournalError, RuleError
 from drawcore.plan.forms import task_form
 from drawcore.plugin.rules import Rules
 from drawcore.plugin.values import PlanContext
-from drawcore.publish.disclosure import WITHHELD, find_personal_data, publish
+from drawcore.publish.disclosure import publish
+from drawcore.publish.scan import find_personal_data
+from drawcore.publish.tables import WITHHELD
 from drawcore.record import ceremony, draw_rules, verification
-from drawcore.record.journal import Journal
-from drawcore.record.records import (
-    DrawPlan,
-    RegistryRef,
+from drawcore.record.annual import (
     YearPlanSpec,
     replay_year,
     run_year,
     year_plan_record,
     year_plan_spec,
 )
+from drawcore.record.journal import Journal
+from drawcore.record.records import DrawPlan, RegistryRef
 from drawcore.record.seeding import rfc3797_key, rfc3797_seed
 from drawcore.registry.registries import County, UnitRegistry
 
@@ -402,7 +403,7 @@ def test_tj4_an_unversioned_rule_change_is_reported_as_the_rules_deciding_differ
     from drawcore.model import Unit
     from drawcore.plugin import Reason, hookimpl
     from drawcore.plugin.manager import make_plugin_manager
-    from drawcore.record.records import replay_year, run_year, year_plan_record
+    from drawcore.record.annual import replay_year, run_year, year_plan_record
 
     _, county = site
     target = sorted(u.unit_id for u in county.units)[0]

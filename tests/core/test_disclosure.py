@@ -15,17 +15,13 @@ from personal_data import scan
 
 from drawcore.errors import InvalidInputError, JournalError
 from drawcore.model import IdKind, Unit
-from drawcore.publish.disclosure import (
-    WITHHELD,
-    build_publication,
-    default_mask,
-    find_personal_data,
-    publish,
-    quarter_of,
-    scrub,
-)
+from drawcore.publish.disclosure import publish
+from drawcore.publish.masking import default_mask, scrub
+from drawcore.publish.scan import find_personal_data
+from drawcore.publish.tables import WITHHELD, build_publication, quarter_of
 from drawcore.record import ceremony
-from drawcore.record.journal import Checkpoint, Journal
+from drawcore.record.checkpoints import Checkpoint
+from drawcore.record.journal import Journal
 from drawcore.record.records import DrawPlan, RegistryRef
 from drawcore.record.results import InspectionResult
 from drawcore.registry.ids import make_id_card

@@ -17,10 +17,12 @@ from hypothesis import strategies as st
 from personal_data import scan
 
 from drawcore.model import IdKind
-from drawcore.publish.disclosure import EXPOSED_FINDINGS, TABLES, build_publication, publish
+from drawcore.publish.disclosure import publish
 from drawcore.publish.followup import FollowUpPolicy
+from drawcore.publish.tables import EXPOSED_FINDINGS, TABLES, build_publication
 from drawcore.record import ceremony
-from drawcore.record.journal import Checkpoint, Journal, Record
+from drawcore.record.checkpoints import Checkpoint
+from drawcore.record.journal import Journal, Record
 from drawcore.record.records import DrawPlan, RegistryRef
 from drawcore.record.results import Finding, InspectionResult, Outcome
 from drawcore.record.seeding import void_body

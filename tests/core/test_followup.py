@@ -20,11 +20,13 @@ from drawcore.draw.sampling import sample_units
 from drawcore.draw.teams import draw_teams
 from drawcore.errors import InvalidInputError
 from drawcore.model import CreditClass, IdKind, Inspector, RiskLevel, Unit
-from drawcore.plan.schedule import AnnualPlan, plan_year
+from drawcore.plan.schedule import plan_year
+from drawcore.plan.tasks import AnnualPlan
 from drawcore.plugin.rules import Rules
 from drawcore.publish.completion import TaskStatus, completion_report, format_completion
-from drawcore.publish.disclosure import find_personal_data, publish
+from drawcore.publish.disclosure import publish
 from drawcore.publish.followup import FollowUpPolicy, RegistryChange, apply_results, format_changes
+from drawcore.publish.scan import find_personal_data
 from drawcore.record import ceremony
 from drawcore.record.journal import Journal
 from drawcore.record.records import DrawPlan, DrawRecord, RegistryRef

@@ -19,22 +19,17 @@ from hypothesis import strategies as st
 
 from drawcore.errors import InvalidInputError, JournalError
 from drawcore.record import merkle
-from drawcore.record.journal import (
-    GENESIS,
-    REPAIR,
+from drawcore.record.checkpoints import (
     Checkpoint,
-    Journal,
-    Record,
     hmac_signer,
     hmac_verifier,
     read_checkpoints,
-    record_hash,
-    verify,
     verify_extension,
-    verify_file,
     verify_inclusion,
     write_checkpoint,
 )
+from drawcore.record.journal import GENESIS, REPAIR, Journal, Record, record_hash
+from drawcore.record.journal_check import verify, verify_file
 from drawcore.record.seeding import RULED_KINDS
 from drawcore.serde import canonical_json
 

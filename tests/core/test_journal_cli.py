@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from drawcore.cli import main
-from drawcore.record.journal import Journal, write_checkpoint
+from drawcore.record.checkpoints import write_checkpoint
+from drawcore.record.journal import Journal
 
 
 def _journal(tmp_path: Path) -> tuple[Path, Path]:

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from drawcore.errors import JournalError
-from drawcore.record.journal import Journal, verify
+from drawcore.record.journal import Journal
+from drawcore.record.journal_check import verify
 
 ZEROS = "0" * 64
 

@@ -14,14 +14,9 @@ from hypothesis import strategies as st
 from drawcore.cli.main import main
 from drawcore.errors import JournalError
 from drawcore.record import limits
-from drawcore.record.journal import (
-    PENDING,
-    Checkpoint,
-    Journal,
-    read_checkpoints,
-    verify,
-    write_checkpoint,
-)
+from drawcore.record.checkpoints import Checkpoint, read_checkpoints, write_checkpoint
+from drawcore.record.journal import PENDING, Journal
+from drawcore.record.journal_check import verify
 
 NESTED = b"[" * 100_000
 

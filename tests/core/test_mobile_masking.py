@@ -16,7 +16,9 @@ import pytest
 from ceremony_site import run_all
 from personal_data import is_citizen_id, scan
 
-from drawcore.publish.disclosure import default_mask, find_personal_data, publish, scrub
+from drawcore.publish.disclosure import publish
+from drawcore.publish.masking import default_mask, scrub
+from drawcore.publish.scan import find_personal_data
 from drawcore.record import ceremony
 from drawcore.record.journal import Journal
 from drawcore.record.records import DrawPlan, RegistryRef

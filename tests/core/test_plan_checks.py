@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from drawcore.cli.main import main
 from drawcore.errors import InvalidInputError, JournalError
 from drawcore.record import ceremony
-from drawcore.record.journal import Journal, verify
+from drawcore.record.journal import Journal
+from drawcore.record.journal_check import verify
 from drawcore.record.plan_checks import check_plan
 from drawcore.record.records import DrawPlan, RegistryRef
 from drawcore.registry.registries import County

@@ -24,10 +24,11 @@ from personal_data import scan
 from drawcore.errors import InvalidInputError, StorageError
 from drawcore.model import IdKind, Unit
 from drawcore.publish import files as publish_files
-from drawcore.publish.disclosure import build_publication, publish, write_publication
+from drawcore.publish.disclosure import publish, write_publication
 from drawcore.publish.exports import FORMULA_START, neutralise
 from drawcore.publish.masking import scrub
 from drawcore.publish.scan import find_personal_data, find_unsafe_chars
+from drawcore.publish.tables import build_publication
 from drawcore.record import ceremony
 from drawcore.record.journal import Journal
 from drawcore.record.records import DrawPlan, RegistryRef

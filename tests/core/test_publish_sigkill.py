@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from test_publication_safety import county_dir, journal  # noqa: F401  (fixture)
 
-from drawcore.publish.disclosure import Publication, build_publication, write_publication
+from drawcore.publish.disclosure import write_publication
+from drawcore.publish.tables import Publication, build_publication
 from drawcore.record.journal import Journal
 
 

@@ -26,15 +26,10 @@ from drawcore.model import (
     RiskLevel,
     Unit,
 )
-from drawcore.plan.schedule import (
-    ROUND_COUNTS,
-    AnnualPlan,
-    TaskKind,
-    commit_year,
-    format_plan,
-    plan_year,
-    task_form,
-)
+from drawcore.plan.forms import format_plan, task_form
+from drawcore.plan.parameters import ROUND_COUNTS
+from drawcore.plan.schedule import commit_year, plan_year
+from drawcore.plan.tasks import AnnualPlan, TaskKind
 from drawcore.plan.yearly import fits as _fits
 from drawcore.plugin import Frequency, Reason, hookimpl
 from drawcore.plugin.manager import make_plugin_manager

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from drawcore.errors import InvalidInputError, JournalError
 from drawcore.record import seeding
-from drawcore.record.journal import Journal, verify
+from drawcore.record.journal import Journal
+from drawcore.record.journal_check import verify
 from drawcore.record.seeding import (
     DRAW,
     PARTY_COMMITMENT,
@@ -318,7 +319,8 @@ def test_bl9_multi_party_commit_then_reveal(tmp_path: Path) -> None:
 
 def test_bl9_verify_reports_a_seed_recorded_before_its_commitment(tmp_path: Path) -> None:
     """A journal written by another tool that put the seed first fails verification."""
-    from drawcore.record.journal import _dumps, _full_line, _unsigned_line
+    from drawcore.record.checkpoints import _dumps
+    from drawcore.record.journal import _full_line, _unsigned_line
 
     ph = seeding.plan_hash(PLAN)
     seed = seeding.seed_body(

@@ -12,10 +12,10 @@ import pytest
 
 from drawcore.errors import DrawcoreError, InvalidInputError
 from drawcore.plugin.values import (
-    AvoidanceWindow,
     Frequency,
     RandomShareMinimum,
     Reason,
+    RecentInspectionWindow,
     TeamRequirement,
     WeightFactor,
 )
@@ -51,7 +51,7 @@ BAD: dict[str, Callable[[], object]] = {
     "reason text": lambda: Reason(clause="BL-6", text=" "),
     "weight factor": lambda: WeightFactor(factor=float("nan"), reason=WHY),
     "frequency": lambda: Frequency(times=-1, reason=WHY),
-    "avoidance": lambda: AvoidanceWindow(days=-3, reason=WHY),
+    "recent_inspection": lambda: RecentInspectionWindow(days=-3, reason=WHY),
     "share": lambda: RandomShareMinimum(share=1.5, reason=WHY),
     "team size": lambda: TeamRequirement(size=0, reason=WHY),
     "experts": lambda: TeamRequirement(experts=-1, reason=WHY),

@@ -19,7 +19,9 @@ from unit_factory import unit
 from drawcore.errors import InfeasibleError
 from drawcore.model import Expert, Inspector, RiskLevel, Unit
 from drawcore.plan.once_a_year import once_a_year_reasons
-from drawcore.plan.schedule import TaskKind, YearParameters, commit_year, plan_year
+from drawcore.plan.parameters import YearParameters
+from drawcore.plan.schedule import commit_year, plan_year
+from drawcore.plan.tasks import TaskKind
 from drawcore.plugin import Reason, hookimpl
 from drawcore.plugin.manager import make_plugin_manager
 from drawcore.plugin.rules import Rules
@@ -273,8 +275,9 @@ def test_tj5_bl8_general_task_results_come_from_the_office_team(tmp_path: Path) 
 
     from drawcore.errors import JournalError
     from drawcore.record import ceremony
+    from drawcore.record.annual import year_plan_spec
     from drawcore.record.journal import Journal
-    from drawcore.record.records import RegistryRef, year_plan_spec
+    from drawcore.record.records import RegistryRef
     from drawcore.record.results import InspectionResult, Outcome
     from drawcore.registry.ids import make_uscc
     from drawcore.registry.registries import (

@@ -16,7 +16,9 @@ from ceremony_site import DRAW_TIMES, ENTROPY, EXAMPLE
 from drawcore.cli.common import Exit
 from drawcore.cli.main import main
 from drawcore.errors import JournalError
-from drawcore.record.journal import Checkpoint, Journal, read_checkpoints, verify, write_checkpoint
+from drawcore.record.checkpoints import Checkpoint, read_checkpoints, write_checkpoint
+from drawcore.record.journal import Journal
+from drawcore.record.journal_check import verify
 
 ERRORS = [errno.ENOSPC, errno.EDQUOT]
 

@@ -22,7 +22,8 @@ from ceremony_site import COMMITTED, ENTROPY, NUMBERS, WHO
 from fault_site import plan_for
 
 from drawcore.record import ceremony
-from drawcore.record.journal import Journal, verify
+from drawcore.record.journal import Journal
+from drawcore.record.journal_check import verify
 from drawcore.registry.registries import County
 
 TRIALS_BY_BYTES = 40

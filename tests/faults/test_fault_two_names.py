@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from drawcore.record.journal import Journal, verify
+from drawcore.record.journal import Journal
+from drawcore.record.journal_check import verify
 
 WRITERS = 6
 APPENDS = 20

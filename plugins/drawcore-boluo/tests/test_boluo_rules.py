@@ -8,7 +8,8 @@ import pytest
 
 from drawcore.errors import RuleError
 from drawcore.model import Inspector, ProductionStatus, RiskLevel, Unit
-from drawcore.plan.schedule import TaskKind, plan_year
+from drawcore.plan.schedule import plan_year
+from drawcore.plan.tasks import TaskKind
 from drawcore.plugin.rules import Rules
 from drawcore.plugin.values import PlanContext
 

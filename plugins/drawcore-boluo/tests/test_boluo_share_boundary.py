@@ -13,7 +13,8 @@ import pytest
 
 from drawcore.errors import RuleError
 from drawcore.model import Inspector, Unit
-from drawcore.plan.schedule import AnnualPlan, TaskKind, plan_year
+from drawcore.plan.schedule import plan_year
+from drawcore.plan.tasks import AnnualPlan, TaskKind
 from drawcore.plugin.rules import Rules
 
 ORDINARY = 20

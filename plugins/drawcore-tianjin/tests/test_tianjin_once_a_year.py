@@ -16,7 +16,8 @@ import datetime as dt
 import pytest
 
 from drawcore.model import CreditClass, InspectionMode, ProductionStatus, RiskLevel, Unit
-from drawcore.plan.schedule import AnnualPlan, TaskKind, plan_year
+from drawcore.plan.schedule import plan_year
+from drawcore.plan.tasks import AnnualPlan, TaskKind
 from drawcore.plugin.rules import Rules
 from drawcore.plugin.values import PlanContext
 from drawcore.testing import synthetic_county

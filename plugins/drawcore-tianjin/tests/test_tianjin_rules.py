@@ -15,7 +15,9 @@ from drawcore.model import (
     RiskLevel,
     Unit,
 )
-from drawcore.plan.schedule import TaskKind, format_plan, plan_year, task_form
+from drawcore.plan.forms import format_plan, task_form
+from drawcore.plan.schedule import plan_year
+from drawcore.plan.tasks import TaskKind
 from drawcore.plugin.rules import Rules
 from drawcore.plugin.values import PlanContext
 

@@ -61,11 +61,11 @@ def _changed_units(amended: Any, spec: Any, journal: Path, county: Any, rules: A
 
 
 def run(args: argparse.Namespace) -> int:
-    from drawcore.plan.schedule import AnnualPlan
+    from drawcore.plan.tasks import AnnualPlan
     from drawcore.plugin.rules import Rules
+    from drawcore.record.annual import YearPlanSpec
     from drawcore.record.journal import Journal
     from drawcore.record.live import live_plan
-    from drawcore.record.records import YearPlanSpec
     from drawcore.registry.readers import COUNTY_FILES, read_county
     from drawcore.registry.registries import UnitRegistry
     from drawcore.registry.writers import write_units

@@ -37,7 +37,8 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from drawcore.errors import InvalidInputError
-    from drawcore.record.journal import Journal, write_checkpoint
+    from drawcore.record.checkpoints import write_checkpoint
+    from drawcore.record.journal import Journal
     from drawcore.record.verification import verify_draws
 
     if not args.journal.is_file():

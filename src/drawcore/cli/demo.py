@@ -169,7 +169,7 @@ def demo_draw(journal: Any, plan: Any) -> Any:
         drawn_at=DEMO_TIMES["drawn_at"],
         signed_at=DEMO_TIMES["signed_at"],
     )
-    from drawcore.publish.disclosure import scrub
+    from drawcore.publish.masking import scrub
 
     print(_("== draw"))
     # the demo shows what a published page would: persons' ID-card numbers masked
@@ -182,8 +182,8 @@ def demo_results(journal: Any, drawn: Any, county: County) -> None:
     penalised unit had concealed a major accident hazard (TJ-7: exposed, blacklisted)."""
     import datetime as dt
 
-    from drawcore.publish.disclosure import scrub
     from drawcore.publish.labels import Words
+    from drawcore.publish.masking import scrub
     from drawcore.record import ceremony
     from drawcore.record.results import Finding, InspectionResult, Outcome
 
@@ -228,7 +228,7 @@ def demo_results(journal: Any, drawn: Any, county: County) -> None:
 def demo_verify(journal: Any, out: Path, *, kind: str = "draw") -> Path:
     """Checkpoint the journal, verify it (replaying the draw or annual plan), then a
     tampered copy (one edited ``kind`` record) and a consistently forged one."""
-    from drawcore.record.journal import read_checkpoints, write_checkpoint
+    from drawcore.record.checkpoints import read_checkpoints, write_checkpoint
     from drawcore.record.verification import verify_draws
 
     cps = out / "checkpoints.jsonl"
@@ -272,7 +272,7 @@ def demo_verify(journal: Any, out: Path, *, kind: str = "draw") -> Path:
 
 def demo_forgery(journal: Any, out: Path) -> None:
     """A consistent rewrite (every hash recomputed) that swaps one drawn unit: replay catches it."""
-    from drawcore.publish.disclosure import scrub
+    from drawcore.publish.masking import scrub
 
     entries = [(r.type, r.body) for r in journal.records()]
     _kind, body = next((k, b) for k, b in entries if k == "draw")
@@ -284,7 +284,7 @@ def demo_forgery(journal: Any, out: Path) -> None:
 def demo_year_forgery(journal: Any, out: Path) -> None:
     """A consistent rewrite that moves one drawn task's unit to a unit that was not
     drawn (every hash recomputed): replaying the annual plan catches it."""
-    from drawcore.publish.disclosure import scrub
+    from drawcore.publish.masking import scrub
 
     entries = [(r.type, r.body) for r in journal.records()]
     _kind, body = next((k, b) for k, b in entries if k == "annual_plan")
@@ -382,8 +382,8 @@ def demo_use_of_results(journal: Any, county: County) -> None:
     import datetime as dt
 
     from drawcore.publish.completion import completion_report, format_completion
-    from drawcore.publish.disclosure import scrub
     from drawcore.publish.followup import apply_results, format_changes
+    from drawcore.publish.masking import scrub
     from drawcore.record.live import live_plan, live_results
 
     records = journal.records()
@@ -416,11 +416,11 @@ def demo_year(source: Path, county: County, out: Path, jurisdiction: str) -> Non
     decisions), form the seed from public numbers, plan, journal, verify, publish."""
     import datetime as dt
 
-    from drawcore.plan.schedule import format_plan
+    from drawcore.plan.forms import format_plan
     from drawcore.plugin.rules import Rules
     from drawcore.record import ceremony
+    from drawcore.record.annual import year_plan_spec
     from drawcore.record.journal import Journal
-    from drawcore.record.records import year_plan_spec
 
     journal_path = out / "journal.jsonl"
     if journal_path.exists():

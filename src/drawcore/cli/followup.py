@@ -30,8 +30,8 @@ def configure_followup(p: argparse.ArgumentParser) -> None:
 
 def run_followup(args: argparse.Namespace) -> int:
     """BL-10, TJ-7: the journal's live results applied to a unit registry: next year's registry."""
-    from drawcore.publish.disclosure import scrub
     from drawcore.publish.followup import apply_results, format_changes
+    from drawcore.publish.masking import scrub
     from drawcore.record.live import live_results
     from drawcore.registry.readers import read_units
     from drawcore.registry.writers import write_units
@@ -85,7 +85,7 @@ def run_completion(args: argparse.Namespace) -> int:
     with ``--fail-overdue``, 1 when any task or publication is overdue."""
     from drawcore.i18n import current
     from drawcore.publish.completion import completion_report, format_completion
-    from drawcore.publish.disclosure import scrub
+    from drawcore.publish.masking import scrub
     from drawcore.record.live import live_plan, live_results
 
     as_of = parse_date(args.as_of, "--as-of")

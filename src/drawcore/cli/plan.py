@@ -134,7 +134,7 @@ def county_refs(directory: Path, journal: Path) -> tuple[Any, dict[str, Any]]:
 def plan_spec(args: argparse.Namespace, rules: Any, **extra: Any) -> tuple[Any, Any]:
     """The year's spec and the county it names, with paths relative to the journal."""
     from drawcore.draw.team_model import Recusal
-    from drawcore.record.records import year_plan_spec
+    from drawcore.record.annual import year_plan_spec
 
     county, refs = county_refs(args.county, args.journal)
     conflicts = []

@@ -17,6 +17,7 @@ column) and the journal is untouched.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
 import importlib
@@ -46,8 +47,9 @@ HEADERS: Mapping[str, tuple[str, ...]] = {
     "handling_opinion": ("处理意见",),
     "inspected_by": ("检查人员", "检查人员（执法证号）", "执法人员", "检查人"),
     "inspected_on": ("检查日期", "日期"),
+    "entered_by": ("录入人", "录入人员"),
 }
-_OPTIONAL = frozenset({"findings"})
+_OPTIONAL = frozenset({"findings", "entered_by"})
 log = logging.getLogger(__name__)
 _LIST = re.compile(r"[;；、]")
 _DATE = re.compile(r"^\s*([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})\s*日?\s*$")
@@ -58,7 +60,11 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("journal", type=Path, help="the journal holding the draw")
     p.add_argument("--from", dest="source", type=Path, required=True, help="results (CSV/XLSX)")
     p.add_argument("--plan-id", required=True, help="the plan whose draw the results are of")
-    p.add_argument("--entered-by", required=True, help="who enters the results (谁录入)")
+    p.add_argument(
+        "--entered-by",
+        help="who enters the results (谁录入), an inspector of each task's team (BL-8); "
+        "default: the row's 录入人 column, else the first of its 检查人员",
+    )
     p.add_argument("--entered-at", required=True, help="when, e.g. 2026-02-03T17:00:00+08:00")
     p.add_argument("--json", action="store_true", help="print the records written as JSON")
 
@@ -79,10 +85,17 @@ def _words() -> dict[str, dict[str, str]]:
 
 
 def _date(text: str) -> dt.date:
+    """``2026-02-03``, ``2026/2/3`` or ``2026年2月3日``; anything else is invalid input."""
     m = _DATE.match(text)
-    if m is None:
-        raise ValueError(text)
-    return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    day = None
+    if m is not None:
+        with contextlib.suppress(ValueError):  # 2026-02-30
+            day = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    if day is None:
+        raise InvalidInputError(
+            _("inspection date {value!r} is not a date like 2026-02-03").format(value=text)
+        )
+    return day
 
 
 def _table(path: Path) -> list[list[str]]:
@@ -161,14 +174,9 @@ def _result(row: dict[str, str], plan_id: str, draw: int, args: argparse.Namespa
             if code is None:
                 raise InvalidInputError(_("unknown finding {value!r}").format(value=value))
             findings.append(code)
-    try:
-        inspected_on = _date(row["inspected_on"])
-    except ValueError:
-        raise InvalidInputError(
-            _("inspection date {value!r} is not a date like 2026-02-03").format(
-                value=row["inspected_on"]
-            )
-        ) from None
+    inspected_on = _date(row["inspected_on"])
+    inspected_by = tuple(v.strip() for v in _LIST.split(row["inspected_by"]) if v.strip())
+    entered_by = row.get("entered_by") or args.entered_by or next(iter(inspected_by), "")
     return InspectionResult(
         plan_id=plan_id,
         draw=draw,
@@ -179,9 +187,9 @@ def _result(row: dict[str, str], plan_id: str, draw: int, args: argparse.Namespa
         method=row["method"],
         handling_opinion=row["handling_opinion"],
         outcome=outcome,
-        inspected_by=tuple(v.strip() for v in _LIST.split(row["inspected_by"]) if v.strip()),
+        inspected_by=inspected_by,
         inspected_on=inspected_on,
-        entered_by=args.entered_by,
+        entered_by=entered_by,
         entered_at=args.entered_at,
         findings=tuple(findings),
     )

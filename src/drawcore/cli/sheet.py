@@ -44,9 +44,10 @@ def run(args: argparse.Namespace) -> int:
     from drawcore.i18n import _, current
     from drawcore.publish.files import write_folder
     from drawcore.publish.sheets import draw_record_sheet, inspection_forms
+    from drawcore.record.annual import YearPlanSpec
     from drawcore.record.journal import Journal
     from drawcore.record.live import live_plan
-    from drawcore.record.records import DrawRecord, YearPlanSpec
+    from drawcore.record.records import DrawRecord
 
     records = verified_records(args.journal, args.registry_dir)
     if records is None:

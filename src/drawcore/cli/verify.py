@@ -27,7 +27,7 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from drawcore.record.journal import verify_file
+    from drawcore.record.journal_check import verify_file
     from drawcore.record.verification import replayers
 
     replay = None if args.no_replay else replayers(args.journal, registry_dir=args.registry_dir)

@@ -166,7 +166,7 @@ class PublicationDeadline:
 
 def _ids(value: Iterable[str]) -> tuple[str, ...]:
     if isinstance(value, str):
-        raise ValueError("give a sequence of ids, not one string")
+        raise InvalidInputError("give a sequence of ids, not one string")
     return tuple(sorted({str(v) for v in value}))
 
 

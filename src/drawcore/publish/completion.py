@@ -18,7 +18,7 @@ import attrs
 
 from drawcore.errors import InvalidInputError
 from drawcore.i18n import N_, translation
-from drawcore.plan.schedule import AnnualPlan
+from drawcore.plan.tasks import AnnualPlan
 from drawcore.plugin.values import Reason
 from drawcore.publish.followup import result_key
 from drawcore.record.records import DrawRecord

@@ -50,7 +50,9 @@ from drawcore.publish.tables import (
     check_quarter,
     quarter_of,
 )
-from drawcore.record.journal import Checkpoint, Journal, verify
+from drawcore.record.checkpoints import Checkpoint
+from drawcore.record.journal import Journal
+from drawcore.record.journal_check import verify
 from drawcore.record.seeding import ANNUAL_PLAN, DRAW
 from drawcore.registry.registries import ItemList
 
@@ -101,7 +103,8 @@ def publish(
     plans name (under ``registry_dir``, default the journal's directory),
     checked by fingerprint; ``items`` overrides the item list.
     """
-    from drawcore.record.records import DrawPlan, DrawRecord, YearPlanSpec
+    from drawcore.record.annual import YearPlanSpec
+    from drawcore.record.records import DrawPlan, DrawRecord
     from drawcore.record.snapshots import load_units, resolve
     from drawcore.registry.readers import read_items
 

@@ -42,7 +42,7 @@ import numpy as np
 from drawcore.errors import InvalidInputError
 from drawcore.model import CreditClass, Unit
 from drawcore.plugin.values import CLAUSE_PATTERN, Reason
-from drawcore.publish.disclosure import default_mask
+from drawcore.publish.masking import default_mask
 from drawcore.record.results import HAZARD_PRESENT, Finding, InspectionResult, Outcome
 from drawcore.record.seeding import parse_time
 from drawcore.registry.registries import UnitRegistry

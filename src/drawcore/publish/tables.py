@@ -22,7 +22,8 @@ from drawcore.i18n import N_
 from drawcore.model import Unit
 from drawcore.publish.masking import Masker, default_mask, mask_known_names, scrub
 from drawcore.publish.scan import find_personal_data, find_unsafe_chars, is_verbatim
-from drawcore.record.journal import Checkpoint, Record
+from drawcore.record.checkpoints import Checkpoint
+from drawcore.record.journal import Record
 from drawcore.record.results import Finding
 from drawcore.record.seeding import ANNUAL_PLAN, DRAW, PLAN_COMMITMENT, RESULT, SEED, VOID
 from drawcore.registry.registries import ItemList, UnitRegistry

@@ -37,24 +37,16 @@ import attrs
 
 from drawcore.draw.sampling import UnitSample, sample_units
 from drawcore.errors import InvalidInputError, JournalError
-from drawcore.plan.schedule import AnnualPlan
+from drawcore.plan.tasks import AnnualPlan
 from drawcore.plugin.rules import Rules
+from drawcore.record.annual import YearPlanSpec, run_year, year_plan_record
 from drawcore.record.ceremony_rules import Ceremony
 from drawcore.record.journal import (
     Journal,
     Record,
 )
 from drawcore.record.plan_checks import check_plan
-from drawcore.record.records import (
-    DrawOutcome,
-    DrawPlan,
-    DrawRecord,
-    YearPlanSpec,
-    draw_record,
-    run_draw,
-    run_year,
-    year_plan_record,
-)
+from drawcore.record.records import DrawOutcome, DrawPlan, DrawRecord, draw_record, run_draw
 from drawcore.record.results import InspectionResult
 from drawcore.record.seeding import (
     ANNUAL_PLAN,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from drawcore.errors import InvalidInputError
-from drawcore.plan.schedule import AnnualPlan
+from drawcore.plan.tasks import AnnualPlan
 from drawcore.record.journal import (
     Record,
 )

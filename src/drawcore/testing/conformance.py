@@ -44,7 +44,8 @@ from drawcore.model import (
 from drawcore.plan.once_a_year import CLAUSE as ONCE_A_YEAR
 from drawcore.plan.once_a_year import once_a_year_reasons
 from drawcore.plan.policy import CORE
-from drawcore.plan.schedule import AnnualPlan, TaskKind, plan_year
+from drawcore.plan.schedule import plan_year
+from drawcore.plan.tasks import AnnualPlan, TaskKind
 from drawcore.plugin import spec
 from drawcore.plugin.manager import ENTRYPOINT_GROUP, DrawcorePluginManager, make_plugin_manager
 from drawcore.plugin.rules import Rules
