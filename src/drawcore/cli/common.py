@@ -143,3 +143,28 @@ def verified_records(journal: Path, registry_dir: Path | None) -> list[Any] | No
         )
         return None
     return Journal(journal).records()
+
+
+def party_steps(journal: Any, plan_id: str, args: argparse.Namespace) -> None:
+    """The parties' commitments and reveals named on the command line (``--party-commit
+    NAME=HASH``, ``--party-reveal NAME=CONTRIBUTION:SALT``), journaled in that order."""
+    from drawcore.record import ceremony
+
+    for text in args.party_commit:
+        require_options(args, "party_at")
+        name, commitment = parse_pair(text, "--party-commit")
+        rec = ceremony.commit_party(journal, plan_id, name, commitment, committed_at=args.party_at)
+        print(f"record {rec.seq}: party {name} committed")
+    for text in args.party_reveal:
+        require_options(args, "party_at")
+        name, value = parse_pair(text, "--party-reveal")
+        contribution, _, salt = value.partition(":")
+        rec = ceremony.reveal_party(
+            journal,
+            plan_id,
+            name,
+            parse_hex(contribution, "--party-reveal contribution"),
+            parse_hex(salt, "--party-reveal salt"),
+            revealed_at=args.party_at,
+        )
+        print(f"record {rec.seq}: party {name} revealed")

@@ -14,7 +14,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from drawcore.cli.common import parse_hex, parse_pair, parse_public_numbers, require_options
+from drawcore.cli.common import (
+    parse_pair,
+    parse_public_numbers,
+    party_steps,
+    require_options,
+)
 from drawcore.errors import InvalidInputError
 
 
@@ -196,26 +201,7 @@ def steps(args: argparse.Namespace, spec: Any, county: Any, rules: Any) -> int:
         )
         print(f"record {rec.seq}: annual plan {spec.plan_id} committed, hash {spec.hash}")
         state = journal.ceremony().plans.get(spec.plan_id)
-    for text in args.party_commit:
-        require_options(args, "party_at")
-        name, commitment = parse_pair(text, "--party-commit")
-        rec = ceremony.commit_party(
-            journal, spec.plan_id, name, commitment, committed_at=args.party_at
-        )
-        print(f"record {rec.seq}: party {name} committed")
-    for text in args.party_reveal:
-        require_options(args, "party_at")
-        name, value = parse_pair(text, "--party-reveal")
-        contribution, _, salt = value.partition(":")
-        rec = ceremony.reveal_party(
-            journal,
-            spec.plan_id,
-            name,
-            parse_hex(contribution, "--party-reveal contribution"),
-            parse_hex(salt, "--party-reveal salt"),
-            revealed_at=args.party_at,
-        )
-        print(f"record {rec.seq}: party {name} revealed")
+    party_steps(journal, spec.plan_id, args)
     has_seed = state is not None and state.seed is not None
     if not has_seed and not seeding_now:
         print("no seed yet: run again with --public-numbers and/or --party-reveal after the draw")
