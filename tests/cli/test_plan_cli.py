@@ -85,7 +85,7 @@ def test_bl5_impossible_plan_is_refused_before_anything_is_journaled(site: Path)
         )
     )
     assert status == 2
-    assert "drawcore: error:" in err
+    assert "drawcore: 错误 / error:" in err
     assert "short by" in err
     assert "Traceback" not in err
     assert not (site / "journal.jsonl").exists() or not list(

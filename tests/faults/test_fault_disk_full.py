@@ -183,7 +183,7 @@ def test_bl9_drawcore_draw_on_a_full_disk_exits_2_in_one_line(
     err = capsys.readouterr().err
     assert status == Exit.INVALID_INPUT
     assert err.count("\n") == 1
-    assert err.startswith("drawcore: error:")
+    assert err.startswith("drawcore: 错误 / error:")
     assert os.strerror(code) in err
     assert not journal.exists()
     assert main(args) == Exit.OK  # room again: the same command goes through
