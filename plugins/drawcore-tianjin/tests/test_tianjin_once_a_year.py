@@ -55,16 +55,17 @@ EDGE_UNITS = [
     unit("HIGH-A", risk_level=RiskLevel.HIGH, credit_class=CreditClass.A),
     unit("MAJOR-A", risk_level=RiskLevel.MAJOR, credit_class=CreditClass.A),
     unit("FATAL-THIS-YEAR", fatal_accident_year=YEAR),
-    unit("FATAL-3-AGO", fatal_accident_year=YEAR - 3, credit_class=CreditClass.A),
-    unit("FATAL-4-AGO", fatal_accident_year=YEAR - 4),
+    unit("FATAL-2-AGO", fatal_accident_year=YEAR - 2, credit_class=CreditClass.A),
+    unit("FATAL-3-AGO", fatal_accident_year=YEAR - 3),
     unit("BLACK-CLOSED", blacklisted=True, production_status=ProductionStatus.CLOSED),
     unit("PLAIN-A", credit_class=CreditClass.A, last_inspected=dt.date(2018, 11, 1)),
 ]
 
 
 def once_a_year(u: Unit, year: int) -> bool:
-    """The clause, read off the registry row."""
-    fatal = u.fatal_accident_year is not None and year - 3 <= u.fatal_accident_year <= year
+    """The clause, read off the registry row. "The last three years" (近三年) is the plan's
+    year and the two calendar years before it (NAT-7, docs/hooks.md)."""
+    fatal = u.fatal_accident_year is not None and year - 2 <= u.fatal_accident_year <= year
     high = u.risk_level in (RiskLevel.HIGH, RiskLevel.MAJOR)
     return high or fatal or u.joint_punishment or u.blacklisted
 
@@ -93,7 +94,8 @@ def test_tj5_plan_inspects_every_unit_the_clause_names(tianjin: Rules) -> None:
         for u in units
         if once_a_year(u, YEAR) and u.production_status is not ProductionStatus.CLOSED
     }
-    assert {"BLACK-A", "BLACK-A-RECENT", "JOINT-A", "FATAL-3-AGO"} <= required
+    assert {"BLACK-A", "BLACK-A-RECENT", "JOINT-A", "FATAL-2-AGO"} <= required
+    assert "FATAL-3-AGO" not in required
     assert len(required) >= 30, "the synthetic county adds its own mix of such units"
     plan = _plan(tianjin, units)
     times = plan.times_inspected()
@@ -115,15 +117,15 @@ def test_tj5_blacklisted_unit_with_credit_a_gets_no_good_credit_treatment(tianji
     row = {u: n for n, u in enumerate(ur.unit_ids)}
     for uid in ("BLACK-A", "BLACK-A-RECENT", "JOINT-A"):
         assert ur.mandatory[row[uid]], uid
-        assert ur.avoidance_days[row[uid]] == 180, uid
-        assert ur.avoidance_reasons[uid].clause == "NAT-2", uid
+        assert ur.recent_inspection_days[row[uid]] == 180, uid
+        assert ur.recent_inspection_reasons[uid].clause == "NAT-2", uid
         assert all("good credit" not in r.text for r in ur.weight_reasons.get(uid, ())), uid
     assert ur.weights[row["BLACK-A"]] == 1.5, "a licence holder: the TJ-3 key-unit weight"
     assert ur.weights[row["JOINT-A"]] == 1.0
     # a law-abiding unit of class A keeps the lower ratio and the year-long window
-    assert (ur.weights[row["PLAIN-A"]], ur.avoidance_days[row["PLAIN-A"]]) == (0.5, 365)
-    assert ur.avoidance_reasons["PLAIN-A"].text.startswith("good credit")
-    assert (ur.weights[row["HIGH-A"]], ur.avoidance_days[row["HIGH-A"]]) == (0.5, 365)
+    assert (ur.weights[row["PLAIN-A"]], ur.recent_inspection_days[row["PLAIN-A"]]) == (0.5, 365)
+    assert ur.recent_inspection_reasons["PLAIN-A"].text.startswith("good credit")
+    assert (ur.weights[row["HIGH-A"]], ur.recent_inspection_days[row["HIGH-A"]]) == (0.5, 365)
 
 
 def test_tj5_no_task_of_a_blacklisted_unit_cites_good_credit(tianjin: Rules) -> None:
@@ -146,7 +148,7 @@ def test_tj5_general_inspection_only_when_no_inspector_holds_the_whole_label(
         jurisdiction="tianjin",
         inspector_expertise={"危险化学品", "机械"},
     )
-    assert tianjin.inspection_mode(haz, context, required=True).mode is InspectionMode.GENERAL
+    assert tianjin.inspection_mode(haz, context, planned=True).mode is InspectionMode.GENERAL
     covered = PlanContext(
         year=YEAR,
         rounds=4,
@@ -154,4 +156,4 @@ def test_tj5_general_inspection_only_when_no_inspector_holds_the_whole_label(
         jurisdiction="tianjin",
         inspector_expertise={"化学品"},
     )
-    assert tianjin.inspection_mode(haz, covered, required=True).mode is InspectionMode.KEY
+    assert tianjin.inspection_mode(haz, covered, planned=True).mode is InspectionMode.KEY
