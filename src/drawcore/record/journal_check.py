@@ -18,7 +18,6 @@ import attrs
 from drawcore.record import merkle
 from drawcore.record.ceremony_rules import Ceremony
 from drawcore.record.checkpoints import Checkpoint, Verifier, read_checkpoints
-from drawcore.record.journal import GENESIS, PENDING, Record, _lines, _parse
 from drawcore.record.limits import (
     JOURNAL_ENV,
     MAX_JOURNAL_BYTES,
@@ -27,6 +26,7 @@ from drawcore.record.limits import (
     limit,
     read_regular,
 )
+from drawcore.record.lines import GENESIS, PENDING, Record, _lines, _parse
 
 __all__ = ["Problem", "Replayer", "VerifyReport", "verify", "verify_file"]
 
