@@ -14,7 +14,6 @@ import hashlib
 import json
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any, cast
 
 import numpy as np
@@ -34,8 +33,7 @@ from drawcore.draw.sampling import sample_units
 from drawcore.draw.team_model import TeamTask
 from drawcore.draw.teams import draw_teams
 from drawcore.model import Expert, InspectionMode, Inspector
-from drawcore.plan.schedule import _place
-from drawcore.plugin.values import Reason
+from drawcore.plan.yearly import allowed_from, place_planned
 from drawcore.record import merkle, seeding
 from drawcore.serde import canonical_json, unstructure
 
@@ -615,24 +613,25 @@ def canonical_vector() -> dict[str, Any]:
 def placement_vector(
     name: str, description: str, units: list[dict[str, Any]], caps: list[int], year: int = 2026
 ) -> dict[str, Any]:
-    """Round placement of planned units (spec §12.1), from ``schedule._place``."""
+    """Round placement of planned units (spec §12.1), from ``yearly.place_planned``."""
     draw_id = f"vector/{name}"
     rounds = len(caps)
     months = 12 // rounds
     starts = [dt.date(year, 1 + r * months, 1) for r in range(rounds)]
-    records = [
-        SimpleNamespace(
-            unit_id=u["id"],
-            last_inspected=dt.date.fromisoformat(u["last"]) if u["last"] else None,
-        )
-        for u in units
-    ]
-    rules = SimpleNamespace(
-        times=np.array([u["times"] for u in units]),
-        avoidance_days=np.array([u["days"] for u in units]),
-        avoidance_reasons={u["id"]: Reason(clause="NAT-2", text="window") for u in units},
+    last = [dt.date.fromisoformat(u["last"]) if u["last"] else None for u in units]
+    first_round = allowed_from(
+        np.array([d.toordinal() if d is not None else 0 for d in last], dtype=np.int64),
+        np.array([d is not None for d in last], dtype=np.bool_),
+        np.array([u["days"] for u in units], dtype=np.int64),
+        starts,
     )
-    placed, notes = _place(records, rules, starts, list(caps), DrawKey.derive(SEED, draw_id))  # type: ignore[arg-type]
+    placed, notes = place_planned(
+        [u["id"] for u in units],
+        [u["times"] for u in units],
+        first_round.tolist(),
+        list(caps),
+        DrawKey.derive(SEED, draw_id),
+    )
     return {
         "kind": "placement",
         "name": name,
