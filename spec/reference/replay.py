@@ -1432,6 +1432,8 @@ class Replayer:
                 planned_times[uid] = planned_times.get(uid, 0) + 1
         expect(dict(sorted(planned_times.items())), dict(sorted(times.items())), "planned times")
         self.check_capacities(params, caps, open_, inspectors, team_size)
+        once = check_once_a_year(result, units, year)
+        self.check_declared(spec, result)
         tasks = [t for rnd in result["rounds"] for t in rnd["tasks"]]
         double = sum(t["kind"] == "drawn" and t["mode"] in DOUBLE_RANDOM for t in tasks)
         share = double / len(tasks) if tasks else 0.0
@@ -1442,12 +1444,27 @@ class Replayer:
         notes += self.check_placement(plan_id, seed, times, drawn, caps, placed, units, periods)
         self.say(
             f"record {seq} annual_plan {plan_id}: plan hash, seed, registries, parameters, "
-            "rounds, capacities, items, planned times; " + "; ".join(notes) + "; "
+            f"rounds, capacities, items, planned times, the once-a-year rule ({once} units), "
+            "declared conflicts and office teams; " + "; ".join(notes) + "; "
             f"{checked} team parts re-walked from their recorded reasons"
             + (f" ({flows} by the max-flow fallback: members not re-derived)" if flows else "")
             + "; the rules' weights, windows, conflicts and expertise NOT checked (§12.3)"
         )
         self.partial.append(seq)
+
+    def check_declared(self, spec: Json, result: Json) -> None:
+        """§12.1: declared conflicts bind every team; a general task's team is the office's."""
+        banned = {(c["inspector_id"], c["unit_id"]) for c in spec["conflicts"]}
+        office = {u: list(m) for u, m in spec["office_teams"]}
+        for rnd in result["rounds"]:
+            for t in rnd["tasks"]:
+                uid, team = t["unit_id"], t["inspectors"] + t["experts"]
+                if any((i, uid) in banned for i in team):
+                    raise ReplayError(f"{uid}: a declared conflict is in its team (§12.1)")
+                if t["mode"] == "general":
+                    want = office.get(uid, [])
+                    expect([t["office_team"], t["inspectors"]], [bool(want), want],
+                           f"{uid}: the office's team (§12.1)")  # fmt: skip
 
     def check_capacities(
         self, params: Json, caps: list[int], open_: list[bool], inspectors: Registry, team: int
@@ -1716,6 +1733,46 @@ def place(units: list[Json], starts: list[date], caps: list[int], key: Key) -> t
             placed[r].append(u["id"])
             remaining[r] -= 1
     return placed, sorted(inside)
+
+
+ONCE_A_YEAR = "每年至少检查一次: "
+
+
+def once_a_year_reasons(row: dict[str, Any], year: int) -> list[str]:
+    """§12.1: the core's once-a-year (NAT-7) reason texts for one unit."""
+    out = []
+    levels = next(f[4] for f in SCHEMAS["units"][1] if f[0] == "risk_level")
+    level = levels[row["risk_level"]]
+    if level in ("high", "major"):
+        out.append(f"安全风险等级高 high safety-risk level ({level})")
+    accident = row["fatal_accident_year"]
+    if accident and year - 3 < accident <= year:
+        out.append(f"近三年发生生产安全死亡事故 fatal accident in {accident} "
+                   f"(last three years: {year - 2}-{year})")  # fmt: skip
+    if row["joint_punishment"]:
+        out.append("失信联合惩戒对象 under joint punishment for dishonesty")
+    if row["blacklisted"]:
+        out.append("安全生产黑名单 on the work-safety blacklist")
+    return sorted(ONCE_A_YEAR + t for t in out)
+
+
+def check_once_a_year(result: Json, units: Registry, year: int) -> int:
+    """§12.1: the units the core's rule names are mandatory or waived, with its reasons."""
+    recorded: dict[str, list[str]] = {}
+    for kind in ("mandatory", "waived"):
+        for entry in result[kind]:
+            texts = [r["text"] for r in entry["reasons"]
+                     if r["clause"] == "NAT-7" and r["plugin"] == "drawcore"]  # fmt: skip
+            if texts or kind == "mandatory":
+                recorded[entry["unit_id"]] = sorted(texts)
+    named = 0
+    for row in units.rows:
+        want = once_a_year_reasons(row, year)
+        named += bool(want)
+        got = recorded.get(row["unit_id"], [])
+        if want or got:
+            expect(got, want, f"{row['unit_id']}: once-a-year reasons (NAT-7)")
+    return named
 
 
 def plan_id_of(plan: Json) -> str:
