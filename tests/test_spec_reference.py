@@ -107,6 +107,9 @@ def test_the_reference_replayer_replays_the_demo_journal(demos: dict[str, Path],
     else:
         # annual plans: the records lack the rules' weights and windows (spec §12.3)
         assert "team parts re-walked" in done.stdout
+        assert "re-drawn from the published yearly probabilities" in done.stdout
+        assert "round placement of planned and drawn units reproduces" in done.stdout
+        assert "the once-a-year rule" in done.stdout
         assert "partly replayed" in done.stdout
         assert strict.returncode == 2, strict.stdout
 

@@ -1477,8 +1477,9 @@ class Replayer:
             return
         active = sum(1 for r in inspectors.rows if r["active"] is True)
         most = active * params["tasks_per_inspector"] // team
+        same = [c for c, o in zip(caps, open_, strict=True) if o][:1]
         for r, (c, o) in enumerate(zip(caps, open_, strict=True)):
-            if (c > most or c != caps[0]) if o else c != 0:
+            if (c > most or [c] != same) if o else c != 0:
                 raise ReplayError(f"round {r + 1}: capacity {c}, {active} active inspectors "
                                   f"with teams of {team} give at most {most}")  # fmt: skip
 
