@@ -33,7 +33,7 @@ from drawcore.draw.sampling import sample_units
 from drawcore.draw.team_model import TeamTask
 from drawcore.draw.teams import draw_teams
 from drawcore.model import Expert, InspectionMode, Inspector
-from drawcore.plan.yearly import allowed_from, place_planned
+from drawcore.plan.yearly import allowed_from, place_drawn, place_planned
 from drawcore.record import merkle, seeding
 from drawcore.serde import canonical_json, unstructure
 
@@ -650,6 +650,70 @@ def placement_vector(
     }
 
 
+def _first_rounds(units: list[dict[str, Any]], starts: list[dt.date]) -> list[int]:
+    last = [dt.date.fromisoformat(u["last"]) if u["last"] else None for u in units]
+    return allowed_from(
+        np.array([d.toordinal() if d is not None else 0 for d in last], dtype=np.int64),
+        np.array([d is not None for d in last], dtype=np.bool_),
+        np.array([u["days"] for u in units], dtype=np.int64),
+        starts,
+    ).tolist()
+
+
+def round_placement_vector(
+    name: str, description: str, units: list[dict[str, Any]], room: list[int], year: int = 2026
+) -> dict[str, Any]:
+    """Drawn units into rounds (spec §12.1 step 3), from ``yearly.place_drawn``."""
+    draw_id = f"vector/{name}"
+    months = 12 // len(room)
+    starts = [dt.date(year, 1 + r * months, 1) for r in range(len(room))]
+    units = sorted(units, key=lambda u: str(u["id"]))
+    first = _first_rounds(units, starts)
+    ids = [u["id"] for u in units]
+    rounds, inside = place_drawn(ids, first, list(room), DrawKey.derive(SEED, draw_id))
+    return {
+        "kind": "round_placement",
+        "name": name,
+        "description": description,
+        "inputs": {
+            "units": units,
+            "round_starts": [d.isoformat() for d in starts],
+            "room": room,
+            "seed_hex": SEED.hex(),
+            "draw_id": draw_id,
+        },
+        "intermediate": {"first_rounds": first},
+        "result": {"rounds": rounds, "inside_window": sorted(ids[j] for j in inside)},
+    }
+
+
+def round_placement_vectors() -> list[dict[str, Any]]:
+    rng = np.random.default_rng(11)
+    ids = uscc_like(60, "9133")
+    units = [
+        {
+            "id": u,
+            "last": f"2025-{1 + int(rng.integers(12)):02d}-{1 + int(rng.integers(28)):02d}"
+            if rng.random() < 0.7
+            else None,
+            "days": int(rng.choice([0, 90, 180, 365])),
+        }
+        for u in ids
+    ]
+    late = [{"id": u, "last": "2025-11-30", "days": 250} for u in ids[:10]]
+    return [
+        round_placement_vector(
+            "round-placement", "drawn units into four rounds, windows", units, [20, 15, 15, 20]
+        ),
+        round_placement_vector(
+            "round-placement-tight",
+            "windows leave too little room: the most-room fallback",
+            late,
+            [6, 1, 2, 1],
+        ),
+    ]
+
+
 def placement_vectors() -> list[dict[str, Any]]:
     rng = np.random.default_rng(7)
     ids = uscc_like(40, "9144")
@@ -681,6 +745,7 @@ def main(out: Path = OUT) -> None:
         *unit_vectors(),
         *team_vectors(),
         *placement_vectors(),
+        *round_placement_vectors(),
         key_vector(
             "key-ascii", "2026Q1-county/units", "order", ["A", "9144132M", "x" * 17, 5, 2**64 - 1]
         ),

@@ -69,7 +69,8 @@ def test_the_bare_interpreter_cannot_import_numpy_or_drawcore() -> None:
 def test_there_are_enough_vectors_of_every_kind() -> None:
     kinds = [json.loads(p.read_text(encoding="utf-8"))["kind"] for p in VECTORS.glob("*.json")]
     assert len(kinds) >= 25
-    wanted = {"unit_draw", "team_draw", "placement", "seed", "merkle", "key", "canonical"}
+    wanted = {"unit_draw", "team_draw", "placement", "round_placement", "seed", "merkle", "key"}
+    wanted.add("canonical")
     assert wanted <= set(kinds)
 
 

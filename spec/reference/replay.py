@@ -1789,6 +1789,14 @@ def year_periods(year: int, rounds: int) -> list[tuple[date, date]]:
     return list(zip(starts, ends, strict=True))
 
 
+def first_round(last: str | None, days: int, starts: list[date]) -> int:
+    """§12.1: the first round starting on or after last + days (0 if never inspected)."""
+    if not last:
+        return 0
+    ok = date.fromordinal(date.fromisoformat(last).toordinal() + days)
+    return next((r for r, s in enumerate(starts) if s >= ok), len(starts))
+
+
 def place_drawn(
     ids: list[str], first_round: list[int], room: list[int], key: Key
 ) -> tuple[list[int], list[str]]:
@@ -1887,6 +1895,14 @@ def run_vector(v: Json) -> None:
         key = Key.derive(bytes.fromhex(inp["seed_hex"]), inp["draw_id"])
         placed, inside = place(inp["units"], starts, inp["capacities"], key)
         expect(v["result"], {"placed": placed, "inside_window": inside}, "result")
+    elif kind == "round_placement":
+        starts = [date.fromisoformat(d) for d in inp["round_starts"]]
+        key = Key.derive(bytes.fromhex(inp["seed_hex"]), inp["draw_id"])
+        first = [first_round(u["last"], u["days"], starts) for u in inp["units"]]
+        expect(v["intermediate"], {"first_rounds": first}, "intermediate")
+        ids = [u["id"] for u in inp["units"]]
+        rounds, inside = place_drawn(ids, first, inp["room"], key)
+        expect(v["result"], {"rounds": rounds, "inside_window": inside}, "result")
     elif kind == "merkle":
         leaves = [bytes.fromhex(x) for x in inp["leaves_hex"]]
         got = {"roots": [merkle_root(leaves[:n]).hex() for n in range(len(leaves) + 1)]}
