@@ -1433,6 +1433,8 @@ class Replayer:
         expect(dict(sorted(planned_times.items())), dict(sorted(times.items())), "planned times")
         self.check_capacities(params, caps, open_, inspectors, team_size)
         once = check_once_a_year(result, units, year)
+        regs = [units, inspectors, experts, items]
+        expect(spec["commitment"], year_commitment(spec, result, caps, regs), "commitment (§12.1)")
         self.check_declared(spec, result)
         tasks = [t for rnd in result["rounds"] for t in rnd["tasks"]]
         double = sum(t["kind"] == "drawn" and t["mode"] in DOUBLE_RANDOM for t in tasks)
@@ -1443,9 +1445,11 @@ class Replayer:
         notes = self.check_year_draw(body, seed, times, drawn, caps, placed)
         notes += self.check_placement(plan_id, seed, times, drawn, caps, placed, units, periods)
         self.say(
-            f"record {seq} annual_plan {plan_id}: plan hash, seed, registries, parameters, "
-            f"rounds, capacities, items, planned times, the once-a-year rule ({once} units), "
-            "declared conflicts and office teams; " + "; ".join(notes) + "; "
+            f"record {seq} annual_plan {plan_id}: plan hash, seed, registries, commitment, "
+            "parameters, rounds, capacities, items, planned times, "
+            f"the once-a-year rule ({once} units), declared conflicts and office teams; "
+            + "; ".join(notes)
+            + "; "
             f"{checked} team parts re-walked from their recorded reasons"
             + (f" ({flows} by the max-flow fallback: members not re-derived)" if flows else "")
             + "; the rules' weights, windows, conflicts and expertise NOT checked (§12.3)"
@@ -1734,6 +1738,48 @@ def place(units: list[Json], starts: list[date], caps: list[int], key: Key) -> t
             placed[r].append(u["id"])
             remaining[r] -= 1
     return placed, sorted(inside)
+
+
+def record_values(registry: Registry) -> list[dict[str, Any]]:
+    """§12.1: a registry's records as drawcore's values (enum names, ISO dates, null)."""
+    out = []
+    for row in registry.rows:
+        value: dict[str, Any] = {}
+        for name, kind, _, _, members, _ in registry.fields:
+            cell = row[name]
+            if kind == ENUM:
+                cell = members[cell]
+            elif kind == DATE:
+                cell = None if cell == NO_DATE else date.fromordinal(cell + 719163).isoformat()
+            elif kind == YEAR:
+                cell = cell or None
+            value[name] = cell
+        out.append(value)
+    return out
+
+
+def content_fingerprint(registry: Registry) -> str:
+    """§12.1: SHA256("drawcore/<kind>/1\0" || canonical(records sorted by id))."""
+    data = cjson(record_values(registry))
+    return sha256(f"drawcore/{registry.kind}/1\x00".encode() + data).hex()
+
+
+def year_commitment(spec: Json, result: Json, caps: list[int], regs: list[Registry]) -> str:
+    """§12.1: the commitment hash, from the spec, the record's decisions and the snapshots."""
+    declared = sorted(
+        spec["conflicts"], key=lambda c: (c["inspector_id"], c["unit_id"], c["reason"])
+    )
+    value = {
+        "parameters": spec["parameters"],
+        "jurisdiction": spec["jurisdiction"],
+        "plugins": spec["rules"],
+        "capacities": caps,
+        **{r.kind: content_fingerprint(r) for r in regs},
+        "declared_conflicts": sha256(b"drawcore/declared-conflicts/1\x00" + cjson(declared)).hex(),
+        "office_teams": sha256(b"drawcore/office-teams/1\x00" + cjson(spec["office_teams"])).hex(),
+        **{k: result[k] for k in ("mandatory", "excluded", "key_supervision", "waived")},
+    }
+    return sha256(b"drawcore/year-commitment/2\x00" + cjson(value)).hex()
 
 
 ONCE_A_YEAR = "每年至少检查一次: "
