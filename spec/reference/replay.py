@@ -1555,14 +1555,14 @@ class Replayer:
         ]:
             if not seen:  # no window can apply: the placement must reproduce
                 raise ReplayError("round placement (§12.1) does not reproduce")
-            return ["round placement NOT reproduced with round 1 open to every unit "
+            return ["round placement NOT reproduced with every unit allowed from the first round "
                     "(recent-inspection windows reach into the year?)"]  # fmt: skip
         exact = "exact: none of them was ever inspected"
         if seen:
             exact = f"exact when every recent-inspection window is at most {start - max(seen)} days"
         return [
-            "round placement of planned and drawn units reproduces with round 1 open to every "
-            f"unit ({exact})"
+            "round placement of planned and drawn units reproduces with every unit allowed "
+            f"from the first round ({exact})"
         ]
 
 
