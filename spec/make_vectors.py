@@ -14,7 +14,6 @@ import hashlib
 import json
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any, cast
 
 import numpy as np
@@ -34,8 +33,7 @@ from drawcore.draw.sampling import sample_units
 from drawcore.draw.team_model import TeamTask
 from drawcore.draw.teams import draw_teams
 from drawcore.model import Expert, InspectionMode, Inspector
-from drawcore.plan.schedule import _place
-from drawcore.plugin.values import Reason
+from drawcore.plan.yearly import allowed_from, place_drawn, place_planned
 from drawcore.record import merkle, seeding
 from drawcore.serde import canonical_json, unstructure
 
@@ -615,24 +613,25 @@ def canonical_vector() -> dict[str, Any]:
 def placement_vector(
     name: str, description: str, units: list[dict[str, Any]], caps: list[int], year: int = 2026
 ) -> dict[str, Any]:
-    """Round placement of planned units (spec §12.1), from ``schedule._place``."""
+    """Round placement of planned units (spec §12.1), from ``yearly.place_planned``."""
     draw_id = f"vector/{name}"
     rounds = len(caps)
     months = 12 // rounds
     starts = [dt.date(year, 1 + r * months, 1) for r in range(rounds)]
-    records = [
-        SimpleNamespace(
-            unit_id=u["id"],
-            last_inspected=dt.date.fromisoformat(u["last"]) if u["last"] else None,
-        )
-        for u in units
-    ]
-    rules = SimpleNamespace(
-        times=np.array([u["times"] for u in units]),
-        avoidance_days=np.array([u["days"] for u in units]),
-        avoidance_reasons={u["id"]: Reason(clause="NAT-2", text="window") for u in units},
+    last = [dt.date.fromisoformat(u["last"]) if u["last"] else None for u in units]
+    first_round = allowed_from(
+        np.array([d.toordinal() if d is not None else 0 for d in last], dtype=np.int64),
+        np.array([d is not None for d in last], dtype=np.bool_),
+        np.array([u["days"] for u in units], dtype=np.int64),
+        starts,
     )
-    placed, notes = _place(records, rules, starts, list(caps), DrawKey.derive(SEED, draw_id))  # type: ignore[arg-type]
+    placed, notes = place_planned(
+        [u["id"] for u in units],
+        [u["times"] for u in units],
+        first_round.tolist(),
+        list(caps),
+        DrawKey.derive(SEED, draw_id),
+    )
     return {
         "kind": "placement",
         "name": name,
@@ -649,6 +648,70 @@ def placement_vector(
             "inside_window": sorted(units[i]["id"] for i in notes),
         },
     }
+
+
+def _first_rounds(units: list[dict[str, Any]], starts: list[dt.date]) -> list[int]:
+    last = [dt.date.fromisoformat(u["last"]) if u["last"] else None for u in units]
+    return allowed_from(
+        np.array([d.toordinal() if d is not None else 0 for d in last], dtype=np.int64),
+        np.array([d is not None for d in last], dtype=np.bool_),
+        np.array([u["days"] for u in units], dtype=np.int64),
+        starts,
+    ).tolist()
+
+
+def round_placement_vector(
+    name: str, description: str, units: list[dict[str, Any]], room: list[int], year: int = 2026
+) -> dict[str, Any]:
+    """Drawn units into rounds (spec §12.1 step 3), from ``yearly.place_drawn``."""
+    draw_id = f"vector/{name}"
+    months = 12 // len(room)
+    starts = [dt.date(year, 1 + r * months, 1) for r in range(len(room))]
+    units = sorted(units, key=lambda u: str(u["id"]))
+    first = _first_rounds(units, starts)
+    ids = [u["id"] for u in units]
+    rounds, inside = place_drawn(ids, first, list(room), DrawKey.derive(SEED, draw_id))
+    return {
+        "kind": "round_placement",
+        "name": name,
+        "description": description,
+        "inputs": {
+            "units": units,
+            "round_starts": [d.isoformat() for d in starts],
+            "room": room,
+            "seed_hex": SEED.hex(),
+            "draw_id": draw_id,
+        },
+        "intermediate": {"first_rounds": first},
+        "result": {"rounds": rounds, "inside_window": sorted(ids[j] for j in inside)},
+    }
+
+
+def round_placement_vectors() -> list[dict[str, Any]]:
+    rng = np.random.default_rng(11)
+    ids = uscc_like(60, "9133")
+    units = [
+        {
+            "id": u,
+            "last": f"2025-{1 + int(rng.integers(12)):02d}-{1 + int(rng.integers(28)):02d}"
+            if rng.random() < 0.7
+            else None,
+            "days": int(rng.choice([0, 90, 180, 365])),
+        }
+        for u in ids
+    ]
+    late = [{"id": u, "last": "2025-11-30", "days": 250} for u in ids[:10]]
+    return [
+        round_placement_vector(
+            "round-placement", "drawn units into four rounds, windows", units, [20, 15, 15, 20]
+        ),
+        round_placement_vector(
+            "round-placement-tight",
+            "windows leave too little room: the most-room fallback",
+            late,
+            [6, 1, 2, 1],
+        ),
+    ]
 
 
 def placement_vectors() -> list[dict[str, Any]]:
@@ -682,6 +745,7 @@ def main(out: Path = OUT) -> None:
         *unit_vectors(),
         *team_vectors(),
         *placement_vectors(),
+        *round_placement_vectors(),
         key_vector(
             "key-ascii", "2026Q1-county/units", "order", ["A", "9144132M", "x" * 17, 5, 2**64 - 1]
         ),

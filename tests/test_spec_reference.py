@@ -69,7 +69,8 @@ def test_the_bare_interpreter_cannot_import_numpy_or_drawcore() -> None:
 def test_there_are_enough_vectors_of_every_kind() -> None:
     kinds = [json.loads(p.read_text(encoding="utf-8"))["kind"] for p in VECTORS.glob("*.json")]
     assert len(kinds) >= 25
-    wanted = {"unit_draw", "team_draw", "placement", "seed", "merkle", "key", "canonical"}
+    wanted = {"unit_draw", "team_draw", "placement", "round_placement", "seed", "merkle", "key"}
+    wanted.add("canonical")
     assert wanted <= set(kinds)
 
 
@@ -107,6 +108,9 @@ def test_the_reference_replayer_replays_the_demo_journal(demos: dict[str, Path],
     else:
         # annual plans: the records lack the rules' weights and windows (spec §12.3)
         assert "team parts re-walked" in done.stdout
+        assert "re-drawn from the published yearly probabilities" in done.stdout
+        assert "round placement of planned and drawn units reproduces" in done.stdout
+        assert "the once-a-year rule" in done.stdout
         assert "partly replayed" in done.stdout
         assert strict.returncode == 2, strict.stdout
 
@@ -163,6 +167,55 @@ def test_the_reference_replayer_replays_a_stratified_draw_with_experts_and_parti
     assert body["plan"]["strata_field"] == "township"
     assert body["plan"]["weights"]
     assert any(a["experts"] for a in body["teams"]["assignments"])
+
+
+@pytest.fixture(scope="module")
+def amended_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A monthly Tianjin plan made in May with a random ratio and a declared conflict,
+    then amended in July for a unit added to the registry."""
+    out = tmp_path_factory.mktemp("amended")
+    for name in ("units", "inspectors", "experts", "items"):
+        shutil.copy(ROOT / "examples" / "county" / f"{name}.csv", out)
+    (out / "renewed").mkdir()
+    for name in ("inspectors", "experts", "items"):
+        shutil.copy(ROOT / "examples" / "county" / f"{name}.csv", out / "renewed")
+    text = (ROOT / "examples" / "county" / "units.csv").read_text(encoding="utf-8-sig")
+    added = text.splitlines()[2].replace("441322196005159358", "441322199912319996", 1)
+    (out / "renewed" / "units.csv").write_text(text + added + "\n", encoding="utf-8")
+    unit = text.splitlines()[1].split(",")[0]
+    plan = ["--county", ".", "--plan-id", "2026-monthly", "--year", "2026", "--jurisdiction",
+            "tianjin", "--as-of", "2026-05-10", "--random-ratio", "0.3", "--rounds", "12",
+            "--conflict", f"4413018026={unit}"]  # fmt: skip
+    amend = ["--amends", "2026-monthly", "--county", "renewed", "--as-of", "2026-07-10"]
+    for command, args, day in (("plan", plan, "05"), ("amend", amend, "07")):
+        steps = [
+            ["--committed-at", f"2026-{day}-09T09:00:00+08:00", "--committed-by", "局长"],
+            ["--public-numbers", "3,11,17/9/742", "--entropy-at", f"2026-{day}-09T21:00:00+08:00",
+             "--drawn-by", "李", "--signed-by", "王", "--drawn-at", f"2026-{day}-10T09:00:00+08:00",
+             "--signed-at", f"2026-{day}-10T09:05:00+08:00"],
+        ]  # fmt: skip
+        for step in steps:
+            done = subprocess.run(
+                [sys.executable, "-m", "drawcore", command, "journal.jsonl", *args, *step],
+                cwd=out, capture_output=True, text=True, check=False, timeout=120,
+            )  # fmt: skip
+            assert done.returncode == 0, done.stdout + done.stderr
+    return out / "journal.jsonl"
+
+
+def test_the_reference_replayer_replays_a_plan_made_mid_year_and_its_amendment(
+    amended_plan: Path,
+) -> None:
+    done = _bare(str(amended_plan))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "annual_plan 2026-monthly: plan hash, seed, registries, commitment" in done.stdout
+    assert "annual_plan 2026-monthly/amend-2026-07-10: plan hash" in done.stdout
+    assert "re-drawn from the published yearly probabilities" in done.stdout
+    assert "partly replayed (§12.3): record(s) 2, 5" in done.stdout
+    assert _bare(str(amended_plan), "--strict").returncode == 2
+    body = json.loads(amended_plan.read_text(encoding="utf-8").splitlines()[2])["body"]
+    assert [r["open"] for r in body["result"]["rounds"]] == [False] * 4 + [True] * 8
+    assert body["plan"]["conflicts"]
 
 
 def _awkward_units(path: Path) -> None:

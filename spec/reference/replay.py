@@ -33,6 +33,8 @@ MASK64 = (1 << 64) - 1
 UNLIMITED = 1 << 62
 UNIT_METHOD = "randomized-systematic-pps/1"
 EXPERTS = "experts"
+NO_DATE = -(1 << 63)  # §8.2: an empty date cell
+DOUBLE_RANDOM = ("double_random", "covert")  # §12.2: modes that count as double-random
 
 
 class ReplayError(Exception):
@@ -369,7 +371,7 @@ def _cell(field: Field, cell: str) -> Any:
     if kind == YEAR:
         return int(cell) if cell else 0
     if kind == DATE:
-        return date.fromisoformat(cell).toordinal() - 719163 if cell else -(1 << 63)
+        return date.fromisoformat(cell).toordinal() - 719163 if cell else NO_DATE
     for sep in ("；", "、"):
         cell = cell.replace(sep, ";")
     return sorted({t.strip(WS) for t in cell.split(";")} - {""})
@@ -1272,7 +1274,7 @@ class Replayer:
         got = sha256(b"drawcore/plan\x00" + cjson(body["plan"])).hex()
         if got != body["plan_hash"] or got != self.plans.get(body["plan_id"]):
             raise ReplayError(f"plan hashes to {got}, recorded {body['plan_hash']}")
-        if body["plan"]["plan_id"] != body["plan_id"]:
+        if plan_id_of(body["plan"]) != body["plan_id"]:
             raise ReplayError("plan_id differs from the plan's")
 
     def on_draw(self, seq: int, body: Json) -> None:
@@ -1344,34 +1346,58 @@ class Replayer:
         self.check_plan(body)
         seed = self.seed_of(body)
         spec, result = body["plan"], body["result"]
+        if "parameters" not in spec:  # an earlier record format: only the chain and seed
+            self.say(f"record {seq} annual_plan {body['plan_id']}: plan hash and seed; method "
+                     f"{spec.get('method')!r} is not described by §12: NOT replayed")  # fmt: skip
+            self.partial.append(seq)
+            return
+        params = spec["parameters"]
+        plan_id, year, n_rounds = params["draw_id"], params["year"], params["rounds"]
         for kind in ("units", "inspectors", "experts", "items"):
             self.registry(kind, spec[kind])
+        units = self.registry("units", spec["units"])
         inspectors = self.registry("inspectors", spec["inspectors"])
         experts = self.registry("experts", spec["experts"])
-        expect(result["draw_id"], spec["plan_id"], "result.draw_id")
-        expect(result["commitment"], spec["commitment"], "result.commitment")
-        checked = flows = 0
-        units = self.registry("units", spec["units"])
         items = self.registry("items", spec["items"])
+        expect(body["population"], len(units.ids), "population")
+        expect(result["parameters"], params, "result.parameters")
+        expect(result["commitment"], spec["commitment"], "result.commitment")
+        expect(result["jurisdiction"], spec["jurisdiction"], "result.jurisdiction")
+        expect(result["plugins"], spec["rules"], "result.plugins")
+        periods = year_periods(year, n_rounds)
+        as_of = date.fromisoformat(params["as_of"]) if params["as_of"] else None
+        open_ = [as_of is None or end >= as_of for _, end in periods]
+        expect([r["index"] for r in result["rounds"]], list(range(1, n_rounds + 1)), "rounds")
         excluded = {u["unit_id"] for u in result["excluded"]}
         times = {u["unit_id"]: 1 for u in result["mandatory"]}
         for u in result["key_supervision"]:
             times[u["unit_id"]] = max(times.get(u["unit_id"], 0), u["times"])
-        planned: dict[str, int] = {}
-        drawn_before: set[str] = set()
-        months = 12 // spec["rounds"]
-        for rnd in result["rounds"]:
+        if any(n > n_rounds for n in times.values()):
+            raise ReplayError("a planned unit needs more rounds than the plan has")
+        times = {u: min(n, sum(open_)) for u, n in times.items() if u not in excluded}
+        kept_out = {u["unit_id"] for u in result["recently_inspected"]}
+        for uid in kept_out:
+            if units.rows[units.index[uid]]["last_inspected"] == NO_DATE:
+                raise ReplayError(f"{uid}: kept out by a recent inspection it never had")
+        published = dict(result["yearly_probabilities"])
+        caps: list[int] = []
+        placed: list[list[str]] = []
+        drawn: dict[str, int] = {}
+        team_size = 2
+        checked = flows = 0
+        for rnd, (start, end) in zip(result["rounds"], periods, strict=True):
             r = rnd["index"] - 1
-            start, end = date(spec["year"], 1 + r * months, 1), date(spec["year"], 12, 31)
-            if rnd["index"] < spec["rounds"]:
-                end = date(spec["year"], 1 + (r + 1) * months, 1) - timedelta(1)
-            expect([rnd["start"], rnd["end"]], [start.isoformat(), end.isoformat()], "round dates")
-            expect(rnd["draw_id"], f"{spec['plan_id']}/round-{rnd['index']}", "round draw id")
-            avoided = {a["unit_id"] for a in rnd["avoided"]}
+            where = f"round {r + 1}"
+            span = [start.isoformat(), end.isoformat()]
+            expect([rnd["start"], rnd["end"]], span, f"{where} dates")
+            expect(rnd["draw_id"], f"{plan_id}/round-{r + 1}", f"{where} draw id")
+            expect(rnd["open"], open_[r], f"{where} open")
+            caps.append(rnd["capacity"])
+            placed.append([])
             team_of = {a["unit_id"]: a for a in (rnd["team_draw"] or {}).get("assignments", [])}
-            n_planned = 0
             for t in rnd["tasks"]:
                 uid = t["unit_id"]
+                expect(t["round"], r + 1, f"{uid} round")
                 row = units.rows[units.index[uid]]
                 applies = [
                     it["item_id"] for it in items.rows
@@ -1384,36 +1410,163 @@ class Replayer:
                 want = [t["inspectors"], t["experts"], t["visit_order"], t["visit_date"]]
                 if got is not None or t["mode"] != "general":
                     expect(want, got, f"{uid}: task and team draw")
+                for part in a["parts"] if a else ():
+                    if part["pool"] != EXPERTS:
+                        team_size = max(team_size, part["size"])
                 if t["kind"] == "planned":
-                    n_planned += 1
-                    planned[uid] = planned.get(uid, 0) + 1
+                    placed[r].append(uid)
                     expect(t["probability"], 1.0, f"planned task {uid} probability")
-                elif uid in excluded | set(times) | drawn_before | avoided:
-                    raise ReplayError(f"{uid}: drawn in round {rnd['index']} but not drawable")
+                elif uid in excluded or uid in times or uid in drawn:
+                    raise ReplayError(f"{uid}: drawn in {where} but not drawable (§12.1)")
                 else:
-                    drawn_before.add(uid)
-            n_drawn = len(rnd["tasks"]) - n_planned
-            room = min(rnd["capacity"] - n_planned, rnd["eligible"])
-            if n_drawn > room or (spec["random_ratio"] is None and n_drawn != room):
-                raise ReplayError(f"round {rnd['index']}: {n_drawn} drawn, room for {room}")
+                    drawn[uid] = r
+                    expect(t["probability"], published.get(uid), f"{uid} yearly probability")
             td = rnd["team_draw"]
             if td is None:
                 continue
             days = [start + timedelta(k) for k in range((end - start).days + 1)]
             dates = [d for d in days if d.weekday() < 5]
-            c, f = check_team_walk(td, seed, inspectors, experts, spec["tasks_per_inspector"],
+            c, f = check_team_walk(td, seed, inspectors, experts, params["tasks_per_inspector"],
                                    dates)  # fmt: skip
             checked, flows = checked + c, flows + f
-        want_times = {u: n for u, n in times.items() if u not in excluded}
-        expect(dict(sorted(planned.items())), dict(sorted(want_times.items())), "planned times")
+        planned_times: dict[str, int] = {}
+        for uids in placed:
+            for uid in uids:
+                planned_times[uid] = planned_times.get(uid, 0) + 1
+        expect(dict(sorted(planned_times.items())), dict(sorted(times.items())), "planned times")
+        self.check_capacities(params, caps, open_, inspectors, team_size)
+        once = check_once_a_year(result, units, year)
+        regs = [units, inspectors, experts, items]
+        expect(spec["commitment"], year_commitment(spec, result, caps, regs), "commitment (§12.1)")
+        self.check_declared(spec, result)
+        tasks = [t for rnd in result["rounds"] for t in rnd["tasks"]]
+        double = sum(t["kind"] == "drawn" and t["mode"] in DOUBLE_RANDOM for t in tasks)
+        share = double / len(tasks) if tasks else 0.0
+        expect(result["double_random_share"], share, "double_random_share")
+        if kept_out & (set(published) | set(drawn)):
+            raise ReplayError("a unit kept out by a recent inspection is in the year's draw")
+        notes = self.check_year_draw(body, seed, times, drawn, caps, placed)
+        notes += self.check_placement(plan_id, seed, times, drawn, caps, placed, units, periods)
         self.say(
-            f"record {seq} annual_plan {spec['plan_id']}: plan hash, seed, registries, rounds, "
-            "items, planned times, drawable units, round sizes; "
+            f"record {seq} annual_plan {plan_id}: plan hash, seed, registries, commitment, "
+            "parameters, rounds, capacities, items, planned times, "
+            f"the once-a-year rule ({once} units), declared conflicts and office teams; "
+            + "; ".join(notes)
+            + "; "
             f"{checked} team parts re-walked from their recorded reasons"
             + (f" ({flows} by the max-flow fallback: members not re-derived)" if flows else "")
-            + "; unit selection NOT replayed (weights not in the record, §12.3)"
+            + "; the rules' weights, windows, conflicts and expertise NOT checked (§12.3)"
         )
         self.partial.append(seq)
+
+    def check_declared(self, spec: Json, result: Json) -> None:
+        """§12.1: declared conflicts bind every team; a general task's team is the office's."""
+        banned = {(c["inspector_id"], c["unit_id"]) for c in spec["conflicts"]}
+        office = {u: list(m) for u, m in spec["office_teams"]}
+        for rnd in result["rounds"]:
+            for t in rnd["tasks"]:
+                uid, team = t["unit_id"], t["inspectors"] + t["experts"]
+                if any((i, uid) in banned for i in team):
+                    raise ReplayError(f"{uid}: a declared conflict is in its team (§12.1)")
+                if t["mode"] == "general":
+                    want = office.get(uid, [])
+                    expect([t["office_team"], t["inspectors"]], [bool(want), want],
+                           f"{uid}: the office's team (§12.1)")  # fmt: skip
+
+    def check_capacities(
+        self, params: Json, caps: list[int], open_: list[bool], inspectors: Registry, team: int
+    ) -> None:
+        """§12.1: the committed capacity, or at most what the active inspectors give."""
+        if params["capacity"] is not None:
+            given = list(params["capacity"]) * (1 if len(params["capacity"]) > 1 else len(caps))
+            want = [c if o else 0 for c, o in zip(given, open_, strict=True)]
+            expect(caps, want, "round capacities")
+            return
+        active = sum(1 for r in inspectors.rows if r["active"] is True)
+        most = active * params["tasks_per_inspector"] // team
+        same = [c for c, o in zip(caps, open_, strict=True) if o][:1]
+        for r, (c, o) in enumerate(zip(caps, open_, strict=True)):
+            if (c > most or [c] != same) if o else c != 0:
+                raise ReplayError(f"round {r + 1}: capacity {c}, {active} active inspectors "
+                                  f"with teams of {team} give at most {most}")  # fmt: skip
+
+    def check_year_draw(
+        self,
+        body: Json,
+        seed: bytes,
+        times: dict[str, int],
+        drawn: dict[str, int],
+        caps: list[int],
+        placed: list[list[str]],
+    ) -> list[str]:
+        """§12.1 step 2: size, then the draw re-run from the published probabilities."""
+        params, result = body["plan"]["parameters"], body["result"]
+        yearly, published = result["yearly"], dict(result["yearly_probabilities"])
+        expect(yearly["draw_id"], f"{params['draw_id']}/year", "yearly.draw_id")
+        for uid in times:
+            expect(published.get(uid), 1.0, f"{uid} yearly probability (planned)")
+        pool = sorted(u for u in published if u not in times)
+        excluded = {u["unit_id"] for u in result["excluded"]}
+        if excluded & set(pool):
+            raise ReplayError("an excluded unit has a published yearly probability")
+        eligible = yearly["eligible"]
+        size = min(sum(c - len(p) for c, p in zip(caps, placed, strict=True)), eligible)
+        if params["random_ratio"] is not None:
+            size = min(size, round(params["random_ratio"] * eligible))
+        expect(yearly["size"], size, "yearly.size")
+        expect(len(drawn), size, "units drawn for the year")
+        if size == 0:
+            expect([yearly["method"], yearly["fingerprint"], pool], [None, None, []], "yearly")
+            return ["the year's draw is empty"]
+        expect(yearly["method"], UNIT_METHOD, "yearly.method")
+        expect(len(pool), eligible, "units with a published yearly probability (eligible)")
+        pi = [published[u] for u in pool]
+        if any(not 0.0 < p <= 1.0 for p in pi) or sum(map(Fraction, pi)) != size:
+            raise ReplayError("the published yearly probabilities do not sum to the size")
+        got = sample_units(pool, pi, size, seed, yearly["draw_id"])
+        expect(got["probabilities"], pi, "yearly probabilities on the lattice (§12.2)")
+        expect(sorted(drawn), got["selected"], "units drawn for the year (§12.2)")
+        return [
+            f"the year's draw: {size} of {eligible} units re-drawn from the published yearly "
+            "probabilities (fingerprint and weights not checked)"
+        ]
+
+    def check_placement(
+        self,
+        plan_id: str,
+        seed: bytes,
+        times: dict[str, int],
+        drawn: dict[str, int],
+        caps: list[int],
+        placed: list[list[str]],
+        units: Registry,
+        periods: list[tuple[date, date]],
+    ) -> list[str]:
+        """§12.1 steps 1 and 3, with every unit's first allowed round taken as round 1:
+        exact when no recent-inspection window reaches into the year (§12.3)."""
+        key = Key.derive(seed, plan_id)
+        start = periods[0][0].toordinal() - 719163
+        last = [units.rows[units.index[u]]["last_inspected"] for u in [*times, *drawn]]
+        seen = [d for d in last if d != NO_DATE]
+        plan = [{"id": u, "times": n, "last": None, "days": 0} for u, n in times.items()]
+        starts = [s for s, _ in periods]
+        got, _ = place(plan, starts, caps, key)
+        room = [c - len(p) for c, p in zip(caps, placed, strict=True)]
+        rounds, _ = place_drawn(sorted(drawn), [0] * len(drawn), room, key)
+        if [sorted(p) for p in got] != [sorted(p) for p in placed] or rounds != [
+            drawn[u] for u in sorted(drawn)
+        ]:
+            if not seen:  # no window can apply: the placement must reproduce
+                raise ReplayError("round placement (§12.1) does not reproduce")
+            return ["round placement NOT reproduced with every unit allowed from the first round "
+                    "(recent-inspection windows reach into the year?)"]  # fmt: skip
+        exact = "exact: none of them was ever inspected"
+        if seen:
+            exact = f"exact when every recent-inspection window is at most {start - max(seen)} days"
+        return [
+            "round placement of planned and drawn units reproduces with every unit allowed "
+            f"from the first round ({exact})"
+        ]
 
 
 def stratum_labels(units: Registry, field: str) -> list[str]:
@@ -1590,6 +1743,134 @@ def place(units: list[Json], starts: list[date], caps: list[int], key: Key) -> t
     return placed, sorted(inside)
 
 
+def record_values(registry: Registry) -> list[dict[str, Any]]:
+    """§12.1: a registry's records as drawcore's values (enum names, ISO dates, null)."""
+    out = []
+    for row in registry.rows:
+        value: dict[str, Any] = {}
+        for name, kind, _, _, members, _ in registry.fields:
+            cell = row[name]
+            if kind == ENUM:
+                cell = members[cell]
+            elif kind == DATE:
+                cell = None if cell == NO_DATE else date.fromordinal(cell + 719163).isoformat()
+            elif kind == YEAR:
+                cell = cell or None
+            value[name] = cell
+        out.append(value)
+    return out
+
+
+def content_fingerprint(registry: Registry) -> str:
+    """§12.1: SHA256("drawcore/<kind>/1\0" || canonical(records sorted by id))."""
+    data = cjson(record_values(registry))
+    return sha256(f"drawcore/{registry.kind}/1\x00".encode() + data).hex()
+
+
+def year_commitment(spec: Json, result: Json, caps: list[int], regs: list[Registry]) -> str:
+    """§12.1: the commitment hash, from the spec, the record's decisions and the snapshots."""
+    declared = sorted(
+        spec["conflicts"], key=lambda c: (c["inspector_id"], c["unit_id"], c["reason"])
+    )
+    value = {
+        "parameters": spec["parameters"],
+        "jurisdiction": spec["jurisdiction"],
+        "plugins": spec["rules"],
+        "capacities": caps,
+        **{r.kind: content_fingerprint(r) for r in regs},
+        "declared_conflicts": sha256(b"drawcore/declared-conflicts/1\x00" + cjson(declared)).hex(),
+        "office_teams": sha256(b"drawcore/office-teams/1\x00" + cjson(spec["office_teams"])).hex(),
+        **{k: result[k] for k in ("mandatory", "excluded", "key_supervision", "waived")},
+    }
+    return sha256(b"drawcore/year-commitment/2\x00" + cjson(value)).hex()
+
+
+ONCE_A_YEAR = "每年至少检查一次: "
+
+
+def once_a_year_reasons(row: dict[str, Any], year: int) -> list[str]:
+    """§12.1: the core's once-a-year (NAT-7) reason texts for one unit."""
+    out = []
+    levels = next(f[4] for f in SCHEMAS["units"][1] if f[0] == "risk_level")
+    level = levels[row["risk_level"]]
+    if level in ("high", "major"):
+        out.append(f"安全风险等级高 high safety-risk level ({level})")
+    accident = row["fatal_accident_year"]
+    if accident and year - 3 < accident <= year:
+        out.append(f"近三年发生生产安全死亡事故 fatal accident in {accident} "
+                   f"(last three years: {year - 2}-{year})")  # fmt: skip
+    if row["joint_punishment"]:
+        out.append("失信联合惩戒对象 under joint punishment for dishonesty")
+    if row["blacklisted"]:
+        out.append("安全生产黑名单 on the work-safety blacklist")
+    return sorted(ONCE_A_YEAR + t for t in out)
+
+
+def check_once_a_year(result: Json, units: Registry, year: int) -> int:
+    """§12.1: the units the core's rule names are mandatory or waived, with its reasons."""
+    recorded: dict[str, list[str]] = {}
+    for kind in ("mandatory", "waived"):
+        for entry in result[kind]:
+            texts = [r["text"] for r in entry["reasons"]
+                     if r["clause"] == "NAT-7" and r["plugin"] == "drawcore"]  # fmt: skip
+            if texts or kind == "mandatory":
+                recorded[entry["unit_id"]] = sorted(texts)
+    named = 0
+    for row in units.rows:
+        want = once_a_year_reasons(row, year)
+        named += bool(want)
+        got = recorded.get(row["unit_id"], [])
+        if want or got:
+            expect(got, want, f"{row['unit_id']}: once-a-year reasons (NAT-7)")
+    return named
+
+
+def plan_id_of(plan: Json) -> str:
+    """A draw plan's ``plan_id``; an annual plan's is its parameters' ``draw_id`` (§12.1)."""
+    return str(plan["parameters"]["draw_id"] if "parameters" in plan else plan["plan_id"])
+
+
+def year_periods(year: int, rounds: int) -> list[tuple[date, date]]:
+    """§12.1: whole months, round r starting on day 1 of month 1 + r * 12 / rounds."""
+    months = 12 // rounds
+    starts = [date(year, 1 + r * months, 1) for r in range(rounds)]
+    ends = [s - timedelta(1) for s in [*starts[1:], date(year + 1, 1, 1)]]
+    return list(zip(starts, ends, strict=True))
+
+
+def first_round(last: str | None, days: int, starts: list[date]) -> int:
+    """§12.1: the first round starting on or after last + days (0 if never inspected)."""
+    if not last:
+        return 0
+    ok = date.fromordinal(date.fromisoformat(last).toordinal() + days)
+    return next((r for r, s in enumerate(starts) if s >= ok), len(starts))
+
+
+def place_drawn(
+    ids: list[str], first_round: list[int], room: list[int], key: Key
+) -> tuple[list[int], list[str]]:
+    """§12.1 step 3: each drawn unit into one round, with probability proportional to room."""
+    rounds, left = len(room), list(room)
+    if sum(left) < len(ids):
+        raise ReplayError(f"{len(ids)} drawn units, room for {sum(left)}")
+    okey = key.child("round-order")
+    order = sorted(range(len(ids)), key=lambda j: (-first_round[j], okey.hash_id(ids[j]), ids[j]))
+    out, inside = [0] * len(ids), []
+    for j in order:
+        pool = [r for r in range(first_round[j], rounds) if left[r] > 0]
+        if not pool:
+            inside.append(ids[j])
+            pool = [max(range(rounds), key=lambda r: (left[r], -r))]
+        pick = key.child(f"round/{ids[j]}").stream().below(sum(left[r] for r in pool))
+        for r in pool:
+            if pick < left[r]:
+                break
+            pick -= left[r]
+        out[j] = r
+        left[r] -= 1
+    return out, sorted(inside)
+
+
 # ---------------------------------------------------------------- §13 test vectors
 
 
@@ -1663,6 +1944,14 @@ def run_vector(v: Json) -> None:
         key = Key.derive(bytes.fromhex(inp["seed_hex"]), inp["draw_id"])
         placed, inside = place(inp["units"], starts, inp["capacities"], key)
         expect(v["result"], {"placed": placed, "inside_window": inside}, "result")
+    elif kind == "round_placement":
+        starts = [date.fromisoformat(d) for d in inp["round_starts"]]
+        key = Key.derive(bytes.fromhex(inp["seed_hex"]), inp["draw_id"])
+        first = [first_round(u["last"], u["days"], starts) for u in inp["units"]]
+        expect(v["intermediate"], {"first_rounds": first}, "intermediate")
+        ids = [u["id"] for u in inp["units"]]
+        rounds, inside = place_drawn(ids, first, inp["room"], key)
+        expect(v["result"], {"rounds": rounds, "inside_window": inside}, "result")
     elif kind == "merkle":
         leaves = [bytes.fromhex(x) for x in inp["leaves_hex"]]
         got = {"roots": [merkle_root(leaves[:n]).hex() for n in range(len(leaves) + 1)]}
