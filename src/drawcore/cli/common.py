@@ -168,3 +168,36 @@ def party_steps(journal: Any, plan_id: str, args: argparse.Namespace) -> None:
             revealed_at=args.party_at,
         )
         print(f"record {rec.seq}: party {name} revealed")
+
+
+def add_ceremony_options(p: argparse.ArgumentParser, what: str) -> None:
+    """The options of the commit-before-reveal steps that ``drawcore draw`` and ``drawcore plan``
+    share: commit, the seed (public numbers and/or parties), and who draws and signs
+    (TJ-9); ``what`` names the thing drawn ("draw" or "plan") in the help."""
+    p.add_argument("--committed-at", help="when the plan is committed (ISO 8601 with offset)")
+    p.add_argument("--committed-by", help="who commits the plan")
+    p.add_argument(
+        "--public-numbers",
+        help="RFC 3797 sources announced in advance: ',' within a source, '/' between "
+        "sources, e.g. 3,11,17,22,28,31/9/742",
+    )
+    p.add_argument("--entropy-at", help="when the public numbers were drawn / the last reveal")
+    p.add_argument(
+        "--party-commit",
+        action="append",
+        default=[],
+        metavar="NAME=COMMITMENT",
+        help="a party's commitment, SHA-256(contribution || salt) hex (repeatable)",
+    )
+    p.add_argument(
+        "--party-reveal",
+        action="append",
+        default=[],
+        metavar="NAME=CONTRIBUTION:SALT",
+        help="a party's reveal, both hex (repeatable); the seed then uses the parties",
+    )
+    p.add_argument("--party-at", help="when the party commitments / reveals happen")
+    p.add_argument("--drawn-by", help=f"who makes the {what} (TJ-9 谁抽查)")
+    p.add_argument("--signed-by", help=f"who signs the {what} (TJ-9 谁签字)")
+    p.add_argument("--drawn-at", help=f"when the {what} is made")
+    p.add_argument("--signed-at", help=f"when the {what} is signed")

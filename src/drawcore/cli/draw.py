@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from drawcore.cli.common import (
+    add_ceremony_options,
     parse_public_numbers,
     party_steps,
     require_options,
@@ -84,33 +85,7 @@ def configure(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print the records written (and the draw: units, probabilities, teams) as JSON",
     )
-    p.add_argument("--committed-at", help="when the plan is committed (ISO 8601 with offset)")
-    p.add_argument("--committed-by", help="who commits the plan")
-    p.add_argument(
-        "--public-numbers",
-        help="RFC 3797 sources announced in advance: ',' within a source, '/' between "
-        "sources, e.g. 3,11,17,22,28,31/9/742",
-    )
-    p.add_argument("--entropy-at", help="when the public numbers were drawn / the last reveal")
-    p.add_argument(
-        "--party-commit",
-        action="append",
-        default=[],
-        metavar="NAME=COMMITMENT",
-        help="a party's commitment, SHA-256(contribution || salt) hex (repeatable)",
-    )
-    p.add_argument(
-        "--party-reveal",
-        action="append",
-        default=[],
-        metavar="NAME=CONTRIBUTION:SALT",
-        help="a party's reveal, both hex (repeatable); the seed then uses the parties",
-    )
-    p.add_argument("--party-at", help="when the party commitments / reveals happen")
-    p.add_argument("--drawn-by", help="who makes the draw (TJ-9 谁抽查)")
-    p.add_argument("--signed-by", help="who signs the draw (TJ-9 谁签字)")
-    p.add_argument("--drawn-at", help="when the draw is made")
-    p.add_argument("--signed-at", help="when the draw is signed")
+    add_ceremony_options(p, "draw")
     p.add_argument(
         "--engine",
         choices=("numpy", "dask"),

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from drawcore.cli.common import (
+    add_ceremony_options,
     parse_pair,
     parse_public_numbers,
     party_steps,
@@ -87,33 +88,7 @@ def configure_steps(p: argparse.ArgumentParser) -> None:
         help="the team the office fixed for a unit's general inspections (TJ-5), "
         "comma-separated inspector ids (repeatable)",
     )
-    p.add_argument("--committed-at", help="when the plan is committed (ISO 8601 with offset)")
-    p.add_argument("--committed-by", help="who commits the plan")
-    p.add_argument(
-        "--public-numbers",
-        help="RFC 3797 sources announced in advance: ',' within a source, '/' between "
-        "sources, e.g. 3,11,17,22,28,31/9/742",
-    )
-    p.add_argument("--entropy-at", help="when the public numbers were drawn / the last reveal")
-    p.add_argument(
-        "--party-commit",
-        action="append",
-        default=[],
-        metavar="NAME=COMMITMENT",
-        help="a party's commitment, SHA-256(contribution || salt) hex (repeatable)",
-    )
-    p.add_argument(
-        "--party-reveal",
-        action="append",
-        default=[],
-        metavar="NAME=CONTRIBUTION:SALT",
-        help="a party's reveal, both hex (repeatable); the seed then uses the parties",
-    )
-    p.add_argument("--party-at", help="when the party commitments / reveals happen")
-    p.add_argument("--drawn-by", help="who makes the plan (TJ-9 谁抽查)")
-    p.add_argument("--signed-by", help="who signs the plan (TJ-9 谁签字)")
-    p.add_argument("--drawn-at", help="when the plan is drawn")
-    p.add_argument("--signed-at", help="when the plan is signed")
+    add_ceremony_options(p, "plan")
     p.add_argument("--show", type=int, default=10, help="lines shown per section (default 10)")
 
 
