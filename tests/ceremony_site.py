@@ -42,3 +42,20 @@ def run_all(journal: Journal, plan: DrawPlan) -> ceremony.Drawn:
         rfc3797_sources=NUMBERS,
         **WHO,
     )
+
+
+def write_persons_county(directory: Path, companies: int) -> Path:
+    """Every person of the example county and its first ``companies`` companies, with all
+    its staff and items, written into ``directory`` (so publication masking is exercised)."""
+    from drawcore.model import IdKind
+    from drawcore.registry.readers import read_county
+    from drawcore.registry.registries import UnitRegistry
+    from drawcore.registry.writers import write_inspectors, write_items, write_units
+
+    full = read_county(EXAMPLE)
+    persons = [u for u in full.units if u.id_kind is IdKind.ID_CARD]
+    firms = [u for u in full.units if u.id_kind is IdKind.USCC][:companies]
+    write_units(UnitRegistry.from_records(persons + firms), directory / "units.csv")
+    write_inspectors(full.inspectors, directory / "inspectors.csv")
+    write_items(full.items, directory / "items.csv")
+    return directory

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ceremony_site import EXAMPLE, WHO
+from ceremony_site import EXAMPLE, WHO, write_persons_county
 from personal_data import scan
 
 from drawcore.errors import InvalidInputError, JournalError
@@ -26,20 +26,13 @@ from drawcore.record.records import DrawPlan, RegistryRef
 from drawcore.record.results import InspectionResult
 from drawcore.registry.ids import make_id_card
 from drawcore.registry.readers import read_county
-from drawcore.registry.registries import County, UnitRegistry
-from drawcore.registry.writers import write_inspectors, write_items, write_units
+from drawcore.registry.registries import County
 
 
 @pytest.fixture(scope="module")
 def county_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, County]:
     """All persons of the example county plus some companies: the masking is exercised."""
-    full = read_county(EXAMPLE)
-    persons = [u for u in full.units if u.id_kind is IdKind.ID_CARD]
-    companies = [u for u in full.units if u.id_kind is IdKind.USCC][:100]
-    d = tmp_path_factory.mktemp("pubcounty")
-    write_units(UnitRegistry.from_records(persons + companies), d / "units.csv")
-    write_inspectors(full.inspectors, d / "inspectors.csv")
-    write_items(full.items, d / "items.csv")
+    d = write_persons_county(tmp_path_factory.mktemp("pubcounty"), 100)
     return d, read_county_parts(d)
 
 

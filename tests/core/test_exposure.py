@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ceremony_site import EXAMPLE, WHO
+from ceremony_site import EXAMPLE, WHO, write_persons_county
 from hypothesis import given
 from hypothesis import strategies as st
 from personal_data import scan
@@ -27,20 +27,12 @@ from drawcore.record.records import DrawPlan, RegistryRef
 from drawcore.record.results import Finding, InspectionResult, Outcome
 from drawcore.record.seeding import void_body
 from drawcore.registry.readers import read_county, read_units
-from drawcore.registry.registries import UnitRegistry
-from drawcore.registry.writers import write_inspectors, write_items, write_units
 
 
 @pytest.fixture(scope="module")
 def county_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every person of the example county and 100 companies (so masking is exercised)."""
-    full = read_county(EXAMPLE)
-    persons = [u for u in full.units if u.id_kind is IdKind.ID_CARD]
-    companies = [u for u in full.units if u.id_kind is IdKind.USCC][:100]
-    d = tmp_path_factory.mktemp("exposure")
-    write_units(UnitRegistry.from_records(persons + companies), d / "units.csv")
-    write_inspectors(full.inspectors, d / "inspectors.csv")
-    write_items(full.items, d / "items.csv")
+    d = write_persons_county(tmp_path_factory.mktemp("exposure"), 100)
     return d
 
 

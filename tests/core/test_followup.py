@@ -12,6 +12,7 @@ from typing import Any
 import attrs
 import numpy as np
 import pytest
+from ceremony_site import write_persons_county
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -32,9 +33,8 @@ from drawcore.record.journal import Journal
 from drawcore.record.records import DrawPlan, DrawRecord, RegistryRef
 from drawcore.record.results import Finding, InspectionResult, Outcome
 from drawcore.registry.ids import make_id_card, make_uscc
-from drawcore.registry.readers import read_county, read_inspectors, read_items, read_units
+from drawcore.registry.readers import read_inspectors, read_items, read_units
 from drawcore.registry.registries import UnitRegistry
-from drawcore.registry.writers import write_inspectors, write_items, write_units
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "county"
 
@@ -659,13 +659,7 @@ def test_tj10_status_of_every_task_follows_its_dates(
 @pytest.fixture(scope="module")
 def county_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every person of the example county and 150 companies (so masking is exercised)."""
-    full = read_county(EXAMPLE)
-    persons = [u for u in full.units if u.id_kind is IdKind.ID_CARD]
-    companies = [u for u in full.units if u.id_kind is IdKind.USCC][:150]
-    d = tmp_path_factory.mktemp("bl1")
-    write_units(UnitRegistry.from_records(persons + companies), d / "units.csv")
-    write_inspectors(full.inspectors, d / "inspectors.csv")
-    write_items(full.items, d / "items.csv")
+    d = write_persons_county(tmp_path_factory.mktemp("bl1"), 150)
     return d
 
 

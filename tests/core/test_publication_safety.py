@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ceremony_site import EXAMPLE, WHO
+from ceremony_site import EXAMPLE, WHO, write_persons_county
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from personal_data import scan
@@ -35,8 +35,6 @@ from drawcore.record.records import DrawPlan, RegistryRef
 from drawcore.record.results import InspectionResult
 from drawcore.registry.ids import make_id_card, make_uscc
 from drawcore.registry.readers import read_county, read_units
-from drawcore.registry.registries import UnitRegistry
-from drawcore.registry.writers import write_inspectors, write_items, write_units
 
 ID = make_id_card("441322", dt.date(1980, 1, 9), 533)
 WRONG_CHECK = ID[:-1] + ("0" if ID[-1] != "0" else "1")
@@ -179,13 +177,7 @@ HOSTILE = {
 
 @pytest.fixture(scope="module")
 def county_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    full = read_county(EXAMPLE)
-    persons = [u for u in full.units if u.id_kind is IdKind.ID_CARD]
-    companies = [u for u in full.units if u.id_kind is IdKind.USCC][:60]
-    d = tmp_path_factory.mktemp("safety")
-    write_units(UnitRegistry.from_records(persons + companies), d / "units.csv")
-    write_inspectors(full.inspectors, d / "inspectors.csv")
-    write_items(full.items, d / "items.csv")
+    d = write_persons_county(tmp_path_factory.mktemp("safety"), 60)
     return d
 
 
