@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
+from tianjin_units import unit
 
 from drawcore.model import CreditClass, InspectionMode, ProductionStatus, RiskLevel, Unit
 from drawcore.plan.schedule import plan_year
@@ -23,23 +23,6 @@ from drawcore.plugin.values import PlanContext
 from drawcore.testing import synthetic_county
 
 YEAR = 2019
-
-
-@pytest.fixture(scope="module")
-def tianjin() -> Rules:
-    return Rules.for_jurisdiction("tianjin")
-
-
-def unit(uid: str, **kw: object) -> Unit:
-    base: dict[str, object] = {
-        "unit_id": uid,
-        "name": f"单位{uid}",
-        "subject_type": "有限责任公司",
-        "industry": "机械",
-        "township": "和平区",
-    }
-    base.update(kw)
-    return Unit(**base)  # type: ignore[arg-type]
 
 
 #: Good-credit units that each meet one clause, and the years around "the last three years".

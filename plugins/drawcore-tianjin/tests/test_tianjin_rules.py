@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from tianjin_units import unit
 
 from drawcore.model import (
     CreditClass,
@@ -13,7 +14,6 @@ from drawcore.model import (
     Inspector,
     ProductionStatus,
     RiskLevel,
-    Unit,
 )
 from drawcore.plan.forms import format_plan, task_form
 from drawcore.plan.schedule import plan_year
@@ -22,23 +22,6 @@ from drawcore.plugin.rules import Rules
 from drawcore.plugin.values import PlanContext
 
 CONTEXT = PlanContext(year=2019, rounds=4, start=dt.date(2019, 1, 1), jurisdiction="tianjin")
-
-
-@pytest.fixture(scope="module")
-def tianjin() -> Rules:
-    return Rules.for_jurisdiction("tianjin")
-
-
-def unit(uid: str, **kw: object) -> Unit:
-    base: dict[str, object] = {
-        "unit_id": uid,
-        "name": f"单位{uid}",
-        "subject_type": "有限责任公司",
-        "industry": "机械",
-        "township": "和平区",
-    }
-    base.update(kw)
-    return Unit(**base)  # type: ignore[arg-type]
 
 
 def staff(n: int, expertise: tuple[str, ...] = ("机械",)) -> list[Inspector]:
