@@ -52,7 +52,7 @@ mutate: $(STAMP)
 # (translate the new entries in the .po), and compile the .mo that ships beside it.
 LOCALE := src/drawcore/locale
 messages: $(STAMP)
-	$(BIN)/pybabel extract --no-location --omit-header --sort-output -k N_ -k _ \
+	$(BIN)/pybabel extract --no-location --omit-header --sort-output -k N_ -k _ -k msg \
 		-o $(VENV)/drawcore.pot src/drawcore
 	$(BIN)/pybabel update --ignore-obsolete --no-fuzzy-matching --width 100 \
 		-i $(VENV)/drawcore.pot -d $(LOCALE) -D drawcore -l zh_CN

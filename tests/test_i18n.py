@@ -27,7 +27,7 @@ def catalog() -> object:
 def source_messages() -> set[str]:
     """Every message the code marks with ``_()`` or ``N_()``, read as Babel reads it."""
     found = extract_from_dir(
-        str(SRC), method_map=[("**.py", "python")], keywords={"_": None, "N_": None}
+        str(SRC), method_map=[("**.py", "python")], keywords={"_": None, "N_": None, "msg": None}
     )
     return {message for _, _, message, _, _ in found if isinstance(message, str)}
 
@@ -99,3 +99,26 @@ def test_no_untranslated_string_reaches_a_zh_publication(
     assert main(["publish", str(journal), "--out", str(out), "--lang", "zh"]) == 0
     assert recording.missed == []
     assert (out / "index.html").read_text(encoding="utf-8").count("如何核验") >= 1
+
+
+def test_a_raised_message_is_rendered_in_the_readers_language() -> None:
+    """An error built with ``msg`` is English as raised and Chinese at the edge, values kept."""
+    import drawcore
+    from drawcore.cli.console import translate_error
+
+    with pytest.raises(drawcore.InfeasibleError) as caught:
+        drawcore.sample_units(["a", "b"], [1.0, 1.0], {"x": 1, "y": 1}, seed="s", strata=["x", "x"])
+    raised = caught.value.args[0]
+    assert isinstance(raised, i18n.Text)
+    assert str(caught.value) == "stratum/strata ['y'] have a size but no units"
+    assert i18n.render(raised, "zh_CN") == "分层 ['y'] 有样本量，但没有任何单位"
+    assert i18n.render(raised, "en") == str(caught.value)
+    before = i18n.current()
+    i18n.set_language("zh_CN")
+    try:
+        shown = translate_error(caught.value)
+    finally:
+        i18n.set_language(before)
+    assert shown == "无法完成：分层 ['y'] 有样本量，但没有任何单位（" + str(caught.value) + "）"
+    nested = i18n.msg("record {seq} refused: {why}", seq=3, why=raised)
+    assert str(nested) == "record 3 refused: stratum/strata ['y'] have a size but no units"

@@ -21,14 +21,18 @@ import gettext
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "DEFAULT",
     "LANGUAGES",
     "N_",
+    "Text",
     "_",
     "current",
     "language_from_env",
+    "msg",
+    "render",
     "set_language",
     "translation",
 ]
@@ -83,3 +87,45 @@ def _(message: str) -> str:
 def N_(message: str) -> str:  # noqa: N802  (the gettext convention)
     """Mark ``message`` for the catalog without translating it here."""
     return message
+
+
+class Text(str):
+    """A message in English that remembers its template and values.
+
+    The core raises errors and writes reasons without knowing who reads them; a
+    :class:`Text` is an ordinary ``str`` (its English form) that the edge can render
+    in the reader's language with :func:`render`. Build one with :func:`msg`.
+    """
+
+    __slots__ = ("template", "values")
+    template: str
+    values: Mapping[str, Any]
+
+    def __new__(cls, template: str, values: Mapping[str, Any]) -> Text:
+        self = super().__new__(cls, template.format(**values) if values else template)
+        self.template = template
+        self.values = dict(values)
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Text, (self.template, self.values))
+
+
+def msg(template: str, /, **values: Any) -> Text:
+    """A translatable message: ``template`` (English, ``{name}`` placeholders) and its
+    values, extracted into the catalog like :func:`_` (``pybabel extract -k msg``)."""
+    return Text(template, values)
+
+
+def render(text: str, lang: str | None = None) -> str:
+    """``text`` in ``lang`` (default: the current language).
+
+    A :class:`Text` is translated through the catalog, its values rendered in turn
+    (a value may itself be a :class:`Text`); any other string is returned as it is.
+    """
+    if not isinstance(text, Text):
+        return text
+    catalog = translation(normalise(lang) if lang is not None else _current.get())
+    values = {k: render(v, lang) if isinstance(v, str) else v for k, v in text.values.items()}
+    template = catalog.gettext(text.template)
+    return template.format(**values) if text.values else template

@@ -27,7 +27,7 @@ from drawcore.errors import (
     RuleError,
     StorageError,
 )
-from drawcore.i18n import N_, _, current
+from drawcore.i18n import N_, Text, _, current, render
 
 __all__ = ["draw_json", "printable", "progress", "translate_error"]
 
@@ -119,6 +119,11 @@ def translate_error(exc: DrawcoreError) -> str:
     if current() == "en":
         return text
     frame = next((_(label) for cls, label in _FRAMES if isinstance(exc, cls)), "")
+    raised = exc.args[0] if exc.args else None
+    if isinstance(raised, Text) and raised == text:
+        shown = render(raised)
+        if shown != text:
+            return f"{frame}：{shown}（{text}）" if frame else f"{shown}（{text}）"
     for pattern, message in _MESSAGES:
         m = pattern.match(text)
         if m:

@@ -41,7 +41,7 @@ from drawcore.cli import (
 from drawcore.cli.common import Command, Exit
 from drawcore.cli.console import printable, translate_error
 from drawcore.errors import DrawcoreError
-from drawcore.i18n import _, language_from_env, normalise, set_language
+from drawcore.i18n import _, language_from_env, normalise, render, set_language
 from drawcore.version import __version__
 
 __all__ = ["COMMANDS", "SHOWN_PROBLEMS", "build_parser", "main"]
@@ -218,7 +218,7 @@ def _print_error(message: str, problems: Sequence[str], *, same: str | None = No
         if len(problems) > 1 or (problems and problems[0] != first):
             print(_("{count} problem(s):").format(count=len(problems)), file=sys.stderr)
             for problem in problems[:SHOWN_PROBLEMS]:
-                print(f"  {printable(problem)}", file=sys.stderr)
+                print(f"  {printable(render(problem))}", file=sys.stderr)
             if len(problems) > SHOWN_PROBLEMS:
                 more = len(problems) - SHOWN_PROBLEMS
                 print(_("  ... and {count} more").format(count=more), file=sys.stderr)

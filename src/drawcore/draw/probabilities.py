@@ -24,6 +24,7 @@ import numpy.typing as npt
 
 from drawcore.draw.randomness import canonical_ids
 from drawcore.errors import InfeasibleError, InvalidInputError
+from drawcore.i18n import msg
 
 __all__ = [
     "CHUNK",
@@ -358,7 +359,7 @@ def _mask(
 def _unstratified_size(size: object) -> int:
     """The sample size of a draw without strata (a mapping needs strata labels)."""
     if isinstance(size, Mapping):
-        raise InvalidInputError("size is a mapping but no strata labels were given")
+        raise InvalidInputError(msg("size is a mapping but no strata labels were given"))
     return _check_size(size)
 
 
@@ -377,13 +378,15 @@ def _stratum_sizes(size: Mapping[Any, Any], names: Sequence[str]) -> dict[str, i
     label without units may only ask for 0."""
     sizes = {str(k): _check_size(v, f"size[{k!r}]") for k, v in size.items()}
     if len(sizes) != len(size):
-        raise InvalidInputError("two stratum labels in size have the same text")
+        raise InvalidInputError(msg("two stratum labels in size have the same text"))
     unknown = sorted(set(sizes) - set(names))
     missing = sorted(set(names) - set(sizes))
     if missing:
         raise InvalidInputError(f"no sample size for stratum/strata {missing}")
     if any(sizes[k] for k in unknown):
-        raise InfeasibleError(f"stratum/strata {unknown} have a size but no units")
+        raise InfeasibleError(
+            msg("stratum/strata {strata} have a size but no units", strata=str(unknown))
+        )
     return sizes
 
 
