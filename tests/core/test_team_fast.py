@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from drawcore import InfeasibleError, assign_teams, draw_teams
+from drawcore import InfeasibleError, InvalidInputError, assign_teams, draw_teams
 from drawcore.draw import solver
 from drawcore.draw.randomness import DrawKey, hash_ids, mix_columns, to_uniforms
 from drawcore.draw.team_fast import assign_plain
@@ -151,10 +151,15 @@ def test_bl5_plain_teams_are_the_reference_walk(case: Case) -> None:
     [
         [("I01", "U01", "declared")],  # a reason: the general path
         [["I01", "U01"]],  # a list, not a pair: the general path refuses it
+        [("I01", "U01"), (5, "U01")],  # an id that is not a string: refused there too
+        [("I01", ["U01"])],  # not even hashable
         "I01",
     ],
 )
 def test_inputs_not_plain_take_the_general_path(conflicts: object) -> None:
+    if conflicts != [("I01", "U01", "declared")]:
+        with pytest.raises(InvalidInputError):
+            assign_teams(UNITS[:4], STAFF[:4], seed="s", conflicts=conflicts)  # type: ignore[arg-type]
     assert (
         assign_plain(
             UNITS[:4],

@@ -70,11 +70,16 @@ def _conflict_keys(
     pairs: list[tuple[object, object]] = items  # type: ignore[assignment]
     iids = list(map(itemgetter(0), pairs))
     uids = list(map(itemgetter(1), pairs))
-    if set(map(type, iids)) != {str} or set(map(type, uids)) != {str}:
-        return None
     n = len(items)
-    tasks = np.fromiter(map(task_index.get, uids, repeat(-1, n)), dtype=np.int64, count=n)
-    staff = np.fromiter(map(inspector_index.get, iids, repeat(-1, n)), dtype=np.int64, count=n)
+    try:
+        tasks = np.fromiter(map(task_index.get, uids, repeat(-1, n)), dtype=np.int64, count=n)
+        staff = np.fromiter(map(inspector_index.get, iids, repeat(-1, n)), np.int64, count=n)
+    except TypeError:  # an id that is not even hashable
+        return None
+    # an id found in an index is a str; any other must be one too (ignored, not wrong)
+    unknown = np.flatnonzero((tasks < 0) | (staff < 0)).tolist()
+    if not all(type(uids[k]) is str and type(iids[k]) is str for k in unknown):
+        return None
     inside = (tasks >= 0) & (staff >= 0)
     keys: I64Array = tasks[inside] * len(inspector_index) + staff[inside]
     keys.sort()
@@ -159,10 +164,9 @@ def assign_plain(
     members = np.sort(np.concatenate((first, later)), axis=1)
     by_task = np.empty_like(members)
     by_task[order] = members
-    names = map(tuple, np.array(pool.ids, dtype=object)[by_task].tolist())
     ranked = sorted(range(len(units)), key=units.__getitem__)
-    teams_by_id = dict(zip(units, names, strict=True))
-    return {units[t]: teams_by_id[units[t]] for t in ranked}
+    names = np.array(pool.ids, dtype=object)[by_task[ranked]].tolist()
+    return dict(zip([units[t] for t in ranked], map(tuple, names), strict=True))
 
 
 def _uncapped_prefix(
