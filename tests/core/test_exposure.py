@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ceremony_site import EXAMPLE, WHO, write_persons_county
+from ceremony_site import EXAMPLE, SIGNING, write_persons_county
 from hypothesis import given
 from hypothesis import strategies as st
 from personal_data import scan
@@ -69,7 +69,7 @@ def journal_with_findings(d: Path, county_dir: Path) -> tuple[Journal, int, list
         committed_by="王建国",
         entropy_at="2026-01-06T21:30:00+08:00",
         rfc3797_sources=[[3, 11, 17, 22, 28, 31], [9], [742]],
-        **WHO,
+        signing=SIGNING,
     )
     teams = drawn.outcome.teams.assignments
     persons = [a for a in teams if units[a.unit_id].id_kind is IdKind.ID_CARD]

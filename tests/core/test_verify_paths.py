@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 import pytest
-from ceremony_site import COMMITTED, DRAWN, ENTROPY, NUMBERS, WHO
+from ceremony_site import COMMITTED, DRAWN, ENTROPY, NUMBERS, SIGNING
 
 from drawcore.errors import InvalidInputError
 from drawcore.record import ceremony, snapshots, verification
@@ -40,7 +40,7 @@ def _drawn(d: Path, county: County, **changes: Any) -> list[tuple[str, Any]]:
     plan = _plan(county, **changes)
     ceremony.commit_plan(j, plan, committed_at=COMMITTED, committed_by="王建国")
     ceremony.form_seed(j, plan, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
-    ceremony.draw(j, plan, **WHO)
+    ceremony.draw(j, plan, signing=SIGNING)
     return [(r.type, r.body) for r in j.records()]
 
 

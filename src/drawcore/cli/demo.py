@@ -160,15 +160,15 @@ def demo_seed(journal: Any, plan: Any) -> None:
 def demo_draw(journal: Any, plan: Any) -> Any:
     """Draw the units and their teams, journal the record, print what was drawn."""
     from drawcore.record import ceremony
+    from drawcore.record.signing import Signing
 
-    drawn = ceremony.draw(
-        journal,
-        plan,
+    signing = Signing(
         drawn_by="执法监察大队 李明",
         signed_by="局长 王建国",
         drawn_at=DEMO_TIMES["drawn_at"],
         signed_at=DEMO_TIMES["signed_at"],
     )
+    drawn = ceremony.draw(journal, plan, signing=signing)
     from drawcore.publish.masking import scrub
 
     print(_("== draw"))

@@ -292,11 +292,7 @@ def draw(
     journal: Journal,
     plan: DrawPlan,
     *,
-    signing: Signing | None = None,
-    drawn_by: str | None = None,
-    signed_by: str | None = None,
-    drawn_at: str | None = None,
-    signed_at: str | None = None,
+    signing: Signing,
     registry_dir: PathLike | None = None,
     units: UnitRegistry | None = None,
     inspectors: InspectorRegistry | None = None,
@@ -304,15 +300,11 @@ def draw(
 ) -> Drawn:
     """Draw the committed, seeded plan and journal the result; nothing is written on failure.
 
-    ``signing`` says who drew and signed, and when (TJ-9); the four fields
-    ``drawn_by``, ``signed_by``, ``drawn_at``, ``signed_at`` may be given instead.
+    ``signing`` says who drew and signed, and when (TJ-9), checked once when it was made.
     Registries are read from the plan's snapshots under ``registry_dir``
     (default: the journal's directory) unless given; either way their
     fingerprints must match the plan.
     """
-    signing = Signing.of(
-        signing, drawn_by=drawn_by, signed_by=signed_by, drawn_at=drawn_at, signed_at=signed_at
-    )
     seed_seq, seed_hex, method = _live_seed(
         journal, plan.plan_id, plan.hash, what="draw for plan", this="plan", remedy=_USE_REDO
     )
@@ -496,11 +488,7 @@ def redo(
     reason: str,
     voided_by: str,
     at: str,
-    signing: Signing | None = None,
-    drawn_by: str | None = None,
-    signed_by: str | None = None,
-    drawn_at: str | None = None,
-    signed_at: str | None = None,
+    signing: Signing,
     rfc3797_sources: Sequence[int | Sequence[int]] | None = None,
     entropy_at: str | None = None,
     registry_dir: PathLike | None = None,
@@ -517,9 +505,6 @@ def redo(
     redo usually needs fresh numbers). The new draw record names the voided one
     (``redo_of``) and the reason.
     """
-    signing = Signing.of(
-        signing, drawn_by=drawn_by, signed_by=signed_by, drawn_at=drawn_at, signed_at=signed_at
-    )
     state = journal.ceremony()
     plan_state = state.plans.get(plan.plan_id)
     if plan_state is None or plan_state.draw_seq != voids:
@@ -571,11 +556,7 @@ def run_ceremony(
     journal: Journal,
     plan: DrawPlan,
     *,
-    signing: Signing | None = None,
-    drawn_by: str | None = None,
-    signed_by: str | None = None,
-    drawn_at: str | None = None,
-    signed_at: str | None = None,
+    signing: Signing,
     committed_at: str | None = None,
     committed_by: str | None = None,
     entropy_at: str | None = None,
@@ -590,14 +571,11 @@ def run_ceremony(
 
     The plan is committed unless it already is (with the same hash); a seed is
     formed unless a live one exists (from ``rfc3797_sources`` and/or the
-    parties' reveals, fixed at ``entropy_at``, recorded at ``drawn_at``); then
+    parties' reveals, fixed at ``entropy_at``, recorded at ``signing.drawn_at``); then
     the draw. Everything is computed before anything is written, so a failed
     draw (or a plan :func:`check_plan` refuses) leaves the journal as it was; the
     record numbers (the draw's ``seed_record``) are fixed inside the journal's lock.
     """
-    signing = Signing.of(
-        signing, drawn_by=drawn_by, signed_by=signed_by, drawn_at=drawn_at, signed_at=signed_at
-    )
     current = journal.ceremony()
     state = current.plans.get(plan.plan_id)
     entries: list[tuple[str, object]] = []
