@@ -10,7 +10,7 @@ Target (issue: "replay cost printed per draw"). Two counties:
 For each, ``DRAWS`` plans are committed, seeded and drawn into one journal, then
 timed side by side in the same run:
 
-- ``draw``: :func:`drawcore.record.run_draw` on registries in memory -- the
+- ``draw``: :func:`drawcore.record.records.run_draw` on registries in memory -- the
   baseline: the draw itself;
 - ``read``: reading and validating both registry snapshots from CSV (replay does
   this once per snapshot, then caches);
@@ -36,9 +36,11 @@ from typing import Any
 import numpy as np
 
 from drawcore.record import ceremony, verification
+from drawcore.record.draw_plans import DrawPlan, RegistryRef
 from drawcore.record.journal import Journal
 from drawcore.record.journal_check import verify
-from drawcore.record.records import DrawPlan, RegistryRef, replay, run_draw
+from drawcore.record.records import run_draw
+from drawcore.record.replay import replay
 from drawcore.record.signing import Signing
 from drawcore.registry.readers import read_inspectors, read_units
 from drawcore.registry.registries import InspectorRegistry, UnitRegistry

@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from drawcore.record import ceremony
+from drawcore.record.draw_plans import DrawPlan
 from drawcore.record.journal import Journal
-from drawcore.record.records import DrawPlan
 from drawcore.record.signing import Signing
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "county"

@@ -14,18 +14,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from drawcore.errors import InfeasibleError, InvalidInputError, JournalError, PluginError
-from drawcore.record import ceremony, draw_rules, verification
+from drawcore.record import ceremony, commitments, draw_rules, verification
+from drawcore.record.draw_plans import DrawPlan, RegistryRef
 from drawcore.record.journal import Journal, Record
 from drawcore.record.journal_check import verify
-from drawcore.record.records import (
-    DrawPlan,
-    DrawRecord,
-    RegistryRef,
-    draw_record,
-    first_difference,
-    replay,
-    run_draw,
-)
+from drawcore.record.records import DrawRecord, draw_record, run_draw
+from drawcore.record.replay import first_difference, replay
 from drawcore.record.results import InspectionResult, Outcome
 from drawcore.record.seeding import seed_body
 from drawcore.record.signing import Signing
@@ -51,8 +45,8 @@ def make_plan(county: County, **changes: Any) -> DrawPlan:
 def drawn_journal(d: Path, county: County, **changes: Any) -> tuple[Journal, DrawPlan, Record]:
     j = Journal(d / "journal.jsonl")
     plan = make_plan(county, **changes)
-    ceremony.commit_plan(j, plan, committed_at=COMMITTED, committed_by="王建国")
-    ceremony.form_seed(j, plan, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
+    commitments.commit_plan(j, plan, committed_at=COMMITTED, committed_by="王建国")
+    commitments.form_seed(j, plan, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
     drawn = ceremony.draw(j, plan, signing=SIGNING)
     return j, plan, drawn.record
 
@@ -235,11 +229,13 @@ def test_bl9_seed_before_commitment_is_refused(site: tuple[Path, County]) -> Non
     j = Journal(d / "journal.jsonl")
     plan = make_plan(county)
     with pytest.raises(JournalError, match="no commitment"):
-        ceremony.form_seed(j, plan, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
+        commitments.form_seed(
+            j, plan, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS
+        )
     assert not j.path.exists() or j.path.read_bytes() == b""
-    ceremony.commit_plan(j, plan, committed_at=COMMITTED, committed_by="王建国")
+    commitments.commit_plan(j, plan, committed_at=COMMITTED, committed_by="王建国")
     with pytest.raises(JournalError, match="not after the plan's commitment"):
-        ceremony.form_seed(
+        commitments.form_seed(
             j,
             plan,
             entropy_at="2026-01-04T21:30:00+08:00",
@@ -255,7 +251,7 @@ def test_bl9_draw_without_seed_or_commitment_is_refused(site: tuple[Path, County
     plan = make_plan(county)
     with pytest.raises(JournalError, match="no commitment"):
         ceremony.draw(j, plan, signing=SIGNING)
-    ceremony.commit_plan(j, plan, committed_at=COMMITTED, committed_by="王建国")
+    commitments.commit_plan(j, plan, committed_at=COMMITTED, committed_by="王建国")
     with pytest.raises(JournalError, match="no live seed"):
         ceremony.draw(j, plan, signing=SIGNING)
     with pytest.raises(JournalError, match="hashes to"):
@@ -283,8 +279,8 @@ def test_bl9_failed_draw_writes_nothing(site: tuple[Path, County]) -> None:
     j = Journal(d / "journal.jsonl")
     # 40 teams of 2 need 80 places; 61 active inspectors with one task each have 61
     plan = make_plan(county, size=40, max_tasks=1)
-    ceremony.commit_plan(j, plan, committed_at=COMMITTED, committed_by="王建国")
-    ceremony.form_seed(j, plan, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
+    commitments.commit_plan(j, plan, committed_at=COMMITTED, committed_by="王建国")
+    commitments.form_seed(j, plan, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
     before = j.path.read_bytes()
     with pytest.raises(InfeasibleError):
         ceremony.draw(j, plan, signing=SIGNING)
@@ -311,10 +307,10 @@ def test_bl9_parties_seed_ceremony_replays(site: tuple[Path, County]) -> None:
     d, county = site
     j = Journal(d / "journal.jsonl")
     plan = make_plan(county)
-    ceremony.commit_plan(j, plan, committed_at=COMMITTED, committed_by="王建国")
+    commitments.commit_plan(j, plan, committed_at=COMMITTED, committed_by="王建国")
     secrets = {"监察室": (b"alpha", b"s" * 16), "公证处": (b"beta", b"t" * 16)}
     for party, (c, s) in secrets.items():
-        ceremony.commit_party(
+        commitments.commit_party(
             j,
             plan.plan_id,
             party,
@@ -322,8 +318,8 @@ def test_bl9_parties_seed_ceremony_replays(site: tuple[Path, County]) -> None:
             committed_at="2026-01-05T10:00:00+08:00",
         )
     for party, (c, s) in secrets.items():
-        ceremony.reveal_party(j, plan.plan_id, party, c, s, revealed_at=ENTROPY)
-    ceremony.form_seed(j, plan, entropy_at=ENTROPY, recorded_at=DRAWN, parties=True)
+        commitments.reveal_party(j, plan.plan_id, party, c, s, revealed_at=ENTROPY)
+    commitments.form_seed(j, plan, entropy_at=ENTROPY, recorded_at=DRAWN, parties=True)
     drawn = ceremony.draw(j, plan, signing=SIGNING)
     assert drawn.record.body["seed_method"] == "parties"
     assert verification.verify_draws(j.path).ok

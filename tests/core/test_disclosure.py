@@ -21,8 +21,8 @@ from drawcore.publish.scan import find_personal_data
 from drawcore.publish.tables import WITHHELD, build_publication, quarter_of
 from drawcore.record import ceremony
 from drawcore.record.checkpoints import Checkpoint
+from drawcore.record.draw_plans import DrawPlan, RegistryRef
 from drawcore.record.journal import Journal
-from drawcore.record.records import DrawPlan, RegistryRef
 from drawcore.record.results import InspectionResult
 from drawcore.registry.ids import make_id_card
 from drawcore.registry.readers import read_county

@@ -22,8 +22,8 @@ from drawcore.publish.followup import FollowUpPolicy
 from drawcore.publish.tables import EXPOSED_FINDINGS, TABLES, build_publication
 from drawcore.record import ceremony
 from drawcore.record.checkpoints import Checkpoint
+from drawcore.record.draw_plans import DrawPlan, RegistryRef
 from drawcore.record.journal import Journal, Record
-from drawcore.record.records import DrawPlan, RegistryRef
 from drawcore.record.results import Finding, InspectionResult, Outcome
 from drawcore.record.seeding import void_body
 from drawcore.registry.readers import read_county, read_units

@@ -29,8 +29,9 @@ from drawcore.publish.disclosure import publish
 from drawcore.publish.followup import FollowUpPolicy, RegistryChange, apply_results, format_changes
 from drawcore.publish.scan import find_personal_data
 from drawcore.record import ceremony
+from drawcore.record.draw_plans import DrawPlan, RegistryRef
 from drawcore.record.journal import Journal
-from drawcore.record.records import DrawPlan, DrawRecord, RegistryRef
+from drawcore.record.records import DrawRecord
 from drawcore.record.results import Finding, InspectionResult, Outcome
 from drawcore.registry.ids import make_id_card, make_uscc
 from drawcore.registry.readers import read_inspectors, read_items, read_units

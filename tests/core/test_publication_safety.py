@@ -30,8 +30,8 @@ from drawcore.publish.masking import scrub
 from drawcore.publish.scan import find_personal_data, find_unsafe_chars
 from drawcore.publish.tables import build_publication
 from drawcore.record import ceremony
+from drawcore.record.draw_plans import DrawPlan, RegistryRef
 from drawcore.record.journal import Journal
-from drawcore.record.records import DrawPlan, RegistryRef
 from drawcore.record.results import InspectionResult
 from drawcore.registry.ids import make_id_card, make_uscc
 from drawcore.registry.readers import read_county, read_units

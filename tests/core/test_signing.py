@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 import drawcore
 from drawcore.errors import InvalidInputError
 from drawcore.record import ceremony
+from drawcore.record.draw_plans import DrawPlan, RegistryRef
 from drawcore.record.journal import Journal
-from drawcore.record.records import DrawPlan, DrawRecord, RegistryRef
+from drawcore.record.records import DrawRecord
 from drawcore.record.signing import Signing
 from drawcore.registry.registries import County
 
