@@ -91,27 +91,34 @@ def _live_seed(
     return state.seed_seq, state.seed, str(state.seed_method)
 
 
+@attrs.frozen
+class _Source:
+    """Where a draw's registries come from (the plan's snapshots under ``registry_dir``,
+    default the journal's folder, unless given) and the unit sampler it runs."""
+
+    registry_dir: PathLike | None
+    units: UnitRegistry | None
+    inspectors: InspectorRegistry | None
+    sampler: Callable[..., UnitSample]
+
+
 def _draw_entry(
     journal: Journal,
     plan: DrawPlan,
-    seed_seq: int,
-    seed_hex: str,
-    method: str,
-    *,
-    registry_dir: PathLike | None,
-    units: UnitRegistry | None,
-    inspectors: InspectorRegistry | None,
-    sampler: Callable[..., UnitSample],
+    seed: tuple[int, str, str],
+    source: _Source,
     signing: Signing,
     redo_of: int | None = None,
     redo_reason: str | None = None,
 ) -> tuple[DrawRecord, DrawOutcome]:
-    """Run the plan on its registries with the seed; the draw record body and the outcome."""
-    base = _base(journal, registry_dir)
-    unit_reg, insp_reg = _registries(plan, base, units, inspectors)
+    """Run the plan on its registries with the seed (record, hex, method); the draw
+    record body and the outcome."""
+    seed_seq, seed_hex, method = seed
+    base = _base(journal, source.registry_dir)
+    unit_reg, insp_reg = _registries(plan, base, source.units, source.inspectors)
     experts = load_experts(plan.experts, base) if plan.experts is not None else None
     outcome = run_draw(
-        plan, unit_reg, insp_reg, bytes.fromhex(seed_hex), sampler=sampler, experts=experts
+        plan, unit_reg, insp_reg, bytes.fromhex(seed_hex), sampler=source.sampler, experts=experts
     )
     record = draw_record(
         plan,
@@ -143,21 +150,11 @@ def draw(
     (default: the journal's directory) unless given; either way their
     fingerprints must match the plan.
     """
-    seed_seq, seed_hex, method = _live_seed(
+    seed = _live_seed(
         journal, plan.plan_id, plan.hash, what="draw for plan", this="plan", remedy=_USE_REDO
     )
-    body, outcome = _draw_entry(
-        journal,
-        plan,
-        seed_seq,
-        seed_hex,
-        method,
-        registry_dir=registry_dir,
-        units=units,
-        inspectors=inspectors,
-        sampler=sampler,
-        signing=signing,
-    )
+    source = _Source(registry_dir, units, inspectors, sampler)
+    body, outcome = _draw_entry(journal, plan, seed, source, signing)
     return Drawn(journal.append(DRAW, body), outcome)
 
 
@@ -248,20 +245,9 @@ def redo(
         seed_at = len(entries)
         entries.append((SEED, body))
         seed_seq, seed_hex, method = -1, body["seed"], body["method"]  # numbered in the lock
-    record, outcome = _draw_entry(
-        journal,
-        plan,
-        seed_seq,
-        seed_hex,
-        str(method),
-        registry_dir=registry_dir,
-        units=units,
-        inspectors=inspectors,
-        sampler=sampler,
-        signing=signing,
-        redo_of=voids,
-        redo_reason=reason,
-    )
+    source = _Source(registry_dir, units, inspectors, sampler)
+    seed = (seed_seq, seed_hex, str(method))
+    record, outcome = _draw_entry(journal, plan, seed, source, signing, voids, reason)
     assumed = _plan_key(state, plan.plan_id)
     return Drawn(_append_draw(journal, plan.plan_id, assumed, entries, record, seed_at), outcome)
 
@@ -331,18 +317,8 @@ def run_ceremony(
         seed_at = len(entries)
         entries.append((SEED, body))
         seed_seq, seed_hex, method = -1, body["seed"], body["method"]  # numbered in the lock
-    record, outcome = _draw_entry(
-        journal,
-        plan,
-        seed_seq,
-        seed_hex,
-        method,
-        registry_dir=registry_dir,
-        units=units,
-        inspectors=inspectors,
-        sampler=sampler,
-        signing=signing,
-    )
+    source = _Source(registry_dir, units, inspectors, sampler)
+    record, outcome = _draw_entry(journal, plan, (seed_seq, seed_hex, method), source, signing)
     assumed = _plan_key(current, plan.plan_id)
     return Drawn(_append_draw(journal, plan.plan_id, assumed, entries, record, seed_at), outcome)
 
