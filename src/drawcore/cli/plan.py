@@ -94,7 +94,7 @@ def configure_steps(p: argparse.ArgumentParser) -> None:
 
 def county_refs(directory: Path, journal: Path) -> tuple[Any, dict[str, Any]]:
     """The county in ``directory`` and its snapshot refs, relative to the journal's folder."""
-    from drawcore.record.records import RegistryRef
+    from drawcore.record.draw_plans import RegistryRef
     from drawcore.registry.readers import COUNTY_FILES, read_county
 
     county = read_county(directory)
@@ -156,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
 def steps(args: argparse.Namespace, spec: Any, county: Any, rules: Any) -> int:
     """Commit, seed and plan ``spec``, each step once, as the options given allow."""
     from drawcore.plan.forms import format_plan
-    from drawcore.record import ceremony
+    from drawcore.record import commitments, year_ceremony
     from drawcore.record.journal import Journal
 
     plugins = ", ".join(f"{n} {v}" for n, v in spec.rules) or "none"
@@ -171,7 +171,7 @@ def steps(args: argparse.Namespace, spec: Any, county: Any, rules: Any) -> int:
         require_options(args, "committed_at", "committed_by")
     seeding_now = args.public_numbers is not None or args.party_reveal
     if state is None and (not seeding_now or args.party_commit):
-        rec = ceremony.commit_plan(
+        rec = commitments.commit_plan(
             journal, spec, committed_at=args.committed_at, committed_by=args.committed_by
         )
         print(f"record {rec.seq}: annual plan {spec.plan_id} committed, hash {spec.hash}")
@@ -184,12 +184,12 @@ def steps(args: argparse.Namespace, spec: Any, county: Any, rules: Any) -> int:
     require_options(args, "drawn_by", "signed_by", "drawn_at", "signed_at")
     if not has_seed:
         if state is None:
-            rec = ceremony.commit_plan(
+            rec = commitments.commit_plan(
                 journal, spec, committed_at=args.committed_at, committed_by=args.committed_by
             )
             print(f"record {rec.seq}: annual plan {spec.plan_id} committed, hash {spec.hash}")
         require_options(args, "entropy_at")
-        rec = ceremony.form_seed(
+        rec = commitments.form_seed(
             journal,
             spec,
             entropy_at=args.entropy_at,
@@ -200,7 +200,7 @@ def steps(args: argparse.Namespace, spec: Any, county: Any, rules: Any) -> int:
             parties=bool(args.party_reveal),
         )
         print(f"record {rec.seq}: seed {rec.body['seed'][:16]}... ({rec.body['method']})")
-    drawn = ceremony.draw_year(
+    drawn = year_ceremony.draw_year(
         journal,
         spec,
         rules=rules,

@@ -50,35 +50,6 @@ class Signing:
                 "signed after it is made (签字不能早于抽查)"
             )
 
-    @classmethod
-    def of(
-        cls,
-        signing: Signing | None = None,
-        *,
-        drawn_by: str | None = None,
-        signed_by: str | None = None,
-        drawn_at: str | None = None,
-        signed_at: str | None = None,
-    ) -> Signing:
-        """``signing`` itself, or one made of the four fields -- not both, not neither."""
-        given = {
-            "drawn_by": drawn_by,
-            "signed_by": signed_by,
-            "drawn_at": drawn_at,
-            "signed_at": signed_at,
-        }
-        if signing is not None:
-            mixed = sorted(k for k, v in given.items() if v is not None)
-            if mixed:
-                raise InvalidInputError(f"give either signing or {', '.join(mixed)}, not both")
-            return signing
-        missing = sorted(k for k, v in given.items() if v is None)
-        if missing:
-            raise InvalidInputError(
-                f"who drew and signed, and when, are needed (TJ-9): missing {', '.join(missing)}"
-            )
-        return cls(**given)  # type: ignore[arg-type]
-
     def fields(self) -> dict[str, Any]:
         """The four record fields, under the keys the records have always used."""
         return attrs.asdict(self)
