@@ -134,7 +134,11 @@ def assign_plain(
     named_before = np.zeros(heads.shape, dtype=bool)  # repeats are skipped (§10.3)
     for w in range(1, width):
         named_before[:, w] = (heads[:, :w] == heads[:, w : w + 1]).any(axis=1)
-    eligible = ~(named_before | _recused(keys, order[:, None] * size + heads))
+    eligible = ~named_before
+    recusing = np.zeros(len(units), dtype=bool)  # the tasks some pair recuses from
+    recusing[keys // size] = True
+    probe = np.flatnonzero(recusing[order])
+    eligible[probe] &= ~_recused(keys, order[probe, None] * size + heads[probe])
     caps_arr = np.array(caps, dtype=np.int64)
     q, first = _uncapped_prefix(heads, eligible, caps_arr, team_size)
     counts: list[int] = np.bincount(first.ravel(), minlength=size).tolist()
