@@ -37,11 +37,12 @@ from drawcore.draw.team_model import Recusal, TeamDraw, TeamTask
 from drawcore.draw.teams import draw_teams
 from drawcore.errors import DrawcoreError, InvalidInputError
 from drawcore.model import Expert
-from drawcore.plugin.values import PlanContext
+from drawcore.plugin.values import EntryRole, PlanContext
+from drawcore.record.results import entry_role_tuple
 from drawcore.record.seeding import plan_hash
 from drawcore.record.signing import Signing
 from drawcore.registry.registries import ExpertRegistry, InspectorRegistry, UnitRegistry
-from drawcore.serde import canonical_json, structure
+from drawcore.serde import OMIT_IF_DEFAULT, canonical_json, structure
 from drawcore.version import __version__
 
 __all__ = [
@@ -209,6 +210,10 @@ class DrawPlan:
     unit_method: str = UNIT_METHOD
     team_method: str = TEAM_METHOD
     drawcore_version: str = attrs.field(factory=_version)
+    # BL-8: roles the rules allow to enter results besides the team (absent when none)
+    entry_roles: tuple[EntryRole, ...] = attrs.field(
+        default=(), converter=entry_role_tuple, metadata=OMIT_IF_DEFAULT
+    )
 
     def __attrs_post_init__(self) -> None:
         if isinstance(self.size, bool) or not isinstance(self.size, int) or self.size < 0:
