@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 import shutil
 from pathlib import Path
@@ -100,10 +101,11 @@ def test_plan_needs_the_commitment_options_first(site: Path) -> None:
 
 
 def test_tj5_amend_plans_a_unit_that_became_once_a_year_mid_year(site: Path) -> None:
-    """After the 2026 Boluo plan, one unplanned unit is blacklisted and one unit is added.
-    The amendment of 2 July is its own plan over those two units: the blacklisted one is
-    placed in round 3 or 4, the new one is not drawn (no random share by default), and
-    verify replays both plans."""
+    """After the 2026 Boluo plan (a fifth of the drawable units drawn, so the rounds have
+    room left), one unplanned unit is blacklisted and one unit is added. The amendment of
+    2 July is its own plan over those two units: the blacklisted one is placed in round 3
+    or 4, the new one is drawn with the probability the plan's design gives it for the
+    half-year left, and verify replays both plans."""
     import attrs
 
     from drawcore.model import IdKind
@@ -115,7 +117,7 @@ def test_tj5_amend_plans_a_unit_that_became_once_a_year_mid_year(site: Path) -> 
     from drawcore.registry.writers import write_units
 
     journal = site / "journal.jsonl"
-    assert run(*year_args(site, "boluo", *DRAW_TIMES))[0] == 0
+    assert run(*year_args(site, "boluo", *DRAW_TIMES, "--random-ratio", "0.2"))[0] == 0
     _, first = live_plan(Journal(journal).records(), "2026-boluo")
     units = list(read_units(site / "county" / "units.csv"))
     planned = {m.unit_id for m in first.mandatory} | {k.unit_id for k in first.key_supervision}
@@ -157,7 +159,55 @@ def test_tj5_amend_plans_a_unit_that_became_once_a_year_mid_year(site: Path) -> 
     assert status == 0, err
     record, amendment = live_plan(Journal(journal).records(), "2026-boluo/amend-2026-07-02")
     assert record.body["plan"]["amends"] == "2026-boluo"
-    assert {t.unit_id for t in amendment.tasks} == {target.unit_id}
+    assert target.unit_id in {t.unit_id for t in amendment.tasks}
     assert all(t.round in (3, 4) for t in amendment.tasks)
+    design = record.body["plan"]["parameters"]["amendment"]
+    assert design["amends"] == "2026-boluo"
+    assert design["share"] == (dt.date(2026, 12, 31) - dt.date(2026, 7, 2)).days / 365 + 1 / 365
+    assert sum(design["taken"]) == len(first.tasks)
+    (p_new,) = [p for u, p in amendment.yearly_probabilities if u == newcomer.unit_id]
+    assert 0 < p_new < design["share"]
     status, printed, _ = run("verify", str(journal))
     assert status == 0, printed
+
+
+def test_bl5_an_amendment_with_no_room_left_is_refused_before_anything_is_journaled(
+    site: Path,
+) -> None:
+    """The plan fills every round's capacity: an amendment adding a unit has no room,
+    and says so (short by how much) without writing a record or a snapshot."""
+    import attrs
+
+    from drawcore.model import IdKind
+    from drawcore.registry.ids import make_uscc
+    from drawcore.registry.readers import read_units
+    from drawcore.registry.registries import UnitRegistry
+    from drawcore.registry.writers import write_units
+
+    journal = site / "journal.jsonl"
+    assert run(*year_args(site, "boluo", *DRAW_TIMES))[0] == 0
+    units = list(read_units(site / "county" / "units.csv"))
+    newcomer = attrs.evolve(
+        units[0], unit_id=make_uscc("91441322MA4UH9999"), name="新办企业", id_kind=IdKind.USCC
+    )
+    shutil.copytree(site / "county", site / "renewed")
+    write_units(UnitRegistry.from_records([*units, newcomer]), site / "renewed" / "units.csv")
+    before = len(Journal(journal).records())
+    status, _, err = run(
+        "amend",
+        str(journal),
+        "--amends",
+        "2026-boluo",
+        "--county",
+        str(site / "renewed"),
+        "--as-of",
+        "2026-07-02",
+        "--committed-at",
+        "2026-07-02T09:00:00+08:00",
+        "--committed-by",
+        "王建国",
+    )
+    assert status == 2
+    assert "short by 1" in err
+    assert "Traceback" not in err
+    assert len(Journal(journal).records()) == before

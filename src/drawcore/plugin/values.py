@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 from drawcore.model import InspectionMode
 
 __all__ = [
@@ -222,7 +223,10 @@ class PlanContext:
 def _role(_instance: object, _attribute: object, value: str) -> None:
     if not isinstance(value, str) or not value.strip() or value != value.strip():
         raise InvalidInputError(
-            f"a result-entry role needs a name without surrounding spaces, got {value!r}"
+            msg(
+                "a result-entry role needs a name without surrounding spaces, got {value}",
+                value=repr(value),
+            )
         )
 
 

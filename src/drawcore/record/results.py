@@ -23,6 +23,7 @@ from typing import Protocol, runtime_checkable
 import attrs
 
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 from drawcore.plugin.values import EntryRole
 from drawcore.record.seeding import parse_time
 from drawcore.serde import OMIT_IF_DEFAULT
@@ -81,7 +82,13 @@ def _findings(value: object) -> tuple[Finding, ...]:
 
 def _text(_i: object, attribute: attrs.Attribute[str], value: object) -> None:
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInputError(f"result: {attribute.name} must be non-empty text, got {value!r}")
+        raise InvalidInputError(
+            msg(
+                "result: {field} must be non-empty text, got {value}",
+                field=attribute.name,
+                value=repr(value),
+            )
+        )
 
 
 def _texts(value: Iterable[str]) -> tuple[str, ...]:
@@ -117,7 +124,13 @@ def _time(_i: object, attribute: attrs.Attribute[str], value: object) -> None:
 
 def _optional_text(_i: object, attribute: attrs.Attribute[str | None], value: object) -> None:
     if value is not None and (not isinstance(value, str) or not value.strip()):
-        raise InvalidInputError(f"result: {attribute.name} must be non-empty text, got {value!r}")
+        raise InvalidInputError(
+            msg(
+                "result: {field} must be non-empty text, got {value}",
+                field=attribute.name,
+                value=repr(value),
+            )
+        )
 
 
 @attrs.frozen(kw_only=True)
