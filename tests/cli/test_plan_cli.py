@@ -211,3 +211,75 @@ def test_bl5_an_amendment_with_no_room_left_is_refused_before_anything_is_journa
     assert "short by 1" in err
     assert "Traceback" not in err
     assert len(Journal(journal).records()) == before
+
+
+def test_bl5_verify_refuses_an_amendment_whose_committed_room_the_journal_does_not_give(
+    site: Path,
+) -> None:
+    """An amendment committed with a scale of its own choosing (not the amended plan's)
+    is journaled whole, but verify re-derives the amendment from the journal and fails."""
+    import datetime as dt
+
+    import attrs
+
+    from drawcore.cli.plan import county_refs
+    from drawcore.model import IdKind
+    from drawcore.plugin.rules import Rules
+    from drawcore.record import ceremony
+    from drawcore.record.amendments import amendment_of
+    from drawcore.record.annual import YearPlanSpec, year_plan_spec
+    from drawcore.record.live import live_plan
+    from drawcore.record.snapshots import load_county
+    from drawcore.registry.ids import make_uscc
+    from drawcore.registry.readers import read_units
+    from drawcore.registry.registries import UnitRegistry
+    from drawcore.registry.writers import write_units
+
+    journal = site / "journal.jsonl"
+    assert run(*year_args(site, "boluo", *DRAW_TIMES, "--random-ratio", "0.2"))[0] == 0
+    units = list(read_units(site / "county" / "units.csv"))
+    newcomer = attrs.evolve(
+        units[0], unit_id=make_uscc("91441322MA4UH9999"), name="新办企业", id_kind=IdKind.USCC
+    )
+    shutil.copytree(site / "county", site / "added")
+    write_units(UnitRegistry.from_records([newcomer]), site / "added" / "units.csv")
+    j = Journal(journal)
+    record, _ = live_plan(j.records(), "2026-boluo")
+    base = YearPlanSpec.from_body(record.body["plan"])
+    rules = Rules.for_jurisdiction("boluo")
+    as_of = dt.date(2026, 7, 2)
+    honest = amendment_of(
+        j.records(), "2026-boluo", as_of=as_of, county=load_county(base, site), rules=rules
+    )
+    county, refs = county_refs(site / "added", journal)
+    spec = year_plan_spec(
+        "2026-boluo/forged",
+        county,
+        refs,
+        rules=rules,
+        amends="2026-boluo",
+        year=2026,
+        as_of=as_of,
+        amendment=attrs.evolve(honest, scale=honest.scale * 3),
+    )
+    ceremony.commit_plan(j, spec, committed_at="2026-07-02T09:00:00+08:00", committed_by="王建国")
+    ceremony.form_seed(
+        j,
+        spec,
+        entropy_at="2026-07-03T21:30:00+08:00",
+        recorded_at="2026-07-04T09:00:00+08:00",
+        rfc3797_sources=[[5, 8, 13], [21]],
+    )
+    ceremony.draw_year(
+        j,
+        spec,
+        rules=rules,
+        county=county,
+        drawn_by="李明",
+        signed_by="王建国",
+        drawn_at="2026-07-04T09:00:00+08:00",
+        signed_at="2026-07-04T09:15:00+08:00",
+    )
+    status, printed, _ = run("verify", str(journal), "--lang", "en")
+    assert status == 1
+    assert "the journal before its commitment gives" in printed
