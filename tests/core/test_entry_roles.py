@@ -192,3 +192,30 @@ def test_bl8_a_role_name_is_checked() -> None:
 
     with pytest.raises(InvalidInputError, match="result-entry role"):
         EntryRole(role=" ", reason=Reason(clause="BL-8", text="x"))
+
+
+def test_bl8_a_single_draw_records_the_roles_and_replay_rechecks_them() -> None:
+    from drawcore.plugin.values import PlanContext
+    from drawcore.record.draw_rules import check_rules, plan_from_rules
+    from drawcore.record.records import DrawPlan
+    from drawcore.serde import canonical_json
+
+    c = county()
+    r = refs(c)
+    context = PlanContext(year=2026, rounds=1, start=dt.date(2026, 1, 1))
+    clerks = rules_with(clerks=Clerks())
+
+    def plan(rules: Rules) -> DrawPlan:
+        return plan_from_rules(
+            "2026Q1", c.units, r["units"], r["inspectors"], rules=rules, context=context, size=3
+        )
+
+    with_roles, without = plan(clerks), plan(rules_with())
+    assert [e.role for e in with_roles.entry_roles] == [CLERK]
+    assert b"entry_roles" not in canonical_json(without)
+    assert check_rules(with_roles, c.units, c.inspectors, clerks) is None
+    changed = rules_with(clerks=Archivists())  # same plugin and version, another role
+    problem = check_rules(with_roles, c.units, c.inspectors, changed)
+    assert problem is not None
+    assert "decide differently" in problem
+    assert "entry_roles" in problem
