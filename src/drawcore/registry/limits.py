@@ -4,7 +4,9 @@ A registry comes from outside: an office's export, a platform's upload, or a hos
 file. Every reader therefore opens only a **regular file** (a FIFO, ``/dev/zero``, a
 socket or a directory is refused before a byte is read, so nothing hangs or fills
 memory), reads at most :attr:`ReadLimits.max_bytes`, and refuses files with more
-rows, columns, characters in one field or JSON nesting than its limits. At most
+rows, columns, characters in one field or JSON nesting than its limits. A spreadsheet
+is also bounded before it is loaded: what it unpacks to and how many cells its sheets
+span (see :mod:`drawcore.registry.sheetbounds`). At most
 :attr:`ReadLimits.max_problems` problems are listed, then a count of the rest, so a
 file with a million bad columns gives a short answer, not hundreds of megabytes.
 
@@ -55,6 +57,13 @@ class ReadLimits:
     max_json_depth: int = attrs.field(default=32, validator=_positive)
     #: problems listed in an error before the rest are only counted
     max_problems: int = attrs.field(default=100, validator=_positive)
+    #: bytes a zipped spreadsheet (xlsx, xlsm, xlsb, ods) unpacks to, all members together
+    max_unpacked_bytes: int = attrs.field(default=1 << 30, validator=_positive)
+    #: cells (rows x columns) of a spreadsheet's sheet, counted before it is loaded
+    max_cells: int = attrs.field(default=50_000_000, validator=_positive)
+    #: bytes of an ``.xls`` file (BIFF is not compressed; its sheets hold at most
+    #: 65,536 rows by 256 columns)
+    max_xls_bytes: int = attrs.field(default=256 << 20, validator=_positive)
 
 
 _KINDS = {

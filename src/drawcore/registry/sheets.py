@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from pathlib import PurePath
 from typing import Any
 
 import python_calamine as calamine
@@ -22,6 +23,7 @@ from drawcore.errors import InvalidInputError
 from drawcore.registry.cells import Layout, _build
 from drawcore.registry.formats import ReadOptions, _collector, check_size
 from drawcore.registry.headers import _WS, HEADER_SEARCH_ROWS, Reg, _kind_of, find_header
+from drawcore.registry.sheetbounds import check_cells, check_spreadsheet
 
 __all__ = ["SPREADSHEET_SUFFIXES", "sheet_rows"]
 
@@ -55,6 +57,7 @@ def sheet_rows(
 ) -> tuple[str, tuple[int, int], list[list[str]]]:
     """(sheet name, (first row, first column) of the used area, its rows as text)."""
     limits = options.limits
+    check_spreadsheet(data, path, PurePath(path).suffix.lower(), limits)
     try:
         book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises several unrelated types for a bad file
@@ -73,6 +76,7 @@ def sheet_rows(
         )
     try:
         found = book.get_sheet_by_name(name)
+        check_cells(path, found.height, found.width, limits)
         check_size(path, found.height - 1, found.width, limits)
         values = found.to_python(skip_empty_area=True, nrows=limits.max_rows + HEADER_SEARCH_ROWS)
     except InvalidInputError:
