@@ -33,6 +33,10 @@ from drawcore.registry.registries import (
     Kind,
 )
 
+#: Told ``(records read, records in the file)`` after each block of records is converted:
+#: the first number only grows, and the last call has it equal to the second.
+Progress = Callable[[int, int], None]
+
 
 @attrs.frozen
 class Layout:
@@ -82,6 +86,8 @@ class _Collector:
         self.screened = False  # the whole text holds no forbidden character
         self.labels: dict[str, str] = {}  # field name -> the file's own header text
         self.columns: dict[str, int] = {}  # field name (or header text) -> column index
+        self.progress: Progress | None = None
+        self.total = 0  # records in the file, for progress
 
     def add(self, row: int | None, field: str | None, message: str) -> None:
         """``row``: 0-based record index within the current block, or ``None`` for the
@@ -330,6 +336,8 @@ def _build(
         out.offset = start
         for spec in specs:
             parts[spec.name].append(_convert(spec, columns[fields[spec.name]], out))
+        if out.progress is not None:
+            out.progress(min(start + len(columns[0]), out.total), out.total)
     out.offset = 0
     typed = {name: _joined(converted) for name, converted in parts.items()}
     # bad cells hold a valid placeholder by now, so record checks still run: one pass

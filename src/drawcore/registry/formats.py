@@ -16,7 +16,7 @@ import attrs
 import numpy as np
 
 from drawcore.errors import InvalidInputError
-from drawcore.registry.cells import Layout, _build, _Collector
+from drawcore.registry.cells import Layout, Progress, _build, _Collector
 from drawcore.registry.headers import (
     _SPACE,
     _WS,
@@ -31,17 +31,20 @@ from drawcore.registry.limits import FORBIDDEN, ReadLimits
 @attrs.frozen
 class ReadOptions:
     """What one read allows: unknown columns, the limits, and the current year (a year
-    after it is refused)."""
+    after it is refused); and who is told how many rows have been read."""
 
     allow_unknown_columns: bool
     limits: ReadLimits
     this_year: int
+    progress: Progress | None = None
 
 
 def _collector(path: str, layout: Layout, options: ReadOptions) -> _Collector:
-    return _Collector(
+    out = _Collector(
         path, layout, max_problems=options.limits.max_problems, this_year=options.this_year
     )
+    out.progress = options.progress
+    return out
 
 
 def _too_many(path: str, what: str, count: int, limit: int, name: str) -> InvalidInputError:
@@ -105,6 +108,7 @@ def _read_csv(cls: type[Reg], text: str, path: str, options: ReadOptions) -> Reg
             positions = lambda: range(first_line, first_line + len(records))  # noqa: E731
         if not records:
             raise InvalidInputError(f"{path}: has a header but no records")
+        total = len(records)
         blocks = _plain_blocks(records, width)
     else:
         rows, ends = _csv_rows(text, path, limits)
@@ -127,11 +131,13 @@ def _read_csv(cls: type[Reg], text: str, path: str, options: ReadOptions) -> Reg
                     hint = " (truncated?)" if len(row) < width else ""
                     bad.add(i, None, f"has {len(row)} fields, the header has {width}{hint}")
             bad.raise_if_any(cls.what)
+        total = len(rows)
         columns: list[Sequence[str]] = list(zip(*rows, strict=True))
         del rows
         blocks = [(0, columns)]
     header = [c.strip(_WS) for c in header]
     out = _collector(path, Layout("csv", positions), options)
+    out.total = total
     # one pass for both screens: where neither kind of character occurs, neither search
     # needs to look again (the forbidden screen spares the per-column screens)
     first = _SPACE_OR_FORBIDDEN.search(text)
@@ -295,6 +301,7 @@ def _read_json(cls: type[Reg], text: str, path: str, options: ReadOptions) -> Re
         raise InvalidInputError(f"{path}: has no records")
     check_size(path, len(data), 0, options.limits)
     out = _collector(path, Layout("json"), options)
+    out.total = len(data)
     header: list[str] = []
     first_in: list[int] = []
     seen: set[str] = set()

@@ -107,4 +107,5 @@ def _read_sheet(
     columns = [[rows[i][j].strip() if j < len(rows[i]) else "" for i in kept] for j in range(width)]
     sheet_rows_of = [top + i for i in kept]
     out = _collector(path, Layout("sheet", lambda: sheet_rows_of, name, left, top + h), options)
+    out.total = len(kept)
     return _build(cls, kind, header, [(0, columns)], out, options.allow_unknown_columns)
