@@ -123,7 +123,7 @@ def read_registry(
     ``sheet``: the spreadsheet's sheet (default the first); ``limits``: see
     :class:`ReadLimits`; ``today``: the date a year field may not be after (default
     the computer's date); ``progress``: called as ``progress(rows read, rows in the
-    file)`` as the records are converted (a large CSV in blocks of 65,536 rows), the
+    file)`` as the records are converted (a large CSV in blocks of rows), the
     first number growing to the second.
     """
     p = Path(path)

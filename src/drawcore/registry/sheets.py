@@ -108,4 +108,5 @@ def _read_sheet(
     sheet_rows_of = [top + i for i in kept]
     out = _collector(path, Layout("sheet", lambda: sheet_rows_of, name, left, top + h), options)
     out.total = len(kept)
+    out.stripped = True
     return _build(cls, kind, header, [(0, columns)], out, options.allow_unknown_columns)
