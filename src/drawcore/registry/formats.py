@@ -16,6 +16,7 @@ import attrs
 import numpy as np
 
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 from drawcore.registry.cells import Layout, Progress, _build, _Collector
 from drawcore.registry.headers import (
     _SPACE,
@@ -47,25 +48,42 @@ def _collector(path: str, layout: Layout, options: ReadOptions) -> _Collector:
     return out
 
 
-def _too_many(path: str, what: str, count: int, limit: int, name: str) -> InvalidInputError:
+def _too_many_rows(path: str, count: int, limit: int) -> InvalidInputError:
     return InvalidInputError(
-        f"{path}: {what} {count} 超过上限 {limit} / more {what.split(' / ')[-1]} than the limit "
-        f"{limit} (ReadLimits.{name})"
+        msg(
+            "{path}: {count} rows, more rows than the limit {limit} (ReadLimits.max_rows)",
+            path=path,
+            count=count,
+            limit=limit,
+        )
     )
 
 
 def check_size(path: str, rows: int, columns: int, limits: ReadLimits) -> None:
     """Refuse a table with more data rows or header columns than the limits allow."""
     if columns > limits.max_columns:
-        raise _too_many(path, "列数 / columns", columns, limits.max_columns, "max_columns")
+        raise InvalidInputError(
+            msg(
+                "{path}: {count} columns, more columns than the limit {limit} "
+                "(ReadLimits.max_columns)",
+                path=path,
+                count=columns,
+                limit=limits.max_columns,
+            )
+        )
     if rows > limits.max_rows:
-        raise _too_many(path, "行数 / rows", rows, limits.max_rows, "max_rows")
+        raise _too_many_rows(path, rows, limits.max_rows)
 
 
 def _field_too_long(path: str, line: int, limit: int) -> InvalidInputError:
     return InvalidInputError(
-        f"{path}: line {line}: 字段超过 {limit} 个字符 / a field is longer than {limit} "
-        "characters (ReadLimits.max_field_chars); is a quote unbalanced?"
+        msg(
+            "{path}: line {line}: a field is longer than {limit} characters "
+            "(ReadLimits.max_field_chars); is a quote unbalanced?",
+            path=path,
+            line=line,
+            limit=limit,
+        )
     )
 
 
@@ -170,7 +188,7 @@ def _csv_rows(text: str, path: str, limits: ReadLimits) -> tuple[list[list[str]]
             rows.append(row)
             ends.append(reader.line_num)
             if len(rows) > most:
-                raise _too_many(path, "行数 / rows", len(rows), limits.max_rows, "max_rows")
+                raise _too_many_rows(path, len(rows), limits.max_rows)
     except csv.Error as exc:
         if "field limit" in str(exc):
             raise _field_too_long(path, reader.line_num, limits.max_field_chars) from None
@@ -284,9 +302,13 @@ def load_json(text: str, path: str, limits: ReadLimits) -> Any:
     depth = json_depth(text)
     if depth > limits.max_json_depth:
         raise InvalidInputError(
-            f"{path}: JSON 嵌套 {depth} 层，超过上限 {limits.max_json_depth} / JSON nested "
-            f"{depth} deep, more than the limit {limits.max_json_depth} "
-            "(ReadLimits.max_json_depth)"
+            msg(
+                "{path}: JSON nested {depth} deep, more than the limit {limit} "
+                "(ReadLimits.max_json_depth)",
+                path=path,
+                depth=depth,
+                limit=limits.max_json_depth,
+            )
         )
     try:
         return json.loads(text, object_pairs_hook=_object)

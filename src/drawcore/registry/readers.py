@@ -60,6 +60,7 @@ from pathlib import Path
 from typing import Any
 
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 from drawcore.registry.cells import Progress
 from drawcore.registry.formats import ReadOptions, _no_gc, _read_csv, _read_json, load_json
 from drawcore.registry.headers import (
@@ -258,8 +259,11 @@ def detect_kind(
     kind = kind_from_rows(rows)
     if kind is None:
         raise InvalidInputError(
-            f"{p}: 无法从表头判断是哪种名录 / cannot tell which registry this is from its "
-            f"header; pass --kind ({'|'.join(REGISTRY_KINDS)})"
+            msg(
+                "{path}: cannot tell which registry this is from its header; pass --kind ({kinds})",
+                path=str(p),
+                kinds="|".join(REGISTRY_KINDS),
+            )
         )
     return kind
 
