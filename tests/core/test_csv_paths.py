@@ -65,3 +65,23 @@ def test_a_name_of_only_a_line_break_is_empty(tmp_path: Path) -> None:
     path.write_text(f"{HEADER}\n{','.join(record)}\n", "utf-8")
     with pytest.raises(InvalidInputError, match=r"field 'name'.*required field is empty"):
         read_units(path)
+
+
+def test_the_screen_table_is_the_two_patterns() -> None:
+    """Every UTF-16 code unit is classed as :data:`_SPACE` and :data:`FORBIDDEN` class it."""
+    table = formats._screen_table()
+    for code in range(1 << 16):
+        char = chr(code)
+        space = formats._SPACE.match(char) is not None
+        forbidden = formats.FORBIDDEN.match(char) is not None
+        assert table[code] == space + 2 * forbidden, hex(code)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(), block=st.integers(1, 8))
+def test_screen_agrees_with_the_patterns(text: str, block: int) -> None:
+    with mock.patch.object(formats, "_SCREEN_CHARS", block):
+        assert formats.screen(text) == (
+            formats._SPACE.search(text) is not None,
+            formats.FORBIDDEN.search(text) is not None,
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import gc
 import io as _stdio
 import itertools
@@ -14,6 +15,7 @@ from typing import Any
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 
 from drawcore.errors import InvalidInputError
 from drawcore.i18n import msg
@@ -90,7 +92,38 @@ def _field_too_long(path: str, line: int, limit: int) -> InvalidInputError:
 # a line of nothing but separators and spaces; the text is searched up to its last
 # non-newline character, so the match cannot be the end of the file itself
 _BLANK_LINE = re.compile(r"\n[ ,\t\r\u3000\ufeff]*(?:\n|\Z)")
-_SPACE_OR_FORBIDDEN = re.compile(f"{_SPACE.pattern}|{FORBIDDEN.pattern}")
+_SCREEN_CHARS = 1 << 22  # characters screened at a time
+
+
+@functools.cache
+def _screen_table() -> npt.NDArray[np.uint8]:
+    """Per UTF-16 code unit: 1 if a space character (:data:`_SPACE`), 2 if forbidden
+    (:data:`~drawcore.registry.limits.FORBIDDEN`). Neither set holds a character beyond
+    U+3000 (so a surrogate, half of a character beyond U+FFFF, is neither)."""
+    table = np.zeros(1 << 16, dtype=np.uint8)
+    for code in range(0x3001):
+        char = chr(code)
+        table[code] = (1 if _SPACE.match(char) else 0) | (2 if FORBIDDEN.match(char) else 0)
+    return table
+
+
+def screen(text: str) -> tuple[bool, bool]:
+    """(does ``text`` hold a space character, does it hold a forbidden character).
+
+    Looked up per code unit over numpy arrays of the text, a few million characters at
+    a time: as exact as the two regular expressions and about twice as fast on a
+    million-row registry.
+    """
+    table = _screen_table()
+    flags = 0
+    for start in range(0, len(text), _SCREEN_CHARS):
+        part = text[start : start + _SCREEN_CHARS].encode("utf-16-le", "surrogatepass")
+        flags |= int(np.bitwise_or.reduce(table[np.frombuffer(part, dtype=np.uint16)]))
+        if flags == 3:
+            break
+    return bool(flags & 1), bool(flags & 2)
+
+
 _BLANKS = " ,\t\r\u3000\ufeff"
 
 
@@ -156,16 +189,13 @@ def _read_csv(cls: type[Reg], text: str, path: str, options: ReadOptions) -> Reg
     header = [c.strip(_WS) for c in header]
     out = _collector(path, Layout("csv", positions), options)
     out.total = total
-    # one pass for both screens: where neither kind of character occurs, neither search
-    # needs to look again (the forbidden screen spares the per-column screens)
-    first = _SPACE_OR_FORBIDDEN.search(text)
-    start = len(text) if first is None else first.start()
-    out.screened = FORBIDDEN.search(text, start) is None
+    # one pass for both screens (the forbidden screen spares the per-column screens)
+    has_space, has_forbidden = screen(text)
+    out.screened = not has_forbidden
     # a plain text with no space character has no whitespace in any cell (no line breaks
     # either); otherwise every cell is stripped below unless no space occurs
-    out.stripped = fast is not None
-    if _SPACE.search(text, start):
-        out.stripped = True
+    out.stripped = fast is not None or has_space
+    if has_space:
         # str.strip() with no argument strips all Unicode whitespace, U+3000 included
         blocks = ((start, [list(map(str.strip, col)) for col in cols]) for start, cols in blocks)
     return _build(cls, kind, header, blocks, out, options.allow_unknown_columns)
