@@ -10,12 +10,14 @@ from __future__ import annotations
 import struct
 import zipfile
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from drawcore import InvalidInputError
+from drawcore.registry import sheetbounds
 from drawcore.registry.ids import make_uscc
 from drawcore.registry.readers import ReadLimits, read_units
 
@@ -199,3 +201,27 @@ def test_limits_are_positive_integers() -> None:
     for field in ("max_unpacked_bytes", "max_cells", "max_xls_bytes"):
         with pytest.raises(InvalidInputError, match=field):
             ReadLimits(**{field: 0})
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    chunk=st.integers(1, 200),
+    last_row=st.integers(2, 120_000),
+    column=st.sampled_from(["G", "AB", "ZZ", "XFD"]),
+)
+def test_the_extent_is_the_same_whatever_the_chunks(
+    tmp_path_factory: pytest.TempPathFactory, chunk: int, last_row: int, column: str
+) -> None:
+    """A reference cut between two chunks of the unpacked text is read whole."""
+    rows = registry_rows(last_row)
+    rows[last_row].append((column, "x"))
+    path = workbook(tmp_path_factory.mktemp("x") / "u.xlsx", sheet_xml(rows))
+    with zipfile.ZipFile(path) as archive:
+        member = archive.getinfo("xl/worksheets/sheet1.xml")
+        whole = sheetbounds._extent(archive, member, str(path), ReadLimits())
+        with mock.patch.object(sheetbounds, "_CHUNK", chunk):
+            assert sheetbounds._extent(archive, member, str(path), ReadLimits()) == whole
+    width = 0
+    for letter in column:
+        width = width * 26 + ord(letter) - 64
+    assert whole == (last_row, width)

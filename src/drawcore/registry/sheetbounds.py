@@ -103,22 +103,23 @@ def _unpacked(path: str, size: int, limits: ReadLimits) -> InvalidInputError:
 
 def _chunks(
     archive: zipfile.ZipFile, member: zipfile.ZipInfo, path: str, limits: ReadLimits
-) -> Iterator[bytes]:
-    """The member's bytes in chunks, each overlapping the previous by ``_WINDOW`` bytes.
+) -> Iterator[tuple[bytes, bool]]:
+    """(bytes, is it the last chunk) of the member, a chunk at a time.
 
     :mod:`zipfile` stops at the declared size and checks the CRC, so a member that
     unpacks to more than it declares ends in an error, not in more bytes.
     """
     total = 0
-    tail = b""
     try:
         with archive.open(member) as stream:
-            while chunk := stream.read(_CHUNK):
+            chunk = stream.read(_CHUNK)
+            while chunk:
                 total += len(chunk)
                 if total > limits.max_unpacked_bytes:
                     raise _unpacked(path, total, limits)
-                yield tail + chunk
-                tail = chunk[-_WINDOW:]
+                after = stream.read(_CHUNK)
+                yield chunk, not after
+                chunk = after
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         raise InvalidInputError(
             msg(
@@ -140,17 +141,24 @@ def _extent(
     """
     last_row = last_column = 0
     row_tags = cell_tags = refs_rows = refs_cells = 0
-    first = True
-    for chunk in _chunks(archive, member, path, limits):
-        start = 0 if first else _WINDOW  # the overlap was looked at with the last chunk
-        first = False
-        row_tags += chunk.count(b"<row", start) + chunk.count(b":row", start)
-        cell_tags += chunk.count(b"<c", start) + chunk.count(b":c ", start)
-        buf = np.frombuffer(chunk + b"\0" * (_WINDOW + 4), dtype=np.uint8)
-        at = np.flatnonzero(buf[: len(chunk)] == ord("="))
-        at = at[(at >= max(start, 2)) & (buf[at - 1] == ord("r")) & (buf[at + 1] == ord('"'))]
+    pending, lo = b"", 2
+    for chunk, last in _chunks(archive, member, path, limits):
+        # look at the '=' of each ` r="` from ``lo`` (2 bytes of context before it) to ``hi``
+        # (a whole window after it, unless the text ends); the rest waits for the next chunk
+        text = pending + chunk
+        hi = len(text) if last else max(len(text) - _WINDOW, lo)
+        keep = max(hi - 4, 0)
+        pending, next_lo = text[keep:], hi - keep
+        for tag in (b"<row", b":row"):
+            row_tags += text.count(tag, lo, hi + len(tag) - 1)
+        for tag in (b"<c", b":c "):
+            cell_tags += text.count(tag, lo, hi + len(tag) - 1)
+        buf = np.frombuffer(text + b"\0" * (_WINDOW + 4), dtype=np.uint8)
+        at = np.flatnonzero(buf[lo:hi] == ord("=")) + lo
+        at = at[(buf[at - 1] == ord("r")) & (buf[at + 1] == ord('"'))]
         before = buf[at - 2]
         at = at[(before == 32) | (before == 9) | (before == 10) | (before == 13)] + 2
+        lo = next_lo
         if not len(at):
             continue
         n_letters = np.zeros(len(at), dtype=np.int64)
