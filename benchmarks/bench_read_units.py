@@ -158,6 +158,11 @@ def main() -> None:
     print(line("csv.reader only (reference)", std_wall, std_cpu, args.rows))
     ratio = wall / base_wall
     print(f"ratio read_units / pandas:        {ratio:6.2f}x  (CPU {cpu / base_cpu:.2f}x)")
+    rounds = ", ".join(
+        f"{o[0] / b[0]:.2f}x (CPU {o[1] / b[1]:.2f}x)"
+        for b, o in zip(pandas_runs, ours_runs, strict=True)
+    )
+    print(f"ratio in each round:              {rounds}")
     print(f"target: within 3x of pandas -> {'met' if ratio <= 3 else 'NOT met'}")
     print(f"fingerprint (lazy, separate):     {fp_time:6.2f} s  {fp[:16]}")
     print(f"{args.xlsx_rows:,}-row xlsx:")

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from drawcore import InvalidInputError
 from drawcore.cli.main import main
+from drawcore.i18n import render
 from drawcore.registry.idcolumns import uscc_bad
 from drawcore.registry.ids import make_uscc, uscc_problem
 from drawcore.registry.limits import FORBIDDEN, ReadLimits
@@ -160,8 +161,12 @@ def test_the_field_limit_is_the_same_quoted_or_not(tmp_path: Path, quoted: bool)
             with pytest.raises(InvalidInputError) as err:
                 read_units(path, limits=ReadLimits(max_field_chars=limit))
             assert str(err.value) == (
-                f"{path}: line 2: 字段超过 {limit} 个字符 / a field is longer than {limit} "
+                f"{path}: line 2: a field is longer than {limit} "
                 "characters (ReadLimits.max_field_chars); is a quote unbalanced?"
+            )
+            assert render(err.value.args[0], "zh_CN") == (
+                f"{path}：第 2 行：有字段超过 {limit} 个字符（ReadLimits.max_field_chars）；"
+                "是否有引号未配对？"
             )
 
 

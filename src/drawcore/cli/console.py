@@ -8,14 +8,16 @@
   (输入有误, 抽查日志错误, ...) and, for the common messages of the ceremony,
   the journal and verification, the whole message, with the English original
   beside it so a vendor's support can search for it.
-- :func:`progress`: a progress bar on stderr (tqdm) only when stderr is a terminal.
+- :func:`progress`: a progress bar on stderr (tqdm) only when stderr is a terminal;
+  :func:`rows_progress` the same for a reader's ``progress`` callback.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from drawcore.errors import (
@@ -29,7 +31,7 @@ from drawcore.errors import (
 )
 from drawcore.i18n import N_, Text, _, current, render
 
-__all__ = ["draw_json", "printable", "progress", "translate_error"]
+__all__ = ["draw_json", "printable", "progress", "rows_progress", "translate_error"]
 
 T = TypeVar("T")
 
@@ -140,6 +142,29 @@ def progress(items: Iterable[T], *, total: int | None = None, what: str = "") ->
     from tqdm import tqdm
 
     yield from tqdm(items, total=total, desc=what, file=sys.stderr, leave=False)
+
+
+@contextlib.contextmanager
+def rows_progress(what: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A reader's ``progress`` callback drawing a bar of rows read on stderr, or ``None``
+    when stderr is not a terminal (nothing is written to a pipe or a log file)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+
+    bars: list[tqdm[Any]] = []
+
+    def update(done: int, total: int) -> None:
+        if not bars:
+            bars.append(tqdm(total=total, desc=what, unit=_("rows"), file=sys.stderr, leave=False))
+        bars[0].update(done - bars[0].n)
+
+    try:
+        yield update
+    finally:
+        for bar in bars:
+            bar.close()
 
 
 def draw_json(records: Iterable[Any], plan_id: str) -> str:

@@ -124,7 +124,10 @@ def _draw_plan(args: argparse.Namespace) -> Any:
     items = None
     if args.items is not None:
         items = ref(args.items, read_items(args.items).fingerprint)
-    units = read_units(args.units)
+    from drawcore.cli.console import rows_progress
+
+    with rows_progress(args.units.name) as progress:
+        units = read_units(args.units, progress=progress)
     inspectors = read_inspectors(args.inspectors)
     params: dict[str, Any] = {
         "items": items,

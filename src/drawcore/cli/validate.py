@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from drawcore.cli.common import summarise
+from drawcore.cli.console import rows_progress
 from drawcore.errors import InvalidInputError
 from drawcore.registry.headers import REGISTRY_KINDS
 from drawcore.registry.readers import detect_kind, read_registry
@@ -50,13 +51,15 @@ def _kind(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     kind = _kind(args)
-    registry = read_registry(
-        REGISTRY_KINDS[kind],
-        args.file,
-        encoding=args.encoding,
-        allow_unknown_columns=args.allow_unknown_columns,
-        sheet=args.sheet,
-    )
+    with rows_progress(args.file.name) as progress:
+        registry = read_registry(
+            REGISTRY_KINDS[kind],
+            args.file,
+            encoding=args.encoding,
+            allow_unknown_columns=args.allow_unknown_columns,
+            sheet=args.sheet,
+            progress=progress,
+        )
     if args.json:
         import json
 

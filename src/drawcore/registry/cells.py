@@ -33,6 +33,10 @@ from drawcore.registry.registries import (
     Kind,
 )
 
+#: Told ``(records read, records in the file)`` after each block of records is converted:
+#: the first number only grows, and the last call has it equal to the second.
+Progress = Callable[[int, int], None]
+
 
 @attrs.frozen
 class Layout:
@@ -82,6 +86,9 @@ class _Collector:
         self.screened = False  # the whole text holds no forbidden character
         self.labels: dict[str, str] = {}  # field name -> the file's own header text
         self.columns: dict[str, int] = {}  # field name (or header text) -> column index
+        self.progress: Progress | None = None
+        self.total = 0  # records in the file, for progress
+        self.stripped = False  # every text cell is stripped of whitespace (str.strip())
 
     def add(self, row: int | None, field: str | None, message: str) -> None:
         """``row``: 0-based record index within the current block, or ``None`` for the
@@ -153,8 +160,16 @@ def _enum_lookup(spec: FieldSpec) -> dict[str, int]:
 def _lookup(
     spec: FieldSpec, cells: Sequence[str], lut: dict[str, int], out: _Collector, hint: str
 ) -> Any:
-    """Codes of ``cells`` by ``lut`` (then case-insensitively); unknown cells are reported."""
+    """Codes of ``cells`` by ``lut`` (then case-insensitively); unknown cells are reported.
+
+    A column whose every cell is in ``lut`` (nearly always) is looked up in one C loop of
+    ``dict.__getitem__``; only a column with some other cell pays for a default per cell.
+    """
     n = len(cells)
+    try:
+        return np.fromiter(map(lut.__getitem__, cells), dtype=np.int64, count=n)
+    except KeyError:
+        pass
     codes = np.fromiter(map(lut.get, cells, itertools.repeat(-1)), dtype=np.int64, count=n)
     for i in np.flatnonzero(codes < 0).tolist():
         code = lut.get(cells[i].lower())
@@ -330,11 +345,13 @@ def _build(
         out.offset = start
         for spec in specs:
             parts[spec.name].append(_convert(spec, columns[fields[spec.name]], out))
+        if out.progress is not None:
+            out.progress(min(start + len(columns[0]), out.total), out.total)
     out.offset = 0
     typed = {name: _joined(converted) for name, converted in parts.items()}
     # bad cells hold a valid placeholder by now, so record checks still run: one pass
     # reports every problem in the file
-    stored, problems = cls.check_columns(typed, screened=out.screened)
+    stored, problems = cls.check_columns(typed, screened=out.screened, stripped=out.stripped)
     for p in problems:
         out.add(p.index, p.field, p.message)
     out.raise_if_any(cls.what)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import gc
 import io as _stdio
 import itertools
@@ -14,9 +15,11 @@ from typing import Any
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 
 from drawcore.errors import InvalidInputError
-from drawcore.registry.cells import Layout, _build, _Collector
+from drawcore.i18n import msg
+from drawcore.registry.cells import Layout, Progress, _build, _Collector
 from drawcore.registry.headers import (
     _SPACE,
     _WS,
@@ -31,45 +34,96 @@ from drawcore.registry.limits import FORBIDDEN, ReadLimits
 @attrs.frozen
 class ReadOptions:
     """What one read allows: unknown columns, the limits, and the current year (a year
-    after it is refused)."""
+    after it is refused); and who is told how many rows have been read."""
 
     allow_unknown_columns: bool
     limits: ReadLimits
     this_year: int
+    progress: Progress | None = None
 
 
 def _collector(path: str, layout: Layout, options: ReadOptions) -> _Collector:
-    return _Collector(
+    out = _Collector(
         path, layout, max_problems=options.limits.max_problems, this_year=options.this_year
     )
+    out.progress = options.progress
+    return out
 
 
-def _too_many(path: str, what: str, count: int, limit: int, name: str) -> InvalidInputError:
+def _too_many_rows(path: str, count: int, limit: int) -> InvalidInputError:
     return InvalidInputError(
-        f"{path}: {what} {count} 超过上限 {limit} / more {what.split(' / ')[-1]} than the limit "
-        f"{limit} (ReadLimits.{name})"
+        msg(
+            "{path}: {count} rows, more rows than the limit {limit} (ReadLimits.max_rows)",
+            path=path,
+            count=count,
+            limit=limit,
+        )
     )
 
 
 def check_size(path: str, rows: int, columns: int, limits: ReadLimits) -> None:
     """Refuse a table with more data rows or header columns than the limits allow."""
     if columns > limits.max_columns:
-        raise _too_many(path, "列数 / columns", columns, limits.max_columns, "max_columns")
+        raise InvalidInputError(
+            msg(
+                "{path}: {count} columns, more columns than the limit {limit} "
+                "(ReadLimits.max_columns)",
+                path=path,
+                count=columns,
+                limit=limits.max_columns,
+            )
+        )
     if rows > limits.max_rows:
-        raise _too_many(path, "行数 / rows", rows, limits.max_rows, "max_rows")
+        raise _too_many_rows(path, rows, limits.max_rows)
 
 
 def _field_too_long(path: str, line: int, limit: int) -> InvalidInputError:
     return InvalidInputError(
-        f"{path}: line {line}: 字段超过 {limit} 个字符 / a field is longer than {limit} "
-        "characters (ReadLimits.max_field_chars); is a quote unbalanced?"
+        msg(
+            "{path}: line {line}: a field is longer than {limit} characters "
+            "(ReadLimits.max_field_chars); is a quote unbalanced?",
+            path=path,
+            line=line,
+            limit=limit,
+        )
     )
 
 
 # a line of nothing but separators and spaces; the text is searched up to its last
 # non-newline character, so the match cannot be the end of the file itself
 _BLANK_LINE = re.compile(r"\n[ ,\t\r\u3000\ufeff]*(?:\n|\Z)")
-_SPACE_OR_FORBIDDEN = re.compile(f"{_SPACE.pattern}|{FORBIDDEN.pattern}")
+_SCREEN_CHARS = 1 << 22  # characters screened at a time
+
+
+@functools.cache
+def _screen_table() -> npt.NDArray[np.uint8]:
+    """Per UTF-16 code unit: 1 if a space character (:data:`_SPACE`), 2 if forbidden
+    (:data:`~drawcore.registry.limits.FORBIDDEN`). Neither set holds a character beyond
+    U+3000 (so a surrogate, half of a character beyond U+FFFF, is neither)."""
+    table = np.zeros(1 << 16, dtype=np.uint8)
+    for code in range(0x3001):
+        char = chr(code)
+        table[code] = (1 if _SPACE.match(char) else 0) | (2 if FORBIDDEN.match(char) else 0)
+    return table
+
+
+def screen(text: str) -> tuple[bool, bool]:
+    """(does ``text`` hold a space character, does it hold a forbidden character).
+
+    Looked up per code unit over numpy arrays of the text, a few million characters at
+    a time: as exact as the two regular expressions and about twice as fast on a
+    million-row registry.
+    """
+    table = _screen_table()
+    flags = 0
+    for start in range(0, len(text), _SCREEN_CHARS):
+        part = text[start : start + _SCREEN_CHARS].encode("utf-16-le", "surrogatepass")
+        flags |= int(np.bitwise_or.reduce(table[np.frombuffer(part, dtype=np.uint16)]))
+        if flags == 3:
+            break
+    return bool(flags & 1), bool(flags & 2)
+
+
 _BLANKS = " ,\t\r\u3000\ufeff"
 
 
@@ -105,6 +159,7 @@ def _read_csv(cls: type[Reg], text: str, path: str, options: ReadOptions) -> Reg
             positions = lambda: range(first_line, first_line + len(records))  # noqa: E731
         if not records:
             raise InvalidInputError(f"{path}: has a header but no records")
+        total = len(records)
         blocks = _plain_blocks(records, width)
     else:
         rows, ends = _csv_rows(text, path, limits)
@@ -127,17 +182,20 @@ def _read_csv(cls: type[Reg], text: str, path: str, options: ReadOptions) -> Reg
                     hint = " (truncated?)" if len(row) < width else ""
                     bad.add(i, None, f"has {len(row)} fields, the header has {width}{hint}")
             bad.raise_if_any(cls.what)
+        total = len(rows)
         columns: list[Sequence[str]] = list(zip(*rows, strict=True))
         del rows
         blocks = [(0, columns)]
     header = [c.strip(_WS) for c in header]
     out = _collector(path, Layout("csv", positions), options)
-    # one pass for both screens: where neither kind of character occurs, neither search
-    # needs to look again (the forbidden screen spares the per-column screens)
-    first = _SPACE_OR_FORBIDDEN.search(text)
-    start = len(text) if first is None else first.start()
-    out.screened = FORBIDDEN.search(text, start) is None
-    if _SPACE.search(text, start):
+    out.total = total
+    # one pass for both screens (the forbidden screen spares the per-column screens)
+    has_space, has_forbidden = screen(text)
+    out.screened = not has_forbidden
+    # a plain text with no space character has no whitespace in any cell (no line breaks
+    # either); otherwise every cell is stripped below unless no space occurs
+    out.stripped = fast is not None or has_space
+    if has_space:
         # str.strip() with no argument strips all Unicode whitespace, U+3000 included
         blocks = ((start, [list(map(str.strip, col)) for col in cols]) for start, cols in blocks)
     return _build(cls, kind, header, blocks, out, options.allow_unknown_columns)
@@ -160,7 +218,7 @@ def _csv_rows(text: str, path: str, limits: ReadLimits) -> tuple[list[list[str]]
             rows.append(row)
             ends.append(reader.line_num)
             if len(rows) > most:
-                raise _too_many(path, "行数 / rows", len(rows), limits.max_rows, "max_rows")
+                raise _too_many_rows(path, len(rows), limits.max_rows)
     except csv.Error as exc:
         if "field limit" in str(exc):
             raise _field_too_long(path, reader.line_num, limits.max_field_chars) from None
@@ -175,7 +233,7 @@ def _csv_rows(text: str, path: str, limits: ReadLimits) -> tuple[list[list[str]]
     return rows, ends
 
 
-_BLOCK = 1 << 16  # records split and converted at a time by the plain-CSV path
+_BLOCK = 1 << 9  # records split and converted at a time by the plain-CSV path
 
 
 def _plain_blocks(
@@ -186,6 +244,10 @@ def _plain_blocks(
     Splitting block by block instead of the whole text at once keeps only the text
     columns' cells alive between blocks: converted cells are freed and their memory
     reused, so a million-row read does not allocate (and fault in) every cell at once.
+    A block is small (512 records, some 10,000 cells) so that its cells are still in the
+    processor's cache when each column is converted: every column looks at every one of
+    its cells, and a block of 65,536 records made each look a cache miss (about 15 %
+    of a million-row read).
     """
     step = block or _BLOCK
     for start in range(0, len(lines), step):
@@ -270,9 +332,13 @@ def load_json(text: str, path: str, limits: ReadLimits) -> Any:
     depth = json_depth(text)
     if depth > limits.max_json_depth:
         raise InvalidInputError(
-            f"{path}: JSON 嵌套 {depth} 层，超过上限 {limits.max_json_depth} / JSON nested "
-            f"{depth} deep, more than the limit {limits.max_json_depth} "
-            "(ReadLimits.max_json_depth)"
+            msg(
+                "{path}: JSON nested {depth} deep, more than the limit {limit} "
+                "(ReadLimits.max_json_depth)",
+                path=path,
+                depth=depth,
+                limit=limits.max_json_depth,
+            )
         )
     try:
         return json.loads(text, object_pairs_hook=_object)
@@ -295,6 +361,7 @@ def _read_json(cls: type[Reg], text: str, path: str, options: ReadOptions) -> Re
         raise InvalidInputError(f"{path}: has no records")
     check_size(path, len(data), 0, options.limits)
     out = _collector(path, Layout("json"), options)
+    out.total = len(data)
     header: list[str] = []
     first_in: list[int] = []
     seen: set[str] = set()

@@ -4,7 +4,9 @@ A registry comes from outside: an office's export, a platform's upload, or a hos
 file. Every reader therefore opens only a **regular file** (a FIFO, ``/dev/zero``, a
 socket or a directory is refused before a byte is read, so nothing hangs or fills
 memory), reads at most :attr:`ReadLimits.max_bytes`, and refuses files with more
-rows, columns, characters in one field or JSON nesting than its limits. At most
+rows, columns, characters in one field or JSON nesting than its limits. A spreadsheet
+is also bounded before it is loaded: what it unpacks to and how many cells its sheets
+span (see :mod:`drawcore.registry.sheetbounds`). At most
 :attr:`ReadLimits.max_problems` problems are listed, then a count of the rest, so a
 file with a million bad columns gives a short answer, not hundreds of megabytes.
 
@@ -28,6 +30,7 @@ from pathlib import Path
 import attrs
 
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import N_, msg
 
 __all__ = ["ReadLimits", "forbidden_character", "read_regular_file"]
 
@@ -35,7 +38,11 @@ __all__ = ["ReadLimits", "forbidden_character", "read_regular_file"]
 def _positive(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise InvalidInputError(
-            f"ReadLimits.{attribute.name} 须为正整数 / must be a positive integer, got {value!r}"
+            msg(
+                "ReadLimits.{name} must be a positive integer, got {value}",
+                name=attribute.name,
+                value=repr(value),
+            )
         )
 
 
@@ -55,20 +62,29 @@ class ReadLimits:
     max_json_depth: int = attrs.field(default=32, validator=_positive)
     #: problems listed in an error before the rest are only counted
     max_problems: int = attrs.field(default=100, validator=_positive)
+    #: bytes a zipped spreadsheet (xlsx, xlsm, xlsb, ods) unpacks to, all members together
+    max_unpacked_bytes: int = attrs.field(default=1 << 30, validator=_positive)
+    #: cells (rows x columns) of a spreadsheet's sheet, counted before it is loaded
+    max_cells: int = attrs.field(default=50_000_000, validator=_positive)
+    #: bytes of an ``.xls`` file (BIFF is not compressed; its sheets hold at most
+    #: 65,536 rows by 256 columns)
+    max_xls_bytes: int = attrs.field(default=256 << 20, validator=_positive)
 
 
 _KINDS = {
-    stat.S_ISDIR: ("文件夹", "a directory"),
-    stat.S_ISFIFO: ("管道", "a FIFO"),
-    stat.S_ISCHR: ("字符设备", "a character device"),
-    stat.S_ISBLK: ("块设备", "a block device"),
-    stat.S_ISSOCK: ("套接字", "a socket"),
+    stat.S_ISDIR: N_("a directory"),
+    stat.S_ISFIFO: N_("a FIFO"),
+    stat.S_ISCHR: N_("a character device"),
+    stat.S_ISBLK: N_("a block device"),
+    stat.S_ISSOCK: N_("a socket"),
 }
 
 
 def _not_regular(path: Path, mode: int) -> InvalidInputError:
-    zh, en = next((w for test, w in _KINDS.items() if test(mode)), ("特殊文件", "a special file"))
-    return InvalidInputError(f"{path}: 不是普通文件（是{zh}）/ not a regular file ({en})")
+    what = next((w for test, w in _KINDS.items() if test(mode)), N_("a special file"))
+    return InvalidInputError(
+        msg("{path}: not a regular file ({what})", path=str(path), what=msg(what))
+    )
 
 
 def read_regular_file(path: Path, limits: ReadLimits) -> bytes:
@@ -81,11 +97,11 @@ def read_regular_file(path: Path, limits: ReadLimits) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        raise InvalidInputError(f"{path}: 文件不存在 / no such file") from None
+        raise InvalidInputError(msg("{path}: no such file", path=str(path))) from None
     except OSError as exc:
         if exc.errno == errno.EISDIR:
             raise _not_regular(path, stat.S_IFDIR) from None
-        raise InvalidInputError(f"{path}: 无法读取 / cannot read ({exc.strerror or exc})") from None
+        raise _cannot_read(path, exc) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -104,15 +120,24 @@ def read_regular_file(path: Path, limits: ReadLimits) -> bytes:
                 raise _too_large(path, limits)
         return b"".join(chunks)
     except OSError as exc:
-        raise InvalidInputError(f"{path}: 无法读取 / cannot read ({exc.strerror or exc})") from None
+        raise _cannot_read(path, exc) from None
     finally:
         os.close(fd)
 
 
+def _cannot_read(path: Path, exc: OSError) -> InvalidInputError:
+    return InvalidInputError(
+        msg("{path}: cannot read ({why})", path=str(path), why=str(exc.strerror or exc))
+    )
+
+
 def _too_large(path: Path, limits: ReadLimits) -> InvalidInputError:
     return InvalidInputError(
-        f"{path}: 文件超过 {limits.max_bytes} 字节上限 / file is larger than the limit of "
-        f"{limits.max_bytes} bytes (ReadLimits.max_bytes)"
+        msg(
+            "{path}: file is larger than the limit of {limit} bytes (ReadLimits.max_bytes)",
+            path=str(path),
+            limit=limits.max_bytes,
+        )
     )
 
 

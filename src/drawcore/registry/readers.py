@@ -60,6 +60,8 @@ from pathlib import Path
 from typing import Any
 
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
+from drawcore.registry.cells import Progress
 from drawcore.registry.formats import ReadOptions, _no_gc, _read_csv, _read_json, load_json
 from drawcore.registry.headers import (
     HEADER_SEARCH_ROWS,
@@ -92,12 +94,16 @@ __all__ = [
 
 
 def _options(
-    allow_unknown_columns: bool, limits: ReadLimits | None, today: dt.date | None
+    allow_unknown_columns: bool,
+    limits: ReadLimits | None,
+    today: dt.date | None,
+    progress: Progress | None = None,
 ) -> ReadOptions:
     return ReadOptions(
         allow_unknown_columns,
         limits if limits is not None else ReadLimits(),
         (today if today is not None else dt.date.today()).year,
+        progress,
     )
 
 
@@ -110,16 +116,19 @@ def read_registry(
     sheet: str | None = None,
     limits: ReadLimits | None = None,
     today: dt.date | None = None,
+    progress: Progress | None = None,
 ) -> Reg:
     """Read any registry class from a spreadsheet, a ``.json`` file or (any other suffix)
     a CSV file.
 
     ``sheet``: the spreadsheet's sheet (default the first); ``limits``: see
     :class:`ReadLimits`; ``today``: the date a year field may not be after (default
-    the computer's date).
+    the computer's date); ``progress``: called as ``progress(rows read, rows in the
+    file)`` as the records are converted (a large CSV in blocks of rows), the
+    first number growing to the second.
     """
     p = Path(path)
-    options = _options(allow_unknown_columns, limits, today)
+    options = _options(allow_unknown_columns, limits, today, progress)
     data = read_regular_file(p, options.limits)
     suffix = p.suffix.lower()
     with _no_gc():
@@ -139,6 +148,7 @@ def read_units(
     allow_unknown_columns: bool = False,
     sheet: str | None = None,
     limits: ReadLimits | None = None,
+    progress: Progress | None = None,
 ) -> UnitRegistry:
     """Read and validate a unit registry (BL-3, TJ-3) from a spreadsheet, CSV or JSON."""
     return read_registry(
@@ -148,6 +158,7 @@ def read_units(
         allow_unknown_columns=allow_unknown_columns,
         sheet=sheet,
         limits=limits,
+        progress=progress,
     )
 
 
@@ -158,6 +169,7 @@ def read_inspectors(
     allow_unknown_columns: bool = False,
     sheet: str | None = None,
     limits: ReadLimits | None = None,
+    progress: Progress | None = None,
 ) -> InspectorRegistry:
     """Read and validate an inspector registry (BL-4, TJ-2) from a spreadsheet, CSV or JSON."""
     return read_registry(
@@ -167,6 +179,7 @@ def read_inspectors(
         allow_unknown_columns=allow_unknown_columns,
         sheet=sheet,
         limits=limits,
+        progress=progress,
     )
 
 
@@ -177,6 +190,7 @@ def read_experts(
     allow_unknown_columns: bool = False,
     sheet: str | None = None,
     limits: ReadLimits | None = None,
+    progress: Progress | None = None,
 ) -> ExpertRegistry:
     """Read and validate an industry expert registry (TJ-8) from a spreadsheet, CSV or JSON."""
     return read_registry(
@@ -186,6 +200,7 @@ def read_experts(
         allow_unknown_columns=allow_unknown_columns,
         sheet=sheet,
         limits=limits,
+        progress=progress,
     )
 
 
@@ -196,6 +211,7 @@ def read_items(
     allow_unknown_columns: bool = False,
     sheet: str | None = None,
     limits: ReadLimits | None = None,
+    progress: Progress | None = None,
 ) -> ItemList:
     """Read and validate an inspection item list (BL-2, TJ-1) from a spreadsheet, CSV or JSON."""
     return read_registry(
@@ -205,6 +221,7 @@ def read_items(
         allow_unknown_columns=allow_unknown_columns,
         sheet=sheet,
         limits=limits,
+        progress=progress,
     )
 
 
@@ -242,8 +259,11 @@ def detect_kind(
     kind = kind_from_rows(rows)
     if kind is None:
         raise InvalidInputError(
-            f"{p}: 无法从表头判断是哪种名录 / cannot tell which registry this is from its "
-            f"header; pass --kind ({'|'.join(REGISTRY_KINDS)})"
+            msg(
+                "{path}: cannot tell which registry this is from its header; pass --kind ({kinds})",
+                path=str(p),
+                kinds="|".join(REGISTRY_KINDS),
+            )
         )
     return kind
 

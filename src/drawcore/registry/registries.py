@@ -257,14 +257,20 @@ class _Registry(Generic[R]):
 
     @classmethod
     def check_columns(
-        cls, columns: Mapping[str, Sequence[Any] | Array], *, screened: bool = False
+        cls,
+        columns: Mapping[str, Sequence[Any] | Array],
+        *,
+        screened: bool = False,
+        stripped: bool = False,
     ) -> tuple[dict[str, Array], list[Problem]]:
         """Typed columns -> (stored columns sorted by id, every problem found).
 
         Problem indices refer to the input order. The stored columns are meant only for
         :meth:`from_checked`, and only when there are no problems. ``screened``: the
         caller has already found no control or bidirectional-override character in the
-        text the columns come from (a reader searches the whole file at once).
+        text the columns come from (a reader searches the whole file at once);
+        ``stripped``: no text value has leading or trailing whitespace (a reader strips
+        every cell), so a blank value is the empty string.
         """
         names = {s.name for s in cls.schema}
         unknown = sorted(set(columns) - names)
@@ -294,7 +300,7 @@ class _Registry(Generic[R]):
             if spec.kind is Kind.TEXT and spec.required:
                 given = columns[spec.name]
                 values = given if isinstance(given, list) else col.tolist()
-                if "" in values or any(map(str.isspace, values)):
+                if "" in values or (not stripped and any(map(str.isspace, values))):
                     for i in [i for i, v in enumerate(values) if not v or v.isspace()]:
                         problems.append(Problem(i, spec.name, "required field is empty"))
             elif spec.kind is Kind.FLOAT:

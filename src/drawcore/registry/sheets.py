@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from pathlib import PurePath
 from typing import Any
 
 import python_calamine as calamine
 
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 from drawcore.registry.cells import Layout, _build
 from drawcore.registry.formats import ReadOptions, _collector, check_size
 from drawcore.registry.headers import _WS, HEADER_SEARCH_ROWS, Reg, _kind_of, find_header
+from drawcore.registry.sheetbounds import check_cells, check_spreadsheet
 
 __all__ = ["SPREADSHEET_SUFFIXES", "sheet_rows"]
 
@@ -55,32 +58,45 @@ def sheet_rows(
 ) -> tuple[str, tuple[int, int], list[list[str]]]:
     """(sheet name, (first row, first column) of the used area, its rows as text)."""
     limits = options.limits
+    check_spreadsheet(data, path, PurePath(path).suffix.lower(), limits)
     try:
         book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises several unrelated types for a bad file
         raise InvalidInputError(
-            f"{path}: 不是可读的电子表格 / not a readable spreadsheet ({type(exc).__name__}: "
-            f"{str(exc)[:200]})"
+            msg(
+                "{path}: not a readable spreadsheet ({why})",
+                path=path,
+                why=f"{type(exc).__name__}: {str(exc)[:200]}",
+            )
         ) from None
     names = list(book.sheet_names)
     if not names:
-        raise InvalidInputError(f"{path}: 没有工作表 / the workbook has no sheet")
+        raise InvalidInputError(msg("{path}: the workbook has no sheet", path=path))
     name = names[0] if sheet is None else sheet
     if name not in names:
         raise InvalidInputError(
-            f"{path}: 没有名为 {name!r} 的工作表 / no sheet named {name!r} "
-            f"(sheets: {', '.join(names)})"
+            msg(
+                "{path}: no sheet named {name} (sheets: {names})",
+                path=path,
+                name=repr(name),
+                names=", ".join(names),
+            )
         )
     try:
         found = book.get_sheet_by_name(name)
+        check_cells(path, found.height, found.width, limits)
         check_size(path, found.height - 1, found.width, limits)
         values = found.to_python(skip_empty_area=True, nrows=limits.max_rows + HEADER_SEARCH_ROWS)
     except InvalidInputError:
         raise
     except Exception as exc:
         raise InvalidInputError(
-            f"{path}!{name}: 无法读取工作表 / cannot read the sheet ({type(exc).__name__}: "
-            f"{str(exc)[:200]})"
+            msg(
+                "{path}!{sheet}: cannot read the sheet ({why})",
+                path=path,
+                sheet=name,
+                why=f"{type(exc).__name__}: {str(exc)[:200]}",
+            )
         ) from None
     start = found.start or (0, 0)
     return name, (int(start[0]), int(start[1])), [[_text(v) for v in row] for row in values]
@@ -92,7 +108,7 @@ def _read_sheet(
     kind = _kind_of(cls)
     name, (top, left), rows = sheet_rows(data, path, sheet, options)
     if not any(c.strip(_WS) for row in rows for c in row):
-        raise InvalidInputError(f"{path}!{name}: 工作表是空的 / the sheet is empty")
+        raise InvalidInputError(msg("{path}!{sheet}: the sheet is empty", path=path, sheet=name))
     h = find_header(rows, kind)
     header = [c.strip(_WS) for c in rows[h]]
     kept = [i for i in range(h + 1, len(rows)) if any(c.strip(_WS) for c in rows[i])]
@@ -103,4 +119,6 @@ def _read_sheet(
     columns = [[rows[i][j].strip() if j < len(rows[i]) else "" for i in kept] for j in range(width)]
     sheet_rows_of = [top + i for i in kept]
     out = _collector(path, Layout("sheet", lambda: sheet_rows_of, name, left, top + h), options)
+    out.total = len(kept)
+    out.stripped = True
     return _build(cls, kind, header, [(0, columns)], out, options.allow_unknown_columns)

@@ -1,0 +1,87 @@
+"""The plain-CSV path (split at commas, in small blocks, blank cells found without a
+per-cell whitespace test) and the :mod:`csv` path agree on every file: the same
+registry, or the same problems at the same rows and columns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from drawcore import InvalidInputError
+from drawcore.registry import formats
+from drawcore.registry.ids import make_uscc
+from drawcore.registry.readers import read_units
+
+HEADER = "统一社会信用代码,名称,主体类型,行业类别,所属乡镇,黑名单,风险等级"
+NAMES = ["单位甲", "", " ", "\u3000", "\t", "A B", " 单位乙 "]
+FLAGS = ["true", "false", "", "是", "否", "maybe", " TRUE "]
+LEVELS = ["low", "高风险", "", "较大风险", "none"]
+
+
+def _row(i: int, name: str, flag: str, level: str) -> list[str]:
+    return [make_uscc(f"91441322{i:09d}"), name, "有限责任公司", "机械", "石湾镇", flag, level]
+
+
+def _outcome(path: Path) -> object:
+    try:
+        units = read_units(path)
+    except InvalidInputError as exc:
+        return [p.replace(str(path), "F") for p in exc.problems]
+    return units.fingerprint
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.sampled_from(NAMES), st.sampled_from(FLAGS), st.sampled_from(LEVELS)),
+        min_size=1,
+        max_size=40,
+    ),
+    block=st.integers(1, 16),
+)
+def test_plain_and_quoted_csv_agree(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[tuple[str, str, str]], block: int
+) -> None:
+    folder = tmp_path_factory.mktemp("c")
+    records = [_row(i, *r) for i, r in enumerate(rows)]
+    plain = folder / "plain.csv"
+    plain.write_text("\n".join([HEADER, *(",".join(r) for r in records)]) + "\n", "utf-8")
+    quoted = folder / "quoted.csv"
+    body = (",".join(f'"{c}"' for c in r) for r in records)
+    quoted.write_text("\n".join([HEADER, *body]) + "\n", "utf-8")
+    with mock.patch.object(formats, "_BLOCK", block):
+        assert _outcome(plain) == _outcome(quoted)
+
+
+def test_a_name_of_only_a_line_break_is_empty(tmp_path: Path) -> None:
+    """Only the :mod:`csv` path can hold a line break in a cell; with no other whitespace in
+    the file, nothing strips it, and it is still a blank required field."""
+    path = tmp_path / "u.csv"
+    record = _row(1, '"\n"', "false", "low")
+    path.write_text(f"{HEADER}\n{','.join(record)}\n", "utf-8")
+    with pytest.raises(InvalidInputError, match=r"field 'name'.*required field is empty"):
+        read_units(path)
+
+
+def test_the_screen_table_is_the_two_patterns() -> None:
+    """Every UTF-16 code unit is classed as :data:`_SPACE` and :data:`FORBIDDEN` class it."""
+    table = formats._screen_table()
+    for code in range(1 << 16):
+        char = chr(code)
+        space = formats._SPACE.match(char) is not None
+        forbidden = formats.FORBIDDEN.match(char) is not None
+        assert table[code] == space + 2 * forbidden, hex(code)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(), block=st.integers(1, 8))
+def test_screen_agrees_with_the_patterns(text: str, block: int) -> None:
+    with mock.patch.object(formats, "_SCREEN_CHARS", block):
+        assert formats.screen(text) == (
+            formats._SPACE.search(text) is not None,
+            formats.FORBIDDEN.search(text) is not None,
+        )
