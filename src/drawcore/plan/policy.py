@@ -25,6 +25,7 @@ import numpy.typing as npt
 
 from drawcore.draw.team_model import MIN_TEAM_SIZE, Recusal
 from drawcore.model import InspectionMode, Inspector, Unit
+from drawcore.plugin.columns import UnitColumns
 from drawcore.plugin.values import (
     InspectionModeChoice,
     PlanContext,
@@ -34,6 +35,7 @@ from drawcore.plugin.values import (
     Reason,
     TeamRequirement,
 )
+from drawcore.registry.registries import UnitRegistry
 
 __all__ = [
     "CORE",
@@ -138,8 +140,11 @@ class Policy(Protocol):
     def versions(self) -> tuple[tuple[str, str], ...]:
         """(plugin, version) of every rule set in effect: part of what a plan commits to."""
 
-    def evaluate(self, units: Sequence[Unit], context: PlanContext) -> UnitDecisions:
-        """Weights, masks, frequencies, windows and team needs of ``units``."""
+    def evaluate(
+        self, units: UnitRegistry | UnitColumns | Sequence[Unit], context: PlanContext
+    ) -> UnitDecisions:
+        """Weights, masks, frequencies, windows and team needs of ``units`` (arrays in
+        the order of ``units``)."""
 
     def inspection_mode(
         self, unit: Unit, context: PlanContext, *, planned: bool

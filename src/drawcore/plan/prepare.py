@@ -24,7 +24,9 @@ from drawcore.plan.parameters import YearParameters
 from drawcore.plan.policy import Policy, UnitDecisions
 from drawcore.plan.tasks import UnitFrequency, UnitReasons, YearCommitment
 from drawcore.plan.yearly import check_planned
+from drawcore.plugin.columns import UnitColumns
 from drawcore.plugin.values import PlanContext, Reason
+from drawcore.registry.registries import UnitRegistry
 from drawcore.serde import fingerprint
 
 __all__ = ["DeclaredConflict", "OfficeTeams", "Prepared", "parameters_of", "prepare"]
@@ -150,7 +152,8 @@ def prepare(
         expert_expertise={e for x in expert_list for e in x.expertise},
         experts=len(expert_list),
     )
-    ur = with_once_a_year(unit_list, rules.evaluate(unit_list, context), params.year)
+    cols = UnitColumns.of(units if isinstance(units, UnitRegistry) else unit_list)
+    ur = with_once_a_year(cols, rules.evaluate(cols, context), params.year)
     team_size = int(ur.team_size.max()) if unit_list else 2
     caps = params.capacities(len(active), team_size)
     open_count = sum(params.open_rounds())

@@ -19,8 +19,14 @@ PROJECT = "drawcore"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
-from drawcore.plugin.values import (  # noqa: E402  (the markers must exist first)
+from drawcore.plugin.columns import UnitColumns  # noqa: E402  (the markers must exist first)
+from drawcore.plugin.values import (  # noqa: E402
     Frequency,
+    GroupFactor,
+    GroupFrequency,
+    GroupReason,
+    GroupTeam,
+    GroupWindow,
     InspectionModeChoice,
     PlanContext,
     PlanSummary,
@@ -36,6 +42,11 @@ from drawcore.plugin.values import (  # noqa: E402  (the markers must exist firs
 __all__ = [
     "PROJECT",
     "Frequency",
+    "GroupFactor",
+    "GroupFrequency",
+    "GroupReason",
+    "GroupTeam",
+    "GroupWindow",
     "InspectionModeChoice",
     "PlanContext",
     "PlanSummary",
@@ -45,6 +56,7 @@ __all__ = [
     "RecentInspectionWindow",
     "Recusals",
     "TeamRequirement",
+    "UnitColumns",
     "WeightFactor",
     "hookimpl",
     "hookspec",

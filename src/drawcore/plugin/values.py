@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from typing import Any
 
 import attrs
+import numpy as np
+import numpy.typing as npt
 
 from drawcore.errors import InvalidInputError
 from drawcore.model import InspectionMode
@@ -21,6 +23,11 @@ from drawcore.model import InspectionMode
 __all__ = [
     "CLAUSE_PATTERN",
     "Frequency",
+    "GroupFactor",
+    "GroupFrequency",
+    "GroupReason",
+    "GroupTeam",
+    "GroupWindow",
     "InspectionModeChoice",
     "PlanContext",
     "PlanSummary",
@@ -216,3 +223,63 @@ class PlanContext:
     inspector_expertise: tuple[str, ...] = attrs.field(default=(), converter=_sorted_strs)
     expert_expertise: tuple[str, ...] = attrs.field(default=(), converter=_sorted_strs)
     experts: int = 0
+
+
+def _rows(value: Any) -> npt.NDArray[Any]:
+    """A boolean mask or an array of row numbers, as a read-only numpy array."""
+    if isinstance(value, str | bytes):
+        raise InvalidInputError("rows are a boolean mask or row numbers, not a string")
+    rows = np.asarray(value)
+    if rows.size == 0:
+        rows = np.zeros(0, dtype=np.int64)
+    if rows.ndim != 1 or not (rows.dtype == np.bool_ or np.issubdtype(rows.dtype, np.integer)):
+        raise InvalidInputError(
+            f"rows are a 1-d boolean mask or integer row numbers, got dtype {rows.dtype}"
+        )
+    rows = rows.view()
+    rows.flags.writeable = False
+    return rows
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class GroupReason:
+    """A group of units (rows of the hook's ``UnitColumns``: a boolean mask or row
+    numbers) and the reason that holds for each of them."""
+
+    rows: npt.NDArray[Any] = attrs.field(converter=_rows)
+    reason: Reason
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class GroupFactor:
+    """A weight factor for a group of units (folded as a product per unit)."""
+
+    rows: npt.NDArray[Any] = attrs.field(converter=_rows)
+    factor: float = attrs.field(validator=_check_factor)
+    reason: Reason
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class GroupFrequency:
+    """Inspections a year for a group of units (folded by maximum per unit)."""
+
+    rows: npt.NDArray[Any] = attrs.field(converter=_rows)
+    times: int = attrs.field(validator=_check_times)
+    reason: Reason
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class GroupWindow:
+    """A recent-inspection window for a group of units (the first answer per unit wins)."""
+
+    rows: npt.NDArray[Any] = attrs.field(converter=_rows)
+    days: int = attrs.field(validator=_check_days)
+    reason: Reason
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class GroupTeam:
+    """A team requirement for a group of units (merged per unit with the others)."""
+
+    rows: npt.NDArray[Any] = attrs.field(converter=_rows)
+    team: TeamRequirement

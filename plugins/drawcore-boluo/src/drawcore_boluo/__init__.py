@@ -12,12 +12,14 @@ from collections.abc import Sequence
 
 from drawcore.model import Inspector, ProductionStatus, RiskLevel, Unit
 from drawcore.plugin import (
-    Frequency,
+    GroupFactor,
+    GroupFrequency,
+    GroupReason,
     PlanContext,
     RandomShareMinimum,
     Reason,
     Recusals,
-    WeightFactor,
+    UnitColumns,
     hookimpl,
 )
 
@@ -47,52 +49,58 @@ def drawcore_jurisdiction() -> str:
 
 
 @hookimpl
-def drawcore_unit_weight(unit: Unit) -> WeightFactor | None:
+def drawcore_units_weight(units: UnitColumns) -> Sequence[GroupFactor]:
     """BL-5: the plan weighs each unit's risk level."""
-    factor = RISK_FACTORS[unit.risk_level]
-    if factor == 1.0:
-        return None
-    return WeightFactor(
-        factor=factor,
-        reason=Reason(clause="BL-5", text=f"risk level {unit.risk_level.value}: weight x{factor}"),
-    )
+    return [
+        GroupFactor(
+            rows=units.equals("risk_level", level),
+            factor=factor,
+            reason=Reason(clause="BL-5", text=f"risk level {level.value}: weight x{factor}"),
+        )
+        for level, factor in RISK_FACTORS.items()
+        if factor != 1.0
+    ]
 
 
 @hookimpl
-def drawcore_unit_exclusions(unit: Unit) -> Sequence[Reason]:
+def drawcore_units_exclusions(units: UnitColumns) -> Sequence[GroupReason]:
     """BL-3: units already in a provincial or city draw plan are not drawn again."""
-    if unit.in_higher_plan:
-        return [
-            Reason(
+    return [
+        GroupReason(
+            rows=units.flag("in_higher_plan"),
+            reason=Reason(
                 clause="BL-3",
                 text="already in a provincial or city draw plan; not drawn again by the county",
-            )
-        ]
-    return []
+            ),
+        )
+    ]
 
 
 @hookimpl
-def drawcore_unit_frequency(unit: Unit, context: PlanContext) -> Frequency | None:
-    """BL-6: major-hazard units get key supervision, more frequent inspections."""
-    if unit.major_hazard:
-        times = min(KEY_SUPERVISION_TIMES, context.rounds)
-        return Frequency(
-            times=times,
+def drawcore_units_frequency(units: UnitColumns, context: PlanContext) -> Sequence[GroupFrequency]:
+    """BL-6: major-hazard units get key supervision, more frequent inspections; a unit
+    resuming production after clearance is followed up."""
+    hazard = units.flag("major_hazard")
+    key = min(KEY_SUPERVISION_TIMES, context.rounds)
+    resumed = min(RESUMED_TIMES, context.rounds)
+    return [
+        GroupFrequency(
+            rows=hazard,
+            times=key,
             reason=Reason(
                 clause="BL-6",
-                text=f"major accident hazard: key supervision, {times} inspections this year",
+                text=f"major accident hazard: key supervision, {key} inspections this year",
             ),
-        )
-    if unit.production_status is ProductionStatus.RESUMED:
-        times = min(RESUMED_TIMES, context.rounds)
-        return Frequency(
-            times=times,
+        ),
+        GroupFrequency(
+            rows=~hazard & units.equals("production_status", ProductionStatus.RESUMED),
+            times=resumed,
             reason=Reason(
                 clause="BL-6",
-                text=f"resumed production after clearance: followed up {times} times this year",
+                text=f"resumed production after clearance: followed up {resumed} times this year",
             ),
-        )
-    return None
+        ),
+    ]
 
 
 @hookimpl
