@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from drawcore.errors import PluginError
 from drawcore.model import CreditClass, ProductionStatus, RiskLevel, Unit
-from drawcore.plan.once_a_year import with_once_a_year
+from drawcore.plan.once_a_year import once_a_year_reasons, with_once_a_year
 from drawcore.plugin import (
     GroupFactor,
     GroupReason,
@@ -163,7 +163,11 @@ def test_columnar_rules_decide_as_the_clauses_say(
     ]
     for u in units:
         if nat7(u, context.year):
-            assert any(r.clause == "NAT-7" for r in year.mandatory_reasons[u.unit_id])
+            core = once_a_year_reasons(u, context.year)
+            assert core
+            assert {r.clause for r in core} == {"NAT-7"}
+            own = got.mandatory_reasons.get(u.unit_id, ())
+            assert year.mandatory_reasons[u.unit_id] == tuple(sorted({*own, *core}))
 
 
 @settings(max_examples=40, deadline=None)

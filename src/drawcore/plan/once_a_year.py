@@ -120,27 +120,37 @@ def with_once_a_year(
     waived units only, each with the jurisdiction's reasons and then the rule's."""
     cols = units if isinstance(units, UnitColumns) else UnitColumns.of(units)
     ids = cols.ids
-    found: dict[str, list[Reason]] = {}
-    named = np.zeros(len(cols), dtype=np.bool_)
-    for mask, reason in once_a_year_groups(cols, year):
-        named |= mask
-        for uid in ids[mask].tolist():
-            found.setdefault(uid, []).append(reason)
+    groups = once_a_year_groups(cols, year)
+    codes = np.zeros(len(cols), dtype=np.int64)
+    for bit, (mask, _) in enumerate(groups):
+        codes[mask] |= np.int64(1) << bit
+    named = np.flatnonzero(codes)
+    distinct, inverse = np.unique(codes[named], return_inverse=True)
+    by_code = [
+        tuple(r for bit, (_, r) in enumerate(groups) if code >> bit & 1)
+        for code in distinct.tolist()
+    ]
+    found = dict(zip(ids[named].tolist(), [by_code[k] for k in inverse.tolist()], strict=True))
     waived_ids = decisions.waiver_reasons
-    waived_mask = (
-        np.fromiter((uid in waived_ids for uid in ids.tolist()), dtype=np.bool_, count=len(cols))
-        if waived_ids
-        else np.zeros(len(cols), dtype=np.bool_)
-    )
-    mandatory = np.array(decisions.mandatory, dtype=np.bool_)
-    mandatory |= named & ~waived_mask
+    rule_holds = np.zeros(len(cols), dtype=np.bool_)
+    rule_holds[named] = True
+    if waived_ids:
+        for i in named.tolist():
+            if str(ids[i]) in waived_ids:
+                rule_holds[i] = False
+    mandatory = np.array(decisions.mandatory, dtype=np.bool_) | rule_holds
     reasons = dict(decisions.mandatory_reasons)
     waived: dict[str, tuple[Reason, ...]] = {}
+    merged: dict[tuple[int, int], tuple[Reason, ...]] = {}
     for uid, rs in found.items():
         if uid in waived_ids:
-            waived[uid] = waived_ids[uid] + tuple(rs)
-        else:
-            reasons[uid] = tuple(sorted({*reasons.get(uid, ()), *rs}))
+            waived[uid] = waived_ids[uid] + rs
+            continue
+        own = reasons.get(uid, ())
+        key = (id(own), id(rs))
+        if key not in merged:
+            merged[key] = tuple(sorted({*own, *rs}))
+        reasons[uid] = merged[key]
     return attrs.evolve(
         decisions, mandatory=mandatory, mandatory_reasons=reasons, waiver_reasons=waived
     )

@@ -56,9 +56,11 @@ class UnitColumns:
     days since 1970-01-01 as ``int64``, :data:`NO_DAY` when missing).
     """
 
-    __slots__ = ("_columns", "_ids")
+    __slots__ = ("_columns", "_ids", "_units")
 
-    def __init__(self, columns: Mapping[str, npt.NDArray[Any]]) -> None:
+    def __init__(
+        self, columns: Mapping[str, npt.NDArray[Any]], *, units: Sequence[Unit] | None = None
+    ) -> None:
         missing = sorted(set(_SPECS) - set(columns))
         if missing:
             raise KeyError(f"unit columns miss field(s) {', '.join(missing)}")
@@ -68,6 +70,7 @@ class UnitColumns:
             raise ValueError("unit columns of different lengths")
         self._columns = types.MappingProxyType(frozen)
         self._ids = cast(npt.NDArray[np.str_], frozen["unit_id"])
+        self._units = tuple(units) if units is not None else None
 
     @classmethod
     def of(cls, units: UnitRegistry | Iterable[Unit]) -> UnitColumns:
@@ -75,12 +78,10 @@ class UnitColumns:
         if isinstance(units, UnitRegistry):
             return cls(units.columns)
         seq: Sequence[Unit] = units if isinstance(units, Sequence) else list(units)
-        return cls(
-            {
-                name: _as_column(spec, [getattr(u, name) for u in seq])
-                for name, spec in _SPECS.items()
-            }
-        )
+        columns = {
+            name: _as_column(spec, [getattr(u, name) for u in seq]) for name, spec in _SPECS.items()
+        }
+        return cls(columns, units=seq)
 
     @classmethod
     def rows_of(cls, registry: UnitRegistry, rows: npt.NDArray[np.intp]) -> UnitColumns:
@@ -144,6 +145,12 @@ class UnitColumns:
     def member(self, field: str, row: int) -> enum.Enum:
         """The enum member of ``field`` at ``row`` (for a reason's text)."""
         return _SPECS[field].members[int(self._columns[field][row])]
+
+    def units(self) -> tuple[Unit, ...]:
+        """Every row as a :class:`Unit` (the units given, when built from units)."""
+        if self._units is None:
+            return tuple(self.unit(i) for i in range(len(self)))
+        return self._units
 
     def unit(self, row: int) -> Unit:
         """Row ``row`` as a :class:`Unit` (slow: for a few rows only)."""

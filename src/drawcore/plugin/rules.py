@@ -16,8 +16,8 @@ only the plugins of the chosen jurisdiction are asked.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 import attrs
 import numpy as np
@@ -57,6 +57,9 @@ from drawcore.registry.registries import UnitRegistry
 
 __all__ = ["Rules"]
 
+R = TypeVar("R")
+T = TypeVar("T")
+
 _GROUP_KINDS: dict[str, type[Any]] = {
     "drawcore_units_weight": GroupFactor,
     "drawcore_units_mandatory": GroupReason,
@@ -66,6 +69,47 @@ _GROUP_KINDS: dict[str, type[Any]] = {
     "drawcore_units_recent_inspection_window": GroupWindow,
     "drawcore_units_team_requirements": GroupTeam,
 }
+
+
+def _per_unit(
+    ids: npt.NDArray[np.str_],
+    groups: Sequence[tuple[npt.NDArray[np.intp], R]],
+    combine: Callable[[list[R]], T],
+    *,
+    everyone: bool = False,
+) -> dict[str, T]:
+    """unit id -> ``combine`` of the items of the groups holding the unit, in group order.
+
+    Units in no group are left out (``everyone``: given ``combine([])``). Units held by
+    the same groups share one combined value, computed once: with up to 62 groups a
+    unit's groups are the bits of one integer, so a city's registry is folded by numpy.
+    """
+    n = len(ids)
+    if len(groups) <= 62:
+        codes = np.zeros(n, dtype=np.int64)
+        for bit, (rows, _) in enumerate(groups):
+            codes[rows] |= np.int64(1) << bit
+        keep = np.arange(n) if everyone else np.flatnonzero(codes)
+        distinct, inverse = np.unique(codes[keep], return_inverse=True)
+        values = [
+            combine([item for bit, (_, item) in enumerate(groups) if code >> bit & 1])
+            for code in distinct.tolist()
+        ]
+        return dict(zip(ids[keep].tolist(), [values[k] for k in inverse.tolist()], strict=True))
+    held: dict[int, list[R]] = {}
+    for rows, item in groups:
+        for i in rows.tolist():
+            held.setdefault(i, []).append(item)
+    id_list = ids.tolist()
+    out = {id_list[i]: combine(held[i]) for i in sorted(held)}
+    if everyone:
+        empty = combine([])
+        return {u: out.get(u, empty) for u in id_list}
+    return out
+
+
+def _sorted_set(reasons: list[Reason]) -> tuple[Reason, ...]:
+    return tuple(sorted(set(reasons)))
 
 
 class Rules:
@@ -195,7 +239,7 @@ class Rules:
         """
         n = len(cols)
         out: list[tuple[npt.NDArray[np.intp], Any]] = []
-        units: list[Unit] | None = None
+        units: Sequence[Unit] | None = None
         for name, impl in self._ordered(hook, unit_hook):
             plugin = impl.plugin_name
             if name == hook:
@@ -211,7 +255,7 @@ class Rules:
                     out.append(self._group(plugin, hook, group, n))
                 continue
             if units is None:
-                units = [cols.unit(i) for i in range(n)]
+                units = cols.units()
             for i, unit in enumerate(units):
                 answer = self._ask(unit_hook, impl, unit=unit, context=context)
                 if answer is None:
@@ -267,13 +311,10 @@ class Rules:
     ) -> tuple[npt.NDArray[np.bool_], dict[str, tuple[Reason, ...]]]:
         """Mask of units with at least one reason, and each one's sorted reasons."""
         mask = np.zeros(len(cols), dtype=np.bool_)
-        found: dict[str, set[Reason]] = {}
-        ids = cols.ids
-        for rows, reason in self._groups(hook, unit_hook, Reason, cols, context):
+        groups = self._groups(hook, unit_hook, Reason, cols, context)
+        for rows, _ in groups:
             mask[rows] = True
-            for uid in ids[rows].tolist():
-                found.setdefault(uid, set()).add(reason)
-        return mask, {u: tuple(sorted(rs)) for u, rs in found.items()}
+        return mask, _per_unit(cols.ids, groups, _sorted_set)
 
     def evaluate(
         self, units: UnitRegistry | UnitColumns | Sequence[Unit], context: PlanContext
@@ -289,13 +330,12 @@ class Rules:
         id_list: list[str] = ids.tolist()
 
         weights = np.array(cols.column("risk_weight"), dtype=np.float64)
-        weight_lists: dict[str, list[Reason]] = {}
-        for rows, answer in self._groups(
+        factors = self._groups(
             "drawcore_units_weight", "drawcore_unit_weight", WeightFactor, cols, context
-        ):
+        )
+        for rows, answer in factors:
             weights[rows] *= answer.factor
-            for uid in ids[rows].tolist():
-                weight_lists.setdefault(uid, []).append(answer.reason)
+        weight_r = _per_unit(ids, [(rows, a.reason) for rows, a in factors], lambda rs: tuple(rs))
 
         mandatory, mand_r = self._union(
             "drawcore_units_mandatory", "drawcore_unit_mandatory", cols, context
@@ -313,11 +353,11 @@ class Rules:
         )
         for rows, answer in answers:
             np.maximum.at(frequency, rows, answer.times)
-        freq_sets: dict[str, set[Reason]] = {}
-        for rows, answer in answers:
-            top = rows[frequency[rows] == answer.times]
-            for uid in ids[top].tolist():
-                freq_sets.setdefault(uid, set()).add(answer.reason)
+        freq_r = _per_unit(
+            ids,
+            [(rows[frequency[rows] == a.times], a.reason) for rows, a in answers],
+            _sorted_set,
+        )
 
         window_days = np.zeros(n, dtype=np.int64)
         decided = np.zeros(n, dtype=np.bool_)
@@ -339,7 +379,6 @@ class Rules:
         experts = np.full(n, base.experts, dtype=np.int64)
         expertise: list[tuple[str, ...]] = [base.expertise] * n
         expert_expertise: list[tuple[str, ...]] = [base.expert_expertise] * n
-        team_r: dict[str, tuple[Reason, ...]] = dict.fromkeys(id_list, (base.reason,))
         teams = self._groups(
             "drawcore_units_team_requirements",
             "drawcore_team_requirements",
@@ -350,15 +389,18 @@ class Rules:
         for rows, team in teams:
             np.maximum.at(size, rows, team.size)
             np.maximum.at(experts, rows, team.experts)
-            for i in rows.tolist():
-                uid = id_list[i]
-                team_r[uid] = tuple(sorted({*team_r[uid], team.reason}))
-                if team.expertise:
-                    expertise[i] = tuple(sorted({*expertise[i], *team.expertise}))
-                if team.expert_expertise:
-                    expert_expertise[i] = tuple(
-                        sorted({*expert_expertise[i], *team.expert_expertise})
-                    )
+        team_r = _per_unit(
+            ids,
+            [(rows, t.reason) for rows, t in teams],
+            lambda rs: _sorted_set([base.reason, *rs]),
+            everyone=True,
+        )
+        for rows, team in teams:
+            for field, out in (("expertise", expertise), ("expert_expertise", expert_expertise)):
+                need = getattr(team, field)
+                if need:
+                    for i in rows.tolist():
+                        out[i] = tuple(sorted({*out[i], *need}))
         return UnitDecisions(
             unit_ids=tuple(id_list),
             weights=weights,
@@ -372,8 +414,8 @@ class Rules:
             expert_expertise=tuple(expert_expertise),
             mandatory_reasons=mand_r,
             exclusion_reasons=excl_r,
-            frequency_reasons={u: tuple(sorted(rs)) for u, rs in freq_sets.items()},
-            weight_reasons={u: tuple(rs) for u, rs in weight_lists.items()},
+            frequency_reasons=freq_r,
+            weight_reasons=weight_r,
             team_reasons=team_r,
             recent_inspection_reasons=window_r,
             waiver_reasons=waiver_r,
