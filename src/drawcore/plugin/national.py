@@ -15,14 +15,26 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from drawcore.i18n import N_
 from drawcore.model import IdKind, ProductionStatus, Unit
 from drawcore.plugin import hookimpl
 from drawcore.plugin.columns import UnitColumns
-from drawcore.plugin.values import GroupReason, GroupWindow, Reason
+from drawcore.plugin.values import GroupReason, GroupWindow, Reason, catalog_texts
 from drawcore.registry.ids import mask_id_card, mask_name, mask_phone
 
 NAME = "drawcore-national"
 RECENT_INSPECTION_DAYS = 180
+#: The English templates of this plugin's reasons, in drawcore's message catalog.
+REASON_TEMPLATES = (
+    N_("inspected within the last {days} days; repeated checks are avoided"),
+    N_("the unit is closed (关闭)"),
+)
+
+
+@hookimpl
+def drawcore_reason_text(reason: Reason, lang: str) -> str | None:
+    """The national reasons in ``lang``, from drawcore's message catalog."""
+    return catalog_texts(REASON_TEMPLATES, lang).translate(reason.text)
 
 
 @hookimpl(trylast=True)

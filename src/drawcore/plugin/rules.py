@@ -26,8 +26,11 @@ import pluggy
 
 from drawcore.draw.team_model import Recusal
 from drawcore.errors import PluginError
+from drawcore.i18n import current, normalise
 from drawcore.model import InspectionMode, Inspector, Unit
 from drawcore.plan.policy import (
+    CORE,
+    CORE_REASON_TEMPLATES,
     UnitDecisions,
     default_deadline,
     default_mode,
@@ -52,6 +55,7 @@ from drawcore.plugin.values import (
     Recusals,
     TeamRequirement,
     WeightFactor,
+    catalog_texts,
 )
 from drawcore.registry.registries import UnitRegistry
 
@@ -518,6 +522,31 @@ class Rules:
             )
             return due
         return default_deadline(round_end)
+
+    def reason_text(self, reason: Reason, lang: str | None = None) -> str:
+        """``reason``'s text as a reader of ``lang`` sees it (Chinese unless ``lang`` is
+        English; ``None``: the current language). The recorded reason is unchanged.
+
+        The plugin that gave the reason translates it (``drawcore_reason_text``); the
+        core's reasons are in drawcore's message catalog. Without a translation the
+        English text is shown.
+        """
+        lang = normalise(lang if lang is not None else current())
+        if lang == "en":
+            return reason.text
+        if reason.plugin == CORE:
+            found = catalog_texts(CORE_REASON_TEMPLATES, lang).translate(reason.text)
+            return found or reason.text
+        hook = "drawcore_reason_text"
+        for impl in getattr(self._pm.hook, hook).get_hookimpls():
+            if impl.plugin_name != reason.plugin:
+                continue
+            answer = self._ask(hook, impl, reason=reason, lang=lang)
+            if answer is None:
+                continue
+            self._expect(impl.plugin_name, hook, answer, str)
+            return str(answer)
+        return reason.text
 
     def mask(self, field: str, value: str, unit: Unit | None = None) -> str:
         """``value`` as it may be published (``firstresult``; unmasked when nobody answers)."""

@@ -68,6 +68,7 @@ __all__ = [
     "drawcore_once_a_year_waiver",
     "drawcore_plan_checks",
     "drawcore_publication_deadline",
+    "drawcore_reason_text",
     "drawcore_recent_inspection_window",
     "drawcore_team_requirements",
     "drawcore_unit_exclusions",
@@ -350,4 +351,18 @@ def drawcore_units_team_requirements(  # type: ignore[empty-body]
     Returns: ``GroupTeam`` values (rows, ``TeamRequirement``).
     Combine: per unit, MERGED with the core's minimum (NAT-1) and every other answer:
     maximum ``size``, union of ``expertise``, maximum ``experts``; all reasons kept.
+    """
+
+
+@hookspec
+def drawcore_reason_text(reason: Reason, lang: str) -> str | None:
+    """The text of one of this plugin's reasons in ``lang`` (``"zh_CN"``), for a reader.
+
+    The recorded reason stays as given (its English text is what journals hash); this
+    is how it is shown: the plan listing and the publication show reasons in Chinese
+    by default. ``ReasonTexts`` maps a plugin's English templates to Chinese ones.
+    Called: once per reason shown, when the language is not English.
+    Returns: the text in ``lang``, or ``None`` (no translation: the English text is shown).
+    Combine: only the plugin named in ``reason.plugin`` is asked; for the core's reasons
+    (``plugin="drawcore"``) the message catalog answers.
     """

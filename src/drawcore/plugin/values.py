@@ -8,6 +8,7 @@ speak for another) and a sentence a reader of the published plan understands.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Iterable
@@ -18,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import translation
 from drawcore.model import InspectionMode
 
 __all__ = [
@@ -34,10 +36,12 @@ __all__ = [
     "PublicationDeadline",
     "RandomShareMinimum",
     "Reason",
+    "ReasonTexts",
     "RecentInspectionWindow",
     "Recusals",
     "TeamRequirement",
     "WeightFactor",
+    "catalog_texts",
 ]
 
 #: A clause ID: an upper-case prefix, a dash and a number, e.g. ``BL-6``, ``TJ-5``, ``NAT-1``.
@@ -283,3 +287,48 @@ class GroupTeam:
 
     rows: npt.NDArray[Any] = attrs.field(converter=_rows)
     team: TeamRequirement
+
+
+_FIELD = re.compile(r"\{([a-z_]+)\}")
+
+
+class ReasonTexts:
+    """A plugin's reason texts in another language, by English template.
+
+    ``ReasonTexts({"risk level {level}: weight x{factor}": "风险等级{level}：权重×{factor}"},
+    words={"major": "重大风险"})`` turns the English text ``"risk level major: weight
+    x3.0"`` into ``"风险等级重大风险：权重×3.0"``: each ``{name}`` of a template matches a
+    part of the text, which is put into the translation (translated by ``words`` when
+    listed there). A text no template matches has no translation (``None``).
+    """
+
+    __slots__ = ("_templates", "_words")
+
+    def __init__(self, templates: dict[str, str], *, words: dict[str, str] | None = None) -> None:
+        compiled = []
+        for english, other in templates.items():
+            parts = _FIELD.split(english)
+            pattern = "".join(
+                re.escape(part) if k % 2 == 0 else f"(?P<{part}>.+?)"
+                for k, part in enumerate(parts)
+            )
+            compiled.append((re.compile(f"^{pattern}$", re.DOTALL), other))
+        self._templates = tuple(compiled)
+        self._words = dict(words or {})
+
+    def translate(self, text: str) -> str | None:
+        """``text`` in the other language, or ``None`` when no template matches it."""
+        for pattern, other in self._templates:
+            found = pattern.match(text)
+            if found is not None:
+                values = {k: self._words.get(v, v) for k, v in found.groupdict().items()}
+                return other.format(**values)
+        return None
+
+
+@functools.cache
+def catalog_texts(templates: tuple[str, ...], lang: str) -> ReasonTexts:
+    """:class:`ReasonTexts` of English ``templates`` marked for drawcore's message catalog
+    (``N_``), in ``lang``: how the core and the national rules translate their reasons."""
+    catalog = translation(lang)
+    return ReasonTexts({t: catalog.gettext(t) for t in templates})

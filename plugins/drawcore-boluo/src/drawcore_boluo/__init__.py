@@ -18,6 +18,7 @@ from drawcore.plugin import (
     PlanContext,
     RandomShareMinimum,
     Reason,
+    ReasonTexts,
     Recusals,
     UnitColumns,
     hookimpl,
@@ -41,11 +42,44 @@ RESUMED_TIMES = 2
 MIN_RANDOM_SHARE = 0.30
 #: BL-3: the registry is renewed once a year (collected each early December).
 REGISTRY_MAX_AGE = dt.timedelta(days=366)
+#: The reasons above in Simplified Chinese (shown to readers; the record keeps English).
+REASON_TEXTS = ReasonTexts(
+    {
+        "risk level {level}: weight x{factor}": "风险等级为{level}：抽取权重×{factor}",
+        "already in a provincial or city draw plan; not drawn again by the county": (
+            "已列入省、市抽查计划，县局不再重复抽查"
+        ),
+        "major accident hazard: key supervision, {times} inspections this year": (
+            "存在重大事故隐患：重点监管，本年度检查{times}次"
+        ),
+        "resumed production after clearance: followed up {times} times this year": (
+            "整改后恢复生产：本年度跟踪检查{times}次"
+        ),
+        "recusal (回避): the inspector's home township is {township}": (
+            "回避：执法检查人员居住在{township}"
+        ),
+        "double-random draws are at least 30 % of the plan": (
+            "“双随机”抽查不少于年度检查计划的30%"
+        ),
+        "the unit registry's renewal date is not given; it is renewed every year": (
+            "未提供检查对象名录库的更新日期；名录库每年更新一次"
+        ),
+        "the unit registry was renewed on {renewed}, more than a year before the plan "
+        "starts ({start})": "检查对象名录库于{renewed}更新，距计划开始（{start}）已超过一年",
+    },
+    words={"low": "低风险", "moderate": "一般风险", "high": "较大风险", "major": "重大风险"},
+)
 
 
 @hookimpl
 def drawcore_jurisdiction() -> str:
     return JURISDICTION
+
+
+@hookimpl
+def drawcore_reason_text(reason: Reason, lang: str) -> str | None:
+    """This plugin's reasons in Simplified Chinese."""
+    return REASON_TEXTS.translate(reason.text) if lang == "zh_CN" else None
 
 
 @hookimpl

@@ -26,6 +26,7 @@ from drawcore.plugin import (
     PlanContext,
     PublicationDeadline,
     Reason,
+    ReasonTexts,
     TeamRequirement,
     UnitColumns,
     hookimpl,
@@ -47,6 +48,43 @@ GOOD_CREDIT_WINDOW_DAYS = 365
 KEY_UNIT_FACTOR = 1.5
 #: TJ-6: quarterly results are published within this many days of the quarter's end.
 PUBLICATION_DAYS = 15
+#: The reasons below in Simplified Chinese (shown to readers; the record keeps English).
+REASON_TEXTS = ReasonTexts(
+    {
+        "high safety-risk level ({level})": "安全风险等级高（{level}）",
+        "production accident causing death in {year} (last three years)": (
+            "近三年发生生产安全死亡事故（{year}年）"
+        ),
+        "under joint punishment for dishonesty": "失信联合惩戒对象",
+        "on the work-safety dishonesty blacklist (黑名单)": "列入安全生产失信“黑名单”",
+        "major accident hazard: {times} inspections": "存在重大事故隐患：检查{times}次",
+        "{status} production: {times} inspections": "{status}：检查{times}次",
+        "law-abiding with good credit: lower ratio": "守法经营、信用良好：降低抽查比例",
+        "high-danger key unit (licence holder)": "高危行业重点单位（持有安全生产许可）",
+        "good credit: not drawn within a year of the last inspection": (
+            "信用良好：降低抽查频次，上次检查后一年内不再抽取"
+        ),
+        "major accident hazard: an industry expert joins": "存在重大事故隐患：行业专家参加检查",
+        "no inspector has {industry} expertise: general inspection, unit drawn, team set "
+        "by the office": (
+            "无执法检查人员具备{industry}专长：一般检查，抽取检查对象，由处室确定检查组"
+        ),
+        "covert inspection (暗查暗访), double-random, not announced": (
+            "暗查暗访：“双随机”抽取，不事先通知"
+        ),
+        "results published quarterly on the 双随机一公开 column": (
+            "检查结果按季度在“双随机一公开”专栏公示"
+        ),
+        "{rounds} rounds straddle quarters; use 4 or 12 rounds so results can be "
+        "published quarterly": "{rounds}轮检查跨越季度；请用4轮或12轮，以便按季度公示结果",
+    },
+    words={
+        "high": "较大风险",
+        "major": "重大风险",
+        "trial": "试生产",
+        "resumed": "恢复生产",
+    },
+)
 
 
 def good_credit(unit: Unit) -> bool:
@@ -61,6 +99,12 @@ def good_credit(unit: Unit) -> bool:
 @hookimpl
 def drawcore_jurisdiction() -> str:
     return JURISDICTION
+
+
+@hookimpl
+def drawcore_reason_text(reason: Reason, lang: str) -> str | None:
+    """This plugin's reasons in Simplified Chinese."""
+    return REASON_TEXTS.translate(reason.text) if lang == "zh_CN" else None
 
 
 def good_credit_rows(units: UnitColumns) -> npt.NDArray[np.bool_]:
