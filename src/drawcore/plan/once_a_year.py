@@ -119,7 +119,7 @@ def with_once_a_year(
     jurisdiction waived it with a reason. ``waiver_reasons`` of the result holds the
     waived units only, each with the jurisdiction's reasons and then the rule's."""
     cols = units if isinstance(units, UnitColumns) else UnitColumns.of(units)
-    ids = cols.ids
+    ids = cols.id_objects
     groups = once_a_year_groups(cols, year)
     codes = np.zeros(len(cols), dtype=np.int64)
     for bit, (mask, _) in enumerate(groups):

@@ -56,7 +56,7 @@ class UnitColumns:
     days since 1970-01-01 as ``int64``, :data:`NO_DAY` when missing).
     """
 
-    __slots__ = ("_columns", "_ids", "_units")
+    __slots__ = ("_columns", "_id_objects", "_ids", "_units")
 
     def __init__(
         self, columns: Mapping[str, npt.NDArray[Any]], *, units: Sequence[Unit] | None = None
@@ -71,6 +71,7 @@ class UnitColumns:
         self._columns = types.MappingProxyType(frozen)
         self._ids = cast(npt.NDArray[np.str_], frozen["unit_id"])
         self._units = tuple(units) if units is not None else None
+        self._id_objects: npt.NDArray[np.object_] | None = None
 
     @classmethod
     def of(cls, units: UnitRegistry | Iterable[Unit]) -> UnitColumns:
@@ -95,6 +96,17 @@ class UnitColumns:
     def ids(self) -> npt.NDArray[np.str_]:
         """The unit ids (USCC or ID-card number)."""
         return self._ids
+
+    @property
+    def id_objects(self) -> npt.NDArray[np.object_]:
+        """The unit ids as an object array of ``str``: indexing it and ``tolist()`` hand
+        out the same string objects every time (fast keys for many mappings)."""
+        if self._id_objects is None:
+            out = np.empty(len(self._ids), dtype=object)
+            out[:] = self._ids.tolist()
+            out.flags.writeable = False
+            self._id_objects = out
+        return self._id_objects
 
     def column(self, field: str) -> npt.NDArray[Any]:
         """The stored column of ``field`` (read-only)."""

@@ -76,7 +76,7 @@ _GROUP_KINDS: dict[str, type[Any]] = {
 
 
 def _per_unit(
-    ids: npt.NDArray[np.str_],
+    ids: npt.NDArray[Any],
     groups: Sequence[tuple[npt.NDArray[np.intp], R]],
     combine: Callable[[list[R]], T],
     *,
@@ -318,7 +318,7 @@ class Rules:
         groups = self._groups(hook, unit_hook, Reason, cols, context)
         for rows, _ in groups:
             mask[rows] = True
-        return mask, _per_unit(cols.ids, groups, _sorted_set)
+        return mask, _per_unit(cols.id_objects, groups, _sorted_set)
 
     def evaluate(
         self, units: UnitRegistry | UnitColumns | Sequence[Unit], context: PlanContext
@@ -330,7 +330,7 @@ class Rules:
         """
         cols = units if isinstance(units, UnitColumns) else UnitColumns.of(units)
         n = len(cols)
-        ids = cols.ids
+        ids = cols.id_objects
         id_list: list[str] = ids.tolist()
 
         weights = np.array(cols.column("risk_weight"), dtype=np.float64)
