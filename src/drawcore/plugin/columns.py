@@ -21,6 +21,8 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 
+from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 from drawcore.model import Unit
 from drawcore.registry.registries import (
     NO_YEAR,
@@ -63,11 +65,18 @@ class UnitColumns:
     ) -> None:
         missing = sorted(set(_SPECS) - set(columns))
         if missing:
-            raise KeyError(f"unit columns miss field(s) {', '.join(missing)}")
+            raise InvalidInputError(
+                msg("unit columns miss field(s) {fields}", fields=", ".join(missing))
+            )
         frozen = {name: _frozen(np.asarray(columns[name])) for name in _SPECS}
         lengths = {len(a) for a in frozen.values()}
         if len(lengths) > 1:
-            raise ValueError("unit columns of different lengths")
+            raise InvalidInputError(
+                msg(
+                    "unit columns of different lengths: {lengths}; give one value per unit",
+                    lengths=sorted(lengths),
+                )
+            )
         self._columns = types.MappingProxyType(frozen)
         self._ids = cast(npt.NDArray[np.str_], frozen["unit_id"])
         self._units = tuple(units) if units is not None else None
