@@ -329,11 +329,14 @@ def journal_units(out: Path, body: Any) -> list[str]:
     return [str(u) for u in load_units(RegistryRef(**body["plan"]["units"]), out).ids.tolist()]
 
 
-def demo_publish(journal: Any, out: Path) -> None:
+def demo_publish(journal: Any, out: Path, rules: Any = None) -> None:
     """Publish the quarter: items, plans, draws, results; personal data masked."""
     from drawcore.publish.disclosure import publish
 
-    files = publish(journal.path, out / "public" / "2026Q1", quarter="2026Q1")
+    reason_text = rules.reason_text if rules is not None else None
+    files = publish(
+        journal.path, out / "public" / "2026Q1", quarter="2026Q1", reason_text=reason_text
+    )
     print(
         _("== publish 2026Q1: {names} in {out}").format(
             names=", ".join(f.name for f in files), out=out / "public" / "2026Q1"
@@ -461,9 +464,9 @@ def demo_year(source: Path, county: County, out: Path, jurisdiction: str) -> Non
         f"({len(drawn.plan.tasks)} tasks, {size} KiB of journal); drawn by 执法监察大队 李明, "
         f"signed by 局长 王建国"
     )
-    print(format_plan(drawn.plan, limit=DEMO_YEAR_SHOW))
+    print(format_plan(drawn.plan, limit=DEMO_YEAR_SHOW, reason_text=rules.reason_text))
     cps = demo_verify(journal, out, kind="annual_plan")
-    demo_publish(journal, out)
+    demo_publish(journal, out, rules)
     print(
         "\n"
         + _("replay it yourself: {command}").format(

@@ -214,6 +214,6 @@ def steps(args: argparse.Namespace, spec: Any, county: Any, rules: Any) -> int:
         f"record {drawn.record.seq}: annual plan {spec.plan_id}, {len(drawn.plan.tasks)} tasks; "
         f"drawn by {args.drawn_by}, signed by {args.signed_by}"
     )
-    print(format_plan(drawn.plan, limit=args.show))
+    print(format_plan(drawn.plan, limit=args.show, reason_text=rules.reason_text))
     print(f"\nreplay it: drawcore verify {args.journal}")
     return 0

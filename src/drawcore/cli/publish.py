@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
         mask=rules.mask,
         withhold=frozenset(args.withhold),
         lang=current(),
+        reason_text=rules.reason_text,
     )
     print(
         _("published {count} files to {out}: {names}").format(

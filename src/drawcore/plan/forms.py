@@ -6,11 +6,12 @@ them: :func:`inspection_form` gives the same form from the same inputs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from drawcore.errors import InvalidInputError
 from drawcore.model import InspectionItem, InspectionMode, Unit
 from drawcore.plan.tasks import AnnualPlan, InspectionForm, Task, TaskKind
+from drawcore.plugin.values import Reason
 
 __all__ = ["METHODS", "format_plan", "inspection_form", "task_form"]
 
@@ -55,14 +56,26 @@ def task_form(task: Task, unit: Unit, items: Sequence[InspectionItem]) -> Inspec
     return inspection_form(unit, [by_id[i] for i in task.items], task.mode)
 
 
-def format_plan(plan: AnnualPlan, *, limit: int | None = 20, mask: bool = True) -> str:
+def format_plan(
+    plan: AnnualPlan,
+    *,
+    limit: int | None = 20,
+    mask: bool = True,
+    reason_text: Callable[[Reason], str] | None = None,
+) -> str:
     """The plan as text for the CLI demo: rounds, tasks, mandatory and excluded reasons.
 
     ``limit`` caps the lines listed per section (``None``: everything). With
     ``mask`` units are shown as the plugins publish them (``plan.public_names``:
     ID-card numbers and persons' names in part) and a covert team only by its
-    size (TJ-5: not disclosed before the date).
+    size (TJ-5: not disclosed before the date). ``reason_text`` shows a reason's text
+    in the reader's language (``Rules.reason_text``); the recorded English by default.
     """
+
+    def why(reasons: Iterable[Reason]) -> str:
+        if reason_text is None:
+            return "; ".join(map(str, reasons))
+        return "; ".join(f"{r.clause} [{r.plugin}]: {reason_text(r)}" for r in reasons)
 
     shown = {n.unit_id: n for n in plan.public_names} if mask else {}
 
@@ -94,23 +107,16 @@ def format_plan(plan: AnnualPlan, *, limit: int | None = 20, mask: bool = True) 
         f"{len(plan.key_supervision)}; excluded units: {len(plan.excluded)}",
     ]
     out.append("Mandatory (at least once a year):")
-    out += cut(
-        [f"  {uid(m.unit_id)}: " + "; ".join(map(str, m.reasons)) for m in plan.mandatory]
-    ) or ["  (none)"]
+    out += cut([f"  {uid(m.unit_id)}: " + why(m.reasons) for m in plan.mandatory]) or ["  (none)"]
     out.append("Key supervision (planned inspections per year):")
     out += cut(
-        [
-            f"  {uid(k.unit_id)}: {k.times}x -- " + "; ".join(map(str, k.reasons))
-            for k in plan.key_supervision
-        ]
+        [f"  {uid(k.unit_id)}: {k.times}x -- " + why(k.reasons) for k in plan.key_supervision]
     ) or ["  (none)"]
     if plan.waived:
         out.append("Once-a-year rule set aside by the jurisdiction (NAT-7 waived):")
-        out += cut([f"  {uid(w.unit_id)}: " + "; ".join(map(str, w.reasons)) for w in plan.waived])
+        out += cut([f"  {uid(w.unit_id)}: " + why(w.reasons) for w in plan.waived])
     out.append("Excluded:")
-    out += cut(
-        [f"  {uid(e.unit_id)}: " + "; ".join(map(str, e.reasons)) for e in plan.excluded]
-    ) or ["  (none)"]
+    out += cut([f"  {uid(e.unit_id)}: " + why(e.reasons) for e in plan.excluded]) or ["  (none)"]
     for rd in plan.rounds:
         planned = sum(t.kind is TaskKind.PLANNED for t in rd.tasks)
         state = "" if rd.open else " (over before the plan was made)"

@@ -23,12 +23,20 @@ from collections.abc import Sequence
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 
-from drawcore.model import Unit
+from drawcore.model import RiskLevel, Unit
 from drawcore.plan.policy import CORE, UnitDecisions
+from drawcore.plugin.columns import NO_YEAR, UnitColumns
 from drawcore.plugin.values import Reason
 
-__all__ = ["CLAUSE", "FATAL_ACCIDENT_YEARS", "once_a_year_reasons", "with_once_a_year"]
+__all__ = [
+    "CLAUSE",
+    "FATAL_ACCIDENT_YEARS",
+    "once_a_year_groups",
+    "once_a_year_reasons",
+    "with_once_a_year",
+]
 
 #: The clause the core's reasons cite (listed in ``docs/hooks.md``).
 CLAUSE = "NAT-7"
@@ -66,23 +74,83 @@ def once_a_year_reasons(unit: Unit, year: int) -> tuple[Reason, ...]:
     return tuple(reasons)
 
 
-def with_once_a_year(units: Sequence[Unit], decisions: UnitDecisions, year: int) -> UnitDecisions:
+def once_a_year_groups(units: UnitColumns, year: int) -> list[tuple[npt.NDArray[np.bool_], Reason]]:
+    """:func:`once_a_year_reasons` over columns: (mask, reason) per group of units."""
+    groups = [
+        (
+            units.equals("risk_level", level),
+            _reason(f"每年至少检查一次: 安全风险等级高 high safety-risk level ({level.value})"),
+        )
+        for level in RiskLevel
+        if level.is_high
+    ]
+    accident = units.column("fatal_accident_year")
+    recent = (accident != NO_YEAR) & (accident > year - FATAL_ACCIDENT_YEARS) & (accident <= year)
+    groups += [
+        (
+            recent & (accident == y),
+            _reason(
+                f"每年至少检查一次: 近三年发生生产安全死亡事故 fatal accident in {y} "
+                f"(last three years: {year - FATAL_ACCIDENT_YEARS + 1}-{year})"
+            ),
+        )
+        for y in np.unique(accident[recent]).tolist()
+    ]
+    groups.append(
+        (
+            units.flag("joint_punishment"),
+            _reason("每年至少检查一次: 失信联合惩戒对象 under joint punishment for dishonesty"),
+        )
+    )
+    groups.append(
+        (
+            units.flag("blacklisted"),
+            _reason("每年至少检查一次: 安全生产黑名单 on the work-safety blacklist"),
+        )
+    )
+    return groups
+
+
+def with_once_a_year(
+    units: Sequence[Unit] | UnitColumns, decisions: UnitDecisions, year: int
+) -> UnitDecisions:
     """``decisions`` with the national once-a-year rule added: a unit the rule names is
     mandatory, with the core's reasons beside the jurisdiction's, unless the
     jurisdiction waived it with a reason. ``waiver_reasons`` of the result holds the
     waived units only, each with the jurisdiction's reasons and then the rule's."""
-    mandatory = np.array(decisions.mandatory, dtype=np.bool_)
+    cols = units if isinstance(units, UnitColumns) else UnitColumns.of(units)
+    ids = cols.id_objects
+    groups = once_a_year_groups(cols, year)
+    codes = np.zeros(len(cols), dtype=np.int64)
+    for bit, (mask, _) in enumerate(groups):
+        codes[mask] |= np.int64(1) << bit
+    named = np.flatnonzero(codes)
+    distinct, inverse = np.unique(codes[named], return_inverse=True)
+    by_code = [
+        tuple(r for bit, (_, r) in enumerate(groups) if code >> bit & 1)
+        for code in distinct.tolist()
+    ]
+    found = dict(zip(ids[named].tolist(), [by_code[k] for k in inverse.tolist()], strict=True))
+    waived_ids = decisions.waiver_reasons
+    rule_holds = np.zeros(len(cols), dtype=np.bool_)
+    rule_holds[named] = True
+    if waived_ids:
+        for i in named.tolist():
+            if str(ids[i]) in waived_ids:
+                rule_holds[i] = False
+    mandatory = np.array(decisions.mandatory, dtype=np.bool_) | rule_holds
     reasons = dict(decisions.mandatory_reasons)
     waived: dict[str, tuple[Reason, ...]] = {}
-    for i, unit in enumerate(units):
-        found = once_a_year_reasons(unit, year)
-        if not found:
+    merged: dict[tuple[int, int], tuple[Reason, ...]] = {}
+    for uid, rs in found.items():
+        if uid in waived_ids:
+            waived[uid] = waived_ids[uid] + rs
             continue
-        if unit.unit_id in decisions.waiver_reasons:
-            waived[unit.unit_id] = decisions.waiver_reasons[unit.unit_id] + found
-            continue
-        mandatory[i] = True
-        reasons[unit.unit_id] = tuple(sorted({*reasons.get(unit.unit_id, ()), *found}))
+        own = reasons.get(uid, ())
+        key = (id(own), id(rs))
+        if key not in merged:
+            merged[key] = tuple(sorted({*own, *rs}))
+        reasons[uid] = merged[key]
     return attrs.evolve(
         decisions, mandatory=mandatory, mandatory_reasons=reasons, waiver_reasons=waived
     )

@@ -24,7 +24,9 @@ import numpy as np
 import numpy.typing as npt
 
 from drawcore.draw.team_model import MIN_TEAM_SIZE, Recusal
+from drawcore.i18n import N_
 from drawcore.model import InspectionMode, Inspector, Unit
+from drawcore.plugin.columns import UnitColumns
 from drawcore.plugin.values import (
     InspectionModeChoice,
     PlanContext,
@@ -34,9 +36,11 @@ from drawcore.plugin.values import (
     Reason,
     TeamRequirement,
 )
+from drawcore.registry.registries import UnitRegistry
 
 __all__ = [
     "CORE",
+    "CORE_REASON_TEMPLATES",
     "PUBLICATION_DAYS",
     "Policy",
     "UnitDecisions",
@@ -49,6 +53,30 @@ __all__ = [
 CORE = "drawcore"
 #: NAT-4: results are published within this many days of a round's end.
 PUBLICATION_DAYS = 20
+#: The English templates of the core's reasons, in the message catalog: how they are
+#: shown in another language (``Rules.reason_text``); the recorded text stays English.
+CORE_REASON_TEMPLATES = (
+    N_("at least two enforcement officers per inspection"),
+    N_("key inspection: unit planned, inspectors drawn"),
+    N_("double-random: unit and inspectors drawn"),
+    N_("results published within {days} days of the round"),
+    N_(
+        "planned inside the recent-inspection window (last inspected {date}); "
+        "the planned inspection takes precedence"
+    ),
+    N_(
+        "drawn for the year; no round outside the recent-inspection window "
+        "(last inspected {date}) had room left"
+    ),
+    N_("每年至少检查一次: 安全风险等级高 high safety-risk level (high)"),
+    N_("每年至少检查一次: 安全风险等级高 high safety-risk level (major)"),
+    N_(
+        "每年至少检查一次: 近三年发生生产安全死亡事故 fatal accident in {year} "
+        "(last three years: {first}-{last})"
+    ),
+    N_("每年至少检查一次: 失信联合惩戒对象 under joint punishment for dishonesty"),
+    N_("每年至少检查一次: 安全生产黑名单 on the work-safety blacklist"),
+)
 
 
 def minimum_team() -> TeamRequirement:
@@ -138,8 +166,11 @@ class Policy(Protocol):
     def versions(self) -> tuple[tuple[str, str], ...]:
         """(plugin, version) of every rule set in effect: part of what a plan commits to."""
 
-    def evaluate(self, units: Sequence[Unit], context: PlanContext) -> UnitDecisions:
-        """Weights, masks, frequencies, windows and team needs of ``units``."""
+    def evaluate(
+        self, units: UnitRegistry | UnitColumns | Sequence[Unit], context: PlanContext
+    ) -> UnitDecisions:
+        """Weights, masks, frequencies, windows and team needs of ``units`` (arrays in
+        the order of ``units``)."""
 
     def inspection_mode(
         self, unit: Unit, context: PlanContext, *, planned: bool

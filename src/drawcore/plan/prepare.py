@@ -15,8 +15,9 @@ from typing import Any
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 
-from drawcore.draw.team_model import Recusal
+from drawcore.draw.team_model import MIN_TEAM_SIZE, Recusal
 from drawcore.errors import InfeasibleError, InvalidInputError
 from drawcore.model import Expert, InspectionItem, Inspector, Unit
 from drawcore.plan.amendment import check_room
@@ -25,10 +26,20 @@ from drawcore.plan.parameters import YearParameters
 from drawcore.plan.policy import Policy, UnitDecisions
 from drawcore.plan.tasks import UnitFrequency, UnitReasons, YearCommitment
 from drawcore.plan.yearly import check_planned
+from drawcore.plugin.columns import UnitColumns
 from drawcore.plugin.values import PlanContext, Reason
+from drawcore.registry.registries import UnitRegistry
 from drawcore.serde import fingerprint
 
-__all__ = ["DeclaredConflict", "OfficeTeams", "Prepared", "parameters_of", "prepare"]
+__all__ = [
+    "DeclaredConflict",
+    "OfficeTeams",
+    "Prepared",
+    "RuleParameters",
+    "parameters_of",
+    "prepare",
+    "rule_parameters",
+]
 
 DeclaredConflict = Recusal | tuple[str, str]
 OfficeTeams = Mapping[str, Sequence[str]]
@@ -74,6 +85,128 @@ def _declared(conflicts: Iterable[DeclaredConflict]) -> tuple[Recusal, ...]:
 
 
 @attrs.frozen(kw_only=True, eq=False)
+class RuleParameters:
+    """A jurisdiction's rules translated, once, into what a draw takes: the one
+    translation both a single rule-based draw (:mod:`drawcore.record.draw_rules`) and an
+    annual plan (:func:`prepare`) use.
+
+    ``decisions`` are the rules' (plus the core's once-a-year rule for a plan);
+    ``base_weights`` the registry's ``risk_weight`` in the same order.
+    """
+
+    decisions: UnitDecisions
+    base_weights: npt.NDArray[np.float64]
+
+    @property
+    def unit_ids(self) -> tuple[str, ...]:
+        return self.decisions.unit_ids
+
+    def changed_weights(self) -> dict[str, float]:
+        """unit id -> the rules' weight, where it differs from the registry's."""
+        w = self.decisions.weights
+        changed = np.flatnonzero(w != self.base_weights).tolist()
+        ids = self.decisions.unit_ids
+        return {ids[i]: float(w[i]) for i in changed}
+
+    def _ids(self, mask: npt.NDArray[np.bool_]) -> list[str]:
+        ids = self.decisions.unit_ids
+        return [ids[i] for i in np.flatnonzero(mask).tolist()]
+
+    @property
+    def mandatory_ids(self) -> list[str]:
+        return self._ids(self.decisions.mandatory)
+
+    @property
+    def excluded_ids(self) -> list[str]:
+        return self._ids(self.decisions.excluded)
+
+    def reason_lines(self) -> list[tuple[str, str, str]]:
+        """(unit, decision, reason) of every mandatory, excluded and weight decision."""
+        d = self.decisions
+        lines: list[tuple[str, str, str]] = []
+        for decision, found in (
+            ("mandatory", d.mandatory_reasons),
+            ("excluded", d.exclusion_reasons),
+            ("weight", d.weight_reasons),
+        ):
+            lines += [(u, decision, str(r)) for u, rs in found.items() for r in rs]
+        return lines
+
+    @property
+    def required_team_size(self) -> int:
+        """The largest team any unit needs (NAT-1 minimum when there are no units)."""
+        return max(self.decisions.team_size.tolist(), default=MIN_TEAM_SIZE)
+
+    def team_lines(self) -> list[tuple[str, str, str]]:
+        """(unit, "team", reason) of the units needing the largest team, when above NAT-1."""
+        d = self.decisions
+        top = self.required_team_size
+        if top <= MIN_TEAM_SIZE:
+            return []
+        return [
+            (d.unit_ids[i], "team", str(r))
+            for i in np.flatnonzero(d.team_size == top).tolist()
+            for r in d.team_reasons.get(d.unit_ids[i], ())
+        ]
+
+    def requirements(
+        self,
+    ) -> list[tuple[str, tuple[str, ...], int, str | None, tuple[Reason, ...]]]:
+        """(unit, expertise, experts, expert expertise, reasons) of every unit whose team
+        needs an expertise or experts."""
+        d = self.decisions
+        out = []
+        for i in np.flatnonzero(
+            (d.experts > 0) | np.fromiter((bool(e) for e in d.expertise), bool, len(d.expertise))
+        ).tolist():
+            u = d.unit_ids[i]
+            ee = d.expert_expertise[i]
+            out.append(
+                (u, d.expertise[i], int(d.experts[i]), ee[0] if ee else None, d.team_reasons[u])
+            )
+        return out
+
+    def unit_reasons(self, found: Mapping[str, tuple[Reason, ...]]) -> tuple[UnitReasons, ...]:
+        return tuple(UnitReasons(unit_id=u, reasons=rs) for u, rs in sorted(found.items()))
+
+    def key_supervision(self) -> tuple[UnitFrequency, ...]:
+        """The units with a frequency that are not excluded, with their planned times."""
+        d = self.decisions
+        times = d.times
+        return tuple(
+            UnitFrequency(
+                unit_id=d.unit_ids[i],
+                times=int(times[i]),
+                reasons=d.frequency_reasons.get(d.unit_ids[i], ()),
+            )
+            for i in sorted(
+                np.flatnonzero((d.frequency > 0) & ~d.excluded).tolist(),
+                key=lambda i: d.unit_ids[i],
+            )
+        )
+
+
+def rule_parameters(
+    units: UnitRegistry | UnitColumns | Sequence[Unit],
+    rules: Policy,
+    context: PlanContext,
+    *,
+    once_a_year: int | None = None,
+) -> RuleParameters:
+    """Ask ``rules`` about ``units`` (columns at once) and translate the answers.
+
+    ``once_a_year``: the plan's year, to add the core's once-a-year rule (an annual
+    plan); ``None`` for a single draw, whose mandatory units are the rules' own.
+    """
+    cols = units if isinstance(units, UnitColumns) else UnitColumns.of(units)
+    decided = rules.evaluate(cols, context)
+    if once_a_year is not None:
+        decided = with_once_a_year(cols, decided, once_a_year)
+    base = np.asarray(cols.column("risk_weight"), dtype=np.float64)
+    return RuleParameters(decisions=decided, base_weights=base)
+
+
+@attrs.frozen(kw_only=True, eq=False)
 class Prepared:
     """What :func:`plan_year` knows before it uses the seed."""
 
@@ -92,10 +225,6 @@ class Prepared:
 
 def _sorted_fingerprint(records: Iterable[object], key: str, domain: str) -> str:
     return fingerprint(tuple(sorted(records, key=lambda r: str(getattr(r, key)))), domain=domain)
-
-
-def _reasons(found: Mapping[str, tuple[Reason, ...]]) -> tuple[UnitReasons, ...]:
-    return tuple(UnitReasons(unit_id=u, reasons=rs) for u, rs in sorted(found.items()))
 
 
 def _check_experts(
@@ -151,7 +280,13 @@ def prepare(
         expert_expertise={e for x in expert_list for e in x.expertise},
         experts=len(expert_list),
     )
-    ur = with_once_a_year(unit_list, rules.evaluate(unit_list, context), params.year)
+    translated = rule_parameters(
+        units if isinstance(units, UnitRegistry) else unit_list,
+        rules,
+        context,
+        once_a_year=params.year,
+    )
+    ur = translated.decisions
     team_size = int(ur.team_size.max()) if unit_list else 2
     caps = params.capacities(len(active), team_size)
     open_count = sum(params.open_rounds())
@@ -175,20 +310,10 @@ def prepare(
         items=_sorted_fingerprint(item_list, "item_id", "drawcore/items/1"),
         declared_conflicts=fingerprint(declared, domain="drawcore/declared-conflicts/1"),
         office_teams=fingerprint(teams, domain="drawcore/office-teams/1"),
-        mandatory=_reasons(ur.mandatory_reasons),
-        excluded=_reasons(ur.exclusion_reasons),
-        key_supervision=tuple(
-            UnitFrequency(
-                unit_id=unit_list[i].unit_id,
-                times=int(ur.times[i]),
-                reasons=ur.frequency_reasons.get(unit_list[i].unit_id, ()),
-            )
-            for i in sorted(
-                np.flatnonzero((ur.frequency > 0) & ~ur.excluded).tolist(),
-                key=lambda i: unit_list[i].unit_id,
-            )
-        ),
-        waived=_reasons(ur.waiver_reasons),
+        mandatory=translated.unit_reasons(ur.mandatory_reasons),
+        excluded=translated.unit_reasons(ur.exclusion_reasons),
+        key_supervision=translated.key_supervision(),
+        waived=translated.unit_reasons(ur.waiver_reasons),
     )
     return Prepared(
         params=params,

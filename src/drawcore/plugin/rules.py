@@ -16,26 +16,36 @@ only the plugins of the chosen jurisdiction are asked.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 import pluggy
 
 from drawcore.draw.team_model import Recusal
 from drawcore.errors import PluginError
+from drawcore.i18n import current, normalise
 from drawcore.model import InspectionMode, Inspector, Unit
 from drawcore.plan.policy import (
+    CORE,
+    CORE_REASON_TEMPLATES,
     UnitDecisions,
     default_deadline,
     default_mode,
     minimum_team,
 )
+from drawcore.plugin.columns import UnitColumns
 from drawcore.plugin.manager import DrawcorePluginManager, make_plugin_manager
 from drawcore.plugin.values import (
     EntryRole,
     Frequency,
+    GroupFactor,
+    GroupFrequency,
+    GroupReason,
+    GroupTeam,
+    GroupWindow,
     InspectionModeChoice,
     PlanContext,
     PlanSummary,
@@ -46,9 +56,65 @@ from drawcore.plugin.values import (
     Recusals,
     TeamRequirement,
     WeightFactor,
+    catalog_texts,
 )
+from drawcore.registry.registries import UnitRegistry
 
 __all__ = ["Rules"]
+
+R = TypeVar("R")
+T = TypeVar("T")
+
+_GROUP_KINDS: dict[str, type[Any]] = {
+    "drawcore_units_weight": GroupFactor,
+    "drawcore_units_mandatory": GroupReason,
+    "drawcore_units_once_a_year_waiver": GroupReason,
+    "drawcore_units_exclusions": GroupReason,
+    "drawcore_units_frequency": GroupFrequency,
+    "drawcore_units_recent_inspection_window": GroupWindow,
+    "drawcore_units_team_requirements": GroupTeam,
+}
+
+
+def _per_unit(
+    ids: npt.NDArray[Any],
+    groups: Sequence[tuple[npt.NDArray[np.intp], R]],
+    combine: Callable[[list[R]], T],
+    *,
+    everyone: bool = False,
+) -> dict[str, T]:
+    """unit id -> ``combine`` of the items of the groups holding the unit, in group order.
+
+    Units in no group are left out (``everyone``: given ``combine([])``). Units held by
+    the same groups share one combined value, computed once: with up to 62 groups a
+    unit's groups are the bits of one integer, so a city's registry is folded by numpy.
+    """
+    n = len(ids)
+    if len(groups) <= 62:
+        codes = np.zeros(n, dtype=np.int64)
+        for bit, (rows, _) in enumerate(groups):
+            codes[rows] |= np.int64(1) << bit
+        keep = np.arange(n) if everyone else np.flatnonzero(codes)
+        distinct, inverse = np.unique(codes[keep], return_inverse=True)
+        values = [
+            combine([item for bit, (_, item) in enumerate(groups) if code >> bit & 1])
+            for code in distinct.tolist()
+        ]
+        return dict(zip(ids[keep].tolist(), [values[k] for k in inverse.tolist()], strict=True))
+    held: dict[int, list[R]] = {}
+    for rows, item in groups:
+        for i in rows.tolist():
+            held.setdefault(i, []).append(item)
+    id_list = ids.tolist()
+    out = {id_list[i]: combine(held[i]) for i in sorted(held)}
+    if everyone:
+        empty = combine([])
+        return {u: out.get(u, empty) for u in id_list}
+    return out
+
+
+def _sorted_set(reasons: list[Reason]) -> tuple[Reason, ...]:
+    return tuple(sorted(set(reasons)))
 
 
 class Rules:
@@ -142,70 +208,206 @@ class Rules:
                 f"plugin {plugin!r}: {hook} must return {kind.__name__} or None, got {answer!r}"
             )
 
-    def _reasons(self, hook: str, **kwargs: object) -> tuple[Reason, ...]:
-        found: list[Reason] = []
-        for plugin, answer in self._call(hook, **kwargs):
-            if isinstance(answer, str | bytes) or not isinstance(answer, Iterable):
+    # -- decisions about units: columnar and per-unit hooks, one fold --------------------
+
+    def _ordered(self, *hooks: str) -> list[tuple[str, Any]]:
+        """(hook, impl) of the active implementations of ``hooks``, in one call order:
+        ``tryfirst``, then later-registered first, then ``trylast``; a plugin's answer to
+        an earlier hook of ``hooks`` before its answer to a later one."""
+        registered = {name: i for i, (name, _) in enumerate(self._pm.list_name_plugin())}
+        found = []
+        for rank, hook in enumerate(hooks):
+            for impl in getattr(self._pm.hook, hook).get_hookimpls():
+                if impl.plugin_name not in self._active:
+                    continue
+                order = 0 if impl.tryfirst else 2 if impl.trylast else 1
+                found.append(((order, -registered.get(impl.plugin_name, -1), rank), hook, impl))
+        found.sort(key=lambda x: x[0])
+        return [(hook, impl) for _, hook, impl in found]
+
+    def _ask(self, hook: str, impl: Any, **kwargs: object) -> Any:
+        try:
+            return impl.function(*[kwargs[name] for name in impl.argnames])
+        except Exception as exc:
+            raise PluginError(
+                f"plugin {impl.plugin_name!r} raised in {hook}: {type(exc).__name__}: {exc}"
+            ) from exc
+
+    def _groups(
+        self, hook: str, unit_hook: str, kind: type[Any], cols: UnitColumns, context: PlanContext
+    ) -> list[tuple[npt.NDArray[np.intp], Any]]:
+        """Every answer about units as (rows, answer), in call order.
+
+        A columnar answer's groups keep their own rows; a per-unit answer about row ``i``
+        becomes a group of one row. ``kind`` is the per-unit value type; per-unit answers
+        that are sequences of ``Reason`` (``kind is Reason``) become one group per reason.
+        """
+        n = len(cols)
+        out: list[tuple[npt.NDArray[np.intp], Any]] = []
+        units: Sequence[Unit] | None = None
+        for name, impl in self._ordered(hook, unit_hook):
+            plugin = impl.plugin_name
+            if name == hook:
+                answer = self._ask(hook, impl, units=cols, context=context)
+                if answer is None:
+                    continue
+                if isinstance(answer, str | bytes) or not isinstance(answer, Iterable):
+                    raise PluginError(
+                        f"plugin {plugin!r}: {hook} must return a sequence of groups, "
+                        f"got {answer!r}"
+                    )
+                for group in answer:
+                    out.append(self._group(plugin, hook, group, n))
+                continue
+            if units is None:
+                units = cols.units()
+            for i, unit in enumerate(units):
+                answer = self._ask(unit_hook, impl, unit=unit, context=context)
+                if answer is None:
+                    continue
+                rows = np.array([i], dtype=np.intp)
+                if kind is Reason:
+                    if isinstance(answer, str | bytes) or not isinstance(answer, Iterable):
+                        raise PluginError(
+                            f"plugin {plugin!r}: {unit_hook} must return a sequence of Reason, "
+                            f"got {answer!r}"
+                        )
+                    out.extend((rows, self._stamp(plugin, unit_hook, r)) for r in answer)
+                    continue
+                self._expect(plugin, unit_hook, answer, kind)
+                stamped = attrs.evolve(answer, reason=self._stamp(plugin, unit_hook, answer.reason))
+                out.append((rows, stamped))
+        return out
+
+    def _group(
+        self, plugin: str, hook: str, group: object, n: int
+    ) -> tuple[npt.NDArray[np.intp], Any]:
+        kind = _GROUP_KINDS[hook]
+        if not isinstance(group, kind):
+            raise PluginError(
+                f"plugin {plugin!r}: {hook} must return {kind.__name__} values, got {group!r}"
+            )
+        rows = group.rows
+        if rows.dtype == np.bool_:
+            if len(rows) != n:
                 raise PluginError(
-                    f"plugin {plugin!r}: {hook} must return a sequence of Reason, got {answer!r}"
+                    f"plugin {plugin!r}: {hook} gave a mask of {len(rows)} rows for {n} units"
                 )
-            found.extend(self._stamp(plugin, hook, r) for r in answer)
-        return tuple(sorted(set(found)))
+            idx = np.flatnonzero(rows)
+        else:
+            idx = np.unique(rows.astype(np.intp))
+            if idx.size and (idx[0] < 0 or idx[-1] >= n):
+                raise PluginError(
+                    f"plugin {plugin!r}: {hook} named row {int(idx[0] if idx[0] < 0 else idx[-1])}"
+                    f" of {n} units"
+                )
+        if isinstance(group, GroupTeam):
+            value: Any = attrs.evolve(
+                group.team, reason=self._stamp(plugin, hook, group.team.reason)
+            )
+        elif isinstance(group, GroupReason):
+            value = self._stamp(plugin, hook, group.reason)
+        else:
+            value = attrs.evolve(group, reason=self._stamp(plugin, hook, group.reason))
+        return idx, value
 
-    # -- per-unit decisions ----------------------------------------------------------
+    def _union(
+        self, hook: str, unit_hook: str, cols: UnitColumns, context: PlanContext
+    ) -> tuple[npt.NDArray[np.bool_], dict[str, tuple[Reason, ...]]]:
+        """Mask of units with at least one reason, and each one's sorted reasons."""
+        mask = np.zeros(len(cols), dtype=np.bool_)
+        groups = self._groups(hook, unit_hook, Reason, cols, context)
+        for rows, _ in groups:
+            mask[rows] = True
+        return mask, _per_unit(cols.id_objects, groups, _sorted_set)
 
-    def evaluate(self, units: Sequence[Unit], context: PlanContext) -> UnitDecisions:
-        """Weights, mandatory and excluded masks, frequencies, windows and team needs."""
-        n = len(units)
-        weights = np.empty(n, dtype=np.float64)
-        mandatory = np.zeros(n, dtype=np.bool_)
-        excluded = np.zeros(n, dtype=np.bool_)
+    def evaluate(
+        self, units: UnitRegistry | UnitColumns | Sequence[Unit], context: PlanContext
+    ) -> UnitDecisions:
+        """Weights, mandatory and excluded masks, frequencies, windows and team needs.
+
+        ``units``: a registry (id order), columns, or units (their order); the arrays of
+        the answer follow that order.
+        """
+        cols = units if isinstance(units, UnitColumns) else UnitColumns.of(units)
+        n = len(cols)
+        ids = cols.id_objects
+        id_list: list[str] = ids.tolist()
+
+        weights = np.array(cols.column("risk_weight"), dtype=np.float64)
+        factors = self._groups(
+            "drawcore_units_weight", "drawcore_unit_weight", WeightFactor, cols, context
+        )
+        for rows, answer in factors:
+            weights[rows] *= answer.factor
+        weight_r = _per_unit(ids, [(rows, a.reason) for rows, a in factors], lambda rs: tuple(rs))
+
+        mandatory, mand_r = self._union(
+            "drawcore_units_mandatory", "drawcore_unit_mandatory", cols, context
+        )
+        excluded, excl_r = self._union(
+            "drawcore_units_exclusions", "drawcore_unit_exclusions", cols, context
+        )
+        _, waiver_r = self._union(
+            "drawcore_units_once_a_year_waiver", "drawcore_once_a_year_waiver", cols, context
+        )
+
         frequency = np.zeros(n, dtype=np.int64)
+        answers = self._groups(
+            "drawcore_units_frequency", "drawcore_unit_frequency", Frequency, cols, context
+        )
+        for rows, answer in answers:
+            np.maximum.at(frequency, rows, answer.times)
+        freq_r = _per_unit(
+            ids,
+            [(rows[frequency[rows] == a.times], a.reason) for rows, a in answers],
+            _sorted_set,
+        )
+
         window_days = np.zeros(n, dtype=np.int64)
-        size = np.ones(n, dtype=np.int64)
-        experts = np.zeros(n, dtype=np.int64)
-        expertise: list[tuple[str, ...]] = []
-        expert_expertise: list[tuple[str, ...]] = []
-        mand_r: dict[str, tuple[Reason, ...]] = {}
-        excl_r: dict[str, tuple[Reason, ...]] = {}
-        freq_r: dict[str, tuple[Reason, ...]] = {}
-        weight_r: dict[str, tuple[Reason, ...]] = {}
-        team_r: dict[str, tuple[Reason, ...]] = {}
+        decided = np.zeros(n, dtype=np.bool_)
         window_r: dict[str, Reason] = {}
-        waiver_r: dict[str, tuple[Reason, ...]] = {}
-        for i, unit in enumerate(units):
-            uid = unit.unit_id
-            w, wr = self._weight(unit, context)
-            weights[i] = w
-            if wr:
-                weight_r[uid] = wr
-            mr = self._reasons("drawcore_unit_mandatory", unit=unit, context=context)
-            er = self._reasons("drawcore_unit_exclusions", unit=unit, context=context)
-            waiver = self._reasons("drawcore_once_a_year_waiver", unit=unit, context=context)
-            if waiver:
-                waiver_r[uid] = waiver
-            t, fr = self._frequency(unit, context)
-            if mr:
-                mandatory[i] = True
-                mand_r[uid] = mr
-            if er:
-                excluded[i] = True
-                excl_r[uid] = er
-            if fr:
-                freq_r[uid] = fr
-            frequency[i] = t
-            window = self._recent_inspection(unit, context)
-            if window is not None:
-                window_days[i] = window.days
-                window_r[uid] = window.reason
-            team, tr = self._team(unit, context)
-            size[i] = team.size
-            experts[i] = team.experts
-            expertise.append(team.expertise)
-            expert_expertise.append(team.expert_expertise)
-            team_r[uid] = tr
+        for rows, answer in self._groups(
+            "drawcore_units_recent_inspection_window",
+            "drawcore_recent_inspection_window",
+            RecentInspectionWindow,
+            cols,
+            context,
+        ):
+            new = rows[~decided[rows]]
+            decided[new] = True
+            window_days[new] = answer.days
+            window_r.update(dict.fromkeys(ids[new].tolist(), answer.reason))
+
+        base = minimum_team()
+        size = np.full(n, base.size, dtype=np.int64)
+        experts = np.full(n, base.experts, dtype=np.int64)
+        expertise: list[tuple[str, ...]] = [base.expertise] * n
+        expert_expertise: list[tuple[str, ...]] = [base.expert_expertise] * n
+        teams = self._groups(
+            "drawcore_units_team_requirements",
+            "drawcore_team_requirements",
+            TeamRequirement,
+            cols,
+            context,
+        )
+        for rows, team in teams:
+            np.maximum.at(size, rows, team.size)
+            np.maximum.at(experts, rows, team.experts)
+        team_r = _per_unit(
+            ids,
+            [(rows, t.reason) for rows, t in teams],
+            lambda rs: _sorted_set([base.reason, *rs]),
+            everyone=True,
+        )
+        for rows, team in teams:
+            for field, out in (("expertise", expertise), ("expert_expertise", expert_expertise)):
+                need = getattr(team, field)
+                if need:
+                    for i in rows.tolist():
+                        out[i] = tuple(sorted({*out[i], *need}))
         return UnitDecisions(
-            unit_ids=tuple(u.unit_id for u in units),
+            unit_ids=tuple(id_list),
             weights=weights,
             mandatory=mandatory,
             excluded=excluded,
@@ -224,62 +426,31 @@ class Rules:
             waiver_reasons=waiver_r,
         )
 
-    def _weight(self, unit: Unit, context: PlanContext) -> tuple[float, tuple[Reason, ...]]:
-        weight = float(unit.risk_weight)
-        reasons: list[Reason] = []
-        for plugin, answer in self._call("drawcore_unit_weight", unit=unit, context=context):
-            self._expect(plugin, "drawcore_unit_weight", answer, WeightFactor)
-            weight *= answer.factor
-            reasons.append(self._stamp(plugin, "drawcore_unit_weight", answer.reason))
-        return weight, tuple(reasons)
-
-    def _frequency(self, unit: Unit, context: PlanContext) -> tuple[int, tuple[Reason, ...]]:
-        answers: list[tuple[int, Reason]] = []
-        for plugin, answer in self._call("drawcore_unit_frequency", unit=unit, context=context):
-            self._expect(plugin, "drawcore_unit_frequency", answer, Frequency)
-            answers.append(
-                (answer.times, self._stamp(plugin, "drawcore_unit_frequency", answer.reason))
-            )
-        if not answers:
-            return 0, ()
-        top = max(t for t, _ in answers)
-        return top, tuple(sorted(r for t, r in answers if t == top))
-
-    def _recent_inspection(self, unit: Unit, context: PlanContext) -> RecentInspectionWindow | None:
-        hook = "drawcore_recent_inspection_window"
-        for plugin, answer in self._call(hook, unit=unit, context=context):
-            self._expect(plugin, hook, answer, RecentInspectionWindow)
-            window: RecentInspectionWindow = attrs.evolve(
-                answer, reason=self._stamp(plugin, hook, answer.reason)
-            )
-            return window
-        return None
-
     def team_requirement(self, unit: Unit, context: PlanContext) -> TeamRequirement:
         """The merged team requirement: max size, union of expertise, max experts.
 
         Its ``reason`` is the one behind the size; :meth:`evaluate` keeps all of them.
         """
-        return self._team(unit, context)[0]
-
-    def _team(self, unit: Unit, context: PlanContext) -> tuple[TeamRequirement, tuple[Reason, ...]]:
+        cols = UnitColumns.of([unit])
         answers: list[TeamRequirement] = [minimum_team()]
-        for plugin, answer in self._call("drawcore_team_requirements", unit=unit, context=context):
-            self._expect(plugin, "drawcore_team_requirements", answer, TeamRequirement)
-            answers.append(
-                attrs.evolve(
-                    answer, reason=self._stamp(plugin, "drawcore_team_requirements", answer.reason)
-                )
+        answers += [
+            team
+            for _, team in self._groups(
+                "drawcore_units_team_requirements",
+                "drawcore_team_requirements",
+                TeamRequirement,
+                cols,
+                context,
             )
+        ]
         biggest = max(answers, key=lambda a: a.size)
-        merged = TeamRequirement(
+        return TeamRequirement(
             size=biggest.size,
             expertise=sorted({e for a in answers for e in a.expertise}),
             experts=max(a.experts for a in answers),
             expert_expertise=sorted({e for a in answers for e in a.expert_expertise}),
             reason=biggest.reason,
         )
-        return merged, tuple(sorted({a.reason for a in answers}))
 
     def inspection_mode(
         self, unit: Unit, context: PlanContext, *, planned: bool
@@ -352,6 +523,31 @@ class Rules:
             )
             return due
         return default_deadline(round_end)
+
+    def reason_text(self, reason: Reason, lang: str | None = None) -> str:
+        """``reason``'s text as a reader of ``lang`` sees it (Chinese unless ``lang`` is
+        English; ``None``: the current language). The recorded reason is unchanged.
+
+        The plugin that gave the reason translates it (``drawcore_reason_text``); the
+        core's reasons are in drawcore's message catalog. Without a translation the
+        English text is shown.
+        """
+        lang = normalise(lang if lang is not None else current())
+        if lang == "en":
+            return reason.text
+        if reason.plugin == CORE:
+            found = catalog_texts(CORE_REASON_TEMPLATES, lang).translate(reason.text)
+            return found or reason.text
+        hook = "drawcore_reason_text"
+        for impl in getattr(self._pm.hook, hook).get_hookimpls():
+            if impl.plugin_name != reason.plugin:
+                continue
+            answer = self._ask(hook, impl, reason=reason, lang=lang)
+            if answer is None:
+                continue
+            self._expect(impl.plugin_name, hook, answer, str)
+            return str(answer)
+        return reason.text
 
     def mask(self, field: str, value: str, unit: Unit | None = None) -> str:
         """``value`` as it may be published (``firstresult``; unmasked when nobody answers)."""

@@ -16,6 +16,17 @@ Two kinds of combination are used:
   union of reasons, a product, a maximum), so no plugin can silently drop
   another's decision.
 
+Rules about units come in two forms that fold together. The **columnar** hooks
+(``drawcore_units_*``) receive every unit at once as a read-only
+:class:`~drawcore.plugin.columns.UnitColumns` and answer with groups of rows (a
+boolean mask or row numbers) sharing a value and a reason, so a city's registry is
+decided at numpy speed; the national rules and the shipped plugins use them. The
+**per-unit** hooks (``drawcore_unit_*``) are asked once per unit, for rules that are
+easier to say one unit at a time; ``Rules`` turns each answer into a group of one.
+Both forms are folded by the same rule, per unit, in one call order (pluggy's:
+``tryfirst``, later-registered, ``trylast``; a plugin's columnar answer before its
+per-unit one).
+
 Which plugins are asked depends on the jurisdiction ``Rules`` was made for: the
 plugin claiming it (:func:`drawcore_jurisdiction`) and every plugin that claims
 none (jurisdiction-neutral rules, such as the national defaults).
@@ -28,8 +39,14 @@ from collections.abc import Sequence
 
 from drawcore.model import Inspector, Unit
 from drawcore.plugin import hookspec
+from drawcore.plugin.columns import UnitColumns
 from drawcore.plugin.values import (
     Frequency,
+    GroupFactor,
+    GroupFrequency,
+    GroupReason,
+    GroupTeam,
+    GroupWindow,
     InspectionModeChoice,
     PlanContext,
     PlanSummary,
@@ -51,12 +68,20 @@ __all__ = [
     "drawcore_once_a_year_waiver",
     "drawcore_plan_checks",
     "drawcore_publication_deadline",
+    "drawcore_reason_text",
     "drawcore_recent_inspection_window",
     "drawcore_team_requirements",
     "drawcore_unit_exclusions",
     "drawcore_unit_frequency",
     "drawcore_unit_mandatory",
     "drawcore_unit_weight",
+    "drawcore_units_exclusions",
+    "drawcore_units_frequency",
+    "drawcore_units_mandatory",
+    "drawcore_units_once_a_year_waiver",
+    "drawcore_units_recent_inspection_window",
+    "drawcore_units_team_requirements",
+    "drawcore_units_weight",
 ]
 
 
@@ -224,6 +249,122 @@ def drawcore_mask_field(field: str, value: str, unit: Unit | None) -> str | None
     Returns: the masked text, or ``None`` (no opinion).
     Combine: ``firstresult``; the national default (ID-card numbers, phones and
     persons' addresses partly hidden) is ``trylast``; with no answer the value is shown.
+    """
+
+
+# -- rules over columns: the whole registry at once ------------------------------------
+
+
+@hookspec
+def drawcore_units_weight(  # type: ignore[empty-body]
+    units: UnitColumns, context: PlanContext
+) -> Sequence[GroupFactor]:
+    """Weight factors for groups of units (BL-5: the plan weighs risk level); columnar
+    form of ``drawcore_unit_weight``.
+
+    Called: once per plan or rule-based draw, with every unit.
+    Returns: ``GroupFactor`` values (rows, factor, reason); a unit in no group: factor 1.
+    Combine: per unit, the base ``risk_weight`` times the PRODUCT of every factor of every
+    group it is in (of every plugin, in call order); all reasons kept in that order.
+    """
+
+
+@hookspec
+def drawcore_units_mandatory(  # type: ignore[empty-body]
+    units: UnitColumns, context: PlanContext
+) -> Sequence[GroupReason]:
+    """Groups of units inspected at least once in the year (TJ-5); columnar form of
+    ``drawcore_unit_mandatory``.
+
+    Called: once per plan or rule-based draw, with every unit.
+    Returns: ``GroupReason`` values (rows, reason).
+    Combine: per unit, the UNION of the reasons of every group it is in; mandatory when
+    there is at least one.
+    """
+
+
+@hookspec
+def drawcore_units_once_a_year_waiver(  # type: ignore[empty-body]
+    units: UnitColumns, context: PlanContext
+) -> Sequence[GroupReason]:
+    """Groups of units for which the national once-a-year rule (NAT-7) is set aside;
+    columnar form of ``drawcore_once_a_year_waiver``.
+
+    Called: once per plan or rule-based draw, with every unit.
+    Returns: ``GroupReason`` values (rows, reason).
+    Combine: per unit, the UNION of reasons; waived when there is at least one, and the
+    plan records the waiver beside the rule's own reasons.
+    """
+
+
+@hookspec
+def drawcore_units_exclusions(  # type: ignore[empty-body]
+    units: UnitColumns, context: PlanContext
+) -> Sequence[GroupReason]:
+    """Groups of units not inspected under this plan (BL-3 higher-level plan, NAT-3
+    closed); columnar form of ``drawcore_unit_exclusions``.
+
+    Called: once per plan or rule-based draw, with every unit.
+    Returns: ``GroupReason`` values (rows, reason).
+    Combine: per unit, the UNION of reasons; excluded when there is at least one. An
+    exclusion outranks a mandatory reason; both are recorded.
+    """
+
+
+@hookspec
+def drawcore_units_frequency(  # type: ignore[empty-body]
+    units: UnitColumns, context: PlanContext
+) -> Sequence[GroupFrequency]:
+    """Inspections a year for groups of units (key supervision, BL-6 / TJ-5); columnar
+    form of ``drawcore_unit_frequency``.
+
+    Called: once per plan or rule-based draw, with every unit.
+    Returns: ``GroupFrequency`` values (rows, times, reason).
+    Combine: per unit, the MAXIMUM of ``times``; the reasons of every group reaching the
+    maximum are kept. A mandatory unit gets at least 1.
+    """
+
+
+@hookspec
+def drawcore_units_recent_inspection_window(  # type: ignore[empty-body]
+    units: UnitColumns, context: PlanContext
+) -> Sequence[GroupWindow]:
+    """Recent-inspection windows for groups of units; columnar form of
+    ``drawcore_recent_inspection_window``.
+
+    Called: once per plan or rule-based draw, with every unit.
+    Returns: ``GroupWindow`` values (rows, days, reason).
+    Combine: FIRST ANSWER PER UNIT: the first plugin in call order with a group holding
+    the unit decides it (within one answer, its first such group); the national default
+    (180 days) is ``trylast``.
+    """
+
+
+@hookspec
+def drawcore_units_team_requirements(  # type: ignore[empty-body]
+    units: UnitColumns, context: PlanContext
+) -> Sequence[GroupTeam]:
+    """Team requirements for groups of units (TJ-8); columnar form of
+    ``drawcore_team_requirements``.
+
+    Called: once per plan or rule-based draw, with every unit.
+    Returns: ``GroupTeam`` values (rows, ``TeamRequirement``).
+    Combine: per unit, MERGED with the core's minimum (NAT-1) and every other answer:
+    maximum ``size``, union of ``expertise``, maximum ``experts``; all reasons kept.
+    """
+
+
+@hookspec
+def drawcore_reason_text(reason: Reason, lang: str) -> str | None:
+    """The text of one of this plugin's reasons in ``lang`` (``"zh_CN"``), for a reader.
+
+    The recorded reason stays as given (its English text is what journals hash); this
+    is how it is shown: the plan listing and the publication show reasons in Chinese
+    by default. ``ReasonTexts`` maps a plugin's English templates to Chinese ones.
+    Called: once per reason shown, when the language is not English.
+    Returns: the text in ``lang``, or ``None`` (no translation: the English text is shown).
+    Combine: only the plugin named in ``reason.plugin`` is asked; for the core's reasons
+    (``plugin="drawcore"``) the message catalog answers.
     """
 
 

@@ -8,31 +8,41 @@ speak for another) and a sentence a reader of the published plan understands.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Iterable
 from typing import Any
 
 import attrs
+import numpy as np
+import numpy.typing as npt
 
 from drawcore.errors import InvalidInputError
-from drawcore.i18n import msg
+from drawcore.i18n import msg, translation
 from drawcore.model import InspectionMode
 
 __all__ = [
     "CLAUSE_PATTERN",
     "EntryRole",
     "Frequency",
+    "GroupFactor",
+    "GroupFrequency",
+    "GroupReason",
+    "GroupTeam",
+    "GroupWindow",
     "InspectionModeChoice",
     "PlanContext",
     "PlanSummary",
     "PublicationDeadline",
     "RandomShareMinimum",
     "Reason",
+    "ReasonTexts",
     "RecentInspectionWindow",
     "Recusals",
     "TeamRequirement",
     "WeightFactor",
+    "catalog_texts",
 ]
 
 #: A clause ID: an upper-case prefix, a dash and a number, e.g. ``BL-6``, ``TJ-5``, ``NAT-1``.
@@ -242,3 +252,108 @@ class EntryRole:
 
     role: str = attrs.field(validator=_role)
     reason: Reason
+
+
+def _rows(value: Any) -> npt.NDArray[Any]:
+    """A boolean mask or an array of row numbers, as a read-only numpy array."""
+    if isinstance(value, str | bytes):
+        raise InvalidInputError("rows are a boolean mask or row numbers, not a string")
+    rows = np.asarray(value)
+    if rows.size == 0:
+        rows = np.zeros(0, dtype=np.int64)
+    if rows.ndim != 1 or not (rows.dtype == np.bool_ or np.issubdtype(rows.dtype, np.integer)):
+        raise InvalidInputError(
+            f"rows are a 1-d boolean mask or integer row numbers, got dtype {rows.dtype}"
+        )
+    rows = rows.view()
+    rows.flags.writeable = False
+    return rows
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class GroupReason:
+    """A group of units (rows of the hook's ``UnitColumns``: a boolean mask or row
+    numbers) and the reason that holds for each of them."""
+
+    rows: npt.NDArray[Any] = attrs.field(converter=_rows)
+    reason: Reason
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class GroupFactor:
+    """A weight factor for a group of units (folded as a product per unit)."""
+
+    rows: npt.NDArray[Any] = attrs.field(converter=_rows)
+    factor: float = attrs.field(validator=_check_factor)
+    reason: Reason
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class GroupFrequency:
+    """Inspections a year for a group of units (folded by maximum per unit)."""
+
+    rows: npt.NDArray[Any] = attrs.field(converter=_rows)
+    times: int = attrs.field(validator=_check_times)
+    reason: Reason
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class GroupWindow:
+    """A recent-inspection window for a group of units (the first answer per unit wins)."""
+
+    rows: npt.NDArray[Any] = attrs.field(converter=_rows)
+    days: int = attrs.field(validator=_check_days)
+    reason: Reason
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class GroupTeam:
+    """A team requirement for a group of units (merged per unit with the others)."""
+
+    rows: npt.NDArray[Any] = attrs.field(converter=_rows)
+    team: TeamRequirement
+
+
+_FIELD = re.compile(r"\{([a-z_]+)\}")
+
+
+class ReasonTexts:
+    """A plugin's reason texts in another language, by English template.
+
+    ``ReasonTexts({"risk level {level}: weight x{factor}": "风险等级{level}：权重×{factor}"},
+    words={"major": "重大风险"})`` turns the English text ``"risk level major: weight
+    x3.0"`` into ``"风险等级重大风险：权重×3.0"``: each ``{name}`` of a template matches a
+    part of the text, which is put into the translation (translated by ``words`` when
+    listed there). A text no template matches has no translation (``None``).
+    """
+
+    __slots__ = ("_templates", "_words")
+
+    def __init__(self, templates: dict[str, str], *, words: dict[str, str] | None = None) -> None:
+        compiled = []
+        for english, other in templates.items():
+            parts = _FIELD.split(english)
+            pattern = "".join(
+                re.escape(part) if k % 2 == 0 else f"(?P<{part}>.+?)"
+                for k, part in enumerate(parts)
+            )
+            compiled.append((re.compile(f"^{pattern}$", re.DOTALL), other))
+        self._templates = tuple(compiled)
+        self._words = dict(words or {})
+
+    def translate(self, text: str) -> str | None:
+        """``text`` in the other language, or ``None`` when no template matches it."""
+        for pattern, other in self._templates:
+            found = pattern.match(text)
+            if found is not None:
+                values = {k: self._words.get(v, v) for k, v in found.groupdict().items()}
+                return other.format(**values)
+        return None
+
+
+@functools.cache
+def catalog_texts(templates: tuple[str, ...], lang: str) -> ReasonTexts:
+    """:class:`ReasonTexts` of English ``templates`` marked for drawcore's message catalog
+    (``N_``), in ``lang``: how the core and the national rules translate their reasons."""
+    catalog = translation(lang)
+    return ReasonTexts({t: catalog.gettext(t) for t in templates})

@@ -29,6 +29,7 @@ decided on each timestamp's own local date (as written, with its offset).
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Callable, Collection
@@ -37,6 +38,7 @@ from pathlib import Path
 from drawcore.errors import InvalidInputError, JournalError
 from drawcore.i18n import DEFAULT
 from drawcore.model import Unit
+from drawcore.plugin.values import Reason
 from drawcore.publish.exports import render_files
 from drawcore.publish.files import write_folder
 from drawcore.publish.masking import Masker, default_mask, scrub
@@ -85,6 +87,10 @@ def write_publication(
     return write_folder(render_files(pub, lang, journal_name), out_dir)
 
 
+def _in(reason_text: Callable[[Reason, str], str], lang: str, reason: Reason) -> str:
+    return reason_text(reason, lang)
+
+
 def publish(
     journal_path: str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
@@ -95,9 +101,11 @@ def publish(
     mask: Masker | None = None,
     withhold: Collection[str] | Callable[[str], bool] = (),
     lang: str = DEFAULT,
+    reason_text: Callable[[Reason, str], str] | None = None,
 ) -> list[Path]:
     """Publish one quarter of a journal to ``out_dir`` in ``lang`` (Chinese unless
-    ``"en"``); the journal must verify first.
+    ``"en"``); the journal must verify first. ``reason_text(reason, lang)`` shows the
+    plans' reasons in ``lang`` (``Rules.reason_text``).
 
     Unit names and the item list come from the registry snapshots the draw
     plans name (under ``registry_dir``, default the journal's directory),
@@ -150,6 +158,7 @@ def publish(
         items=item_list if item_list is not None else (),
         mask=mask,
         withhold=withhold,
+        reason_text=None if reason_text is None else functools.partial(_in, reason_text, lang),
     )
     log.info("writing %s", os.fspath(out_dir))
     return write_publication(pub, out_dir, lang=lang, journal_name=Path(journal_path).name)

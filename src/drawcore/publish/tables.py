@@ -20,6 +20,7 @@ import attrs
 from drawcore.errors import InvalidInputError
 from drawcore.i18n import N_
 from drawcore.model import Unit
+from drawcore.plugin.values import Reason
 from drawcore.publish.masking import Masker, default_mask, mask_known_names, scrub
 from drawcore.publish.scan import find_personal_data, find_unsafe_chars, is_verbatim
 from drawcore.record.checkpoints import Checkpoint
@@ -243,8 +244,12 @@ def build_publication(
     items: ItemList | Iterable[Any] = (),
     mask: Masker | None = None,
     withhold: Collection[str] | Callable[[str], bool] = (),
+    reason_text: Callable[[Reason], str] | None = None,
 ) -> Publication:
-    """The tables of one quarter (all quarters when ``None``), masked; pure."""
+    """The tables of one quarter (all quarters when ``None``), masked; pure.
+
+    ``reason_text`` shows a plan's reasons in the reader's language
+    (``Rules.reason_text``); the recorded English text by default."""
     check_quarter(quarter)
     by_id = {u.unit_id: u for u in units}
     clean = _Cleaner(mask, withhold, by_id)
@@ -299,7 +304,7 @@ def build_publication(
         elif r.type == DRAW and wanted(b["drawn_at"]):
             tables["draws"].extend(_draw_rows(r, clean, by_id, void_reason))
         elif r.type == ANNUAL_PLAN and wanted(b["drawn_at"]):
-            tables["annual_plans"].extend(_year_rows(r, clean, by_id, void_reason))
+            tables["annual_plans"].extend(_year_rows(r, clean, by_id, void_reason, reason_text))
         elif r.type == RESULT and wanted(b["entered_at"]):
             unit = by_id.get(b["unit_id"])
             tables["results"].append(
@@ -431,7 +436,11 @@ def _draw_rows(
 
 
 def _year_rows(
-    r: Record, clean: _Cleaner, units: Mapping[str, Unit], void_reason: Mapping[int, str]
+    r: Record,
+    clean: _Cleaner,
+    units: Mapping[str, Unit],
+    void_reason: Mapping[int, str],
+    reason_text: Callable[[Reason], str] | None = None,
 ) -> list[dict[str, Any]]:
     """One row per task of an annual plan, then one per excluded unit (BL-3), with reasons.
 
@@ -464,7 +473,13 @@ def _year_rows(
         }
 
     def reasons(rs: Iterable[Mapping[str, str]]) -> str:
-        return _join(f"{x['clause']} [{x['plugin']}]: {x['text']}" for x in rs)
+        if reason_text is None:
+            return _join(f"{x['clause']} [{x['plugin']}]: {x['text']}" for x in rs)
+        return _join(
+            f"{x['clause']} [{x['plugin']}]: "
+            + reason_text(Reason(clause=x["clause"], text=x["text"], plugin=x["plugin"]))
+            for x in rs
+        )
 
     rows = []
     for rd in plan["rounds"]:

@@ -6,9 +6,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from drawcore.draw.team_model import EXPLICIT_REASON, MIN_TEAM_SIZE, Recusal
+from drawcore.draw.team_model import EXPLICIT_REASON, Recusal
 from drawcore.errors import InvalidInputError
 from drawcore.plan.policy import Policy
+from drawcore.plan.prepare import rule_parameters
 from drawcore.plugin.values import PlanContext
 from drawcore.record.draw_plans import DrawPlan, RegistryRef, UnitRequirement
 from drawcore.record.replay import first_difference
@@ -73,48 +74,21 @@ def _rule_values(
     params: Mapping[str, Any],
 ) -> dict[str, Any]:
     """The DrawPlan fields the rules decide (merged with the caller's ``params``)."""
-    unit_list = list(units)
-    decided = rules.evaluate(unit_list, context)
+    translated = rule_parameters(units, rules, context)
+    decided = translated.decisions
     ids = list(decided.unit_ids)
-    base = units.weights
     order = [units.index_of(u) for u in ids]
-    weights = {
-        u: float(w)
-        for u, w, b in zip(ids, decided.weights.tolist(), base[order].tolist(), strict=True)
-        if w != b
-    }
-    reasons: list[tuple[str, str, str]] = []
-    for decision, found in (
-        ("mandatory", decided.mandatory_reasons),
-        ("excluded", decided.exclusion_reasons),
-        ("weight", decided.weight_reasons),
-    ):
-        reasons += [(u, decision, str(r)) for u, rs in found.items() for r in rs]
-    required = max(decided.team_size.tolist(), default=MIN_TEAM_SIZE)
+    weights = translated.changed_weights()
+    reasons = translated.reason_lines()
+    required = translated.required_team_size
     team_size = max(int(params.get("team_size", 2)), required)
-    if required > MIN_TEAM_SIZE:
-        reasons += [
-            (u, "team", str(r))
-            for u, n in zip(ids, decided.team_size.tolist(), strict=True)
-            if n == required
-            for r in decided.team_reasons.get(u, ())
-        ]
+    reasons += translated.team_lines()
     requirements = []
-    for u, need, n, ee in zip(
-        ids,
-        decided.expertise,
-        decided.experts.tolist(),
-        decided.expert_expertise,
-        strict=True,
-    ):
-        if not need and not n:
-            continue
+    for u, need, n, ee, why in translated.requirements():
         requirements.append(
-            UnitRequirement(
-                unit_id=u, expertise=need, experts=n, expert_expertise=ee[0] if ee else None
-            )
+            UnitRequirement(unit_id=u, expertise=need, experts=n, expert_expertise=ee)
         )
-        reasons += [(u, "requirement", str(r)) for r in decided.team_reasons.get(u, ())]
+        reasons += [(u, "requirement", str(r)) for r in why]
     if any(r.experts for r in requirements) and params.get("experts") is None:
         needing = [r.unit_id for r in requirements if r.experts]
         raise InvalidInputError(
@@ -125,7 +99,7 @@ def _rule_values(
     conflicts: list[Recusal] = list(params.get("conflicts", ()))
     if inspectors is not None:
         active = [i for i in inspectors if i.active]
-        pairs = rules.conflicts(unit_list, active, context)
+        pairs = rules.conflicts(list(units), active, context)
         conflicts += pairs
         reasons.append((RECUSAL_ASKED, "recusal", f"{len(pairs)} conflict pair(s) from the rules"))
     flags = params.get("exclude_flags", DrawPlan.__attrs_attrs__.exclude_flags.default)
@@ -142,12 +116,7 @@ def _rule_values(
     values = dict(params)
     values.update(
         weights=weights,
-        excluded=sorted(
-            {
-                *params.get("excluded", ()),
-                *(u for u, x in zip(ids, decided.excluded.tolist(), strict=True) if x),
-            }
-        ),
+        excluded=sorted({*params.get("excluded", ()), *translated.excluded_ids}),
         mandatory=sorted(
             {
                 *params.get("mandatory", ()),

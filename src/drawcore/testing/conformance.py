@@ -10,7 +10,8 @@ pytest collects the returned class. It loads the plugin through the installed
 ``drawcore`` entry points (pass ``plugin=`` and ``name=`` to check a plugin object
 that is not installed yet) and checks that the plugin claims its jurisdiction,
 implements only hooks drawcore has, answers with typed values whose reasons
-cite clause IDs, answers the same for the same unit whatever the registry order,
+cite clause IDs, answers the same for the same unit whatever the registry order
+and whatever other units are asked about with it (the columnar hooks see them all),
 and that a year planned under its rules keeps the plan's guarantees: every
 mandatory unit inspected, no round over capacity, no excluded unit drawn, a
 reason for every mandatory and excluded unit, recusals respected, and the plan
@@ -339,6 +340,42 @@ def conformance_tests(
         assert r.conflicts(units, list(county(self).inspectors), context(self)) == r.conflicts(
             units[::-1], list(county(self).inspectors)[::-1], context(self)
         )
+
+    def test_answers_for_a_unit_do_not_depend_on_the_other_units(self: object) -> None:
+        """Columnar hooks see the whole registry: a unit's decisions must still be the
+        unit's own, the same when it is asked about with half of the units or alone."""
+        r = rules(self)
+        units = list(county(self).units)
+        whole = r.evaluate(units, context(self))
+        half = len(units) // 2
+        parts = [r.evaluate(units[:half], context(self)), r.evaluate(units[half:], context(self))]
+        alone = [r.evaluate([u], context(self)) for u in units[:: max(1, len(units) // 12)]]
+        for field in (
+            "weights",
+            "mandatory",
+            "excluded",
+            "times",
+            "recent_inspection_days",
+            "team_size",
+            "experts",
+        ):
+            joined = np.concatenate([getattr(p, field) for p in parts])
+            assert np.array_equal(getattr(whole, field), joined), field
+        for field in (
+            "mandatory_reasons",
+            "exclusion_reasons",
+            "frequency_reasons",
+            "weight_reasons",
+            "team_reasons",
+            "recent_inspection_reasons",
+            "waiver_reasons",
+        ):
+            joined_reasons = {**getattr(parts[0], field), **getattr(parts[1], field)}
+            assert getattr(whole, field) == joined_reasons, field
+            for one in alone:
+                uid = one.unit_ids[0]
+                assert getattr(one, field).get(uid) == getattr(whole, field).get(uid), (uid, field)
+        assert whole.expertise == parts[0].expertise + parts[1].expertise
 
     def test_weights_are_finite_and_not_negative(self: object) -> None:
         ur = rules(self).evaluate(list(county(self).units), context(self))

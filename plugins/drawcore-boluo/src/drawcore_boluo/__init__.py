@@ -12,12 +12,15 @@ from collections.abc import Sequence
 
 from drawcore.model import Inspector, ProductionStatus, RiskLevel, Unit
 from drawcore.plugin import (
-    Frequency,
+    GroupFactor,
+    GroupFrequency,
+    GroupReason,
     PlanContext,
     RandomShareMinimum,
     Reason,
+    ReasonTexts,
     Recusals,
-    WeightFactor,
+    UnitColumns,
     hookimpl,
 )
 
@@ -39,6 +42,33 @@ RESUMED_TIMES = 2
 MIN_RANDOM_SHARE = 0.30
 #: BL-3: the registry is renewed once a year (collected each early December).
 REGISTRY_MAX_AGE = dt.timedelta(days=366)
+#: The reasons above in Simplified Chinese (shown to readers; the record keeps English).
+REASON_TEXTS = ReasonTexts(
+    {
+        "risk level {level}: weight x{factor}": "风险等级为{level}：抽取权重×{factor}",
+        "already in a provincial or city draw plan; not drawn again by the county": (
+            "已列入省、市抽查计划，县局不再重复抽查"
+        ),
+        "major accident hazard: key supervision, {times} inspections this year": (
+            "存在重大事故隐患：重点监管，本年度检查{times}次"
+        ),
+        "resumed production after clearance: followed up {times} times this year": (
+            "整改后恢复生产：本年度跟踪检查{times}次"
+        ),
+        "recusal (回避): the inspector's home township is {township}": (
+            "回避：执法检查人员居住在{township}"
+        ),
+        "double-random draws are at least 30 % of the plan": (
+            "“双随机”抽查不少于年度检查计划的30%"
+        ),
+        "the unit registry's renewal date is not given; it is renewed every year": (
+            "未提供检查对象名录库的更新日期；名录库每年更新一次"
+        ),
+        "the unit registry was renewed on {renewed}, more than a year before the plan "
+        "starts ({start})": "检查对象名录库于{renewed}更新，距计划开始（{start}）已超过一年",
+    },
+    words={"low": "低风险", "moderate": "一般风险", "high": "较大风险", "major": "重大风险"},
+)
 
 
 @hookimpl
@@ -47,52 +77,64 @@ def drawcore_jurisdiction() -> str:
 
 
 @hookimpl
-def drawcore_unit_weight(unit: Unit) -> WeightFactor | None:
-    """BL-5: the plan weighs each unit's risk level."""
-    factor = RISK_FACTORS[unit.risk_level]
-    if factor == 1.0:
-        return None
-    return WeightFactor(
-        factor=factor,
-        reason=Reason(clause="BL-5", text=f"risk level {unit.risk_level.value}: weight x{factor}"),
-    )
+def drawcore_reason_text(reason: Reason, lang: str) -> str | None:
+    """This plugin's reasons in Simplified Chinese."""
+    return REASON_TEXTS.translate(reason.text) if lang == "zh_CN" else None
 
 
 @hookimpl
-def drawcore_unit_exclusions(unit: Unit) -> Sequence[Reason]:
+def drawcore_units_weight(units: UnitColumns) -> Sequence[GroupFactor]:
+    """BL-5: the plan weighs each unit's risk level."""
+    return [
+        GroupFactor(
+            rows=units.equals("risk_level", level),
+            factor=factor,
+            reason=Reason(clause="BL-5", text=f"risk level {level.value}: weight x{factor}"),
+        )
+        for level, factor in RISK_FACTORS.items()
+        if factor != 1.0
+    ]
+
+
+@hookimpl
+def drawcore_units_exclusions(units: UnitColumns) -> Sequence[GroupReason]:
     """BL-3: units already in a provincial or city draw plan are not drawn again."""
-    if unit.in_higher_plan:
-        return [
-            Reason(
+    return [
+        GroupReason(
+            rows=units.flag("in_higher_plan"),
+            reason=Reason(
                 clause="BL-3",
                 text="already in a provincial or city draw plan; not drawn again by the county",
-            )
-        ]
-    return []
+            ),
+        )
+    ]
 
 
 @hookimpl
-def drawcore_unit_frequency(unit: Unit, context: PlanContext) -> Frequency | None:
-    """BL-6: major-hazard units get key supervision, more frequent inspections."""
-    if unit.major_hazard:
-        times = min(KEY_SUPERVISION_TIMES, context.rounds)
-        return Frequency(
-            times=times,
+def drawcore_units_frequency(units: UnitColumns, context: PlanContext) -> Sequence[GroupFrequency]:
+    """BL-6: major-hazard units get key supervision, more frequent inspections; a unit
+    resuming production after clearance is followed up."""
+    hazard = units.flag("major_hazard")
+    key = min(KEY_SUPERVISION_TIMES, context.rounds)
+    resumed = min(RESUMED_TIMES, context.rounds)
+    return [
+        GroupFrequency(
+            rows=hazard,
+            times=key,
             reason=Reason(
                 clause="BL-6",
-                text=f"major accident hazard: key supervision, {times} inspections this year",
+                text=f"major accident hazard: key supervision, {key} inspections this year",
             ),
-        )
-    if unit.production_status is ProductionStatus.RESUMED:
-        times = min(RESUMED_TIMES, context.rounds)
-        return Frequency(
-            times=times,
+        ),
+        GroupFrequency(
+            rows=~hazard & units.equals("production_status", ProductionStatus.RESUMED),
+            times=resumed,
             reason=Reason(
                 clause="BL-6",
-                text=f"resumed production after clearance: followed up {times} times this year",
+                text=f"resumed production after clearance: followed up {resumed} times this year",
             ),
-        )
-    return None
+        ),
+    ]
 
 
 @hookimpl
