@@ -15,6 +15,7 @@ import attrs
 import numpy as np
 
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 from drawcore.registry.registries import Kind, _Registry
 
 #: The example county, shipped inside the package so an installed wheel's demo finds it.
@@ -89,15 +90,18 @@ def parse_public_numbers(text: str) -> list[list[int]]:
         return [[int(x) for x in part.split(",")] for part in text.strip().strip("/").split("/")]
     except ValueError:
         raise InvalidInputError(
-            f"--public-numbers {text!r}: expected integers, ',' within a source and '/' "
-            "between sources, e.g. 3,11,17,22,28,31/9/742"
+            msg(
+                "--public-numbers {text!r}: expected integers, ',' within a source and "
+                "'/' between sources, e.g. 3,11,17,22,28,31/9/742",
+                text=text,
+            )
         ) from None
 
 
 def parse_pair(text: str, what: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     if not sep or not name or not value:
-        raise InvalidInputError(f"{what} {text!r}: expected NAME=VALUE")
+        raise InvalidInputError(msg("{what} {text!r}: expected NAME=VALUE", what=what, text=text))
     return name, value
 
 
@@ -105,13 +109,13 @@ def parse_hex(text: str, what: str) -> bytes:
     try:
         return bytes.fromhex(text)
     except ValueError:
-        raise InvalidInputError(f"{what}: {text!r} is not hex") from None
+        raise InvalidInputError(msg("{what}: {text!r} is not hex", what=what, text=text)) from None
 
 
 def require_options(args: argparse.Namespace, *names: str) -> None:
     missing = [f"--{n.replace('_', '-')}" for n in names if getattr(args, n) is None]
     if missing:
-        raise InvalidInputError(f"this step needs {', '.join(missing)}")
+        raise InvalidInputError(msg("this step needs {missing}", missing=", ".join(missing)))
 
 
 def parse_date(text: str | None, what: str) -> Any:
@@ -122,7 +126,9 @@ def parse_date(text: str | None, what: str) -> Any:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise InvalidInputError(f"{what} {text!r} is not a date like 2026-06-30") from None
+        raise InvalidInputError(
+            msg("{what} {text!r} is not a date like 2026-06-30", what=what, text=text)
+        ) from None
 
 
 def verified_records(journal: Path, registry_dir: Path | None) -> list[Any] | None:
@@ -132,7 +138,7 @@ def verified_records(journal: Path, registry_dir: Path | None) -> list[Any] | No
     from drawcore.record.verification import verify_draws
 
     if not journal.is_file():
-        raise InvalidInputError(f"{journal}: no such journal file")
+        raise InvalidInputError(msg("{journal}: no such journal file", journal=journal))
     report = verify_draws(journal, registry_dir=registry_dir)
     if not report.ok:
         first = report.problems[0].format()

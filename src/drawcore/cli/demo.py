@@ -14,7 +14,7 @@ from typing import Any
 from drawcore.cli.common import EXAMPLE_COUNTY, summarise
 from drawcore.cli.draw import draw_lines
 from drawcore.errors import DrawcoreError, InvalidInputError
-from drawcore.i18n import _, current
+from drawcore.i18n import _, current, msg
 from drawcore.registry.readers import read_county
 from drawcore.registry.registries import County
 from drawcore.version import __version__
@@ -47,7 +47,10 @@ def demo_load(directory: Path) -> County:
     """Step 1 of the demo: read and validate the four foundations."""
     if not directory.is_dir():
         raise InvalidInputError(
-            f"{directory}: no such directory; run examples/make_county.py or pass --county DIR"
+            msg(
+                "{directory}: no such directory; run examples/make_county.py or pass --county DIR",
+                directory=directory,
+            )
         )
     return read_county(directory)
 
@@ -262,7 +265,7 @@ def demo_verify(journal: Any, out: Path, *, kind: str = "draw") -> Path:
     for problem in bad.problems[:4]:
         print(f"  {problem.format()[:160]}")
     if bad.ok:
-        raise DrawcoreError("the tampered copy verified; it must not")
+        raise DrawcoreError(msg("the tampered copy verified; it must not"))
     if kind == "draw":
         demo_forgery(journal, out)
     else:
@@ -318,7 +321,7 @@ def _verify_forged(
     for problem in bad.problems[:2]:
         print(f"  {show(problem.format())[:160]}")
     if bad.ok:
-        raise DrawcoreError("the forged copy verified; it must not")
+        raise DrawcoreError(msg("the forged copy verified; it must not"))
 
 
 def journal_units(out: Path, body: Any) -> list[str]:
@@ -348,7 +351,9 @@ def demo_ceremony(source: Path, county: County, out: Path) -> None:
 
     journal_path = out / "journal.jsonl"
     if journal_path.exists():
-        raise InvalidInputError(f"{journal_path} exists; give --out an empty directory")
+        raise InvalidInputError(
+            msg("{journal_path} exists; give --out an empty directory", journal_path=journal_path)
+        )
     plan = demo_snapshot(source, county, out)
     journal = Journal(journal_path)
     demo_commit(journal, plan)
@@ -424,7 +429,9 @@ def demo_year(source: Path, county: County, out: Path, jurisdiction: str) -> Non
 
     journal_path = out / "journal.jsonl"
     if journal_path.exists():
-        raise InvalidInputError(f"{journal_path} exists; give --out an empty directory")
+        raise InvalidInputError(
+            msg("{journal_path} exists; give --out an empty directory", journal_path=journal_path)
+        )
     rules = Rules.for_jurisdiction(jurisdiction)
     refs = demo_registry_refs(source, county, out)
     spec = year_plan_spec(

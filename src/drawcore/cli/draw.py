@@ -16,6 +16,7 @@ from drawcore.cli.common import (
     require_options,
 )
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -115,8 +116,12 @@ def _draw_plan(args: argparse.Namespace) -> Any:
         relative = os.path.relpath(path.resolve(), base)
         if relative.split(os.sep)[0] == os.pardir:
             raise InvalidInputError(
-                f"{path} is outside the registry folder {base}: copy the snapshot into it, "
-                "or pass --registry-dir (登记册快照须位于登记册目录内)"
+                msg(
+                    "{path} is outside the registry folder {base}: copy the snapshot into "
+                    "it, or pass --registry-dir (登记册快照须位于登记册目录内)",
+                    path=path,
+                    base=base,
+                )
             )
         return RegistryRef(path=relative, fingerprint=fingerprint)
 
@@ -179,7 +184,7 @@ def _rules_plan(
         if year is None and getattr(args, name) is not None:
             year = parse_time(getattr(args, name), f"--{name.replace('_', '-')}").year
     if year is None:
-        raise InvalidInputError("--jurisdiction needs --year (or --committed-at / --drawn-at)")
+        raise InvalidInputError(msg("--jurisdiction needs --year (or --committed-at / --drawn-at)"))
     rules = Rules.for_jurisdiction(args.jurisdiction)
     active = [i for i in inspectors if i.active]
     context = PlanContext(
@@ -304,7 +309,7 @@ def _sampler(engine: str, scheduler: str | None = None) -> Callable[..., Any]:
     from drawcore.draw.sampling import sample_units
 
     if scheduler is not None and engine != "dask":
-        raise InvalidInputError("--scheduler needs --engine dask")
+        raise InvalidInputError(msg("--scheduler needs --engine dask"))
     if engine == "dask":
         from drawcore.scale.engine import dask_sampler
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from drawcore.cli.common import parse_date, verified_records
 from drawcore.errors import InvalidInputError
-from drawcore.i18n import _
+from drawcore.i18n import _, msg
 
 
 def configure_followup(p: argparse.ArgumentParser) -> None:
@@ -38,8 +38,11 @@ def run_followup(args: argparse.Namespace) -> int:
 
     if args.out.resolve() == args.units.resolve():
         raise InvalidInputError(
-            f"--out {args.out} is the --units file; write the new registry beside it "
-            "(the journal names the old one by fingerprint)"
+            msg(
+                "--out {out} is the --units file; write the new registry beside it "
+                "(the journal names the old one by fingerprint)",
+                out=args.out,
+            )
         )
     units = read_units(args.units)
     records = verified_records(args.journal, args.registry_dir)
@@ -47,7 +50,13 @@ def run_followup(args: argparse.Namespace) -> int:
         return 1
     results = live_results(records, plan_id=args.plan_id)
     if args.plan_id is not None and not results:
-        raise InvalidInputError(f"plan {args.plan_id!r} has no live results in {args.journal}")
+        raise InvalidInputError(
+            msg(
+                "plan {plan_id!r} has no live results in {journal}",
+                plan_id=args.plan_id,
+                journal=args.journal,
+            )
+        )
     new, changes = apply_results(units, results)
     write_units(new, args.out)
     print(f"{len(results)} live result(s) applied to {len(units)} units of {args.units}")

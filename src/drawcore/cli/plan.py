@@ -22,13 +22,16 @@ from drawcore.cli.common import (
     require_options,
 )
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 
 
 def _date(text: str, option: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise InvalidInputError(f"{option}: {text!r} is not a date (YYYY-MM-DD)") from None
+        raise InvalidInputError(
+            msg("{option}: {text!r} is not a date (YYYY-MM-DD)", option=option, text=text)
+        ) from None
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -103,7 +106,13 @@ def county_refs(directory: Path, journal: Path) -> tuple[Any, dict[str, Any]]:
     for kind, stem in COUNTY_FILES.items():
         found = [p for p in (directory / f"{stem}.csv", directory / f"{stem}.json") if p.exists()]
         if not found:
-            raise InvalidInputError(f"--county {directory}: no {stem}.csv or {stem}.json")
+            raise InvalidInputError(
+                msg(
+                    "--county {directory}: no {stem}.csv or {stem}.json",
+                    directory=directory,
+                    stem=stem,
+                )
+            )
         refs[kind] = RegistryRef(
             path=os.path.relpath(found[0].resolve(), base),
             fingerprint=getattr(county, kind).fingerprint,

@@ -15,6 +15,7 @@ import argparse
 from pathlib import Path
 
 from drawcore.cli.common import Exit
+from drawcore.i18n import msg
 
 PREVIEW = 160
 """How many bytes of the removed tail are shown (escaped), the rest counted."""
@@ -34,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
 
     parse_time(args.at, "--at")
     if not args.journal.exists():
-        raise InvalidInputError(f"{args.journal}: no such journal file")
+        raise InvalidInputError(msg("{journal}: no such journal file", journal=args.journal))
     journal = Journal(args.journal)
     journal.refresh()  # damage before the tail is a JournalError, not repaired
     if journal.torn_tail is None:

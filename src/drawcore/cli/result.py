@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from drawcore.errors import DrawcoreError, InvalidInputError
-from drawcore.i18n import _, translation
+from drawcore.i18n import _, msg, translation
 
 __all__ = ["HEADERS", "configure", "read_result_rows", "run"]
 
@@ -120,7 +120,9 @@ def _table(path: Path) -> list[list[str]]:
             _("{path}: not UTF-8 text; save it as CSV (UTF-8)").format(path=path)
         ) from None
     except OSError as err:
-        raise InvalidInputError(f"{path}: {err.strerror or err}") from None
+        raise InvalidInputError(
+            msg("{path}: {value}", path=path, value=err.strerror or err)
+        ) from None
 
 
 def read_result_rows(path: Path) -> list[dict[str, str]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 from drawcore.model import InspectionItem, InspectionMode, Unit
 from drawcore.plan.tasks import AnnualPlan, InspectionForm, Task, TaskKind
 
@@ -45,12 +46,22 @@ def task_form(task: Task, unit: Unit, items: Sequence[InspectionItem]) -> Inspec
     what it can derive); this gives back exactly the form the plan was made with.
     """
     if unit.unit_id != task.unit_id:
-        raise InvalidInputError(f"task of {task.unit_id} given the unit {unit.unit_id}")
+        raise InvalidInputError(
+            msg(
+                "task of {unit_id} given the unit {given}",
+                unit_id=task.unit_id,
+                given=unit.unit_id,
+            )
+        )
     by_id = {item.item_id: item for item in items}
     missing = [i for i in task.items if i not in by_id]
     if missing:
         raise InvalidInputError(
-            f"task of {task.unit_id}: items {', '.join(missing)} are not in the item list given"
+            msg(
+                "task of {unit_id}: items {missing} are not in the item list given",
+                unit_id=task.unit_id,
+                missing=", ".join(missing),
+            )
         )
     return inspection_form(unit, [by_id[i] for i in task.items], task.mode)
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import attrs
 
 from drawcore.errors import InvalidInputError
-from drawcore.i18n import N_, translation
+from drawcore.i18n import N_, msg, translation
 from drawcore.plan.tasks import AnnualPlan
 from drawcore.plugin.values import Reason
 from drawcore.publish.followup import result_key
@@ -179,7 +179,9 @@ def _names(value: str | Sequence[str], where: str) -> tuple[str, ...]:
     names: tuple[object, ...] = (value,) if isinstance(value, str) else tuple(value)
     bad = [n for n in names if not isinstance(n, str) or not n.strip()]
     if not names or bad:
-        raise InvalidInputError(f"completion_report: {where} must name at least one person")
+        raise InvalidInputError(
+            msg("completion_report: {where} must name at least one person", where=where)
+        )
     return tuple(str(n) for n in names)
 
 
@@ -222,7 +224,9 @@ def completion_report(
     result than the unit has tasks, raises :class:`InvalidInputError`.
     """
     if not isinstance(as_of, dt.date):
-        raise InvalidInputError(f"completion_report: as_of must be a date, got {as_of!r}")
+        raise InvalidInputError(
+            msg("completion_report: as_of must be a date, got {as_of!r}", as_of=as_of)
+        )
     slots: list[_Slot] = []
     rounds_info: list[tuple[int, dt.date | None, dt.date, dt.date | None, Reason | None]] = []
     if isinstance(plan_or_draw, AnnualPlan):
@@ -235,7 +239,10 @@ def completion_report(
     elif isinstance(plan_or_draw, DrawRecord):
         if due is None:
             raise InvalidInputError(
-                f"completion_report: draw {plan_or_draw.plan_id} has no timetable; give due"
+                msg(
+                    "completion_report: draw {plan_id} has no timetable; give due",
+                    plan_id=plan_or_draw.plan_id,
+                )
             )
         plan_id = plan_or_draw.plan_id
         signed_by = signed_by if signed_by is not None else plan_or_draw.signed_by
@@ -246,8 +253,10 @@ def completion_report(
         ]
     else:
         raise InvalidInputError(
-            "completion_report needs an AnnualPlan or a DrawRecord, got "
-            f"{type(plan_or_draw).__name__}"
+            msg(
+                "completion_report needs an AnnualPlan or a DrawRecord, got {name}",
+                name=type(plan_or_draw).__name__,
+            )
         )
     named = {uid: _names(who, f"responsible[{uid!r}]") for uid, who in (responsible or {}).items()}
     by_unit: dict[str, list[int]] = {}
@@ -266,7 +275,10 @@ def completion_report(
     strangers = [k + 1 for k, r in enumerate(given) if not isinstance(r, InspectionResult)]
     if strangers:
         raise InvalidInputError(
-            f"completion_report: result {strangers[0]} is not an InspectionResult"
+            msg(
+                "completion_report: result {strangers} is not an InspectionResult",
+                strangers=strangers[0],
+            )
         )
     mine = [r for r in given if r.plan_id == plan_id]
     previous: set[InspectionResult] = set()
@@ -292,8 +304,11 @@ def completion_report(
         closing[min(open_slots, key=lambda k: (slots[k].due, slots[k].round))] = r
     if problems:
         raise InvalidInputError(
-            f"completion_report: {len(problems)} result(s) do not fit the plan; first: "
-            f"{problems[0]}",
+            msg(
+                "completion_report: {n_problems} result(s) do not fit the plan; first: {problems}",
+                n_problems=len(problems),
+                problems=problems[0],
+            ),
             tuple(problems),
         )
 

@@ -35,7 +35,7 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 
 from drawcore.errors import InvalidInputError, JournalError
-from drawcore.i18n import DEFAULT
+from drawcore.i18n import DEFAULT, msg
 from drawcore.model import Unit
 from drawcore.publish.exports import render_files
 from drawcore.publish.files import write_folder
@@ -113,7 +113,11 @@ def publish(
     report = verify(journal_path)
     if not report.ok:
         raise JournalError(
-            f"{os.fspath(journal_path)} does not verify; not publishing:\n{report.format()}"
+            msg(
+                "{journal_path} does not verify; not publishing:\n{findings}",
+                journal_path=os.fspath(journal_path),
+                findings=report.format(),
+            )
         )
     records = Journal(journal_path).records()
     base = Path(registry_dir) if registry_dir is not None else Path(journal_path).parent
@@ -135,8 +139,12 @@ def publish(
             loaded = read_items(path)
             if loaded.fingerprint != plan.items.fingerprint:
                 raise InvalidInputError(
-                    f"item list {path} has fingerprint {loaded.fingerprint}, the plan names "
-                    f"{plan.items.fingerprint}"
+                    msg(
+                        "item list {path} has fingerprint {fingerprint}, the plan names {named}",
+                        path=path,
+                        fingerprint=loaded.fingerprint,
+                        named=plan.items.fingerprint,
+                    )
                 )
             item_list = loaded
     checkpoint = Checkpoint(report.records, report.root)

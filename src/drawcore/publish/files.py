@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from drawcore.errors import StorageError
+from drawcore.i18n import msg
 
 __all__ = ["MARKER", "write_folder"]
 
@@ -116,11 +117,16 @@ def _check_target(out: Path) -> None:
     if not out.exists() and not out.is_symlink():
         return
     if out.is_symlink() or not out.is_dir():
-        raise StorageError(f"{out}: 不是文件夹 is not a folder; 请换一个发布目录 choose another")
+        raise StorageError(
+            msg("{out}: 不是文件夹 is not a folder; 请换一个发布目录 choose another", out=out)
+        )
     if any(out.iterdir()) and not (out / MARKER).is_file():
         raise StorageError(
-            f"{out}: 文件夹非空且不是以前的发布 holds files and is no earlier publication; "
-            "请用空文件夹或新文件夹 give an empty or a new folder"
+            msg(
+                "{out}: 文件夹非空且不是以前的发布 holds files and is no earlier publication; "
+                "请用空文件夹或新文件夹 give an empty or a new folder",
+                out=out,
+            )
         )
 
 

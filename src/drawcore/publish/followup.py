@@ -40,6 +40,7 @@ import attrs
 import numpy as np
 
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 from drawcore.model import CreditClass, Unit
 from drawcore.plugin.values import CLAUSE_PATTERN, Reason
 from drawcore.publish.masking import default_mask
@@ -62,35 +63,47 @@ def _findings_set(value: Iterable[Finding | str]) -> frozenset[Finding]:
     try:
         return frozenset(Finding(str(v)) for v in value)
     except ValueError as err:
-        raise InvalidInputError(f"follow-up policy: {err}") from None
+        raise InvalidInputError(msg("follow-up policy: {err}", err=err)) from None
 
 
 def _outcomes_set(value: Iterable[Outcome | str]) -> frozenset[Outcome]:
     try:
         return frozenset(Outcome(str(v)) for v in value)
     except ValueError as err:
-        raise InvalidInputError(f"follow-up policy: {err}") from None
+        raise InvalidInputError(msg("follow-up policy: {err}", err=err)) from None
 
 
 def _clause(_i: object, attribute: attrs.Attribute[str], value: object) -> None:
     if not isinstance(value, str) or not CLAUSE_PATTERN.match(value):
         raise InvalidInputError(
-            f"follow-up policy: {attribute.name} must be a clause like 'BL-10', got {value!r}"
+            msg(
+                "follow-up policy: {name} must be a clause like 'BL-10', got {value!r}",
+                name=attribute.name,
+                value=value,
+            )
         )
 
 
 def _steps(_i: object, attribute: attrs.Attribute[int], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < len(_CREDIT):
         raise InvalidInputError(
-            f"follow-up policy: {attribute.name} must be a whole number 0..{len(_CREDIT) - 1}, "
-            f"got {value!r}"
+            msg(
+                "follow-up policy: {name} must be a whole number 0..{most}, got {value!r}",
+                name=attribute.name,
+                most=len(_CREDIT) - 1,
+                value=value,
+            )
         )
 
 
 def _flag(_i: object, attribute: attrs.Attribute[bool], value: object) -> None:
     if not isinstance(value, bool):
         raise InvalidInputError(
-            f"follow-up policy: {attribute.name} must be true or false, got {value!r}"
+            msg(
+                "follow-up policy: {name} must be true or false, got {value!r}",
+                name=attribute.name,
+                value=value,
+            )
         )
 
 
@@ -177,7 +190,9 @@ def _validate(units: UnitRegistry, results: Iterable[object]) -> list[Inspection
         if not isinstance(r, InspectionResult):
             problems.append(f"result {k + 1} is not an InspectionResult ({type(r).__name__})")
     if problems:
-        raise InvalidInputError(f"apply_results: {problems[0]}", tuple(problems))
+        raise InvalidInputError(
+            msg("apply_results: {problems}", problems=problems[0]), tuple(problems)
+        )
     checked = [r for r in given if isinstance(r, InspectionResult)]
     seen: dict[InspectionResult, int] = {}
     for k, r in enumerate(checked):
@@ -195,7 +210,11 @@ def _validate(units: UnitRegistry, results: Iterable[object]) -> list[Inspection
             seen[r] = k
     if problems:
         raise InvalidInputError(
-            f"apply_results: {len(problems)} problem(s), nothing applied; first: {problems[0]}",
+            msg(
+                "apply_results: {n_problems} problem(s), nothing applied; first: {problems}",
+                n_problems=len(problems),
+                problems=problems[0],
+            ),
             tuple(problems),
         )
     return sorted(checked, key=result_key)
@@ -231,10 +250,14 @@ def apply_results(
     :class:`FollowUpPolicy` to change it.
     """
     if not isinstance(units, UnitRegistry):
-        raise InvalidInputError(f"apply_results needs a UnitRegistry, got {type(units).__name__}")
+        raise InvalidInputError(
+            msg("apply_results needs a UnitRegistry, got {name}", name=type(units).__name__)
+        )
     policy = policy if policy is not None else FollowUpPolicy()
     if not isinstance(policy, FollowUpPolicy):
-        raise InvalidInputError(f"policy must be a FollowUpPolicy, got {type(policy).__name__}")
+        raise InvalidInputError(
+            msg("policy must be a FollowUpPolicy, got {name}", name=type(policy).__name__)
+        )
     ordered = _validate(units, results)
     if not ordered:
         return units, ()

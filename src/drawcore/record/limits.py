@@ -26,6 +26,7 @@ import os
 import stat
 
 from drawcore.errors import JournalError
+from drawcore.i18n import msg
 
 __all__ = [
     "CHECKPOINT_ENV",
@@ -62,9 +63,17 @@ def limit(env: str, default: int, given: int | None = None) -> int:
         try:
             value = int(text)
         except ValueError:
-            raise JournalError(f"{source} is {text!r}, not a whole number") from None
+            raise JournalError(
+                msg("{source} is {text!r}, not a whole number", source=source, text=text)
+            ) from None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise JournalError(f"limit from {source} must be a whole number >= 1, got {value!r}")
+        raise JournalError(
+            msg(
+                "limit from {source} must be a whole number >= 1, got {value!r}",
+                source=source,
+                value=value,
+            )
+        )
     return value
 
 
@@ -90,13 +99,27 @@ def open_regular(path: str | os.PathLike[str], what: str, flags: int = os.O_RDON
     except FileNotFoundError:
         pass  # may be created by the open below
     except OSError as err:
-        raise JournalError(f"{what} {os.fspath(path)}: cannot read: {err.strerror}") from None
+        raise JournalError(
+            msg(
+                "{what} {path}: cannot read: {strerror}",
+                what=what,
+                path=os.fspath(path),
+                strerror=err.strerror,
+            )
+        ) from None
     try:
         fd = os.open(path, flags | os.O_NONBLOCK | os.O_CLOEXEC, 0o644)
     except (FileNotFoundError, FileExistsError):
         raise
     except OSError as err:
-        raise JournalError(f"{what} {os.fspath(path)}: cannot open: {err.strerror}") from None
+        raise JournalError(
+            msg(
+                "{what} {path}: cannot open: {strerror}",
+                what=what,
+                path=os.fspath(path),
+                strerror=err.strerror,
+            )
+        ) from None
     try:
         _refuse_irregular(os.fstat(fd).st_mode, path, what)  # what was actually opened
     except JournalError:
@@ -110,8 +133,12 @@ def _refuse_irregular(mode: int, path: str | os.PathLike[str], what: str) -> Non
     if not stat.S_ISREG(mode):
         kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
         raise JournalError(
-            f"{what} {os.fspath(path)} is {kind}, not a regular file; refused "
-            f"(不是普通文件，拒绝读取)"
+            msg(
+                "{what} {path} is {kind}, not a regular file; refused (不是普通文件，拒绝读取)",
+                what=what,
+                path=os.fspath(path),
+                kind=kind,
+            )
         )
 
 
@@ -120,7 +147,9 @@ def read_regular(path: str | os.PathLike[str], what: str, max_bytes: int) -> byt
     try:
         fd = open_regular(path, what)
     except FileNotFoundError:
-        raise JournalError(f"{what} {os.fspath(path)}: no such file") from None
+        raise JournalError(
+            msg("{what} {path}: no such file", what=what, path=os.fspath(path))
+        ) from None
     try:
         return read_at(fd, 0, path, what, max_bytes)
     finally:

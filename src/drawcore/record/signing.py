@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 from drawcore.record.seeding import parse_time
 
 __all__ = ["Signing"]
@@ -21,7 +22,11 @@ __all__ = ["Signing"]
 def _person(_instance: object, attribute: attrs.Attribute[str], value: object) -> None:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInputError(
-            f"{attribute.name} must name a person (TJ-9 谁抽查、谁签字), got {value!r}"
+            msg(
+                "{name} must name a person (TJ-9 谁抽查、谁签字), got {value!r}",
+                name=attribute.name,
+                value=value,
+            )
         )
 
 
@@ -46,8 +51,12 @@ class Signing:
     def __attrs_post_init__(self) -> None:
         if parse_time(self.signed_at, "signed_at") < parse_time(self.drawn_at, "drawn_at"):
             raise InvalidInputError(
-                f"signed_at {self.signed_at} is before drawn_at {self.drawn_at}: a draw is "
-                "signed after it is made (签字不能早于抽查)"
+                msg(
+                    "signed_at {signed_at} is before drawn_at {drawn_at}: a draw is signed "
+                    "after it is made (签字不能早于抽查)",
+                    signed_at=self.signed_at,
+                    drawn_at=self.drawn_at,
+                )
             )
 
     @classmethod
@@ -70,12 +79,17 @@ class Signing:
         if signing is not None:
             mixed = sorted(k for k, v in given.items() if v is not None)
             if mixed:
-                raise InvalidInputError(f"give either signing or {', '.join(mixed)}, not both")
+                raise InvalidInputError(
+                    msg("give either signing or {mixed}, not both", mixed=", ".join(mixed))
+                )
             return signing
         missing = sorted(k for k, v in given.items() if v is None)
         if missing:
             raise InvalidInputError(
-                f"who drew and signed, and when, are needed (TJ-9): missing {', '.join(missing)}"
+                msg(
+                    "who drew and signed, and when, are needed (TJ-9): missing {missing}",
+                    missing=", ".join(missing),
+                )
             )
         return cls(**given)  # type: ignore[arg-type]
 
