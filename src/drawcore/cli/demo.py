@@ -58,7 +58,7 @@ def demo_load(directory: Path) -> County:
 def demo_report_county(county: County) -> None:
     """Step 2 of the demo: what was loaded, with the fingerprints a plan would commit to."""
     for registry in (county.units, county.inspectors, county.experts, county.items):
-        print("\n".join(summarise(registry)))
+        print("\n".join(summarise(registry, lang=current())))
 
 
 # -- demo: the whole ceremony -------------------------------------------------------------------
@@ -249,7 +249,7 @@ def demo_verify(journal: Any, out: Path, *, kind: str = "draw") -> Path:
         )
     )
     if not report.ok:
-        raise DrawcoreError(report.format())
+        raise DrawcoreError(report.format(current()))
     tampered = out / "journal-tampered.jsonl"
     lines = journal.path.read_bytes().split(b"\n")
     marker = f'"type":"{kind}"'.encode()

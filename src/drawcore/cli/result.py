@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from drawcore.errors import DrawcoreError, InvalidInputError
-from drawcore.i18n import _, msg, translation
+from drawcore.i18n import N_, _, msg, translation
 
 __all__ = ["HEADERS", "configure", "read_result_rows", "run"]
 
@@ -219,7 +219,9 @@ def run(args: argparse.Namespace) -> int:
             results.append((where, _result(row, args.plan_id, record.seq, args)))
         except (InvalidInputError, ValueError, TypeError) as err:
             problems.append(f"{where}: {err}")
-    log.info("%d rows read from %s; checking them on a copy of the journal", len(rows), args.source)
+    log.info(
+        N_("%d rows read from %s; checking them on a copy of the journal"), len(rows), args.source
+    )
     with tempfile.TemporaryDirectory() as tmp:
         trial = Journal(Path(shutil.copy(args.journal, Path(tmp) / args.journal.name)))
         for where, result in progress(results, total=len(results), what="检查 check"):

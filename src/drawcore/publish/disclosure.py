@@ -35,7 +35,7 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 
 from drawcore.errors import InvalidInputError, JournalError
-from drawcore.i18n import DEFAULT, msg
+from drawcore.i18n import DEFAULT, N_, msg
 from drawcore.model import Unit
 from drawcore.publish.exports import render_files
 from drawcore.publish.files import write_folder
@@ -109,7 +109,7 @@ def publish(
     from drawcore.registry.readers import read_items
 
     check_quarter(quarter)
-    log.info("verifying %s before publishing", os.fspath(journal_path))
+    log.info(N_("verifying %s before publishing"), os.fspath(journal_path))
     report = verify(journal_path)
     if not report.ok:
         raise JournalError(
@@ -148,7 +148,7 @@ def publish(
                 )
             item_list = loaded
     checkpoint = Checkpoint(report.records, report.root)
-    log.info("building the publication of %s from %d records", quarter or "all", report.records)
+    log.info(N_("building the publication of %s from %d records"), quarter or "all", report.records)
     pub = build_publication(
         records,
         checkpoint,
@@ -158,5 +158,5 @@ def publish(
         mask=mask,
         withhold=withhold,
     )
-    log.info("writing %s", os.fspath(out_dir))
+    log.info(N_("writing %s"), os.fspath(out_dir))
     return write_publication(pub, out_dir, lang=lang, journal_name=Path(journal_path).name)

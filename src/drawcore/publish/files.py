@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from drawcore.errors import StorageError
-from drawcore.i18n import msg
+from drawcore.i18n import N_, msg
 
 __all__ = ["MARKER", "write_folder"]
 
@@ -147,10 +147,10 @@ def write_folder(files: Mapping[str, bytes], out_dir: str | os.PathLike[str]) ->
         os.umask(umask)
         os.chmod(tmp, 0o777 & ~umask)
         for name, data in files.items():
-            log.debug("writing %s (%d bytes)", name, len(data))
+            log.debug(N_("writing %s (%d bytes)"), name, len(data))
             _write_file(tmp / name, data)
         _fsync_dir(tmp)
-        log.info("%d files written and synced in %s; moving them in place", len(files), tmp)
+        log.info(N_("%d files written and synced in %s; moving them in place"), len(files), tmp)
         if out.exists():
             if _exchange(tmp, out):
                 shutil.rmtree(tmp, ignore_errors=True)

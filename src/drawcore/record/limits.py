@@ -26,7 +26,7 @@ import os
 import stat
 
 from drawcore.errors import JournalError
-from drawcore.i18n import msg
+from drawcore.i18n import N_, Text, msg
 
 __all__ = [
     "CHECKPOINT_ENV",
@@ -48,6 +48,15 @@ MAX_PROBLEMS = 1000
 JOURNAL_ENV = "DRAWCORE_MAX_JOURNAL_BYTES"
 CHECKPOINT_ENV = "DRAWCORE_MAX_CHECKPOINT_BYTES"
 PROBLEMS_ENV = "DRAWCORE_MAX_PROBLEMS"
+
+
+#: What a file is to the reader of an error (``what`` below), marked for the catalog.
+_NAMES = frozenset({N_("journal"), N_("checkpoint file")})
+
+
+def _named(what: str) -> str:
+    """``what`` as a message rendered in the reader's language when the catalog knows it."""
+    return Text(what, {}) if what in _NAMES else what
 
 
 def limit(env: str, default: int, given: int | None = None) -> int:
@@ -102,7 +111,7 @@ def open_regular(path: str | os.PathLike[str], what: str, flags: int = os.O_RDON
         raise JournalError(
             msg(
                 "{what} {path}: cannot read: {strerror}",
-                what=what,
+                what=_named(what),
                 path=os.fspath(path),
                 strerror=err.strerror,
             )
@@ -115,7 +124,7 @@ def open_regular(path: str | os.PathLike[str], what: str, flags: int = os.O_RDON
         raise JournalError(
             msg(
                 "{what} {path}: cannot open: {strerror}",
-                what=what,
+                what=_named(what),
                 path=os.fspath(path),
                 strerror=err.strerror,
             )
@@ -135,7 +144,7 @@ def _refuse_irregular(mode: int, path: str | os.PathLike[str], what: str) -> Non
         raise JournalError(
             msg(
                 "{what} {path} is {kind}, not a regular file; refused (不是普通文件，拒绝读取)",
-                what=what,
+                what=_named(what),
                 path=os.fspath(path),
                 kind=kind,
             )
@@ -148,7 +157,7 @@ def read_regular(path: str | os.PathLike[str], what: str, max_bytes: int) -> byt
         fd = open_regular(path, what)
     except FileNotFoundError:
         raise JournalError(
-            msg("{what} {path}: no such file", what=what, path=os.fspath(path))
+            msg("{what} {path}: no such file", what=_named(what), path=os.fspath(path))
         ) from None
     try:
         return read_at(fd, 0, path, what, max_bytes)
