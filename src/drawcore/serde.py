@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 
 import cattrs
 
+from drawcore.i18n import msg
+
 __all__ = ["canonical_json", "converter", "fingerprint", "structure", "unstructure"]
 
 T = TypeVar("T")
@@ -42,14 +44,14 @@ def _unit_id(value: object, _t: object) -> str | int:
     """A unit id as it is: text stays text, an integer stays an integer (never coerced)."""
     if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
         return value
-    raise TypeError(f"expected a unit id (str or int), got {value!r}")
+    raise TypeError(msg("expected a unit id (str or int), got {value!r}", value=value))
 
 
 def _date(value: object) -> dt.date:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
     if not isinstance(value, str):
-        raise TypeError(f"expected an ISO date string, got {value!r}")
+        raise TypeError(msg("expected an ISO date string, got {value!r}", value=value))
     return dt.date.fromisoformat(value)
 
 

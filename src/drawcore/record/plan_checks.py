@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from drawcore.errors import DrawcoreError, InvalidInputError
+from drawcore.i18n import msg
 from drawcore.record.records import DrawPlan, stratum_labels
 from drawcore.registry.registries import InspectorRegistry, UnitRegistry
 
@@ -64,7 +65,12 @@ def check_plan(plan: DrawPlan, units: UnitRegistry, inspectors: InspectorRegistr
         )
     if problems:
         raise InvalidInputError(
-            f"plan {plan.plan_id} cannot be drawn (计划无法执行): {problems[0]}", tuple(problems)
+            msg(
+                "plan {plan_id} cannot be drawn (计划无法执行): {problems}",
+                plan_id=plan.plan_id,
+                problems=problems[0],
+            ),
+            tuple(problems),
         )
 
 
