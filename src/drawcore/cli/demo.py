@@ -176,7 +176,7 @@ def demo_draw(journal: Any, plan: Any) -> Any:
 
     print(_("== draw"))
     # the demo shows what a published page would: persons' ID-card numbers masked
-    print(scrub("\n".join(draw_lines(drawn, limit=DEMO_SHOW))))
+    print(scrub("\n".join(draw_lines(drawn, limit=DEMO_SHOW, lang=current()))))
     return drawn
 
 
@@ -263,7 +263,7 @@ def demo_verify(journal: Any, out: Path, *, kind: str = "draw") -> Path:
         )
     )
     for problem in bad.problems[:4]:
-        print(f"  {problem.format()[:160]}")
+        print(f"  {problem.format(current())[:160]}")
     if bad.ok:
         raise DrawcoreError(msg("the tampered copy verified; it must not"))
     if kind == "draw":
@@ -281,7 +281,7 @@ def demo_forgery(journal: Any, out: Path) -> None:
     _kind, body = next((k, b) for k, b in entries if k == "draw")
     drawn = {u["unit_id"] for u in body["units"]}
     body["units"][-1]["unit_id"] = next(u for u in journal_units(out, body) if u not in drawn)
-    _verify_forged(entries, out, "one unit swapped", scrub)
+    _verify_forged(entries, out, _("one unit swapped"), scrub)
 
 
 def demo_year_forgery(journal: Any, out: Path) -> None:
@@ -299,7 +299,7 @@ def demo_year_forgery(journal: Any, out: Path) -> None:
         planned - {task["unit_id"]}
     )
     task["unit_id"] = others[0]
-    _verify_forged(entries, out, "one drawn unit swapped", scrub)
+    _verify_forged(entries, out, _("one drawn unit swapped"), scrub)
 
 
 def _verify_forged(
@@ -319,7 +319,7 @@ def _verify_forged(
         )
     )
     for problem in bad.problems[:2]:
-        print(f"  {show(problem.format())[:160]}")
+        print(f"  {show(problem.format(current()))[:160]}")
     if bad.ok:
         raise DrawcoreError(msg("the forged copy verified; it must not"))
 
@@ -369,11 +369,15 @@ def demo_ceremony(source: Path, county: County, out: Path) -> None:
             command=f"drawcore verify {journal_path} --checkpoint {cps}"
         )
     )
-    print(
-        f"follow up: drawcore followup {journal_path} --units {out / 'registries' / 'units.csv'}"
-        f" --out NEW_UNITS.csv; drawcore completion {journal_path} --plan-id {DEMO_PLAN_ID}"
+    followup = (
+        f"drawcore followup {journal_path} --units {out / 'registries' / 'units.csv'}"
+        " --out NEW_UNITS.csv"
+    )
+    completion = (
+        f"drawcore completion {journal_path} --plan-id {DEMO_PLAN_ID}"
         f" --as-of {DEMO_AS_OF} --due {DEMO_DUE}"
     )
+    print(_("follow up: {followup}; {completion}").format(followup=followup, completion=completion))
 
 
 #: The demo draw's tasks are due by the quarter's end; the demo assesses them before.
@@ -404,7 +408,7 @@ def demo_use_of_results(journal: Any, county: County) -> None:
     print("\n".join(format_completion(report, limit=0, lang=current()).splitlines()[:3]))
     new, changes = apply_results(county.units, results)
     print(_("== follow-up for next year's registry (BL-10, TJ-7)"))
-    print(scrub(format_changes(changes, new)))
+    print(scrub(format_changes(changes, new, lang=current())))
 
 
 #: The demo's annual plan: the year, its rounds, the day the unit registry was renewed
@@ -444,12 +448,22 @@ def demo_year(source: Path, county: County, out: Path, jurisdiction: str) -> Non
         registry_date=dt.date.fromisoformat(DEMO_REGISTRY_DATE),
     )
     plugins = ", ".join(f"{n} {v}" for n, v in spec.rules)
-    print(
-        f"\n== annual plan {spec.plan_id}: {spec.year} in {spec.rounds} rounds, rules of "
-        f"{spec.jurisdiction} ({plugins})"
+    head = _(
+        "== annual plan {plan}: {year} in {rounds} rounds, rules of {jurisdiction} ({plugins})"
     )
-    print(f"  registry snapshot in {out / 'registries'}; rules' decisions {spec.commitment}")
-    print(f"  plan hash {spec.hash}")
+    print(
+        "\n"
+        + head.format(
+            plan=spec.plan_id,
+            year=spec.year,
+            rounds=spec.rounds,
+            jurisdiction=spec.jurisdiction,
+            plugins=plugins,
+        )
+    )
+    snap = _("  registry snapshot in {snap}; rules' decisions {decisions}")
+    print(snap.format(snap=out / "registries", decisions=spec.commitment))
+    print(_("  plan hash {hash}").format(hash=spec.hash))
     journal = Journal(journal_path)
     demo_commit(journal, spec)
     demo_seed(journal, spec)
@@ -463,12 +477,20 @@ def demo_year(source: Path, county: County, out: Path, jurisdiction: str) -> Non
         signed_at=DEMO_TIMES["signed_at"],
     )
     size = len(journal_path.read_bytes()) // 1024
-    print(
-        f"== annual plan: record {drawn.record.seq} holds every round "
-        f"({len(drawn.plan.tasks)} tasks, {size} KiB of journal); drawn by 执法监察大队 李明, "
-        f"signed by 局长 王建国"
+    held = _(
+        "== annual plan: record {seq} holds every round ({tasks} tasks, {size} KiB of journal); "
+        "drawn by {drawn_by}, signed by {signed_by}"
     )
-    print(format_plan(drawn.plan, limit=DEMO_YEAR_SHOW))
+    print(
+        held.format(
+            seq=drawn.record.seq,
+            tasks=len(drawn.plan.tasks),
+            size=size,
+            drawn_by="执法监察大队 李明",
+            signed_by="局长 王建国",
+        )
+    )
+    print(format_plan(drawn.plan, limit=DEMO_YEAR_SHOW, lang=current()))
     cps = demo_verify(journal, out, kind="annual_plan")
     demo_publish(journal, out)
     print(
@@ -480,7 +502,11 @@ def demo_year(source: Path, county: County, out: Path, jurisdiction: str) -> Non
 
 
 def run(args: argparse.Namespace) -> int:
-    print(f"drawcore {__version__} demo: county {args.county}")
+    print(
+        _("drawcore {version} demo: county {county}").format(
+            version=__version__, county=args.county
+        )
+    )
     county = demo_load(args.county)
     demo_report_county(county)
     out = args.out if args.out is not None else Path(tempfile.mkdtemp(prefix="drawcore-demo-"))

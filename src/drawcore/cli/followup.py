@@ -8,7 +8,7 @@ from typing import Any
 
 from drawcore.cli.common import parse_date, verified_records
 from drawcore.errors import InvalidInputError
-from drawcore.i18n import _, msg
+from drawcore.i18n import _, current, msg
 
 
 def configure_followup(p: argparse.ArgumentParser) -> None:
@@ -59,9 +59,11 @@ def run_followup(args: argparse.Namespace) -> int:
         )
     new, changes = apply_results(units, results)
     write_units(new, args.out)
-    print(f"{len(results)} live result(s) applied to {len(units)} units of {args.units}")
-    print(scrub(format_changes(changes, new)))
-    print(f"new unit registry: {args.out} (fingerprint {new.fingerprint})")
+    applied = _("{results} live result(s) applied to {units} units of {file}")
+    print(applied.format(results=len(results), units=len(units), file=args.units))
+    print(scrub(format_changes(changes, new, lang=current())))
+    written = _("new unit registry: {file} (fingerprint {fingerprint})")
+    print(written.format(file=args.out, fingerprint=new.fingerprint))
     return 0
 
 

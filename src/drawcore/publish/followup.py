@@ -40,7 +40,7 @@ import attrs
 import numpy as np
 
 from drawcore.errors import InvalidInputError
-from drawcore.i18n import msg
+from drawcore.i18n import N_, msg, normalise, render, translation
 from drawcore.model import CreditClass, Unit
 from drawcore.plugin.values import CLAUSE_PATTERN, Reason
 from drawcore.publish.masking import default_mask
@@ -223,13 +223,20 @@ def _validate(units: UnitRegistry, results: Iterable[object]) -> list[Inspection
 def _change(
     r: InspectionResult, field: str, before: object, after: object, clause: str, why: str
 ) -> RegistryChange:
-    where = f"result of plan {r.plan_id}, draw {r.draw}, inspected {r.inspected_on}"
+    where = msg(
+        "result of plan {plan}, draw {draw}, inspected {inspected_on}",
+        plan=r.plan_id,
+        draw=r.draw,
+        inspected_on=r.inspected_on,
+    )
     return RegistryChange(
         unit_id=r.unit_id,
         field=field,
         before=_text(before),
         after=_text(after),
-        reason=Reason(clause=clause, text=f"{why} ({where})", plugin=FOLLOWUP),
+        reason=Reason(
+            clause=clause, text=msg("{why} ({where})", why=why, where=where), plugin=FOLLOWUP
+        ),
         plan_id=r.plan_id,
         draw=r.draw,
         inspected_on=r.inspected_on,
@@ -289,7 +296,7 @@ def apply_results(
                     before,
                     r.inspected_on,
                     policy.record_inspection_clause,
-                    "inspection result attached to the unit's record",
+                    msg("inspection result attached to the unit's record"),
                 )
         hazard = bool(cols["major_hazard"][row])
         if found & policy.key_supervision_on and not hazard:
@@ -299,7 +306,7 @@ def apply_results(
                 False,
                 True,
                 policy.key_supervision_clause,
-                "major accident hazard found: key supervision with more frequent inspections",
+                msg("major accident hazard found: key supervision with more frequent inspections"),
             )
         elif found & policy.hazard_cleared_on and hazard:
             cols["major_hazard"][row] = False
@@ -308,7 +315,7 @@ def apply_results(
                 True,
                 False,
                 policy.key_supervision_clause,
-                "major accident hazard cleared and confirmed on re-inspection",
+                msg("major accident hazard cleared and confirmed on re-inspection"),
             )
         hit = sorted(found & policy.blacklist_on)
         if hit:
@@ -320,7 +327,7 @@ def apply_results(
                     False,
                     True,
                     policy.blacklist_clause,
-                    f"{why}: exposed and put on the work-safety dishonesty blacklist",
+                    msg("{why}: exposed and put on the work-safety dishonesty blacklist", why=why),
                 )
             if policy.joint_punishment_with_blacklist and not cols["joint_punishment"][row]:
                 cols["joint_punishment"][row] = True
@@ -329,7 +336,7 @@ def apply_results(
                     False,
                     True,
                     policy.blacklist_clause,
-                    f"{why}: joint punishment of a dishonest unit",
+                    msg("{why}: joint punishment of a dishonest unit", why=why),
                 )
         if r.outcome in policy.credit_down_on and policy.credit_steps:
             code = int(cols["credit_class"][row])
@@ -341,8 +348,10 @@ def apply_results(
                     _CREDIT[code],
                     _CREDIT[lowered],
                     policy.credit_clause,
-                    f"outcome {r.outcome.value}: entered in the credit record, "
-                    "credit class lowered",
+                    msg(
+                        "outcome {outcome}: entered in the credit record, credit class lowered",
+                        outcome=r.outcome.value,
+                    ),
                 )
     if not changes:
         return units, ()
@@ -356,16 +365,23 @@ def format_changes(
     units: UnitRegistry | Iterable[Unit] = (),
     *,
     mask: Callable[[str, str, Unit | None], str] = default_mask,
+    lang: str = "en",
 ) -> str:
-    """The changes as text, one per line, for the record and for exposure (TJ-7).
+    """The changes as text, one per line, for the record and for exposure (TJ-7), in
+    ``lang`` (``"zh_CN"`` for Chinese; English by default).
 
     Unit ids pass through ``mask(field, value, unit)`` -- by default
     :func:`drawcore.disclosure.default_mask`, which hides most of a person's
     ID-card number -- with the unit looked up in ``units`` when given.
     """
+    t = translation(lang).gettext
     by_id = {u.unit_id: u for u in units}
-    lines = [f"Registry changes from results: {len(changes)}"]
+    lines = [t(N_("Registry changes from results: {count}")).format(count=len(changes))]
     for c in changes:
         shown = mask("unit_id", c.unit_id, by_id.get(c.unit_id))
-        lines.append(f"  {shown} {c.field}: {c.before or '-'} -> {c.after or '-'}; {c.reason}")
+        reason = str(c.reason)
+        if normalise(lang) != "en":
+            who = f" [{c.reason.plugin}]" if c.reason.plugin else ""
+            reason = f"{c.reason.clause}{who}: {render(c.reason.text, lang)}"
+        lines.append(f"  {shown} {c.field}: {c.before or '-'} -> {c.after or '-'}; {reason}")
     return "\n".join(lines)
