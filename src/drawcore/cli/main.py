@@ -215,7 +215,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return Exit.INVALID_INPUT
     except OSError as exc:
         where = f" ({exc.filename})" if exc.filename else ""
-        _print_error(f"读写失败 / the system refused a read or write{where}: {exc.strerror}", ())
+        refused = _("the system refused a read or write{where}: {reason}")
+        _print_error(refused.format(where=where, reason=exc.strerror), ())
         return Exit.IO_ERROR
     return status
 

@@ -199,7 +199,7 @@ def _result(row: dict[str, str], plan_id: str, draw: int, args: argparse.Namespa
 
 def run(args: argparse.Namespace) -> int:
     from drawcore.cli.common import verified_records
-    from drawcore.cli.console import progress
+    from drawcore.cli.console import progress, raised_text
     from drawcore.i18n import current
     from drawcore.publish.labels import Words
     from drawcore.publish.masking import scrub
@@ -218,7 +218,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             results.append((where, _result(row, args.plan_id, record.seq, args)))
         except (InvalidInputError, ValueError, TypeError) as err:
-            problems.append(f"{where}: {err}")
+            problems.append(msg("{where}: {err}", where=where, err=raised_text(err)))
     log.info(
         N_("%d rows read from %s; checking them on a copy of the journal"), len(rows), args.source
     )
@@ -228,7 +228,7 @@ def run(args: argparse.Namespace) -> int:
             try:
                 ceremony.record_result(trial, result)
             except DrawcoreError as err:
-                problems.append(f"{where}: {err}")
+                problems.append(msg("{where}: {err}", where=where, err=raised_text(err)))
     if problems:
         raise InvalidInputError(
             _("{count} row(s) refused; no result written").format(count=len(problems)),

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import attrs
 
 from drawcore.errors import InvalidInputError
-from drawcore.i18n import N_, msg, translation
+from drawcore.i18n import N_, msg, render, translation
 from drawcore.plan.tasks import AnnualPlan
 from drawcore.plugin.values import Reason
 from drawcore.publish.followup import result_key
@@ -284,11 +284,23 @@ def completion_report(
     previous: set[InspectionResult] = set()
     for r in sorted(mine, key=result_key):
         if r in previous:
-            problems.append(f"the same result for unit {r.unit_id} ({r.inspected_on}) twice")
+            problems.append(
+                msg(
+                    "the same result for unit {unit_id} ({inspected_on}) twice",
+                    unit_id=r.unit_id,
+                    inspected_on=r.inspected_on,
+                )
+            )
             continue
         previous.add(r)
         if r.unit_id not in by_unit:
-            problems.append(f"a result for unit {r.unit_id}, which has no task in {plan_id}")
+            problems.append(
+                msg(
+                    "a result for unit {unit_id}, which has no task in {plan_id}",
+                    unit_id=r.unit_id,
+                    plan_id=plan_id,
+                )
+            )
             continue
         open_slots = [
             k
@@ -297,8 +309,14 @@ def completion_report(
         ]
         if not open_slots:
             problems.append(
-                f"a result for unit {r.unit_id} inspected {r.inspected_on} matches no open task "
-                f"of {plan_id} (each of its tasks already has a result, or none has begun)"
+                msg(
+                    "a result for unit {unit_id} inspected {inspected_on} matches no open "
+                    "task of {plan_id} (each of its tasks already has a result, or none "
+                    "has begun)",
+                    unit_id=r.unit_id,
+                    inspected_on=r.inspected_on,
+                    plan_id=plan_id,
+                )
             )
             continue
         closing[min(open_slots, key=lambda k: (slots[k].due, slots[k].round))] = r
@@ -321,7 +339,13 @@ def completion_report(
                 continue
             who = named.get(s.unit_id) or s.team or ((signed_by,) if signed_by else ())
             if not who:
-                unanswered.append(f"round {index}: no named person answers for unit {s.unit_id}")
+                unanswered.append(
+                    msg(
+                        "round {index}: no named person answers for unit {unit_id}",
+                        index=index,
+                        unit_id=s.unit_id,
+                    )
+                )
             closed = closing.get(k)
             counted = closed if closed is not None and closed.inspected_on <= as_of else None
             tasks.append(
@@ -432,5 +456,5 @@ def format_completion(report: CompletionReport, *, limit: int | None = 20, lang:
         f"  {p.name}: {p.tasks}, {p.done} ({p.ratio:.0%}), {p.overdue}" for p in report.by_person()
     ] or [t(N_("  (none)"))]
     out.append(t(N_("Problems:")))
-    out += [f"  {p}" for p in report.problems] or [t(N_("  (none)"))]
+    out += [f"  {render(p, lang)}" for p in report.problems] or [t(N_("  (none)"))]
     return "\n".join(out)

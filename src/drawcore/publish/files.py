@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from drawcore.errors import StorageError
-from drawcore.i18n import N_, msg
+from drawcore.i18n import N_, Text, msg
 
 __all__ = ["MARKER", "write_folder"]
 
@@ -44,20 +44,26 @@ _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 
 _CAUSES = {
-    errno.ENOSPC: "磁盘空间不足 no space left on the device",
-    errno.EDQUOT: "超出磁盘配额 disk quota exceeded",
-    errno.EACCES: "没有写入权限 permission denied",
-    errno.EPERM: "操作不被允许 operation not permitted",
-    errno.EROFS: "文件系统只读 read-only file system",
-    errno.EIO: "输入输出错误 input/output error",
+    errno.ENOSPC: N_("no space left on the device"),
+    errno.EDQUOT: N_("disk quota exceeded"),
+    errno.EACCES: N_("permission denied"),
+    errno.EPERM: N_("operation not permitted"),
+    errno.EROFS: N_("read-only file system"),
+    errno.EIO: N_("input/output error"),
 }
 
 
 def _storage_error(exc: OSError, out: Path) -> StorageError:
-    cause = _CAUSES.get(exc.errno or 0, exc.strerror or str(exc))
+    known = _CAUSES.get(exc.errno or 0)
+    cause = Text(known, {}) if known is not None else exc.strerror or str(exc)
     where = exc.filename if exc.filename is not None else out
     return StorageError(
-        f"{where}: {cause}; 未发布，{out} 保持原样 nothing was published, {out} is unchanged"
+        msg(
+            "{where}: {cause}; nothing was published, {out} is unchanged",
+            where=where,
+            cause=cause,
+            out=out,
+        )
     )
 
 

@@ -188,7 +188,13 @@ def _validate(units: UnitRegistry, results: Iterable[object]) -> list[Inspection
     problems: list[str] = []
     for k, r in enumerate(given):
         if not isinstance(r, InspectionResult):
-            problems.append(f"result {k + 1} is not an InspectionResult ({type(r).__name__})")
+            problems.append(
+                msg(
+                    "result {number} is not an InspectionResult ({name})",
+                    number=k + 1,
+                    name=type(r).__name__,
+                )
+            )
     if problems:
         raise InvalidInputError(
             msg("apply_results: {problems}", problems=problems[0]), tuple(problems)
@@ -198,13 +204,27 @@ def _validate(units: UnitRegistry, results: Iterable[object]) -> list[Inspection
     for k, r in enumerate(checked):
         if r.unit_id not in units:
             problems.append(
-                f"result {k + 1} (plan {r.plan_id}, draw {r.draw}) is for unit {r.unit_id}, "
-                "which is not in the unit registry"
+                msg(
+                    "result {number} (plan {plan_id}, draw {draw}) is for unit {unit_id}, "
+                    "which is not in the unit registry",
+                    number=k + 1,
+                    plan_id=r.plan_id,
+                    draw=r.draw,
+                    unit_id=r.unit_id,
+                )
             )
         if r in seen:
             problems.append(
-                f"result {k + 1} repeats result {seen[r] + 1}: unit {r.unit_id} of plan "
-                f"{r.plan_id}, draw {r.draw}, inspected {r.inspected_on}"
+                msg(
+                    "result {number} repeats result {earlier}: unit {unit_id} of plan "
+                    "{plan_id}, draw {draw}, inspected {inspected_on}",
+                    number=k + 1,
+                    earlier=seen[r] + 1,
+                    unit_id=r.unit_id,
+                    plan_id=r.plan_id,
+                    draw=r.draw,
+                    inspected_on=r.inspected_on,
+                )
             )
         else:
             seen[r] = k
