@@ -119,7 +119,7 @@ def _draw_plan(args: argparse.Namespace) -> Any:
             raise InvalidInputError(
                 msg(
                     "{path} is outside the registry folder {base}: copy the snapshot into "
-                    "it, or pass --registry-dir (登记册快照须位于登记册目录内)",
+                    "it, or pass --registry-dir",
                     path=path,
                     base=base,
                 )

@@ -123,14 +123,11 @@ def _check_target(out: Path) -> None:
     if not out.exists() and not out.is_symlink():
         return
     if out.is_symlink() or not out.is_dir():
-        raise StorageError(
-            msg("{out}: 不是文件夹 is not a folder; 请换一个发布目录 choose another", out=out)
-        )
+        raise StorageError(msg("{out} is not a folder; choose another publication folder", out=out))
     if any(out.iterdir()) and not (out / MARKER).is_file():
         raise StorageError(
             msg(
-                "{out}: 文件夹非空且不是以前的发布 holds files and is no earlier publication; "
-                "请用空文件夹或新文件夹 give an empty or a new folder",
+                "{out} holds files and is no earlier publication; give an empty or a new folder",
                 out=out,
             )
         )

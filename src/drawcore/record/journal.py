@@ -322,8 +322,7 @@ class Journal:
                 raise JournalError(
                     msg(
                         "{path}: record {seq} (from byte {offset}) is torn or unreadable; "
-                        "appending is refused until `drawcore repair` records a repair "
-                        "(日志末尾不完整，请先运行 drawcore repair)",
+                        "appending is refused until `drawcore repair` records a repair",
                         path=self.path,
                         seq=seq,
                         offset=offset,
@@ -333,9 +332,7 @@ class Journal:
             try:
                 prepared = [(kind, unstructure(body)) for kind, body in entries]
             except RecursionError:
-                raise InvalidInputError(
-                    msg("a record body is nested too deeply (嵌套过深)")
-                ) from None
+                raise InvalidInputError(msg("a record body is nested too deeply")) from None
             return self._write_records(fd, prepared)
         except BaseException:
             if created and self._offset == 0 and os.fstat(fd).st_size == 0:
@@ -417,8 +414,7 @@ class Journal:
                 ) from None
             raise JournalError(
                 msg(
-                    "{path}: append failed and was undone, nothing written: {reason} "
-                    "(写入失败，已撤销)",
+                    "{path}: append failed and was undone, nothing written: {reason}",
                     path=self.path,
                     reason=reason,
                 )

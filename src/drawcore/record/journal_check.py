@@ -155,7 +155,7 @@ def verify(
             else msg("the last line has no newline")
         )
         torn = msg(
-            "{what} ({size} bytes): a torn write (日志末尾不完整); `drawcore repair` "
+            "{what} ({size} bytes): a torn write; `drawcore repair` "
             "keeps the bytes aside, cuts them off and records the repair",
             what=what,
             size=len(rest),

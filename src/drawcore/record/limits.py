@@ -143,7 +143,7 @@ def _refuse_irregular(mode: int, path: str | os.PathLike[str], what: str) -> Non
         kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
         raise JournalError(
             msg(
-                "{what} {path} is {kind}, not a regular file; refused (不是普通文件，拒绝读取)",
+                "{what} {path} is {kind}, not a regular file; refused",
                 what=_named(what),
                 path=os.fspath(path),
                 kind=kind,
@@ -186,6 +186,13 @@ def read_at(fd: int, offset: int, path: str | os.PathLike[str], what: str, max_b
 def _too_big(path: str | os.PathLike[str], what: str, size: int, max_bytes: int) -> JournalError:
     env = CHECKPOINT_ENV if "checkpoint" in what else JOURNAL_ENV
     return JournalError(
-        f"{what} {os.fspath(path)} has at least {size} bytes, more than the limit of "
-        f"{max_bytes} (文件过大); raise {env} if it is genuine"
+        msg(
+            "{what} {path} has at least {size} bytes, more than the limit of {limit}; "
+            "raise {env} if it is genuine",
+            what=_named(what),
+            path=os.fspath(path),
+            size=size,
+            limit=max_bytes,
+            env=env,
+        )
     )

@@ -75,14 +75,14 @@ def _parse(line: bytes, expected_seq: int, prev: str) -> tuple[Record | None, li
     """Check one complete line; return the record (if readable) and what is wrong with it."""
     if not line.startswith(b"{"):
         return None, [
-            msg("empty line") if not line else msg("not a record (does not start with '{{')")
+            msg("empty line") if not line else msg("not a record (does not start with '{')")
         ]
     try:
         raw = json.loads(line)
     except (UnicodeDecodeError, ValueError) as err:
         return None, [msg("not valid JSON ({err})", err=err)]
     except RecursionError:
-        return None, ["not a record: JSON nested too deeply (嵌套过深)"]
+        return None, [msg("not a record: JSON nested too deeply")]
     if not isinstance(raw, dict) or set(raw) != _FIELDS:
         return None, ["not a record (fields must be body, hash, prev, seq, type)"]
     seq, kind, digest = raw["seq"], raw["type"], raw["hash"]
@@ -96,7 +96,7 @@ def _parse(line: bytes, expected_seq: int, prev: str) -> tuple[Record | None, li
     except ValueError as err:
         return None, [msg("not canonical JSON ({err})", err=err)]
     except RecursionError:
-        return None, ["not a record: JSON nested too deeply (嵌套过深)"]
+        return None, [msg("not a record: JSON nested too deeply")]
     if canonical != line:
         problems.append(msg("not in canonical form (bytes differ from canonical JSON)"))
         unsigned = _dumps({k: v for k, v in raw.items() if k != "hash"})

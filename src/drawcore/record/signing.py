@@ -53,7 +53,7 @@ class Signing:
             raise InvalidInputError(
                 msg(
                     "signed_at {signed_at} is before drawn_at {drawn_at}: a draw is signed "
-                    "after it is made (签字不能早于抽查)",
+                    "after it is made",
                     signed_at=self.signed_at,
                     drawn_at=self.drawn_at,
                 )

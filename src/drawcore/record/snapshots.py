@@ -58,7 +58,7 @@ def resolve(ref: RegistryRef, registry_dir: PathLike) -> Path:
         raise InvalidInputError(
             msg(
                 "registry snapshot path {path!r} {refuse}; snapshots are named "
-                "relative to the registry folder and stay inside it (快照路径必须位于登记册目录内)",
+                "relative to the registry folder and stay inside it",
                 path=ref.path,
                 refuse=refuse,
             )
@@ -69,7 +69,7 @@ def resolve(ref: RegistryRef, registry_dir: PathLike) -> Path:
         raise InvalidInputError(
             msg(
                 "registry snapshot {path!r} leads outside the registry folder {base} "
-                "(through a symlink); refused (快照路径必须位于登记册目录内)",
+                "(through a symlink); refused",
                 path=ref.path,
                 base=base,
             )
@@ -84,7 +84,7 @@ def resolve(ref: RegistryRef, registry_dir: PathLike) -> Path:
         raise InvalidInputError(
             msg(
                 "registry snapshot {value} is not a regular file (a FIFO, device or "
-                "folder); refused (不是普通文件)",
+                "folder); refused",
                 value=base / path,
             )
         )
