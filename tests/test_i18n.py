@@ -238,6 +238,30 @@ def test_an_office_flow_speaks_english_when_asked(tmp_path: Path) -> None:
     assert "hash does not match the record's content" in shown
 
 
+@pytest.mark.slow
+def test_followup_and_completion_speak_chinese(tmp_path: Path) -> None:
+    """The registry changes and the completion report of the demo's results, in Chinese:
+    fields by the registry's own headers, flags and reasons in words."""
+    from drawcore.cli.main import main
+
+    demo = tmp_path / "demo"
+    assert main(["demo", "--out", str(demo)]) == 0
+    buf = io.StringIO()
+    units = ["--units", str(demo / "registries" / "units.csv")]
+    due = ["--as-of", "2026-03-01", "--due", "2026-03-31"]
+    steps = [
+        ["followup", str(demo / "journal.jsonl"), *units, "--out", str(tmp_path / "new.csv")],
+        ["completion", str(demo / "journal.jsonl"), "--plan-id", "2026Q1-county", *due],
+    ]
+    for argv in steps:
+        with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
+            assert main([*argv, "--lang", "zh"]) == 0, buf.getvalue()
+    shown = buf.getvalue().replace(str(tmp_path), "<tmp>")
+    assert english_phrases(shown) == []
+    assert "重大事故隐患: 否 -> 是" in shown
+    assert "检查结果已记入该单位档案" in shown
+
+
 def test_log_lines_are_shown_in_the_readers_language() -> None:
     """``-v``: drawcore's log lines go through the catalog; other loggers' do not."""
     import logging

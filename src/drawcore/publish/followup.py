@@ -40,12 +40,13 @@ import attrs
 import numpy as np
 
 from drawcore.errors import InvalidInputError
-from drawcore.i18n import N_, msg, normalise, render, translation
+from drawcore.i18n import N_, Text, msg, normalise, render, translation
 from drawcore.model import CreditClass, Unit
 from drawcore.plugin.values import CLAUSE_PATTERN, Reason
 from drawcore.publish.masking import default_mask
 from drawcore.record.results import HAZARD_PRESENT, Finding, InspectionResult, Outcome
 from drawcore.record.seeding import parse_time
+from drawcore.registry.headers import HEADER_ALIASES
 from drawcore.registry.registries import UnitRegistry
 from drawcore.serde import canonical_json
 
@@ -339,7 +340,7 @@ def apply_results(
             )
         hit = sorted(found & policy.blacklist_on)
         if hit:
-            why = ", ".join(hit).replace("_", " ")
+            why = _finding_words(hit)
             if not cols["blacklisted"][row]:
                 cols["blacklisted"][row] = True
                 change(
@@ -380,6 +381,29 @@ def apply_results(
     return UnitRegistry.from_checked(stored), tuple(changes)
 
 
+#: Flags in words, for a listing of registry changes in Chinese.
+_BOOL_WORDS = {"true": N_("yes"), "false": N_("no")}
+
+
+#: Findings as the follow-up's reasons name them, marked for the catalog.
+_FINDING_WORDS = {
+    "major_hazard": N_("major hazard"),
+    "major_hazard_concealed": N_("major hazard concealed"),
+    "major_hazard_unremedied": N_("major hazard unremedied"),
+    "major_hazard_cleared": N_("major hazard cleared"),
+}
+
+
+def _finding_words(codes: Sequence[str]) -> str:
+    """``codes`` in words, comma-separated: English as written, rendered in the reader's
+    language (each word from the catalog) at the edge."""
+    words = {
+        f"f{i}": Text(_FINDING_WORDS[c], {}) if c in _FINDING_WORDS else c.replace("_", " ")
+        for i, c in enumerate(codes)
+    }
+    return Text(", ".join("{" + k + "}" for k in words), words)
+
+
 def format_changes(
     changes: Sequence[RegistryChange],
     units: UnitRegistry | Iterable[Unit] = (),
@@ -399,9 +423,12 @@ def format_changes(
     lines = [t(N_("Registry changes from results: {count}")).format(count=len(changes))]
     for c in changes:
         shown = mask("unit_id", c.unit_id, by_id.get(c.unit_id))
-        reason = str(c.reason)
+        field, before, after, reason = c.field, c.before or "-", c.after or "-", str(c.reason)
         if normalise(lang) != "en":
+            field = HEADER_ALIASES["units"].get(field, (field,))[0]
+            before = t(_BOOL_WORDS[before]) if before in _BOOL_WORDS else before
+            after = t(_BOOL_WORDS[after]) if after in _BOOL_WORDS else after
             who = f" [{c.reason.plugin}]" if c.reason.plugin else ""
             reason = f"{c.reason.clause}{who}: {render(c.reason.text, lang)}"
-        lines.append(f"  {shown} {c.field}: {c.before or '-'} -> {c.after or '-'}; {reason}")
+        lines.append(f"  {shown} {field}: {before} -> {after}; {reason}")
     return "\n".join(lines)
