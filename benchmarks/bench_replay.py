@@ -10,7 +10,7 @@ Target (issue: "replay cost printed per draw"). Two counties:
 For each, ``DRAWS`` plans are committed, seeded and drawn into one journal, then
 timed side by side in the same run:
 
-- ``draw``: :func:`drawcore.record.run_draw` on registries in memory -- the
+- ``draw``: :func:`drawcore.record.records.run_draw` on registries in memory -- the
   baseline: the draw itself;
 - ``read``: reading and validating both registry snapshots from CSV (replay does
   this once per snapshot, then caches);
@@ -36,21 +36,24 @@ from typing import Any
 import numpy as np
 
 from drawcore.record import ceremony, verification
+from drawcore.record.draw_plans import DrawPlan, RegistryRef
 from drawcore.record.journal import Journal
 from drawcore.record.journal_check import verify
-from drawcore.record.records import DrawPlan, RegistryRef, replay, run_draw
+from drawcore.record.records import run_draw
+from drawcore.record.replay import replay
+from drawcore.record.signing import Signing
 from drawcore.registry.readers import read_inspectors, read_units
 from drawcore.registry.registries import InspectorRegistry, UnitRegistry
 from drawcore.registry.writers import write_inspectors, write_units
 
 ROOT = Path(__file__).resolve().parents[1]
 DRAWS = 4
-WHO = {
-    "drawn_by": "李明",
-    "signed_by": "王建国",
-    "drawn_at": "2026-01-07T09:00:00+08:00",
-    "signed_at": "2026-01-07T09:15:00+08:00",
-}
+SIGNING = Signing(
+    drawn_by="李明",
+    signed_by="王建国",
+    drawn_at="2026-01-07T09:00:00+08:00",
+    signed_at="2026-01-07T09:15:00+08:00",
+)
 
 
 def best(fn: Callable[[], Any], repeat: int = 3) -> float:
@@ -95,7 +98,7 @@ def run(name: str, d: Path, size: int, cap: int) -> None:
             rfc3797_sources=[[3, 11, 17, 22, 28, 31], [9], [742 + k]],
             units=units,
             inspectors=inspectors,
-            **WHO,
+            signing=SIGNING,
         )
         plans.append(plan)
     records = [r for r in j.records() if r.type == "draw"]

@@ -132,7 +132,7 @@ def test_readme_python_examples_run(
 
 
 def test_every_module_reference_in_the_traceability_table_resolves() -> None:
-    """Each dotted reference in the Module(s) column (``record.ceremony.draw_year``,
+    """Each dotted reference in the Module(s) column (``record.year_ceremony.draw_year``,
     ``registry.registries.ItemList``, ...) names a module or attribute that exists."""
     import importlib
 

@@ -42,10 +42,11 @@ from drawcore.plugin.values import Reason
 from drawcore.publish.completion import CompletionReport, completion_report, format_completion
 from drawcore.publish.followup import FollowUpPolicy, RegistryChange, apply_results, format_changes
 from drawcore.record.checkpoints import Checkpoint
+from drawcore.record.draw_plans import DrawPlan, RegistryRef
 from drawcore.record.journal import Journal
 from drawcore.record.journal_check import VerifyReport
 from drawcore.record.journal_check import verify as verify_journal
-from drawcore.record.records import DrawPlan, DrawRecord, RegistryRef, run_draw
+from drawcore.record.records import DrawRecord, run_draw
 from drawcore.record.results import Finding, InspectionResult, Outcome
 from drawcore.record.seeding import commit_contribution, plan_hash, rfc3797_key, rfc3797_select
 from drawcore.record.signing import Signing

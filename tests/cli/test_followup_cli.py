@@ -12,10 +12,11 @@ from personal_data import unmasked_ids
 from drawcore.cli import main
 from drawcore.plugin.rules import Rules
 from drawcore.publish.followup import apply_results
-from drawcore.record import ceremony
+from drawcore.record import ceremony, commitments, year_ceremony
 from drawcore.record.annual import year_plan_spec
+from drawcore.record.draw_plans import RegistryRef
 from drawcore.record.journal import Journal
-from drawcore.record.records import DrawRecord, RegistryRef
+from drawcore.record.records import DrawRecord
 from drawcore.record.results import Finding, InspectionResult, Outcome
 from drawcore.registry.readers import read_county, read_units
 from drawcore.registry.registries import UnitRegistry
@@ -241,15 +242,17 @@ def test_tj10_completion_of_an_annual_plan_uses_its_rounds(
         registry_date=dt.date(2026, 1, 2),
     )
     j = Journal(tmp_path / "journal.jsonl")
-    ceremony.commit_plan(j, spec, committed_at="2026-01-05T09:00:00+08:00", committed_by="王建国")
-    ceremony.form_seed(
+    commitments.commit_plan(
+        j, spec, committed_at="2026-01-05T09:00:00+08:00", committed_by="王建国"
+    )
+    commitments.form_seed(
         j,
         spec,
         entropy_at="2026-01-06T21:30:00+08:00",
         recorded_at="2026-01-07T09:00:00+08:00",
         rfc3797_sources=[[3, 11, 17, 22, 28, 31], [9], [742]],
     )
-    drawn = ceremony.draw_year(
+    drawn = year_ceremony.draw_year(
         j,
         spec,
         rules=rules,

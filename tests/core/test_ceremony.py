@@ -9,23 +9,17 @@ from typing import Any
 
 import attrs
 import pytest
-from ceremony_site import COMMITTED, DRAWN, ENTROPY, NUMBERS, SIGNED, WHO, run_all
+from ceremony_site import COMMITTED, DRAWN, ENTROPY, NUMBERS, SIGNED, SIGNING, WHO, run_all
 from hypothesis import given
 from hypothesis import strategies as st
 
 from drawcore.errors import InfeasibleError, InvalidInputError, JournalError, PluginError
-from drawcore.record import ceremony, draw_rules, verification
+from drawcore.record import ceremony, commitments, draw_rules, verification
+from drawcore.record.draw_plans import DrawPlan, RegistryRef
 from drawcore.record.journal import Journal, Record
 from drawcore.record.journal_check import verify
-from drawcore.record.records import (
-    DrawPlan,
-    DrawRecord,
-    RegistryRef,
-    draw_record,
-    first_difference,
-    replay,
-    run_draw,
-)
+from drawcore.record.records import DrawRecord, draw_record, run_draw
+from drawcore.record.replay import first_difference, replay
 from drawcore.record.results import InspectionResult, Outcome
 from drawcore.record.seeding import seed_body
 from drawcore.record.signing import Signing
@@ -51,9 +45,9 @@ def make_plan(county: County, **changes: Any) -> DrawPlan:
 def drawn_journal(d: Path, county: County, **changes: Any) -> tuple[Journal, DrawPlan, Record]:
     j = Journal(d / "journal.jsonl")
     plan = make_plan(county, **changes)
-    ceremony.commit_plan(j, plan, committed_at=COMMITTED, committed_by="王建国")
-    ceremony.form_seed(j, plan, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
-    drawn = ceremony.draw(j, plan, **WHO)
+    commitments.commit_plan(j, plan, committed_at=COMMITTED, committed_by="王建国")
+    commitments.form_seed(j, plan, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
+    drawn = ceremony.draw(j, plan, signing=SIGNING)
     return j, plan, drawn.record
 
 
@@ -97,10 +91,6 @@ def test_tj9_draw_record_names_who_drew_and_signed(site: tuple[Path, County]) ->
         Signing(**{**WHO, "signed_by": " "})
     with pytest.raises(InvalidInputError, match="signed after"):
         Signing(**{**WHO, "signed_at": "2026-01-07T08:00:00+08:00"})
-    with pytest.raises(InvalidInputError, match="signed after"):
-        ceremony.draw(
-            Journal(d / "j.jsonl"), plan, **{**WHO, "signed_at": "2026-01-07T08:00:00+08:00"}
-        )
     signing = Signing(**WHO)
     rec2 = draw_record(plan, outcome, seed_record=1, seed_method="x", population=1, signing=signing)
     assert DrawRecord.from_body(unstructure(rec2)).signing == signing
@@ -239,11 +229,13 @@ def test_bl9_seed_before_commitment_is_refused(site: tuple[Path, County]) -> Non
     j = Journal(d / "journal.jsonl")
     plan = make_plan(county)
     with pytest.raises(JournalError, match="no commitment"):
-        ceremony.form_seed(j, plan, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
+        commitments.form_seed(
+            j, plan, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS
+        )
     assert not j.path.exists() or j.path.read_bytes() == b""
-    ceremony.commit_plan(j, plan, committed_at=COMMITTED, committed_by="王建国")
+    commitments.commit_plan(j, plan, committed_at=COMMITTED, committed_by="王建国")
     with pytest.raises(JournalError, match="not after the plan's commitment"):
-        ceremony.form_seed(
+        commitments.form_seed(
             j,
             plan,
             entropy_at="2026-01-04T21:30:00+08:00",
@@ -258,12 +250,12 @@ def test_bl9_draw_without_seed_or_commitment_is_refused(site: tuple[Path, County
     j = Journal(d / "journal.jsonl")
     plan = make_plan(county)
     with pytest.raises(JournalError, match="no commitment"):
-        ceremony.draw(j, plan, **WHO)
-    ceremony.commit_plan(j, plan, committed_at=COMMITTED, committed_by="王建国")
+        ceremony.draw(j, plan, signing=SIGNING)
+    commitments.commit_plan(j, plan, committed_at=COMMITTED, committed_by="王建国")
     with pytest.raises(JournalError, match="no live seed"):
-        ceremony.draw(j, plan, **WHO)
+        ceremony.draw(j, plan, signing=SIGNING)
     with pytest.raises(JournalError, match="hashes to"):
-        ceremony.draw(j, make_plan(county, size=29), **WHO)
+        ceremony.draw(j, make_plan(county, size=29), signing=SIGNING)
     assert j.refresh() == 1
 
 
@@ -272,9 +264,9 @@ def test_bl9_second_result_for_a_plan_is_refused(site: tuple[Path, County]) -> N
     j, plan, _ = drawn_journal(d, county)
     before = j.path.read_bytes()
     with pytest.raises(JournalError, match="second result"):
-        ceremony.draw(j, plan, **WHO)
+        ceremony.draw(j, plan, signing=SIGNING)
     with pytest.raises(JournalError, match="second result"):
-        ceremony.run_ceremony(j, plan, **WHO)
+        ceremony.run_ceremony(j, plan, signing=SIGNING)
     # Appending a draw body directly is refused by the journal's rules too.
     body = j.records()[2].body
     with pytest.raises(JournalError, match="second result"):
@@ -287,11 +279,11 @@ def test_bl9_failed_draw_writes_nothing(site: tuple[Path, County]) -> None:
     j = Journal(d / "journal.jsonl")
     # 40 teams of 2 need 80 places; 61 active inspectors with one task each have 61
     plan = make_plan(county, size=40, max_tasks=1)
-    ceremony.commit_plan(j, plan, committed_at=COMMITTED, committed_by="王建国")
-    ceremony.form_seed(j, plan, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
+    commitments.commit_plan(j, plan, committed_at=COMMITTED, committed_by="王建国")
+    commitments.form_seed(j, plan, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
     before = j.path.read_bytes()
     with pytest.raises(InfeasibleError):
-        ceremony.draw(j, plan, **WHO)
+        ceremony.draw(j, plan, signing=SIGNING)
     assert j.path.read_bytes() == before
     # All at once: the commitment and seed are not written either.
     j2 = Journal(d / "journal2.jsonl")
@@ -315,10 +307,10 @@ def test_bl9_parties_seed_ceremony_replays(site: tuple[Path, County]) -> None:
     d, county = site
     j = Journal(d / "journal.jsonl")
     plan = make_plan(county)
-    ceremony.commit_plan(j, plan, committed_at=COMMITTED, committed_by="王建国")
+    commitments.commit_plan(j, plan, committed_at=COMMITTED, committed_by="王建国")
     secrets = {"监察室": (b"alpha", b"s" * 16), "公证处": (b"beta", b"t" * 16)}
     for party, (c, s) in secrets.items():
-        ceremony.commit_party(
+        commitments.commit_party(
             j,
             plan.plan_id,
             party,
@@ -326,9 +318,9 @@ def test_bl9_parties_seed_ceremony_replays(site: tuple[Path, County]) -> None:
             committed_at="2026-01-05T10:00:00+08:00",
         )
     for party, (c, s) in secrets.items():
-        ceremony.reveal_party(j, plan.plan_id, party, c, s, revealed_at=ENTROPY)
-    ceremony.form_seed(j, plan, entropy_at=ENTROPY, recorded_at=DRAWN, parties=True)
-    drawn = ceremony.draw(j, plan, **WHO)
+        commitments.reveal_party(j, plan.plan_id, party, c, s, revealed_at=ENTROPY)
+    commitments.form_seed(j, plan, entropy_at=ENTROPY, recorded_at=DRAWN, parties=True)
+    drawn = ceremony.draw(j, plan, signing=SIGNING)
     assert drawn.record.body["seed_method"] == "parties"
     assert verification.verify_draws(j.path).ok
 
@@ -345,11 +337,13 @@ def test_bl9_redo_voids_and_references_the_voided_draw(site: tuple[Path, County]
         at="2026-01-07T10:00:00+08:00",
         rfc3797_sources=[[5, 8, 13, 21, 26, 33], [2], [519]],
         entropy_at="2026-01-07T09:30:00+08:00",
-        **{
-            **WHO,
-            "drawn_at": "2026-01-07T10:05:00+08:00",
-            "signed_at": "2026-01-07T10:10:00+08:00",
-        },
+        signing=Signing(
+            **{
+                **WHO,
+                "drawn_at": "2026-01-07T10:05:00+08:00",
+                "signed_at": "2026-01-07T10:10:00+08:00",
+            }
+        ),
     )
     kinds = [r.type for r in j.records()]
     assert kinds == ["plan_commitment", "seed", "draw", "void", "void", "seed", "draw"]
@@ -359,7 +353,9 @@ def test_bl9_redo_voids_and_references_the_voided_draw(site: tuple[Path, County]
     assert again.record.body["units"] != first.body["units"]
     assert verification.verify_draws(j.path).ok
     with pytest.raises(JournalError, match="not its live draw"):
-        ceremony.redo(j, plan, voids=first.seq, reason="x", voided_by="y", at=DRAWN, **WHO)
+        ceremony.redo(
+            j, plan, voids=first.seq, reason="x", voided_by="y", at=DRAWN, signing=SIGNING
+        )
 
 
 def test_bl9_redo_with_the_same_seed_reproduces_the_draw(site: tuple[Path, County]) -> None:
@@ -372,7 +368,7 @@ def test_bl9_redo_with_the_same_seed_reproduces_the_draw(site: tuple[Path, Count
         reason="签字页遗失，重新签署",
         voided_by="王建国",
         at="2026-01-07T10:00:00+08:00",
-        **WHO,
+        signing=SIGNING,
     )
     assert again.record.body["units"] == first.body["units"]
     assert again.record.body["seed_record"] == first.body["seed_record"]
@@ -447,7 +443,7 @@ def test_bl8_result_refused_for_a_voided_draw(site: tuple[Path, County]) -> None
         reason="重新抽取",
         voided_by="王建国",
         at="2026-01-07T10:00:00+08:00",
-        **WHO,
+        signing=SIGNING,
     )
     with pytest.raises(JournalError, match="voided"):
         ceremony.record_result(j, result_for(rec))

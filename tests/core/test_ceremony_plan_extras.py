@@ -19,15 +19,10 @@ from drawcore.errors import InvalidInputError
 from drawcore.plugin.rules import Rules
 from drawcore.plugin.values import PlanContext
 from drawcore.record import draw_rules, snapshots, verification
+from drawcore.record.draw_plans import DrawPlan, RegistryRef, UnitRequirement
 from drawcore.record.journal import Journal
-from drawcore.record.records import (
-    DrawPlan,
-    RegistryRef,
-    UnitRequirement,
-    replay,
-    run_draw,
-    stratum_labels,
-)
+from drawcore.record.records import run_draw, stratum_labels
+from drawcore.record.replay import replay
 from drawcore.registry.registries import County
 from drawcore.serde import unstructure
 

@@ -20,7 +20,7 @@ from drawcore.plugin.values import PlanContext
 from drawcore.publish.disclosure import publish
 from drawcore.publish.scan import find_personal_data
 from drawcore.publish.tables import WITHHELD
-from drawcore.record import ceremony, draw_rules, verification
+from drawcore.record import ceremony, commitments, draw_rules, verification, year_ceremony
 from drawcore.record.annual import (
     YearPlanSpec,
     replay_year,
@@ -28,8 +28,8 @@ from drawcore.record.annual import (
     year_plan_record,
     year_plan_spec,
 )
+from drawcore.record.draw_plans import DrawPlan, RegistryRef
 from drawcore.record.journal import Journal
-from drawcore.record.records import DrawPlan, RegistryRef
 from drawcore.record.seeding import rfc3797_key, rfc3797_seed
 from drawcore.registry.registries import County, UnitRegistry
 
@@ -56,12 +56,12 @@ def make_spec(county: County, jurisdiction: str, **params: Any) -> YearPlanSpec:
     )
 
 
-def planned_journal(d: Path, spec: YearPlanSpec) -> tuple[Journal, ceremony.YearDrawn]:
+def planned_journal(d: Path, spec: YearPlanSpec) -> tuple[Journal, year_ceremony.YearDrawn]:
     j = Journal(d / "journal.jsonl")
-    ceremony.commit_plan(j, spec, committed_at=COMMITTED, committed_by="王建国")
-    ceremony.form_seed(j, spec, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
+    commitments.commit_plan(j, spec, committed_at=COMMITTED, committed_by="王建国")
+    commitments.form_seed(j, spec, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
     rules = Rules.for_jurisdiction(spec.jurisdiction)
-    return j, ceremony.draw_year(j, spec, rules=rules, **WHO)
+    return j, year_ceremony.draw_year(j, spec, rules=rules, **WHO)
 
 
 @pytest.mark.parametrize("jurisdiction", JURISDICTIONS)
@@ -96,13 +96,15 @@ def test_bl9_annual_plan_seed_before_its_commitment_is_refused(site: tuple[Path,
     spec = make_spec(county, "boluo")
     j = Journal(d / "journal.jsonl")
     with pytest.raises(JournalError, match="no commitment"):
-        ceremony.form_seed(j, spec, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
+        commitments.form_seed(
+            j, spec, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS
+        )
     assert j.size == 0
-    ceremony.commit_plan(j, spec, committed_at=COMMITTED, committed_by="王建国")
+    commitments.commit_plan(j, spec, committed_at=COMMITTED, committed_by="王建国")
     with pytest.raises(JournalError, match="no live seed"):
-        ceremony.draw_year(j, spec, rules=Rules.for_jurisdiction("boluo"), **WHO)
+        year_ceremony.draw_year(j, spec, rules=Rules.for_jurisdiction("boluo"), **WHO)
     with pytest.raises(JournalError, match="not after the plan's commitment"):
-        ceremony.form_seed(
+        commitments.form_seed(
             j,
             spec,
             entropy_at="2026-01-04T21:30:00+08:00",
@@ -117,10 +119,10 @@ def test_bl9_second_result_for_an_annual_plan_is_refused(site: tuple[Path, Count
     spec = make_spec(county, "tianjin")
     j, _ = planned_journal(d, spec)
     with pytest.raises(JournalError, match="second result"):
-        ceremony.draw_year(j, spec, rules=Rules.for_jurisdiction("tianjin"), **WHO)
+        year_ceremony.draw_year(j, spec, rules=Rules.for_jurisdiction("tianjin"), **WHO)
     changed = attrs.evolve(spec, parameters=attrs.evolve(spec.parameters, random_ratio=0.5))
     with pytest.raises(JournalError, match="committed with hash"):
-        ceremony.draw_year(j, changed, rules=Rules.for_jurisdiction("tianjin"), **WHO)
+        year_ceremony.draw_year(j, changed, rules=Rules.for_jurisdiction("tianjin"), **WHO)
     assert j.size == 3
 
 
@@ -128,10 +130,10 @@ def test_tj4_annual_plan_under_other_rules_writes_nothing(site: tuple[Path, Coun
     d, county = site
     spec = make_spec(county, "boluo")
     j = Journal(d / "journal.jsonl")
-    ceremony.commit_plan(j, spec, committed_at=COMMITTED, committed_by="王建国")
-    ceremony.form_seed(j, spec, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
+    commitments.commit_plan(j, spec, committed_at=COMMITTED, committed_by="王建国")
+    commitments.form_seed(j, spec, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
     with pytest.raises(RuleError, match="follows the rules of 'boluo'"):
-        ceremony.draw_year(j, spec, rules=Rules.for_jurisdiction("tianjin"), **WHO)
+        year_ceremony.draw_year(j, spec, rules=Rules.for_jurisdiction("tianjin"), **WHO)
     assert j.size == 2
 
 
@@ -443,7 +445,7 @@ def test_bl9_an_annual_plan_is_redone_visibly_and_the_redo_replays(
     spec = make_spec(county, "tianjin")
     j, drawn = planned_journal(d, spec)
     with pytest.raises(JournalError, match="not its live plan"):
-        ceremony.redo_year(
+        year_ceremony.redo_year(
             j,
             spec,
             voids=1,
@@ -455,7 +457,7 @@ def test_bl9_an_annual_plan_is_redone_visibly_and_the_redo_replays(
             entropy_at="2026-01-08T21:30:00+08:00",
             **WHO,
         )
-    redone = ceremony.redo_year(
+    redone = year_ceremony.redo_year(
         j,
         spec,
         voids=drawn.record.seq,

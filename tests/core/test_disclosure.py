@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ceremony_site import EXAMPLE, WHO, write_persons_county
+from ceremony_site import EXAMPLE, SIGNING, write_persons_county
 from personal_data import scan
 
 from drawcore.errors import InvalidInputError, JournalError
@@ -21,8 +21,8 @@ from drawcore.publish.scan import find_personal_data
 from drawcore.publish.tables import WITHHELD, build_publication, quarter_of
 from drawcore.record import ceremony
 from drawcore.record.checkpoints import Checkpoint
+from drawcore.record.draw_plans import DrawPlan, RegistryRef
 from drawcore.record.journal import Journal
-from drawcore.record.records import DrawPlan, RegistryRef
 from drawcore.record.results import InspectionResult
 from drawcore.registry.ids import make_id_card
 from drawcore.registry.readers import read_county
@@ -68,7 +68,7 @@ def journal_with_results(tmp_path: Path, county_dir: tuple[Path, County]) -> Pat
         committed_by="王建国",
         entropy_at="2026-01-06T21:30:00+08:00",
         rfc3797_sources=[[3, 11, 17, 22, 28, 31], [9], [742]],
-        **WHO,
+        signing=SIGNING,
     )
     persons = [
         a for a in drawn.outcome.teams.assignments if county.units[a.unit_id].id_kind == "id_card"

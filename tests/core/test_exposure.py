@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ceremony_site import EXAMPLE, WHO, write_persons_county
+from ceremony_site import EXAMPLE, SIGNING, write_persons_county
 from hypothesis import given
 from hypothesis import strategies as st
 from personal_data import scan
@@ -22,8 +22,8 @@ from drawcore.publish.followup import FollowUpPolicy
 from drawcore.publish.tables import EXPOSED_FINDINGS, TABLES, build_publication
 from drawcore.record import ceremony
 from drawcore.record.checkpoints import Checkpoint
+from drawcore.record.draw_plans import DrawPlan, RegistryRef
 from drawcore.record.journal import Journal, Record
-from drawcore.record.records import DrawPlan, RegistryRef
 from drawcore.record.results import Finding, InspectionResult, Outcome
 from drawcore.record.seeding import void_body
 from drawcore.registry.readers import read_county, read_units
@@ -69,7 +69,7 @@ def journal_with_findings(d: Path, county_dir: Path) -> tuple[Journal, int, list
         committed_by="王建国",
         entropy_at="2026-01-06T21:30:00+08:00",
         rfc3797_sources=[[3, 11, 17, 22, 28, 31], [9], [742]],
-        **WHO,
+        signing=SIGNING,
     )
     teams = drawn.outcome.teams.assignments
     persons = [a for a in teams if units[a.unit_id].id_kind is IdKind.ID_CARD]

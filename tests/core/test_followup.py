@@ -12,7 +12,7 @@ from typing import Any
 import attrs
 import numpy as np
 import pytest
-from ceremony_site import write_persons_county
+from ceremony_site import SIGNING, write_persons_county
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -29,8 +29,9 @@ from drawcore.publish.disclosure import publish
 from drawcore.publish.followup import FollowUpPolicy, RegistryChange, apply_results, format_changes
 from drawcore.publish.scan import find_personal_data
 from drawcore.record import ceremony
+from drawcore.record.draw_plans import DrawPlan, RegistryRef
 from drawcore.record.journal import Journal
-from drawcore.record.records import DrawPlan, DrawRecord, RegistryRef
+from drawcore.record.records import DrawRecord
 from drawcore.record.results import Finding, InspectionResult, Outcome
 from drawcore.registry.ids import make_id_card, make_uscc
 from drawcore.registry.readers import read_inspectors, read_items, read_units
@@ -685,10 +686,7 @@ def test_bl1_double_random_and_publication(tmp_path: Path, county_dir: Path) -> 
         committed_by="王建国",
         entropy_at="2026-01-06T21:30:00+08:00",
         rfc3797_sources=[[3, 11, 17, 22, 28, 31], [9], [742]],
-        drawn_by="李明",
-        signed_by="王建国",
-        drawn_at="2026-01-07T09:00:00+08:00",
-        signed_at="2026-01-07T09:15:00+08:00",
+        signing=SIGNING,
     )
     record = DrawRecord.from_body(drawn.record.body)
     seed = bytes.fromhex(record.seed)

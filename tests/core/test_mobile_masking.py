@@ -20,8 +20,8 @@ from drawcore.publish.disclosure import publish
 from drawcore.publish.masking import default_mask, scrub
 from drawcore.publish.scan import find_personal_data
 from drawcore.record import ceremony
+from drawcore.record.draw_plans import DrawPlan, RegistryRef
 from drawcore.record.journal import Journal
-from drawcore.record.records import DrawPlan, RegistryRef
 from drawcore.record.results import InspectionResult
 from drawcore.registry.registries import County
 

@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 
 from drawcore.cli.main import main
 from drawcore.errors import InvalidInputError, JournalError
-from drawcore.record import ceremony
+from drawcore.record import commitments
+from drawcore.record.draw_plans import DrawPlan, RegistryRef
 from drawcore.record.journal import Journal
 from drawcore.record.journal_check import verify
 from drawcore.record.plan_checks import check_plan
-from drawcore.record.records import DrawPlan, RegistryRef
 from drawcore.registry.registries import County
 
 
@@ -66,7 +66,7 @@ def test_bl5_impossible_plan_is_refused_before_the_first_write(
     j = Journal(d / "journal.jsonl")
     plan = make_plan(county, **changes(county))
     with pytest.raises(InvalidInputError, match=why):
-        ceremony.commit_plan(j, plan, committed_at=COMMITTED, committed_by="王建国")
+        commitments.commit_plan(j, plan, committed_at=COMMITTED, committed_by="王建国")
     with pytest.raises(InvalidInputError, match=why):
         run_all(j, plan)
     assert not j.path.exists()
@@ -82,7 +82,9 @@ def test_bl5_every_reason_is_named_at_once(site: tuple[Path, County]) -> None:
         county, team_size=1, size=2, mandatory=_ids(county, 3), excluded=_ids(county, 1)
     )
     with pytest.raises(InvalidInputError) as raised:
-        ceremony.commit_plan(Journal(d / "j.jsonl"), plan, committed_at=COMMITTED, committed_by="x")
+        commitments.commit_plan(
+            Journal(d / "j.jsonl"), plan, committed_at=COMMITTED, committed_by="x"
+        )
     text = "\n".join(raised.value.problems)
     for why in ("at least two", "both mandatory and excluded", "3 mandatory units"):
         assert why in text
@@ -109,10 +111,10 @@ def test_bl5_check_plan_refuses_exactly_the_sizes_that_cannot_be_met(
 def test_bl9_changed_plan_under_a_used_id_is_refused(site: tuple[Path, County]) -> None:
     d, county = site
     j = Journal(d / "journal.jsonl")
-    ceremony.commit_plan(j, make_plan(county), committed_at=COMMITTED, committed_by="王建国")
+    commitments.commit_plan(j, make_plan(county), committed_at=COMMITTED, committed_by="王建国")
     before = j.path.read_bytes()
     with pytest.raises(JournalError, match="a changed plan needs a new plan id"):
-        ceremony.commit_plan(
+        commitments.commit_plan(
             j, make_plan(county, size=31), committed_at=COMMITTED, committed_by="x"
         )
     assert j.path.read_bytes() == before

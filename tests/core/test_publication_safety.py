@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ceremony_site import EXAMPLE, WHO, write_persons_county
+from ceremony_site import EXAMPLE, SIGNING, write_persons_county
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from personal_data import scan
@@ -31,8 +31,8 @@ from drawcore.publish.masking import scrub
 from drawcore.publish.scan import find_personal_data, find_unsafe_chars
 from drawcore.publish.tables import build_publication
 from drawcore.record import ceremony
+from drawcore.record.draw_plans import DrawPlan, RegistryRef
 from drawcore.record.journal import Journal
-from drawcore.record.records import DrawPlan, RegistryRef
 from drawcore.record.results import InspectionResult
 from drawcore.registry.ids import make_id_card, make_uscc
 from drawcore.registry.readers import read_county, read_units
@@ -203,7 +203,7 @@ def journal(tmp_path: Path, county_dir: Path, opinions: list[str], size: int = 2
         committed_by="王建国",
         entropy_at="2026-01-06T21:30:00+08:00",
         rfc3797_sources=[[3, 11, 17, 22, 28, 31], [9], [742]],
-        **WHO,
+        signing=SIGNING,
     )
     for a, opinion in zip(drawn.outcome.teams.assignments, opinions, strict=False):
         ceremony.record_result(

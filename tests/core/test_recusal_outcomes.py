@@ -16,7 +16,8 @@ import pytest
 from drawcore import Inspector, Unit, draw_teams
 from drawcore.draw.candidates import candidate_order
 from drawcore.draw.recusal import rotation_recusals, township_recusals, work_unit_recusals
-from drawcore.record.records import DrawPlan, RegistryRef, run_draw
+from drawcore.record.draw_plans import DrawPlan, RegistryRef
+from drawcore.record.records import run_draw
 from drawcore.registry.registries import County, InspectorRegistry, UnitRegistry
 
 SEEDS = [b"bl5-outcome-1", b"bl5-outcome-2", b"bl5-outcome-3"]

@@ -3,18 +3,20 @@ kept in the draw record under the same four keys (record bytes unchanged)."""
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import pytest
-from ceremony_site import COMMITTED, DRAWN, ENTROPY, NUMBERS, SIGNED, WHO
+from ceremony_site import COMMITTED, DRAWN, ENTROPY, NUMBERS, SIGNING, WHO
 from hypothesis import given
 from hypothesis import strategies as st
 
 import drawcore
 from drawcore.errors import InvalidInputError
 from drawcore.record import ceremony
+from drawcore.record.draw_plans import DrawPlan, RegistryRef
 from drawcore.record.journal import Journal
-from drawcore.record.records import DrawPlan, DrawRecord, RegistryRef
+from drawcore.record.records import DrawRecord
 from drawcore.record.signing import Signing
 from drawcore.registry.registries import County
 
@@ -44,29 +46,35 @@ def _run(d: Path, county: County, name: str, **who: object) -> bytes:
     return j.path.read_bytes()
 
 
-def test_tj9_a_signing_value_gives_the_same_record_bytes_as_the_four_fields(
+def test_tj9_a_signing_value_is_kept_as_the_records_four_fields(
     site: tuple[Path, County],
 ) -> None:
     d, county = site
-    by_fields = _run(d, county, "fields.jsonl", **WHO)
-    by_value = _run(d, county, "value.jsonl", signing=Signing(**WHO))
-    assert by_value == by_fields
+    _run(d, county, "value.jsonl", signing=SIGNING)
     body = Journal(d / "value.jsonl").records()[2].body
     assert {k: body[k] for k in WHO} == WHO  # the record's JSON keys stay
-    assert DrawRecord.from_body(body).signing == Signing(**WHO)
+    assert DrawRecord.from_body(body).signing == SIGNING
     assert drawcore.Signing is Signing
 
 
-def test_tj9_signing_and_fields_together_or_neither_are_refused(
+@pytest.mark.parametrize("step", [ceremony.draw, ceremony.redo, ceremony.run_ceremony])
+def test_tj9_a_single_draw_takes_signing_and_nothing_else_for_it(step: object) -> None:
+    """``signing`` is required and the only way in: no loose ``drawn_by`` and the like."""
+    params = inspect.signature(step).parameters  # type: ignore[arg-type]
+    assert params["signing"].default is inspect.Parameter.empty
+    assert not set(WHO) & set(params)
+
+
+def test_tj9_the_four_loose_fields_are_refused(
     site: tuple[Path, County],
 ) -> None:
     d, county = site
-    with pytest.raises(InvalidInputError, match="not both"):
-        _run(d, county, "both.jsonl", signing=Signing(**WHO), drawn_by="李明")
-    with pytest.raises(InvalidInputError, match="missing drawn_at, drawn_by"):
-        _run(d, county, "neither.jsonl", signed_by="王建国", signed_at=SIGNED)
-    assert not (d / "both.jsonl").exists()
-    assert not (d / "neither.jsonl").exists()
+    with pytest.raises(TypeError, match="drawn_by"):
+        _run(d, county, "fields.jsonl", signing=SIGNING, drawn_by="李明")
+    with pytest.raises(TypeError, match="unexpected keyword argument"):
+        _run(d, county, "fields-only.jsonl", **WHO)
+    with pytest.raises(TypeError, match="signing"):
+        _run(d, county, "neither.jsonl")
 
 
 @pytest.mark.parametrize(

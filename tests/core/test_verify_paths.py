@@ -12,12 +12,12 @@ from typing import Any
 
 import attrs
 import pytest
-from ceremony_site import COMMITTED, DRAWN, ENTROPY, NUMBERS, WHO
+from ceremony_site import COMMITTED, DRAWN, ENTROPY, NUMBERS, SIGNING
 
 from drawcore.errors import InvalidInputError
-from drawcore.record import ceremony, snapshots, verification
+from drawcore.record import ceremony, commitments, snapshots, verification
+from drawcore.record.draw_plans import DrawPlan, RegistryRef
 from drawcore.record.journal import Journal
-from drawcore.record.records import DrawPlan, RegistryRef
 from drawcore.record.seeding import plan_commitment_body, seed_body
 from drawcore.registry.registries import County
 from drawcore.serde import unstructure
@@ -38,9 +38,9 @@ def _plan(county: County, **changes: Any) -> DrawPlan:
 def _drawn(d: Path, county: County, **changes: Any) -> list[tuple[str, Any]]:
     j = Journal(d / "journal.jsonl")
     plan = _plan(county, **changes)
-    ceremony.commit_plan(j, plan, committed_at=COMMITTED, committed_by="王建国")
-    ceremony.form_seed(j, plan, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
-    ceremony.draw(j, plan, **WHO)
+    commitments.commit_plan(j, plan, committed_at=COMMITTED, committed_by="王建国")
+    commitments.form_seed(j, plan, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
+    ceremony.draw(j, plan, signing=SIGNING)
     return [(r.type, r.body) for r in j.records()]
 
 

@@ -274,10 +274,10 @@ def test_tj5_bl8_general_task_results_come_from_the_office_team(tmp_path: Path) 
     from ceremony_site import COMMITTED, DRAWN, ENTROPY, NUMBERS, WHO
 
     from drawcore.errors import JournalError
-    from drawcore.record import ceremony
+    from drawcore.record import ceremony, commitments, year_ceremony
     from drawcore.record.annual import year_plan_spec
+    from drawcore.record.draw_plans import RegistryRef
     from drawcore.record.journal import Journal
-    from drawcore.record.records import RegistryRef
     from drawcore.record.results import InspectionResult, Outcome
     from drawcore.registry.ids import make_uscc
     from drawcore.registry.registries import (
@@ -307,9 +307,9 @@ def test_tj5_bl8_general_task_results_come_from_the_office_team(tmp_path: Path) 
         "2026-general", county, refs, rules=r, office_teams={haz: ["I1", "I3"]}, year=2026
     )
     j = Journal(tmp_path / "journal.jsonl")
-    ceremony.commit_plan(j, spec, committed_at=COMMITTED, committed_by="王建国")
-    ceremony.form_seed(j, spec, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
-    drawn = ceremony.draw_year(j, spec, rules=r, county=county, **WHO)
+    commitments.commit_plan(j, spec, committed_at=COMMITTED, committed_by="王建国")
+    commitments.form_seed(j, spec, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
+    drawn = year_ceremony.draw_year(j, spec, rules=r, county=county, **WHO)
     task = next(t for t in drawn.plan.tasks if t.unit_id == haz)
     assert task.office_team
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drawcore.record.records import DrawPlan, RegistryRef
+from drawcore.record.draw_plans import DrawPlan, RegistryRef
 from drawcore.registry.registries import County
 
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from ceremony_site import COMMITTED, ENTROPY, NUMBERS, WHO
+from ceremony_site import COMMITTED, ENTROPY, NUMBERS, SIGNING
 from fault_site import plan_for
 
 from drawcore.record import ceremony
@@ -38,7 +38,7 @@ def _run_all(journal: Journal, county: County, plan_id: str) -> None:
         committed_by="王建国",
         entropy_at=ENTROPY,
         rfc3797_sources=NUMBERS,
-        **WHO,
+        signing=SIGNING,
     )
 
 

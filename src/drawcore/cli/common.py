@@ -193,18 +193,20 @@ def verified_records(journal: Path, registry_dir: Path | None) -> list[Any] | No
 def party_steps(journal: Any, plan_id: str, args: argparse.Namespace) -> None:
     """The parties' commitments and reveals named on the command line (``--party-commit
     NAME=HASH``, ``--party-reveal NAME=CONTRIBUTION:SALT``), journaled in that order."""
-    from drawcore.record import ceremony
+    from drawcore.record import commitments
 
     for text in args.party_commit:
         require_options(args, "party_at")
         name, commitment = parse_pair(text, "--party-commit")
-        rec = ceremony.commit_party(journal, plan_id, name, commitment, committed_at=args.party_at)
+        rec = commitments.commit_party(
+            journal, plan_id, name, commitment, committed_at=args.party_at
+        )
         print(_("record {seq}: party {name} committed").format(seq=rec.seq, name=name))
     for text in args.party_reveal:
         require_options(args, "party_at")
         name, value = parse_pair(text, "--party-reveal")
         contribution, _colon, salt = value.partition(":")
-        rec = ceremony.reveal_party(
+        rec = commitments.reveal_party(
             journal,
             plan_id,
             name,

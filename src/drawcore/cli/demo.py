@@ -81,7 +81,7 @@ def demo_registry_refs(source: Path, county: County, out: Path) -> dict[str, Any
     """Copy the registries into ``out/registries`` (the snapshot a replay reads); their refs."""
     import shutil
 
-    from drawcore.record.records import RegistryRef
+    from drawcore.record.draw_plans import RegistryRef
     from drawcore.registry.readers import COUNTY_FILES
 
     snap = out / "registries"
@@ -98,7 +98,7 @@ def demo_registry_refs(source: Path, county: County, out: Path) -> dict[str, Any
 
 def demo_snapshot(source: Path, county: County, out: Path) -> Any:
     """Snapshot the registries (:func:`demo_registry_refs`) and plan the draw on them."""
-    from drawcore.record.records import DrawPlan
+    from drawcore.record.draw_plans import DrawPlan
 
     refs = demo_registry_refs(source, county, out)
     snap = out / "registries"
@@ -125,9 +125,9 @@ def demo_snapshot(source: Path, county: County, out: Path) -> Any:
 
 def demo_commit(journal: Any, plan: Any) -> None:
     """Commit the plan before any entropy exists."""
-    from drawcore.record import ceremony
+    from drawcore.record import commitments
 
-    rec = ceremony.commit_plan(
+    rec = commitments.commit_plan(
         journal, plan, committed_at=DEMO_TIMES["committed_at"], committed_by="局长 王建国"
     )
     print(
@@ -139,9 +139,9 @@ def demo_commit(journal: Any, plan: Any) -> None:
 
 def demo_seed(journal: Any, plan: Any) -> None:
     """Form the seed from public numbers announced after the commitment (RFC 3797)."""
-    from drawcore.record import ceremony
+    from drawcore.record import commitments
 
-    rec = ceremony.form_seed(
+    rec = commitments.form_seed(
         journal,
         plan,
         entropy_at=DEMO_TIMES["entropy_at"],
@@ -163,15 +163,15 @@ def demo_seed(journal: Any, plan: Any) -> None:
 def demo_draw(journal: Any, plan: Any) -> Any:
     """Draw the units and their teams, journal the record, print what was drawn."""
     from drawcore.record import ceremony
+    from drawcore.record.signing import Signing
 
-    drawn = ceremony.draw(
-        journal,
-        plan,
+    signing = Signing(
         drawn_by="执法监察大队 李明",
         signed_by="局长 王建国",
         drawn_at=DEMO_TIMES["drawn_at"],
         signed_at=DEMO_TIMES["signed_at"],
     )
+    drawn = ceremony.draw(journal, plan, signing=signing)
     from drawcore.publish.masking import scrub
 
     print(_("== draw"))
@@ -326,7 +326,7 @@ def _verify_forged(
 
 def journal_units(out: Path, body: Any) -> list[str]:
     """Unit ids of the registry snapshot a draw record names."""
-    from drawcore.record.records import RegistryRef
+    from drawcore.record.draw_plans import RegistryRef
     from drawcore.record.snapshots import load_units
 
     return [str(u) for u in load_units(RegistryRef(**body["plan"]["units"]), out).ids.tolist()]
@@ -427,7 +427,7 @@ def demo_year(source: Path, county: County, out: Path, jurisdiction: str) -> Non
 
     from drawcore.plan.forms import format_plan
     from drawcore.plugin.rules import Rules
-    from drawcore.record import ceremony
+    from drawcore.record import year_ceremony
     from drawcore.record.annual import year_plan_spec
     from drawcore.record.journal import Journal
 
@@ -467,7 +467,7 @@ def demo_year(source: Path, county: County, out: Path, jurisdiction: str) -> Non
     journal = Journal(journal_path)
     demo_commit(journal, spec)
     demo_seed(journal, spec)
-    drawn = ceremony.draw_year(
+    drawn = year_ceremony.draw_year(
         journal,
         spec,
         rules=rules,

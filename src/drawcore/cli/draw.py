@@ -108,7 +108,8 @@ def _draw_plan(args: argparse.Namespace) -> Any:
     from collections.abc import Hashable
 
     from drawcore.draw.strata import allocate_proportional
-    from drawcore.record.records import DrawPlan, RegistryRef, stratum_labels
+    from drawcore.record.draw_plans import DrawPlan, RegistryRef
+    from drawcore.record.records import stratum_labels
     from drawcore.registry.readers import read_experts, read_inspectors, read_items, read_units
 
     base = (args.registry_dir or args.journal.parent).resolve()
@@ -229,7 +230,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_steps(args: argparse.Namespace) -> int:
-    from drawcore.record import ceremony
+    from drawcore.record import ceremony, commitments
     from drawcore.record.journal import Journal
     from drawcore.record.signing import Signing
 
@@ -242,12 +243,12 @@ def _run_steps(args: argparse.Namespace) -> int:
         strata = _("strata by {field} ({allocation}): {sizes}")
         print(strata.format(field=plan.strata_field, allocation=plan.allocation, sizes=sizes))
     journal = Journal(args.journal)
-    state = ceremony.committed_state(journal, plan)  # a changed plan under a used id: refused
+    state = commitments.committed_state(journal, plan)  # a changed plan under a used id: refused
     if state is None:
         require_options(args, "committed_at", "committed_by")
     seeding_now = args.public_numbers is not None or args.party_reveal
     if state is None and (not seeding_now or args.party_commit):
-        rec = ceremony.commit_plan(
+        rec = commitments.commit_plan(
             journal,
             plan,
             committed_at=args.committed_at,

@@ -97,7 +97,7 @@ def configure_steps(p: argparse.ArgumentParser) -> None:
 
 def county_refs(directory: Path, journal: Path) -> tuple[Any, dict[str, Any]]:
     """The county in ``directory`` and its snapshot refs, relative to the journal's folder."""
-    from drawcore.record.records import RegistryRef
+    from drawcore.record.draw_plans import RegistryRef
     from drawcore.registry.readers import COUNTY_FILES, read_county
 
     county = read_county(directory)
@@ -165,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
 def steps(args: argparse.Namespace, spec: Any, county: Any, rules: Any) -> int:
     """Commit, seed and plan ``spec``, each step once, as the options given allow."""
     from drawcore.plan.forms import format_plan
-    from drawcore.record import ceremony
+    from drawcore.record import commitments, year_ceremony
     from drawcore.record.journal import Journal
 
     plugins = ", ".join(f"{n} {v}" for n, v in spec.rules) or "none"
@@ -189,7 +189,7 @@ def steps(args: argparse.Namespace, spec: Any, county: Any, rules: Any) -> int:
         require_options(args, "committed_at", "committed_by")
     seeding_now = args.public_numbers is not None or args.party_reveal
     if state is None and (not seeding_now or args.party_commit):
-        rec = ceremony.commit_plan(
+        rec = commitments.commit_plan(
             journal, spec, committed_at=args.committed_at, committed_by=args.committed_by
         )
         committed = _("record {seq}: annual plan {plan} committed, hash {hash}")
@@ -206,13 +206,13 @@ def steps(args: argparse.Namespace, spec: Any, county: Any, rules: Any) -> int:
     require_options(args, "drawn_by", "signed_by", "drawn_at", "signed_at")
     if not has_seed:
         if state is None:
-            rec = ceremony.commit_plan(
+            rec = commitments.commit_plan(
                 journal, spec, committed_at=args.committed_at, committed_by=args.committed_by
             )
             committed = _("record {seq}: annual plan {plan} committed, hash {hash}")
             print(committed.format(seq=rec.seq, plan=spec.plan_id, hash=spec.hash))
         require_options(args, "entropy_at")
-        rec = ceremony.form_seed(
+        rec = commitments.form_seed(
             journal,
             spec,
             entropy_at=args.entropy_at,
@@ -224,7 +224,7 @@ def steps(args: argparse.Namespace, spec: Any, county: Any, rules: Any) -> int:
         )
         seeded = _("record {seq}: seed {seed}... ({method})")
         print(seeded.format(seq=rec.seq, seed=rec.body["seed"][:16], method=rec.body["method"]))
-    drawn = ceremony.draw_year(
+    drawn = year_ceremony.draw_year(
         journal,
         spec,
         rules=rules,

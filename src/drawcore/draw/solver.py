@@ -8,15 +8,17 @@ flow. Otherwise :class:`InfeasibleError` names each task and what blocks it.
 from __future__ import annotations
 
 import itertools
-from typing import TypeAlias
+from typing import NoReturn, TypeAlias
 
 import attrs
+import numpy as np
 
 from drawcore.draw.candidates import _Pool
 from drawcore.draw.flow import FlowNetwork
 from drawcore.draw.team_model import _MAX_FLOW_EDGES, _MAX_SEARCH_FLOWS, _UNLIMITED, EXPERTS
 from drawcore.draw.walk import _eligible, _Job, _Load, _names, _requirements
 from drawcore.errors import InfeasibleError
+from drawcore.i18n import msg
 
 Pattern: TypeAlias = tuple[frozenset[str], ...]
 
@@ -145,23 +147,45 @@ def _eligible_count(pool: _Pool, job: _Job, require_all: bool, holders: dict[obj
     return holders[req] - sum(1 for i in job.conflicts if req in pool.expertise[i])
 
 
+def _flow_edges(pool: _Pool, jobs: list[_Job], require_all: bool) -> int:
+    """The eligible (task, member) pairs of a pool: the edges the fallback's network would
+    need, counted in O(tasks + members) memory before the walk (nothing is built)."""
+    if not require_all:
+        recused = np.fromiter(map(len, (j.conflicts for j in jobs)), np.int64, len(jobs))
+        return len(jobs) * pool.size - int(recused.sum())
+    holders: dict[object, int] = {}
+    return sum(_eligible_count(pool, j, require_all, holders) for j in jobs)
+
+
+def _too_large(edges: int) -> bool:
+    """Whether a fallback of ``edges`` eligible pairs is over :data:`_MAX_FLOW_EDGES`."""
+    return edges > _MAX_FLOW_EDGES
+
+
+def _refuse_short(pool: _Pool, unit_id: str, edges: int, load: _Load) -> NoReturn:
+    """A task the walk leaves short when the fallback would be over its limit: refused
+    before anything of the fallback is built."""
+    raise InfeasibleError(
+        msg(
+            "pool {pool}: the candidate walk leaves unit {unit} short and the exact fallback "
+            "would need {edges} edges (limit {limit}); relax {cap} or the conflicts",
+            pool=pool.name,
+            unit=unit_id,
+            edges=f"{edges:,}",
+            limit=f"{_MAX_FLOW_EDGES:,}",
+            cap=_cap_names(pool, load),
+        )
+    )
+
+
 def _fallback(pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool) -> None:
     """Step 4: exact max-flow (and, for several expertise areas, an exact search over the
     ways each team can cover them), warm-started from the walk; raise if nothing works.
 
-    The size of the flow network is counted before anything is built, so a fallback
-    over :data:`_MAX_FLOW_EDGES` is refused without allocating it."""
+    Only reached when the network is within :data:`_MAX_FLOW_EDGES` (see
+    :func:`_flow_edges`: a larger one is refused at the walk's first short task)."""
     caps = load.caps[pool.name]
     wcaps = load.wcaps if pool.name != EXPERTS else None
-    holders: dict[object, int] = {}
-    edges = sum(_eligible_count(pool, j, require_all, holders) for j in jobs)
-    if edges > _MAX_FLOW_EDGES:
-        pending = [j.unit_id for j in jobs if len(j.members) < j.seats]
-        raise InfeasibleError(
-            f"pool {pool.name}: the candidate walk left {len(pending)} task(s) short "
-            f"(first: {', '.join(pending[:10])}) and the exact fallback would need {edges:,} "
-            f"edges (limit {_MAX_FLOW_EDGES:,}); relax {load.cap_text} or the conflicts"
-        )
     eligible = [_eligible(pool, j, require_all) for j in jobs]
     # tasks no assignment can staff, whatever the others do
     reqs = [_requirements(j, require_all) for j in jobs]

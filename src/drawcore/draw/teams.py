@@ -49,7 +49,8 @@ import numpy as np
 
 from drawcore.draw.candidates import _caps, _conflicts, _Pool, _pool
 from drawcore.draw.randomness import DrawKey, hash_ids
-from drawcore.draw.solver import _fallback
+from drawcore.draw.solver import _fallback, _flow_edges, _refuse_short, _too_large
+from drawcore.draw.team_fast import _processing_order, assign_plain
 from drawcore.draw.team_model import (
     _UNLIMITED,
     EXPERTS,
@@ -160,15 +161,7 @@ def _draw(
     task_index = {u: n for n, u in enumerate(unit_ids)}
     conf = _conflicts(conflicts, "conflicts", task_index)
     econf = _conflicts(expert_conflicts, "expert_conflicts", task_index)
-    # processing order (step 1)
-    if unit_ids:
-        oh = hash_ids(key.child("order"), unit_ids)
-        if np.unique(oh).size == oh.size:
-            order = np.argsort(oh, kind="stable").tolist()
-        else:  # a 64-bit hash collision: break the tie by unit id
-            order = sorted(range(len(unit_ids)), key=lambda n: (int(oh[n]), unit_ids[n]))
-    else:
-        order = []
+    order = _processing_order(key, unit_ids)  # step 1
     # fixed teams (general inspections) take their load first
     for t in order:
         task = task_list[t]
@@ -276,7 +269,10 @@ def _draw(
         if not pjobs:
             continue
         head = max(j.seats for j in pjobs) + 4
-        _walk(pool, pjobs, load, require_all, head)
+        edges = _flow_edges(pool, pjobs, require_all)  # the fallback's size, before the walk
+        short = _walk(pool, pjobs, load, require_all, head, stop_short=_too_large(edges))
+        if short is not None:
+            _refuse_short(pool, short.unit_id, edges, load)
         if any(len(j.members) < j.seats for j in pjobs):
             _fallback(pool, pjobs, load, require_all)
     result = _record(task_list, order, jobs, all_pools, draw_id, key, dates) if record else None
@@ -450,6 +446,22 @@ def assign_teams(
     """
     if isinstance(unit_ids, str | bytes) or not isinstance(unit_ids, Iterable):
         raise InvalidInputError("unit_ids must be a collection of unit id strings")
+    staff: object = inspectors
+    pairs: object = conflicts
+    if not expertise and max_tasks_per_work_unit is None and not isinstance(inspectors, Mapping):
+        # the plain case over arrays; one-shot iterables are read once, for both paths
+        unit_ids, staff, pairs = list(unit_ids), _once(inspectors), _once(conflicts)
+        fast = assign_plain(
+            unit_ids,
+            staff,
+            seed=seed,
+            draw_id=draw_id,
+            team_size=team_size,
+            conflicts=pairs,
+            max_tasks=max_tasks,
+        )
+        if fast is not None:
+            return fast
     if expertise:
         tasks: list[str | TeamTask] = [
             TeamTask(unit_id=u, expertise=expertise[u])
@@ -461,11 +473,11 @@ def assign_teams(
         tasks = list(unit_ids)
     unit_list, jobs, pools, _ = _draw(
         tasks,
-        inspectors,
+        staff,
         seed=seed,
         draw_id=draw_id,
         team_size=team_size,
-        conflicts=conflicts,
+        conflicts=pairs,
         max_tasks=max_tasks,
         max_tasks_per_work_unit=max_tasks_per_work_unit,
         experts=(),
@@ -480,6 +492,13 @@ def assign_teams(
     for job in jobs["inspectors"]:
         out[job.unit_id] = tuple([ids[i] for i in sorted(job.members)])  # ids are in sorted order
     return {u: out[u] for u in sorted(unit_list)}
+
+
+def _once(values: object) -> object:
+    """A collection read into a list (a generator can be read only once); else as given."""
+    if isinstance(values, Iterable) and not isinstance(values, str | bytes):
+        return list(values)
+    return values
 
 
 def format_team_draw(draw: TeamDraw, *, limit: int | None = None, reveal: bool = False) -> str:

@@ -63,10 +63,15 @@ class _Load:
     cap_text: str
 
 
-def _walk(pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool, head: int) -> None:
-    """Step 3 of the procedure: each job takes the first eligible candidates, in order."""
+def _walk(
+    pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool, head: int, stop_short: bool
+) -> _Job | None:
+    """Step 3 of the procedure: each job takes the first eligible candidates, in order.
+
+    With ``stop_short`` (no fallback could follow) the walk ends at the first job it
+    leaves short and returns it, the load left as it was."""
     if not jobs or pool.size == 0:
-        return
+        return None
     h = hash_ids(pool.key.child("unit"), [j.unit_id for j in jobs])
     heads = _positions(pool, h, 0, min(head, 2 * pool.size)).tolist()
     caps = load.caps[pool.name]
@@ -133,9 +138,12 @@ def _walk(pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool, head: i
             if wcaps is not None:
                 wcounts[wus[c]] = wcounts.get(wus[c], 0) + 1
         job.candidates = cands.order[:k] if cands is not None else order
+        if stop_short and len(team) < need:
+            return job
     for i, c in enumerate(counts):
         if c:
             load.counts[(pool.name, i)] = c
+    return None
 
 
 def _eligible(pool: _Pool, job: _Job, require_all: bool) -> list[int]:

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from drawcore.model import IdKind, ProductionStatus, Unit
+from drawcore.masking import mask_personal_field
+from drawcore.model import ProductionStatus, Unit
 from drawcore.plugin import hookimpl
 from drawcore.plugin.values import Reason, RecentInspectionWindow
-from drawcore.registry.ids import mask_id_card, mask_name, mask_phone
 
 NAME = "drawcore-national"
 RECENT_INSPECTION_DAYS = 180
@@ -45,15 +45,5 @@ def drawcore_unit_exclusions(unit: Unit) -> Sequence[Reason]:
 
 @hookimpl(trylast=True)
 def drawcore_mask_field(field: str, value: str, unit: Unit | None) -> str | None:
-    """NAT-6: personal information is published only in part."""
-    if field == "unit_id" and unit is not None and unit.id_kind is IdKind.ID_CARD:
-        return mask_id_card(value)
-    if field in ("contact", "phone"):
-        return mask_phone(value)
-    if field == "person_in_charge" or (
-        field == "name" and unit is not None and unit.id_kind is IdKind.ID_CARD
-    ):
-        return mask_name(value)
-    if field == "address" and unit is not None and unit.id_kind is IdKind.ID_CARD:
-        return "*" * len(value)
-    return None
+    """NAT-6: personal information is published only in part (:mod:`drawcore.masking`)."""
+    return mask_personal_field(field, value, unit)

@@ -209,7 +209,7 @@ def completion_report(
 
     For an :class:`~drawcore.schedule.AnnualPlan` each task is due by its round's
     end and the round's results by the publication date the rules gave
-    (``Round.publication_due``). A :class:`~drawcore.record.DrawRecord` carries
+    (``Round.publication_due``). A :class:`~drawcore.record.records.DrawRecord` carries
     no dates: give ``due`` (and ``publication_due`` if there is one); it is one
     round, signed by its ``signed_by``. ``signed_by`` names the annual plan's signer.
 

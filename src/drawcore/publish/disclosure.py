@@ -104,7 +104,8 @@ def publish(
     checked by fingerprint; ``items`` overrides the item list.
     """
     from drawcore.record.annual import YearPlanSpec
-    from drawcore.record.records import DrawPlan, DrawRecord
+    from drawcore.record.draw_plans import DrawPlan
+    from drawcore.record.records import DrawRecord
     from drawcore.record.snapshots import load_units, resolve
     from drawcore.registry.readers import read_items
 

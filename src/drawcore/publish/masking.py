@@ -1,8 +1,8 @@
 """Masking personal data for publication (BL-8, TJ-6).
 
-Two layers. :func:`default_mask` knows the fields: a person's ID-card number (a
-unit identified by one) keeps region and check characters, a person's name keeps
-its first character, phones keep 3 + 4 digits. :func:`scrub` reads free text
+Two layers. :func:`default_mask` knows the fields: the one rule of
+:mod:`drawcore.masking` (NAT-6), applied after any plugin's answer so that
+blocking the plugin masks no less. :func:`scrub` reads free text
 (a handling opinion quoting a number) and masks every number that may be a
 person's, however it is written: ``+86 135-0461-9603``, ``135 0461 9603``,
 full-width ``１３５０４６１９６０３``, ``Tel.6123456``, a landline ``0752-6123456``,
@@ -21,6 +21,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
+from drawcore.masking import mask_personal_field
 from drawcore.model import IdKind, Unit
 from drawcore.registry.ids import is_valid_id_card, is_valid_uscc, mask_id_card, mask_name
 
@@ -28,9 +29,6 @@ __all__ = ["Masker", "default_mask", "mask_known_names", "scrub"]
 
 Masker = Callable[[str, str, Unit | None], str]
 """``mask(field, value, unit) -> published text`` (the shape of ``Rules.mask``)."""
-
-_PERSON_FIELDS = frozenset({"name", "unit_name", "person_in_charge"})
-_PHONE_FIELDS = frozenset({"contact", "phone"})
 
 _DIGIT = "[0-9０-９]"
 _SEP = "[ \u3000\\-－‐–—.．()（）]"
@@ -46,15 +44,10 @@ _USCC = re.compile(r"(?<![0-9A-Za-z])[0-9A-HJ-NPQRTUWXY]{18}(?![0-9A-Za-z])")
 
 
 def default_mask(field: str, value: str, unit: Unit | None) -> str:
-    """The masking every publication applies to a field (after any plugin's)."""
-    person = unit is not None and unit.id_kind is IdKind.ID_CARD
-    if field == "unit_id" and person:
-        return mask_id_card(value)
-    if field in _PERSON_FIELDS and (person or field == "person_in_charge"):
-        return mask_name(value) if "*" not in value else value
-    if field in _PHONE_FIELDS:
-        return scrub(value) if any(ch.isdigit() for ch in value) else value
-    return value
+    """The masking every publication applies to a field (after any plugin's):
+    :func:`drawcore.masking.mask_personal_field`, the value as it is where that has none."""
+    masked = mask_personal_field(field, value, unit)
+    return value if masked is None else masked
 
 
 def mask_known_names(text: str, unit: Unit | None) -> str:

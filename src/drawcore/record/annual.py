@@ -19,16 +19,9 @@ from drawcore.plan.parameters import YearParameters
 from drawcore.plan.policy import Policy
 from drawcore.plan.schedule import commit_year, plan_year
 from drawcore.plan.tasks import AnnualPlan
-from drawcore.record.records import (
-    RegistryRef,
-    _check_signing,
-    _header_problem,
-    _pairs,
-    _recusals,
-    _replay_difference,
-    _structure,
-    _version,
-)
+from drawcore.record.draw_plans import RegistryRef, _pairs, _recusals, _version
+from drawcore.record.records import _check_signing, _structure
+from drawcore.record.replay import _header_problem, _replay_difference
 from drawcore.record.seeding import plan_hash
 from drawcore.registry.registries import County
 from drawcore.serde import unstructure

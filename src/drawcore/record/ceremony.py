@@ -1,29 +1,23 @@
-"""The draw ceremony at the journal's edge: commit -> seed -> draw -> journal, results, replay.
+"""The single-draw ceremony at the journal's edge: draw -> journal, redo, results.
 
-Small typed steps, each one journal append (or none):
+After :mod:`drawcore.record.commitments` has journaled the plan's hash and its
+seed, each step here is one journal append (or none):
 
-1. :func:`commit_plan` journals the :class:`~drawcore.record.DrawPlan`'s hash
-   *before* any entropy exists (optionally :func:`commit_party` /
-   :func:`reveal_party` for several parties' contributions).
-2. :func:`form_seed` journals the seed from public numbers announced in advance
-   (RFC 3797) and/or the parties' revealed contributions.
-3. :func:`draw` runs :func:`~drawcore.record.run_draw` on the registry
+1. :func:`draw` runs :func:`~drawcore.record.records.run_draw` on the registry
    snapshots the plan names (checked by fingerprint) and journals the
-   :class:`~drawcore.record.DrawRecord`. The draw is computed *before* anything
-   is written, so a failed draw (e.g. :class:`InfeasibleError`) writes nothing;
-   a second result for the plan is refused by the journal.
-4. :func:`redo` voids a draw (and, with fresh entropy, its seed) and draws
+   :class:`~drawcore.record.records.DrawRecord`. The draw is computed *before*
+   anything is written, so a failed draw (e.g. :class:`InfeasibleError`) writes
+   nothing; a second result for the plan is refused by the journal.
+2. :func:`run_ceremony` journals whatever is missing of commit -> seed -> draw in
+   one all-or-nothing append.
+3. :func:`redo` voids a draw (and, with fresh entropy, its seed) and draws
    again in one all-or-nothing append; the new record says which draw it redoes
    and why.
-5. :func:`record_result` journals an :class:`~drawcore.results.InspectionResult`.
+4. :func:`record_result` journals an :class:`~drawcore.record.results.InspectionResult`.
 
-An annual plan goes through the same steps: :func:`commit_plan` with a
-:class:`~drawcore.record.YearPlanSpec` (registry fingerprints, parameters,
-rules and plugin versions, the rules' decisions), :func:`form_seed`, then
-:func:`draw_year` runs :func:`~drawcore.schedule.plan_year` and journals an
-``annual_plan`` record.
-
-Replay lives in :mod:`drawcore.record.verification`, registry snapshots in
+Who drew and signed, and when, is one :class:`~drawcore.record.signing.Signing`.
+Annual plans go through :mod:`drawcore.record.year_ceremony`; replay lives in
+:mod:`drawcore.record.verification`, registry snapshots in
 :mod:`drawcore.record.snapshots`, draw plans from rules in
 :mod:`drawcore.record.draw_rules`.
 """
@@ -31,43 +25,35 @@ Replay lives in :mod:`drawcore.record.verification`, registry snapshots in
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import attrs
 
 from drawcore.draw.sampling import UnitSample, sample_units
 from drawcore.errors import InvalidInputError, JournalError
-from drawcore.plan.tasks import AnnualPlan
-from drawcore.plugin.rules import Rules
-from drawcore.record.annual import YearPlanSpec, run_year, year_plan_record
 from drawcore.record.ceremony_rules import Ceremony
-from drawcore.record.journal import (
-    Journal,
-    Record,
-)
+from drawcore.record.commitments import _base, _changed_plan, _registries, _seed_body
+from drawcore.record.draw_plans import DrawPlan
+from drawcore.record.journal import Journal, Record
 from drawcore.record.plan_checks import check_plan
-from drawcore.record.records import DrawOutcome, DrawPlan, DrawRecord, draw_record, run_draw
+from drawcore.record.records import DrawOutcome, DrawRecord, draw_record, run_draw
 from drawcore.record.results import InspectionResult
 from drawcore.record.seeding import (
-    ANNUAL_PLAN,
     DRAW,
-    PARTY_COMMITMENT,
-    PARTY_REVEAL,
     PLAN_COMMITMENT,
     RESULT,
     SEED,
     VOID,
-    party_commitment_body,
-    party_reveal_body,
     plan_commitment_body,
     seed_body,
     void_body,
 )
 from drawcore.record.signing import Signing
-from drawcore.record.snapshots import load_county, load_experts, load_inspectors, load_units
+from drawcore.record.snapshots import load_experts
 from drawcore.registry.headers import PathLike
-from drawcore.registry.registries import County, InspectorRegistry, UnitRegistry
+from drawcore.registry.registries import InspectorRegistry, UnitRegistry
 from drawcore.serde import unstructure
+
+__all__ = ["Drawn", "draw", "record_result", "redo", "run_ceremony"]
 
 
 @attrs.frozen
@@ -76,154 +62,6 @@ class Drawn:
 
     record: Record
     outcome: DrawOutcome
-
-
-@attrs.frozen
-class YearDrawn:
-    """A journaled annual plan: its ``annual_plan`` record and the plan it holds."""
-
-    record: Record
-    plan: AnnualPlan
-
-
-# -- the steps -----------------------------------------------------------------------------
-
-
-def commit_plan(
-    journal: Journal,
-    plan: DrawPlan | YearPlanSpec,
-    *,
-    committed_at: str,
-    committed_by: str,
-    registry_dir: PathLike | None = None,
-    units: UnitRegistry | None = None,
-    inspectors: InspectorRegistry | None = None,
-) -> Record:
-    """Journal the plan's hash (a draw plan or an annual plan's spec); the seed must come
-    from entropy fixed after this.
-
-    A draw plan is first checked against its registries (read from its snapshots
-    under ``registry_dir``, default the journal's folder, unless given) by
-    :func:`check_plan`: an impossible plan is refused before anything is written,
-    so its plan id stays free.
-    """
-    body = plan_commitment_body(
-        plan.plan_id, plan, committed_at=committed_at, committed_by=committed_by
-    )
-    if isinstance(plan, DrawPlan):
-        committed_state(journal, plan)
-        check_plan(plan, *_registries(plan, _base(journal, registry_dir), units, inspectors))
-    return journal.append(PLAN_COMMITMENT, body)
-
-
-def committed_state(journal: Journal, plan: DrawPlan | YearPlanSpec) -> Any:
-    """The journal's state of ``plan``'s id (``None`` when unused); a :class:`JournalError`
-    when the id is already used by a plan with another hash (a changed plan needs a new id)."""
-    state = journal.ceremony().plans.get(plan.plan_id)
-    if state is not None and state.plan_hash != plan.hash:
-        raise _changed_plan(plan.plan_id, state.plan_hash, plan.hash)
-    return state
-
-
-def commit_party(
-    journal: Journal, plan_id: str, party: str, commitment: str, *, committed_at: str
-) -> Record:
-    """Journal one party's commitment (``commit_contribution(contribution, salt)``)."""
-    return journal.append(
-        PARTY_COMMITMENT,
-        party_commitment_body(plan_id, party, commitment, committed_at=committed_at),
-    )
-
-
-def reveal_party(
-    journal: Journal,
-    plan_id: str,
-    party: str,
-    contribution: bytes,
-    salt: bytes,
-    *,
-    revealed_at: str,
-) -> Record:
-    """Journal one party's reveal; the journal refuses one that does not open its commitment."""
-    return journal.append(
-        PARTY_REVEAL,
-        party_reveal_body(plan_id, party, contribution, salt, revealed_at=revealed_at),
-    )
-
-
-def _seed_body(
-    journal: Journal,
-    plan: DrawPlan | YearPlanSpec,
-    *,
-    entropy_at: str,
-    recorded_at: str,
-    rfc3797_sources: Sequence[int | Sequence[int]] | None,
-    parties: bool,
-) -> dict[str, Any]:
-    reveals: dict[str, bytes] | None = None
-    if parties:
-        state = journal.ceremony().plans.get(plan.plan_id)
-        if state is None or not state.reveals:
-            raise InvalidInputError(
-                f"plan {plan.plan_id}: parties=True but no party has revealed a contribution"
-            )
-        reveals = dict(state.reveals)
-    return seed_body(
-        plan.plan_id,
-        plan.hash,
-        entropy_at=entropy_at,
-        recorded_at=recorded_at,
-        rfc3797_sources=rfc3797_sources,
-        reveals=reveals,
-    )
-
-
-def form_seed(
-    journal: Journal,
-    plan: DrawPlan | YearPlanSpec,
-    *,
-    entropy_at: str,
-    recorded_at: str,
-    rfc3797_sources: Sequence[int | Sequence[int]] | None = None,
-    parties: bool = False,
-) -> Record:
-    """Journal the plan's seed from public numbers (RFC 3797) and/or the parties' reveals.
-
-    ``entropy_at``: when the numbers were drawn (or the last reveal); it must be
-    after the plan's commitment or the journal refuses the seed.
-    """
-    body = _seed_body(
-        journal,
-        plan,
-        entropy_at=entropy_at,
-        recorded_at=recorded_at,
-        rfc3797_sources=rfc3797_sources,
-        parties=parties,
-    )
-    return journal.append(SEED, body)
-
-
-def _base(journal: Journal, registry_dir: PathLike | None) -> PathLike:
-    return registry_dir if registry_dir is not None else journal.path.parent
-
-
-def _registries(
-    plan: DrawPlan,
-    registry_dir: PathLike,
-    units: UnitRegistry | None,
-    inspectors: InspectorRegistry | None,
-) -> tuple[UnitRegistry, InspectorRegistry]:
-    return (
-        units if units is not None else load_units(plan.units, registry_dir),
-        inspectors if inspectors is not None else load_inspectors(plan.inspectors, registry_dir),
-    )
-
-
-def _changed_plan(plan_id: str, committed: str, actual: str, this: str = "plan") -> JournalError:
-    return JournalError(
-        f"plan {plan_id!r} was committed with hash {committed}; this {this} "
-        f"hashes to {actual} (a changed plan needs a new plan id; 计划已变更，须使用新的计划编号)"
-    )
 
 
 _USE_REDO = "use redo (a visible void record with a reason)"
@@ -253,27 +91,34 @@ def _live_seed(
     return state.seed_seq, state.seed, str(state.seed_method)
 
 
+@attrs.frozen
+class _Source:
+    """Where a draw's registries come from (the plan's snapshots under ``registry_dir``,
+    default the journal's folder, unless given) and the unit sampler it runs."""
+
+    registry_dir: PathLike | None
+    units: UnitRegistry | None
+    inspectors: InspectorRegistry | None
+    sampler: Callable[..., UnitSample]
+
+
 def _draw_entry(
     journal: Journal,
     plan: DrawPlan,
-    seed_seq: int,
-    seed_hex: str,
-    method: str,
-    *,
-    registry_dir: PathLike | None,
-    units: UnitRegistry | None,
-    inspectors: InspectorRegistry | None,
-    sampler: Callable[..., UnitSample],
+    seed: tuple[int, str, str],
+    source: _Source,
     signing: Signing,
     redo_of: int | None = None,
     redo_reason: str | None = None,
 ) -> tuple[DrawRecord, DrawOutcome]:
-    """Run the plan on its registries with the seed; the draw record body and the outcome."""
-    base = _base(journal, registry_dir)
-    unit_reg, insp_reg = _registries(plan, base, units, inspectors)
+    """Run the plan on its registries with the seed (record, hex, method); the draw
+    record body and the outcome."""
+    seed_seq, seed_hex, method = seed
+    base = _base(journal, source.registry_dir)
+    unit_reg, insp_reg = _registries(plan, base, source.units, source.inspectors)
     experts = load_experts(plan.experts, base) if plan.experts is not None else None
     outcome = run_draw(
-        plan, unit_reg, insp_reg, bytes.fromhex(seed_hex), sampler=sampler, experts=experts
+        plan, unit_reg, insp_reg, bytes.fromhex(seed_hex), sampler=source.sampler, experts=experts
     )
     record = draw_record(
         plan,
@@ -292,11 +137,7 @@ def draw(
     journal: Journal,
     plan: DrawPlan,
     *,
-    signing: Signing | None = None,
-    drawn_by: str | None = None,
-    signed_by: str | None = None,
-    drawn_at: str | None = None,
-    signed_at: str | None = None,
+    signing: Signing,
     registry_dir: PathLike | None = None,
     units: UnitRegistry | None = None,
     inspectors: InspectorRegistry | None = None,
@@ -304,78 +145,17 @@ def draw(
 ) -> Drawn:
     """Draw the committed, seeded plan and journal the result; nothing is written on failure.
 
-    ``signing`` says who drew and signed, and when (TJ-9); the four fields
-    ``drawn_by``, ``signed_by``, ``drawn_at``, ``signed_at`` may be given instead.
+    ``signing`` says who drew and signed, and when (TJ-9), checked once when it was made.
     Registries are read from the plan's snapshots under ``registry_dir``
     (default: the journal's directory) unless given; either way their
     fingerprints must match the plan.
     """
-    signing = Signing.of(
-        signing, drawn_by=drawn_by, signed_by=signed_by, drawn_at=drawn_at, signed_at=signed_at
-    )
-    seed_seq, seed_hex, method = _live_seed(
+    seed = _live_seed(
         journal, plan.plan_id, plan.hash, what="draw for plan", this="plan", remedy=_USE_REDO
     )
-    body, outcome = _draw_entry(
-        journal,
-        plan,
-        seed_seq,
-        seed_hex,
-        method,
-        registry_dir=registry_dir,
-        units=units,
-        inspectors=inspectors,
-        sampler=sampler,
-        signing=signing,
-    )
+    source = _Source(registry_dir, units, inspectors, sampler)
+    body, outcome = _draw_entry(journal, plan, seed, source, signing)
     return Drawn(journal.append(DRAW, body), outcome)
-
-
-def draw_year(
-    journal: Journal,
-    spec: YearPlanSpec,
-    *,
-    rules: Rules,
-    drawn_by: str,
-    signed_by: str,
-    drawn_at: str,
-    signed_at: str,
-    registry_dir: PathLike | None = None,
-    county: County | None = None,
-) -> YearDrawn:
-    """Plan the committed, seeded year and journal the ``annual_plan`` record.
-
-    Like :func:`draw`: refused without a commitment of this spec's hash and a
-    live seed formed after it, or when the plan already has a result; the
-    registries (read from the spec's snapshots under ``registry_dir`` unless
-    given) must match its fingerprints and ``rules`` its plugin versions; the
-    plan is made before anything is written, so a failure writes nothing.
-    """
-    seed_seq, seed_hex, method = _live_seed(
-        journal,
-        spec.plan_id,
-        spec.hash,
-        what="annual plan",
-        this="spec",
-        remedy="void it first (a visible record with a reason)",
-    )
-    base = registry_dir if registry_dir is not None else journal.path.parent
-    regs = county if county is not None else load_county(spec, base)
-    seed = bytes.fromhex(seed_hex)
-    plan = run_year(spec, regs, rules, seed)
-    body = year_plan_record(
-        spec,
-        plan,
-        seed=seed,
-        seed_record=seed_seq,
-        seed_method=method,
-        population=len(regs.units),
-        drawn_by=drawn_by,
-        signed_by=signed_by,
-        drawn_at=drawn_at,
-        signed_at=signed_at,
-    )
-    return YearDrawn(journal.append(ANNUAL_PLAN, body), plan)
 
 
 def _plan_key(ceremony: Ceremony, plan_id: str) -> tuple[object, ...] | None:
@@ -411,83 +191,6 @@ def _append_draw(
     return journal.append_batch(build)[-1]
 
 
-def redo_year(
-    journal: Journal,
-    spec: YearPlanSpec,
-    *,
-    voids: int,
-    reason: str,
-    voided_by: str,
-    at: str,
-    rules: Rules,
-    drawn_by: str,
-    signed_by: str,
-    drawn_at: str,
-    signed_at: str,
-    rfc3797_sources: Sequence[int | Sequence[int]],
-    entropy_at: str,
-    registry_dir: PathLike | None = None,
-    county: County | None = None,
-) -> YearDrawn:
-    """Void annual-plan record ``voids`` and its seed, journal a fresh seed from new public
-    numbers and plan the year again, in one all-or-nothing append: a visible redo.
-
-    The new ``annual_plan`` record names the voided one (``redo_of``) and the reason.
-    The spec (and so the commitment) is the same; only the seed is new, so a redo
-    cannot pick a more convenient registry or rule set.
-    """
-    state = journal.ceremony().plans.get(spec.plan_id)
-    if state is None or state.draw_seq != voids:
-        raise JournalError(
-            f"redo of annual plan {spec.plan_id!r} refused: record {voids} is not its live plan"
-        )
-    if state.plan_hash != spec.hash:
-        raise JournalError(f"plan {spec.plan_id!r} was committed with another plan hash")
-    assert state.seed_seq is not None
-    if not reason.strip():
-        raise InvalidInputError("a redo needs its reason")
-    seed = seed_body(
-        spec.plan_id,
-        spec.hash,
-        entropy_at=entropy_at,
-        recorded_at=drawn_at,
-        rfc3797_sources=rfc3797_sources,
-    )
-    base = registry_dir if registry_dir is not None else journal.path.parent
-    regs = county if county is not None else load_county(spec, base)
-    seed_bytes = bytes.fromhex(seed["seed"])
-    plan = run_year(spec, regs, rules, seed_bytes)
-    seed_seq = journal.size + 2
-    body = year_plan_record(
-        spec,
-        plan,
-        seed=seed_bytes,
-        seed_record=seed_seq,
-        seed_method=seed["method"],
-        population=len(regs.units),
-        drawn_by=drawn_by,
-        signed_by=signed_by,
-        drawn_at=drawn_at,
-        signed_at=signed_at,
-        redo_of=voids,
-        redo_reason=reason,
-    )
-    entries: list[tuple[str, object]] = [
-        (VOID, void_body(voids, reason, voided_by=voided_by, at=at)),
-        (VOID, void_body(state.seed_seq, reason, voided_by=voided_by, at=at)),
-        (SEED, seed),
-        (ANNUAL_PLAN, body),
-    ]
-    return YearDrawn(journal.append_many(entries)[-1], plan)
-
-
-def _seed_method(journal: Journal, seed_seq: int) -> str:
-    for record in journal.records()[seed_seq : seed_seq + 1]:
-        if record.type == SEED:
-            return str(record.body["method"])
-    raise JournalError(f"record {seed_seq} is not a seed record")
-
-
 def redo(
     journal: Journal,
     plan: DrawPlan,
@@ -496,11 +199,7 @@ def redo(
     reason: str,
     voided_by: str,
     at: str,
-    signing: Signing | None = None,
-    drawn_by: str | None = None,
-    signed_by: str | None = None,
-    drawn_at: str | None = None,
-    signed_at: str | None = None,
+    signing: Signing,
     rfc3797_sources: Sequence[int | Sequence[int]] | None = None,
     entropy_at: str | None = None,
     registry_dir: PathLike | None = None,
@@ -517,9 +216,6 @@ def redo(
     redo usually needs fresh numbers). The new draw record names the voided one
     (``redo_of``) and the reason.
     """
-    signing = Signing.of(
-        signing, drawn_by=drawn_by, signed_by=signed_by, drawn_at=drawn_at, signed_at=signed_at
-    )
     state = journal.ceremony()
     plan_state = state.plans.get(plan.plan_id)
     if plan_state is None or plan_state.draw_seq != voids:
@@ -549,20 +245,9 @@ def redo(
         seed_at = len(entries)
         entries.append((SEED, body))
         seed_seq, seed_hex, method = -1, body["seed"], body["method"]  # numbered in the lock
-    record, outcome = _draw_entry(
-        journal,
-        plan,
-        seed_seq,
-        seed_hex,
-        str(method),
-        registry_dir=registry_dir,
-        units=units,
-        inspectors=inspectors,
-        sampler=sampler,
-        signing=signing,
-        redo_of=voids,
-        redo_reason=reason,
-    )
+    source = _Source(registry_dir, units, inspectors, sampler)
+    seed = (seed_seq, seed_hex, str(method))
+    record, outcome = _draw_entry(journal, plan, seed, source, signing, voids, reason)
     assumed = _plan_key(state, plan.plan_id)
     return Drawn(_append_draw(journal, plan.plan_id, assumed, entries, record, seed_at), outcome)
 
@@ -571,11 +256,7 @@ def run_ceremony(
     journal: Journal,
     plan: DrawPlan,
     *,
-    signing: Signing | None = None,
-    drawn_by: str | None = None,
-    signed_by: str | None = None,
-    drawn_at: str | None = None,
-    signed_at: str | None = None,
+    signing: Signing,
     committed_at: str | None = None,
     committed_by: str | None = None,
     entropy_at: str | None = None,
@@ -590,14 +271,11 @@ def run_ceremony(
 
     The plan is committed unless it already is (with the same hash); a seed is
     formed unless a live one exists (from ``rfc3797_sources`` and/or the
-    parties' reveals, fixed at ``entropy_at``, recorded at ``drawn_at``); then
+    parties' reveals, fixed at ``entropy_at``, recorded at ``signing.drawn_at``); then
     the draw. Everything is computed before anything is written, so a failed
     draw (or a plan :func:`check_plan` refuses) leaves the journal as it was; the
     record numbers (the draw's ``seed_record``) are fixed inside the journal's lock.
     """
-    signing = Signing.of(
-        signing, drawn_by=drawn_by, signed_by=signed_by, drawn_at=drawn_at, signed_at=signed_at
-    )
     current = journal.ceremony()
     state = current.plans.get(plan.plan_id)
     entries: list[tuple[str, object]] = []
@@ -639,18 +317,8 @@ def run_ceremony(
         seed_at = len(entries)
         entries.append((SEED, body))
         seed_seq, seed_hex, method = -1, body["seed"], body["method"]  # numbered in the lock
-    record, outcome = _draw_entry(
-        journal,
-        plan,
-        seed_seq,
-        seed_hex,
-        method,
-        registry_dir=registry_dir,
-        units=units,
-        inspectors=inspectors,
-        sampler=sampler,
-        signing=signing,
-    )
+    source = _Source(registry_dir, units, inspectors, sampler)
+    record, outcome = _draw_entry(journal, plan, (seed_seq, seed_hex, method), source, signing)
     assumed = _plan_key(current, plan.plan_id)
     return Drawn(_append_draw(journal, plan.plan_id, assumed, entries, record, seed_at), outcome)
 

@@ -10,12 +10,8 @@ from drawcore.draw.team_model import EXPLICIT_REASON, MIN_TEAM_SIZE, Recusal
 from drawcore.errors import InvalidInputError
 from drawcore.plan.policy import Policy
 from drawcore.plugin.values import PlanContext
-from drawcore.record.records import (
-    DrawPlan,
-    RegistryRef,
-    UnitRequirement,
-    first_difference,
-)
+from drawcore.record.draw_plans import DrawPlan, RegistryRef, UnitRequirement
+from drawcore.record.replay import first_difference
 from drawcore.registry.registries import InspectorRegistry, UnitRegistry
 from drawcore.serde import unstructure
 

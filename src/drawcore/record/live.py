@@ -10,10 +10,7 @@ from drawcore.plan.tasks import AnnualPlan
 from drawcore.record.journal import (
     Record,
 )
-from drawcore.record.records import (
-    DrawRecord,
-    _structure,
-)
+from drawcore.record.records import DrawRecord, _structure
 from drawcore.record.results import InspectionResult
 from drawcore.record.seeding import (
     ANNUAL_PLAN,
@@ -57,7 +54,7 @@ def live_results(
 
 def live_plan(records: Iterable[Record], plan_id: str) -> tuple[Record, AnnualPlan | DrawRecord]:
     """The live ``draw`` or ``annual_plan`` record of ``plan_id`` and the value it holds
-    (a :class:`~drawcore.record.DrawRecord`, or the :class:`~drawcore.schedule.AnnualPlan`
+    (a :class:`~drawcore.record.records.DrawRecord`, or the :class:`~drawcore.schedule.AnnualPlan`
     of the record's ``result``); :class:`InvalidInputError` when the plan has none."""
     recs = list(records)
     voided = _voided_seqs(recs)

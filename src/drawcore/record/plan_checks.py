@@ -9,7 +9,8 @@ import numpy as np
 
 from drawcore.errors import DrawcoreError, InvalidInputError
 from drawcore.i18n import N_, Text, msg
-from drawcore.record.records import DrawPlan, stratum_labels
+from drawcore.record.draw_plans import DrawPlan
+from drawcore.record.records import stratum_labels
 from drawcore.registry.registries import InspectorRegistry, UnitRegistry
 
 __all__ = ["check_plan"]

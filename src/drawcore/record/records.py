@@ -1,20 +1,15 @@
-"""Draw records: everything a third party needs to replay a draw, and the replay itself.
+"""Draw records: a single draw run on its registries, and the ``draw`` record it journals.
 
-A :class:`DrawPlan` is what is committed *before* the seed exists (BL-5, BL-9):
-which registry snapshots (path and fingerprint), the draw size, mandatory and
-excluded units, weight overrides, recusal pairs, team parameters, the rules
-(plugin names and versions) that produced them, and the drawcore version and
-methods. :func:`run_draw` is the draw: ``sample_units`` then ``draw_teams`` on
-the registries the plan names, keyed by the seed and the plan id, so it is a
-pure function of (plan, registries, seed).
+:func:`run_draw` is the draw: ``sample_units`` then ``draw_teams`` on the registries
+the :class:`~drawcore.record.draw_plans.DrawPlan` names, keyed by the seed and the
+plan id, so it is a pure function of (plan, registries, seed).
 
 A :class:`DrawRecord` is the journal body of a ``draw`` record: the plan (whose
 hash the commitment holds), the seed and the record that formed it, the drawn
 units with their exact inclusion probabilities, the full team draw (recusals
 and replacements included), and who drew and who signed, when (TJ-9
-谁抽查、谁签字、谁负责). :func:`replay` re-runs the draw from the record and the
-registries and names the first difference, so a changed result, seed or
-registry is found. Annual plans are in :mod:`drawcore.record.annual`.
+谁抽查、谁签字、谁负责). Replay is in :mod:`drawcore.record.replay`; annual plans
+are in :mod:`drawcore.record.annual`.
 
 Pure: no I/O, no clock. Reading registry files and journals is in
 :mod:`drawcore.record.ceremony`.
@@ -22,222 +17,33 @@ Pure: no I/O, no clock. Reading registry files and journals is in
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import attrs
 import numpy as np
 
 from drawcore.draw.randomness import canonical_ids
-from drawcore.draw.recusal import township_recusals, work_unit_recusals
-from drawcore.draw.sampling import METHOD as UNIT_METHOD
 from drawcore.draw.sampling import ProbabilityTable, UnitSample, sample_units
-from drawcore.draw.team_model import Recusal, TeamDraw, TeamTask
+from drawcore.draw.team_model import TeamDraw, TeamTask
 from drawcore.draw.teams import draw_teams
-from drawcore.errors import DrawcoreError, InvalidInputError
+from drawcore.errors import InvalidInputError
 from drawcore.model import Expert
-from drawcore.plugin.values import PlanContext
-from drawcore.record.seeding import plan_hash
+from drawcore.record.draw_plans import RECUSAL_RULES, DrawPlan, RegistryRef, _version
 from drawcore.record.signing import Signing
 from drawcore.registry.registries import ExpertRegistry, InspectorRegistry, UnitRegistry
-from drawcore.serde import canonical_json, structure
-from drawcore.version import __version__
+from drawcore.serde import structure
 
 __all__ = [
-    "RECUSAL_RULES",
-    "TEAM_METHOD",
-    "UNIT_METHOD",
     "DrawOutcome",
-    "DrawPlan",
     "DrawRecord",
     "DrawnUnit",
-    "RegistryRef",
-    "UnitRequirement",
     "draw_record",
-    "first_difference",
-    "replay",
     "run_draw",
     "stratum_labels",
 ]
 
-#: The team procedure of :mod:`drawcore.assignment` (candidate order, walk, max-flow fallback).
-TEAM_METHOD = "candidate-order-walk/1"
-
-#: Recusal rules a plan may name; each is a pure function of the registries (BL-5 回避).
-RECUSAL_RULES = {"township": township_recusals, "work_unit": work_unit_recusals}
-
-
 _T = TypeVar("_T")
-
-
-def _version() -> str:
-    return __version__
-
-
-def _nonempty(_i: object, attribute: attrs.Attribute[str], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInputError(f"{attribute.name} must be a non-empty string, got {value!r}")
-
-
-def _ids(value: Iterable[str]) -> tuple[str, ...]:
-    if isinstance(value, str):
-        raise InvalidInputError(f"expected a collection of unit ids, not the string {value!r}")
-    return tuple(sorted({str(v) for v in value}))
-
-
-def _weights(
-    value: Iterable[tuple[str, float]] | Mapping[str, float],
-) -> tuple[tuple[str, float], ...]:
-    pairs = value.items() if isinstance(value, Mapping) else value
-    out = tuple(sorted((str(u), float(w)) for u, w in pairs))
-    if len({u for u, _ in out}) != len(out):
-        raise InvalidInputError("weights name a unit twice")
-    return out
-
-
-def _pairs(value: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    return tuple(sorted((str(a), str(b)) for a, b in value))
-
-
-def _recusals(value: Iterable[Recusal]) -> tuple[Recusal, ...]:
-    return tuple(sorted(set(value), key=lambda r: (r.unit_id, r.inspector_id, r.reason)))
-
-
-def _reasons(value: Iterable[tuple[str, str, str]]) -> tuple[tuple[str, str, str], ...]:
-    return tuple(sorted({(str(u), str(d), str(r)) for u, d, r in value}))
-
-
-def _sizes(
-    value: Iterable[tuple[str, int]] | Mapping[str, int],
-) -> tuple[tuple[str, int], ...]:
-    pairs = value.items() if isinstance(value, Mapping) else value
-    out = tuple(sorted((str(s), n) for s, n in pairs))
-    if len({s for s, _ in out}) != len(out):
-        raise InvalidInputError("stratum_sizes name a stratum twice")
-    for s, n in out:
-        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-            raise InvalidInputError(f"stratum {s!r}: size must be an integer >= 0, got {n!r}")
-    return out
-
-
-def _strs(value: Iterable[str]) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return (value,)
-    return tuple(sorted({str(v) for v in value}))
-
-
-@attrs.frozen(kw_only=True)
-class UnitRequirement:
-    """What the team of one unit needs beyond its size, should the unit be drawn (TJ-8):
-    inspectors' ``expertise`` (each area held by some member) and ``experts`` industry
-    experts, holding ``expert_expertise`` when set."""
-
-    unit_id: str = attrs.field(validator=_nonempty)
-    expertise: tuple[str, ...] = attrs.field(default=(), converter=_strs)
-    experts: int = 0
-    expert_expertise: str | None = None
-
-    def __attrs_post_init__(self) -> None:
-        if isinstance(self.experts, bool) or not isinstance(self.experts, int) or self.experts < 0:
-            raise InvalidInputError(f"unit {self.unit_id}: experts must be an integer >= 0")
-
-
-def _requirements(value: Iterable[UnitRequirement]) -> tuple[UnitRequirement, ...]:
-    out = tuple(sorted(value, key=lambda r: r.unit_id))
-    if len({r.unit_id for r in out}) != len(out):
-        raise InvalidInputError("requirements name a unit twice")
-    return out
-
-
-@attrs.frozen(kw_only=True)
-class RegistryRef:
-    """A registry snapshot: where it is (relative to the journal's directory unless
-    absolute) and its fingerprint, which replay checks before using it."""
-
-    path: str = attrs.field(validator=_nonempty)
-    fingerprint: str = attrs.field(validator=_nonempty)
-
-
-@attrs.frozen(kw_only=True)
-class DrawPlan:
-    """What a draw commits to before its seed exists; its :func:`plan_hash` is journaled.
-
-    ``weights`` overrides the registry's ``risk_weight`` for the units it names
-    (e.g. the factors a jurisdiction's rules apply); ``exclude_flags`` excludes
-    units whose registry flag is set (BL-3: units already in a higher plan).
-    ``conflicts`` are declared recusal pairs; ``recusal_rules`` names rules of
-    :data:`RECUSAL_RULES` applied to the drawn units (they follow from the
-    fingerprinted registries, so the record stays small). ``rules`` records
-    (plugin, version) of the rules that produced the parameters,
-    ``jurisdiction`` whose rulebook they are, ``rules_context`` what the rules
-    were told about the plan, and ``reasons`` every decision they made as
-    ``(unit id, "mandatory" | "excluded" | "weight" | "team", reason)``, so a
-    drawn or excluded unit can be explained and a replay can ask the rules again.
-
-    ``strata_field`` names a unit column (e.g. ``township``, ``industry``,
-    ``risk_level``) to stratify by; ``stratum_sizes`` then gives every stratum's
-    sample size (they sum to ``size``) and ``allocation`` how they were reached
-    (e.g. ``"proportional"``), recorded so the sizes are committed, not recomputed.
-    ``requirements`` are per-unit team needs (expertise, experts) applied when
-    the unit is drawn, with ``experts`` the expert registry snapshot they draw from.
-    """
-
-    plan_id: str = attrs.field(validator=_nonempty)
-    units: RegistryRef
-    inspectors: RegistryRef
-    size: int
-    team_size: int = 2
-    max_tasks: int | None = None
-    max_tasks_per_work_unit: int | None = None
-    mandatory: tuple[str, ...] = attrs.field(default=(), converter=_ids)
-    excluded: tuple[str, ...] = attrs.field(default=(), converter=_ids)
-    exclude_flags: tuple[str, ...] = attrs.field(default=("in_higher_plan",), converter=_ids)
-    weights: tuple[tuple[str, float], ...] = attrs.field(default=(), converter=_weights)
-    conflicts: tuple[Recusal, ...] = attrs.field(default=(), converter=_recusals)
-    recusal_rules: tuple[str, ...] = attrs.field(default=(), converter=_ids)
-    jurisdiction: str | None = None
-    rules: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
-    rules_context: PlanContext | None = None
-    reasons: tuple[tuple[str, str, str], ...] = attrs.field(default=(), converter=_reasons)
-    items: RegistryRef | None = None
-    experts: RegistryRef | None = None
-    strata_field: str | None = None
-    stratum_sizes: tuple[tuple[str, int], ...] = attrs.field(default=(), converter=_sizes)
-    allocation: str | None = None
-    requirements: tuple[UnitRequirement, ...] = attrs.field(default=(), converter=_requirements)
-    unit_method: str = UNIT_METHOD
-    team_method: str = TEAM_METHOD
-    drawcore_version: str = attrs.field(factory=_version)
-
-    def __attrs_post_init__(self) -> None:
-        if isinstance(self.size, bool) or not isinstance(self.size, int) or self.size < 0:
-            raise InvalidInputError(f"plan {self.plan_id}: size must be an integer >= 0")
-        unknown = sorted(set(self.recusal_rules) - set(RECUSAL_RULES))
-        if unknown:
-            raise InvalidInputError(
-                f"plan {self.plan_id}: unknown recusal rule(s) {unknown}; "
-                f"known: {sorted(RECUSAL_RULES)}"
-            )
-        if self.strata_field is not None:
-            total = sum(n for _, n in self.stratum_sizes)
-            if not self.stratum_sizes or total != self.size:
-                raise InvalidInputError(
-                    f"plan {self.plan_id}: stratum sizes {dict(self.stratum_sizes)} "
-                    f"must sum to the size {self.size}"
-                )
-        elif self.stratum_sizes:
-            raise InvalidInputError(f"plan {self.plan_id}: stratum sizes without strata_field")
-        if self.experts is None and any(r.experts for r in self.requirements):
-            raise InvalidInputError(
-                f"plan {self.plan_id}: requirements ask for industry experts but the plan "
-                "names no expert registry"
-            )
-
-    @property
-    def hash(self) -> str:
-        """The plan hash a ``plan_commitment`` record holds."""
-        return plan_hash(self)
 
 
 @attrs.frozen(kw_only=True)
@@ -499,107 +305,3 @@ def draw_record(
         redo_of=redo_of,
         redo_reason=redo_reason,
     )
-
-
-def first_difference(recorded: Any, replayed: Any, path: str = "") -> str | None:
-    """The first place two plain JSON values differ, as ``path: recorded X, replay Y``."""
-    if isinstance(recorded, dict) and isinstance(replayed, dict):
-        for key in sorted(set(recorded) | set(replayed)):
-            sub = f"{path}.{key}" if path else str(key)
-            if key not in recorded or key not in replayed:
-                return f"{sub}: present in only one of record and replay"
-            found = first_difference(recorded[key], replayed[key], sub)
-            if found:
-                return found
-        return None
-    if isinstance(recorded, list) and isinstance(replayed, list):
-        for i, (a, b) in enumerate(zip(recorded, replayed, strict=False)):
-            found = first_difference(a, b, f"{path}[{i}]")
-            if found:
-                return found
-        if len(recorded) != len(replayed):
-            return f"{path}: recorded {len(recorded)} entries, replay gives {len(replayed)}"
-        return None
-    if recorded != replayed or type(recorded) is not type(replayed):
-        return f"{path or 'value'}: recorded {recorded!r}, replay gives {replayed!r}"
-    return None
-
-
-def replay(
-    body: Mapping[str, Any],
-    units: UnitRegistry,
-    inspectors: InspectorRegistry,
-    *,
-    committed_hash: str | None = None,
-    experts: ExpertRegistry | None = None,
-) -> str | None:
-    """Re-run the draw a ``draw`` record body describes and compare: a problem, or ``None``.
-
-    ``committed_hash`` is the plan hash of the plan's commitment; when given, the
-    plan in the record must hash to it (its parameters are what was committed).
-    ``experts``: the expert registry snapshot the plan names, if it names one.
-    """
-    try:
-        record = DrawRecord.from_body(body)
-    except InvalidInputError as err:
-        return str(err)
-    problem = _header_problem(
-        record.plan.hash, record.plan_hash, committed_hash, record.plan.plan_id, record.plan_id
-    )
-    if problem is not None:
-        return problem
-    try:
-        seed = bytes.fromhex(record.seed)
-    except ValueError:
-        return f"seed {record.seed!r} is not hex"
-    try:
-        signing = record.signing
-    except InvalidInputError as err:
-        return str(err)
-    try:
-        outcome = run_draw(record.plan, units, inspectors, seed, experts=experts)
-    except DrawcoreError as err:
-        return f"cannot replay: {err}"
-    expected = draw_record(
-        record.plan,
-        outcome,
-        seed_record=record.seed_record,
-        seed_method=record.seed_method,
-        population=len(units),
-        signing=signing,
-        redo_of=record.redo_of,
-        redo_reason=record.redo_reason,
-    )
-    expected = attrs.evolve(expected, drawcore_version=record.drawcore_version)
-    return _replay_difference(body, expected, record.drawcore_version)
-
-
-def _header_problem(
-    plan_hash: str,
-    recorded_hash: object,
-    committed_hash: str | None,
-    plan_id: str,
-    recorded_id: object,
-) -> str | None:
-    """The record's plan hashes to its ``plan_hash`` (the committed one) and has its plan id."""
-    if plan_hash != recorded_hash:
-        return f"the plan in the record hashes to {plan_hash}, not {recorded_hash}"
-    if committed_hash is not None and plan_hash != committed_hash:
-        return f"plan hash {plan_hash} is not the committed {committed_hash}"
-    if plan_id != recorded_id:
-        return f"plan_id {recorded_id!r} differs from the plan's {plan_id!r}"
-    return None
-
-
-def _replay_difference(
-    body: Mapping[str, Any], expected: object, recorded_version: object
-) -> str | None:
-    """The first difference between a record body and its replay, naming both versions."""
-    recorded = json.loads(canonical_json(dict(body)))  # as the journal holds it
-    diff = first_difference(recorded, json.loads(canonical_json(expected)))
-    if diff is None:
-        return None
-    note = ""
-    if recorded_version != _version():
-        note = f" (recorded with drawcore {recorded_version}, replayed with {_version()})"
-    return f"replay differs at {diff}{note}"

@@ -80,7 +80,7 @@ SEED = "seed"
 DRAW = "draw"
 
 
-#: An annual plan's result (:func:`drawcore.record.year_plan_record`): follows the rules of a draw.
+#: An annual plan's result (:func:`drawcore.record.annual.year_plan_record`), ruled as a draw.
 ANNUAL_PLAN = "annual_plan"
 
 

@@ -59,40 +59,6 @@ class Signing:
                 )
             )
 
-    @classmethod
-    def of(
-        cls,
-        signing: Signing | None = None,
-        *,
-        drawn_by: str | None = None,
-        signed_by: str | None = None,
-        drawn_at: str | None = None,
-        signed_at: str | None = None,
-    ) -> Signing:
-        """``signing`` itself, or one made of the four fields -- not both, not neither."""
-        given = {
-            "drawn_by": drawn_by,
-            "signed_by": signed_by,
-            "drawn_at": drawn_at,
-            "signed_at": signed_at,
-        }
-        if signing is not None:
-            mixed = sorted(k for k, v in given.items() if v is not None)
-            if mixed:
-                raise InvalidInputError(
-                    msg("give either signing or {mixed}, not both", mixed=", ".join(mixed))
-                )
-            return signing
-        missing = sorted(k for k, v in given.items() if v is None)
-        if missing:
-            raise InvalidInputError(
-                msg(
-                    "who drew and signed, and when, are needed (TJ-9): missing {missing}",
-                    missing=", ".join(missing),
-                )
-            )
-        return cls(**given)  # type: ignore[arg-type]
-
     def fields(self) -> dict[str, Any]:
         """The four record fields, under the keys the records have always used."""
         return attrs.asdict(self)

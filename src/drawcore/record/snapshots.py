@@ -17,7 +17,7 @@ from typing import Any, Protocol, TypeVar
 from drawcore.errors import InvalidInputError
 from drawcore.i18n import N_, Text, msg
 from drawcore.record.annual import YearPlanSpec
-from drawcore.record.records import RegistryRef
+from drawcore.record.draw_plans import RegistryRef
 from drawcore.registry.headers import PathLike
 from drawcore.registry.readers import read_experts, read_inspectors, read_items, read_units
 from drawcore.registry.registries import (

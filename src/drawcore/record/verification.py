@@ -15,10 +15,11 @@ from drawcore.i18n import Text, msg
 from drawcore.plugin.rules import Rules
 from drawcore.record.annual import YearPlanSpec, replay_year
 from drawcore.record.checkpoints import Checkpoint, Verifier
+from drawcore.record.draw_plans import DrawPlan, RegistryRef
 from drawcore.record.draw_rules import check_rules
 from drawcore.record.journal import Record
 from drawcore.record.journal_check import Replayer, VerifyReport, verify
-from drawcore.record.records import DrawPlan, RegistryRef, replay
+from drawcore.record.replay import replay
 from drawcore.record.seeding import (
     ANNUAL_PLAN,
     DRAW,
