@@ -1427,7 +1427,7 @@ class Replayer:
             days = [start + timedelta(k) for k in range((end - start).days + 1)]
             dates = [d for d in days if d.weekday() < 5]
             c, f = check_team_walk(td, seed, inspectors, experts, params["tasks_per_inspector"],
-                                   dates)  # fmt: skip
+                                   dates, amendment_caps(params, r + 1))  # fmt: skip
             checked, flows = checked + c, flows + f
         planned_times: dict[str, int] = {}
         for uids in placed:
@@ -1477,6 +1477,9 @@ class Replayer:
         self, params: Json, caps: list[int], open_: list[bool], inspectors: Registry, team: int
     ) -> None:
         """§12.1: the committed capacity, or at most what the active inspectors give."""
+        if params.get("amendment"):
+            self.check_amendment_room(params, caps, open_, inspectors, team)
+            return
         if params["capacity"] is not None:
             given = list(params["capacity"]) * (1 if len(params["capacity"]) > 1 else len(caps))
             want = [c if o else 0 for c, o in zip(given, open_, strict=True)]
@@ -1490,6 +1493,44 @@ class Replayer:
                 raise ReplayError(f"round {r + 1}: capacity {c}, {active} active inspectors "
                                   f"with teams of {team} give at most {most}")  # fmt: skip
 
+    def check_amendment_room(
+        self, params: Json, caps: list[int], open_: list[bool], inspectors: Registry, team: int
+    ) -> None:
+        """§12.1 Amendments: no round holds more than the amended plan leaves it."""
+        a = params["amendment"]
+        active = [r["inspector_id"] for r in inspectors.rows if r["active"] is True]
+        per = params["tasks_per_inspector"]
+        own = params["capacity"] or [len(active) * per // team]
+        own = list(own) * (1 if len(own) > 1 else len(caps))
+        for r, (c, o) in enumerate(zip(caps, open_, strict=True)):
+            left = amendment_caps(params, r + 1)
+            seats = sum(left.get(i, per) for i in active)
+            most = min(own[r], a["capacity"][r] - a["taken"][r], seats // team)
+            if (c > max(most, 0)) if o else c != 0:
+                raise ReplayError(f"round {r + 1}: capacity {c}, the amended plan leaves "
+                                  f"room for {max(most, 0)} (§12.1 Amendments)")  # fmt: skip
+
+    def check_amendment_draw(
+        self, params: Json, result: Json, seed: bytes, times: dict[str, int], drawn: dict[str, int]
+    ) -> list[str]:
+        """§12.1 Amendments: every pool unit drawn independently, when U < p."""
+        yearly, published = result["yearly"], dict(result["yearly_probabilities"])
+        draw_id = f"{params['draw_id']}/amendment"
+        expect([yearly["draw_id"], yearly["method"], yearly["fingerprint"]],
+               [draw_id, "poisson/1", None], "yearly (amendment)")  # fmt: skip
+        pool = sorted(u for u in published if u not in times)
+        share = params["amendment"]["share"]
+        if any(not 0.0 < published[u] <= share for u in pool):
+            raise ReplayError("an amendment's probability is not in (0, share]")
+        key = Key.derive(seed, draw_id)
+        chosen = [u for u in pool if to_uniform(key.hash_id(u)) < published[u]]
+        expect(sorted(drawn), chosen, "units drawn by the amendment (§12.1)")
+        expect(yearly["size"], len(chosen), "yearly.size")
+        return [
+            f"the amendment's draw: {len(chosen)} of {len(pool)} units re-drawn from the "
+            "published probabilities (weights and scale not checked)"
+        ]
+
     def check_year_draw(
         self,
         body: Json,
@@ -1501,6 +1542,8 @@ class Replayer:
     ) -> list[str]:
         """§12.1 step 2: size, then the draw re-run from the published probabilities."""
         params, result = body["plan"]["parameters"], body["result"]
+        if params.get("amendment") and params["random_ratio"] is None:
+            return self.check_amendment_draw(params, result, seed, times, drawn)
         yearly, published = result["yearly"], dict(result["yearly_probabilities"])
         expect(yearly["draw_id"], f"{params['draw_id']}/year", "yearly.draw_id")
         for uid in times:
@@ -1595,8 +1638,22 @@ def recusals(rule: str, drawn: list[dict[str, Any]], inspectors: Registry) -> li
     return [(i, u["unit_id"], reason) for u in drawn for i in sorted(town(u["township"], []))]
 
 
+def amendment_caps(params: Json, round_index: int) -> dict[str, int]:
+    """§12.1 Amendments: a person's tasks left in a round, where the plan it amends
+    (and earlier amendments) already hold some; everyone else keeps the full cap."""
+    held = (params.get("amendment") or {}).get("held", [])
+    per = params["tasks_per_inspector"]
+    return {p: max(per - n, 0) for r, p, n in held if r == round_index}
+
+
 def check_team_walk(
-    td: Json, seed: bytes, inspectors: Registry, experts: Registry, cap: int, dates: list[date]
+    td: Json,
+    seed: bytes,
+    inspectors: Registry,
+    experts: Registry,
+    cap: int,
+    dates: list[date],
+    caps: dict[str, int] | None = None,
 ) -> tuple[int, int]:
     """§12.2: re-walk each recorded part, taking recusal/expertise reasons from the record.
 
@@ -1632,8 +1689,8 @@ def check_team_walk(
                     kind = reason_kind(why)
                     if kind == "conflict":
                         passed.append((c, k, str(why)))
-                    elif counts[name][c] >= cap:
-                        passed.append((c, k, f"unavailable: workload cap reached ({text}={cap})"))
+                    elif counts[name][c] >= (lim := (caps or {}).get(pool.ids[c], cap)):
+                        passed.append((c, k, f"unavailable: workload cap reached ({text}={lim})"))
                     elif kind == "cap":
                         raise ReplayError(f"{uid}: {pool.ids[c]} passed over for a cap not reached")
                     elif kind is not None:
@@ -1652,7 +1709,7 @@ def check_team_walk(
             for part in a["parts"]:
                 for m in part["members"] if part["pool"] == name else ():
                     final_load[m] = final_load.get(m, 0) + 1
-        if any(n > cap for n in final_load.values()):
+        if any(n > (caps or {}).get(m, cap) for m, n in final_load.items()):
             raise ReplayError(f"{td['draw_id']}: a member of pool {name} is above the cap {cap}")
     tasks = [{"unit_id": u, "mode": a["mode"]} for u, a in byid.items()]
     parts = {u: a["parts"] for u, a in byid.items()}

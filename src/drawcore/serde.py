@@ -15,11 +15,25 @@ import types
 import typing
 from typing import Any, TypeVar
 
+import attrs
 import cattrs
+from cattrs.gen import make_dict_unstructure_fn, override
 
 from drawcore.i18n import msg
 
-__all__ = ["canonical_json", "converter", "fingerprint", "structure", "unstructure"]
+__all__ = [
+    "OMIT_IF_DEFAULT",
+    "canonical_json",
+    "converter",
+    "fingerprint",
+    "structure",
+    "unstructure",
+]
+
+#: Field metadata for a field added to a recorded value: left out of its JSON (and so of
+#: its hash) while it holds its default, so records written before the field existed
+#: keep their bytes and hashes. ``attrs.field(default=(), metadata=OMIT_IF_DEFAULT)``.
+OMIT_IF_DEFAULT = {"drawcore_omit_if_default": True}
 
 T = TypeVar("T")
 
@@ -32,7 +46,28 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook(dt.datetime, lambda v, _t: dt.datetime.fromisoformat(v))
     # unit ids are ``str | int`` (sampling.UnitId): cattrs has no hook for that union
     conv.register_structure_hook_func(_is_unit_id, _unit_id)
+    conv.register_unstructure_hook_factory(_omits_defaults, lambda cls: _omitting(cls, conv))
     return conv
+
+
+def _omitting(cls: type, conv: cattrs.Converter) -> Any:
+    """The unstructure function of ``cls`` leaving out its marked fields at their default."""
+    marked = {
+        f.name: override(omit_if_default=True)
+        for f in attrs.fields(cls)
+        if f.metadata.get("drawcore_omit_if_default")
+    }
+    make: Any = make_dict_unstructure_fn
+    return make(cls, conv, **marked)
+
+
+def _omits_defaults(cls: object) -> bool:
+    """An attrs class with a field marked :data:`OMIT_IF_DEFAULT`."""
+    return (
+        isinstance(cls, type)
+        and attrs.has(cls)
+        and any(f.metadata.get("drawcore_omit_if_default") for f in attrs.fields(cls))
+    )
 
 
 def _is_unit_id(tp: object) -> bool:

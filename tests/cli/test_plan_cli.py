@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 import shutil
 from pathlib import Path
@@ -102,10 +103,11 @@ def test_plan_needs_the_commitment_options_first(site: Path) -> None:
 
 
 def test_tj5_amend_plans_a_unit_that_became_once_a_year_mid_year(site: Path) -> None:
-    """After the 2026 Boluo plan, one unplanned unit is blacklisted and one unit is added.
-    The amendment of 2 July is its own plan over those two units: the blacklisted one is
-    placed in round 3 or 4, the new one is not drawn (no random share by default), and
-    verify replays both plans."""
+    """After the 2026 Boluo plan (a fifth of the drawable units drawn, so the rounds have
+    room left), one unplanned unit is blacklisted and one unit is added. The amendment of
+    2 July is its own plan over those two units: the blacklisted one is placed in round 3
+    or 4, the new one is drawn with the probability the plan's design gives it for the
+    half-year left, and verify replays both plans."""
     import attrs
 
     from drawcore.model import IdKind
@@ -117,7 +119,7 @@ def test_tj5_amend_plans_a_unit_that_became_once_a_year_mid_year(site: Path) -> 
     from drawcore.registry.writers import write_units
 
     journal = site / "journal.jsonl"
-    assert run(*year_args(site, "boluo", *DRAW_TIMES))[0] == 0
+    assert run(*year_args(site, "boluo", *DRAW_TIMES, "--random-ratio", "0.2"))[0] == 0
     _, first = live_plan(Journal(journal).records(), "2026-boluo")
     units = list(read_units(site / "county" / "units.csv"))
     planned = {m.unit_id for m in first.mandatory} | {k.unit_id for k in first.key_supervision}
@@ -159,7 +161,129 @@ def test_tj5_amend_plans_a_unit_that_became_once_a_year_mid_year(site: Path) -> 
     assert status == 0, err
     record, amendment = live_plan(Journal(journal).records(), "2026-boluo/amend-2026-07-02")
     assert record.body["plan"]["amends"] == "2026-boluo"
-    assert {t.unit_id for t in amendment.tasks} == {target.unit_id}
+    assert target.unit_id in {t.unit_id for t in amendment.tasks}
     assert all(t.round in (3, 4) for t in amendment.tasks)
+    design = record.body["plan"]["parameters"]["amendment"]
+    assert design["amends"] == "2026-boluo"
+    assert design["share"] == (dt.date(2026, 12, 31) - dt.date(2026, 7, 2)).days / 365 + 1 / 365
+    assert sum(design["taken"]) == len(first.tasks)
+    (p_new,) = [p for u, p in amendment.yearly_probabilities if u == newcomer.unit_id]
+    assert 0 < p_new < design["share"]
     status, printed, _ = run("verify", str(journal))
     assert status == 0, printed
+
+
+def test_bl5_an_amendment_with_no_room_left_is_refused_before_anything_is_journaled(
+    site: Path,
+) -> None:
+    """The plan fills every round's capacity: an amendment adding a unit has no room,
+    and says so (short by how much) without writing a record or a snapshot."""
+    import attrs
+
+    from drawcore.model import IdKind
+    from drawcore.registry.ids import make_uscc
+    from drawcore.registry.readers import read_units
+    from drawcore.registry.registries import UnitRegistry
+    from drawcore.registry.writers import write_units
+
+    journal = site / "journal.jsonl"
+    assert run(*year_args(site, "boluo", *DRAW_TIMES))[0] == 0
+    units = list(read_units(site / "county" / "units.csv"))
+    newcomer = attrs.evolve(
+        units[0], unit_id=make_uscc("91441322MA4UH9999"), name="新办企业", id_kind=IdKind.USCC
+    )
+    shutil.copytree(site / "county", site / "renewed")
+    write_units(UnitRegistry.from_records([*units, newcomer]), site / "renewed" / "units.csv")
+    before = len(Journal(journal).records())
+    status, _, err = run(
+        "amend",
+        str(journal),
+        "--amends",
+        "2026-boluo",
+        "--county",
+        str(site / "renewed"),
+        "--as-of",
+        "2026-07-02",
+        "--committed-at",
+        "2026-07-02T09:00:00+08:00",
+        "--committed-by",
+        "王建国",
+    )
+    assert status == 2
+    assert "short by 1" in err
+    assert "Traceback" not in err
+    assert len(Journal(journal).records()) == before
+
+
+def test_bl5_verify_refuses_an_amendment_whose_committed_room_the_journal_does_not_give(
+    site: Path,
+) -> None:
+    """An amendment committed with a scale of its own choosing (not the amended plan's)
+    is journaled whole, but verify re-derives the amendment from the journal and fails."""
+    import datetime as dt
+
+    import attrs
+
+    from drawcore.cli.plan import county_refs
+    from drawcore.model import IdKind
+    from drawcore.plugin.rules import Rules
+    from drawcore.record import commitments, year_ceremony
+    from drawcore.record.amendments import amendment_of
+    from drawcore.record.annual import YearPlanSpec, year_plan_spec
+    from drawcore.record.live import live_plan
+    from drawcore.record.snapshots import load_county
+    from drawcore.registry.ids import make_uscc
+    from drawcore.registry.readers import read_units
+    from drawcore.registry.registries import UnitRegistry
+    from drawcore.registry.writers import write_units
+
+    journal = site / "journal.jsonl"
+    assert run(*year_args(site, "boluo", *DRAW_TIMES, "--random-ratio", "0.2"))[0] == 0
+    units = list(read_units(site / "county" / "units.csv"))
+    newcomer = attrs.evolve(
+        units[0], unit_id=make_uscc("91441322MA4UH9999"), name="新办企业", id_kind=IdKind.USCC
+    )
+    shutil.copytree(site / "county", site / "added")
+    write_units(UnitRegistry.from_records([newcomer]), site / "added" / "units.csv")
+    j = Journal(journal)
+    record, _ = live_plan(j.records(), "2026-boluo")
+    base = YearPlanSpec.from_body(record.body["plan"])
+    rules = Rules.for_jurisdiction("boluo")
+    as_of = dt.date(2026, 7, 2)
+    honest = amendment_of(
+        j.records(), "2026-boluo", as_of=as_of, county=load_county(base, site), rules=rules
+    )
+    county, refs = county_refs(site / "added", journal)
+    spec = year_plan_spec(
+        "2026-boluo/forged",
+        county,
+        refs,
+        rules=rules,
+        amends="2026-boluo",
+        year=2026,
+        as_of=as_of,
+        amendment=attrs.evolve(honest, scale=honest.scale * 3),
+    )
+    commitments.commit_plan(
+        j, spec, committed_at="2026-07-02T09:00:00+08:00", committed_by="王建国"
+    )
+    commitments.form_seed(
+        j,
+        spec,
+        entropy_at="2026-07-03T21:30:00+08:00",
+        recorded_at="2026-07-04T09:00:00+08:00",
+        rfc3797_sources=[[5, 8, 13], [21]],
+    )
+    year_ceremony.draw_year(
+        j,
+        spec,
+        rules=rules,
+        county=county,
+        drawn_by="李明",
+        signed_by="王建国",
+        drawn_at="2026-07-04T09:00:00+08:00",
+        signed_at="2026-07-04T09:15:00+08:00",
+    )
+    status, printed, _ = run("verify", str(journal), "--lang", "en")
+    assert status == 1
+    assert "the journal before its commitment gives" in printed

@@ -340,3 +340,17 @@ def test_bl8_result_entered_by_someone_outside_the_team_is_refused_whole(
     assert main([*result_args(journal, source), *stranger, "--lang", "en"]) == 2
     assert "not in the team" in capsys.readouterr().err
     assert len(Journal(journal).records()) == before
+
+
+def test_bl8_result_entered_as_a_role_the_plan_does_not_name_is_refused_whole(
+    demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The demo's plan names no result-entry role: a clerk entering in a role is refused."""
+    journal = demo / "journal.jsonl"
+    (a, team_a), _ = open_units(journal)[:2]
+    source = write_rows(tmp_path / "结果.csv", [row(a, team_a)])
+    before = len(Journal(journal).records())
+    clerk = ["--entered-by", "张会计", "--entered-as", "数据录入员"]
+    assert main([*result_args(journal, source), *clerk, "--lang", "en"]) == 2
+    assert "roles in force: none" in capsys.readouterr().err
+    assert len(Journal(journal).records()) == before

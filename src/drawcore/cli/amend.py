@@ -10,8 +10,14 @@ Which units: those of the renewed registry (``--county``) that the amended plan'
 registry snapshot did not hold, and those the rules now plan (once-a-year or key
 supervision) that the amended plan did not. Their registry is written next to the
 journal (``amendments/<plan id>/``, with the other three registries copied) so the
-replay reads the same snapshot. An amendment draws no units at random unless
-``--random-ratio`` is given: it plans what must be planned.
+replay reads the same snapshot.
+
+Once-a-year and key-supervision units are placed for sure; every other unit is drawn
+at random with the yearly probability the amended plan's design gives it for the part
+of the year left (``share * min(1, c * w)``, :mod:`drawcore.plan.amendment`), unless
+``--random-ratio`` asks for a fixed share instead. The rounds' room and each
+inspector's tasks per round are what the amended plan and earlier amendments leave;
+an amendment that cannot fit is refused before anything is journaled.
 """
 
 from __future__ import annotations
@@ -42,13 +48,12 @@ def configure(p: argparse.ArgumentParser) -> None:
     plan_command.configure_steps(p)
 
 
-def _changed_units(amended: Any, spec: Any, journal: Path, county: Any, rules: Any) -> list[Any]:
-    """Units of ``county`` new since the amended plan's snapshot, or planned now and not then."""
+def _changed_units(amended: Any, before: Any, county: Any, rules: Any) -> list[Any]:
+    """Units of ``county`` new since the amended plan's snapshot ``before``, or planned now
+    and not then."""
     from drawcore.plan.once_a_year import with_once_a_year
     from drawcore.plugin.values import PlanContext
-    from drawcore.record.snapshots import load_county
 
-    before = load_county(spec, journal.resolve().parent)
     known = {u.unit_id for u in before.units}
     planned = {m.unit_id for m in amended.mandatory} | {k.unit_id for k in amended.key_supervision}
     units = list(county.units)
@@ -62,25 +67,30 @@ def _changed_units(amended: Any, spec: Any, journal: Path, county: Any, rules: A
 
 
 def run(args: argparse.Namespace) -> int:
+    from drawcore.cli.common import parse_date
     from drawcore.plan.tasks import AnnualPlan
     from drawcore.plugin.rules import Rules
+    from drawcore.record.amendments import amendment_of
     from drawcore.record.annual import YearPlanSpec
     from drawcore.record.journal import Journal
     from drawcore.record.live import live_plan
+    from drawcore.record.snapshots import load_county
     from drawcore.registry.readers import COUNTY_FILES, read_county
     from drawcore.registry.registries import UnitRegistry
     from drawcore.registry.writers import write_units
 
     if args.as_of is None:
         raise InvalidInputError(msg("an amendment needs --as-of (the day it is made)"))
-    record, amended = live_plan(Journal(args.journal).records(), args.amends)
+    records = Journal(args.journal).records()
+    record, amended = live_plan(records, args.amends)
     if not isinstance(amended, AnnualPlan):
         raise InvalidInputError(
             msg("{amends!r} is a single draw, not an annual plan", amends=args.amends)
         )
     spec = YearPlanSpec.from_body(record.body.get("plan"))
     rules = Rules.for_jurisdiction(spec.jurisdiction)
-    changed = _changed_units(amended, spec, args.journal, read_county(args.county), rules)
+    before = load_county(spec, args.journal.resolve().parent)
+    changed = _changed_units(amended, before, read_county(args.county), rules)
     if not changed:
         print(f"nothing to amend: no unit added to or newly planned in {args.amends}")
         return 0
@@ -115,7 +125,15 @@ def run(args: argparse.Namespace) -> int:
     )
     args.county, args.plan_id, args.year = folder, plan_id, spec.year
     args.rounds, args.tasks_per_inspector = spec.rounds, spec.parameters.tasks_per_inspector
-    if args.random_ratio is None:
-        args.random_ratio = 0.0
-    new_spec, county = plan_command.plan_spec(args, rules, amends=args.amends)
+    plan_state = Journal(args.journal).ceremony().plans.get(plan_id)
+    if plan_state is not None:  # committed earlier: the journal as it stood then
+        records = records[: plan_state.commitment_seq]
+    amendment = amendment_of(
+        records,
+        args.amends,
+        as_of=parse_date(args.as_of, "--as-of"),
+        county=before,
+        rules=rules,
+    )
+    new_spec, county = plan_command.plan_spec(args, rules, amends=args.amends, amendment=amendment)
     return plan_command.steps(args, new_spec, county, rules)

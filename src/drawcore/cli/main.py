@@ -32,6 +32,7 @@ from drawcore.cli import (
     followup,
     plan,
     publish,
+    redo,
     repair,
     result,
     sheet,
@@ -94,6 +95,13 @@ COMMANDS: dict[str, Command] = {
         "planned since, planned for the rest of the year through the same ceremony steps",
         amend.configure,
         amend.run,
+    ),
+    "redo": Command(
+        "redo",
+        "a visible redo of an annual plan or a draw: void the live result and its seed with "
+        "a reason, form a fresh seed from new public numbers and draw again, in one append",
+        redo.configure,
+        redo.run,
     ),
     "publish": Command(
         "publish",

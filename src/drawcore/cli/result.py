@@ -65,6 +65,11 @@ def configure(p: argparse.ArgumentParser) -> None:
         help="who enters the results (谁录入), an inspector of each task's team (BL-8); "
         "default: the row's 录入人 column, else the first of its 检查人员",
     )
+    p.add_argument(
+        "--entered-as",
+        help="the role in which --entered-by enters results for tasks whose team they are "
+        "not in, one the plan's rules allow (BL-8, hook drawcore_result_entry_roles)",
+    )
     p.add_argument("--entered-at", required=True, help="when, e.g. 2026-02-03T17:00:00+08:00")
     p.add_argument("--json", action="store_true", help="print the records written as JSON")
 
@@ -194,6 +199,7 @@ def _result(row: dict[str, str], plan_id: str, draw: int, args: argparse.Namespa
         entered_by=entered_by,
         entered_at=args.entered_at,
         findings=tuple(findings),
+        entered_as=args.entered_as,
     )
 
 

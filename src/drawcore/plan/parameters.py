@@ -19,6 +19,8 @@ import attrs
 
 from drawcore.errors import InvalidInputError
 from drawcore.i18n import msg
+from drawcore.plan.amendment import Amendment
+from drawcore.serde import OMIT_IF_DEFAULT
 
 __all__ = ["ROUND_COUNTS", "YearParameters"]
 
@@ -79,7 +81,9 @@ class YearParameters:
     ``random_ratio`` caps the year's random draw at that share of the units that
     may be drawn (``None``: fill the capacity). ``draw_id`` keys every random step
     of the plan (default ``plan/<year>``). ``as_of``: the day the plan is made;
-    rounds that ended before it receive no placements.
+    rounds that ended before it receive no placements. ``amendment``: for a mid-year
+    amendment, what it takes from the plan it amends
+    (:class:`~drawcore.plan.amendment.Amendment`).
     """
 
     year: int = attrs.field(validator=_year)
@@ -90,6 +94,8 @@ class YearParameters:
     registry_date: dt.date | None = None
     draw_id: str = attrs.field(default=attrs.Factory(_default_draw_id, takes_self=True))
     as_of: dt.date | None = None
+    # a mid-year amendment: its draw and the room the amended plan leaves (absent otherwise)
+    amendment: Amendment | None = attrs.field(default=None, metadata=OMIT_IF_DEFAULT)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.draw_id, str) or not self.draw_id.strip():
@@ -112,6 +118,8 @@ class YearParameters:
                             c=c,
                         )
                     )
+        if self.amendment is not None and self.as_of is None:
+            raise InvalidInputError(msg("amendment {plan} needs its as_of date", plan=self.draw_id))
         if self.as_of is not None and self.as_of.year != self.year:
             raise InvalidInputError(
                 msg(

@@ -19,6 +19,7 @@ import numpy as np
 from drawcore.draw.team_model import Recusal
 from drawcore.errors import InfeasibleError, InvalidInputError
 from drawcore.model import Expert, InspectionItem, Inspector, Unit
+from drawcore.plan.amendment import check_room
 from drawcore.plan.once_a_year import with_once_a_year
 from drawcore.plan.parameters import YearParameters
 from drawcore.plan.policy import Policy, UnitDecisions
@@ -154,6 +155,13 @@ def prepare(
     team_size = int(ur.team_size.max()) if unit_list else 2
     caps = params.capacities(len(active), team_size)
     open_count = sum(params.open_rounds())
+    if params.amendment is not None:
+        people = [i.inspector_id for i in active]
+        caps = params.amendment.room(caps, people, params.tasks_per_inspector, team_size)
+        planned = int(np.minimum(ur.times, open_count).sum())
+        drawable = ~ur.excluded & (ur.times == 0) & (params.amendment.probabilities(ur.weights) > 0)
+        limit = int(drawable.sum()) if params.random_ratio is None else 0
+        check_room(params.amendment, caps, planned, limit)
     check_planned(np.minimum(ur.times, open_count).tolist(), caps)
     _check_experts(unit_list, ur, len(expert_list), params.tasks_per_inspector, open_count)
     commitment = YearCommitment(

@@ -32,12 +32,15 @@ from typing import Any
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 
 from drawcore.draw.randomness import DrawKey
 from drawcore.draw.team_model import Recusal, TeamAssignment, TeamTask
 from drawcore.draw.teams import draw_teams
 from drawcore.errors import InfeasibleError, RuleError
 from drawcore.model import Expert, InspectionItem, InspectionMode, Inspector, Unit
+from drawcore.plan.amendment import METHOD as AMENDMENT_METHOD
+from drawcore.plan.amendment import draw_amendment
 from drawcore.plan.forms import format_plan, task_form
 from drawcore.plan.parameters import ROUND_COUNTS, YearParameters
 from drawcore.plan.policy import CORE, Policy
@@ -54,6 +57,7 @@ from drawcore.plan.tasks import (
     YearCommitment,
 )
 from drawcore.plan.yearly import (
+    YearlyDraw,
     allowed_from,
     draw_year,
     place_drawn,
@@ -239,9 +243,12 @@ def plan_year(
     if params.random_ratio is not None:
         size = min(size, round(params.random_ratio * int(pool_idx.size)))
     pool_ids = [ids[i] for i in pool_idx.tolist()]
-    chosen, probs, yearly = draw_year(
-        pool_ids, ur.weights[pool_idx], size, seed=seed, draw_id=params.draw_id
-    )
+    if params.amendment is not None and params.random_ratio is None:
+        chosen, probs, yearly = _amendment_draw(params, pool_ids, ur.weights[pool_idx], seed)
+    else:
+        chosen, probs, yearly = draw_year(
+            pool_ids, ur.weights[pool_idx], size, seed=seed, draw_id=params.draw_id
+        )
     drawn_ids = [pool_ids[j] for j in chosen]
     drawn_rounds, drawn_inside = place_drawn(
         drawn_ids, [int(first_round[pool_idx[j]]) for j in chosen], room, key
@@ -402,6 +409,26 @@ def _finish(
     return plan
 
 
+def _amendment_draw(
+    params: YearParameters, ids: list[str], weights: npt.NDArray[np.float64], seed: str | bytes
+) -> tuple[list[int], npt.NDArray[np.float64], YearlyDraw]:
+    """An amendment's draw: each unit independently with ``share * min(1, scale * w)``."""
+    assert params.amendment is not None
+    probs = params.amendment.probabilities(weights)
+    chosen = draw_amendment(ids, probs, seed=seed, draw_id=params.draw_id)
+    return (
+        chosen,
+        probs,
+        YearlyDraw(
+            draw_id=f"{params.draw_id}/amendment",
+            eligible=len(ids),
+            size=len(chosen),
+            method=AMENDMENT_METHOD,
+            fingerprint=None,
+        ),
+    )
+
+
 def _build_round(inputs: RoundInputs, year: _Year) -> Round:
     """Modes, items, forms and teams of one round's tasks."""
     prep, ur = year.prep, year.prep.decisions
@@ -441,15 +468,20 @@ def _build_round(inputs: RoundInputs, year: _Year) -> Round:
     teams: dict[str, TeamAssignment] = {}
     if team_tasks:
         per = prep.params.tasks_per_inspector
+        amendment = prep.params.amendment
         team_draw = draw_teams(
             team_tasks,
             prep.inspectors,
             seed=year.seed,
             draw_id=f"{inputs.draw_id}/teams",
             conflicts=[p for t in team_tasks for p in year.recusals.get(t.unit_id, ())],
-            max_tasks=per,
+            max_tasks=per
+            if amendment is None
+            else amendment.caps(inputs.index, (i.inspector_id for i in prep.inspectors), per),
             experts=prep.experts,
-            max_expert_tasks=per,
+            max_expert_tasks=per
+            if amendment is None
+            else amendment.caps(inputs.index, (e.expert_id for e in prep.experts), per),
             dates=_working_days(inputs.start, inputs.end),
         )
         teams = {a.unit_id: a for a in team_draw.assignments}

@@ -20,6 +20,7 @@ hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
 from drawcore.plugin.values import (  # noqa: E402  (the markers must exist first)
+    EntryRole,
     Frequency,
     InspectionModeChoice,
     PlanContext,
@@ -35,6 +36,7 @@ from drawcore.plugin.values import (  # noqa: E402  (the markers must exist firs
 
 __all__ = [
     "PROJECT",
+    "EntryRole",
     "Frequency",
     "InspectionModeChoice",
     "PlanContext",

@@ -34,6 +34,7 @@ from drawcore.plan.policy import (
 )
 from drawcore.plugin.manager import DrawcorePluginManager, make_plugin_manager
 from drawcore.plugin.values import (
+    EntryRole,
     Frequency,
     InspectionModeChoice,
     PlanContext,
@@ -359,3 +360,17 @@ class Rules:
             self._expect(plugin, hook, answer, str)
             return str(answer)
         return value
+
+    # -- who may enter results (BL-8) -------------------------------------------------
+
+    def entry_roles(self, year: int) -> tuple[EntryRole, ...]:
+        """The roles allowed to enter results besides the team, every plugin's, sorted."""
+        hook = "drawcore_result_entry_roles"
+        found: set[EntryRole] = set()
+        for plugin, answer in self._call(hook, year=year):
+            if isinstance(answer, str | bytes) or not isinstance(answer, Iterable):
+                raise PluginError(f"plugin {plugin!r}: {hook} must return a sequence of EntryRole")
+            for role in answer:
+                self._expect(plugin, hook, role, EntryRole)
+                found.add(attrs.evolve(role, reason=self._stamp(plugin, hook, role.reason)))
+        return tuple(sorted(found, key=lambda r: (r.role, r.reason.plugin, r.reason.text)))

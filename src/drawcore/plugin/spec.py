@@ -225,3 +225,24 @@ def drawcore_mask_field(field: str, value: str, unit: Unit | None) -> str | None
     Combine: ``firstresult``; the national default (ID-card numbers, phones and
     persons' addresses partly hidden) is ``trylast``; with no answer the value is shown.
     """
+
+
+from drawcore.plugin.values import EntryRole  # noqa: E402  (kept beside its one hook)
+
+
+@hookspec
+def drawcore_result_entry_roles(year: int) -> Sequence[EntryRole]:  # type: ignore[empty-body]
+    """Roles allowed to enter a result besides the task's team (BL-8 谁抽查、谁录入).
+
+    By default only a member of the task's team (inspectors and experts) enters its
+    result. A jurisdiction whose policy lets someone else enter results -- a data clerk
+    of the bureau, say -- names that role here; a result then says ``entered_as`` that
+    role. The roles in force are recorded in the plan committed before the seed, and
+    ``drawcore verify`` checks each result against the roles of its plan.
+
+    Called: once per plan, with the plan's year.
+    Returns: the ``EntryRole`` values this plugin allows (empty: none).
+    Combine: the UNION of every plugin's roles, sorted by role then plugin; each role
+    keeps the reason of the plugin that named it. Only adding is possible: no plugin
+    can withdraw a role another names, and no role replaces the team.
+    """

@@ -16,10 +16,12 @@ from typing import Any
 import attrs
 
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 from drawcore.model import InspectionMode
 
 __all__ = [
     "CLAUSE_PATTERN",
+    "EntryRole",
     "Frequency",
     "InspectionModeChoice",
     "PlanContext",
@@ -216,3 +218,27 @@ class PlanContext:
     inspector_expertise: tuple[str, ...] = attrs.field(default=(), converter=_sorted_strs)
     expert_expertise: tuple[str, ...] = attrs.field(default=(), converter=_sorted_strs)
     experts: int = 0
+
+
+def _role(_instance: object, _attribute: object, value: str) -> None:
+    if not isinstance(value, str) or not value.strip() or value != value.strip():
+        raise InvalidInputError(
+            msg(
+                "a result-entry role needs a name without surrounding spaces, got {value}",
+                value=repr(value),
+            )
+        )
+
+
+@attrs.frozen(kw_only=True)
+class EntryRole:
+    """A role allowed to enter a task's result besides the task's team (BL-8 谁录入).
+
+    ``role`` is the name a result gives in ``entered_as`` (e.g. ``数据录入员``, a data
+    clerk of the bureau); ``reason`` the clause and text that allow it. The roles in
+    force are recorded in the plan, so ``drawcore verify`` checks every result
+    against the roles of its own plan.
+    """
+
+    role: str = attrs.field(validator=_role)
+    reason: Reason

@@ -19,12 +19,18 @@ from drawcore.plan.parameters import YearParameters
 from drawcore.plan.policy import Policy
 from drawcore.plan.schedule import commit_year, plan_year
 from drawcore.plan.tasks import AnnualPlan
+from drawcore.plugin.values import EntryRole
 from drawcore.record.draw_plans import RegistryRef, _pairs, _recusals, _version
 from drawcore.record.records import _check_signing, _structure
 from drawcore.record.replay import _header_problem, _replay_difference
+from drawcore.record.results import (
+    entry_role_tuple,
+    entry_roles_difference,
+    entry_roles_of,
+)
 from drawcore.record.seeding import plan_hash
 from drawcore.registry.registries import County
-from drawcore.serde import unstructure
+from drawcore.serde import OMIT_IF_DEFAULT, unstructure
 
 __all__ = ["YearPlanSpec", "replay_year", "run_year", "year_plan_record", "year_plan_spec"]
 
@@ -56,6 +62,10 @@ class YearPlanSpec:
     rules: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
     method: str = "drawcore.plan.plan_year/2"
     drawcore_version: str = attrs.field(factory=_version)
+    # BL-8: roles the rules allow to enter results besides the team (absent when none)
+    entry_roles: tuple[EntryRole, ...] = attrs.field(
+        default=(), converter=entry_role_tuple, metadata=OMIT_IF_DEFAULT
+    )
 
     @property
     def plan_id(self) -> str:
@@ -123,6 +133,7 @@ def year_plan_spec(
         amends=amends,
         jurisdiction=rules.jurisdiction,
         rules=rules.versions,
+        entry_roles=entry_roles_of(rules, params.year),
     )
     committed = commit_year(
         county.units,
@@ -311,6 +322,9 @@ def replay_year(
     problem = _check_rules(spec, rules)
     if problem is not None:
         return f"cannot replay with the same rules: {problem}"
+    problem = entry_roles_difference(spec.entry_roles, rules, spec.year)
+    if problem is not None:
+        return problem
     problem = _rules_difference(spec, body.get("result"), county, rules)
     if problem is not None:
         return problem

@@ -66,6 +66,7 @@ class _Draw:
     teams: dict[str, frozenset[str]]
     tasks: dict[str, int] = attrs.Factory(dict)
     results: dict[str, int] = attrs.Factory(dict)
+    roles: frozenset[str] = frozenset()  # BL-8: roles allowed to enter results (the plan's)
 
     def tasks_of(self, unit_id: str) -> int:
         return self.tasks.get(unit_id, 1 if unit_id in self.units else 0)
@@ -78,6 +79,13 @@ def _draw_teams(body: Mapping[str, Any]) -> dict[str, frozenset[str]]:
         a["unit_id"]: frozenset(a.get("members", ())) | frozenset(a.get("experts", ()))
         for a in teams.get("assignments", ())
     }
+
+
+def _entry_roles(body: Mapping[str, Any]) -> frozenset[str]:
+    """The result-entry roles (BL-8) the plan in a draw or annual-plan body records."""
+    plan = body.get("plan")
+    roles = plan.get("entry_roles", ()) if isinstance(plan, Mapping) else ()
+    return frozenset(r["role"] for r in roles)
 
 
 def _plan_teams(body: Mapping[str, Any]) -> tuple[dict[str, frozenset[str]], dict[str, int]]:
@@ -117,6 +125,9 @@ class Ceremony:
     units that draw drew (``units``: ``[{"unit_id": ...}, ...]`` in the draw
     body); one result per task: one per drawn unit of a draw, one per planned
     round of a unit in an annual plan (key supervision inspects a unit several times).
+    Whoever inspected must be in the unit's team, and so must whoever entered it
+    (``entered_by``), unless the result is ``entered_as`` one of the ``entry_roles``
+    its plan recorded (BL-8).
     """
 
     plans: dict[str, _Plan] = attrs.Factory(dict)
@@ -233,7 +244,14 @@ class Ceremony:
                 f"result refused: {', '.join(strangers)} not in the team drawn for unit "
                 f"{unit_id!r} by record {target} (谁抽查、谁查处)"
             )
-        if body.get("entered_by") not in team:
+        role = body.get("entered_as")
+        if role is not None and role not in draw.roles:
+            allowed = ", ".join(sorted(draw.roles)) or "none"
+            return (
+                f"result refused: entered as {role!r}, which is not a result-entry role of "
+                f"plan {draw.plan_id!r} (roles in force: {allowed}; BL-8 谁抽查、谁录入)"
+            )
+        if role is None and body.get("entered_by") not in team:
             return (
                 f"result refused: entered by {body.get('entered_by')!r}, who is not in the team "
                 f"of unit {unit_id!r} in record {target} (BL-8 谁抽查、谁录入)"
@@ -314,10 +332,14 @@ class Ceremony:
             self.kinds[seq] = (DRAW, body["plan_id"])
             if kind == DRAW:
                 units = frozenset(u["unit_id"] for u in body.get("units", ()))
-                self.draws[seq] = _Draw(body["plan_id"], units, _draw_teams(body))
+                self.draws[seq] = _Draw(
+                    body["plan_id"], units, _draw_teams(body), roles=_entry_roles(body)
+                )
             else:
                 teams, tasks = _plan_teams(body)
-                self.draws[seq] = _Draw(body["plan_id"], frozenset(teams), teams, tasks)
+                self.draws[seq] = _Draw(
+                    body["plan_id"], frozenset(teams), teams, tasks, roles=_entry_roles(body)
+                )
         elif kind == RESULT:
             results = self.draws[body["draw"]].results
             results[body["unit_id"]] = results.get(body["unit_id"], 0) + 1

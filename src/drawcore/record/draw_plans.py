@@ -20,8 +20,10 @@ from drawcore.draw.recusal import township_recusals, work_unit_recusals
 from drawcore.draw.sampling import METHOD as UNIT_METHOD
 from drawcore.draw.team_model import Recusal
 from drawcore.errors import InvalidInputError
-from drawcore.plugin.values import PlanContext
+from drawcore.plugin.values import EntryRole, PlanContext
+from drawcore.record.results import entry_role_tuple
 from drawcore.record.seeding import plan_hash
+from drawcore.serde import OMIT_IF_DEFAULT
 from drawcore.version import __version__
 
 __all__ = [
@@ -178,6 +180,10 @@ class DrawPlan:
     unit_method: str = UNIT_METHOD
     team_method: str = TEAM_METHOD
     drawcore_version: str = attrs.field(factory=_version)
+    # BL-8: roles the rules allow to enter results besides the team (absent when none)
+    entry_roles: tuple[EntryRole, ...] = attrs.field(
+        default=(), converter=entry_role_tuple, metadata=OMIT_IF_DEFAULT
+    )
 
     def __attrs_post_init__(self) -> None:
         if isinstance(self.size, bool) or not isinstance(self.size, int) or self.size < 0:

@@ -12,6 +12,7 @@ from drawcore.plan.policy import Policy
 from drawcore.plugin.values import PlanContext
 from drawcore.record.draw_plans import DrawPlan, RegistryRef, UnitRequirement
 from drawcore.record.replay import first_difference
+from drawcore.record.results import entry_roles_of
 from drawcore.registry.registries import InspectorRegistry, UnitRegistry
 from drawcore.serde import unstructure
 
@@ -166,6 +167,7 @@ def _rule_values(
         rules=rules.versions,
         rules_context=context,
         reasons=reasons,
+        entry_roles=entry_roles_of(rules, context.year),
     )
     return values
 
@@ -199,6 +201,7 @@ def check_rules(
         "conflicts": sorted(
             (r.inspector_id, r.unit_id, r.reason) for r in plan.conflicts if r not in explicit
         ),
+        "entry_roles": unstructure(plan.entry_roles),
     }
     decided = DrawPlan(
         plan_id=plan.plan_id, units=plan.units, inspectors=plan.inspectors, size=0, **again
@@ -211,6 +214,7 @@ def check_rules(
         "conflicts": sorted(
             (r.inspector_id, r.unit_id, r.reason) for r in decided.conflicts if r not in explicit
         ),
+        "entry_roles": unstructure(decided.entry_roles),
     }
     diff = first_difference(json.loads(json.dumps(recorded)), json.loads(json.dumps(expected)))
     if diff is not None:

@@ -5,7 +5,10 @@ opinion); BL-8 for 「谁抽查、谁录入，谁查处、谁录入」: whoever 
 the result, and it is attached to the unit's record and published. A result is
 a journal ``result`` record naming the draw record and the unit; the journal's
 ceremony rules accept it only for a unit that a live draw drew, once, and only
-when ``inspected_by`` are members of the team drawn for that unit.
+when ``inspected_by`` are members of the team drawn for that unit and
+``entered_by`` is one of them too -- or the result is ``entered_as`` a role the
+jurisdiction's rules allow (hook ``drawcore_result_entry_roles``), recorded in the
+plan before its seed as ``entry_roles``.
 
 Pure: builds and checks values; :func:`drawcore.ceremony.record_result` appends.
 """
@@ -14,15 +17,26 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Protocol, runtime_checkable
 
 import attrs
 
 from drawcore.errors import InvalidInputError
 from drawcore.i18n import msg
+from drawcore.plugin.values import EntryRole
 from drawcore.record.seeding import parse_time
+from drawcore.serde import OMIT_IF_DEFAULT
 
-__all__ = ["Finding", "InspectionResult", "Outcome"]
+__all__ = [
+    "Finding",
+    "InspectionResult",
+    "NamesEntryRoles",
+    "Outcome",
+    "entry_role_tuple",
+    "entry_roles_difference",
+    "entry_roles_of",
+]
 
 
 class Outcome(enum.StrEnum):
@@ -74,9 +88,9 @@ def _text(_i: object, attribute: attrs.Attribute[str], value: object) -> None:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInputError(
             msg(
-                "result: {name} must be non-empty text, got {value!r}",
-                name=attribute.name,
-                value=value,
+                "result: {field} must be non-empty text, got {value}",
+                field=attribute.name,
+                value=repr(value),
             )
         )
 
@@ -118,13 +132,25 @@ def _time(_i: object, attribute: attrs.Attribute[str], value: object) -> None:
     parse_time(value, f"result: {attribute.name}")
 
 
+def _optional_text(_i: object, attribute: attrs.Attribute[str | None], value: object) -> None:
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise InvalidInputError(
+            msg(
+                "result: {field} must be non-empty text, got {value}",
+                field=attribute.name,
+                value=repr(value),
+            )
+        )
+
+
 @attrs.frozen(kw_only=True)
 class InspectionResult:
     """One inspected task's result: the BL-7 form plus who inspected and who entered it.
 
     ``draw`` is the journal record number of the draw that drew ``unit_id``.
     ``inspected_by`` must be members of the team drawn for the unit (谁查处);
-    ``entered_by`` is who entered the result (谁录入); ``entered_at`` is supplied
+    ``entered_by`` is who entered the result (谁录入): a member of the team, or
+    someone acting in ``entered_as``, a role the plan's rules allow; ``entered_at`` is supplied
     by the caller (ISO 8601 with offset). ``findings`` (default none) records a
     major accident hazard found, concealed, left unremedied or cleared; findings
     that contradict each other or the outcome are refused.
@@ -144,6 +170,10 @@ class InspectionResult:
     entered_by: str = attrs.field(validator=_text)
     entered_at: str = attrs.field(validator=_time)
     findings: tuple[Finding, ...] = attrs.field(default=(), converter=_findings)
+    # BL-8: the role, allowed by the plan's rules, in which someone outside the team entered it
+    entered_as: str | None = attrs.field(
+        default=None, validator=_optional_text, metadata=OMIT_IF_DEFAULT
+    )
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.inspected_on, dt.date):
@@ -189,3 +219,31 @@ class InspectionResult:
                     present=", ".join(sorted(present)),
                 )
             )
+
+
+def entry_role_tuple(roles: Iterable[EntryRole]) -> tuple[EntryRole, ...]:
+    """The converter of a record's ``entry_roles`` field."""
+    return tuple(roles)
+
+
+@runtime_checkable
+class NamesEntryRoles(Protocol):
+    """Rules that can name result-entry roles (:class:`drawcore.plugin.rules.Rules`)."""
+
+    def entry_roles(self, year: int) -> tuple[EntryRole, ...]: ...
+
+
+def entry_roles_of(rules: object, year: int) -> tuple[EntryRole, ...]:
+    """The result-entry roles ``rules`` allow in ``year`` (none for rules without hooks)."""
+    return rules.entry_roles(year) if isinstance(rules, NamesEntryRoles) else ()
+
+
+def entry_roles_difference(recorded: Sequence[EntryRole], rules: object, year: int) -> str | None:
+    """A problem when the installed rules name other result-entry roles than the plan
+    recorded (BL-8), else ``None``."""
+    now = entry_roles_of(rules, year)
+    if tuple(recorded) == now:
+        return None
+    was = ", ".join(r.role for r in recorded) or "none"
+    is_ = ", ".join(r.role for r in now) or "none"
+    return f"the rules decide differently: result-entry roles (BL-8) recorded {was}, now {is_}"

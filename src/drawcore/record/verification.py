@@ -13,6 +13,7 @@ from typing import Any
 from drawcore.errors import DrawcoreError
 from drawcore.i18n import Text, msg
 from drawcore.plugin.rules import Rules
+from drawcore.record.amendments import amendment_difference
 from drawcore.record.annual import YearPlanSpec, replay_year
 from drawcore.record.checkpoints import Checkpoint, Verifier
 from drawcore.record.draw_plans import DrawPlan, RegistryRef
@@ -25,6 +26,7 @@ from drawcore.record.seeding import (
     DRAW,
     PLAN_COMMITMENT,
     SEED,
+    VOID,
 )
 from drawcore.record.snapshots import (
     load_county,
@@ -60,6 +62,7 @@ class DrawReplayer:
         self._inspectors: dict[tuple[str, str], InspectorRegistry] = {}
         self._counties: dict[str, County] = {}
         self._rules: dict[str | None, Rules] = {}
+        self._seen: list[Record] = []  # plan records and voids so far (amendments re-derived)
 
     def mapping(self) -> dict[str, Replayer]:
         """Record type -> replayer, for ``verify(..., replay=...)``."""
@@ -68,7 +71,18 @@ class DrawReplayer:
             SEED: self._seed,
             DRAW: self._draw,
             ANNUAL_PLAN: self._year,
+            VOID: self._void,
         }
+
+    def _void(self, record: Record) -> str | None:
+        self._seen.append(record)
+        return None
+
+    def _amended_county(self, spec: YearPlanSpec) -> tuple[County, Rules]:
+        key = _refs_key(spec)
+        if key not in self._counties:
+            self._counties[key] = load_county(spec, self.registry_dir)
+        return self._counties[key], self._rules_for(spec.jurisdiction)
 
     def _rules_for(self, jurisdiction: str | None) -> Rules:
         if jurisdiction not in self._rules:
@@ -121,9 +135,14 @@ class DrawReplayer:
             rules = self._rules_for(spec.jurisdiction)
         except DrawcoreError as err:
             return msg("cannot replay: {err}", err=_reason(err))
-        return replay_year(body, self._counties[key], rules, committed_hash=committed)
+        problem = replay_year(body, self._counties[key], rules, committed_hash=committed)
+        if problem is None and spec.parameters.amendment is not None:
+            problem = amendment_difference(self._seen, body, self._amended_county)
+        self._seen.append(record)
+        return problem
 
     def _commitment(self, record: Record) -> str | None:
+        self._seen.append(record)
         body = record.body
         if isinstance(body, dict) and isinstance(body.get("plan_id"), str):
             self.committed.setdefault(body["plan_id"], str(body.get("plan_hash")))
