@@ -15,6 +15,7 @@ import math
 import attrs
 
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 
 __all__ = [
     "CreditClass",
@@ -84,18 +85,24 @@ def _non_negative_finite(
     _instance: object, attribute: attrs.Attribute[float], value: float
 ) -> None:
     if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
-        raise InvalidInputError(f"{attribute.name} must be a finite number >= 0, got {value!r}")
+        raise InvalidInputError(
+            msg(
+                "{name} must be a finite number >= 0, got {value!r}",
+                name=attribute.name,
+                value=value,
+            )
+        )
 
 
 def _non_empty(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
     if not value or not value.strip():
-        raise InvalidInputError(f"{attribute.name} must not be empty")
+        raise InvalidInputError(msg("{name} must not be empty", name=attribute.name))
 
 
 def _str_tuple(value: object) -> tuple[str, ...]:
     """Accept any iterable of strings; keep a sorted, de-duplicated tuple (order means nothing)."""
     if isinstance(value, str):
-        raise TypeError("expected a collection of strings, not a single string")
+        raise TypeError(msg("expected a collection of strings, not a single string"))
     return tuple(sorted({str(v) for v in value}))  # type: ignore[attr-defined]
 
 

@@ -19,6 +19,8 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_unstructure_fn, override
 
+from drawcore.i18n import msg
+
 __all__ = [
     "OMIT_IF_DEFAULT",
     "canonical_json",
@@ -77,14 +79,14 @@ def _unit_id(value: object, _t: object) -> str | int:
     """A unit id as it is: text stays text, an integer stays an integer (never coerced)."""
     if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
         return value
-    raise TypeError(f"expected a unit id (str or int), got {value!r}")
+    raise TypeError(msg("expected a unit id (str or int), got {value!r}", value=value))
 
 
 def _date(value: object) -> dt.date:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
     if not isinstance(value, str):
-        raise TypeError(f"expected an ISO date string, got {value!r}")
+        raise TypeError(msg("expected an ISO date string, got {value!r}", value=value))
     return dt.date.fromisoformat(value)
 
 

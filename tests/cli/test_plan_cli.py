@@ -83,7 +83,9 @@ def test_bl5_impossible_plan_is_refused_before_anything_is_journaled(site: Path)
             COMMITTED,
             "--committed-by",
             "王建国",
-        )
+        ),
+        "--lang",
+        "zh",
     )
     assert status == 2
     assert "drawcore: 错误 / error:" in err

@@ -98,6 +98,7 @@ def test_tj9_an_annual_plans_record_sheet_lists_every_task_of_every_round(
     journal = tmp_path / "y" / "journal.jsonl"
     plan = next(r for r in Journal(journal).records() if r.type == "annual_plan")
     args = ["sheet", str(journal), "--plan-id", plan.body["plan_id"], "--out", str(tmp_path / "s")]
+    args += ["--lang", "zh"]
     assert main(args) == 0
     page = (tmp_path / "s" / "draw-record.html").read_text("utf-8")
     tasks = [t for rd in plan.body["result"]["rounds"] for t in rd["tasks"]]

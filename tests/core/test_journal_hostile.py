@@ -96,7 +96,7 @@ def test_bl9_journal_above_the_limit_is_refused_and_the_limit_can_be_raised(
 ) -> None:
     j = _journal(tmp_path)
     size = j.path.stat().st_size
-    with pytest.raises(JournalError, match=r"more than the limit of 100 .*DRAWCORE_MAX_JOURNAL"):
+    with pytest.raises(JournalError, match=r"more than the limit of 100\b.*DRAWCORE_MAX_JOURNAL"):
         verify(j.path, max_bytes=100)
     with pytest.raises(JournalError, match="more than the limit"):
         Journal(j.path, max_bytes=100).refresh()

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from personal_data import scan
 
 from drawcore.errors import InvalidInputError, StorageError
+from drawcore.i18n import render
 from drawcore.model import IdKind, Unit
 from drawcore.publish import files as publish_files
 from drawcore.publish.disclosure import publish, write_publication
@@ -342,8 +343,9 @@ def test_a_full_disk_leaves_the_old_publication_and_raises_a_typed_error(
 
     monkeypatch.setattr(publish_files.os, "write", failing_write)
     cause = "磁盘空间不足" if code == errno.ENOSPC else "超出磁盘配额"
-    with pytest.raises(StorageError, match=cause):
+    with pytest.raises(StorageError, match="nothing was published") as caught:
         publish(path, out, quarter="2026Q1")
+    assert cause in render(caught.value.args[0], "zh_CN")
     monkeypatch.undo()
     assert snapshot(out) == old
     assert leftovers(tmp_path) == []
@@ -485,7 +487,7 @@ def test_cli_publish_on_a_full_disk_prints_one_line_and_no_traceback(
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(publish_files.os, "write", full)
-    assert main(["publish", str(path), "--out", str(tmp_path / "public")]) == 2
+    assert main(["publish", str(path), "--out", str(tmp_path / "public"), "--lang", "zh"]) == 2
     err = capsys.readouterr().err
     assert "磁盘空间不足" in err
     assert "no space left" in err

@@ -176,6 +176,8 @@ def test_bl9_drawcore_draw_on_a_full_disk_exits_2_in_one_line(
         "--size",
         "40",
         *DRAW_TIMES,
+        "--lang",
+        "zh",
     ]
     Faults(code, budget=500).install(monkeypatch)
     status = main(args)

@@ -30,6 +30,7 @@ from typing import Any
 
 from drawcore.cli import plan as plan_command
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -79,11 +80,13 @@ def run(args: argparse.Namespace) -> int:
     from drawcore.registry.writers import write_units
 
     if args.as_of is None:
-        raise InvalidInputError("an amendment needs --as-of (the day it is made)")
+        raise InvalidInputError(msg("an amendment needs --as-of (the day it is made)"))
     records = Journal(args.journal).records()
     record, amended = live_plan(records, args.amends)
     if not isinstance(amended, AnnualPlan):
-        raise InvalidInputError(f"{args.amends!r} is a single draw, not an annual plan")
+        raise InvalidInputError(
+            msg("{amends!r} is a single draw, not an annual plan", amends=args.amends)
+        )
     spec = YearPlanSpec.from_body(record.body.get("plan"))
     rules = Rules.for_jurisdiction(spec.jurisdiction)
     before = load_county(spec, args.journal.resolve().parent)
@@ -108,7 +111,13 @@ def run(args: argparse.Namespace) -> int:
                 None,
             )
             if src is None:
-                raise InvalidInputError(f"--county {args.county}: no {stem}.csv or {stem}.json")
+                raise InvalidInputError(
+                    msg(
+                        "--county {county}: no {stem}.csv or {stem}.json",
+                        county=args.county,
+                        stem=stem,
+                    )
+                )
             shutil.copyfile(src, folder / src.name)
     print(
         f"amendment {plan_id} of {args.amends}: {len(changed)} unit(s) added or newly planned "

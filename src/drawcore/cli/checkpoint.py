@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from drawcore.i18n import _
+from drawcore.i18n import _, current
 
 __all__ = ["configure", "run"]
 
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
             _("drawcore: {path} does not verify; no checkpoint written").format(path=args.journal),
             file=sys.stderr,
         )
-        print(report.format(), file=sys.stderr)
+        print(report.format(current()), file=sys.stderr)
         return 1
     journal = Journal(args.journal)
     cp = journal.checkpoint(at=args.at)

@@ -15,6 +15,8 @@ import attrs
 import numpy as np
 
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import N_, _, current, msg, normalise, translation
+from drawcore.registry.headers import ENUM_LABELS, HEADER_ALIASES, REGISTRY_KINDS
 from drawcore.registry.registries import Kind, _Registry
 
 #: The example county, shipped inside the package so an installed wheel's demo finds it.
@@ -55,22 +57,58 @@ class Command:
 # -- summaries --------------------------------------------------------------------------------
 
 
-def summarise(registry: _Registry[Any], *, top: int = 12) -> list[str]:
-    """Human-readable lines: record count, fingerprint, and counts of each category and flag."""
+#: The registries' names, marked for the catalog.
+_REGISTRY_NAMES = {
+    "unit registry": N_("unit registry"),
+    "inspector registry": N_("inspector registry"),
+    "expert registry": N_("expert registry"),
+    "inspection item list": N_("inspection item list"),
+}
+
+
+def _field_label(registry: _Registry[Any], field: str, lang: str) -> str:
+    """The field's name: the registry file's own (first Chinese) header in Chinese."""
+    if normalise(lang) == "en":
+        return field
+    kind = next((k for k, cls in REGISTRY_KINDS.items() if isinstance(registry, cls)), None)
+    aliases = HEADER_ALIASES.get(kind, {}).get(field, ()) if kind else ()
+    return aliases[0] if aliases else field
+
+
+def _value_word(member: enum.Enum, lang: str) -> str:
+    """An enum value: the registry file's own (Chinese) word for it in Chinese."""
+    if normalise(lang) != "en":
+        for label, value in ENUM_LABELS.get(type(member), {}).items():
+            if value is member:
+                return label
+    return str(member.value)
+
+
+def summarise(registry: _Registry[Any], *, top: int = 12, lang: str = "en") -> list[str]:
+    """Human-readable lines in ``lang`` (``"zh_CN"`` for Chinese): record count,
+    fingerprint, and counts of each category and flag."""
+    t = translation(lang).gettext
+    name = t(_REGISTRY_NAMES.get(registry.what, registry.what))
     lines = [
-        f"{registry.what}: {len(registry)} records",
-        f"  fingerprint: {registry.fingerprint}",
+        t(N_("{what}: {count} records")).format(what=name, count=len(registry)),
+        t(N_("  fingerprint: {fingerprint}")).format(fingerprint=registry.fingerprint),
     ]
     for spec in registry.schema:
         col = registry.column(spec.name)
+        label = _field_label(registry, spec.name, lang)
         if spec.kind is Kind.BOOL:
-            lines.append(f"  {spec.name}: {int(np.count_nonzero(col))}")
+            lines.append(f"  {label}: {int(np.count_nonzero(col))}")
         elif spec.kind is Kind.ENUM:
             counts = np.bincount(col.astype(np.int64), minlength=len(spec.members))
-            parts = [f"{m.value} {int(c)}" for m, c in zip(spec.members, counts, strict=True) if c]
-            lines.append(f"  {spec.name}: " + ", ".join(parts))
+            parts = [
+                f"{_value_word(m, lang)} {int(c)}"
+                for m, c in zip(spec.members, counts, strict=True)
+                if c
+            ]
+            lines.append(f"  {label}: " + ", ".join(parts))
         elif spec.kind is Kind.YEAR:
-            lines.append(f"  {spec.name} given: {int(np.count_nonzero(col))}")
+            given = int(np.count_nonzero(col))
+            lines.append(t(N_("  {field} given: {count}")).format(field=label, count=given))
         elif spec.kind in (Kind.TEXT, Kind.TAGS) and spec.name in (
             "industry",
             "township",
@@ -78,8 +116,10 @@ def summarise(registry: _Registry[Any], *, top: int = 12) -> list[str]:
         ):
             counter = Counter(col.tolist())
             shown = ", ".join(f"{k} {v}" for k, v in sorted(counter.items())[:top])
-            more = f", ... ({len(counter)} in all)" if len(counter) > top else ""
-            lines.append(f"  {spec.name} ({len(counter)}): {shown}{more}")
+            more = ""
+            if len(counter) > top:
+                more = t(N_(", ... ({count} in all)")).format(count=len(counter))
+            lines.append(f"  {label} ({len(counter)}): {shown}{more}")
     return lines
 
 
@@ -89,15 +129,18 @@ def parse_public_numbers(text: str) -> list[list[int]]:
         return [[int(x) for x in part.split(",")] for part in text.strip().strip("/").split("/")]
     except ValueError:
         raise InvalidInputError(
-            f"--public-numbers {text!r}: expected integers, ',' within a source and '/' "
-            "between sources, e.g. 3,11,17,22,28,31/9/742"
+            msg(
+                "--public-numbers {text!r}: expected integers, ',' within a source and "
+                "'/' between sources, e.g. 3,11,17,22,28,31/9/742",
+                text=text,
+            )
         ) from None
 
 
 def parse_pair(text: str, what: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     if not sep or not name or not value:
-        raise InvalidInputError(f"{what} {text!r}: expected NAME=VALUE")
+        raise InvalidInputError(msg("{what} {text!r}: expected NAME=VALUE", what=what, text=text))
     return name, value
 
 
@@ -105,13 +148,13 @@ def parse_hex(text: str, what: str) -> bytes:
     try:
         return bytes.fromhex(text)
     except ValueError:
-        raise InvalidInputError(f"{what}: {text!r} is not hex") from None
+        raise InvalidInputError(msg("{what}: {text!r} is not hex", what=what, text=text)) from None
 
 
 def require_options(args: argparse.Namespace, *names: str) -> None:
     missing = [f"--{n.replace('_', '-')}" for n in names if getattr(args, n) is None]
     if missing:
-        raise InvalidInputError(f"this step needs {', '.join(missing)}")
+        raise InvalidInputError(msg("this step needs {missing}", missing=", ".join(missing)))
 
 
 def parse_date(text: str | None, what: str) -> Any:
@@ -122,7 +165,9 @@ def parse_date(text: str | None, what: str) -> Any:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise InvalidInputError(f"{what} {text!r} is not a date like 2026-06-30") from None
+        raise InvalidInputError(
+            msg("{what} {text!r} is not a date like 2026-06-30", what=what, text=text)
+        ) from None
 
 
 def verified_records(journal: Path, registry_dir: Path | None) -> list[Any] | None:
@@ -132,15 +177,15 @@ def verified_records(journal: Path, registry_dir: Path | None) -> list[Any] | No
     from drawcore.record.verification import verify_draws
 
     if not journal.is_file():
-        raise InvalidInputError(f"{journal}: no such journal file")
+        raise InvalidInputError(msg("{journal}: no such journal file", journal=journal))
     report = verify_draws(journal, registry_dir=registry_dir)
     if not report.ok:
-        first = report.problems[0].format()
-        print(
-            f"drawcore: {journal} does not verify ({len(report.problems)} problem(s); {first}); "
-            "nothing done",
-            file=sys.stderr,
+        first = report.problems[0].format(current()) if report.problems else ""
+        failed = _(
+            "drawcore: {journal} does not verify ({count} problem(s); {first}); nothing done"
         )
+        count = len(report.problems) + report.more_problems
+        print(failed.format(journal=journal, count=count, first=first), file=sys.stderr)
         return None
     return Journal(journal).records()
 
@@ -156,11 +201,11 @@ def party_steps(journal: Any, plan_id: str, args: argparse.Namespace) -> None:
         rec = commitments.commit_party(
             journal, plan_id, name, commitment, committed_at=args.party_at
         )
-        print(f"record {rec.seq}: party {name} committed")
+        print(_("record {seq}: party {name} committed").format(seq=rec.seq, name=name))
     for text in args.party_reveal:
         require_options(args, "party_at")
         name, value = parse_pair(text, "--party-reveal")
-        contribution, _, salt = value.partition(":")
+        contribution, _colon, salt = value.partition(":")
         rec = commitments.reveal_party(
             journal,
             plan_id,
@@ -169,7 +214,7 @@ def party_steps(journal: Any, plan_id: str, args: argparse.Namespace) -> None:
             parse_hex(salt, "--party-reveal salt"),
             revealed_at=args.party_at,
         )
-        print(f"record {rec.seq}: party {name} revealed")
+        print(_("record {seq}: party {name} revealed").format(seq=rec.seq, name=name))
 
 
 def add_ceremony_options(p: argparse.ArgumentParser, what: str) -> None:

@@ -31,7 +31,7 @@ from drawcore.errors import (
 )
 from drawcore.i18n import N_, Text, _, current, render
 
-__all__ = ["draw_json", "printable", "progress", "rows_progress", "translate_error"]
+__all__ = ["draw_json", "printable", "progress", "raised_text", "rows_progress", "translate_error"]
 
 T = TypeVar("T")
 
@@ -112,6 +112,14 @@ _MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
     )
 )
+
+
+def raised_text(exc: BaseException) -> str:
+    """The error's message as raised: its :class:`~drawcore.i18n.Text` when it was built
+    with :func:`~drawcore.i18n.msg` (so a message quoting it is rendered in the reader's
+    language), else its text."""
+    raised = exc.args[0] if exc.args else None
+    return raised if isinstance(raised, Text) and raised == str(exc) else str(exc)
 
 
 def translate_error(exc: DrawcoreError) -> str:

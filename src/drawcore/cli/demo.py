@@ -14,7 +14,7 @@ from typing import Any
 from drawcore.cli.common import EXAMPLE_COUNTY, summarise
 from drawcore.cli.draw import draw_lines
 from drawcore.errors import DrawcoreError, InvalidInputError
-from drawcore.i18n import _, current
+from drawcore.i18n import _, current, msg
 from drawcore.registry.readers import read_county
 from drawcore.registry.registries import County
 from drawcore.version import __version__
@@ -47,7 +47,10 @@ def demo_load(directory: Path) -> County:
     """Step 1 of the demo: read and validate the four foundations."""
     if not directory.is_dir():
         raise InvalidInputError(
-            f"{directory}: no such directory; run examples/make_county.py or pass --county DIR"
+            msg(
+                "{directory}: no such directory; run examples/make_county.py or pass --county DIR",
+                directory=directory,
+            )
         )
     return read_county(directory)
 
@@ -55,7 +58,7 @@ def demo_load(directory: Path) -> County:
 def demo_report_county(county: County) -> None:
     """Step 2 of the demo: what was loaded, with the fingerprints a plan would commit to."""
     for registry in (county.units, county.inspectors, county.experts, county.items):
-        print("\n".join(summarise(registry)))
+        print("\n".join(summarise(registry, lang=current())))
 
 
 # -- demo: the whole ceremony -------------------------------------------------------------------
@@ -173,7 +176,7 @@ def demo_draw(journal: Any, plan: Any) -> Any:
 
     print(_("== draw"))
     # the demo shows what a published page would: persons' ID-card numbers masked
-    print(scrub("\n".join(draw_lines(drawn, limit=DEMO_SHOW))))
+    print(scrub("\n".join(draw_lines(drawn, limit=DEMO_SHOW, lang=current()))))
     return drawn
 
 
@@ -246,7 +249,7 @@ def demo_verify(journal: Any, out: Path, *, kind: str = "draw") -> Path:
         )
     )
     if not report.ok:
-        raise DrawcoreError(report.format())
+        raise DrawcoreError(report.format(current()))
     tampered = out / "journal-tampered.jsonl"
     lines = journal.path.read_bytes().split(b"\n")
     marker = f'"type":"{kind}"'.encode()
@@ -260,9 +263,9 @@ def demo_verify(journal: Any, out: Path, *, kind: str = "draw") -> Path:
         )
     )
     for problem in bad.problems[:4]:
-        print(f"  {problem.format()[:160]}")
+        print(f"  {problem.format(current())[:160]}")
     if bad.ok:
-        raise DrawcoreError("the tampered copy verified; it must not")
+        raise DrawcoreError(msg("the tampered copy verified; it must not"))
     if kind == "draw":
         demo_forgery(journal, out)
     else:
@@ -278,7 +281,7 @@ def demo_forgery(journal: Any, out: Path) -> None:
     _kind, body = next((k, b) for k, b in entries if k == "draw")
     drawn = {u["unit_id"] for u in body["units"]}
     body["units"][-1]["unit_id"] = next(u for u in journal_units(out, body) if u not in drawn)
-    _verify_forged(entries, out, "one unit swapped", scrub)
+    _verify_forged(entries, out, _("one unit swapped"), scrub)
 
 
 def demo_year_forgery(journal: Any, out: Path) -> None:
@@ -296,7 +299,7 @@ def demo_year_forgery(journal: Any, out: Path) -> None:
         planned - {task["unit_id"]}
     )
     task["unit_id"] = others[0]
-    _verify_forged(entries, out, "one drawn unit swapped", scrub)
+    _verify_forged(entries, out, _("one drawn unit swapped"), scrub)
 
 
 def _verify_forged(
@@ -316,9 +319,9 @@ def _verify_forged(
         )
     )
     for problem in bad.problems[:2]:
-        print(f"  {show(problem.format())[:160]}")
+        print(f"  {show(problem.format(current()))[:160]}")
     if bad.ok:
-        raise DrawcoreError("the forged copy verified; it must not")
+        raise DrawcoreError(msg("the forged copy verified; it must not"))
 
 
 def journal_units(out: Path, body: Any) -> list[str]:
@@ -351,7 +354,9 @@ def demo_ceremony(source: Path, county: County, out: Path) -> None:
 
     journal_path = out / "journal.jsonl"
     if journal_path.exists():
-        raise InvalidInputError(f"{journal_path} exists; give --out an empty directory")
+        raise InvalidInputError(
+            msg("{journal_path} exists; give --out an empty directory", journal_path=journal_path)
+        )
     plan = demo_snapshot(source, county, out)
     journal = Journal(journal_path)
     demo_commit(journal, plan)
@@ -367,11 +372,15 @@ def demo_ceremony(source: Path, county: County, out: Path) -> None:
             command=f"drawcore verify {journal_path} --checkpoint {cps}"
         )
     )
-    print(
-        f"follow up: drawcore followup {journal_path} --units {out / 'registries' / 'units.csv'}"
-        f" --out NEW_UNITS.csv; drawcore completion {journal_path} --plan-id {DEMO_PLAN_ID}"
+    followup = (
+        f"drawcore followup {journal_path} --units {out / 'registries' / 'units.csv'}"
+        " --out NEW_UNITS.csv"
+    )
+    completion = (
+        f"drawcore completion {journal_path} --plan-id {DEMO_PLAN_ID}"
         f" --as-of {DEMO_AS_OF} --due {DEMO_DUE}"
     )
+    print(_("follow up: {followup}; {completion}").format(followup=followup, completion=completion))
 
 
 #: The demo draw's tasks are due by the quarter's end; the demo assesses them before.
@@ -402,7 +411,7 @@ def demo_use_of_results(journal: Any, county: County) -> None:
     print("\n".join(format_completion(report, limit=0, lang=current()).splitlines()[:3]))
     new, changes = apply_results(county.units, results)
     print(_("== follow-up for next year's registry (BL-10, TJ-7)"))
-    print(scrub(format_changes(changes, new)))
+    print(scrub(format_changes(changes, new, lang=current())))
 
 
 #: The demo's annual plan: the year, its rounds, the day the unit registry was renewed
@@ -427,7 +436,9 @@ def demo_year(source: Path, county: County, out: Path, jurisdiction: str) -> Non
 
     journal_path = out / "journal.jsonl"
     if journal_path.exists():
-        raise InvalidInputError(f"{journal_path} exists; give --out an empty directory")
+        raise InvalidInputError(
+            msg("{journal_path} exists; give --out an empty directory", journal_path=journal_path)
+        )
     rules = Rules.for_jurisdiction(jurisdiction)
     refs = demo_registry_refs(source, county, out)
     spec = year_plan_spec(
@@ -440,12 +451,22 @@ def demo_year(source: Path, county: County, out: Path, jurisdiction: str) -> Non
         registry_date=dt.date.fromisoformat(DEMO_REGISTRY_DATE),
     )
     plugins = ", ".join(f"{n} {v}" for n, v in spec.rules)
-    print(
-        f"\n== annual plan {spec.plan_id}: {spec.year} in {spec.rounds} rounds, rules of "
-        f"{spec.jurisdiction} ({plugins})"
+    head = _(
+        "== annual plan {plan}: {year} in {rounds} rounds, rules of {jurisdiction} ({plugins})"
     )
-    print(f"  registry snapshot in {out / 'registries'}; rules' decisions {spec.commitment}")
-    print(f"  plan hash {spec.hash}")
+    print(
+        "\n"
+        + head.format(
+            plan=spec.plan_id,
+            year=spec.year,
+            rounds=spec.rounds,
+            jurisdiction=spec.jurisdiction,
+            plugins=plugins,
+        )
+    )
+    snap = _("  registry snapshot in {snap}; rules' decisions {decisions}")
+    print(snap.format(snap=out / "registries", decisions=spec.commitment))
+    print(_("  plan hash {hash}").format(hash=spec.hash))
     journal = Journal(journal_path)
     demo_commit(journal, spec)
     demo_seed(journal, spec)
@@ -459,12 +480,22 @@ def demo_year(source: Path, county: County, out: Path, jurisdiction: str) -> Non
         signed_at=DEMO_TIMES["signed_at"],
     )
     size = len(journal_path.read_bytes()) // 1024
-    print(
-        f"== annual plan: record {drawn.record.seq} holds every round "
-        f"({len(drawn.plan.tasks)} tasks, {size} KiB of journal); drawn by 执法监察大队 李明, "
-        f"signed by 局长 王建国"
+    held = _(
+        "== annual plan: record {seq} holds every round ({tasks} tasks, {size} KiB of journal); "
+        "drawn by {drawn_by}, signed by {signed_by}"
     )
-    print(format_plan(drawn.plan, limit=DEMO_YEAR_SHOW, reason_text=rules.reason_text))
+    print(
+        held.format(
+            seq=drawn.record.seq,
+            tasks=len(drawn.plan.tasks),
+            size=size,
+            drawn_by="执法监察大队 李明",
+            signed_by="局长 王建国",
+        )
+    )
+    print(
+        format_plan(drawn.plan, limit=DEMO_YEAR_SHOW, lang=current(), reason_text=rules.reason_text)
+    )
     cps = demo_verify(journal, out, kind="annual_plan")
     demo_publish(journal, out, rules)
     print(
@@ -476,7 +507,11 @@ def demo_year(source: Path, county: County, out: Path, jurisdiction: str) -> Non
 
 
 def run(args: argparse.Namespace) -> int:
-    print(f"drawcore {__version__} demo: county {args.county}")
+    print(
+        _("drawcore {version} demo: county {county}").format(
+            version=__version__, county=args.county
+        )
+    )
     county = demo_load(args.county)
     demo_report_county(county)
     out = args.out if args.out is not None else Path(tempfile.mkdtemp(prefix="drawcore-demo-"))

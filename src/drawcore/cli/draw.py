@@ -16,6 +16,8 @@ from drawcore.cli.common import (
     require_options,
 )
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import N_, _, current, msg, normalise, render, translation
+from drawcore.publish.labels import Words
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -116,8 +118,12 @@ def _draw_plan(args: argparse.Namespace) -> Any:
         relative = os.path.relpath(path.resolve(), base)
         if relative.split(os.sep)[0] == os.pardir:
             raise InvalidInputError(
-                f"{path} is outside the registry folder {base}: copy the snapshot into it, "
-                "or pass --registry-dir (登记册快照须位于登记册目录内)"
+                msg(
+                    "{path} is outside the registry folder {base}: copy the snapshot into "
+                    "it, or pass --registry-dir",
+                    path=path,
+                    base=base,
+                )
             )
         return RegistryRef(path=relative, fingerprint=fingerprint)
 
@@ -183,7 +189,7 @@ def _rules_plan(
         if year is None and getattr(args, name) is not None:
             year = parse_time(getattr(args, name), f"--{name.replace('_', '-')}").year
     if year is None:
-        raise InvalidInputError("--jurisdiction needs --year (or --committed-at / --drawn-at)")
+        raise InvalidInputError(msg("--jurisdiction needs --year (or --committed-at / --drawn-at)"))
     rules = Rules.for_jurisdiction(args.jurisdiction)
     active = [i for i in inspectors if i.active]
     context = PlanContext(
@@ -234,10 +240,11 @@ def _run_steps(args: argparse.Namespace) -> int:
     sampler = _sampler(args.engine, args.scheduler)  # bad options fail before any record
     plan = _draw_plan(args)
     if plan.rules_context is not None:
-        print("\n".join(_rules_lines(plan)))
+        print("\n".join(_rules_lines(plan, lang=current())))
     if plan.strata_field is not None:
         sizes = ", ".join(f"{k} {n}" for k, n in plan.stratum_sizes)
-        print(f"strata by {plan.strata_field} ({plan.allocation}): {sizes}")
+        strata = _("strata by {field} ({allocation}): {sizes}")
+        print(strata.format(field=plan.strata_field, allocation=plan.allocation, sizes=sizes))
     journal = Journal(args.journal)
     state = commitments.committed_state(journal, plan)  # a changed plan under a used id: refused
     if state is None:
@@ -251,12 +258,15 @@ def _run_steps(args: argparse.Namespace) -> int:
             committed_by=args.committed_by,
             registry_dir=args.registry_dir,
         )
-        print(f"record {rec.seq}: plan {plan.plan_id} committed, hash {plan.hash}")
+        committed = _("record {seq}: plan {plan} committed, hash {hash}")
+        print(committed.format(seq=rec.seq, plan=plan.plan_id, hash=plan.hash))
         state = journal.ceremony().plans.get(plan.plan_id)
     party_steps(journal, plan.plan_id, args)
     has_seed = state is not None and state.seed is not None
     if not has_seed and not seeding_now:
-        print("no seed yet: run again with --public-numbers and/or --party-reveal after the draw")
+        print(
+            _("no seed yet: run again with --public-numbers and/or --party-reveal after the draw")
+        )
         return 0
     require_options(args, "drawn_by", "signed_by", "drawn_at", "signed_at")
     if not has_seed:
@@ -280,27 +290,49 @@ def _run_steps(args: argparse.Namespace) -> int:
         sampler=sampler,
     )
     limit = len(drawn.record.body["units"]) if args.all else 15
-    print("\n".join(draw_lines(drawn, limit=limit)))
+    print("\n".join(draw_lines(drawn, limit=limit, lang=current())))
     return 0
 
 
-def _rules_lines(plan: Any, *, limit: int = 5) -> list[str]:
+#: What a jurisdiction's rules decided for a unit, marked for the catalog.
+_DECISIONS = {
+    "weight": N_("weight"),
+    "excluded": N_("excluded"),
+    "mandatory": N_("mandatory"),
+    "team": N_("team"),
+}
+
+
+def _rules_lines(plan: Any, *, limit: int = 5, lang: str = "en") -> list[str]:
     """What a jurisdiction's rules decided for a draw plan, with a few reasons of each kind."""
+    t = translation(lang).gettext
     rules = ", ".join(f"{n} {v}" for n, v in plan.rules)
     by_kind: dict[str, list[str]] = {}
     for unit_id, decision, reason in plan.reasons:
-        by_kind.setdefault(decision, []).append(f"    {unit_id}: {reason}")
+        by_kind.setdefault(decision, []).append(f"    {unit_id}: {render(reason, lang)}")
+    head = N_(
+        "rules of {jurisdiction} ({rules}): {weights} weights changed, {excluded} excluded, "
+        "{mandatory} mandatory in this draw, {conflicts} recusal pairs, teams of {team_size}, "
+        "{requirements} units with expertise/expert requirements"
+    )
     lines = [
-        f"rules of {plan.jurisdiction} ({rules}): {len(plan.weights)} weights changed, "
-        f"{len(plan.excluded)} excluded, {len(plan.mandatory)} mandatory in this draw, "
-        f"{len(plan.conflicts)} recusal pairs, teams of {plan.team_size}, "
-        f"{len(plan.requirements)} units with expertise/expert requirements"
+        t(head).format(
+            jurisdiction=plan.jurisdiction,
+            rules=rules,
+            weights=len(plan.weights),
+            excluded=len(plan.excluded),
+            mandatory=len(plan.mandatory),
+            conflicts=len(plan.conflicts),
+            team_size=plan.team_size,
+            requirements=len(plan.requirements),
+        )
     ]
     for decision, shown in sorted(by_kind.items()):
-        lines.append(f"  {decision} ({len(shown)}):")
+        name = t(_DECISIONS[decision]) if decision in _DECISIONS else decision
+        lines.append(t(N_("  {decision} ({count}):")).format(decision=name, count=len(shown)))
         lines += shown[:limit]
         if len(shown) > limit:
-            lines.append(f"    ... and {len(shown) - limit} more")
+            lines.append(t(N_("    ... and {count} more")).format(count=len(shown) - limit))
     return lines
 
 
@@ -308,7 +340,7 @@ def _sampler(engine: str, scheduler: str | None = None) -> Callable[..., Any]:
     from drawcore.draw.sampling import sample_units
 
     if scheduler is not None and engine != "dask":
-        raise InvalidInputError("--scheduler needs --engine dask")
+        raise InvalidInputError(msg("--scheduler needs --engine dask"))
     if engine == "dask":
         from drawcore.scale.engine import dask_sampler
 
@@ -318,27 +350,46 @@ def _sampler(engine: str, scheduler: str | None = None) -> Callable[..., Any]:
     return sample_units
 
 
-def draw_lines(drawn: Any, *, limit: int = 15) -> list[str]:
-    """The drawn units with their inclusion probabilities, then teams, recusals, replacements."""
-    from drawcore.draw.teams import format_team_draw
-
+def draw_lines(drawn: Any, *, limit: int = 15, lang: str = "en") -> list[str]:
+    """The drawn units with their inclusion probabilities, then teams, recusals, replacements,
+    in ``lang`` (``"zh_CN"`` for Chinese)."""
+    t = translation(lang).gettext
+    words = Words(lang)
     body = drawn.record.body
     units = body["units"]
+    method = body["seed_method"]
+    if normalise(lang) != "en":
+        method = words.cell("seed_method", method)
+    head = N_(
+        "record {seq}: draw of plan {plan}: {drawn} of {population} units, seed {seed}... "
+        "(record {seed_record}, {method}); drawn by {drawn_by}, signed by {signed_by}"
+    )
     lines = [
-        f"record {drawn.record.seq}: draw of plan {body['plan_id']}: {len(units)} of "
-        f"{body['population']} units, seed {body['seed'][:16]}... (record "
-        f"{body['seed_record']}, {body['seed_method']}); drawn by {body['drawn_by']}, "
-        f"signed by {body['signed_by']}",
-        "units drawn (unit id, inclusion probability):",
+        t(head).format(
+            seq=drawn.record.seq,
+            plan=body["plan_id"],
+            drawn=len(units),
+            population=body["population"],
+            seed=body["seed"][:16],
+            seed_record=body["seed_record"],
+            method=method,
+            drawn_by=body["drawn_by"],
+            signed_by=body["signed_by"],
+        ),
+        t(N_("units drawn (unit id, inclusion probability):")),
     ]
     lines += [f"  {u['unit_id']}  {u['probability']:.6f}" for u in units[:limit]]
     if len(units) > limit:
-        lines.append(f"  ... and {len(units) - limit} more units")
+        lines.append(t(N_("  ... and {count} more units")).format(count=len(units) - limit))
     probs = drawn.outcome.sample.probabilities
     total = float(np.sum(probs.arrays()[1])) if hasattr(probs, "arrays") else sum(probs.values())
     lines.append(
-        f"  sum of inclusion probabilities over all {len(probs)} units: {total:.6f} "
-        f"(= the draw size {len(units)})"
+        t(
+            N_(
+                "  sum of inclusion probabilities over all {count} units: {total} "
+                "(= the draw size {size})"
+            )
+        ).format(count=len(probs), total=f"{total:.6f}", size=len(units))
     )
     teams = drawn.outcome.teams
     recused = sum(
@@ -350,8 +401,60 @@ def draw_lines(drawn: Any, *, limit: int = 15) -> list[str]:
     )
     replaced = sum(len(part.replacements) for a in teams.assignments for part in a.parts)
     lines.append(
-        f"teams: {len(teams.assignments)} tasks; {recused} candidates recused, "
-        f"{replaced} replacements"
+        t(N_("teams: {tasks} tasks; {recused} candidates recused, {replaced} replacements")).format(
+            tasks=len(teams.assignments), recused=recused, replaced=replaced
+        )
     )
-    lines.append(format_team_draw(teams, limit=limit))
+    lines.append(team_lines(teams, limit=limit, lang=lang))
     return lines
+
+
+#: The pools a team is drawn from, marked for the catalog.
+_POOLS = {"inspectors": N_("inspectors"), "experts": N_("experts")}
+
+
+def team_lines(draw: Any, *, limit: int | None = None, lang: str = "en") -> str:
+    """Each unit of a team draw, its team, recusals and replacements, in ``lang``; in English
+    the same text as :func:`drawcore.format_team_draw`. Covert teams are masked."""
+    t = translation(lang).gettext
+    english = normalise(lang) == "en"
+    words = Words(lang)
+    lines: list[str] = []
+    shown = draw.assignments if limit is None else draw.assignments[:limit]
+    for a in shown:
+        team = ", ".join(a.members) if not a.undisclosed else t(N_("(covert: undisclosed)"))
+        extra = ""
+        if a.experts:
+            extra = t(N_("; experts: {experts}")).format(experts=", ".join(a.experts))
+        when = ""
+        if a.visit_order is not None:
+            when = t(N_("; visit #{order}")).format(order=a.visit_order)
+            if a.visit_date:
+                when += t(N_(" on {date}")).format(date=a.visit_date.isoformat())
+        mode = a.mode.value if english else words.cell("mode", a.mode.value)
+        lines.append(
+            t(N_("{unit} [{mode}] team: {team}{extra}{when}")).format(
+                unit=a.unit_id, mode=mode, team=team, extra=extra, when=when
+            )
+        )
+        if a.undisclosed:
+            continue
+        for part in a.parts:
+            pool = t(_POOLS[part.pool]) if part.pool in _POOLS else part.pool
+            if part.method == "fixed_by_office":
+                fixed = N_("  {pool}: fixed by the office (general inspection, TJ-5)")
+                lines.append(t(fixed).format(pool=pool))
+            elif part.method == "max_flow":
+                flow = N_("  {pool}: reassigned by the max-flow fallback")
+                lines.append(t(flow).format(pool=pool))
+            for r in part.replacements:
+                by = r.replaced_by or "-"
+                lines.append(
+                    t(N_("  {pool}: {drawn} -> {by} ({reason})")).format(
+                        pool=pool, drawn=r.drawn, by=by, reason=render(r.reason, lang)
+                    )
+                )
+    if limit is not None and len(draw.assignments) > limit:
+        more = len(draw.assignments) - limit
+        lines.append(t(N_("... and {count} more units")).format(count=more))
+    return "\n".join(lines)

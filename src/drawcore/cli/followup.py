@@ -8,7 +8,7 @@ from typing import Any
 
 from drawcore.cli.common import parse_date, verified_records
 from drawcore.errors import InvalidInputError
-from drawcore.i18n import _
+from drawcore.i18n import _, current, msg
 
 
 def configure_followup(p: argparse.ArgumentParser) -> None:
@@ -38,8 +38,11 @@ def run_followup(args: argparse.Namespace) -> int:
 
     if args.out.resolve() == args.units.resolve():
         raise InvalidInputError(
-            f"--out {args.out} is the --units file; write the new registry beside it "
-            "(the journal names the old one by fingerprint)"
+            msg(
+                "--out {out} is the --units file; write the new registry beside it "
+                "(the journal names the old one by fingerprint)",
+                out=args.out,
+            )
         )
     units = read_units(args.units)
     records = verified_records(args.journal, args.registry_dir)
@@ -47,12 +50,20 @@ def run_followup(args: argparse.Namespace) -> int:
         return 1
     results = live_results(records, plan_id=args.plan_id)
     if args.plan_id is not None and not results:
-        raise InvalidInputError(f"plan {args.plan_id!r} has no live results in {args.journal}")
+        raise InvalidInputError(
+            msg(
+                "plan {plan_id!r} has no live results in {journal}",
+                plan_id=args.plan_id,
+                journal=args.journal,
+            )
+        )
     new, changes = apply_results(units, results)
     write_units(new, args.out)
-    print(f"{len(results)} live result(s) applied to {len(units)} units of {args.units}")
-    print(scrub(format_changes(changes, new)))
-    print(f"new unit registry: {args.out} (fingerprint {new.fingerprint})")
+    applied = _("{results} live result(s) applied to {units} units of {file}")
+    print(applied.format(results=len(results), units=len(units), file=args.units))
+    print(scrub(format_changes(changes, new, lang=current())))
+    written = _("new unit registry: {file} (fingerprint {fingerprint})")
+    print(written.format(file=args.out, fingerprint=new.fingerprint))
     return 0
 
 

@@ -187,8 +187,21 @@ def _setup(args: argparse.Namespace) -> None:
     lang = getattr(args, "lang", None)
     set_language(normalise(lang) if lang else language_from_env())
     level = {0: logging.WARNING, 1: logging.INFO}.get(getattr(args, "verbose", 0), logging.DEBUG)
-    logging.basicConfig(level=level, format="drawcore: %(message)s", stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(ReadersLanguage("drawcore: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
     logging.getLogger("drawcore").setLevel(level)
+
+
+class ReadersLanguage(logging.Formatter):
+    """Log lines in the reader's language: drawcore's messages (``%``-style templates marked
+    with ``N_``) are looked up in the catalog before their arguments are filled in."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.name.startswith("drawcore") and isinstance(record.msg, str):
+            record = logging.makeLogRecord(record.__dict__)
+            record.msg = _(record.msg)
+        return super().format(record)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -210,7 +223,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return Exit.INVALID_INPUT
     except OSError as exc:
         where = f" ({exc.filename})" if exc.filename else ""
-        _print_error(f"读写失败 / the system refused a read or write{where}: {exc.strerror}", ())
+        refused = _("the system refused a read or write{where}: {reason}")
+        _print_error(refused.format(where=where, reason=exc.strerror), ())
         return Exit.IO_ERROR
     return status
 

@@ -22,13 +22,16 @@ from drawcore.cli.common import (
     require_options,
 )
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import _, current, msg
 
 
 def _date(text: str, option: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise InvalidInputError(f"{option}: {text!r} is not a date (YYYY-MM-DD)") from None
+        raise InvalidInputError(
+            msg("{option}: {text!r} is not a date (YYYY-MM-DD)", option=option, text=text)
+        ) from None
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -103,7 +106,13 @@ def county_refs(directory: Path, journal: Path) -> tuple[Any, dict[str, Any]]:
     for kind, stem in COUNTY_FILES.items():
         found = [p for p in (directory / f"{stem}.csv", directory / f"{stem}.json") if p.exists()]
         if not found:
-            raise InvalidInputError(f"--county {directory}: no {stem}.csv or {stem}.json")
+            raise InvalidInputError(
+                msg(
+                    "--county {directory}: no {stem}.csv or {stem}.json",
+                    directory=directory,
+                    stem=stem,
+                )
+            )
         refs[kind] = RegistryRef(
             path=os.path.relpath(found[0].resolve(), base),
             fingerprint=getattr(county, kind).fingerprint,
@@ -160,10 +169,19 @@ def steps(args: argparse.Namespace, spec: Any, county: Any, rules: Any) -> int:
     from drawcore.record.journal import Journal
 
     plugins = ", ".join(f"{n} {v}" for n, v in spec.rules) or "none"
+    head = _(
+        "annual plan {plan}: {year} in {rounds} rounds, rules of {jurisdiction} ({plugins}); "
+        "rules' decisions {decisions}"
+    )
     print(
-        f"annual plan {spec.plan_id}: {spec.year} in {spec.rounds} rounds, rules of "
-        f"{spec.jurisdiction or 'national practice only'} ({plugins}); "
-        f"rules' decisions {spec.commitment}"
+        head.format(
+            plan=spec.plan_id,
+            year=spec.year,
+            rounds=spec.rounds,
+            jurisdiction=spec.jurisdiction or _("national practice only"),
+            plugins=plugins,
+            decisions=spec.commitment,
+        )
     )
     journal = Journal(args.journal)
     state = journal.ceremony().plans.get(spec.plan_id)
@@ -174,12 +192,16 @@ def steps(args: argparse.Namespace, spec: Any, county: Any, rules: Any) -> int:
         rec = commitments.commit_plan(
             journal, spec, committed_at=args.committed_at, committed_by=args.committed_by
         )
-        print(f"record {rec.seq}: annual plan {spec.plan_id} committed, hash {spec.hash}")
+        committed = _("record {seq}: annual plan {plan} committed, hash {hash}")
+        print(committed.format(seq=rec.seq, plan=spec.plan_id, hash=spec.hash))
         state = journal.ceremony().plans.get(spec.plan_id)
     party_steps(journal, spec.plan_id, args)
     has_seed = state is not None and state.seed is not None
     if not has_seed and not seeding_now:
-        print("no seed yet: run again with --public-numbers and/or --party-reveal after the draw")
+        later = _(
+            "no seed yet: run again with --public-numbers and/or --party-reveal after the draw"
+        )
+        print(later)
         return 0
     require_options(args, "drawn_by", "signed_by", "drawn_at", "signed_at")
     if not has_seed:
@@ -187,7 +209,8 @@ def steps(args: argparse.Namespace, spec: Any, county: Any, rules: Any) -> int:
             rec = commitments.commit_plan(
                 journal, spec, committed_at=args.committed_at, committed_by=args.committed_by
             )
-            print(f"record {rec.seq}: annual plan {spec.plan_id} committed, hash {spec.hash}")
+            committed = _("record {seq}: annual plan {plan} committed, hash {hash}")
+            print(committed.format(seq=rec.seq, plan=spec.plan_id, hash=spec.hash))
         require_options(args, "entropy_at")
         rec = commitments.form_seed(
             journal,
@@ -199,7 +222,8 @@ def steps(args: argparse.Namespace, spec: Any, county: Any, rules: Any) -> int:
             else None,
             parties=bool(args.party_reveal),
         )
-        print(f"record {rec.seq}: seed {rec.body['seed'][:16]}... ({rec.body['method']})")
+        seeded = _("record {seq}: seed {seed}... ({method})")
+        print(seeded.format(seq=rec.seq, seed=rec.body["seed"][:16], method=rec.body["method"]))
     drawn = year_ceremony.draw_year(
         journal,
         spec,
@@ -210,10 +234,19 @@ def steps(args: argparse.Namespace, spec: Any, county: Any, rules: Any) -> int:
         signed_at=args.signed_at,
         county=county,
     )
-    print(
-        f"record {drawn.record.seq}: annual plan {spec.plan_id}, {len(drawn.plan.tasks)} tasks; "
-        f"drawn by {args.drawn_by}, signed by {args.signed_by}"
+    planned = _(
+        "record {seq}: annual plan {plan}, {tasks} tasks; drawn by {drawn_by}, "
+        "signed by {signed_by}"
     )
-    print(format_plan(drawn.plan, limit=args.show, reason_text=rules.reason_text))
-    print(f"\nreplay it: drawcore verify {args.journal}")
+    print(
+        planned.format(
+            seq=drawn.record.seq,
+            plan=spec.plan_id,
+            tasks=len(drawn.plan.tasks),
+            drawn_by=args.drawn_by,
+            signed_by=args.signed_by,
+        )
+    )
+    print(format_plan(drawn.plan, limit=args.show, lang=current(), reason_text=rules.reason_text))
+    print("\n" + _("replay it: {command}").format(command=f"drawcore verify {args.journal}"))
     return 0

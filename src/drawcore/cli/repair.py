@@ -15,6 +15,7 @@ import argparse
 from pathlib import Path
 
 from drawcore.cli.common import Exit
+from drawcore.i18n import _, msg
 
 PREVIEW = 160
 """How many bytes of the removed tail are shown (escaped), the rest counted."""
@@ -34,25 +35,34 @@ def run(args: argparse.Namespace) -> int:
 
     parse_time(args.at, "--at")
     if not args.journal.exists():
-        raise InvalidInputError(f"{args.journal}: no such journal file")
+        raise InvalidInputError(msg("{journal}: no such journal file", journal=args.journal))
     journal = Journal(args.journal)
     journal.refresh()  # damage before the tail is a JournalError, not repaired
     if journal.torn_tail is None:
-        print(f"{args.journal}: 无需修复 / no torn tail; nothing done ({journal.size} records)")
+        nothing = _("{journal}: no torn tail; nothing done ({records} records)")
+        print(nothing.format(journal=args.journal, records=journal.size))
         return Exit.OK
     record = journal.repair_torn_tail(reason=args.reason, repaired_by=args.repaired_by, at=args.at)
     body = record.body
     saved = args.journal.with_name(body["saved_to"])
     removed = saved.read_bytes()[:PREVIEW]
     more = body["discarded_bytes"] - len(removed)
+    gone = _("removed: record {record} onwards, from byte {offset}: {size} bytes, SHA-256 {sha}")
     print(
-        f"已移除 / removed: record {body['record']} onwards, from byte {body['byte_offset']}: "
-        f"{body['discarded_bytes']} bytes, SHA-256 {body['discarded_sha256']}"
+        gone.format(
+            record=body["record"],
+            offset=body["byte_offset"],
+            size=body["discarded_bytes"],
+            sha=body["discarded_sha256"],
+        )
     )
-    print(f"  {removed!r}" + (f" ... and {more} more bytes" if more > 0 else ""))
-    print(f"已保存 / kept in: {saved}")
+    more_bytes = _(" ... and {count} more bytes").format(count=more) if more > 0 else ""
+    print(f"  {removed!r}" + more_bytes)
+    print(_("kept in: {file}").format(file=saved))
+    recorded = _("record {seq}: repair recorded (reason {reason}, by {who}, at {at})")
     print(
-        f"record {record.seq}: repair recorded (reason {body['reason']!r}, by "
-        f"{body['repaired_by']}, at {body['at']})"
+        recorded.format(
+            seq=record.seq, reason=repr(body["reason"]), who=body["repaired_by"], at=body["at"]
+        )
     )
     return Exit.OK

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from drawcore.errors import DrawcoreError, InvalidInputError
-from drawcore.i18n import _, translation
+from drawcore.i18n import N_, _, msg, translation
 
 __all__ = ["HEADERS", "configure", "read_result_rows", "run"]
 
@@ -125,7 +125,9 @@ def _table(path: Path) -> list[list[str]]:
             _("{path}: not UTF-8 text; save it as CSV (UTF-8)").format(path=path)
         ) from None
     except OSError as err:
-        raise InvalidInputError(f"{path}: {err.strerror or err}") from None
+        raise InvalidInputError(
+            msg("{path}: {value}", path=path, value=err.strerror or err)
+        ) from None
 
 
 def read_result_rows(path: Path) -> list[dict[str, str]]:
@@ -203,7 +205,7 @@ def _result(row: dict[str, str], plan_id: str, draw: int, args: argparse.Namespa
 
 def run(args: argparse.Namespace) -> int:
     from drawcore.cli.common import verified_records
-    from drawcore.cli.console import progress
+    from drawcore.cli.console import progress, raised_text
     from drawcore.i18n import current
     from drawcore.publish.labels import Words
     from drawcore.publish.masking import scrub
@@ -222,15 +224,17 @@ def run(args: argparse.Namespace) -> int:
         try:
             results.append((where, _result(row, args.plan_id, record.seq, args)))
         except (InvalidInputError, ValueError, TypeError) as err:
-            problems.append(f"{where}: {err}")
-    log.info("%d rows read from %s; checking them on a copy of the journal", len(rows), args.source)
+            problems.append(msg("{where}: {err}", where=where, err=raised_text(err)))
+    log.info(
+        N_("%d rows read from %s; checking them on a copy of the journal"), len(rows), args.source
+    )
     with tempfile.TemporaryDirectory() as tmp:
         trial = Journal(Path(shutil.copy(args.journal, Path(tmp) / args.journal.name)))
         for where, result in progress(results, total=len(results), what="检查 check"):
             try:
                 ceremony.record_result(trial, result)
             except DrawcoreError as err:
-                problems.append(f"{where}: {err}")
+                problems.append(msg("{where}: {err}", where=where, err=raised_text(err)))
     if problems:
         raise InvalidInputError(
             _("{count} row(s) refused; no result written").format(count=len(problems)),

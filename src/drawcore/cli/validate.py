@@ -8,6 +8,7 @@ from pathlib import Path
 from drawcore.cli.common import summarise
 from drawcore.cli.console import rows_progress
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import _, current
 from drawcore.registry.headers import REGISTRY_KINDS
 from drawcore.registry.readers import detect_kind, read_registry
 
@@ -72,6 +73,6 @@ def run(args: argparse.Namespace) -> int:
         }
         print(json.dumps(doc, ensure_ascii=False))
         return 0
-    print(f"{args.file}: valid")
-    print("\n".join(summarise(registry)))
+    print(_("{file}: valid").format(file=args.file))
+    print("\n".join(summarise(registry, lang=current())))
     return 0

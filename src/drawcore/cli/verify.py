@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from drawcore.i18n import _, current
+
 # -- verify -----------------------------------------------------------------------------------
 
 
@@ -48,10 +50,12 @@ def run(args: argparse.Namespace) -> int:
         }
         print(json.dumps(doc, ensure_ascii=False))
         return 0 if report.ok else 1
-    print(report.format())
+    lang = current()
+    print(report.format(lang))
     if not report.ok:
-        first = report.problems[0].format()
-        count = len(report.problems)
-        print(f"drawcore: verify failed: {count} problem(s); {first}", file=sys.stderr)
+        first = report.problems[0].format(lang) if report.problems else ""
+        count = len(report.problems) + report.more_problems
+        failed = _("drawcore: verify failed: {count} problem(s); {first}")
+        print(failed.format(count=count, first=first), file=sys.stderr)
         return 1
     return 0

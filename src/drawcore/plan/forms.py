@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import N_, msg, normalise, translation
 from drawcore.model import InspectionItem, InspectionMode, Unit
 from drawcore.plan.tasks import AnnualPlan, InspectionForm, Task, TaskKind
 from drawcore.plugin.values import Reason
@@ -46,14 +47,33 @@ def task_form(task: Task, unit: Unit, items: Sequence[InspectionItem]) -> Inspec
     what it can derive); this gives back exactly the form the plan was made with.
     """
     if unit.unit_id != task.unit_id:
-        raise InvalidInputError(f"task of {task.unit_id} given the unit {unit.unit_id}")
+        raise InvalidInputError(
+            msg(
+                "task of {unit_id} given the unit {given}",
+                unit_id=task.unit_id,
+                given=unit.unit_id,
+            )
+        )
     by_id = {item.item_id: item for item in items}
     missing = [i for i in task.items if i not in by_id]
     if missing:
         raise InvalidInputError(
-            f"task of {task.unit_id}: items {', '.join(missing)} are not in the item list given"
+            msg(
+                "task of {unit_id}: items {missing} are not in the item list given",
+                unit_id=task.unit_id,
+                missing=", ".join(missing),
+            )
         )
     return inspection_form(unit, [by_id[i] for i in task.items], task.mode)
+
+
+#: Inspection modes in words (the publication's words), for a Chinese listing.
+_MODE_WORDS = {
+    "double_random": N_("double random"),
+    "general": N_("general inspection"),
+    "key": N_("key inspection"),
+    "covert": N_("unannounced inspection"),
+}
 
 
 def format_plan(
@@ -61,9 +81,11 @@ def format_plan(
     *,
     limit: int | None = 20,
     mask: bool = True,
+    lang: str = "en",
     reason_text: Callable[[Reason], str] | None = None,
 ) -> str:
-    """The plan as text for the CLI demo: rounds, tasks, mandatory and excluded reasons.
+    """The plan as text for the CLI demo: rounds, tasks, mandatory and excluded reasons,
+    in ``lang`` (``"zh_CN"`` for Chinese; English by default).
 
     ``limit`` caps the lines listed per section (``None``: everything). With
     ``mask`` units are shown as the plugins publish them (``plan.public_names``:
@@ -77,6 +99,8 @@ def format_plan(
             return "; ".join(map(str, reasons))
         return "; ".join(f"{r.clause} [{r.plugin}]: {reason_text(r)}" for r in reasons)
 
+    t = translation(lang).gettext
+    english = normalise(lang) == "en"
     shown = {n.unit_id: n for n in plan.public_names} if mask else {}
 
     def uid(unit_id: str) -> str:
@@ -88,63 +112,108 @@ def format_plan(
     def cut(lines: list[str]) -> list[str]:
         if limit is None or len(lines) <= limit:
             return lines
-        return [*lines[:limit], f"    ... and {len(lines) - limit} more"]
+        return [*lines[:limit], t(N_("    ... and {count} more")).format(count=len(lines) - limit)]
 
-    who = plan.jurisdiction or "national practice only"
+    none = [t(N_("  (none)"))]
+    who = plan.jurisdiction or t(N_("national practice only"))
+    share = ""
+    if plan.min_random_share is not None and plan.min_random_share_reason is not None:
+        share = t(N_(" (required >= {share}, {clause})")).format(
+            share=f"{plan.min_random_share:.0%}", clause=plan.min_random_share_reason.clause
+        )
     out = [
-        f"Annual plan {plan.year} -- {who} ({', '.join(f'{n} {v}' for n, v in plan.plugins)})",
-        f"  rounds: {len(plan.rounds)}; tasks: {len(plan.tasks)}; "
-        f"double-random share: {plan.double_random_share:.1%}"
-        + (
-            f" (required >= {plan.min_random_share:.0%}, {plan.min_random_share_reason.clause})"
-            if plan.min_random_share is not None and plan.min_random_share_reason is not None
-            else ""
+        t(N_("Annual plan {year} -- {who} ({plugins})")).format(
+            year=plan.year, who=who, plugins=", ".join(f"{n} {v}" for n, v in plan.plugins)
         ),
-        f"  year's draw: {plan.yearly.size} of {plan.yearly.eligible} eligible units "
-        f"(exact yearly probabilities published per unit); "
-        f"kept out by a recent inspection: {len(plan.recently_inspected)}",
-        f"  mandatory units: {len(plan.mandatory)}; key-supervision units: "
-        f"{len(plan.key_supervision)}; excluded units: {len(plan.excluded)}",
+        t(N_("  rounds: {rounds}; tasks: {tasks}; double-random share: {share}")).format(
+            rounds=len(plan.rounds), tasks=len(plan.tasks), share=f"{plan.double_random_share:.1%}"
+        )
+        + share,
+        t(
+            N_(
+                "  year's draw: {size} of {eligible} eligible units (exact yearly probabilities "
+                "published per unit); kept out by a recent inspection: {recent}"
+            )
+        ).format(
+            size=plan.yearly.size,
+            eligible=plan.yearly.eligible,
+            recent=len(plan.recently_inspected),
+        ),
+        t(
+            N_(
+                "  mandatory units: {mandatory}; key-supervision units: {key}; "
+                "excluded units: {excluded}"
+            )
+        ).format(
+            mandatory=len(plan.mandatory),
+            key=len(plan.key_supervision),
+            excluded=len(plan.excluded),
+        ),
     ]
-    out.append("Mandatory (at least once a year):")
-    out += cut([f"  {uid(m.unit_id)}: " + why(m.reasons) for m in plan.mandatory]) or ["  (none)"]
-    out.append("Key supervision (planned inspections per year):")
-    out += cut(
-        [f"  {uid(k.unit_id)}: {k.times}x -- " + why(k.reasons) for k in plan.key_supervision]
-    ) or ["  (none)"]
+    out.append(t(N_("Mandatory (at least once a year):")))
+    out += cut([f"  {uid(m.unit_id)}: " + why(m.reasons) for m in plan.mandatory]) or none
+    out.append(t(N_("Key supervision (planned inspections per year):")))
+    key_lines = [
+        t(N_("  {unit}: {times}x -- {reasons}")).format(
+            unit=uid(k.unit_id), times=k.times, reasons=why(k.reasons)
+        )
+        for k in plan.key_supervision
+    ]
+    out += cut(key_lines) or none
     if plan.waived:
-        out.append("Once-a-year rule set aside by the jurisdiction (NAT-7 waived):")
+        out.append(t(N_("Once-a-year rule set aside by the jurisdiction (NAT-7 waived):")))
         out += cut([f"  {uid(w.unit_id)}: " + why(w.reasons) for w in plan.waived])
-    out.append("Excluded:")
-    out += cut([f"  {uid(e.unit_id)}: " + why(e.reasons) for e in plan.excluded]) or ["  (none)"]
+    out.append(t(N_("Excluded:")))
+    out += cut([f"  {uid(e.unit_id)}: " + why(e.reasons) for e in plan.excluded]) or none
     for rd in plan.rounds:
-        planned = sum(t.kind is TaskKind.PLANNED for t in rd.tasks)
-        state = "" if rd.open else " (over before the plan was made)"
+        planned = sum(x.kind is TaskKind.PLANNED for x in rd.tasks)
+        state = "" if rd.open else t(N_(" (over before the plan was made)"))
+        head = N_(
+            "Round {index} ({start} .. {end}){state}: {tasks}/{capacity} tasks, {planned} "
+            "planned, {drawn} drawn; results due {due} ({clause})"
+        )
         out.append(
-            f"Round {rd.index} ({rd.start} .. {rd.end}){state}: {len(rd.tasks)}/{rd.capacity} "
-            f"tasks, {planned} planned, {len(rd.tasks) - planned} drawn; "
-            f"results due {rd.publication_due} ({rd.publication_reason.clause})"
+            t(head).format(
+                index=rd.index,
+                start=rd.start,
+                end=rd.end,
+                state=state,
+                tasks=len(rd.tasks),
+                capacity=rd.capacity,
+                planned=planned,
+                drawn=len(rd.tasks) - planned,
+                due=rd.publication_due,
+                clause=rd.publication_reason.clause,
+            )
         )
         lines = []
-        for t in rd.tasks:
-            if t.mode is InspectionMode.COVERT and mask:
-                team = f"team of {len(t.inspectors)} (undisclosed)"
-            elif t.inspectors:
-                team = "team " + ",".join(t.inspectors)
+        for task in rd.tasks:
+            if task.mode is InspectionMode.COVERT and mask:
+                team = t(N_("team of {size} (undisclosed)")).format(size=len(task.inspectors))
+            elif task.inspectors:
+                team = t(N_("team {members}")).format(members=",".join(task.inspectors))
             else:
-                team = "team set by the office"
-            if t.experts:
-                team += " + experts " + ",".join(t.experts)
-            how = (
-                "planned" if t.kind is TaskKind.PLANNED else f"drawn, yearly pi={t.probability:.3f}"
-            )
-            if t.visit_date is not None:
-                how += f", visit {t.visit_date}"
+                team = t(N_("team set by the office"))
+            if task.experts:
+                team += t(N_(" + experts {experts}")).format(experts=",".join(task.experts))
+            if task.kind is TaskKind.PLANNED:
+                how = t(N_("planned"))
+            else:
+                how = t(N_("drawn, yearly pi={pi}")).format(pi=f"{task.probability:.3f}")
+            if task.visit_date is not None:
+                how += t(N_(", visit {date}")).format(date=task.visit_date)
+            mode = task.mode.value if english else t(_MODE_WORDS[task.mode.value])
             lines.append(
-                f"  {uid(t.unit_id)} {uname(t.unit_id, t.unit_name)} [{t.mode.value}, {how}] "
-                f"{team}; {len(t.items)} item(s)"
+                t(N_("  {unit} {name} [{mode}, {how}] {team}; {items} item(s)")).format(
+                    unit=uid(task.unit_id),
+                    name=uname(task.unit_id, task.unit_name),
+                    mode=mode,
+                    how=how,
+                    team=team,
+                    items=len(task.items),
+                )
             )
         out += cut(lines)
-    out.append("Problems:")
-    out += [f"  {p}" for p in plan.problems] or ["  (none)"]
+    out.append(t(N_("Problems:")))
+    out += [f"  {p}" for p in plan.problems] or none
     return "\n".join(out)

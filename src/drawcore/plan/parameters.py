@@ -34,32 +34,38 @@ def _capacity(value: int | Sequence[int] | None) -> tuple[int, ...] | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return (value,)
     if isinstance(value, str | bytes | bool):
-        raise InvalidInputError(f"capacity must be a number or one number per round, got {value!r}")
+        raise InvalidInputError(
+            msg("capacity must be a number or one number per round, got {value!r}", value=value)
+        )
     return tuple(value)
 
 
 def _year(_instance: object, _attribute: object, value: Any) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or not 1949 <= value <= 9999:
-        raise InvalidInputError(f"year must be a four-digit year, got {value!r}")
+        raise InvalidInputError(msg("year must be a four-digit year, got {value!r}", value=value))
 
 
 def _rounds(_instance: object, _attribute: object, value: Any) -> None:
     if value not in ROUND_COUNTS or isinstance(value, bool):
         raise InvalidInputError(
-            f"rounds must be one of {ROUND_COUNTS} (whole months), got {value!r}"
+            msg(
+                "rounds must be one of {allowed} (whole months), got {value!r}",
+                allowed=ROUND_COUNTS,
+                value=value,
+            )
         )
 
 
 def _tasks(_instance: object, _attribute: object, value: Any) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise InvalidInputError(f"tasks_per_inspector must be >= 1, got {value!r}")
+        raise InvalidInputError(msg("tasks_per_inspector must be >= 1, got {value!r}", value=value))
 
 
 def _ratio(_instance: object, _attribute: object, value: Any) -> None:
     if value is not None and not (
         isinstance(value, int | float) and not isinstance(value, bool) and 0.0 <= value <= 1.0
     ):
-        raise InvalidInputError(f"random_ratio must be in [0, 1], got {value!r}")
+        raise InvalidInputError(msg("random_ratio must be in [0, 1], got {value!r}", value=value))
 
 
 def _default_draw_id(params: YearParameters) -> str:
@@ -93,22 +99,34 @@ class YearParameters:
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.draw_id, str) or not self.draw_id.strip():
-            raise InvalidInputError("draw_id must be a non-empty text")
+            raise InvalidInputError(msg("draw_id must be a non-empty text"))
         if self.capacity is not None:
             if len(self.capacity) not in (1, self.rounds):
                 raise InvalidInputError(
-                    f"capacity lists {len(self.capacity)} rounds, the plan has {self.rounds}"
+                    msg(
+                        "capacity lists {n_capacity} rounds, the plan has {rounds}",
+                        n_capacity=len(self.capacity),
+                        rounds=self.rounds,
+                    )
                 )
             for i, c in enumerate(self.capacity):
                 if not isinstance(c, int) or isinstance(c, bool) or c < 0:
                     raise InvalidInputError(
-                        f"capacity of round {i + 1} must be an integer >= 0, got {c!r}"
+                        msg(
+                            "capacity of round {value} must be an integer >= 0, got {c!r}",
+                            value=i + 1,
+                            c=c,
+                        )
                     )
         if self.amendment is not None and self.as_of is None:
             raise InvalidInputError(msg("amendment {plan} needs its as_of date", plan=self.draw_id))
         if self.as_of is not None and self.as_of.year != self.year:
             raise InvalidInputError(
-                f"as_of {self.as_of.isoformat()} is not in the plan's year {self.year}"
+                msg(
+                    "as_of {as_of} is not in the plan's year {year}",
+                    as_of=self.as_of.isoformat(),
+                    year=self.year,
+                )
             )
 
     def periods(self) -> list[tuple[dt.date, dt.date]]:

@@ -38,6 +38,7 @@ import numpy.typing as npt
 from drawcore.draw.randomness import DrawKey, hash_ids
 from drawcore.draw.sampling import sample_units
 from drawcore.errors import InfeasibleError
+from drawcore.i18n import msg
 
 __all__ = [
     "YearlyDraw",
@@ -113,10 +114,16 @@ def check_planned(times: Sequence[int], caps: Sequence[int]) -> list[int]:
         units = sum(demand)
         needed = sum(t for t in times if t > 0)
         raise InfeasibleError(
-            f"{units} planned unit(s) need {needed} inspections in distinct rounds; the "
-            f"rounds hold {list(caps)} tasks (short by {max(needed - sum(caps), 0)} in all, "
-            "or too few rounds with room); add inspectors, raise tasks_per_inspector or "
-            "capacity"
+            msg(
+                "{units} planned unit(s) need {needed} inspections in distinct rounds; "
+                "the rounds hold {caps} tasks (short by {max} in all, or too few "
+                "rounds with room); add inspectors, raise tasks_per_inspector or "
+                "capacity",
+                units=units,
+                needed=needed,
+                caps=list(caps),
+                max=max(needed - sum(caps), 0),
+            )
         )
     return demand
 
@@ -237,7 +244,11 @@ def place_drawn(
     left = list(room)
     if sum(left) < len(ids):
         raise InfeasibleError(
-            f"{len(ids)} drawn unit(s) but the open rounds have room for {sum(left)}"
+            msg(
+                "{count} drawn unit(s) but the open rounds have room for {room}",
+                count=len(ids),
+                room=sum(left),
+            )
         )
     if not ids:
         return [], set()

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import attrs
 
 from drawcore.errors import InvalidInputError
-from drawcore.i18n import N_, translation
+from drawcore.i18n import N_, msg, render, translation
 from drawcore.plan.tasks import AnnualPlan
 from drawcore.plugin.values import Reason
 from drawcore.publish.followup import result_key
@@ -179,7 +179,9 @@ def _names(value: str | Sequence[str], where: str) -> tuple[str, ...]:
     names: tuple[object, ...] = (value,) if isinstance(value, str) else tuple(value)
     bad = [n for n in names if not isinstance(n, str) or not n.strip()]
     if not names or bad:
-        raise InvalidInputError(f"completion_report: {where} must name at least one person")
+        raise InvalidInputError(
+            msg("completion_report: {where} must name at least one person", where=where)
+        )
     return tuple(str(n) for n in names)
 
 
@@ -222,7 +224,9 @@ def completion_report(
     result than the unit has tasks, raises :class:`InvalidInputError`.
     """
     if not isinstance(as_of, dt.date):
-        raise InvalidInputError(f"completion_report: as_of must be a date, got {as_of!r}")
+        raise InvalidInputError(
+            msg("completion_report: as_of must be a date, got {as_of!r}", as_of=as_of)
+        )
     slots: list[_Slot] = []
     rounds_info: list[tuple[int, dt.date | None, dt.date, dt.date | None, Reason | None]] = []
     if isinstance(plan_or_draw, AnnualPlan):
@@ -235,7 +239,10 @@ def completion_report(
     elif isinstance(plan_or_draw, DrawRecord):
         if due is None:
             raise InvalidInputError(
-                f"completion_report: draw {plan_or_draw.plan_id} has no timetable; give due"
+                msg(
+                    "completion_report: draw {plan_id} has no timetable; give due",
+                    plan_id=plan_or_draw.plan_id,
+                )
             )
         plan_id = plan_or_draw.plan_id
         signed_by = signed_by if signed_by is not None else plan_or_draw.signed_by
@@ -246,8 +253,10 @@ def completion_report(
         ]
     else:
         raise InvalidInputError(
-            "completion_report needs an AnnualPlan or a DrawRecord, got "
-            f"{type(plan_or_draw).__name__}"
+            msg(
+                "completion_report needs an AnnualPlan or a DrawRecord, got {name}",
+                name=type(plan_or_draw).__name__,
+            )
         )
     named = {uid: _names(who, f"responsible[{uid!r}]") for uid, who in (responsible or {}).items()}
     by_unit: dict[str, list[int]] = {}
@@ -266,17 +275,32 @@ def completion_report(
     strangers = [k + 1 for k, r in enumerate(given) if not isinstance(r, InspectionResult)]
     if strangers:
         raise InvalidInputError(
-            f"completion_report: result {strangers[0]} is not an InspectionResult"
+            msg(
+                "completion_report: result {strangers} is not an InspectionResult",
+                strangers=strangers[0],
+            )
         )
     mine = [r for r in given if r.plan_id == plan_id]
     previous: set[InspectionResult] = set()
     for r in sorted(mine, key=result_key):
         if r in previous:
-            problems.append(f"the same result for unit {r.unit_id} ({r.inspected_on}) twice")
+            problems.append(
+                msg(
+                    "the same result for unit {unit_id} ({inspected_on}) twice",
+                    unit_id=r.unit_id,
+                    inspected_on=r.inspected_on,
+                )
+            )
             continue
         previous.add(r)
         if r.unit_id not in by_unit:
-            problems.append(f"a result for unit {r.unit_id}, which has no task in {plan_id}")
+            problems.append(
+                msg(
+                    "a result for unit {unit_id}, which has no task in {plan_id}",
+                    unit_id=r.unit_id,
+                    plan_id=plan_id,
+                )
+            )
             continue
         open_slots = [
             k
@@ -285,15 +309,24 @@ def completion_report(
         ]
         if not open_slots:
             problems.append(
-                f"a result for unit {r.unit_id} inspected {r.inspected_on} matches no open task "
-                f"of {plan_id} (each of its tasks already has a result, or none has begun)"
+                msg(
+                    "a result for unit {unit_id} inspected {inspected_on} matches no open "
+                    "task of {plan_id} (each of its tasks already has a result, or none "
+                    "has begun)",
+                    unit_id=r.unit_id,
+                    inspected_on=r.inspected_on,
+                    plan_id=plan_id,
+                )
             )
             continue
         closing[min(open_slots, key=lambda k: (slots[k].due, slots[k].round))] = r
     if problems:
         raise InvalidInputError(
-            f"completion_report: {len(problems)} result(s) do not fit the plan; first: "
-            f"{problems[0]}",
+            msg(
+                "completion_report: {n_problems} result(s) do not fit the plan; first: {problems}",
+                n_problems=len(problems),
+                problems=problems[0],
+            ),
             tuple(problems),
         )
 
@@ -306,7 +339,13 @@ def completion_report(
                 continue
             who = named.get(s.unit_id) or s.team or ((signed_by,) if signed_by else ())
             if not who:
-                unanswered.append(f"round {index}: no named person answers for unit {s.unit_id}")
+                unanswered.append(
+                    msg(
+                        "round {index}: no named person answers for unit {unit_id}",
+                        index=index,
+                        unit_id=s.unit_id,
+                    )
+                )
             closed = closing.get(k)
             counted = closed if closed is not None and closed.inspected_on <= as_of else None
             tasks.append(
@@ -417,5 +456,5 @@ def format_completion(report: CompletionReport, *, limit: int | None = 20, lang:
         f"  {p.name}: {p.tasks}, {p.done} ({p.ratio:.0%}), {p.overdue}" for p in report.by_person()
     ] or [t(N_("  (none)"))]
     out.append(t(N_("Problems:")))
-    out += [f"  {p}" for p in report.problems] or [t(N_("  (none)"))]
+    out += [f"  {render(p, lang)}" for p in report.problems] or [t(N_("  (none)"))]
     return "\n".join(out)

@@ -36,7 +36,7 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 
 from drawcore.errors import InvalidInputError, JournalError
-from drawcore.i18n import DEFAULT
+from drawcore.i18n import DEFAULT, N_, msg
 from drawcore.model import Unit
 from drawcore.plugin.values import Reason
 from drawcore.publish.exports import render_files
@@ -118,11 +118,15 @@ def publish(
     from drawcore.registry.readers import read_items
 
     check_quarter(quarter)
-    log.info("verifying %s before publishing", os.fspath(journal_path))
+    log.info(N_("verifying %s before publishing"), os.fspath(journal_path))
     report = verify(journal_path)
     if not report.ok:
         raise JournalError(
-            f"{os.fspath(journal_path)} does not verify; not publishing:\n{report.format()}"
+            msg(
+                "{journal_path} does not verify; not publishing:\n{findings}",
+                journal_path=os.fspath(journal_path),
+                findings=report.format(),
+            )
         )
     records = Journal(journal_path).records()
     base = Path(registry_dir) if registry_dir is not None else Path(journal_path).parent
@@ -144,12 +148,16 @@ def publish(
             loaded = read_items(path)
             if loaded.fingerprint != plan.items.fingerprint:
                 raise InvalidInputError(
-                    f"item list {path} has fingerprint {loaded.fingerprint}, the plan names "
-                    f"{plan.items.fingerprint}"
+                    msg(
+                        "item list {path} has fingerprint {fingerprint}, the plan names {named}",
+                        path=path,
+                        fingerprint=loaded.fingerprint,
+                        named=plan.items.fingerprint,
+                    )
                 )
             item_list = loaded
     checkpoint = Checkpoint(report.records, report.root)
-    log.info("building the publication of %s from %d records", quarter or "all", report.records)
+    log.info(N_("building the publication of %s from %d records"), quarter or "all", report.records)
     pub = build_publication(
         records,
         checkpoint,
@@ -160,5 +168,5 @@ def publish(
         withhold=withhold,
         reason_text=None if reason_text is None else functools.partial(_in, reason_text, lang),
     )
-    log.info("writing %s", os.fspath(out_dir))
+    log.info(N_("writing %s"), os.fspath(out_dir))
     return write_publication(pub, out_dir, lang=lang, journal_name=Path(journal_path).name)

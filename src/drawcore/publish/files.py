@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from drawcore.errors import StorageError
+from drawcore.i18n import N_, Text, msg
 
 __all__ = ["MARKER", "write_folder"]
 
@@ -43,20 +44,26 @@ _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 
 _CAUSES = {
-    errno.ENOSPC: "磁盘空间不足 no space left on the device",
-    errno.EDQUOT: "超出磁盘配额 disk quota exceeded",
-    errno.EACCES: "没有写入权限 permission denied",
-    errno.EPERM: "操作不被允许 operation not permitted",
-    errno.EROFS: "文件系统只读 read-only file system",
-    errno.EIO: "输入输出错误 input/output error",
+    errno.ENOSPC: N_("no space left on the device"),
+    errno.EDQUOT: N_("disk quota exceeded"),
+    errno.EACCES: N_("permission denied"),
+    errno.EPERM: N_("operation not permitted"),
+    errno.EROFS: N_("read-only file system"),
+    errno.EIO: N_("input/output error"),
 }
 
 
 def _storage_error(exc: OSError, out: Path) -> StorageError:
-    cause = _CAUSES.get(exc.errno or 0, exc.strerror or str(exc))
+    known = _CAUSES.get(exc.errno or 0)
+    cause = Text(known, {}) if known is not None else exc.strerror or str(exc)
     where = exc.filename if exc.filename is not None else out
     return StorageError(
-        f"{where}: {cause}; 未发布，{out} 保持原样 nothing was published, {out} is unchanged"
+        msg(
+            "{where}: {cause}; nothing was published, {out} is unchanged",
+            where=where,
+            cause=cause,
+            out=out,
+        )
     )
 
 
@@ -116,11 +123,13 @@ def _check_target(out: Path) -> None:
     if not out.exists() and not out.is_symlink():
         return
     if out.is_symlink() or not out.is_dir():
-        raise StorageError(f"{out}: 不是文件夹 is not a folder; 请换一个发布目录 choose another")
+        raise StorageError(msg("{out} is not a folder; choose another publication folder", out=out))
     if any(out.iterdir()) and not (out / MARKER).is_file():
         raise StorageError(
-            f"{out}: 文件夹非空且不是以前的发布 holds files and is no earlier publication; "
-            "请用空文件夹或新文件夹 give an empty or a new folder"
+            msg(
+                "{out} holds files and is no earlier publication; give an empty or a new folder",
+                out=out,
+            )
         )
 
 
@@ -141,10 +150,10 @@ def write_folder(files: Mapping[str, bytes], out_dir: str | os.PathLike[str]) ->
         os.umask(umask)
         os.chmod(tmp, 0o777 & ~umask)
         for name, data in files.items():
-            log.debug("writing %s (%d bytes)", name, len(data))
+            log.debug(N_("writing %s (%d bytes)"), name, len(data))
             _write_file(tmp / name, data)
         _fsync_dir(tmp)
-        log.info("%d files written and synced in %s; moving them in place", len(files), tmp)
+        log.info(N_("%d files written and synced in %s; moving them in place"), len(files), tmp)
         if out.exists():
             if _exchange(tmp, out):
                 shutil.rmtree(tmp, ignore_errors=True)

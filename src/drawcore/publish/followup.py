@@ -40,11 +40,13 @@ import attrs
 import numpy as np
 
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import N_, Text, msg, normalise, render, translation
 from drawcore.model import CreditClass, Unit
 from drawcore.plugin.values import CLAUSE_PATTERN, Reason
 from drawcore.publish.masking import default_mask
 from drawcore.record.results import HAZARD_PRESENT, Finding, InspectionResult, Outcome
 from drawcore.record.seeding import parse_time
+from drawcore.registry.headers import HEADER_ALIASES
 from drawcore.registry.registries import UnitRegistry
 from drawcore.serde import canonical_json
 
@@ -62,35 +64,47 @@ def _findings_set(value: Iterable[Finding | str]) -> frozenset[Finding]:
     try:
         return frozenset(Finding(str(v)) for v in value)
     except ValueError as err:
-        raise InvalidInputError(f"follow-up policy: {err}") from None
+        raise InvalidInputError(msg("follow-up policy: {err}", err=err)) from None
 
 
 def _outcomes_set(value: Iterable[Outcome | str]) -> frozenset[Outcome]:
     try:
         return frozenset(Outcome(str(v)) for v in value)
     except ValueError as err:
-        raise InvalidInputError(f"follow-up policy: {err}") from None
+        raise InvalidInputError(msg("follow-up policy: {err}", err=err)) from None
 
 
 def _clause(_i: object, attribute: attrs.Attribute[str], value: object) -> None:
     if not isinstance(value, str) or not CLAUSE_PATTERN.match(value):
         raise InvalidInputError(
-            f"follow-up policy: {attribute.name} must be a clause like 'BL-10', got {value!r}"
+            msg(
+                "follow-up policy: {name} must be a clause like 'BL-10', got {value!r}",
+                name=attribute.name,
+                value=value,
+            )
         )
 
 
 def _steps(_i: object, attribute: attrs.Attribute[int], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < len(_CREDIT):
         raise InvalidInputError(
-            f"follow-up policy: {attribute.name} must be a whole number 0..{len(_CREDIT) - 1}, "
-            f"got {value!r}"
+            msg(
+                "follow-up policy: {name} must be a whole number 0..{most}, got {value!r}",
+                name=attribute.name,
+                most=len(_CREDIT) - 1,
+                value=value,
+            )
         )
 
 
 def _flag(_i: object, attribute: attrs.Attribute[bool], value: object) -> None:
     if not isinstance(value, bool):
         raise InvalidInputError(
-            f"follow-up policy: {attribute.name} must be true or false, got {value!r}"
+            msg(
+                "follow-up policy: {name} must be true or false, got {value!r}",
+                name=attribute.name,
+                value=value,
+            )
         )
 
 
@@ -175,27 +189,53 @@ def _validate(units: UnitRegistry, results: Iterable[object]) -> list[Inspection
     problems: list[str] = []
     for k, r in enumerate(given):
         if not isinstance(r, InspectionResult):
-            problems.append(f"result {k + 1} is not an InspectionResult ({type(r).__name__})")
+            problems.append(
+                msg(
+                    "result {number} is not an InspectionResult ({name})",
+                    number=k + 1,
+                    name=type(r).__name__,
+                )
+            )
     if problems:
-        raise InvalidInputError(f"apply_results: {problems[0]}", tuple(problems))
+        raise InvalidInputError(
+            msg("apply_results: {problems}", problems=problems[0]), tuple(problems)
+        )
     checked = [r for r in given if isinstance(r, InspectionResult)]
     seen: dict[InspectionResult, int] = {}
     for k, r in enumerate(checked):
         if r.unit_id not in units:
             problems.append(
-                f"result {k + 1} (plan {r.plan_id}, draw {r.draw}) is for unit {r.unit_id}, "
-                "which is not in the unit registry"
+                msg(
+                    "result {number} (plan {plan_id}, draw {draw}) is for unit {unit_id}, "
+                    "which is not in the unit registry",
+                    number=k + 1,
+                    plan_id=r.plan_id,
+                    draw=r.draw,
+                    unit_id=r.unit_id,
+                )
             )
         if r in seen:
             problems.append(
-                f"result {k + 1} repeats result {seen[r] + 1}: unit {r.unit_id} of plan "
-                f"{r.plan_id}, draw {r.draw}, inspected {r.inspected_on}"
+                msg(
+                    "result {number} repeats result {earlier}: unit {unit_id} of plan "
+                    "{plan_id}, draw {draw}, inspected {inspected_on}",
+                    number=k + 1,
+                    earlier=seen[r] + 1,
+                    unit_id=r.unit_id,
+                    plan_id=r.plan_id,
+                    draw=r.draw,
+                    inspected_on=r.inspected_on,
+                )
             )
         else:
             seen[r] = k
     if problems:
         raise InvalidInputError(
-            f"apply_results: {len(problems)} problem(s), nothing applied; first: {problems[0]}",
+            msg(
+                "apply_results: {n_problems} problem(s), nothing applied; first: {problems}",
+                n_problems=len(problems),
+                problems=problems[0],
+            ),
             tuple(problems),
         )
     return sorted(checked, key=result_key)
@@ -204,13 +244,20 @@ def _validate(units: UnitRegistry, results: Iterable[object]) -> list[Inspection
 def _change(
     r: InspectionResult, field: str, before: object, after: object, clause: str, why: str
 ) -> RegistryChange:
-    where = f"result of plan {r.plan_id}, draw {r.draw}, inspected {r.inspected_on}"
+    where = msg(
+        "result of plan {plan}, draw {draw}, inspected {inspected_on}",
+        plan=r.plan_id,
+        draw=r.draw,
+        inspected_on=r.inspected_on,
+    )
     return RegistryChange(
         unit_id=r.unit_id,
         field=field,
         before=_text(before),
         after=_text(after),
-        reason=Reason(clause=clause, text=f"{why} ({where})", plugin=FOLLOWUP),
+        reason=Reason(
+            clause=clause, text=msg("{why} ({where})", why=why, where=where), plugin=FOLLOWUP
+        ),
         plan_id=r.plan_id,
         draw=r.draw,
         inspected_on=r.inspected_on,
@@ -231,10 +278,14 @@ def apply_results(
     :class:`FollowUpPolicy` to change it.
     """
     if not isinstance(units, UnitRegistry):
-        raise InvalidInputError(f"apply_results needs a UnitRegistry, got {type(units).__name__}")
+        raise InvalidInputError(
+            msg("apply_results needs a UnitRegistry, got {name}", name=type(units).__name__)
+        )
     policy = policy if policy is not None else FollowUpPolicy()
     if not isinstance(policy, FollowUpPolicy):
-        raise InvalidInputError(f"policy must be a FollowUpPolicy, got {type(policy).__name__}")
+        raise InvalidInputError(
+            msg("policy must be a FollowUpPolicy, got {name}", name=type(policy).__name__)
+        )
     ordered = _validate(units, results)
     if not ordered:
         return units, ()
@@ -266,7 +317,7 @@ def apply_results(
                     before,
                     r.inspected_on,
                     policy.record_inspection_clause,
-                    "inspection result attached to the unit's record",
+                    msg("inspection result attached to the unit's record"),
                 )
         hazard = bool(cols["major_hazard"][row])
         if found & policy.key_supervision_on and not hazard:
@@ -276,7 +327,7 @@ def apply_results(
                 False,
                 True,
                 policy.key_supervision_clause,
-                "major accident hazard found: key supervision with more frequent inspections",
+                msg("major accident hazard found: key supervision with more frequent inspections"),
             )
         elif found & policy.hazard_cleared_on and hazard:
             cols["major_hazard"][row] = False
@@ -285,11 +336,11 @@ def apply_results(
                 True,
                 False,
                 policy.key_supervision_clause,
-                "major accident hazard cleared and confirmed on re-inspection",
+                msg("major accident hazard cleared and confirmed on re-inspection"),
             )
         hit = sorted(found & policy.blacklist_on)
         if hit:
-            why = ", ".join(hit).replace("_", " ")
+            why = _finding_words(hit)
             if not cols["blacklisted"][row]:
                 cols["blacklisted"][row] = True
                 change(
@@ -297,7 +348,7 @@ def apply_results(
                     False,
                     True,
                     policy.blacklist_clause,
-                    f"{why}: exposed and put on the work-safety dishonesty blacklist",
+                    msg("{why}: exposed and put on the work-safety dishonesty blacklist", why=why),
                 )
             if policy.joint_punishment_with_blacklist and not cols["joint_punishment"][row]:
                 cols["joint_punishment"][row] = True
@@ -306,7 +357,7 @@ def apply_results(
                     False,
                     True,
                     policy.blacklist_clause,
-                    f"{why}: joint punishment of a dishonest unit",
+                    msg("{why}: joint punishment of a dishonest unit", why=why),
                 )
         if r.outcome in policy.credit_down_on and policy.credit_steps:
             code = int(cols["credit_class"][row])
@@ -318,8 +369,10 @@ def apply_results(
                     _CREDIT[code],
                     _CREDIT[lowered],
                     policy.credit_clause,
-                    f"outcome {r.outcome.value}: entered in the credit record, "
-                    "credit class lowered",
+                    msg(
+                        "outcome {outcome}: entered in the credit record, credit class lowered",
+                        outcome=r.outcome.value,
+                    ),
                 )
     if not changes:
         return units, ()
@@ -328,21 +381,54 @@ def apply_results(
     return UnitRegistry.from_checked(stored), tuple(changes)
 
 
+#: Flags in words, for a listing of registry changes in Chinese.
+_BOOL_WORDS = {"true": N_("yes"), "false": N_("no")}
+
+
+#: Findings as the follow-up's reasons name them, marked for the catalog.
+_FINDING_WORDS = {
+    "major_hazard": N_("major hazard"),
+    "major_hazard_concealed": N_("major hazard concealed"),
+    "major_hazard_unremedied": N_("major hazard unremedied"),
+    "major_hazard_cleared": N_("major hazard cleared"),
+}
+
+
+def _finding_words(codes: Sequence[str]) -> str:
+    """``codes`` in words, comma-separated: English as written, rendered in the reader's
+    language (each word from the catalog) at the edge."""
+    words = {
+        f"f{i}": Text(_FINDING_WORDS[c], {}) if c in _FINDING_WORDS else c.replace("_", " ")
+        for i, c in enumerate(codes)
+    }
+    return Text(", ".join("{" + k + "}" for k in words), words)
+
+
 def format_changes(
     changes: Sequence[RegistryChange],
     units: UnitRegistry | Iterable[Unit] = (),
     *,
     mask: Callable[[str, str, Unit | None], str] = default_mask,
+    lang: str = "en",
 ) -> str:
-    """The changes as text, one per line, for the record and for exposure (TJ-7).
+    """The changes as text, one per line, for the record and for exposure (TJ-7), in
+    ``lang`` (``"zh_CN"`` for Chinese; English by default).
 
     Unit ids pass through ``mask(field, value, unit)`` -- by default
     :func:`drawcore.disclosure.default_mask`, which hides most of a person's
     ID-card number -- with the unit looked up in ``units`` when given.
     """
+    t = translation(lang).gettext
     by_id = {u.unit_id: u for u in units}
-    lines = [f"Registry changes from results: {len(changes)}"]
+    lines = [t(N_("Registry changes from results: {count}")).format(count=len(changes))]
     for c in changes:
         shown = mask("unit_id", c.unit_id, by_id.get(c.unit_id))
-        lines.append(f"  {shown} {c.field}: {c.before or '-'} -> {c.after or '-'}; {c.reason}")
+        field, before, after, reason = c.field, c.before or "-", c.after or "-", str(c.reason)
+        if normalise(lang) != "en":
+            field = HEADER_ALIASES["units"].get(field, (field,))[0]
+            before = t(_BOOL_WORDS[before]) if before in _BOOL_WORDS else before
+            after = t(_BOOL_WORDS[after]) if after in _BOOL_WORDS else after
+            who = f" [{c.reason.plugin}]" if c.reason.plugin else ""
+            reason = f"{c.reason.clause}{who}: {render(c.reason.text, lang)}"
+        lines.append(f"  {shown} {field}: {before} -> {after}; {reason}")
     return "\n".join(lines)

@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 
 from drawcore.errors import InvalidInputError
-from drawcore.i18n import N_
+from drawcore.i18n import N_, msg
 from drawcore.model import Unit
 from drawcore.plugin.values import Reason
 from drawcore.publish.masking import Masker, default_mask, mask_known_names, scrub
@@ -62,13 +62,15 @@ def quarter_of(timestamp: str) -> str:
     try:
         day = dt.datetime.fromisoformat(timestamp).date()
     except (TypeError, ValueError):
-        raise InvalidInputError(f"{timestamp!r} is not an ISO 8601 timestamp") from None
+        raise InvalidInputError(
+            msg("{timestamp!r} is not an ISO 8601 timestamp", timestamp=timestamp)
+        ) from None
     return f"{day.year}Q{(day.month - 1) // 3 + 1}"
 
 
 def check_quarter(quarter: str | None) -> None:
     if quarter is not None and not _QUARTER.match(quarter):
-        raise InvalidInputError(f"quarter {quarter!r} must look like 2026Q1")
+        raise InvalidInputError(msg("quarter {quarter!r} must look like 2026Q1", quarter=quarter))
 
 
 # -- the tables ----------------------------------------------------------------------------

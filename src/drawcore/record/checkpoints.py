@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 import attrs
 
 from drawcore.errors import InvalidInputError, JournalError
+from drawcore.i18n import msg
 from drawcore.record import merkle
 from drawcore.record.limits import CHECKPOINT_ENV, MAX_CHECKPOINT_BYTES, limit, open_regular
 from drawcore.record.limits import read_regular as _read_regular
@@ -90,15 +91,21 @@ class Checkpoint:
         try:
             raw = json.loads(data)
             if not isinstance(raw, dict) or set(raw) != {f.name for f in attrs.fields(cls)}:
-                raise InvalidInputError("fields must be size, root, at, signed_by, signature")
+                raise InvalidInputError(msg("fields must be size, root, at, signed_by, signature"))
             cp = cls(**raw)
             if not isinstance(cp.size, int) or cp.size < 0:
-                raise InvalidInputError(f"size {cp.size!r} is not a non-negative integer")
+                raise InvalidInputError(
+                    msg("size {size!r} is not a non-negative integer", size=cp.size)
+                )
             bytes.fromhex(cp.root)
         except (ValueError, TypeError) as err:
-            raise JournalError(f"{where}: not a checkpoint ({err})") from None
+            raise JournalError(
+                msg("{where}: not a checkpoint ({err})", where=where, err=err)
+            ) from None
         except RecursionError:
-            raise JournalError(f"{where}: not a checkpoint (JSON nested too deeply)") from None
+            raise JournalError(
+                msg("{where}: not a checkpoint (JSON nested too deeply)", where=where)
+            ) from None
         return cp
 
 
@@ -129,7 +136,7 @@ def write_checkpoint(path: str | os.PathLike[str], checkpoint: Checkpoint) -> No
         fd = open_regular(path, "checkpoint file", os.O_WRONLY | os.O_CREAT)
     except FileNotFoundError:
         raise JournalError(
-            f"checkpoint file {os.fspath(path)}: its folder does not exist"
+            msg("checkpoint file {path}: its folder does not exist", path=os.fspath(path))
         ) from None
     try:
         start = os.lseek(fd, 0, os.SEEK_END)
@@ -141,7 +148,11 @@ def write_checkpoint(path: str | os.PathLike[str], checkpoint: Checkpoint) -> No
         except OSError as err:
             os.ftruncate(fd, start)
             raise JournalError(
-                f"checkpoint file {os.fspath(path)}: write failed and was undone: {err.strerror}"
+                msg(
+                    "checkpoint file {path}: write failed and was undone: {strerror}",
+                    path=os.fspath(path),
+                    strerror=err.strerror,
+                )
             ) from None
     finally:
         os.close(fd)

@@ -49,6 +49,7 @@ from typing import Any
 import attrs
 
 from drawcore.errors import InvalidInputError, JournalError
+from drawcore.i18n import msg
 from drawcore.record import merkle
 from drawcore.record.ceremony_rules import Ceremony
 from drawcore.record.checkpoints import (
@@ -151,8 +152,14 @@ class Journal:
         end = os.fstat(fd).st_size
         if end < self._offset:
             raise JournalError(
-                f"{self.path}: journal shrank from {self._offset} to {end} bytes "
-                f"(truncated after record {self._seq - 1}); refusing to continue"
+                msg(
+                    "{path}: journal shrank from {offset} to {end} bytes (truncated after "
+                    "record {last}); refusing to continue",
+                    path=self.path,
+                    offset=self._offset,
+                    end=end,
+                    last=self._seq - 1,
+                )
             )
         data = read_at(fd, self._offset, self.path, "journal", self.max_bytes)
         self._torn = None
@@ -174,11 +181,23 @@ class Journal:
                     self._torn = (self._seq, self._offset)
                     return
                 raise JournalError(
-                    f"{self.path}: record {self._seq} is damaged: {'; '.join(problems)}"
+                    msg(
+                        "{path}: record {seq} is damaged: {problems}",
+                        path=self.path,
+                        seq=self._seq,
+                        problems="; ".join(problems),
+                    )
                 )
             refusal = self._ceremony.check(record.seq, record.type, record.body)
             if refusal is not None:
-                raise JournalError(f"{self.path}: record {record.seq} breaks a rule: {refusal}")
+                raise JournalError(
+                    msg(
+                        "{path}: record {seq} breaks a rule: {refusal}",
+                        path=self.path,
+                        seq=record.seq,
+                        refusal=refusal,
+                    )
+                )
             self._ceremony.apply(record.seq, record.type, record.body)
             self._leaves.append(merkle.leaf_hash(line))
             self._seq += 1
@@ -208,8 +227,11 @@ class Journal:
                 if named is not None and (named.st_dev, named.st_ino) == identity:
                     if self._identity is not None and identity != self._identity:
                         raise JournalError(
-                            f"{self.path} is now another file than the journal read before "
-                            "(replaced?); refusing to mix them -- open it again"
+                            msg(
+                                "{path} is now another file than the journal read before "
+                                "(replaced?); refusing to mix them -- open it again",
+                                path=self.path,
+                            )
                         )
                     self._identity = identity
                     return fd
@@ -217,7 +239,9 @@ class Journal:
                 os.close(fd)
                 raise
             os.close(fd)
-        raise JournalError(f"{self.path}: the journal keeps being replaced; cannot lock it")
+        raise JournalError(
+            msg("{path}: the journal keeps being replaced; cannot lock it", path=self.path)
+        )
 
     def _open(self, *, write: bool) -> int | None:
         self._created = False
@@ -226,7 +250,9 @@ class Journal:
                 return open_regular(self.path, "journal", os.O_RDONLY)
             except FileNotFoundError:
                 if self._offset:
-                    raise JournalError(f"{self.path}: journal file disappeared") from None
+                    raise JournalError(
+                        msg("{path}: journal file disappeared", path=self.path)
+                    ) from None
                 return None
         try:
             try:
@@ -236,7 +262,7 @@ class Journal:
             except FileExistsError:
                 return open_regular(self.path, "journal", os.O_RDWR)
         except FileNotFoundError:
-            raise JournalError(f"{self.path}: its folder does not exist") from None
+            raise JournalError(msg("{path}: its folder does not exist", path=self.path)) from None
 
     @staticmethod
     def _unlock(fd: int | None) -> None:
@@ -294,15 +320,19 @@ class Journal:
             if self._torn is not None:
                 seq, offset = self._torn
                 raise JournalError(
-                    f"{self.path}: record {seq} (from byte {offset}) is torn or unreadable; "
-                    "appending is refused until `drawcore repair` records a repair "
-                    "(日志末尾不完整，请先运行 drawcore repair)"
+                    msg(
+                        "{path}: record {seq} (from byte {offset}) is torn or unreadable; "
+                        "appending is refused until `drawcore repair` records a repair",
+                        path=self.path,
+                        seq=seq,
+                        offset=offset,
+                    )
                 )
             entries = build(copy.deepcopy(self._ceremony), self._seq)
             try:
                 prepared = [(kind, unstructure(body)) for kind, body in entries]
             except RecursionError:
-                raise InvalidInputError("a record body is nested too deeply (嵌套过深)") from None
+                raise InvalidInputError(msg("a record body is nested too deeply")) from None
             return self._write_records(fd, prepared)
         except BaseException:
             if created and self._offset == 0 and os.fstat(fd).st_size == 0:
@@ -318,16 +348,25 @@ class Journal:
         lines: list[bytes] = []
         for i, (kind, body) in enumerate(prepared):
             if not isinstance(kind, str) or not kind:
-                raise InvalidInputError(f"entry {i}: record type must be a non-empty string")
+                raise InvalidInputError(
+                    msg("entry {i}: record type must be a non-empty string", i=i)
+                )
             try:
                 body_json, kind_json = _dumps(body), _dumps(kind)
             except (TypeError, ValueError, RecursionError) as err:
                 raise InvalidInputError(
-                    f"entry {i} ({kind}): body is not JSON data: {err}"
+                    msg("entry {i} ({kind}): body is not JSON data: {err}", i=i, kind=kind, err=err)
                 ) from None
             refusal = ceremony.check(seq, kind, body)
             if refusal is not None:
-                raise JournalError(f"append of {kind} as record {seq} refused: {refusal}")
+                raise JournalError(
+                    msg(
+                        "append of {kind} as record {seq} refused: {refusal}",
+                        kind=kind,
+                        seq=seq,
+                        refusal=refusal,
+                    )
+                )
             ceremony.apply(seq, kind, body)
             digest = hashlib.sha256(_unsigned_line(seq, tail, kind_json, body_json)).hexdigest()
             lines.append(_full_line(seq, tail, kind_json, body_json, digest))
@@ -363,13 +402,22 @@ class Journal:
                 os.fsync(fd)
             except OSError as undo:
                 raise JournalError(
-                    f"{self.path}: append failed ({reason}) and could not be undone "
-                    f"({undo.strerror}); the unfinished batch from byte {start} is marked "
-                    "unwritten and `drawcore repair` removes it"
+                    msg(
+                        "{path}: append failed ({reason}) and could not be undone "
+                        "({strerror}); the unfinished batch from byte {start} is marked "
+                        "unwritten and `drawcore repair` removes it",
+                        path=self.path,
+                        reason=reason,
+                        strerror=undo.strerror,
+                        start=start,
+                    )
                 ) from None
             raise JournalError(
-                f"{self.path}: append failed and was undone, nothing written: {reason} "
-                "(写入失败，已撤销)"
+                msg(
+                    "{path}: append failed and was undone, nothing written: {reason}",
+                    path=self.path,
+                    reason=reason,
+                )
             ) from None
 
     def _write_all(self, fd: int, data: bytes) -> None:
@@ -388,16 +436,18 @@ class Journal:
         """
         for value, what in ((reason, "reason"), (repaired_by, "repaired_by"), (at, "at")):
             if not isinstance(value, str) or not value.strip():
-                raise InvalidInputError(f"repair_torn_tail: {what} must be a non-empty string")
+                raise InvalidInputError(
+                    msg("repair_torn_tail: {what} must be a non-empty string", what=what)
+                )
         fd = self._lock(write=True)
         assert fd is not None
         try:
             if self._created:  # no journal to repair: leave no empty file behind
                 os.unlink(self.path)
-                raise JournalError(f"{self.path}: no such journal file")
+                raise JournalError(msg("{path}: no such journal file", path=self.path))
             self._catch_up(fd)
             if self._torn is None:
-                raise JournalError(f"{self.path}: no torn tail to repair")
+                raise JournalError(msg("{path}: no torn tail to repair", path=self.path))
             seq, offset = self._torn
             torn = read_at(fd, offset, self.path, "journal", self.max_bytes)
             side = self.path.with_name(f"{self.path.name}.torn-{offset}")
@@ -426,7 +476,9 @@ class Journal:
             }
             return self._write_records(fd, [(REPAIR, body)])[0]
         except OSError as err:
-            raise JournalError(f"{self.path}: repair failed: {err}") from None
+            raise JournalError(
+                msg("{path}: repair failed: {err}", path=self.path, err=err)
+            ) from None
         finally:
             self._unlock(fd)
 
@@ -436,7 +488,9 @@ class Journal:
         """All records, checked; :class:`JournalError` on any damage."""
         report = verify(self.path, max_bytes=self.max_bytes)
         if not report.ok:
-            raise JournalError(f"{self.path} does not verify:\n{report.format()}")
+            raise JournalError(
+                msg("{path} does not verify:\n{findings}", path=self.path, findings=report.format())
+            )
         out = []
         for i, line in enumerate(_lines(read_regular(self.path, "journal", self.max_bytes))[0]):
             record, _ = _parse(line, i, "")
@@ -452,7 +506,7 @@ class Journal:
         cp = Checkpoint(self._seq, merkle.root(self._leaves).hex(), at, signed_by, None)
         if signer is not None:
             if not signed_by:
-                raise InvalidInputError("a signed checkpoint needs signed_by (who signs)")
+                raise InvalidInputError(msg("a signed checkpoint needs signed_by (who signs)"))
             cp = attrs.evolve(cp, signature=signer(cp.message()).hex())
         return cp
 
@@ -461,7 +515,9 @@ class Journal:
         self.refresh()
         n = self._seq if size is None else size
         if not 0 <= seq < n <= self._seq:
-            raise InvalidInputError(f"no record {seq} in a journal of {n} records")
+            raise InvalidInputError(
+                msg("no record {seq} in a journal of {n} records", seq=seq, n=n)
+            )
         leaves = self._leaves[:n]
         path = merkle.inclusion_proof(leaves, seq)
         return InclusionProof(seq, n, merkle.root(leaves).hex(), tuple(p.hex() for p in path))
@@ -470,7 +526,9 @@ class Journal:
         """Proof (hex) that the journal's first ``old_size`` records are unchanged."""
         self.refresh()
         if not 0 <= old_size <= self._seq:
-            raise InvalidInputError(f"old size {old_size} outside 0..{self._seq}")
+            raise InvalidInputError(
+                msg("old size {old_size} outside 0..{seq}", old_size=old_size, seq=self._seq)
+            )
         return [p.hex() for p in merkle.consistency_proof(self._leaves, old_size)]
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import attrs
 
+from drawcore.i18n import N_, msg, normalise, render, translation
 from drawcore.record import merkle
 from drawcore.record.ceremony_rules import Ceremony
 from drawcore.record.checkpoints import Checkpoint, Verifier, read_checkpoints
@@ -42,9 +43,27 @@ class Problem:
     kind: str
     message: str
 
-    def format(self) -> str:
-        where = "journal" if self.record is None else f"record {self.record}"
-        return f"{where}: {self.kind}: {self.message}"
+    def format(self, lang: str = "en") -> str:
+        """``where: kind: message`` in ``lang`` (``"zh_CN"`` for Chinese)."""
+        t = translation(lang).gettext
+        if self.record is None:
+            where = t(N_("journal"))
+        else:
+            where = t(N_("record {seq}")).format(seq=self.record)
+        kind = t(_KINDS[self.kind]) if self.kind in _KINDS else self.kind
+        return t(N_("{where}: {kind}: {message}")).format(
+            where=where, kind=kind, message=render(self.message, lang)
+        )
+
+
+#: The kinds of problem :func:`verify` reports, marked for the catalog.
+_KINDS = {
+    "record": N_("record"),
+    "torn": N_("torn"),
+    "rule": N_("rule"),
+    "replay": N_("replay"),
+    "checkpoint": N_("checkpoint"),
+}
 
 
 @attrs.frozen
@@ -68,17 +87,26 @@ class VerifyReport:
         """Record numbers named by problems, sorted."""
         return tuple(sorted({p.record for p in self.problems if p.record is not None}))
 
-    def format(self) -> str:
+    def format(self, lang: str = "en") -> str:
+        """The report as text in ``lang`` (``"zh_CN"`` for Chinese): a head line, then
+        each problem and note."""
+        t = translation(lang).gettext
         total = len(self.problems) + self.more_problems
-        head = f"{self.path}: {self.records} records, root {self.root}: " + (
-            "OK" if self.ok else f"{total} problem(s)"
+        verdict = t(N_("OK")) if self.ok else t(N_("{count} problem(s)")).format(count=total)
+        head = t(N_("{path}: {records} records, root {root}: {verdict}")).format(
+            path=self.path, records=self.records, root=self.root, verdict=verdict
         )
-        more = (
-            [f"... 另有 {self.more_problems} 个问题 / and {self.more_problems} more problem(s)"]
-            if self.more_problems
-            else []
-        )
-        return "\n".join([head, *(p.format() for p in self.problems), *more, *self.notes])
+        if self.more_problems and normalise(lang) == "en":
+            more = [
+                f"... 另有 {self.more_problems} 个问题 / and {self.more_problems} more problem(s)"
+            ]
+        elif self.more_problems:
+            more = [t(N_("... and {count} more problem(s)")).format(count=self.more_problems)]
+        else:
+            more = []
+        problems = (p.format(lang) for p in self.problems)
+        notes = (render(n, lang) for n in self.notes)
+        return "\n".join([head, *problems, *more, *notes])
 
 
 def verify(
@@ -110,7 +138,8 @@ def verify(
             problems.found(i, "record", found)
         if record is None:
             if i == len(lines) - 1 and not rest:
-                problems.append(Problem(i, "torn", "the last line is unreadable (torn write?)"))
+                torn = msg("the last line is unreadable (torn write?)")
+                problems.append(Problem(i, "torn", torn))
             continue
         prev = record.hash
         refusal = ceremony.check(i, record.type, record.body)
@@ -121,18 +150,17 @@ def verify(
         problems.extend(_replay(replay, record))
     if rest:
         what = (
-            "an append that was never committed (its first byte is still the pending mark)"
+            msg("an append that was never committed (its first byte is still the pending mark)")
             if rest.startswith(PENDING)
-            else "the last line has no newline"
+            else msg("the last line has no newline")
         )
-        problems.append(
-            Problem(
-                len(lines),
-                "torn",
-                f"{what} ({len(rest)} bytes): a torn write (日志末尾不完整); `drawcore repair` "
-                "keeps the bytes aside, cuts them off and records the repair",
-            )
+        torn = msg(
+            "{what} ({size} bytes): a torn write; `drawcore repair` "
+            "keeps the bytes aside, cuts them off and records the repair",
+            what=what,
+            size=len(rest),
         )
+        problems.append(Problem(len(lines), "torn", torn))
     for cp in checkpoints:
         problems.extend(_check_checkpoint(cp, leaves, verifier, notes))
     return VerifyReport(
@@ -179,7 +207,8 @@ def _replay(replay: Replayer | Mapping[str, Replayer] | None, record: Record) ->
     try:
         problem = fn(record)
     except Exception as err:  # a replayer's failure is a finding about this record
-        return [Problem(record.seq, "replay", f"replay raised {type(err).__name__}: {err}")]
+        raised = msg("replay raised {error}: {err}", error=type(err).__name__, err=err)
+        return [Problem(record.seq, "replay", raised)]
     return [] if problem is None else [Problem(record.seq, "replay", problem)]
 
 
@@ -194,35 +223,40 @@ def _signature_ok(verifier: Verifier, cp: Checkpoint) -> bool:
 def _check_checkpoint(
     cp: Checkpoint, leaves: list[bytes], verifier: Verifier | None, notes: list[str]
 ) -> list[Problem]:
-    label = f"checkpoint (size {cp.size}, root {cp.root[:16]}...)"
+    label = msg("checkpoint (size {size}, root {root}...)", size=cp.size, root=cp.root[:16])
     out: list[Problem] = []
     if cp.signature is not None:
         if verifier is None:
-            notes.append(f"note: {label} is signed by {cp.signed_by}; no verifier given")
+            notes.append(
+                msg(
+                    "note: {label} is signed by {who}; no verifier given",
+                    label=label,
+                    who=cp.signed_by,
+                )
+            )
         elif not _signature_ok(verifier, cp):
-            out.append(
-                Problem(None, "checkpoint", f"{label}: signature by {cp.signed_by} is invalid")
-            )
+            bad = msg("{label}: signature by {who} is invalid", label=label, who=cp.signed_by)
+            out.append(Problem(None, "checkpoint", bad))
     elif verifier is not None:
-        out.append(Problem(None, "checkpoint", f"{label} is unsigned but signatures are required"))
+        unsigned = msg("{label} is unsigned but signatures are required", label=label)
+        out.append(Problem(None, "checkpoint", unsigned))
     if cp.size > len(leaves):
-        out.append(
-            Problem(
-                len(leaves),
-                "checkpoint",
-                f"{label}: the journal has only {len(leaves)} records; records "
-                f"{len(leaves)}..{cp.size - 1} are missing (truncated)",
-            )
+        short = msg(
+            "{label}: the journal has only {count} records; records "
+            "{count}..{last} are missing (truncated)",
+            label=label,
+            count=len(leaves),
+            last=cp.size - 1,
         )
+        out.append(Problem(len(leaves), "checkpoint", short))
     elif merkle.root(leaves[: cp.size]).hex() != cp.root:
-        out.append(
-            Problem(
-                None,
-                "checkpoint",
-                f"{label}: the journal's first {cp.size} records do not match it "
-                "(records were rewritten after the checkpoint)",
-            )
+        rewritten = msg(
+            "{label}: the journal's first {size} records do not match it "
+            "(records were rewritten after the checkpoint)",
+            label=label,
+            size=cp.size,
         )
+        out.append(Problem(None, "checkpoint", rewritten))
     return out
 
 

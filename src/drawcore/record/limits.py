@@ -26,6 +26,7 @@ import os
 import stat
 
 from drawcore.errors import JournalError
+from drawcore.i18n import N_, Text, msg
 
 __all__ = [
     "CHECKPOINT_ENV",
@@ -49,6 +50,15 @@ CHECKPOINT_ENV = "DRAWCORE_MAX_CHECKPOINT_BYTES"
 PROBLEMS_ENV = "DRAWCORE_MAX_PROBLEMS"
 
 
+#: What a file is to the reader of an error (``what`` below), marked for the catalog.
+_NAMES = frozenset({N_("journal"), N_("checkpoint file")})
+
+
+def _named(what: str) -> str:
+    """``what`` as a message rendered in the reader's language when the catalog knows it."""
+    return Text(what, {}) if what in _NAMES else what
+
+
 def limit(env: str, default: int, given: int | None = None) -> int:
     """``given`` if not ``None``, else the environment variable ``env``, else ``default``."""
     if given is not None:
@@ -62,9 +72,17 @@ def limit(env: str, default: int, given: int | None = None) -> int:
         try:
             value = int(text)
         except ValueError:
-            raise JournalError(f"{source} is {text!r}, not a whole number") from None
+            raise JournalError(
+                msg("{source} is {text!r}, not a whole number", source=source, text=text)
+            ) from None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise JournalError(f"limit from {source} must be a whole number >= 1, got {value!r}")
+        raise JournalError(
+            msg(
+                "limit from {source} must be a whole number >= 1, got {value!r}",
+                source=source,
+                value=value,
+            )
+        )
     return value
 
 
@@ -90,13 +108,27 @@ def open_regular(path: str | os.PathLike[str], what: str, flags: int = os.O_RDON
     except FileNotFoundError:
         pass  # may be created by the open below
     except OSError as err:
-        raise JournalError(f"{what} {os.fspath(path)}: cannot read: {err.strerror}") from None
+        raise JournalError(
+            msg(
+                "{what} {path}: cannot read: {strerror}",
+                what=_named(what),
+                path=os.fspath(path),
+                strerror=err.strerror,
+            )
+        ) from None
     try:
         fd = os.open(path, flags | os.O_NONBLOCK | os.O_CLOEXEC, 0o644)
     except (FileNotFoundError, FileExistsError):
         raise
     except OSError as err:
-        raise JournalError(f"{what} {os.fspath(path)}: cannot open: {err.strerror}") from None
+        raise JournalError(
+            msg(
+                "{what} {path}: cannot open: {strerror}",
+                what=_named(what),
+                path=os.fspath(path),
+                strerror=err.strerror,
+            )
+        ) from None
     try:
         _refuse_irregular(os.fstat(fd).st_mode, path, what)  # what was actually opened
     except JournalError:
@@ -110,8 +142,12 @@ def _refuse_irregular(mode: int, path: str | os.PathLike[str], what: str) -> Non
     if not stat.S_ISREG(mode):
         kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
         raise JournalError(
-            f"{what} {os.fspath(path)} is {kind}, not a regular file; refused "
-            f"(不是普通文件，拒绝读取)"
+            msg(
+                "{what} {path} is {kind}, not a regular file; refused",
+                what=_named(what),
+                path=os.fspath(path),
+                kind=kind,
+            )
         )
 
 
@@ -120,7 +156,9 @@ def read_regular(path: str | os.PathLike[str], what: str, max_bytes: int) -> byt
     try:
         fd = open_regular(path, what)
     except FileNotFoundError:
-        raise JournalError(f"{what} {os.fspath(path)}: no such file") from None
+        raise JournalError(
+            msg("{what} {path}: no such file", what=_named(what), path=os.fspath(path))
+        ) from None
     try:
         return read_at(fd, 0, path, what, max_bytes)
     finally:
@@ -148,6 +186,13 @@ def read_at(fd: int, offset: int, path: str | os.PathLike[str], what: str, max_b
 def _too_big(path: str | os.PathLike[str], what: str, size: int, max_bytes: int) -> JournalError:
     env = CHECKPOINT_ENV if "checkpoint" in what else JOURNAL_ENV
     return JournalError(
-        f"{what} {os.fspath(path)} has at least {size} bytes, more than the limit of "
-        f"{max_bytes} (文件过大); raise {env} if it is genuine"
+        msg(
+            "{what} {path} has at least {size} bytes, more than the limit of {limit}; "
+            "raise {env} if it is genuine",
+            what=_named(what),
+            path=os.fspath(path),
+            size=size,
+            limit=max_bytes,
+            env=env,
+        )
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from drawcore.i18n import msg
 from drawcore.record.checkpoints import dumps as _dumps
 
 GENESIS = "0" * 64
@@ -73,13 +74,15 @@ class Record:
 def _parse(line: bytes, expected_seq: int, prev: str) -> tuple[Record | None, list[str]]:
     """Check one complete line; return the record (if readable) and what is wrong with it."""
     if not line.startswith(b"{"):
-        return None, ["empty line" if not line else "not a record (does not start with '{')"]
+        return None, [
+            msg("empty line") if not line else msg("not a record (does not start with '{')")
+        ]
     try:
         raw = json.loads(line)
     except (UnicodeDecodeError, ValueError) as err:
-        return None, [f"not valid JSON ({err})"]
+        return None, [msg("not valid JSON ({err})", err=err)]
     except RecursionError:
-        return None, ["not a record: JSON nested too deeply (嵌套过深)"]
+        return None, [msg("not a record: JSON nested too deeply")]
     if not isinstance(raw, dict) or set(raw) != _FIELDS:
         return None, ["not a record (fields must be body, hash, prev, seq, type)"]
     seq, kind, digest = raw["seq"], raw["type"], raw["hash"]
@@ -91,21 +94,27 @@ def _parse(line: bytes, expected_seq: int, prev: str) -> tuple[Record | None, li
     try:
         canonical = _dumps(raw)
     except ValueError as err:
-        return None, [f"not canonical JSON ({err})"]
+        return None, [msg("not canonical JSON ({err})", err=err)]
     except RecursionError:
-        return None, ["not a record: JSON nested too deeply (嵌套过深)"]
+        return None, [msg("not a record: JSON nested too deeply")]
     if canonical != line:
-        problems.append("not in canonical form (bytes differ from canonical JSON)")
+        problems.append(msg("not in canonical form (bytes differ from canonical JSON)"))
         unsigned = _dumps({k: v for k, v in raw.items() if k != "hash"})
     else:
         marker = b',"hash":"%s"' % digest.encode()
         unsigned = line.replace(marker, b"", 1)
     if hashlib.sha256(unsigned).hexdigest() != digest:
-        problems.append("hash does not match the record's content")
+        problems.append(msg("hash does not match the record's content"))
     if seq != expected_seq:
-        problems.append(f"seq is {seq}, expected {expected_seq} (records deleted or reordered)")
+        problems.append(
+            msg(
+                "seq is {seq}, expected {expected} (records deleted or reordered)",
+                seq=seq,
+                expected=expected_seq,
+            )
+        )
     if raw["prev"] != prev:
-        problems.append("prev does not match the previous record's hash (chain broken)")
+        problems.append(msg("prev does not match the previous record's hash (chain broken)"))
     return Record(seq, raw["prev"], kind, raw["body"], digest), problems
 
 

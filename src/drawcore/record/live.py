@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 from drawcore.plan.tasks import AnnualPlan
 from drawcore.record.journal import (
     Record,
@@ -45,7 +46,9 @@ def live_results(
         try:
             out.append(_structure(r.body, InspectionResult, "an inspection result"))
         except InvalidInputError as err:
-            raise InvalidInputError(f"journal record {r.seq}: {err}") from None
+            raise InvalidInputError(
+                msg("journal record {seq}: {err}", seq=r.seq, err=err)
+            ) from None
     return tuple(out)
 
 
@@ -75,4 +78,6 @@ def live_plan(records: Iterable[Record], plan_id: str) -> tuple[Record, AnnualPl
             return record, DrawRecord.from_body(record.body)
         return record, _structure(record.body.get("result"), AnnualPlan, "an annual plan")
     except InvalidInputError as err:
-        raise InvalidInputError(f"journal record {record.seq}: {err}") from None
+        raise InvalidInputError(
+            msg("journal record {seq}: {err}", seq=record.seq, err=err)
+        ) from None

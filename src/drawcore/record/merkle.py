@@ -21,6 +21,7 @@ import hashlib
 from collections.abc import Sequence
 
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 
 __all__ = [
     "EMPTY_ROOT",
@@ -76,7 +77,9 @@ def root(leaves: Sequence[bytes]) -> bytes:
 
 def _check_index(index: int, size: int, what: str) -> None:
     if not 0 <= index < size:
-        raise InvalidInputError(f"{what} {index} outside a tree of size {size}")
+        raise InvalidInputError(
+            msg("{what} {index} outside a tree of size {size}", what=what, index=index, size=size)
+        )
 
 
 def inclusion_proof(leaves: Sequence[bytes], index: int) -> list[bytes]:
@@ -124,7 +127,7 @@ def consistency_proof(leaves: Sequence[bytes], old_size: int) -> list[bytes]:
     """Proof that the first ``old_size`` leaves are a prefix of ``leaves`` (RFC 6962 PROOF)."""
     n = len(leaves)
     if not 0 <= old_size <= n:
-        raise InvalidInputError(f"old size {old_size} outside 0..{n}")
+        raise InvalidInputError(msg("old size {old_size} outside 0..{n}", old_size=old_size, n=n))
     if old_size in (0, n):
         return []
     return _subproof(leaves, old_size, True)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from drawcore.errors import DrawcoreError, InvalidInputError
+from drawcore.i18n import N_, Text, msg
 from drawcore.record.draw_plans import DrawPlan
 from drawcore.record.records import stratum_labels
 from drawcore.registry.registries import InspectorRegistry, UnitRegistry
@@ -27,45 +28,63 @@ def check_plan(plan: DrawPlan, units: UnitRegistry, inspectors: InspectorRegistr
     problems: list[str] = []
     if plan.team_size < 2:
         problems.append(
-            f"team_size {plan.team_size}: an inspection needs at least two enforcement "
-            "officers (执法人员不得少于两人)"
+            msg(
+                "team_size {size}: an inspection needs at least two enforcement officers",
+                size=plan.team_size,
+            )
         )
-    for what, ids in (("mandatory", plan.mandatory), ("excluded", plan.excluded)):
+    for what, ids in ((N_("mandatory"), plan.mandatory), (N_("excluded"), plan.excluded)):
         unknown = [u for u in ids if u not in units]
         if unknown:
             problems.append(
-                f"{what} unit(s) not in the unit registry (登记册中无此单位): "
-                + ", ".join(unknown[:20])
+                msg(
+                    "{what} unit(s) not in the unit registry: {units}",
+                    what=Text(what, {}),
+                    units=", ".join(unknown[:20]),
+                )
             )
     excluded = np.zeros(len(units), dtype=np.bool_)
     for flag in plan.exclude_flags:
         try:
             excluded |= units.mask(flag)
         except KeyError:
-            problems.append(f"exclude flag {flag!r} is not a flag of the unit registry (无此标记)")
+            problems.append(
+                msg("exclude flag {flag!r} is not a flag of the unit registry", flag=flag)
+            )
     for unit_id in plan.excluded:
         if unit_id in units:
             excluded[units.index_of(unit_id)] = True
     both = [u for u in plan.mandatory if u in units and excluded[units.index_of(u)]]
     if both:
         problems.append(
-            f"unit(s) both mandatory and excluded (既必查又排除): {', '.join(both[:20])}"
+            msg("unit(s) both mandatory and excluded: {units}", units=", ".join(both[:20]))
         )
     if len(plan.mandatory) > plan.size:
         problems.append(
-            f"{len(plan.mandatory)} mandatory units but the size is {plan.size} "
-            "(必查单位多于抽取数)"
+            msg(
+                "{count} mandatory units but the size is {size}",
+                count=len(plan.mandatory),
+                size=plan.size,
+            )
         )
     problems += _eligible_problems(plan, units, excluded)
     active = sum(1 for i in inspectors if i.active)
     if plan.size and active < plan.team_size:
         problems.append(
-            f"{active} active inspector(s), fewer than a team of {plan.team_size} "
-            "(在岗执法人员不足)"
+            msg(
+                "{active} active inspector(s), fewer than a team of {size}",
+                active=active,
+                size=plan.team_size,
+            )
         )
     if problems:
         raise InvalidInputError(
-            f"plan {plan.plan_id} cannot be drawn (计划无法执行): {problems[0]}", tuple(problems)
+            msg(
+                "plan {plan_id} cannot be drawn: {problems}",
+                plan_id=plan.plan_id,
+                problems=problems[0],
+            ),
+            tuple(problems),
         )
 
 
@@ -75,21 +94,29 @@ def _eligible_problems(plan: DrawPlan, units: UnitRegistry, excluded: Any) -> li
         eligible = int(len(units) - np.count_nonzero(excluded))
         if plan.size > eligible:
             return [
-                f"size {plan.size} is above the {eligible} eligible (not excluded) units "
-                "(抽取数超过可抽单位数)"
+                msg(
+                    "size {size} is above the {eligible} eligible (not excluded) units",
+                    size=plan.size,
+                    eligible=eligible,
+                )
             ]
         return []
     try:
         labels = stratum_labels(units, plan.strata_field)
     except DrawcoreError as err:
-        return [str(err)]
+        raised = err.args[0] if err.args else None
+        return [raised if isinstance(raised, Text) and raised == str(err) else str(err)]
     counts: dict[str, int] = {}
     for label, out in zip(labels, excluded.tolist(), strict=True):
         if not out:
             counts[label] = counts.get(label, 0) + 1
     return [
-        f"stratum {label!r}: size {n} is above its {counts.get(label, 0)} eligible units "
-        "(层内可抽单位不足)"
+        msg(
+            "stratum {label!r}: size {size} is above its {eligible} eligible units",
+            label=label,
+            size=n,
+            eligible=counts.get(label, 0),
+        )
         for label, n in plan.stratum_sizes
         if n > counts.get(label, 0)
     ]

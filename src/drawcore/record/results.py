@@ -69,14 +69,18 @@ HAZARD_PRESENT = frozenset(
 
 def _findings(value: object) -> tuple[Finding, ...]:
     if isinstance(value, str) or not isinstance(value, Iterable):
-        raise InvalidInputError(f"result: findings must be a list of findings, got {value!r}")
+        raise InvalidInputError(
+            msg("result: findings must be a list of findings, got {value!r}", value=value)
+        )
     out: set[Finding] = set()
     for v in value:
         try:
             out.add(Finding(str(v)))
         except ValueError:
             allowed = ", ".join(f.value for f in Finding)
-            raise InvalidInputError(f"result: finding {v!r} is not one of {allowed}") from None
+            raise InvalidInputError(
+                msg("result: finding {v!r} is not one of {allowed}", v=v, allowed=allowed)
+            ) from None
     return tuple(sorted(out))
 
 
@@ -99,10 +103,12 @@ def _texts(value: Iterable[str]) -> tuple[str, ...]:
 
 def _nonempty_texts(_i: object, attribute: attrs.Attribute[tuple[str, ...]], value: object) -> None:
     if not isinstance(value, tuple) or not value:
-        raise InvalidInputError(f"result: {attribute.name} needs at least one entry")
+        raise InvalidInputError(msg("result: {name} needs at least one entry", name=attribute.name))
     for i, v in enumerate(value):
         if not isinstance(v, str) or not v.strip():
-            raise InvalidInputError(f"result: {attribute.name}[{i}] must be non-empty text")
+            raise InvalidInputError(
+                msg("result: {name}[{i}] must be non-empty text", name=attribute.name, i=i)
+            )
 
 
 def _outcome(value: object) -> Outcome:
@@ -110,12 +116,16 @@ def _outcome(value: object) -> Outcome:
         return Outcome(str(value))
     except ValueError:
         allowed = ", ".join(o.value for o in Outcome)
-        raise InvalidInputError(f"result: outcome {value!r} is not one of {allowed}") from None
+        raise InvalidInputError(
+            msg("result: outcome {value!r} is not one of {allowed}", value=value, allowed=allowed)
+        ) from None
 
 
 def _draw_seq(_i: object, attribute: attrs.Attribute[int], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidInputError(f"result: draw must be a journal record number, got {value!r}")
+        raise InvalidInputError(
+            msg("result: draw must be a journal record number, got {value!r}", value=value)
+        )
 
 
 def _time(_i: object, attribute: attrs.Attribute[str], value: object) -> None:
@@ -168,28 +178,46 @@ class InspectionResult:
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.inspected_on, dt.date):
             raise InvalidInputError(
-                f"result: inspected_on must be a date, got {self.inspected_on!r}"
+                msg(
+                    "result: inspected_on must be a date, got {inspected_on!r}",
+                    inspected_on=self.inspected_on,
+                )
             )
         if parse_time(self.entered_at, "entered_at").date() < self.inspected_on:
             raise InvalidInputError(
-                f"result for {self.unit_id}: entered_at {self.entered_at} is before the "
-                f"inspection on {self.inspected_on.isoformat()}"
+                msg(
+                    "result for {unit_id}: entered_at {entered_at} is before the "
+                    "inspection on {inspected_on}",
+                    unit_id=self.unit_id,
+                    entered_at=self.entered_at,
+                    inspected_on=self.inspected_on.isoformat(),
+                )
             )
         present = HAZARD_PRESENT.intersection(self.findings)
         if present and Finding.MAJOR_HAZARD_CLEARED in self.findings:
             raise InvalidInputError(
-                f"result for {self.unit_id}: findings say the major hazard is both present "
-                f"({', '.join(sorted(present))}) and cleared"
+                msg(
+                    "result for {unit_id}: findings say the major hazard is both present "
+                    "({present}) and cleared",
+                    unit_id=self.unit_id,
+                    present=", ".join(sorted(present)),
+                )
             )
         if self.findings and self.outcome is Outcome.NOT_FOUND_AT_ADDRESS:
             raise InvalidInputError(
-                f"result for {self.unit_id}: outcome {self.outcome.value} (not inspected) "
-                "cannot carry findings"
+                msg(
+                    "result for {unit_id}: outcome {value} (not inspected) cannot carry findings",
+                    unit_id=self.unit_id,
+                    value=self.outcome.value,
+                )
             )
         if present and self.outcome is Outcome.NO_PROBLEM:
             raise InvalidInputError(
-                f"result for {self.unit_id}: outcome no_problem contradicts the finding(s) "
-                f"{', '.join(sorted(present))}"
+                msg(
+                    "result for {unit_id}: outcome no_problem contradicts the finding(s) {present}",
+                    unit_id=self.unit_id,
+                    present=", ".join(sorted(present)),
+                )
             )
 
 

@@ -35,6 +35,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 from drawcore.serde import canonical_json
 
 __all__ = [
@@ -123,13 +124,19 @@ def _lp(data: bytes) -> bytes:
 def parse_time(value: object, what: str) -> dt.datetime:
     """An ISO 8601 timestamp with a UTC offset; naive or malformed times are refused."""
     if not isinstance(value, str):
-        raise InvalidInputError(f"{what} must be an ISO 8601 string, got {value!r}")
+        raise InvalidInputError(
+            msg("{what} must be an ISO 8601 string, got {value!r}", what=what, value=value)
+        )
     try:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise InvalidInputError(f"{what} {value!r} is not an ISO 8601 timestamp") from None
+        raise InvalidInputError(
+            msg("{what} {value!r} is not an ISO 8601 timestamp", what=what, value=value)
+        ) from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise InvalidInputError(f"{what} {value!r} has no UTC offset; add 'Z' or '+08:00'")
+        raise InvalidInputError(
+            msg("{what} {value!r} has no UTC offset; add 'Z' or '+08:00'", what=what, value=value)
+        )
     return parsed
 
 
@@ -160,16 +167,20 @@ def rfc3797_key(sources: Sequence[int | Sequence[int]]) -> str:
     floating-point and text sources are not supported: public lotteries give integers.)
     """
     if not sources:
-        raise InvalidInputError("rfc3797 sources: at least one source of public numbers is needed")
+        raise InvalidInputError(
+            msg("rfc3797 sources: at least one source of public numbers is needed")
+        )
     parts: list[str] = []
     for i, source in enumerate(sources):
         values: list[object] = list(source) if isinstance(source, list | tuple) else [source]
         if not values:
-            raise InvalidInputError(f"rfc3797 source {i} is empty")
+            raise InvalidInputError(msg("rfc3797 source {i} is empty", i=i))
         numbers: list[int] = []
         for v in values:
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                raise InvalidInputError(f"rfc3797 source {i}: {v!r} is not a non-negative integer")
+                raise InvalidInputError(
+                    msg("rfc3797 source {i}: {v!r} is not a non-negative integer", i=i, v=v)
+                )
             numbers.append(v)
         parts.append("".join(f"{v}." for v in sorted(numbers)) + "/")
     return "".join(parts)
@@ -178,7 +189,7 @@ def rfc3797_key(sources: Sequence[int | Sequence[int]]) -> str:
 def rfc3797_digest(key: str, index: int) -> bytes:
     """MD5 of ``key`` prefixed and suffixed by ``index`` as two bytes, big-endian (RFC 3797 §4)."""
     if not 0 <= index <= 0xFFFF:
-        raise InvalidInputError(f"rfc3797 index {index} outside 0..65535")
+        raise InvalidInputError(msg("rfc3797 index {index} outside 0..65535", index=index))
     affix = index.to_bytes(2, "big")
     return hashlib.md5(affix + key.encode("ascii") + affix, usedforsecurity=False).digest()
 
@@ -190,9 +201,13 @@ def rfc3797_select(key: str, pool_size: int, count: int) -> tuple[int, ...]:
     the number of items left, and removes that item (0-based among those left).
     """
     if not 0 < pool_size <= 0xFFFF:
-        raise InvalidInputError(f"rfc3797 pool size {pool_size} outside 1..65535")
+        raise InvalidInputError(
+            msg("rfc3797 pool size {pool_size} outside 1..65535", pool_size=pool_size)
+        )
     if not 0 <= count <= pool_size:
-        raise InvalidInputError(f"rfc3797 count {count} outside 0..{pool_size}")
+        raise InvalidInputError(
+            msg("rfc3797 count {count} outside 0..{pool_size}", count=count, pool_size=pool_size)
+        )
     remaining = list(range(1, pool_size + 1))
     chosen: list[int] = []
     for i in range(count):
@@ -209,9 +224,11 @@ def rfc3797_seed(key: str) -> bytes:
 def commit_contribution(contribution: bytes, salt: bytes) -> str:
     """``SHA-256(contribution || salt)`` hex: what a party publishes before revealing."""
     if not contribution:
-        raise InvalidInputError("a party's contribution must not be empty")
+        raise InvalidInputError(msg("a party's contribution must not be empty"))
     if len(salt) < 16:
-        raise InvalidInputError("a commitment salt must be at least 16 bytes (use os.urandom(32))")
+        raise InvalidInputError(
+            msg("a commitment salt must be at least 16 bytes (use os.urandom(32))")
+        )
     return hashlib.sha256(contribution + salt).hexdigest()
 
 
@@ -224,7 +241,7 @@ def check_reveal(commitment: str, contribution: bytes, salt: bytes) -> bool:
 def parties_seed(reveals: Mapping[str, bytes]) -> bytes:
     """Seed from the parties' revealed contributions (party name -> contribution)."""
     if not reveals:
-        raise InvalidInputError("a parties seed needs at least one revealed contribution")
+        raise InvalidInputError(msg("a parties seed needs at least one revealed contribution"))
     digest = hashlib.sha256(_PARTIES_DOMAIN)
     for party in sorted(reveals, key=lambda p: p.encode("utf-8")):
         digest.update(_lp(party.encode("utf-8")) + _lp(reveals[party]))
@@ -297,7 +314,7 @@ def seed_body(
         body["parties"] = sorted(reveals, key=lambda p: p.encode("utf-8"))
         seeds.append(parties_seed(reveals))
     if not seeds:
-        raise InvalidInputError("a seed needs rfc3797_sources, reveals, or both")
+        raise InvalidInputError(msg("a seed needs rfc3797_sources, reveals, or both"))
     if len(seeds) == 2:
         body["method"] = "rfc3797+parties"
         body["seed"] = combined_seed(seeds[0], seeds[1]).hex()
@@ -317,13 +334,19 @@ def void_body(voids: int, reason: str, *, voided_by: str, at: str) -> dict[str, 
 
 def _nonempty(value: object, what: str) -> None:
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInputError(f"{what} must be a non-empty string, got {value!r}")
+        raise InvalidInputError(
+            msg("{what} must be a non-empty string, got {value!r}", what=what, value=value)
+        )
 
 
 def _hex(value: object, what: str) -> bytes:
     if not isinstance(value, str):
-        raise InvalidInputError(f"{what} must be a hex string, got {value!r}")
+        raise InvalidInputError(
+            msg("{what} must be a hex string, got {value!r}", what=what, value=value)
+        )
     try:
         return bytes.fromhex(value)
     except ValueError:
-        raise InvalidInputError(f"{what} {value!r} is not hex") from None
+        raise InvalidInputError(
+            msg("{what} {value!r} is not hex", what=what, value=value)
+        ) from None

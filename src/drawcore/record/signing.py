@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 from drawcore.record.seeding import parse_time
 
 __all__ = ["Signing"]
@@ -21,7 +22,11 @@ __all__ = ["Signing"]
 def _person(_instance: object, attribute: attrs.Attribute[str], value: object) -> None:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInputError(
-            f"{attribute.name} must name a person (TJ-9 谁抽查、谁签字), got {value!r}"
+            msg(
+                "{name} must name a person (TJ-9 谁抽查、谁签字), got {value!r}",
+                name=attribute.name,
+                value=value,
+            )
         )
 
 
@@ -46,8 +51,12 @@ class Signing:
     def __attrs_post_init__(self) -> None:
         if parse_time(self.signed_at, "signed_at") < parse_time(self.drawn_at, "drawn_at"):
             raise InvalidInputError(
-                f"signed_at {self.signed_at} is before drawn_at {self.drawn_at}: a draw is "
-                "signed after it is made (签字不能早于抽查)"
+                msg(
+                    "signed_at {signed_at} is before drawn_at {drawn_at}: a draw is signed "
+                    "after it is made",
+                    signed_at=self.signed_at,
+                    drawn_at=self.drawn_at,
+                )
             )
 
     def fields(self) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import N_, Text, msg
 from drawcore.record.annual import YearPlanSpec
 from drawcore.record.draw_plans import RegistryRef
 from drawcore.registry.headers import PathLike
@@ -50,38 +51,61 @@ def resolve(ref: RegistryRef, registry_dir: PathLike) -> Path:
     path = Path(ref.path)
     refuse = None
     if path.is_absolute() or ref.path.startswith(("/", "\\")):
-        refuse = "is absolute"
+        refuse = msg("is absolute")
     elif ".." in path.parts or ".." in ref.path.replace("\\", "/").split("/"):
-        refuse = "has a '..' part"
+        refuse = msg("has a '..' part")
     if refuse is not None:
         raise InvalidInputError(
-            f"registry snapshot path {ref.path!r} {refuse}; snapshots are named relative to "
-            "the registry folder and stay inside it (快照路径必须位于登记册目录内)"
+            msg(
+                "registry snapshot path {path!r} {refuse}; snapshots are named "
+                "relative to the registry folder and stay inside it",
+                path=ref.path,
+                refuse=refuse,
+            )
         )
     base = Path(registry_dir).resolve()
     target = (base / path).resolve()
     if not target.is_relative_to(base):
         raise InvalidInputError(
-            f"registry snapshot {ref.path!r} leads outside the registry folder {base} "
-            "(through a symlink); refused (快照路径必须位于登记册目录内)"
+            msg(
+                "registry snapshot {path!r} leads outside the registry folder {base} "
+                "(through a symlink); refused",
+                path=ref.path,
+                base=base,
+            )
         )
     try:
         mode = target.stat().st_mode
     except OSError as err:
-        raise InvalidInputError(f"registry snapshot {base / path}: {err.strerror}") from None
+        raise InvalidInputError(
+            msg("registry snapshot {value}: {strerror}", value=base / path, strerror=err.strerror)
+        ) from None
     if not stat.S_ISREG(mode):
         raise InvalidInputError(
-            f"registry snapshot {base / path} is not a regular file (a FIFO, device or "
-            "folder); refused (不是普通文件)"
+            msg(
+                "registry snapshot {value} is not a regular file (a FIFO, device or "
+                "folder); refused",
+                value=base / path,
+            )
         )
     return target
+
+
+#: The registries ``what`` names below, marked for the catalog.
+_KINDS = frozenset({N_("unit"), N_("inspector"), N_("expert"), N_("item list")})
 
 
 def _check(ref: RegistryRef, fingerprint: str, path: Path, what: str) -> None:
     if fingerprint != ref.fingerprint:
         raise InvalidInputError(
-            f"{what} registry {path} has fingerprint {fingerprint}, but the plan names "
-            f"{ref.fingerprint} (a different or changed registry)"
+            msg(
+                "{what} registry {path} has fingerprint {fingerprint}, but the plan "
+                "names {named} (a different or changed registry)",
+                what=Text(what, {}) if what in _KINDS else what,
+                path=path,
+                fingerprint=fingerprint,
+                named=ref.fingerprint,
+            )
         )
 
 

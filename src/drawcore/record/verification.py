@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from drawcore.errors import DrawcoreError
+from drawcore.i18n import Text, msg
 from drawcore.plugin.rules import Rules
 from drawcore.record.amendments import amendment_difference
 from drawcore.record.annual import YearPlanSpec, replay_year
@@ -91,11 +92,14 @@ class DrawReplayer:
     def _seeded(self, body: Mapping[str, Any]) -> str | None:
         seed = self.seeds.get(body.get("seed_record"))  # type: ignore[arg-type]
         if seed is None:
-            return f"seed_record {body.get('seed_record')!r} is not an earlier seed record"
+            return msg(
+                "seed_record {seed_record!r} is not an earlier seed record",
+                seed_record=body.get("seed_record"),
+            )
         if seed.get("seed") != body.get("seed") or seed.get("plan_id") != body.get("plan_id"):
-            return f"seed differs from seed record {body.get('seed_record')}"
+            return msg("seed differs from seed record {seq}", seq=body.get("seed_record"))
         if seed.get("method") != body.get("seed_method"):
-            return f"seed_method differs from seed record {body.get('seed_record')}"
+            return msg("seed_method differs from seed record {seq}", seq=body.get("seed_record"))
         return None
 
     def _checked(self, record: Record, kind: str) -> tuple[dict[str, Any], str] | str:
@@ -103,13 +107,13 @@ class DrawReplayer:
         or the problem."""
         body = record.body
         if not isinstance(body, dict):
-            return f"{kind} record body is not an object"
+            return msg("{kind} record body is not an object", kind=kind)
         problem = self._seeded(body)
         if problem is not None:
             return problem
         committed = self.committed.get(str(body.get("plan_id")))
         if committed is None:
-            return f"plan {body.get('plan_id')!r} has no earlier commitment"
+            return msg("plan {plan!r} has no earlier commitment", plan=body.get("plan_id"))
         return body, committed
 
     def _year(self, record: Record) -> str | None:
@@ -120,7 +124,7 @@ class DrawReplayer:
         try:
             spec = YearPlanSpec.from_body(body.get("plan"))
         except DrawcoreError as err:
-            return f"cannot replay: {err}"
+            return msg("cannot replay: {err}", err=_reason(err))
         mismatch = _hash_problem(spec.hash, body, committed)
         if mismatch is not None:
             return mismatch  # checked before any path the record names is opened
@@ -130,7 +134,7 @@ class DrawReplayer:
                 self._counties[key] = load_county(spec, self.registry_dir)
             rules = self._rules_for(spec.jurisdiction)
         except DrawcoreError as err:
-            return f"cannot replay: {err}"
+            return msg("cannot replay: {err}", err=_reason(err))
         problem = replay_year(body, self._counties[key], rules, committed_hash=committed)
         if problem is None and spec.parameters.amendment is not None:
             problem = amendment_difference(self._seen, body, self._amended_county)
@@ -157,7 +161,10 @@ class DrawReplayer:
         try:
             plan = structure(body["plan"], DrawPlan)
         except Exception as err:  # cattrs raises its own exception groups
-            return f"cannot replay: the record's plan is malformed ({type(err).__name__})"
+            return msg(
+                "cannot replay: the record's plan is malformed ({error})",
+                error=type(err).__name__,
+            )
         mismatch = _hash_problem(plan.hash, body, committed)
         if mismatch is not None:
             return mismatch  # checked before any path the record names is opened
@@ -171,16 +178,16 @@ class DrawReplayer:
             if refs.get("experts"):
                 experts = load_experts(RegistryRef(**refs["experts"]), self.registry_dir)
         except (KeyError, TypeError) as err:
-            return f"cannot replay: the plan does not name its registries ({err})"
+            return msg("cannot replay: the plan does not name its registries ({err})", err=err)
         except DrawcoreError as err:
-            return f"cannot replay: {err}"
+            return msg("cannot replay: {err}", err=_reason(err))
         problem = replay(body, units, inspectors, committed_hash=committed, experts=experts)
         if problem is not None or not refs.get("rules_context"):
             return problem
         try:
             return check_rules(plan, units, inspectors, self._rules_for(plan.jurisdiction))
         except DrawcoreError as err:
-            return f"cannot re-check the rules: {err}"
+            return msg("cannot re-check the rules: {err}", err=_reason(err))
 
     def _load_units(self, ref: RegistryRef) -> UnitRegistry:
         key = (ref.path, ref.fingerprint)
@@ -198,13 +205,25 @@ class DrawReplayer:
 def _hash_problem(plan_hash: str, body: Mapping[str, Any], committed: str) -> str | None:
     """The plan in a record must hash to the committed hash (and to the record's own)."""
     if plan_hash != committed:
-        return (
-            f"the plan in the record hashes to {plan_hash}, not the committed {committed}; "
-            "its registries were not opened"
+        return msg(
+            "the plan in the record hashes to {plan_hash}, not the committed {committed}; "
+            "its registries were not opened",
+            plan_hash=plan_hash,
+            committed=committed,
         )
     if body.get("plan_hash") != plan_hash:
-        return f"plan_hash {body.get('plan_hash')!r} is not the hash of the record's plan"
+        return msg(
+            "plan_hash {plan_hash!r} is not the hash of the record's plan",
+            plan_hash=body.get("plan_hash"),
+        )
     return None
+
+
+def _reason(err: DrawcoreError) -> str:
+    """The error's message as raised: a :class:`~drawcore.i18n.Text` when it was built with
+    :func:`~drawcore.i18n.msg`, so a finding that quotes it is rendered in the reader's language."""
+    raised = err.args[0] if err.args else None
+    return raised if isinstance(raised, Text) and raised == str(err) else str(err)
 
 
 def _refs_key(spec: YearPlanSpec) -> str:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 import numpy as np
 
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 
 __all__ = ["assert_fair", "inclusion_counts"]
 
@@ -35,15 +36,17 @@ def inclusion_counts(
     """(how often each of ``ids`` was drawn, number of seeds); raises on unknown or repeated ids."""
     index = {unit: i for i, unit in enumerate(ids)}
     if len(index) != len(ids):
-        raise InvalidInputError("ids must be distinct")
+        raise InvalidInputError(msg("ids must be distinct"))
     counts = np.zeros(len(ids), dtype=np.int64)
     runs = 0
     for seed in seeds:
         picked = [index.get(unit, -1) for unit in draw(seed)]
         if -1 in picked:
-            raise AssertionError(f"seed {seed!r}: the draw returned an id not in ids")
+            raise AssertionError(
+                msg("seed {seed!r}: the draw returned an id not in ids", seed=seed)
+            )
         if len(set(picked)) != len(picked):
-            raise AssertionError(f"seed {seed!r}: the draw returned a unit twice")
+            raise AssertionError(msg("seed {seed!r}: the draw returned a unit twice", seed=seed))
         counts[picked] += 1
         runs += 1
     return counts, runs
@@ -70,12 +73,14 @@ def assert_fair(
     else:
         pi = np.asarray(probabilities, dtype=float)
     if pi.shape != (len(ids),):
-        raise InvalidInputError(f"{len(ids)} ids but {pi.shape[0]} probabilities")
+        raise InvalidInputError(
+            msg("{count} ids but {shape} probabilities", count=len(ids), shape=pi.shape[0])
+        )
     if ((pi < 0) | (pi > 1) | ~np.isfinite(pi)).any():
-        raise InvalidInputError("probabilities must lie in [0, 1]")
+        raise InvalidInputError(msg("probabilities must lie in [0, 1]"))
     counts, runs = inclusion_counts(draw, ids, seeds)
     if runs == 0:
-        raise InvalidInputError("no seeds given")
+        raise InvalidInputError(msg("no seeds given"))
     expected = runs * pi
     sd = np.sqrt(runs * pi * (1.0 - pi))
     gap = np.abs(counts - expected)
@@ -84,8 +89,16 @@ def assert_fair(
     worst = int(np.argmax(z))
     if z[worst] > tolerance_sigma:
         raise AssertionError(
-            f"unit {ids[worst]!r} drawn {int(counts[worst])} times in {runs} seeds, "
-            f"expected {expected[worst]:.1f} (pi = {pi[worst]:.6g}): "
-            f"{z[worst]:.2f} sigma > {tolerance_sigma}"
+            msg(
+                "unit {unit!r} drawn {count} times in {runs} seeds, expected "
+                "{expected:.1f} (pi = {pi:.6g}): {z:.2f} sigma > {tolerance_sigma}",
+                unit=ids[worst],
+                count=int(counts[worst]),
+                runs=runs,
+                expected=expected[worst],
+                pi=pi[worst],
+                z=z[worst],
+                tolerance_sigma=tolerance_sigma,
+            )
         )
     return float(z[worst])
