@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from ceremony_site import EXAMPLE, SIGNING, write_persons_county
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from personal_data import scan
 
@@ -34,7 +34,13 @@ from drawcore.record import ceremony
 from drawcore.record.draw_plans import DrawPlan, RegistryRef
 from drawcore.record.journal import Journal
 from drawcore.record.results import InspectionResult
-from drawcore.registry.ids import make_id_card, make_uscc
+from drawcore.registry.ids import (
+    is_company_code,
+    is_valid_id_card,
+    is_valid_uscc,
+    make_id_card,
+    make_uscc,
+)
 from drawcore.registry.readers import read_county, read_units
 
 ID = make_id_card("441322", dt.date(1980, 1, 9), 533)
@@ -98,6 +104,17 @@ def test_bl8_scrub_keeps_what_is_no_persons_number(text: str) -> None:
     assert find_personal_data(text) == []
 
 
+def test_bl8_an_id_card_number_that_passes_the_uscc_check_is_still_masked() -> None:
+    """441322200001010175: a birth date inside and a wrong ID check character, yet a valid
+    USCC check character by chance (about one in 31 such numbers): a person's number."""
+    number = "441322200001010175"
+    assert is_valid_uscc(number)
+    assert not is_valid_id_card(number)
+    assert not is_company_code(number)
+    assert scrub(number) == "441322********0175"
+    assert scrub("91350500676532779B") == "91350500676532779B"  # a company's code stays
+
+
 def test_bl8_the_scan_is_stricter_than_the_masker() -> None:
     """Separators the masker does not join, and numbers inside longer runs, are still seen."""
     assert find_personal_data("135_0461_9603")
@@ -134,6 +151,8 @@ def written_numbers(draw: st.DrawFn) -> tuple[str, str]:
 
 @settings(max_examples=300, deadline=None)
 @given(written_numbers())
+@example(("441322200001010175", "441322200001010175"))
+@example(("证件441322 20000101 0175", "441322200001010175"))
 def test_bl8_property_no_number_survives_scrub_however_written(case: tuple[str, str]) -> None:
     text, number = case
     clean = scrub(text)

@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 from drawcore.masking import mask_personal_field
 from drawcore.model import IdKind, Unit
-from drawcore.registry.ids import is_valid_id_card, is_valid_uscc, mask_id_card, mask_name
+from drawcore.registry.ids import is_company_code, mask_id_card, mask_name
 
 __all__ = ["Masker", "default_mask", "mask_known_names", "scrub"]
 
@@ -86,7 +86,7 @@ def _masked(digits: str, keyword: bool) -> str | None:
     if _MOBILE.fullmatch(national):
         return _keep_ends(national, 3, 4)
     if len(digits) == 18 and digits[:17].isdigit():
-        if is_valid_uscc(digits) and not is_valid_id_card(digits):
+        if is_company_code(digits):
             return None
         return mask_id_card(digits)
     if len(digits) == 15 and digits.isdigit():
@@ -139,10 +139,11 @@ def _scrub_part(text: str) -> str:
 
 def scrub(text: str) -> str:
     """``text`` with every number that may be a person's (phone, ID-card number) masked;
-    a company's USCC (valid, and no valid ID-card number) is kept whole."""
+    a company's USCC (:func:`~drawcore.registry.ids.is_company_code`) is kept whole."""
     out, last = [], 0
     for m in _USCC.finditer(text):
-        if is_valid_uscc(m.group(0)) and not is_valid_id_card(m.group(0)):
+        code = m.group(0)
+        if is_company_code(code):
             out += [_scrub_part(text[last : m.start()]), m.group(0)]
             last = m.end()
     out.append(_scrub_part(text[last:]))

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from drawcore.registry.ids import is_valid_id_card, is_valid_uscc
+from drawcore.registry.ids import is_company_code
 
 __all__ = ["UNSAFE_CHARS", "find_personal_data", "find_unsafe_chars", "is_verbatim"]
 
@@ -91,7 +91,7 @@ def _whole_number(digits: str, before: str) -> bool:
         if rest is not None and len(rest) == 11 and rest[0] == "1" and rest[1] in "3456789":
             return True
     if len(digits) == 18 and digits[:17].isdigit():
-        return not (is_valid_uscc(digits) and not is_valid_id_card(digits))
+        return not is_company_code(digits)
     if len(digits) == 15:
         return True
     if digits.startswith("0") and 10 <= len(digits) <= 12:
@@ -108,7 +108,7 @@ def _windows(run: str) -> list[str]:
             found.append(w)
     for k in range(len(run) - 17):
         w = run[k : k + 18]
-        company = is_valid_uscc(w) and not is_valid_id_card(w)
+        company = is_company_code(w)
         if w[:17].isdigit() and _plausible_birth(w[6:14]) and not company:
             found.append(w)
     return found
@@ -118,10 +118,7 @@ def find_personal_data(text: str) -> list[str]:
     """Every number in ``text`` that may be a person's phone or ID-card number."""
     norm = unicodedata.normalize("NFKC", text)
     words = re.split(r"([0-9A-Za-z]+)", norm)
-    norm = "".join(
-        " " * len(w) if len(w) == 18 and is_valid_uscc(w) and not is_valid_id_card(w) else w
-        for w in words
-    )
+    norm = "".join(" " * len(w) if len(w) == 18 and is_company_code(w) else w for w in words)
     found: list[str] = []
     for digits, raw, start in _joined_numbers(norm):
         if re.fullmatch(r"[0-9]+\.[0-9]+", raw):

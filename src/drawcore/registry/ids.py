@@ -118,6 +118,23 @@ def is_valid_id_card(number: str) -> bool:
     return id_card_problem(number) is None
 
 
+def is_company_code(code: str) -> bool:
+    """Whether ``code`` is kept whole in a publication as a company's USCC: a valid USCC
+    that does not read as an ID-card number. A number of 17 digits holding a birth date
+    (1900-2099) reads as one whatever its last character, since about one such number
+    in 31 also passes the USCC check by chance; it is masked as a person's."""
+    if not is_valid_uscc(code):
+        return False
+    body = code[:17]
+    if not (body.isascii() and body.isdigit()) or body[6:8] not in ("19", "20"):
+        return True
+    try:
+        dt.date(int(body[6:10]), int(body[10:12]), int(body[12:14]))
+    except ValueError:
+        return True
+    return False
+
+
 def make_id_card(region: str, birth: dt.date, sequence: int) -> str:
     """A valid ID-card number: 6-digit region code, birth date, 3-digit sequence, check."""
     if len(region) != 6 or not region.isdigit():
