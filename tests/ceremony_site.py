@@ -9,6 +9,7 @@ from pathlib import Path
 from drawcore.record import ceremony
 from drawcore.record.journal import Journal
 from drawcore.record.records import DrawPlan
+from drawcore.record.signing import Signing
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "county"
 COMMITTED = "2026-01-05T09:00:00+08:00"
@@ -17,6 +18,7 @@ DRAWN = "2026-01-07T09:00:00+08:00"
 SIGNED = "2026-01-07T09:15:00+08:00"
 NUMBERS: list[int | list[int]] = [[3, 11, 17, 22, 28, 31], [9], [742]]
 WHO = {"drawn_by": "李明", "signed_by": "王建国", "drawn_at": DRAWN, "signed_at": SIGNED}
+SIGNING = Signing(**WHO)
 #: The same ceremony as ``drawcore draw`` options: commit, seed from NUMBERS, draw.
 DRAW_TIMES = [
     "--committed-at",

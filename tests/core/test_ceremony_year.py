@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 import pytest
-from ceremony_site import COMMITTED, DRAWN, ENTROPY, NUMBERS, WHO, run_all
+from ceremony_site import COMMITTED, DRAWN, ENTROPY, NUMBERS, SIGNING, WHO, run_all
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -31,6 +31,7 @@ from drawcore.record.annual import (
 from drawcore.record.journal import Journal
 from drawcore.record.records import DrawPlan, RegistryRef
 from drawcore.record.seeding import rfc3797_key, rfc3797_seed
+from drawcore.record.signing import Signing
 from drawcore.registry.registries import County, UnitRegistry
 
 JURISDICTIONS = ["boluo", "tianjin"]
@@ -61,7 +62,7 @@ def planned_journal(d: Path, spec: YearPlanSpec) -> tuple[Journal, ceremony.Year
     ceremony.commit_plan(j, spec, committed_at=COMMITTED, committed_by="王建国")
     ceremony.form_seed(j, spec, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
     rules = Rules.for_jurisdiction(spec.jurisdiction)
-    return j, ceremony.draw_year(j, spec, rules=rules, **WHO)
+    return j, ceremony.draw_year(j, spec, rules=rules, signing=SIGNING)
 
 
 @pytest.mark.parametrize("jurisdiction", JURISDICTIONS)
@@ -100,7 +101,7 @@ def test_bl9_annual_plan_seed_before_its_commitment_is_refused(site: tuple[Path,
     assert j.size == 0
     ceremony.commit_plan(j, spec, committed_at=COMMITTED, committed_by="王建国")
     with pytest.raises(JournalError, match="no live seed"):
-        ceremony.draw_year(j, spec, rules=Rules.for_jurisdiction("boluo"), **WHO)
+        ceremony.draw_year(j, spec, rules=Rules.for_jurisdiction("boluo"), signing=SIGNING)
     with pytest.raises(JournalError, match="not after the plan's commitment"):
         ceremony.form_seed(
             j,
@@ -117,10 +118,10 @@ def test_bl9_second_result_for_an_annual_plan_is_refused(site: tuple[Path, Count
     spec = make_spec(county, "tianjin")
     j, _ = planned_journal(d, spec)
     with pytest.raises(JournalError, match="second result"):
-        ceremony.draw_year(j, spec, rules=Rules.for_jurisdiction("tianjin"), **WHO)
+        ceremony.draw_year(j, spec, rules=Rules.for_jurisdiction("tianjin"), signing=SIGNING)
     changed = attrs.evolve(spec, parameters=attrs.evolve(spec.parameters, random_ratio=0.5))
     with pytest.raises(JournalError, match="committed with hash"):
-        ceremony.draw_year(j, changed, rules=Rules.for_jurisdiction("tianjin"), **WHO)
+        ceremony.draw_year(j, changed, rules=Rules.for_jurisdiction("tianjin"), signing=SIGNING)
     assert j.size == 3
 
 
@@ -131,7 +132,7 @@ def test_tj4_annual_plan_under_other_rules_writes_nothing(site: tuple[Path, Coun
     ceremony.commit_plan(j, spec, committed_at=COMMITTED, committed_by="王建国")
     ceremony.form_seed(j, spec, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
     with pytest.raises(RuleError, match="follows the rules of 'boluo'"):
-        ceremony.draw_year(j, spec, rules=Rules.for_jurisdiction("tianjin"), **WHO)
+        ceremony.draw_year(j, spec, rules=Rules.for_jurisdiction("tianjin"), signing=SIGNING)
     assert j.size == 2
 
 
@@ -207,8 +208,14 @@ def test_tj5_every_annual_plan_replays_and_any_changed_probability_is_caught(
     body = json.loads(
         json.dumps(
             year_plan_record(
-                spec, plan, seed=seed, seed_record=1, seed_method="rfc3797", population=300, **WHO
-            )
+                spec,
+                plan,
+                seed=seed,
+                seed_record=1,
+                seed_method="rfc3797",
+                population=300,
+                signing=SIGNING,
+            ).body()
         )
     )
     assert replay_year(body, county, rules, committed_hash=spec.hash) is None
@@ -425,8 +432,8 @@ def test_tj4_an_unversioned_rule_change_is_reported_as_the_rules_deciding_differ
     seed = b"\x01" * 32
     plan = run_year(spec, county, before, seed)
     body = year_plan_record(
-        spec, plan, seed=seed, seed_record=1, seed_method="rfc3797", population=300, **WHO
-    )
+        spec, plan, seed=seed, seed_record=1, seed_method="rfc3797", population=300, signing=SIGNING
+    ).body()
     assert replay_year(body, county, before) is None
     problem = replay_year(body, county, rules(spares=True))
     assert problem is not None
@@ -453,7 +460,7 @@ def test_bl9_an_annual_plan_is_redone_visibly_and_the_redo_replays(
             rules=Rules.for_jurisdiction("tianjin"),
             rfc3797_sources=[[5, 8, 13], [21]],
             entropy_at="2026-01-08T21:30:00+08:00",
-            **WHO,
+            signing=SIGNING,
         )
     redone = ceremony.redo_year(
         j,
@@ -465,10 +472,12 @@ def test_bl9_an_annual_plan_is_redone_visibly_and_the_redo_replays(
         rules=Rules.for_jurisdiction("tianjin"),
         rfc3797_sources=[[5, 8, 13], [21]],
         entropy_at="2026-01-08T21:30:00+08:00",
-        drawn_by=WHO["drawn_by"],
-        signed_by=WHO["signed_by"],
-        drawn_at="2026-01-09T09:00:00+08:00",
-        signed_at="2026-01-09T09:15:00+08:00",
+        signing=Signing(
+            drawn_by=WHO["drawn_by"],
+            signed_by=WHO["signed_by"],
+            drawn_at="2026-01-09T09:00:00+08:00",
+            signed_at="2026-01-09T09:15:00+08:00",
+        ),
     )
     kinds = [r.type for r in j.records()]
     assert kinds == [

@@ -421,6 +421,7 @@ def demo_year(source: Path, county: County, out: Path, jurisdiction: str) -> Non
     from drawcore.record import ceremony
     from drawcore.record.annual import year_plan_spec
     from drawcore.record.journal import Journal
+    from drawcore.record.signing import Signing
 
     journal_path = out / "journal.jsonl"
     if journal_path.exists():
@@ -450,10 +451,12 @@ def demo_year(source: Path, county: County, out: Path, jurisdiction: str) -> Non
         journal,
         spec,
         rules=rules,
-        drawn_by="执法监察大队 李明",
-        signed_by="局长 王建国",
-        drawn_at=DEMO_TIMES["drawn_at"],
-        signed_at=DEMO_TIMES["signed_at"],
+        signing=Signing(
+            drawn_by="执法监察大队 李明",
+            signed_by="局长 王建国",
+            drawn_at=DEMO_TIMES["drawn_at"],
+            signed_at=DEMO_TIMES["signed_at"],
+        ),
     )
     size = len(journal_path.read_bytes()) // 1024
     print(

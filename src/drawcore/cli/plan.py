@@ -158,6 +158,7 @@ def steps(args: argparse.Namespace, spec: Any, county: Any, rules: Any) -> int:
     from drawcore.plan.forms import format_plan
     from drawcore.record import ceremony
     from drawcore.record.journal import Journal
+    from drawcore.record.signing import Signing
 
     plugins = ", ".join(f"{n} {v}" for n, v in spec.rules) or "none"
     print(
@@ -182,6 +183,12 @@ def steps(args: argparse.Namespace, spec: Any, county: Any, rules: Any) -> int:
         print("no seed yet: run again with --public-numbers and/or --party-reveal after the draw")
         return 0
     require_options(args, "drawn_by", "signed_by", "drawn_at", "signed_at")
+    signing = Signing(
+        drawn_by=args.drawn_by,
+        signed_by=args.signed_by,
+        drawn_at=args.drawn_at,
+        signed_at=args.signed_at,
+    )
     if not has_seed:
         if state is None:
             rec = ceremony.commit_plan(
@@ -204,10 +211,7 @@ def steps(args: argparse.Namespace, spec: Any, county: Any, rules: Any) -> int:
         journal,
         spec,
         rules=rules,
-        drawn_by=args.drawn_by,
-        signed_by=args.signed_by,
-        drawn_at=args.drawn_at,
-        signed_at=args.signed_at,
+        signing=signing,
         county=county,
     )
     print(

@@ -18,10 +18,9 @@ from drawcore.errors import DrawcoreError, InvalidInputError, RuleError
 from drawcore.plan.parameters import YearParameters
 from drawcore.plan.policy import Policy
 from drawcore.plan.schedule import commit_year, plan_year
-from drawcore.plan.tasks import AnnualPlan
+from drawcore.plan.tasks import AnnualPlan, UnitFrequency, UnitReasons
 from drawcore.record.records import (
     RegistryRef,
-    _check_signing,
     _header_problem,
     _pairs,
     _recusals,
@@ -30,10 +29,18 @@ from drawcore.record.records import (
     _version,
 )
 from drawcore.record.seeding import plan_hash
+from drawcore.record.signing import Signing
 from drawcore.registry.registries import County
-from drawcore.serde import unstructure
+from drawcore.serde import converter
 
-__all__ = ["YearPlanSpec", "replay_year", "run_year", "year_plan_record", "year_plan_spec"]
+__all__ = [
+    "AnnualPlanRecord",
+    "YearPlanSpec",
+    "replay_year",
+    "run_year",
+    "year_plan_record",
+    "year_plan_spec",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -85,6 +92,114 @@ class YearPlanSpec:
     def from_body(cls, body: object) -> YearPlanSpec:
         """The spec in a record body; :class:`InvalidInputError` names what is wrong."""
         return _structure(body, cls, "an annual plan spec")
+
+
+_SIGNING = ("drawn_by", "signed_by", "drawn_at", "signed_at")
+_REDO = ("redo_of", "redo_reason")
+
+
+@attrs.frozen(kw_only=True)
+class AnnualPlanRecord:
+    """The body of a journal ``annual_plan`` record (BL-5, BL-9, TJ-5, TJ-9).
+
+    ``plan``: the committed :class:`~drawcore.record.annual.YearPlanSpec` (its hash is
+    ``plan_hash``); ``seed`` (hex), the record that formed it and its method;
+    ``population``: units in the registry snapshot; ``result``: the whole
+    :class:`~drawcore.plan.tasks.AnnualPlan`; ``signing``: who is accountable (TJ-9);
+    ``redo_of`` / ``redo_reason``: both or neither (a visible redo).
+    """
+
+    plan_id: str
+    plan: YearPlanSpec
+    plan_hash: str
+    seed: str
+    seed_record: int
+    seed_method: str
+    population: int
+    result: AnnualPlan
+    signing: Signing
+    drawcore_version: str = attrs.field(factory=_version)
+    redo_of: int | None = None
+    redo_reason: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if (self.redo_of is None) != (self.redo_reason is None):
+            raise InvalidInputError("a redo names both the voided plan (redo_of) and redo_reason")
+
+    @property
+    def seed_bytes(self) -> bytes:
+        return bytes.fromhex(self.seed)
+
+    @classmethod
+    def from_body(cls, body: object) -> AnnualPlanRecord:
+        """The record in a journal body; :class:`InvalidInputError` names what is wrong."""
+        return _structure(body, cls, "an annual plan record")
+
+    def body(self) -> dict[str, Any]:
+        """The journal body (plain JSON values)."""
+        out: dict[str, Any] = converter.unstructure(self)
+        return out
+
+
+def _unstructure(rec: AnnualPlanRecord) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "plan_id": rec.plan_id,
+        "plan": converter.unstructure(rec.plan),
+        "plan_hash": rec.plan_hash,
+        "seed": rec.seed,
+        "seed_record": rec.seed_record,
+        "seed_method": rec.seed_method,
+        "population": rec.population,
+        "result": converter.unstructure(rec.result),
+        **rec.signing.fields(),
+        "drawcore_version": rec.drawcore_version,
+    }
+    if rec.redo_of is not None:
+        out["redo_of"] = rec.redo_of
+        out["redo_reason"] = rec.redo_reason
+    return out
+
+
+def _structure_record(body: object, _cls: object) -> AnnualPlanRecord:
+    if not isinstance(body, dict):
+        raise TypeError(f"expected an object, got {type(body).__name__}")
+    wanted = {f.name for f in attrs.fields(AnnualPlanRecord)} - {"signing"} | set(_SIGNING)
+    extra = sorted(set(body) - wanted)
+    if extra:
+        raise ValueError(f"unknown keys {', '.join(extra)}")
+    missing = sorted(wanted - set(body) - set(_REDO))
+    if missing:
+        raise ValueError(f"missing keys {', '.join(missing)}")
+    for key, kind in (("seed_record", int), ("population", int)):
+        if not isinstance(body[key], kind) or isinstance(body[key], bool):
+            raise TypeError(f"{key} must be an integer, got {body[key]!r}")
+    for key in ("plan_id", "plan_hash", "seed", "seed_method", "drawcore_version"):
+        if not isinstance(body[key], str):
+            raise TypeError(f"{key} must be text, got {body[key]!r}")
+    redo_of = body.get("redo_of")
+    if redo_of is not None and (not isinstance(redo_of, int) or isinstance(redo_of, bool)):
+        raise TypeError(f"redo_of must be a record number, got {redo_of!r}")
+    redo_reason = body.get("redo_reason")
+    if redo_reason is not None and not isinstance(redo_reason, str):
+        raise TypeError(f"redo_reason must be text, got {redo_reason!r}")
+    return AnnualPlanRecord(
+        plan_id=body["plan_id"],
+        plan=converter.structure(body["plan"], YearPlanSpec),
+        plan_hash=body["plan_hash"],
+        seed=body["seed"],
+        seed_record=body["seed_record"],
+        seed_method=body["seed_method"],
+        population=body["population"],
+        result=converter.structure(body["result"], AnnualPlan),
+        signing=Signing(**{k: body[k] for k in _SIGNING}),
+        drawcore_version=body["drawcore_version"],
+        redo_of=redo_of,
+        redo_reason=redo_reason,
+    )
+
+
+converter.register_unstructure_hook(AnnualPlanRecord, _unstructure)
+converter.register_structure_hook(AnnualPlanRecord, _structure_record)
 
 
 def year_plan_spec(
@@ -199,37 +314,26 @@ def year_plan_record(
     seed_record: int,
     seed_method: str,
     population: int,
-    drawn_by: str,
-    signed_by: str,
-    drawn_at: str,
-    signed_at: str,
+    signing: Signing,
     redo_of: int | None = None,
     redo_reason: str | None = None,
-) -> dict[str, Any]:
-    """The journal body of an ``annual_plan`` record: the committed spec, the seed and
-    the record that formed it, the whole plan (every round's units with π, mandatory and
-    excluded reasons, teams with recusals and replacements, forms) and who is
-    accountable (TJ-9)."""
-    _check_signing(drawn_by, signed_by, drawn_at, signed_at, "a plan")
-    if (redo_of is None) != (redo_reason is None):
-        raise InvalidInputError("a redo names both the voided plan (redo_of) and redo_reason")
-    redo = {} if redo_of is None else {"redo_of": redo_of, "redo_reason": redo_reason}
-    return {
-        **redo,
-        "plan_id": spec.plan_id,
-        "plan": unstructure(spec),
-        "plan_hash": spec.hash,
-        "seed": seed.hex(),
-        "seed_record": seed_record,
-        "seed_method": seed_method,
-        "population": population,
-        "result": unstructure(plan),
-        "drawn_by": drawn_by,
-        "signed_by": signed_by,
-        "drawn_at": drawn_at,
-        "signed_at": signed_at,
-        "drawcore_version": _version(),
-    }
+) -> AnnualPlanRecord:
+    """The ``annual_plan`` record of ``plan``: the committed spec, the seed and the record
+    that formed it, the whole plan (every round's units with π, mandatory and excluded
+    reasons, teams with recusals and replacements) and who is accountable (TJ-9)."""
+    return AnnualPlanRecord(
+        plan_id=spec.plan_id,
+        plan=spec,
+        plan_hash=spec.hash,
+        seed=seed.hex(),
+        seed_record=seed_record,
+        seed_method=seed_method,
+        population=population,
+        result=plan,
+        signing=signing,
+        redo_of=redo_of,
+        redo_reason=redo_reason,
+    )
 
 
 _DECISIONS = {
@@ -240,23 +344,18 @@ _DECISIONS = {
 }
 
 
-def _decision_map(entries: object) -> dict[str, str]:
+def _decision_map(entries: Sequence[UnitReasons | UnitFrequency]) -> dict[str, str]:
     """Unit id -> the decision's reasons (and times), as recorded, for one decision kind."""
     out: dict[str, str] = {}
-    for e in entries if isinstance(entries, list | tuple) else ():
-        if isinstance(e, Mapping):
-            uid, reasons, times = e.get("unit_id"), e.get("reasons", ()), e.get("times")
-        else:
-            uid, reasons, times = e.unit_id, unstructure(e.reasons), getattr(e, "times", None)
-        texts = "; ".join(
-            f"{r['clause']} [{r['plugin']}]: {r['text']}" for r in reasons if isinstance(r, Mapping)
-        )
-        out[str(uid)] = texts if times is None else f"{times}x: {texts}"
+    for e in entries:
+        texts = "; ".join(f"{r.clause} [{r.plugin}]: {r.text}" for r in e.reasons)
+        times = e.times if isinstance(e, UnitFrequency) else None
+        out[e.unit_id] = texts if times is None else f"{times}x: {texts}"
     return out
 
 
 def _rules_difference(
-    spec: YearPlanSpec, recorded: object, county: County, rules: Policy
+    spec: YearPlanSpec, recorded: AnnualPlan, county: County, rules: Policy
 ) -> str | None:
     """When the installed rules no longer make the committed decisions (a rule changed
     without a new plugin version), the first unit they decide differently for."""
@@ -276,9 +375,8 @@ def _rules_difference(
     if now.hash == spec.commitment:
         return None
     who = spec.jurisdiction or "national practice"
-    plan = recorded if isinstance(recorded, Mapping) else {}
     for kind, what in _DECISIONS.items():
-        before, after = _decision_map(plan.get(kind)), _decision_map(getattr(now, kind))
+        before, after = _decision_map(getattr(recorded, kind)), _decision_map(getattr(now, kind))
         for uid in sorted(set(before) | set(after)):
             if before.get(uid) != after.get(uid):
                 was = before.get(uid, "not decided")
@@ -307,41 +405,39 @@ def replay_year(
     recorded ones the problem says so (the rules are part of what was committed).
     """
     try:
-        spec = YearPlanSpec.from_body(body.get("plan"))
+        record = AnnualPlanRecord.from_body(body)
     except InvalidInputError as err:
         return str(err)
+    spec = record.plan
     problem = _header_problem(
-        spec.hash, body.get("plan_hash"), committed_hash, spec.plan_id, body.get("plan_id")
+        spec.hash, record.plan_hash, committed_hash, spec.plan_id, record.plan_id
     )
     if problem is not None:
         return problem
     problem = _check_rules(spec, rules)
     if problem is not None:
         return f"cannot replay with the same rules: {problem}"
-    problem = _rules_difference(spec, body.get("result"), county, rules)
+    problem = _rules_difference(spec, record.result, county, rules)
     if problem is not None:
         return problem
     try:
-        seed = bytes.fromhex(str(body.get("seed")))
+        seed = record.seed_bytes
     except ValueError:
-        return f"seed {body.get('seed')!r} is not hex"
+        return f"seed {record.seed!r} is not hex"
     try:
         plan = run_year(spec, county, rules, seed)
         expected = year_plan_record(
             spec,
             plan,
             seed=seed,
-            seed_record=body.get("seed_record"),  # type: ignore[arg-type]
-            seed_method=str(body.get("seed_method")),
+            seed_record=record.seed_record,
+            seed_method=record.seed_method,
             population=len(county.units),
-            drawn_by=body.get("drawn_by"),  # type: ignore[arg-type]
-            signed_by=body.get("signed_by"),  # type: ignore[arg-type]
-            drawn_at=body.get("drawn_at"),  # type: ignore[arg-type]
-            signed_at=body.get("signed_at"),  # type: ignore[arg-type]
-            redo_of=body.get("redo_of"),
-            redo_reason=body.get("redo_reason"),
+            signing=record.signing,
+            redo_of=record.redo_of,
+            redo_reason=record.redo_reason,
         )
     except DrawcoreError as err:
         return f"cannot replay: {err}"
-    expected["drawcore_version"] = body.get("drawcore_version")
-    return _replay_difference(body, expected, body.get("drawcore_version"))
+    expected = attrs.evolve(expected, drawcore_version=record.drawcore_version)
+    return _replay_difference(body, expected, record.drawcore_version)

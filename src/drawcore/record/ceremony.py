@@ -336,10 +336,7 @@ def draw_year(
     spec: YearPlanSpec,
     *,
     rules: Rules,
-    drawn_by: str,
-    signed_by: str,
-    drawn_at: str,
-    signed_at: str,
+    signing: Signing,
     registry_dir: PathLike | None = None,
     county: County | None = None,
 ) -> YearDrawn:
@@ -370,10 +367,7 @@ def draw_year(
         seed_record=seed_seq,
         seed_method=method,
         population=len(regs.units),
-        drawn_by=drawn_by,
-        signed_by=signed_by,
-        drawn_at=drawn_at,
-        signed_at=signed_at,
+        signing=signing,
     )
     return YearDrawn(journal.append(ANNUAL_PLAN, body), plan)
 
@@ -420,10 +414,7 @@ def redo_year(
     voided_by: str,
     at: str,
     rules: Rules,
-    drawn_by: str,
-    signed_by: str,
-    drawn_at: str,
-    signed_at: str,
+    signing: Signing,
     rfc3797_sources: Sequence[int | Sequence[int]],
     entropy_at: str,
     registry_dir: PathLike | None = None,
@@ -450,7 +441,7 @@ def redo_year(
         spec.plan_id,
         spec.hash,
         entropy_at=entropy_at,
-        recorded_at=drawn_at,
+        recorded_at=signing.drawn_at,
         rfc3797_sources=rfc3797_sources,
     )
     base = registry_dir if registry_dir is not None else journal.path.parent
@@ -465,10 +456,7 @@ def redo_year(
         seed_record=seed_seq,
         seed_method=seed["method"],
         population=len(regs.units),
-        drawn_by=drawn_by,
-        signed_by=signed_by,
-        drawn_at=drawn_at,
-        signed_at=signed_at,
+        signing=signing,
         redo_of=voids,
         redo_reason=reason,
     )
