@@ -19,6 +19,8 @@ from types import ModuleType
 
 import pytest
 
+from drawcore.record.annual_compact import plan_json
+
 ROOT = Path(__file__).resolve().parents[1]
 VECTORS = ROOT / "spec" / "vectors"
 REPLAY = ROOT / "spec" / "reference" / "replay.py"
@@ -214,7 +216,7 @@ def test_the_reference_replayer_replays_a_plan_made_mid_year_and_its_amendment(
     assert "partly replayed (§12.3): record(s) 2, 5" in done.stdout
     assert _bare(str(amended_plan), "--strict").returncode == 2
     body = json.loads(amended_plan.read_text(encoding="utf-8").splitlines()[2])["body"]
-    assert [r["open"] for r in body["result"]["rounds"]] == [False] * 4 + [True] * 8
+    assert [r["open"] for r in plan_json(body)["rounds"]] == [False] * 4 + [True] * 8
     assert body["plan"]["conflicts"]
 
 

@@ -85,6 +85,48 @@ def first_difference(recorded: Json, replayed: Json, path: str = "") -> str | No
     return None
 
 
+def decode_compact(data: Any, table: list[Any]) -> Any:
+    """§12.4: a value of the compact layout (``year`` of ``drawcore.plan.plan_year/3``)."""
+    if isinstance(data, int) and not isinstance(data, bool):
+        return table[data]
+    if isinstance(data, list):
+        return [table[i] for i in data]
+    if "o" in data:
+        return {k: decode_compact(v, table) for k, v in data["o"].items()}
+    if "l" in data:
+        return [decode_compact(v, table) for v in data["l"]]
+    if "k" in data:
+        flat, out, at = decode_compact(data["f"], table), [], 0
+        for n in data["k"]:
+            out.append(flat[at : at + n])
+            at += n
+        if at != len(flat):
+            raise ReplayError("compact layout: lengths k do not add up to f")
+        return out
+    if "u" in data:
+        distinct = decode_compact(data["u"], table)
+        return [distinct[i] for i in data["i"]]
+    columns = {k: decode_compact(v, table) for k, v in data["c"].items()}
+    if any(len(c) != data["n"] for c in columns.values()):
+        raise ReplayError("compact layout: a column does not have n rows")
+    return [{k: c[i] for k, c in columns.items()} for i in range(data["n"])]
+
+
+def year_of(body: Json) -> Json:
+    """The plan and the rules' inputs of a compact ``annual_plan`` body (§12.4)."""
+    out: Json = decode_compact(body["year"]["d"], body["year"]["v"])
+    return out
+
+
+def plan_of(body: Json) -> Json:
+    """The plan an ``annual_plan`` body holds: ``result``, or ``year.plan`` (§12.4)."""
+    if "year" in body:
+        plan: Json = year_of(body)["plan"]
+        return plan
+    out: Json = body["result"]
+    return out
+
+
 def expect(recorded: Json, replayed: Json, what: str) -> None:
     diff = first_difference(recorded, replayed)
     if diff is not None:
@@ -1212,7 +1254,7 @@ class Replayer:
             for a in drawn["body"]["teams"]["assignments"]:
                 teams[a["unit_id"]] = set(a["members"])
         elif drawn["type"] == "annual_plan":
-            for rnd in drawn["body"]["result"]["rounds"]:
+            for rnd in plan_of(drawn["body"])["rounds"]:
                 for t in rnd["tasks"]:
                     teams.setdefault(t["unit_id"], set()).update(t["inspectors"])
         unit = body["unit_id"]
@@ -1345,12 +1387,13 @@ class Replayer:
         """§12: what an annual plan record lets a replay check without the plugins."""
         self.check_plan(body)
         seed = self.seed_of(body)
-        spec, result = body["plan"], body["result"]
+        spec = body["plan"]
         if "parameters" not in spec:  # an earlier record format: only the chain and seed
             self.say(f"record {seq} annual_plan {body['plan_id']}: plan hash and seed; method "
                      f"{spec.get('method')!r} is not described by §12: NOT replayed")  # fmt: skip
             self.partial.append(seq)
             return
+        result = plan_of(body)
         params = spec["parameters"]
         plan_id, year, n_rounds = params["draw_id"], params["year"], params["rounds"]
         for kind in ("units", "inspectors", "experts", "items"):
@@ -1500,7 +1543,7 @@ class Replayer:
         placed: list[list[str]],
     ) -> list[str]:
         """§12.1 step 2: size, then the draw re-run from the published probabilities."""
-        params, result = body["plan"]["parameters"], body["result"]
+        params, result = body["plan"]["parameters"], plan_of(body)
         yearly, published = result["yearly"], dict(result["yearly_probabilities"])
         expect(yearly["draw_id"], f"{params['draw_id']}/year", "yearly.draw_id")
         for uid in times:

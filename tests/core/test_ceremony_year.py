@@ -25,9 +25,11 @@ from drawcore.record.annual import (
     YearPlanSpec,
     replay_year,
     run_year,
+    spec_inputs,
     year_plan_record,
     year_plan_spec,
 )
+from drawcore.record.annual_compact import decode, encode, plan_json
 from drawcore.record.journal import Journal
 from drawcore.record.records import DrawPlan, RegistryRef
 from drawcore.record.seeding import rfc3797_key, rfc3797_seed
@@ -79,14 +81,15 @@ def test_tj5_bl6_annual_plan_goes_through_the_ceremony_and_replays(
     assert body["seed_record"] == 1
     assert body["seed"] == rfc3797_seed(rfc3797_key(NUMBERS)).hex()
     assert body["plan"]["rules"] == [list(v) for v in Rules.for_jurisdiction(jurisdiction).versions]
-    assert body["result"]["commitment"] == spec.commitment
-    tasks = [t for rd in body["result"]["rounds"] for t in rd["tasks"]]
+    plan = plan_json(body)
+    assert plan["commitment"] == spec.commitment
+    tasks = [t for rd in plan["rounds"] for t in rd["tasks"]]
     assert len(tasks) == len(drawn.plan.tasks) > 0
     for t in tasks:
         assert 0 < t["probability"] <= 1
         assert t["reasons"]
         assert "form" not in t  # derived on demand (task_form), not stored
-    for entry in body["result"]["excluded"] + body["result"]["mandatory"]:
+    for entry in plan["excluded"] + plan["mandatory"]:
         assert entry["reasons"]
     report = verification.verify_draws(j.path)
     assert report.ok, report.format()
@@ -141,16 +144,16 @@ def test_tj8_replay_detects_a_changed_annual_plan_record(site: tuple[Path, Count
     d, county = site
     j, _ = planned_journal(d, make_spec(county, "boluo"))
     entries = [(r.type, r.body) for r in j.records()]
-    task = next(
-        t for rd in entries[2][1]["result"]["rounds"] for t in rd["tasks"] if t["kind"] == "drawn"
-    )
+    year = decode(entries[2][1]["year"])
+    task = next(t for rd in year["plan"]["rounds"] for t in rd["tasks"] if t["kind"] == "drawn")
     task["probability"] = task["probability"] / 2
+    entries[2][1]["year"] = encode(year)
     forged = d / "forged.jsonl"
     Journal(forged).append_many(entries)
     report = verification.verify_draws(forged, registry_dir=d)
     assert not report.ok
     assert report.bad_records == (2,)
-    assert "replay differs at result.rounds" in report.format()
+    assert "replay differs at year.plan.rounds" in report.format()
 
 
 def test_tj8_replay_detects_a_changed_registry_snapshot(site: tuple[Path, County]) -> None:
@@ -215,12 +218,15 @@ def test_tj5_every_annual_plan_replays_and_any_changed_probability_is_caught(
                 seed_method="rfc3797",
                 population=300,
                 signing=SIGNING,
+                inputs=spec_inputs(spec, county, rules),
             ).body()
         )
     )
     assert replay_year(body, county, rules, committed_hash=spec.hash) is None
-    tasks = [t for rd in body["result"]["rounds"] for t in rd["tasks"]]
+    year = decode(body["year"])
+    tasks = [t for rd in year["plan"]["rounds"] for t in rd["tasks"]]
     tasks[len(tasks) // 2]["probability"] += 0.25
+    body["year"] = encode(year)
     assert replay_year(body, county, rules) is not None
 
 
@@ -410,7 +416,7 @@ def test_tj4_an_unversioned_rule_change_is_reported_as_the_rules_deciding_differ
     from drawcore.model import Unit
     from drawcore.plugin import Reason, hookimpl
     from drawcore.plugin.manager import make_plugin_manager
-    from drawcore.record.annual import replay_year, run_year, year_plan_record
+    from drawcore.record.annual import replay_year, run_year, spec_inputs, year_plan_record
 
     _, county = site
     target = sorted(u.unit_id for u in county.units)[0]
@@ -432,7 +438,14 @@ def test_tj4_an_unversioned_rule_change_is_reported_as_the_rules_deciding_differ
     seed = b"\x01" * 32
     plan = run_year(spec, county, before, seed)
     body = year_plan_record(
-        spec, plan, seed=seed, seed_record=1, seed_method="rfc3797", population=300, signing=SIGNING
+        spec,
+        plan,
+        seed=seed,
+        seed_record=1,
+        seed_method="rfc3797",
+        population=300,
+        signing=SIGNING,
+        inputs=spec_inputs(spec, county, before),
     ).body()
     assert replay_year(body, county, before) is None
     problem = replay_year(body, county, rules(spares=True))

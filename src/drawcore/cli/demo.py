@@ -284,11 +284,18 @@ def demo_forgery(journal: Any, out: Path) -> None:
 def demo_year_forgery(journal: Any, out: Path) -> None:
     """A consistent rewrite that moves one drawn task's unit to a unit that was not
     drawn (every hash recomputed): replaying the annual plan catches it."""
+    import attrs
+
+    from drawcore.plan.tasks import AnnualPlan
     from drawcore.publish.masking import scrub
+    from drawcore.record.annual import AnnualPlanRecord
+    from drawcore.serde import structure, unstructure
 
     entries = [(r.type, r.body) for r in journal.records()]
     _kind, body = next((k, b) for k, b in entries if k == "annual_plan")
-    tasks = [t for rd in body["result"]["rounds"] for t in rd["tasks"]]
+    record = AnnualPlanRecord.from_body(body)
+    plan = unstructure(record.result)
+    tasks = [t for rd in plan["rounds"] for t in rd["tasks"]]
     planned = {t["unit_id"] for t in tasks}
     task = next(t for t in tasks if t["kind"] == "drawn")
     # a unit the year did not plan; in a county where every unit is planned, another task's unit
@@ -296,6 +303,9 @@ def demo_year_forgery(journal: Any, out: Path) -> None:
         planned - {task["unit_id"]}
     )
     task["unit_id"] = others[0]
+    forged = attrs.evolve(record, result=structure(plan, AnnualPlan))
+    body.clear()
+    body.update(forged.body())
     _verify_forged(entries, out, "one drawn unit swapped", scrub)
 
 

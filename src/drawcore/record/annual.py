@@ -15,10 +15,19 @@ import attrs
 
 from drawcore.draw.team_model import Recusal
 from drawcore.errors import DrawcoreError, InvalidInputError, RuleError
+from drawcore.i18n import msg
 from drawcore.plan.parameters import YearParameters
 from drawcore.plan.policy import Policy
+from drawcore.plan.prepare import Prepared, prepare
 from drawcore.plan.schedule import commit_year, plan_year
 from drawcore.plan.tasks import AnnualPlan, UnitFrequency, UnitReasons
+from drawcore.record.annual_compact import (
+    COMPACT_METHOD,
+    YearInputs,
+    decode,
+    encode,
+    inputs_of,
+)
 from drawcore.record.records import (
     RegistryRef,
     _header_problem,
@@ -38,6 +47,7 @@ __all__ = [
     "YearPlanSpec",
     "replay_year",
     "run_year",
+    "spec_inputs",
     "year_plan_record",
     "year_plan_spec",
 ]
@@ -68,7 +78,7 @@ class YearPlanSpec:
     amends: str | None = None  # the plan id this one amends (units added or changed mid-year)
     jurisdiction: str | None = None
     rules: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
-    method: str = "drawcore.plan.plan_year/2"
+    method: str = COMPACT_METHOD
     drawcore_version: str = attrs.field(factory=_version)
 
     @property
@@ -118,6 +128,7 @@ class AnnualPlanRecord:
     population: int
     result: AnnualPlan
     signing: Signing
+    inputs: YearInputs | None = None
     drawcore_version: str = attrs.field(factory=_version)
     redo_of: int | None = None
     redo_reason: str | None = None
@@ -125,6 +136,15 @@ class AnnualPlanRecord:
     def __attrs_post_init__(self) -> None:
         if (self.redo_of is None) != (self.redo_reason is None):
             raise InvalidInputError("a redo names both the voided plan (redo_of) and redo_reason")
+        if self.compact and self.inputs is None:
+            raise InvalidInputError(
+                f"an annual plan of method {COMPACT_METHOD} records the rules' inputs"
+            )
+
+    @property
+    def compact(self) -> bool:
+        """Whether the record has the compact layout (``year``) rather than ``result``."""
+        return self.plan.method == COMPACT_METHOD
 
     @property
     def seed_bytes(self) -> bytes:
@@ -150,7 +170,7 @@ def _unstructure(rec: AnnualPlanRecord) -> dict[str, Any]:
         "seed_record": rec.seed_record,
         "seed_method": rec.seed_method,
         "population": rec.population,
-        "result": converter.unstructure(rec.result),
+        **_plan_part(rec),
         **rec.signing.fields(),
         "drawcore_version": rec.drawcore_version,
     }
@@ -160,10 +180,43 @@ def _unstructure(rec: AnnualPlanRecord) -> dict[str, Any]:
     return out
 
 
+def _plan_part(rec: AnnualPlanRecord) -> dict[str, Any]:
+    """``result`` (the plan written out in full), or ``year``: the plan and the rules'
+    inputs in the compact layout (:mod:`drawcore.record.annual_compact`)."""
+    if not rec.compact:
+        return {"result": converter.unstructure(rec.result)}
+    return {
+        "year": encode(
+            {
+                "plan": converter.unstructure(rec.result),
+                "inputs": converter.unstructure(rec.inputs),
+            }
+        )
+    }
+
+
+def _read_plan_part(body: dict[str, Any], method: str) -> tuple[AnnualPlan, YearInputs | None]:
+    if method != COMPACT_METHOD:
+        return converter.structure(body["result"], AnnualPlan), None
+    try:
+        year = decode(body["year"])
+    except (ValueError, KeyError, IndexError, TypeError) as err:
+        raise ValueError(f"year is not a compact annual plan: {err}") from None
+    if not isinstance(year, dict) or set(year) != {"plan", "inputs"}:
+        raise ValueError("year holds neither plan nor inputs")
+    return (
+        converter.structure(year["plan"], AnnualPlan),
+        converter.structure(year["inputs"], YearInputs),
+    )
+
+
 def _structure_record(body: object, _cls: object) -> AnnualPlanRecord:
     if not isinstance(body, dict):
         raise TypeError(f"expected an object, got {type(body).__name__}")
-    wanted = {f.name for f in attrs.fields(AnnualPlanRecord)} - {"signing"} | set(_SIGNING)
+    spec = converter.structure(body.get("plan"), YearPlanSpec)
+    part = "year" if spec.method == COMPACT_METHOD else "result"
+    wanted = {f.name for f in attrs.fields(AnnualPlanRecord)} - {"signing", "result", "inputs"}
+    wanted |= {*_SIGNING, part}
     extra = sorted(set(body) - wanted)
     if extra:
         raise ValueError(f"unknown keys {', '.join(extra)}")
@@ -182,15 +235,17 @@ def _structure_record(body: object, _cls: object) -> AnnualPlanRecord:
     redo_reason = body.get("redo_reason")
     if redo_reason is not None and not isinstance(redo_reason, str):
         raise TypeError(f"redo_reason must be text, got {redo_reason!r}")
+    result, inputs = _read_plan_part(body, spec.method)
     return AnnualPlanRecord(
         plan_id=body["plan_id"],
-        plan=converter.structure(body["plan"], YearPlanSpec),
+        plan=spec,
         plan_hash=body["plan_hash"],
         seed=body["seed"],
         seed_record=body["seed_record"],
         seed_method=body["seed_method"],
         population=body["population"],
-        result=converter.structure(body["result"], AnnualPlan),
+        result=result,
+        inputs=inputs,
         signing=Signing(**{k: body[k] for k in _SIGNING}),
         drawcore_version=body["drawcore_version"],
         redo_of=redo_of,
@@ -315,6 +370,7 @@ def year_plan_record(
     seed_method: str,
     population: int,
     signing: Signing,
+    inputs: YearInputs | None = None,
     redo_of: int | None = None,
     redo_reason: str | None = None,
 ) -> AnnualPlanRecord:
@@ -331,6 +387,7 @@ def year_plan_record(
         population=population,
         result=plan,
         signing=signing,
+        inputs=inputs if spec.method == COMPACT_METHOD else None,
         redo_of=redo_of,
         redo_reason=redo_reason,
     )
@@ -354,42 +411,96 @@ def _decision_map(entries: Sequence[UnitReasons | UnitFrequency]) -> dict[str, s
     return out
 
 
+def _prepared(spec: YearPlanSpec, county: County, rules: Policy) -> Prepared:
+    """The rules' decisions for ``spec`` on ``county``, made as before the seed."""
+    return prepare(
+        county.units,
+        county.inspectors,
+        spec.parameters,
+        rules=rules,
+        experts=county.experts,
+        items=county.items,
+        conflicts=spec.conflicts,
+        office_teams=dict(spec.office_teams),
+    )
+
+
+def spec_inputs(spec: YearPlanSpec, county: County, rules: Policy) -> YearInputs | None:
+    """The rules' inputs an ``annual_plan`` record of ``spec``'s method carries (``None``
+    for the earlier method, whose records do not carry them)."""
+    if spec.method != COMPACT_METHOD:
+        return None
+    return inputs_of(_prepared(spec, county, rules).decisions)
+
+
 def _rules_difference(
-    spec: YearPlanSpec, recorded: AnnualPlan, county: County, rules: Policy
+    spec: YearPlanSpec, record: AnnualPlanRecord, county: County, rules: Policy
 ) -> str | None:
-    """When the installed rules no longer make the committed decisions (a rule changed
-    without a new plugin version), the first unit they decide differently for."""
+    """When the installed rules no longer make the committed decisions or no longer give
+    the recorded weights and windows (a rule changed without a new plugin version), the
+    first unit they decide differently for."""
     try:
-        now = commit_year(
-            county.units,
-            county.inspectors,
-            rules=rules,
-            params=spec.parameters,
-            experts=county.experts,
-            items=county.items,
-            conflicts=spec.conflicts,
-            office_teams=dict(spec.office_teams),
-        )
+        prep = _prepared(spec, county, rules)
     except DrawcoreError:
         return None  # run_year reports it
-    if now.hash == spec.commitment:
-        return None
     who = spec.jurisdiction or "national practice"
-    for kind, what in _DECISIONS.items():
-        before, after = _decision_map(getattr(recorded, kind)), _decision_map(getattr(now, kind))
-        for uid in sorted(set(before) | set(after)):
-            if before.get(uid) != after.get(uid):
-                was = before.get(uid, "not decided")
-                is_ = after.get(uid, "not decided")
-                return (
-                    f"the rules of {who} decide differently: unit {uid} {what}: "
-                    f"recorded {was!r}, now {is_!r} (plugins {', '.join(map(' '.join, spec.rules))}"
-                    " unchanged in version)"
-                )
-    return (
-        f"the rules of {who} decide differently from the commitment (capacities or "
-        f"registry contents): {now.hash} != {spec.commitment}"
+    now = prep.commitment
+    if now.hash != spec.commitment:
+        for kind, what in _DECISIONS.items():
+            before = _decision_map(getattr(record.result, kind))
+            after = _decision_map(getattr(now, kind))
+            for uid in sorted(set(before) | set(after)):
+                if before.get(uid) != after.get(uid):
+                    was = before.get(uid, "not decided")
+                    is_ = after.get(uid, "not decided")
+                    plugins = ", ".join(map(" ".join, spec.rules))
+                    return (
+                        f"the rules of {who} decide differently: unit {uid} {what}: "
+                        f"recorded {was!r}, now {is_!r} (plugins {plugins} unchanged in version)"
+                    )
+        return (
+            f"the rules of {who} decide differently from the commitment (capacities or "
+            f"registry contents): {now.hash} != {spec.commitment}"
+        )
+    if record.inputs is None:
+        return None
+    return _inputs_difference(who, record.inputs, inputs_of(prep.decisions))
+
+
+def _inputs_difference(who: str, recorded: YearInputs, now: YearInputs) -> str | None:
+    """The first unit whose weight, recent-inspection window or team size the rules
+    now decide differently from the record, in the reader's language."""
+    if recorded.unit_ids != now.unit_ids:
+        return msg(
+            "the rules of {rules} decide differently: they decide for other units than the "
+            "record ({recorded} recorded, {now} now)",
+            rules=who,
+            recorded=len(recorded.unit_ids),
+            now=len(now.unit_ids),
+        )
+    columns = (
+        (msg("weight"), recorded.weights, now.weights),
+        (msg("recent-inspection window (days)"), recorded.windows, now.windows),
+        (msg("team size"), recorded.team_sizes, now.team_sizes),
     )
+    for i, uid in enumerate(recorded.unit_ids):
+        for what, before, after in columns:
+            if before[i] != after[i]:
+                return msg(
+                    "the rules of {rules} decide differently: unit {unit} {what} "
+                    "{before} → {after}",
+                    rules=who,
+                    unit=uid,
+                    what=what,
+                    before=before[i],
+                    after=after[i],
+                )
+    if recorded.weight_reasons != now.weight_reasons:
+        return msg(
+            "the rules of {rules} decide differently: the reasons of the weights changed",
+            rules=who,
+        )
+    return None
 
 
 def replay_year(
@@ -417,7 +528,7 @@ def replay_year(
     problem = _check_rules(spec, rules)
     if problem is not None:
         return f"cannot replay with the same rules: {problem}"
-    problem = _rules_difference(spec, record.result, county, rules)
+    problem = _rules_difference(spec, record, county, rules)
     if problem is not None:
         return problem
     try:
@@ -434,10 +545,20 @@ def replay_year(
             seed_method=record.seed_method,
             population=len(county.units),
             signing=record.signing,
+            inputs=record.inputs,
             redo_of=record.redo_of,
             redo_reason=record.redo_reason,
         )
     except DrawcoreError as err:
         return f"cannot replay: {err}"
     expected = attrs.evolve(expected, drawcore_version=record.drawcore_version)
-    return _replay_difference(body, expected, record.drawcore_version)
+    return _replay_difference(_readable(body), _readable(expected.body()), record.drawcore_version)
+
+
+def _readable(body: Mapping[str, Any]) -> dict[str, Any]:
+    """``body`` with its compact ``year`` decoded, so a difference is named by the plan's
+    own fields (``year.plan.rounds[2].tasks[5].unit_id``), not by the layout."""
+    out = dict(body)
+    if "year" in out:
+        out["year"] = decode(out["year"])
+    return out

@@ -39,7 +39,7 @@ from drawcore.draw.sampling import UnitSample, sample_units
 from drawcore.errors import InvalidInputError, JournalError
 from drawcore.plan.tasks import AnnualPlan
 from drawcore.plugin.rules import Rules
-from drawcore.record.annual import YearPlanSpec, run_year, year_plan_record
+from drawcore.record.annual import YearPlanSpec, run_year, spec_inputs, year_plan_record
 from drawcore.record.ceremony_rules import Ceremony
 from drawcore.record.journal import (
     Journal,
@@ -363,6 +363,7 @@ def draw_year(
     body = year_plan_record(
         spec,
         plan,
+        inputs=spec_inputs(spec, regs, rules),
         seed=seed,
         seed_record=seed_seq,
         seed_method=method,
@@ -452,6 +453,7 @@ def redo_year(
     body = year_plan_record(
         spec,
         plan,
+        inputs=spec_inputs(spec, regs, rules),
         seed=seed_bytes,
         seed_record=seed_seq,
         seed_method=seed["method"],
