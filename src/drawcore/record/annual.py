@@ -201,9 +201,9 @@ def _read_plan_part(body: dict[str, Any], method: str) -> tuple[AnnualPlan, Year
     try:
         year = decode(body["year"])
     except (ValueError, KeyError, IndexError, TypeError) as err:
-        raise ValueError(f"year is not a compact annual plan: {err}") from None
+        raise InvalidInputError(f"year is not a compact annual plan: {err}") from None
     if not isinstance(year, dict) or set(year) != {"plan", "inputs"}:
-        raise ValueError("year holds neither plan nor inputs")
+        raise InvalidInputError("year holds neither plan nor inputs")
     return (
         converter.structure(year["plan"], AnnualPlan),
         converter.structure(year["inputs"], YearInputs),
@@ -219,10 +219,10 @@ def _structure_record(body: object, _cls: object) -> AnnualPlanRecord:
     wanted |= {*_SIGNING, part}
     extra = sorted(set(body) - wanted)
     if extra:
-        raise ValueError(f"unknown keys {', '.join(extra)}")
+        raise InvalidInputError(f"unknown keys {', '.join(extra)}")
     missing = sorted(wanted - set(body) - set(_REDO))
     if missing:
-        raise ValueError(f"missing keys {', '.join(missing)}")
+        raise InvalidInputError(f"missing keys {', '.join(missing)}")
     for key, kind in (("seed_record", int), ("population", int)):
         if not isinstance(body[key], kind) or isinstance(body[key], bool):
             raise TypeError(f"{key} must be an integer, got {body[key]!r}")

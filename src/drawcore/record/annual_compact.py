@@ -35,6 +35,7 @@ from typing import Any
 
 import attrs
 
+from drawcore.errors import InvalidInputError
 from drawcore.plan.parameters import YearParameters
 from drawcore.plan.policy import Policy, UnitDecisions
 from drawcore.plan.prepare import prepare
@@ -62,7 +63,7 @@ class _Table:
 
     def ref(self, value: _Scalar) -> int:
         if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError(f"{value!r} has no JSON form")
+            raise InvalidInputError(f"{value!r} has no JSON form")
         key = (type(value).__name__, value)
         found = self._index.get(key)
         if found is None:
@@ -117,7 +118,7 @@ def _decode(data: Any, table: Sequence[_Scalar]) -> Any:
     if isinstance(data, list):
         return [table[i] for i in data]
     if not isinstance(data, Mapping) or len(data) not in (1, 2):
-        raise ValueError(f"not a compact value: {str(data)[:80]}")
+        raise InvalidInputError(f"not a compact value: {str(data)[:80]}")
     if "o" in data:
         return {k: _decode(v, table) for k, v in data["o"].items()}
     if "l" in data:
@@ -129,7 +130,7 @@ def _decode(data: Any, table: Sequence[_Scalar]) -> Any:
             out.append(flat[at : at + k])
             at += k
         if at != len(flat):
-            raise ValueError("lengths k do not add up to the items of f")
+            raise InvalidInputError("lengths k do not add up to the items of f")
         return out
     if "u" in data:
         distinct = _decode(data["u"], table)
@@ -138,16 +139,16 @@ def _decode(data: Any, table: Sequence[_Scalar]) -> Any:
     decoded = {k: _decode(v, table) for k, v in columns.items()}
     for k, column in decoded.items():
         if not isinstance(column, list) or len(column) != n:
-            raise ValueError(f"column {k!r} does not have {n} rows")
+            raise InvalidInputError(f"column {k!r} does not have {n} rows")
     return [{k: decoded[k][i] for k in decoded} for i in range(n)]
 
 
 def decode(compact: Mapping[str, Any]) -> Any:
-    """The JSON value a compact ``{"v": table, "d": data}`` holds; :class:`ValueError`
+    """The JSON value a compact ``{"v": table, "d": data}`` holds; :class:`InvalidInputError`
     (or :class:`KeyError`, :class:`IndexError`, :class:`TypeError`) when it is malformed."""
     table = compact["v"]
     if not isinstance(table, list):
-        raise ValueError("the table v is not a list")
+        raise InvalidInputError("the table v is not a list")
     return _decode(compact["d"], table)
 
 
