@@ -739,6 +739,75 @@ def placement_vectors() -> list[dict[str, Any]]:
     ]
 
 
+def year_draw_vector(jurisdiction: str | None, units_n: int = 90) -> dict[str, Any]:
+    """An annual plan's year draw and placement (spec §12.1 steps 1 to 3) from the rules'
+    recorded inputs, on the first ``units_n`` units of the example county."""
+    from drawcore.cli.common import EXAMPLE_COUNTY
+    from drawcore.plan.parameters import YearParameters
+    from drawcore.plan.prepare import prepare
+    from drawcore.plan.schedule import plan_year
+    from drawcore.plugin.rules import Rules
+    from drawcore.registry.readers import read_county
+
+    name = f"year-draw-{jurisdiction or 'plain'}"
+    county = read_county(EXAMPLE_COUNTY)
+    units = sorted(county.units, key=lambda u: u.unit_id)[:units_n]
+    rules = Rules.for_jurisdiction(jurisdiction)
+    params = YearParameters(
+        year=2026, rounds=4, tasks_per_inspector=4, random_ratio=0.25, draw_id=f"vector/{name}"
+    )
+    kwargs: dict[str, Any] = {"experts": county.experts, "items": county.items}
+    plan = plan_year(units, county.inspectors, rules=rules, seed=SEED, params=params, **kwargs)
+    decided = prepare(
+        units, county.inspectors, params, rules=rules, conflicts=(), office_teams={}, **kwargs
+    ).decisions
+    times = decided.times.tolist()
+    rows = sorted(
+        (
+            {
+                "id": uid,
+                "weight": float(decided.weights[i]),
+                "window": int(decided.recent_inspection_days[i]),
+                "last": None if u.last_inspected is None else u.last_inspected.isoformat(),
+                "times": int(times[i]),
+                "excluded": bool(decided.excluded[i]),
+            }
+            for i, (uid, u) in enumerate(zip(decided.unit_ids, units, strict=True))
+        ),
+        key=lambda r: r["id"],
+    )
+    rounds = plan.rounds
+    planned = [sorted(t.unit_id for t in rd.tasks if t.kind == "planned") for rd in rounds]
+    drawn = {t.unit_id: rd.index - 1 for rd in rounds for t in rd.tasks if t.kind == "drawn"}
+    starts = [rd.start for rd in rounds]
+    return {
+        "kind": "year_draw",
+        "name": name,
+        "description": f"a year's draw and placement from recorded inputs ({name[10:]} rules)",
+        "inputs": {
+            "units": rows,
+            "round_starts": [d.isoformat() for d in starts],
+            "capacities": [rd.capacity for rd in rounds],
+            "random_ratio": params.random_ratio,
+            "seed_hex": SEED.hex(),
+            "plan_id": params.draw_id,
+        },
+        "intermediate": {
+            "first_rounds": _first_rounds(
+                [{"last": r["last"], "days": r["window"]} for r in rows], starts
+            ),
+            "eligible": plan.yearly.eligible,
+            "size": plan.yearly.size,
+        },
+        "result": {
+            "yearly_probabilities": [[u, p] for u, p in plan.yearly_probabilities],
+            "fingerprint": plan.yearly.fingerprint,
+            "planned": planned,
+            "drawn": dict(sorted(drawn.items())),
+        },
+    }
+
+
 def main(out: Path = OUT) -> None:
     out.mkdir(parents=True, exist_ok=True)
     vectors = [
@@ -746,6 +815,7 @@ def main(out: Path = OUT) -> None:
         *team_vectors(),
         *placement_vectors(),
         *round_placement_vectors(),
+        *(year_draw_vector(j) for j in (None, "boluo", "tianjin")),
         key_vector(
             "key-ascii", "2026Q1-county/units", "order", ["A", "9144132M", "x" * 17, 5, 2**64 - 1]
         ),

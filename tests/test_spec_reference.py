@@ -19,6 +19,8 @@ from types import ModuleType
 
 import pytest
 
+from drawcore.record.annual_compact import plan_json
+
 ROOT = Path(__file__).resolve().parents[1]
 VECTORS = ROOT / "spec" / "vectors"
 REPLAY = ROOT / "spec" / "reference" / "replay.py"
@@ -106,13 +108,17 @@ def test_the_reference_replayer_replays_the_demo_journal(demos: dict[str, Path],
         assert "teams reproduce" in done.stdout
         assert strict.returncode == 0, strict.stdout
     else:
-        # annual plans: the records lack the rules' weights and windows (spec §12.3)
+        # annual plans carry the rules' weights and windows (spec §12, plan_year/3)
         assert "team parts re-walked" in done.stdout
-        assert "re-drawn from the published yearly probabilities" in done.stdout
-        assert "round placement of planned and drawn units reproduces" in done.stdout
+        assert "re-drawn from the recorded weights" in done.stdout
+        assert "round placement of planned and drawn units reproduces (windows" in done.stdout
         assert "the once-a-year rule" in done.stdout
-        assert "partly replayed" in done.stdout
-        assert strict.returncode == 2, strict.stdout
+        # the one part not replayed: members the max-flow fallback gave (spec §12.3)
+        flows = "by the max-flow fallback: members NOT re-derived" in done.stdout
+        assert ("partly replayed" in done.stdout) == flows
+        assert strict.returncode == (2 if flows else 0), strict.stdout
+        if name == "tianjin":
+            assert strict.returncode == 0, strict.stdout
 
 
 @pytest.mark.parametrize("copy", ["journal-tampered.jsonl", "journal-forged.jsonl"])
@@ -210,11 +216,12 @@ def test_the_reference_replayer_replays_a_plan_made_mid_year_and_its_amendment(
     assert done.returncode == 0, done.stdout + done.stderr
     assert "annual_plan 2026-monthly: plan hash, seed, registries, commitment" in done.stdout
     assert "annual_plan 2026-monthly/amend-2026-07-10: plan hash" in done.stdout
-    assert "re-drawn from the published yearly probabilities" in done.stdout
-    assert "partly replayed (§12.3): record(s) 2, 5" in done.stdout
-    assert _bare(str(amended_plan), "--strict").returncode == 2
+    assert "re-drawn from the recorded weights" in done.stdout
+    assert "round placement of planned and drawn units reproduces (windows" in done.stdout
+    assert "partly replayed" not in done.stdout
+    assert _bare(str(amended_plan), "--strict").returncode == 0
     body = json.loads(amended_plan.read_text(encoding="utf-8").splitlines()[2])["body"]
-    assert [r["open"] for r in body["result"]["rounds"]] == [False] * 4 + [True] * 8
+    assert [r["open"] for r in plan_json(body)["rounds"]] == [False] * 4 + [True] * 8
     assert body["plan"]["conflicts"]
 
 

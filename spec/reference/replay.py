@@ -85,6 +85,48 @@ def first_difference(recorded: Json, replayed: Json, path: str = "") -> str | No
     return None
 
 
+def decode_compact(data: Any, table: list[Any]) -> Any:
+    """§12.4: a value of the compact layout (``year`` of ``drawcore.plan.plan_year/3``)."""
+    if isinstance(data, int) and not isinstance(data, bool):
+        return table[data]
+    if isinstance(data, list):
+        return [table[i] for i in data]
+    if "o" in data:
+        return {k: decode_compact(v, table) for k, v in data["o"].items()}
+    if "l" in data:
+        return [decode_compact(v, table) for v in data["l"]]
+    if "k" in data:
+        flat, out, at = decode_compact(data["f"], table), [], 0
+        for n in data["k"]:
+            out.append(flat[at : at + n])
+            at += n
+        if at != len(flat):
+            raise ReplayError("compact layout: lengths k do not add up to f")
+        return out
+    if "u" in data:
+        distinct = decode_compact(data["u"], table)
+        return [distinct[i] for i in data["i"]]
+    columns = {k: decode_compact(v, table) for k, v in data["c"].items()}
+    if any(len(c) != data["n"] for c in columns.values()):
+        raise ReplayError("compact layout: a column does not have n rows")
+    return [{k: c[i] for k, c in columns.items()} for i in range(data["n"])]
+
+
+def year_of(body: Json) -> Json:
+    """The plan and the rules' inputs of a compact ``annual_plan`` body (§12.4)."""
+    out: Json = decode_compact(body["year"]["d"], body["year"]["v"])
+    return out
+
+
+def plan_of(body: Json) -> Json:
+    """The plan an ``annual_plan`` body holds: ``result``, or ``year.plan`` (§12.4)."""
+    if "year" in body:
+        plan: Json = year_of(body)["plan"]
+        return plan
+    out: Json = body["result"]
+    return out
+
+
 def expect(recorded: Json, replayed: Json, what: str) -> None:
     diff = first_difference(recorded, replayed)
     if diff is not None:
@@ -1212,7 +1254,7 @@ class Replayer:
             for a in drawn["body"]["teams"]["assignments"]:
                 teams[a["unit_id"]] = set(a["members"])
         elif drawn["type"] == "annual_plan":
-            for rnd in drawn["body"]["result"]["rounds"]:
+            for rnd in plan_of(drawn["body"])["rounds"]:
                 for t in rnd["tasks"]:
                     teams.setdefault(t["unit_id"], set()).update(t["inspectors"])
         unit = body["unit_id"]
@@ -1345,12 +1387,14 @@ class Replayer:
         """§12: what an annual plan record lets a replay check without the plugins."""
         self.check_plan(body)
         seed = self.seed_of(body)
-        spec, result = body["plan"], body["result"]
+        spec = body["plan"]
         if "parameters" not in spec:  # an earlier record format: only the chain and seed
             self.say(f"record {seq} annual_plan {body['plan_id']}: plan hash and seed; method "
                      f"{spec.get('method')!r} is not described by §12: NOT replayed")  # fmt: skip
             self.partial.append(seq)
             return
+        result = plan_of(body)
+        inputs = year_of(body)["inputs"] if "year" in body else None
         params = spec["parameters"]
         plan_id, year, n_rounds = params["draw_id"], params["year"], params["rounds"]
         for kind in ("units", "inspectors", "experts", "items"):
@@ -1379,6 +1423,18 @@ class Replayer:
         for uid in kept_out:
             if units.rows[units.index[uid]]["last_inspected"] == NO_DATE:
                 raise ReplayError(f"{uid}: kept out by a recent inspection it never had")
+        starts = [s for s, _ in periods]
+        firsts: dict[str, int] = {}
+        if inputs is not None:
+            expect(inputs["unit_ids"], units.ids, "inputs.unit_ids (every unit, ids ascending)")
+            for uid, days in zip(inputs["unit_ids"], inputs["windows"], strict=True):
+                firsts[uid] = first_round(last_iso(units, uid), days, starts)
+            planned_any = {u["unit_id"] for u in result["mandatory"] + result["key_supervision"]}
+            out = sorted(
+                u for u, w in zip(inputs["unit_ids"], inputs["weights"], strict=True)
+                if u not in excluded and u not in planned_any and w > 0 and firsts[u] >= n_rounds
+            )  # fmt: skip
+            expect(sorted(kept_out), out, "units kept out by a recent inspection (§12.1)")
         published = dict(result["yearly_probabilities"])
         caps: list[int] = []
         placed: list[list[str]] = []
@@ -1434,6 +1490,8 @@ class Replayer:
             for uid in uids:
                 planned_times[uid] = planned_times.get(uid, 0) + 1
         expect(dict(sorted(planned_times.items())), dict(sorted(times.items())), "planned times")
+        if inputs is not None:
+            team_size = max(inputs["team_sizes"], default=2)
         self.check_capacities(params, caps, open_, inspectors, team_size)
         once = check_once_a_year(result, units, year)
         regs = [units, inspectors, experts, items]
@@ -1445,6 +1503,28 @@ class Replayer:
         expect(result["double_random_share"], share, "double_random_share")
         if kept_out & (set(published) | set(drawn)):
             raise ReplayError("a unit kept out by a recent inspection is in the year's draw")
+        if inputs is not None:
+            fallback = f"; {flows} part(s) by the max-flow fallback: members NOT re-derived"
+            fallback = fallback if flows else ""
+            notes = self.check_weighed_draw(body, inputs, seed, (times, excluded, firsts), drawn,
+                                            caps, placed)  # fmt: skip
+            windows = dict(zip(inputs["unit_ids"], inputs["windows"], strict=True))
+            plan = [{"id": u, "times": n, "last": last_iso(units, u), "days": windows[u]}
+                    for u, n in times.items()]  # fmt: skip
+            notes += self.check_windowed_placement(plan_id, seed, (plan, firsts), drawn, caps,
+                                                   placed, starts)  # fmt: skip
+            self.say(
+                f"record {seq} annual_plan {plan_id}: plan hash, seed, registries, commitment, "
+                "parameters, rounds, capacities (teams of the recorded sizes), items, planned "
+                f"times, the once-a-year rule ({once} units), declared conflicts and office "
+                "teams, the units kept out by their recent-inspection windows; "
+                + "; ".join(notes)
+                + f"; {checked} team parts re-walked, the conflict and expertise reasons met "
+                "taken from the record (the rules decide them, §12.3)" + fallback
+            )
+            if flows:
+                self.partial.append(seq)
+            return
         notes = self.check_year_draw(body, seed, times, drawn, caps, placed)
         notes += self.check_placement(plan_id, seed, times, drawn, caps, placed, units, periods)
         self.say(
@@ -1541,7 +1621,7 @@ class Replayer:
         placed: list[list[str]],
     ) -> list[str]:
         """§12.1 step 2: size, then the draw re-run from the published probabilities."""
-        params, result = body["plan"]["parameters"], body["result"]
+        params, result = body["plan"]["parameters"], plan_of(body)
         if params.get("amendment") and params["random_ratio"] is None:
             return self.check_amendment_draw(params, result, seed, times, drawn)
         yearly, published = result["yearly"], dict(result["yearly_probabilities"])
@@ -1573,6 +1653,74 @@ class Replayer:
             f"the year's draw: {size} of {eligible} units re-drawn from the published yearly "
             "probabilities (fingerprint and weights not checked)"
         ]
+
+    def check_weighed_draw(
+        self,
+        body: Json,
+        inputs: Json,
+        seed: bytes,
+        decided: tuple[dict[str, int], set[str], dict[str, int]],
+        drawn: dict[str, int],
+        caps: list[int],
+        placed: list[list[str]],
+    ) -> list[str]:
+        """§12.1 step 2 from the recorded weights: pool, size, π, fingerprint, selection."""
+        times, excluded, firsts = decided
+        params, result = body["plan"]["parameters"], plan_of(body)
+        if params.get("amendment") and params["random_ratio"] is None:
+            return self.check_amendment_draw(params, result, seed, times, drawn)
+        yearly, published = result["yearly"], dict(result["yearly_probabilities"])
+        expect(yearly["draw_id"], f"{params['draw_id']}/year", "yearly.draw_id")
+        planned_any = {u["unit_id"] for u in result["mandatory"] + result["key_supervision"]}
+        rounds = len(caps)
+        weight = dict(zip(inputs["unit_ids"], inputs["weights"], strict=True))
+        pool = [
+            u for u in inputs["unit_ids"]
+            if u not in excluded and u not in planned_any and weight[u] > 0 and firsts[u] < rounds
+        ]  # fmt: skip
+        expect(yearly["eligible"], len(pool), "yearly.eligible (§12.1 step 2)")
+        size = min(sum(c - len(p) for c, p in zip(caps, placed, strict=True)), len(pool))
+        if params["random_ratio"] is not None:
+            size = min(size, round(params["random_ratio"] * len(pool)))
+        expect(yearly["size"], size, "yearly.size")
+        expect(len(drawn), size, "units drawn for the year")
+        want = dict.fromkeys(times, 1.0)
+        if size == 0 or not pool:
+            expect([yearly["method"], yearly["fingerprint"]], [None, None], "yearly")
+            expect(published, want, "yearly probabilities (nothing drawn)")
+            return ["the year's draw is empty"]
+        got = sample_units(pool, [weight[u] for u in pool], size, seed, yearly["draw_id"])
+        expect(yearly["method"], UNIT_METHOD, "yearly.method")
+        expect(yearly["fingerprint"], got["fingerprint"], "yearly.fingerprint (§9.8)")
+        want.update((u, p) for u, p in zip(pool, got["probabilities"], strict=True) if p > 0)
+        expect(dict(sorted(published.items())), dict(sorted(want.items())),
+               "yearly probabilities (§12.1)")  # fmt: skip
+        expect(sorted(drawn), got["selected"], "units drawn for the year (§12.1)")
+        return [
+            f"the year's draw: {size} of {len(pool)} units re-drawn from the recorded weights "
+            "(probabilities, fingerprint and selection reproduce)"
+        ]
+
+    def check_windowed_placement(
+        self,
+        plan_id: str,
+        seed: bytes,
+        decided: tuple[list[Json], dict[str, int]],
+        drawn: dict[str, int],
+        caps: list[int],
+        placed: list[list[str]],
+        starts: list[date],
+    ) -> list[str]:
+        """§12.1 steps 1 and 3 with every unit's first round from its recorded window."""
+        plan, firsts = decided
+        key = Key.derive(seed, plan_id)
+        got, _ = place(plan, starts, caps, key)
+        room = [c - len(p) for c, p in zip(caps, placed, strict=True)]
+        ids = sorted(drawn)
+        rounds, _ = place_drawn(ids, [firsts[u] for u in ids], room, key)
+        expect([sorted(p) for p in got], [sorted(p) for p in placed], "planned units' rounds")
+        expect(rounds, [drawn[u] for u in ids], "drawn units' rounds (§12.1 step 3)")
+        return ["round placement of planned and drawn units reproduces (windows recorded)"]
 
     def check_placement(
         self,
@@ -1895,6 +2043,12 @@ def year_periods(year: int, rounds: int) -> list[tuple[date, date]]:
     return list(zip(starts, ends, strict=True))
 
 
+def last_iso(units: Registry, uid: str) -> str | None:
+    """A unit's ``last_inspected`` as ISO 8601, or ``None`` (§8.2)."""
+    day = units.rows[units.index[uid]]["last_inspected"]
+    return None if day == NO_DATE else date.fromordinal(day + 719163).isoformat()
+
+
 def first_round(last: str | None, days: int, starts: list[date]) -> int:
     """§12.1: the first round starting on or after last + days (0 if never inspected)."""
     if not last:
@@ -2009,6 +2163,40 @@ def run_vector(v: Json) -> None:
         ids = [u["id"] for u in inp["units"]]
         rounds, inside = place_drawn(ids, first, inp["room"], key)
         expect(v["result"], {"rounds": rounds, "inside_window": inside}, "result")
+    elif kind == "year_draw":
+        starts = [date.fromisoformat(d) for d in inp["round_starts"]]
+        caps, rows = inp["capacities"], inp["units"]
+        key = Key.derive(bytes.fromhex(inp["seed_hex"]), inp["plan_id"])
+        firsts = [first_round(r["last"], r["window"], starts) for r in rows]
+        expect(v["intermediate"]["first_rounds"], firsts, "first_rounds")
+        plan = [{"id": r["id"], "times": r["times"], "last": r["last"], "days": r["window"]}
+                for r in rows if r["times"] > 0 and not r["excluded"]]  # fmt: skip
+        placed, _ = place(plan, starts, caps, key)
+        pool = [
+            (r["id"], r["weight"])
+            for r, f in zip(rows, firsts, strict=True)
+            if not r["excluded"] and r["times"] == 0 and r["weight"] > 0 and f < len(caps)
+        ]
+        room = [c - len(p) for c, p in zip(caps, placed, strict=True)]
+        size = min(sum(room), len(pool))
+        if inp["random_ratio"] is not None:
+            size = min(size, round(inp["random_ratio"] * len(pool)))
+        expect(v["intermediate"], {"first_rounds": firsts, "eligible": len(pool), "size": size},
+               "intermediate")  # fmt: skip
+        ids = [u for u, _ in pool]
+        seed = bytes.fromhex(inp["seed_hex"])
+        got = sample_units(ids, [w for _, w in pool], size, seed, f"{inp['plan_id']}/year")
+        first_of = dict(zip([r["id"] for r in rows], firsts, strict=True))
+        rounds, _ = place_drawn(got["selected"], [first_of[u] for u in got["selected"]], room, key)
+        published = {u: 1.0 for p in placed for u in p}
+        published.update((u, p) for u, p in zip(ids, got["probabilities"], strict=True) if p > 0)
+        yearly = [[u, p] for u, p in sorted(published.items())]
+        expect(v["result"], {
+            "yearly_probabilities": yearly,
+            "fingerprint": got["fingerprint"] if size else None,
+            "planned": [sorted(p) for p in placed],
+            "drawn": dict(zip(got["selected"], rounds, strict=True)),
+        }, "result")  # fmt: skip
     elif kind == "merkle":
         leaves = [bytes.fromhex(x) for x in inp["leaves_hex"]]
         got = {"roots": [merkle_root(leaves[:n]).hex() for n in range(len(leaves) + 1)]}

@@ -18,6 +18,7 @@ from drawcore.record.draw_plans import RegistryRef
 from drawcore.record.journal import Journal
 from drawcore.record.records import DrawRecord
 from drawcore.record.results import Finding, InspectionResult, Outcome
+from drawcore.record.signing import Signing
 from drawcore.registry.readers import read_county, read_units
 from drawcore.registry.registries import UnitRegistry
 from drawcore.registry.writers import write_experts, write_inspectors, write_items, write_units
@@ -256,10 +257,12 @@ def test_tj10_completion_of_an_annual_plan_uses_its_rounds(
         j,
         spec,
         rules=rules,
-        drawn_by="李明",
-        signed_by="王建国",
-        drawn_at="2026-01-07T09:00:00+08:00",
-        signed_at="2026-01-07T09:15:00+08:00",
+        signing=Signing(
+            drawn_by="李明",
+            signed_by="王建国",
+            drawn_at="2026-01-07T09:00:00+08:00",
+            signed_at="2026-01-07T09:15:00+08:00",
+        ),
     )
     first = drawn.plan.rounds[0]
     task = first.tasks[0]

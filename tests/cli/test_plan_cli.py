@@ -231,6 +231,7 @@ def test_bl5_verify_refuses_an_amendment_whose_committed_room_the_journal_does_n
     from drawcore.record.amendments import amendment_of
     from drawcore.record.annual import YearPlanSpec, year_plan_spec
     from drawcore.record.live import live_plan
+    from drawcore.record.signing import Signing
     from drawcore.record.snapshots import load_county
     from drawcore.registry.ids import make_uscc
     from drawcore.registry.readers import read_units
@@ -279,10 +280,12 @@ def test_bl5_verify_refuses_an_amendment_whose_committed_room_the_journal_does_n
         spec,
         rules=rules,
         county=county,
-        drawn_by="李明",
-        signed_by="王建国",
-        drawn_at="2026-07-04T09:00:00+08:00",
-        signed_at="2026-07-04T09:15:00+08:00",
+        signing=Signing(
+            drawn_by="李明",
+            signed_by="王建国",
+            drawn_at="2026-07-04T09:00:00+08:00",
+            signed_at="2026-07-04T09:15:00+08:00",
+        ),
     )
     status, printed, _ = run("verify", str(journal), "--lang", "en")
     assert status == 1

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from drawcore.cli.main import main
+from drawcore.record.annual_compact import plan_json
 from drawcore.record.journal import Journal
 from drawcore.registry.readers import read_inspectors
 
@@ -101,7 +102,7 @@ def test_tj9_an_annual_plans_record_sheet_lists_every_task_of_every_round(
     args += ["--lang", "zh"]
     assert main(args) == 0
     page = (tmp_path / "s" / "draw-record.html").read_text("utf-8")
-    tasks = [t for rd in plan.body["result"]["rounds"] for t in rd["tasks"]]
+    tasks = [t for rd in plan_json(plan.body)["rounds"] for t in rd["tasks"]]
     assert page.count("<tr><td>") == len(tasks)
     assert page.count('<section class="form">') == 0
     forms = (tmp_path / "s" / "forms.html").read_text("utf-8")

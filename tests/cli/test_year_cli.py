@@ -14,6 +14,7 @@ from ceremony_site import DRAW_TIMES
 
 from drawcore.cli import main
 from drawcore.publish.scan import find_personal_data
+from drawcore.record.annual_compact import plan_json
 from drawcore.record.journal import Journal
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "county"
@@ -63,7 +64,7 @@ def test_tj8_verify_fails_on_a_tampered_copy_of_the_demo_year_journal(
 ) -> None:
     _, out, _ = year_demo
     lines = (out / "journal.jsonl").read_bytes().split(b"\n")
-    lines[2] = lines[2].replace(b'"probability":0.', b'"probability":1.', 1)
+    lines[2] = lines[2].replace(b'"seed_method":"', b'"seed_method":"x', 1)
     copy = tmp_path / "journal.jsonl"
     copy.write_bytes(b"\n".join(lines))
     args = ["verify", str(copy), "--registry-dir", str(out)]
@@ -227,5 +228,5 @@ def test_demo_year_on_a_county_where_every_unit_is_planned(
         printed
     )
     body = next(r.body for r in Journal(out / "journal.jsonl").records() if r.type == "annual_plan")
-    planned = {t["unit_id"] for rd in body["result"]["rounds"] for t in rd["tasks"]}
+    planned = {t["unit_id"] for rd in plan_json(body)["rounds"] for t in rd["tasks"]}
     assert len(planned) == 400

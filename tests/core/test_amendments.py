@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from ceremony_site import COMMITTED, DRAWN, ENTROPY, NUMBERS, WHO
+from ceremony_site import COMMITTED, DRAWN, ENTROPY, NUMBERS, SIGNING
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from unit_factory import unit
@@ -62,7 +62,7 @@ def uscc(k: int) -> str:
 def journaled(j: Journal, spec: YearPlanSpec, c: County, rules: Rules) -> AnnualPlan:
     commitments.commit_plan(j, spec, committed_at=COMMITTED, committed_by="王建国")
     commitments.form_seed(j, spec, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
-    return year_ceremony.draw_year(j, spec, rules=rules, county=c, **WHO).plan
+    return year_ceremony.draw_year(j, spec, rules=rules, county=c, signing=SIGNING).plan
 
 
 def test_share_of_year_left_counts_days() -> None:

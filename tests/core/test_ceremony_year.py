@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 import pytest
-from ceremony_site import COMMITTED, DRAWN, ENTROPY, NUMBERS, WHO, run_all
+from ceremony_site import COMMITTED, DRAWN, ENTROPY, NUMBERS, SIGNING, WHO, run_all
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,12 +25,15 @@ from drawcore.record.annual import (
     YearPlanSpec,
     replay_year,
     run_year,
+    spec_inputs,
     year_plan_record,
     year_plan_spec,
 )
+from drawcore.record.annual_compact import decode, encode, plan_json
 from drawcore.record.draw_plans import DrawPlan, RegistryRef
 from drawcore.record.journal import Journal
 from drawcore.record.seeding import rfc3797_key, rfc3797_seed
+from drawcore.record.signing import Signing
 from drawcore.registry.registries import County, UnitRegistry
 
 JURISDICTIONS = ["boluo", "tianjin"]
@@ -61,7 +64,7 @@ def planned_journal(d: Path, spec: YearPlanSpec) -> tuple[Journal, year_ceremony
     commitments.commit_plan(j, spec, committed_at=COMMITTED, committed_by="王建国")
     commitments.form_seed(j, spec, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
     rules = Rules.for_jurisdiction(spec.jurisdiction)
-    return j, year_ceremony.draw_year(j, spec, rules=rules, **WHO)
+    return j, year_ceremony.draw_year(j, spec, rules=rules, signing=SIGNING)
 
 
 @pytest.mark.parametrize("jurisdiction", JURISDICTIONS)
@@ -78,14 +81,15 @@ def test_tj5_bl6_annual_plan_goes_through_the_ceremony_and_replays(
     assert body["seed_record"] == 1
     assert body["seed"] == rfc3797_seed(rfc3797_key(NUMBERS)).hex()
     assert body["plan"]["rules"] == [list(v) for v in Rules.for_jurisdiction(jurisdiction).versions]
-    assert body["result"]["commitment"] == spec.commitment
-    tasks = [t for rd in body["result"]["rounds"] for t in rd["tasks"]]
+    plan = plan_json(body)
+    assert plan["commitment"] == spec.commitment
+    tasks = [t for rd in plan["rounds"] for t in rd["tasks"]]
     assert len(tasks) == len(drawn.plan.tasks) > 0
     for t in tasks:
         assert 0 < t["probability"] <= 1
         assert t["reasons"]
         assert "form" not in t  # derived on demand (task_form), not stored
-    for entry in body["result"]["excluded"] + body["result"]["mandatory"]:
+    for entry in plan["excluded"] + plan["mandatory"]:
         assert entry["reasons"]
     report = verification.verify_draws(j.path)
     assert report.ok, report.format()
@@ -102,7 +106,7 @@ def test_bl9_annual_plan_seed_before_its_commitment_is_refused(site: tuple[Path,
     assert j.size == 0
     commitments.commit_plan(j, spec, committed_at=COMMITTED, committed_by="王建国")
     with pytest.raises(JournalError, match="no live seed"):
-        year_ceremony.draw_year(j, spec, rules=Rules.for_jurisdiction("boluo"), **WHO)
+        year_ceremony.draw_year(j, spec, rules=Rules.for_jurisdiction("boluo"), signing=SIGNING)
     with pytest.raises(JournalError, match="not after the plan's commitment"):
         commitments.form_seed(
             j,
@@ -119,10 +123,12 @@ def test_bl9_second_result_for_an_annual_plan_is_refused(site: tuple[Path, Count
     spec = make_spec(county, "tianjin")
     j, _ = planned_journal(d, spec)
     with pytest.raises(JournalError, match="second result"):
-        year_ceremony.draw_year(j, spec, rules=Rules.for_jurisdiction("tianjin"), **WHO)
+        year_ceremony.draw_year(j, spec, rules=Rules.for_jurisdiction("tianjin"), signing=SIGNING)
     changed = attrs.evolve(spec, parameters=attrs.evolve(spec.parameters, random_ratio=0.5))
     with pytest.raises(JournalError, match="committed with hash"):
-        year_ceremony.draw_year(j, changed, rules=Rules.for_jurisdiction("tianjin"), **WHO)
+        year_ceremony.draw_year(
+            j, changed, rules=Rules.for_jurisdiction("tianjin"), signing=SIGNING
+        )
     assert j.size == 3
 
 
@@ -133,7 +139,7 @@ def test_tj4_annual_plan_under_other_rules_writes_nothing(site: tuple[Path, Coun
     commitments.commit_plan(j, spec, committed_at=COMMITTED, committed_by="王建国")
     commitments.form_seed(j, spec, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
     with pytest.raises(RuleError, match="follows the rules of 'boluo'"):
-        year_ceremony.draw_year(j, spec, rules=Rules.for_jurisdiction("tianjin"), **WHO)
+        year_ceremony.draw_year(j, spec, rules=Rules.for_jurisdiction("tianjin"), signing=SIGNING)
     assert j.size == 2
 
 
@@ -142,16 +148,16 @@ def test_tj8_replay_detects_a_changed_annual_plan_record(site: tuple[Path, Count
     d, county = site
     j, _ = planned_journal(d, make_spec(county, "boluo"))
     entries = [(r.type, r.body) for r in j.records()]
-    task = next(
-        t for rd in entries[2][1]["result"]["rounds"] for t in rd["tasks"] if t["kind"] == "drawn"
-    )
+    year = decode(entries[2][1]["year"])
+    task = next(t for rd in year["plan"]["rounds"] for t in rd["tasks"] if t["kind"] == "drawn")
     task["probability"] = task["probability"] / 2
+    entries[2][1]["year"] = encode(year)
     forged = d / "forged.jsonl"
     Journal(forged).append_many(entries)
     report = verification.verify_draws(forged, registry_dir=d)
     assert not report.ok
     assert report.bad_records == (2,)
-    assert "replay differs at result.rounds" in report.format()
+    assert "replay differs at year.plan.rounds" in report.format()
 
 
 def test_tj8_replay_detects_a_changed_registry_snapshot(site: tuple[Path, County]) -> None:
@@ -209,13 +215,22 @@ def test_tj5_every_annual_plan_replays_and_any_changed_probability_is_caught(
     body = json.loads(
         json.dumps(
             year_plan_record(
-                spec, plan, seed=seed, seed_record=1, seed_method="rfc3797", population=300, **WHO
-            )
+                spec,
+                plan,
+                seed=seed,
+                seed_record=1,
+                seed_method="rfc3797",
+                population=300,
+                signing=SIGNING,
+                inputs=spec_inputs(spec, county, rules),
+            ).body()
         )
     )
     assert replay_year(body, county, rules, committed_hash=spec.hash) is None
-    tasks = [t for rd in body["result"]["rounds"] for t in rd["tasks"]]
+    year = decode(body["year"])
+    tasks = [t for rd in year["plan"]["rounds"] for t in rd["tasks"]]
     tasks[len(tasks) // 2]["probability"] += 0.25
+    body["year"] = encode(year)
     assert replay_year(body, county, rules) is not None
 
 
@@ -405,7 +420,7 @@ def test_tj4_an_unversioned_rule_change_is_reported_as_the_rules_deciding_differ
     from drawcore.model import Unit
     from drawcore.plugin import Reason, hookimpl
     from drawcore.plugin.manager import make_plugin_manager
-    from drawcore.record.annual import replay_year, run_year, year_plan_record
+    from drawcore.record.annual import replay_year, run_year, spec_inputs, year_plan_record
 
     _, county = site
     target = sorted(u.unit_id for u in county.units)[0]
@@ -427,8 +442,15 @@ def test_tj4_an_unversioned_rule_change_is_reported_as_the_rules_deciding_differ
     seed = b"\x01" * 32
     plan = run_year(spec, county, before, seed)
     body = year_plan_record(
-        spec, plan, seed=seed, seed_record=1, seed_method="rfc3797", population=300, **WHO
-    )
+        spec,
+        plan,
+        seed=seed,
+        seed_record=1,
+        seed_method="rfc3797",
+        population=300,
+        signing=SIGNING,
+        inputs=spec_inputs(spec, county, before),
+    ).body()
     assert replay_year(body, county, before) is None
     problem = replay_year(body, county, rules(spares=True))
     assert problem is not None
@@ -455,7 +477,7 @@ def test_bl9_an_annual_plan_is_redone_visibly_and_the_redo_replays(
             rules=Rules.for_jurisdiction("tianjin"),
             rfc3797_sources=[[5, 8, 13], [21]],
             entropy_at="2026-01-08T21:30:00+08:00",
-            **WHO,
+            signing=SIGNING,
         )
     redone = year_ceremony.redo_year(
         j,
@@ -467,10 +489,12 @@ def test_bl9_an_annual_plan_is_redone_visibly_and_the_redo_replays(
         rules=Rules.for_jurisdiction("tianjin"),
         rfc3797_sources=[[5, 8, 13], [21]],
         entropy_at="2026-01-08T21:30:00+08:00",
-        drawn_by=WHO["drawn_by"],
-        signed_by=WHO["signed_by"],
-        drawn_at="2026-01-09T09:00:00+08:00",
-        signed_at="2026-01-09T09:15:00+08:00",
+        signing=Signing(
+            drawn_by=WHO["drawn_by"],
+            signed_by=WHO["signed_by"],
+            drawn_at="2026-01-09T09:00:00+08:00",
+            signed_at="2026-01-09T09:15:00+08:00",
+        ),
     )
     kinds = [r.type for r in j.records()]
     assert kinds == [

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from ceremony_site import COMMITTED, DRAWN, ENTROPY, NUMBERS, WHO
+from ceremony_site import COMMITTED, DRAWN, ENTROPY, NUMBERS, SIGNING
 from unit_factory import unit
 
 from drawcore.errors import JournalError, PluginError
@@ -109,7 +109,7 @@ def test_bl8_results_are_checked_against_the_roles_of_their_plan(tmp_path: Path)
     j = Journal(tmp_path / "journal.jsonl")
     commitments.commit_plan(j, spec, committed_at=COMMITTED, committed_by="王建国")
     commitments.form_seed(j, spec, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
-    drawn = year_ceremony.draw_year(j, spec, rules=r, county=c, **WHO)
+    drawn = year_ceremony.draw_year(j, spec, rules=r, county=c, signing=SIGNING)
     tasks = list(drawn.plan.tasks)
     assert len(tasks) >= 3
 
@@ -154,7 +154,7 @@ def test_bl8_a_role_in_another_plan_does_not_open_this_one(tmp_path: Path) -> No
     j = Journal(tmp_path / "journal.jsonl")
     commitments.commit_plan(j, spec, committed_at=COMMITTED, committed_by="王建国")
     commitments.form_seed(j, spec, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
-    drawn = year_ceremony.draw_year(j, spec, rules=r, county=c, **WHO)
+    drawn = year_ceremony.draw_year(j, spec, rules=r, county=c, signing=SIGNING)
     task = drawn.plan.tasks[0]
     res = InspectionResult(
         plan_id=spec.plan_id,

@@ -124,6 +124,16 @@ def test_bl8_the_scan_is_stricter_than_the_masker() -> None:
     assert scrub("135_0461_9603") == "135_0461_9603"  # so such a text is refused, not published
 
 
+def test_bl8_a_digest_whose_digits_look_like_an_id_is_no_persons_number() -> None:
+    """A plan hash, seed or fingerprint (SHA-256, 64 hex digits) is published as it is,
+    even when a run of its digits looks like a 15-digit ID-card number; 64 digits with no
+    hex letter are still scanned."""
+    digest = "880825831443964b6b351a6592975e6b77661fb7e2958add06ba447d5d871846"
+    assert find_personal_data("880825831443964") != []
+    assert find_personal_data(f"plan hash {digest},") == []
+    assert find_personal_data("0" * 40 + "13504619603" + "0" * 13) != []
+
+
 separators = st.sampled_from(["", " ", "-", "－", " - ", "(", ")", "\u3000", "."])
 prose = st.text(alphabet="检查整改约谈负责人电话号码ABCxyz，。：", max_size=6)
 

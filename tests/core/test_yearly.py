@@ -271,7 +271,7 @@ def test_tj5_general_task_carries_the_office_team() -> None:
 def test_tj5_bl8_general_task_results_come_from_the_office_team(tmp_path: Path) -> None:
     """Journaled: the general inspection's result is accepted from the office's team, and a
     result entered by an inspector outside it is refused (谁抽查、谁录入)."""
-    from ceremony_site import COMMITTED, DRAWN, ENTROPY, NUMBERS, WHO
+    from ceremony_site import COMMITTED, DRAWN, ENTROPY, NUMBERS, SIGNING
 
     from drawcore.errors import JournalError
     from drawcore.record import ceremony, commitments, year_ceremony
@@ -309,7 +309,7 @@ def test_tj5_bl8_general_task_results_come_from_the_office_team(tmp_path: Path) 
     j = Journal(tmp_path / "journal.jsonl")
     commitments.commit_plan(j, spec, committed_at=COMMITTED, committed_by="王建国")
     commitments.form_seed(j, spec, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
-    drawn = year_ceremony.draw_year(j, spec, rules=r, county=county, **WHO)
+    drawn = year_ceremony.draw_year(j, spec, rules=r, county=county, signing=SIGNING)
     task = next(t for t in drawn.plan.tasks if t.unit_id == haz)
     assert task.office_team
 

@@ -287,11 +287,18 @@ def demo_forgery(journal: Any, out: Path) -> None:
 def demo_year_forgery(journal: Any, out: Path) -> None:
     """A consistent rewrite that moves one drawn task's unit to a unit that was not
     drawn (every hash recomputed): replaying the annual plan catches it."""
+    import attrs
+
+    from drawcore.plan.tasks import AnnualPlan
     from drawcore.publish.masking import scrub
+    from drawcore.record.annual import AnnualPlanRecord
+    from drawcore.serde import structure, unstructure
 
     entries = [(r.type, r.body) for r in journal.records()]
     _kind, body = next((k, b) for k, b in entries if k == "annual_plan")
-    tasks = [t for rd in body["result"]["rounds"] for t in rd["tasks"]]
+    record = AnnualPlanRecord.from_body(body)
+    plan = unstructure(record.result)
+    tasks = [t for rd in plan["rounds"] for t in rd["tasks"]]
     planned = {t["unit_id"] for t in tasks}
     task = next(t for t in tasks if t["kind"] == "drawn")
     # a unit the year did not plan; in a county where every unit is planned, another task's unit
@@ -299,6 +306,9 @@ def demo_year_forgery(journal: Any, out: Path) -> None:
         planned - {task["unit_id"]}
     )
     task["unit_id"] = others[0]
+    forged = attrs.evolve(record, result=structure(plan, AnnualPlan))
+    body.clear()
+    body.update(forged.body())
     _verify_forged(entries, out, _("one drawn unit swapped"), scrub)
 
 
@@ -433,6 +443,7 @@ def demo_year(source: Path, county: County, out: Path, jurisdiction: str) -> Non
     from drawcore.record import year_ceremony
     from drawcore.record.annual import year_plan_spec
     from drawcore.record.journal import Journal
+    from drawcore.record.signing import Signing
 
     journal_path = out / "journal.jsonl"
     if journal_path.exists():
@@ -474,10 +485,12 @@ def demo_year(source: Path, county: County, out: Path, jurisdiction: str) -> Non
         journal,
         spec,
         rules=rules,
-        drawn_by="执法监察大队 李明",
-        signed_by="局长 王建国",
-        drawn_at=DEMO_TIMES["drawn_at"],
-        signed_at=DEMO_TIMES["signed_at"],
+        signing=Signing(
+            drawn_by="执法监察大队 李明",
+            signed_by="局长 王建国",
+            drawn_at=DEMO_TIMES["drawn_at"],
+            signed_at=DEMO_TIMES["signed_at"],
+        ),
     )
     size = len(journal_path.read_bytes()) // 1024
     held = _(

@@ -167,6 +167,7 @@ def steps(args: argparse.Namespace, spec: Any, county: Any, rules: Any) -> int:
     from drawcore.plan.forms import format_plan
     from drawcore.record import commitments, year_ceremony
     from drawcore.record.journal import Journal
+    from drawcore.record.signing import Signing
 
     plugins = ", ".join(f"{n} {v}" for n, v in spec.rules) or "none"
     head = _(
@@ -204,6 +205,12 @@ def steps(args: argparse.Namespace, spec: Any, county: Any, rules: Any) -> int:
         print(later)
         return 0
     require_options(args, "drawn_by", "signed_by", "drawn_at", "signed_at")
+    signing = Signing(
+        drawn_by=args.drawn_by,
+        signed_by=args.signed_by,
+        drawn_at=args.drawn_at,
+        signed_at=args.signed_at,
+    )
     if not has_seed:
         if state is None:
             rec = commitments.commit_plan(
@@ -228,10 +235,7 @@ def steps(args: argparse.Namespace, spec: Any, county: Any, rules: Any) -> int:
         journal,
         spec,
         rules=rules,
-        drawn_by=args.drawn_by,
-        signed_by=args.signed_by,
-        drawn_at=args.drawn_at,
-        signed_at=args.signed_at,
+        signing=signing,
         county=county,
     )
     planned = _(

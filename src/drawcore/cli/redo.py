@@ -56,6 +56,7 @@ def _redo_year(args: argparse.Namespace, journal: Any, record: Any) -> tuple[Any
     from drawcore.plugin.rules import Rules
     from drawcore.record import year_ceremony
     from drawcore.record.annual import YearPlanSpec
+    from drawcore.record.signing import Signing
 
     spec = YearPlanSpec.from_body(record.body.get("plan"))
     done = year_ceremony.redo_year(
@@ -66,10 +67,12 @@ def _redo_year(args: argparse.Namespace, journal: Any, record: Any) -> tuple[Any
         voided_by=args.voided_by,
         at=args.voided_at,
         rules=Rules.for_jurisdiction(spec.jurisdiction),
-        drawn_by=args.drawn_by,
-        signed_by=args.signed_by,
-        drawn_at=args.drawn_at,
-        signed_at=args.signed_at,
+        signing=Signing(
+            drawn_by=args.drawn_by,
+            signed_by=args.signed_by,
+            drawn_at=args.drawn_at,
+            signed_at=args.signed_at,
+        ),
         rfc3797_sources=parse_public_numbers(args.public_numbers),
         entropy_at=args.entropy_at,
         registry_dir=args.registry_dir,

@@ -114,11 +114,19 @@ def _windows(run: str) -> list[str]:
     return found
 
 
+def _not_personal(word: str) -> bool:
+    """A company's USCC, or a SHA-256 digest (64 hex digits: a plan hash, a seed, a
+    fingerprint), whose digit runs only look like numbers."""
+    if len(word) == 18:
+        return is_company_code(word)
+    return len(word) == 64 and re.fullmatch(r"[0-9a-f]*[a-f][0-9a-f]*", word) is not None
+
+
 def find_personal_data(text: str) -> list[str]:
     """Every number in ``text`` that may be a person's phone or ID-card number."""
     norm = unicodedata.normalize("NFKC", text)
     words = re.split(r"([0-9A-Za-z]+)", norm)
-    norm = "".join(" " * len(w) if len(w) == 18 and is_company_code(w) else w for w in words)
+    norm = "".join(" " * len(w) if _not_personal(w) else w for w in words)
     found: list[str] = []
     for digits, raw, start in _joined_numbers(norm):
         if re.fullmatch(r"[0-9]+\.[0-9]+", raw):

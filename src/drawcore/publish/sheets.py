@@ -23,6 +23,8 @@ from drawcore.i18n import N_
 from drawcore.model import Inspector, Unit
 from drawcore.publish.labels import Words
 from drawcore.publish.pages import FONT_STACK
+from drawcore.record.annual import AnnualPlanRecord
+from drawcore.serde import unstructure
 
 __all__ = ["SheetInputs", "draw_record_sheet", "inspection_forms"]
 
@@ -118,7 +120,7 @@ def draw_record_sheet(record: Any, inputs: SheetInputs, lang: str) -> str:
     if record.type == "annual_plan":
         rows = [
             (str(rd["index"]), t["unit_id"], t["probability"], t["mode"], t["inspectors"], ())
-            for rd in b["result"]["rounds"]
+            for rd in unstructure(AnnualPlanRecord.from_body(b).result)["rounds"]
             for t in rd["tasks"]
         ]
     else:

@@ -23,11 +23,13 @@ from drawcore.model import Unit
 from drawcore.plugin.values import Reason
 from drawcore.publish.masking import Masker, default_mask, mask_known_names, scrub
 from drawcore.publish.scan import find_personal_data, find_unsafe_chars, is_verbatim
+from drawcore.record.annual import AnnualPlanRecord
 from drawcore.record.checkpoints import Checkpoint
 from drawcore.record.journal import Record
 from drawcore.record.results import Finding
 from drawcore.record.seeding import ANNUAL_PLAN, DRAW, PLAN_COMMITMENT, RESULT, SEED, VOID
 from drawcore.registry.registries import ItemList, UnitRegistry
+from drawcore.serde import unstructure
 
 __all__ = [
     "EXPOSED_FINDINGS",
@@ -450,7 +452,7 @@ def _year_rows(
     masked as every row is; a covert team (TJ-5) is not disclosed.
     """
     b = r.body
-    plan = b["result"]
+    plan = unstructure(AnnualPlanRecord.from_body(b).result)
     shown = {n["unit_id"]: n for n in plan.get("public_names", ())}
     head = {
         "record": r.seq,

@@ -23,9 +23,8 @@ from drawcore.plan.amendment import Amendment, share_of_year_left, yearly_scale
 from drawcore.plan.policy import Policy
 from drawcore.plan.prepare import prepare
 from drawcore.plan.tasks import AnnualPlan, TaskKind
-from drawcore.record.annual import YearPlanSpec
+from drawcore.record.annual import AnnualPlanRecord, YearPlanSpec
 from drawcore.record.journal import Record
-from drawcore.record.records import _structure
 from drawcore.record.seeding import ANNUAL_PLAN, PLAN_COMMITMENT, VOID
 from drawcore.registry.registries import County
 
@@ -44,7 +43,7 @@ def amended_plans(records: Iterable[Record], amends: str) -> list[tuple[Record, 
         spec = r.body.get("plan")
         named = spec.get("amends") if isinstance(spec, dict) else None
         if r.body.get("plan_id") == amends or named == amends:
-            plan = _structure(r.body.get("result"), AnnualPlan, "an annual plan")
+            plan = AnnualPlanRecord.from_body(r.body).result
             out.append((r, plan))
     if not any(r.body.get("plan_id") == amends for r, _ in out):
         raise InvalidInputError(

@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from drawcore.errors import InvalidInputError
+from drawcore.record.annual_compact import plan_json
 from drawcore.record.seeding import (
     ANNUAL_PLAN,
     DRAW,
@@ -93,7 +94,7 @@ def _plan_teams(body: Mapping[str, Any]) -> tuple[dict[str, frozenset[str]], dic
     from an annual plan body's ``result``."""
     teams: dict[str, frozenset[str]] = {}
     tasks: dict[str, int] = {}
-    for rd in (body.get("result") or {}).get("rounds", ()):
+    for rd in plan_json(body).get("rounds", ()):
         for t in rd.get("tasks", ()):
             people = frozenset(t.get("inspectors", ())) | frozenset(t.get("experts", ()))
             teams[t["unit_id"]] = teams.get(t["unit_id"], frozenset()) | people

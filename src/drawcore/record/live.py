@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from drawcore.errors import InvalidInputError
 from drawcore.i18n import msg
 from drawcore.plan.tasks import AnnualPlan
+from drawcore.record.annual import AnnualPlanRecord
 from drawcore.record.journal import (
     Record,
 )
@@ -76,7 +77,7 @@ def live_plan(records: Iterable[Record], plan_id: str) -> tuple[Record, AnnualPl
     try:
         if record.type == DRAW:
             return record, DrawRecord.from_body(record.body)
-        return record, _structure(record.body.get("result"), AnnualPlan, "an annual plan")
+        return record, AnnualPlanRecord.from_body(record.body).result
     except InvalidInputError as err:
         raise InvalidInputError(
             msg("journal record {seq}: {err}", seq=record.seq, err=err)

@@ -14,10 +14,11 @@ import attrs
 from drawcore.errors import InvalidInputError, JournalError
 from drawcore.plan.tasks import AnnualPlan
 from drawcore.plugin.rules import Rules
-from drawcore.record.annual import YearPlanSpec, run_year, year_plan_record
+from drawcore.record.annual import YearPlanSpec, run_year, spec_inputs, year_plan_record
 from drawcore.record.ceremony import _live_seed
 from drawcore.record.journal import Journal, Record
 from drawcore.record.seeding import ANNUAL_PLAN, SEED, VOID, seed_body, void_body
+from drawcore.record.signing import Signing
 from drawcore.record.snapshots import load_county
 from drawcore.registry.headers import PathLike
 from drawcore.registry.registries import County
@@ -38,10 +39,7 @@ def draw_year(
     spec: YearPlanSpec,
     *,
     rules: Rules,
-    drawn_by: str,
-    signed_by: str,
-    drawn_at: str,
-    signed_at: str,
+    signing: Signing,
     registry_dir: PathLike | None = None,
     county: County | None = None,
 ) -> YearDrawn:
@@ -68,14 +66,12 @@ def draw_year(
     body = year_plan_record(
         spec,
         plan,
+        inputs=spec_inputs(spec, regs, rules),
         seed=seed,
         seed_record=seed_seq,
         seed_method=method,
         population=len(regs.units),
-        drawn_by=drawn_by,
-        signed_by=signed_by,
-        drawn_at=drawn_at,
-        signed_at=signed_at,
+        signing=signing,
     )
     return YearDrawn(journal.append(ANNUAL_PLAN, body), plan)
 
@@ -89,10 +85,7 @@ def redo_year(
     voided_by: str,
     at: str,
     rules: Rules,
-    drawn_by: str,
-    signed_by: str,
-    drawn_at: str,
-    signed_at: str,
+    signing: Signing,
     rfc3797_sources: Sequence[int | Sequence[int]],
     entropy_at: str,
     registry_dir: PathLike | None = None,
@@ -119,7 +112,7 @@ def redo_year(
         spec.plan_id,
         spec.hash,
         entropy_at=entropy_at,
-        recorded_at=drawn_at,
+        recorded_at=signing.drawn_at,
         rfc3797_sources=rfc3797_sources,
     )
     base = registry_dir if registry_dir is not None else journal.path.parent
@@ -130,14 +123,12 @@ def redo_year(
     body = year_plan_record(
         spec,
         plan,
+        inputs=spec_inputs(spec, regs, rules),
         seed=seed_bytes,
         seed_record=seed_seq,
         seed_method=seed["method"],
         population=len(regs.units),
-        drawn_by=drawn_by,
-        signed_by=signed_by,
-        drawn_at=drawn_at,
-        signed_at=signed_at,
+        signing=signing,
         redo_of=voids,
         redo_reason=reason,
     )

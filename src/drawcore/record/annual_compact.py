@@ -1,0 +1,227 @@
+"""The compact annual-plan layout (``drawcore.plan.plan_year/3``) and the inputs it carries.
+
+An annual plan's record was mostly repetition: every task spelt out its unit id,
+its items, its reasons and its team's parts as objects with the same keys. The
+compact layout writes the same values once:
+
+- every scalar (text, number, flag, null) is written once, in a table ``v`` in the
+  order first met, and referred to by its position;
+- a list of objects that share their keys is written as columns
+  (``{"n": rows, "c": {key: column}}``), each column encoded the same way;
+- a list of scalars is the list of their positions; another list in which each value
+  occurs twice on average or more is written as its distinct values, in the order first met,
+  and each item's index among them (``{"u": distinct, "i": indices}``);
+- a list of lists is written as the lengths of its lists and their items one after
+  another (``{"k": lengths, "f": items}``);
+- any other list is ``{"l": [items]}`` and any other object ``{"o": {key: value}}``.
+
+Decoding is exact: :func:`decode` of :func:`encode` gives back the same JSON value,
+so the plan a record holds is the plan replay computes, compared value for value.
+
+:class:`YearInputs` is what a replay needs beside the plan and that only the rules
+know: each unit's weight (and the reasons of weights other than the registry's),
+its recent-inspection window and team size, as parallel columns over the units of
+the registry (ids ascending). With them the year's draw and the placement are
+replayed from the record alone; drawcore's own ``verify`` also asks the installed
+rules and names the first unit whose weight or window they now decide differently.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
+from drawcore.plan.parameters import YearParameters
+from drawcore.plan.policy import Policy, UnitDecisions
+from drawcore.plan.prepare import prepare
+from drawcore.plugin.values import Reason
+from drawcore.registry.registries import County
+
+__all__ = ["COMPACT_METHOD", "YearInputs", "decode", "encode", "plan_json", "year_inputs"]
+
+#: The annual-plan method whose records use the compact layout.
+COMPACT_METHOD = "drawcore.plan.plan_year/3"
+
+_Scalar = str | int | float | bool | None
+
+
+def _is_scalar(value: object) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+class _Table:
+    """Scalars in the order first met; the same value (and type) is written once."""
+
+    def __init__(self) -> None:
+        self.values: list[_Scalar] = []
+        self._index: dict[tuple[str, _Scalar], int] = {}
+
+    def ref(self, value: _Scalar) -> int:
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InvalidInputError(msg("{value} has no JSON form", value=repr(value)))
+        key = (type(value).__name__, value)
+        found = self._index.get(key)
+        if found is None:
+            found = self._index[key] = len(self.values)
+            self.values.append(value)
+        return found
+
+
+def _encode(value: Any, table: _Table) -> Any:
+    if _is_scalar(value):
+        return table.ref(value)
+    if isinstance(value, Mapping):
+        return {"o": {k: _encode(value[k], table) for k in sorted(value)}}
+    if not isinstance(value, Sequence):
+        raise InvalidInputError(msg("not a JSON value: {kind}", kind=type(value).__name__))
+    if all(_is_scalar(v) for v in value):
+        return [table.ref(v) for v in value]
+    first: dict[str, int] = {}
+    rows = [first.setdefault(_canonical(v), len(first)) for v in value]
+    if 2 * len(first) <= len(value):
+        distinct: list[Any] = [None] * len(first)
+        for v, i in zip(value, rows, strict=True):
+            distinct[i] = v
+        return {"u": _encode(distinct, table), "i": rows}
+    if all(isinstance(v, list | tuple) for v in value):
+        flat = [x for v in value for x in v]
+        return {"k": [len(v) for v in value], "f": _encode(flat, table)}
+    if all(isinstance(v, Mapping) for v in value):
+        keys = sorted(value[0])
+        if all(sorted(v) == keys for v in value):
+            return {
+                "n": len(value),
+                "c": {k: _encode([v[k] for v in value], table) for k in keys},
+            }
+    return {"l": [_encode(v, table) for v in value]}
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def encode(value: Any) -> dict[str, Any]:
+    """``value`` (plain JSON values) in the compact layout: ``{"v": table, "d": data}``."""
+    table = _Table()
+    data = _encode(value, table)
+    return {"v": table.values, "d": data}
+
+
+def _decode(data: Any, table: Sequence[_Scalar]) -> Any:
+    if isinstance(data, int) and not isinstance(data, bool):
+        return table[data]
+    if isinstance(data, list):
+        return [table[i] for i in data]
+    if not isinstance(data, Mapping) or len(data) not in (1, 2):
+        raise InvalidInputError(msg("not a compact value: {value}", value=str(data)[:80]))
+    if "o" in data:
+        return {k: _decode(v, table) for k, v in data["o"].items()}
+    if "l" in data:
+        return [_decode(v, table) for v in data["l"]]
+    if "k" in data:
+        flat = _decode(data["f"], table)
+        out, at = [], 0
+        for k in data["k"]:
+            out.append(flat[at : at + k])
+            at += k
+        if at != len(flat):
+            raise InvalidInputError(msg("lengths k do not add up to the items of f"))
+        return out
+    if "u" in data:
+        distinct = _decode(data["u"], table)
+        return [distinct[i] for i in data["i"]]
+    n, columns = data["n"], data["c"]
+    decoded = {k: _decode(v, table) for k, v in columns.items()}
+    for k, column in decoded.items():
+        if not isinstance(column, list) or len(column) != n:
+            raise InvalidInputError(
+                msg("column {column} does not have {rows} rows", column=repr(k), rows=n)
+            )
+    return [{k: decoded[k][i] for k in decoded} for i in range(n)]
+
+
+def decode(compact: Mapping[str, Any]) -> Any:
+    """The JSON value a compact ``{"v": table, "d": data}`` holds; :class:`InvalidInputError`
+    (or :class:`KeyError`, :class:`IndexError`, :class:`TypeError`) when it is malformed."""
+    table = compact["v"]
+    if not isinstance(table, list):
+        raise InvalidInputError(msg("the table v is not a list"))
+    return _decode(compact["d"], table)
+
+
+def plan_json(body: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The plan an ``annual_plan`` body holds, as plain JSON values, in either layout
+    (``{}`` when it holds none): for readers that need a few of its fields quickly."""
+    if "year" in body:
+        try:
+            year = decode(body["year"])
+        except (ValueError, KeyError, IndexError, TypeError):
+            return {}
+        plan = year.get("plan") if isinstance(year, dict) else None
+    else:
+        plan = body.get("result")
+    return plan if isinstance(plan, Mapping) else {}
+
+
+@attrs.frozen(kw_only=True)
+class YearInputs:
+    """What the rules decided for every unit and a replay needs beside the plan.
+
+    Parallel columns over ``unit_ids`` (the registry's units, ids ascending):
+    ``weights`` (the weight the year's draw used: registry weight times the rules'
+    factors), ``windows`` (recent-inspection window, days), ``team_sizes``,
+    ``weight_reasons`` (why the rules changed the weight; empty when they did not).
+    """
+
+    unit_ids: tuple[str, ...]
+    weights: tuple[float, ...]
+    windows: tuple[int, ...]
+    team_sizes: tuple[int, ...]
+    weight_reasons: tuple[tuple[Reason, ...], ...]
+
+    def weight_of(self) -> dict[str, float]:
+        return dict(zip(self.unit_ids, self.weights, strict=True))
+
+    def window_of(self) -> dict[str, int]:
+        return dict(zip(self.unit_ids, self.windows, strict=True))
+
+
+def inputs_of(decisions: UnitDecisions) -> YearInputs:
+    """The inputs of a year from the rules' decisions, ids ascending."""
+    ids = list(decisions.unit_ids)
+    order = sorted(range(len(ids)), key=ids.__getitem__)
+    return YearInputs(
+        unit_ids=tuple(ids[i] for i in order),
+        weights=tuple(float(decisions.weights[i]) for i in order),
+        windows=tuple(int(decisions.recent_inspection_days[i]) for i in order),
+        team_sizes=tuple(int(decisions.team_size[i]) for i in order),
+        weight_reasons=tuple(decisions.weight_reasons.get(ids[i], ()) for i in order),
+    )
+
+
+def year_inputs(
+    params: YearParameters,
+    county: County,
+    rules: Policy,
+    *,
+    conflicts: Sequence[Any] = (),
+    office_teams: Mapping[str, tuple[str, ...]] | None = None,
+) -> YearInputs:
+    """The rules' decisions for the year (made before the seed, as for the commitment)."""
+    prep = prepare(
+        county.units,
+        county.inspectors,
+        params,
+        rules=rules,
+        experts=county.experts,
+        items=county.items,
+        conflicts=conflicts,
+        office_teams=office_teams or {},
+    )
+    return inputs_of(prep.decisions)

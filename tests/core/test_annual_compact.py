@@ -1,0 +1,160 @@
+"""The compact annual-plan layout (``drawcore.plan.plan_year/3``): exact, small, and
+self-contained enough that a rule changed without a new version is named by unit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import types
+from pathlib import Path
+from typing import Any
+
+from ceremony_site import SIGNING
+from hypothesis import given
+from hypothesis import strategies as st
+
+from drawcore.i18n import render
+from drawcore.model import Unit
+from drawcore.plugin import hookimpl
+from drawcore.plugin.manager import make_plugin_manager
+from drawcore.plugin.rules import Rules
+from drawcore.plugin.values import PlanContext, Reason, WeightFactor
+from drawcore.record.annual import (
+    AnnualPlanRecord,
+    replay_year,
+    run_year,
+    spec_inputs,
+    year_plan_record,
+    year_plan_spec,
+)
+from drawcore.record.annual_compact import COMPACT_METHOD, decode, encode
+from drawcore.record.records import RegistryRef
+from drawcore.registry.registries import County
+
+_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53), 2**53)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=6)
+)
+_json = st.recursive(
+    _scalars,
+    lambda inner: (
+        st.lists(inner, max_size=5)
+        | st.dictionaries(st.sampled_from("abcd"), inner, max_size=4)
+        | st.lists(st.fixed_dictionaries({"a": inner, "b": inner}), max_size=5)
+    ),
+    max_leaves=40,
+)
+
+
+def _as_journal(value: Any) -> Any:
+    return json.loads(json.dumps(value, ensure_ascii=False))
+
+
+@given(_json)
+def test_bl9_compact_layout_gives_back_exactly_the_value_it_was_made_of(value: Any) -> None:
+    value = _as_journal(value)
+    packed = _as_journal(encode(value))
+    back = decode(packed)
+    assert json.dumps(back, sort_keys=True) == json.dumps(value, sort_keys=True)
+    assert [type(x) for x in _leaves(back)] == [type(x) for x in _leaves(value)]
+
+
+def _leaves(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [x for k in sorted(value) for x in _leaves(value[k])]
+    if isinstance(value, list):
+        return [x for v in value for x in _leaves(v)]
+    return [value]
+
+
+def test_bl9_compact_layout_writes_repeated_values_once() -> None:
+    rows = [{"unit_id": f"U{i:04d}", "items": ["SX-001", "SX-002"], "round": 1} for i in range(200)]
+    packed = encode(rows)
+    assert sum(v == "SX-001" for v in packed["v"]) == 1
+    assert len(json.dumps(packed)) < len(json.dumps(rows)) / 3
+
+
+def _refs(county: County) -> dict[str, RegistryRef]:
+    return {
+        name: RegistryRef(path=f"registries/{name}.csv", fingerprint=fp)
+        for name, fp in county.fingerprints.items()
+    }
+
+
+def _weighing(factor: float) -> Rules:
+    """Rules of one plugin, ``xian`` 1.0, that weigh risk by ``factor`` (the same version
+    whatever the factor: a rule changed without a new version)."""
+
+    @hookimpl
+    def drawcore_unit_weight(unit: Unit, context: PlanContext) -> WeightFactor | None:
+        if unit.unit_id.endswith(("1", "3")):
+            return WeightFactor(factor=factor, reason=Reason(clause="XA-2", text="weighed"))
+        return None
+
+    plugin = types.SimpleNamespace(drawcore_unit_weight=drawcore_unit_weight, __version__="1.0")
+    return Rules(make_plugin_manager(entrypoints=False, plugins={"xian": plugin}))
+
+
+def _record(county: County, rules: Rules) -> dict[str, Any]:
+    spec = year_plan_spec(
+        "2026-xian",
+        county,
+        _refs(county),
+        rules=rules,
+        year=2026,
+        tasks_per_inspector=3,
+        registry_date=dt.date(2026, 1, 2),
+    )
+    assert spec.method == COMPACT_METHOD
+    seed = b"\x02" * 32
+    plan = run_year(spec, county, rules, seed)
+    record = year_plan_record(
+        spec,
+        plan,
+        seed=seed,
+        seed_record=1,
+        seed_method="rfc3797",
+        population=len(county.units),
+        signing=SIGNING,
+        inputs=spec_inputs(spec, county, rules),
+    )
+    body: dict[str, Any] = _as_journal(record.body())
+    return body
+
+
+def test_tj8_a_weight_changed_without_a_new_version_is_named_by_unit(
+    small_county: tuple[Path, County],
+) -> None:
+    _, county = small_county
+    body = _record(county, _weighing(2.0))
+    assert "year" in body
+    assert "result" not in body
+    assert replay_year(body, county, _weighing(2.0)) is None
+    problem = replay_year(body, county, _weighing(3.0))
+    assert problem is not None
+    first = min(u.unit_id for u in county.units if u.unit_id.endswith(("1", "3")))
+    assert problem.startswith(f"the rules of national practice decide differently: unit {first}")
+    assert " weight " in problem
+    assert "→" in problem
+    assert "规则" in render(problem, "zh_CN")
+
+
+def test_tj9_the_compact_record_reads_back_as_the_plan_and_its_inputs(
+    small_county: tuple[Path, County],
+) -> None:
+    _, county = small_county
+    rules = _weighing(2.0)
+    body = _record(county, rules)
+    record = AnnualPlanRecord.from_body(body)
+    assert record.inputs is not None
+    assert record.inputs.unit_ids == tuple(sorted(u.unit_id for u in county.units))
+    unweighed = spec_inputs(record.plan, county, _weighing(1.0))
+    assert unweighed is not None
+    weights, before = record.inputs.weight_of(), unweighed.weight_of()
+    for uid in record.inputs.unit_ids:
+        factor = 2.0 if uid.endswith(("1", "3")) else 1.0
+        assert weights[uid] == before[uid] * factor
+    assert record.body() == body
