@@ -16,6 +16,7 @@ import numpy as np
 
 from drawcore.errors import InvalidInputError
 from drawcore.i18n import N_, _, current, msg, normalise, translation
+from drawcore.record.signing import Signing
 from drawcore.registry.headers import ENUM_LABELS, HEADER_ALIASES, REGISTRY_KINDS
 from drawcore.registry.registries import Kind, _Registry
 
@@ -149,6 +150,18 @@ def parse_hex(text: str, what: str) -> bytes:
         return bytes.fromhex(text)
     except ValueError:
         raise InvalidInputError(msg("{what}: {text!r} is not hex", what=what, text=text)) from None
+
+
+def signing_of(args: argparse.Namespace) -> Signing:
+    """Who drew and signed, and when, from the ``--drawn-by`` ... ``--signed-at`` options
+    (each required: a usage error names the missing ones)."""
+    require_options(args, "drawn_by", "signed_by", "drawn_at", "signed_at")
+    return Signing(
+        drawn_by=args.drawn_by,
+        signed_by=args.signed_by,
+        drawn_at=args.drawn_at,
+        signed_at=args.signed_at,
+    )
 
 
 def require_options(args: argparse.Namespace, *names: str) -> None:

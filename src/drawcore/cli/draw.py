@@ -14,6 +14,7 @@ from drawcore.cli.common import (
     parse_public_numbers,
     party_steps,
     require_options,
+    signing_of,
 )
 from drawcore.errors import InvalidInputError
 from drawcore.i18n import N_, _, current, msg, normalise, render, translation
@@ -235,7 +236,6 @@ def run(args: argparse.Namespace) -> int:
 def _run_steps(args: argparse.Namespace) -> int:
     from drawcore.record import ceremony, commitments
     from drawcore.record.journal import Journal
-    from drawcore.record.signing import Signing
 
     sampler = _sampler(args.engine, args.scheduler)  # bad options fail before any record
     plan = _draw_plan(args)
@@ -268,15 +268,9 @@ def _run_steps(args: argparse.Namespace) -> int:
             _("no seed yet: run again with --public-numbers and/or --party-reveal after the draw")
         )
         return 0
-    require_options(args, "drawn_by", "signed_by", "drawn_at", "signed_at")
+    signing = signing_of(args)
     if not has_seed:
         require_options(args, "entropy_at")
-    signing = Signing(
-        drawn_by=args.drawn_by,
-        signed_by=args.signed_by,
-        drawn_at=args.drawn_at,
-        signed_at=args.signed_at,
-    )
     drawn = ceremony.run_ceremony(
         journal,
         plan,

@@ -20,6 +20,7 @@ from drawcore.cli.common import (
     parse_public_numbers,
     party_steps,
     require_options,
+    signing_of,
 )
 from drawcore.errors import InvalidInputError
 from drawcore.i18n import _, current, msg
@@ -167,7 +168,6 @@ def steps(args: argparse.Namespace, spec: Any, county: Any, rules: Any) -> int:
     from drawcore.plan.forms import format_plan
     from drawcore.record import commitments, year_ceremony
     from drawcore.record.journal import Journal
-    from drawcore.record.signing import Signing
 
     plugins = ", ".join(f"{n} {v}" for n, v in spec.rules) or "none"
     head = _(
@@ -204,13 +204,7 @@ def steps(args: argparse.Namespace, spec: Any, county: Any, rules: Any) -> int:
         )
         print(later)
         return 0
-    require_options(args, "drawn_by", "signed_by", "drawn_at", "signed_at")
-    signing = Signing(
-        drawn_by=args.drawn_by,
-        signed_by=args.signed_by,
-        drawn_at=args.drawn_at,
-        signed_at=args.signed_at,
-    )
+    signing = signing_of(args)
     if not has_seed:
         if state is None:
             rec = commitments.commit_plan(

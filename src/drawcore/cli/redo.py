@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from drawcore.cli.common import parse_public_numbers, require_options
+from drawcore.cli.common import parse_public_numbers, require_options, signing_of
 from drawcore.errors import InvalidInputError
 from drawcore.i18n import _, msg
 
@@ -56,7 +56,6 @@ def _redo_year(args: argparse.Namespace, journal: Any, record: Any) -> tuple[Any
     from drawcore.plugin.rules import Rules
     from drawcore.record import year_ceremony
     from drawcore.record.annual import YearPlanSpec
-    from drawcore.record.signing import Signing
 
     spec = YearPlanSpec.from_body(record.body.get("plan"))
     done = year_ceremony.redo_year(
@@ -67,12 +66,7 @@ def _redo_year(args: argparse.Namespace, journal: Any, record: Any) -> tuple[Any
         voided_by=args.voided_by,
         at=args.voided_at,
         rules=Rules.for_jurisdiction(spec.jurisdiction),
-        signing=Signing(
-            drawn_by=args.drawn_by,
-            signed_by=args.signed_by,
-            drawn_at=args.drawn_at,
-            signed_at=args.signed_at,
-        ),
+        signing=signing_of(args),
         rfc3797_sources=parse_public_numbers(args.public_numbers),
         entropy_at=args.entropy_at,
         registry_dir=args.registry_dir,
@@ -87,7 +81,6 @@ def _redo_year(args: argparse.Namespace, journal: Any, record: Any) -> tuple[Any
 def _redo_draw(args: argparse.Namespace, journal: Any, record: Any) -> tuple[Any, list[str]]:
     from drawcore.record import ceremony
     from drawcore.record.records import DrawRecord
-    from drawcore.record.signing import Signing
 
     plan = DrawRecord.from_body(record.body).plan
     done = ceremony.redo(
@@ -97,12 +90,7 @@ def _redo_draw(args: argparse.Namespace, journal: Any, record: Any) -> tuple[Any
         reason=args.reason,
         voided_by=args.voided_by,
         at=args.voided_at,
-        signing=Signing(
-            drawn_by=args.drawn_by,
-            signed_by=args.signed_by,
-            drawn_at=args.drawn_at,
-            signed_at=args.signed_at,
-        ),
+        signing=signing_of(args),
         rfc3797_sources=parse_public_numbers(args.public_numbers),
         entropy_at=args.entropy_at,
         registry_dir=args.registry_dir,

@@ -21,9 +21,8 @@ from drawcore.errors import DrawcoreError, InvalidInputError
 from drawcore.i18n import msg
 from drawcore.plan.amendment import Amendment, share_of_year_left, yearly_scale
 from drawcore.plan.policy import Policy
-from drawcore.plan.prepare import prepare
 from drawcore.plan.tasks import AnnualPlan, TaskKind
-from drawcore.record.annual import AnnualPlanRecord, YearPlanSpec
+from drawcore.record.annual import AnnualPlanRecord, YearPlanSpec, _prepared
 from drawcore.record.journal import Record
 from drawcore.record.seeding import ANNUAL_PLAN, PLAN_COMMITMENT, VOID
 from drawcore.registry.registries import County
@@ -54,16 +53,7 @@ def amended_plans(records: Iterable[Record], amends: str) -> list[tuple[Record, 
 
 def _weights(spec: YearPlanSpec, county: County, rules: Policy) -> dict[str, float]:
     """Unit id -> the weight the amended plan's rules gave each unit of its snapshot."""
-    prep = prepare(
-        county.units,
-        county.inspectors,
-        spec.parameters,
-        rules=rules,
-        experts=county.experts,
-        items=county.items,
-        conflicts=spec.conflicts,
-        office_teams={u: list(m) for u, m in spec.office_teams},
-    )
+    prep = _prepared(spec, county, rules)
     return dict(zip((u.unit_id for u in prep.units), prep.decisions.weights.tolist(), strict=True))
 
 
