@@ -17,6 +17,7 @@ import numpy.typing as npt
 from drawcore.draw.randomness import DrawKey, hash_ids, mix_columns, to_uniforms
 from drawcore.draw.team_model import _UNLIMITED, EXPLICIT_REASON, InspectorsLike
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 from drawcore.model import Expert, Inspector
 
 __all__ = [
@@ -41,7 +42,12 @@ class _Pool:
 def _pool(name: str, members: object, key: DrawKey, kind: str) -> _Pool:
     if isinstance(members, str | bytes) or not isinstance(members, Iterable):
         raise InvalidInputError(
-            f"{kind} ({name}) must be a collection of ids or records, got {type(members).__name__}"
+            msg(
+                "{kind} ({name}) must be a collection of ids or records, got {type_name}",
+                kind=kind,
+                name=name,
+                type_name=type(members).__name__,
+            )
         )
     rows: dict[str, tuple[str, frozenset[str]]] = {}
     for n, item in enumerate(members):
@@ -57,10 +63,18 @@ def _pool(name: str, members: object, key: DrawKey, kind: str) -> _Pool:
             iid, wu, exp = item, "", frozenset()
         else:
             raise InvalidInputError(
-                f"{kind} ({name}) item {n}: expected an id string or {kind} record, got {item!r}"
+                msg(
+                    "{kind} ({name}) item {n}: expected an id string or {kind} record, got {item}",
+                    kind=kind,
+                    name=name,
+                    n=n,
+                    item=repr(item),
+                )
             )
         if iid in rows:
-            raise InvalidInputError(f"{kind} ({name}): id {iid!r} appears twice")
+            raise InvalidInputError(
+                msg("{kind} ({name}): id {iid} appears twice", kind=kind, name=name, iid=repr(iid))
+            )
         rows[iid] = (wu, exp)
     ids = sorted(rows)
     return _Pool(
@@ -82,7 +96,9 @@ def _conflicts(
     attributes (:class:`Recusal`, a plugin's conflict value).
     """
     if isinstance(conflicts, str | bytes) or not isinstance(conflicts, Iterable):
-        raise InvalidInputError(f"{what} must be an iterable of (inspector_id, unit_id) pairs")
+        raise InvalidInputError(
+            msg("{what} must be an iterable of (inspector_id, unit_id) pairs", what=what)
+        )
     out: dict[int, dict[str, str]] = {}
     for n, c in enumerate(conflicts):
         if type(c) is tuple and len(c) == 2:
@@ -95,7 +111,12 @@ def _conflicts(
             iid = uid = why = None
         if not (isinstance(iid, str) and isinstance(uid, str) and isinstance(why, str)):
             raise InvalidInputError(
-                f"{what} item {n}: expected (inspector_id, unit_id[, reason]) strings, got {c!r}"
+                msg(
+                    "{what} item {n}: expected (inspector_id, unit_id[, reason]) strings, got {c}",
+                    what=what,
+                    n=n,
+                    c=repr(c),
+                )
             )
         t = task_index.get(uid)
         if t is not None:
@@ -107,17 +128,28 @@ def _caps(cap: object, ids: Sequence[str], what: str) -> list[int]:
     if cap is None:
         return [_UNLIMITED] * len(ids)
     if isinstance(cap, bool):
-        raise InvalidInputError(f"{what} must be an integer >= 0 or a mapping, got {cap!r}")
+        raise InvalidInputError(
+            msg("{what} must be an integer >= 0 or a mapping, got {cap}", what=what, cap=repr(cap))
+        )
     if isinstance(cap, int):
         if cap < 0:
-            raise InvalidInputError(f"{what} must be >= 0, got {cap}")
+            raise InvalidInputError(msg("{what} must be >= 0, got {cap}", what=what, cap=cap))
         return [cap] * len(ids)
     if isinstance(cap, Mapping):
         for k, v in cap.items():
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                raise InvalidInputError(f"{what}[{k!r}] must be an integer >= 0, got {v!r}")
+                raise InvalidInputError(
+                    msg(
+                        "{what}[{k}] must be an integer >= 0, got {v}",
+                        what=what,
+                        k=repr(k),
+                        v=repr(v),
+                    )
+                )
         return [int(cap.get(i, _UNLIMITED)) for i in ids]
-    raise InvalidInputError(f"{what} must be an integer >= 0 or a mapping, got {cap!r}")
+    raise InvalidInputError(
+        msg("{what} must be an integer >= 0 or a mapping, got {cap}", what=what, cap=repr(cap))
+    )
 
 
 def _positions(

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import deque
 
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 
 __all__ = ["FlowNetwork"]
 
@@ -45,7 +46,14 @@ class FlowNetwork:
     def push(self, edge: int, amount: int = 1) -> None:
         """Put ``amount`` of flow on ``edge`` (a warm start); capacity must allow it."""
         if self._cap[edge] < amount:
-            raise InvalidInputError(f"edge {edge} has residual {self._cap[edge]} < {amount}")
+            raise InvalidInputError(
+                msg(
+                    "edge {edge} has residual {residual} < {amount}",
+                    edge=edge,
+                    residual=self._cap[edge],
+                    amount=amount,
+                )
+            )
         self._cap[edge] -= amount
         self._cap[edge ^ 1] += amount
 

@@ -47,6 +47,7 @@ from drawcore.draw.probabilities import _as_weights, _probabilities
 from drawcore.draw.randomness import DrawKey, canonical_ids
 from drawcore.draw.sampling import _ids_mask, _order, sample_units
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 
 __all__ = ["MAX_AVERAGED_UNITS", "MAX_JOINT_UNITS", "joint_inclusion_probabilities"]
 
@@ -83,8 +84,12 @@ def joint_inclusion_probabilities(
     n = canon.shape[0]
     if n > MAX_JOINT_UNITS:
         raise InvalidInputError(
-            f"{n} units: the joint matrix is built for at most {MAX_JOINT_UNITS} units "
-            "(8 bytes a pair); draw a smaller population or one stratum at a time"
+            msg(
+                "{n} units: the joint matrix is built for at most {max_units} units (8 bytes a "
+                "pair); draw a smaller population or one stratum at a time",
+                n=n,
+                max_units=MAX_JOINT_UNITS,
+            )
         )
     labels = None if strata is None else _labels(strata, n)
     sample = sample_units(
@@ -131,7 +136,9 @@ def joint_inclusion_probabilities(
 def _labels(strata: Iterable[Hashable] | npt.NDArray[np.generic], n: int) -> list[str]:
     raw = strata.tolist() if isinstance(strata, np.ndarray) else list(strata)
     if len(raw) != n:
-        raise InvalidInputError(f"{n} ids but {len(raw)} stratum labels")
+        raise InvalidInputError(
+            msg("{n} ids but {n_labels} stratum labels", n=n, n_labels=len(raw))
+        )
     return [str(x) for x in raw]
 
 
@@ -209,8 +216,12 @@ def _averaged(p: I64Array, m: int) -> F64Array:
     k = p.shape[0]
     if k > MAX_AVERAGED_UNITS:
         raise InvalidInputError(
-            f"{k} non-certain units in a stratum: the order-averaged joint probabilities are "
-            f"computed exactly for at most {MAX_AVERAGED_UNITS} (every order is enumerated)"
+            msg(
+                "{k} non-certain units in a stratum: the order-averaged joint probabilities are "
+                "computed exactly for at most {max_units} (every order is enumerated)",
+                k=k,
+                max_units=MAX_AVERAGED_UNITS,
+            )
         )
     full = 1 << m
     sums = np.zeros((k, k), dtype=object)

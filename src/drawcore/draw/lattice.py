@@ -23,6 +23,7 @@ from drawcore.draw.probabilities import (
 )
 from drawcore.draw.randomness import DrawKey
 from drawcore.errors import InfeasibleError, InvalidInputError
+from drawcore.i18n import msg
 
 __all__ = [
     "adjustable",
@@ -176,7 +177,9 @@ def _break_ties(
     if same.any():
         dup = np.unique(ids[rows][1:][same])
         shown = ", ".join(map(str, _py_ids(dup[:_SHOWN])))
-        raise InvalidInputError(f"{dup.size} duplicate unit id(s): {shown}")
+        raise InvalidInputError(
+            msg("{count} duplicate unit id(s): {shown}", count=dup.size, shown=shown)
+        )
     perm[pos] = rows
     return perm
 
@@ -260,7 +263,7 @@ def balance_increments(p_ordered: I64Array, n_rest: int, m: int) -> IntpArray:
     while diff != 0:
         take = nudge_increments(p_ordered, abs(diff), diff > 0, m)
         if not take.size:
-            raise InfeasibleError("the inclusion probabilities cannot be put on the lattice")
+            raise InfeasibleError(msg("the inclusion probabilities cannot be put on the lattice"))
         diff -= take.size if diff > 0 else -take.size
         changed.append(take)
     if not changed:

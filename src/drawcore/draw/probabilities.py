@@ -83,11 +83,15 @@ def _as_weights(weights: object) -> F64Array:
     try:
         arr = np.asarray(weights)
     except (TypeError, ValueError) as exc:
-        raise InvalidInputError(f"weights must be a 1-D array of numbers: {exc}") from exc
+        raise InvalidInputError(
+            msg("weights must be a 1-D array of numbers: {exc}", exc=exc)
+        ) from exc
     if arr.ndim != 1:
-        raise InvalidInputError(f"weights must be one-dimensional, got shape {arr.shape}")
+        raise InvalidInputError(
+            msg("weights must be one-dimensional, got shape {shape}", shape=arr.shape)
+        )
     if arr.dtype.kind not in "iuf":
-        raise InvalidInputError(f"weights must be numbers, got dtype {arr.dtype}")
+        raise InvalidInputError(msg("weights must be numbers, got dtype {dtype}", dtype=arr.dtype))
     return np.ascontiguousarray(arr, dtype=np.float64)
 
 
@@ -102,7 +106,15 @@ def check_weights_chunk(w: F64Array, offset: int = 0) -> None:
     )
     shown = "; ".join(problems[:_SHOWN])
     more = f" (and {len(problems) - _SHOWN} more)" if len(problems) > _SHOWN else ""
-    raise InvalidInputError(f"{len(problems)} bad weight(s): {shown}{more}", problems)
+    raise InvalidInputError(
+        msg(
+            "{count} bad weight(s): {shown}{more}",
+            count=len(problems),
+            shown=shown,
+            more=more,
+        ),
+        problems,
+    )
 
 
 def weight_stats(w: F64Array) -> tuple[float, int]:
@@ -233,15 +245,21 @@ def capping_rounds(
         rest_grid = total_grid - capped_grid
         if rest <= 0 or rest_grid <= 0:
             raise InfeasibleError(
-                f"capping failed: {capped} units capped for {n_free} places; "
-                "the weights are too unequal to represent in float64"
+                msg(
+                    "capping failed: {capped} units capped for {n_free} places; the weights are "
+                    "too unequal to represent in float64",
+                    capped=capped,
+                    n_free=n_free,
+                )
             )
         try:
             c = float(Fraction(rest) / _grid_to_fraction(rest_grid, scale))
         except OverflowError:
             raise InvalidInputError(
-                "the positive weights span too wide a range (a ratio above about "
-                "2**1000) for inclusion probabilities in float64; rescale them"
+                msg(
+                    "the positive weights span too wide a range (a ratio above about 2**1000) "
+                    "for inclusion probabilities in float64; rescale them"
+                )
             ) from None
         new_capped, new_grid = yield c
         if new_capped == capped:
@@ -333,26 +351,46 @@ def _mask(
     arr = value if isinstance(value, np.ndarray) else np.asarray(list(cast(Iterable[Any], value)))
     if arr.dtype == np.bool_:
         if arr.shape != (n,):
-            raise InvalidInputError(f"{what} mask has length {arr.shape[0]}, expected {n}")
+            raise InvalidInputError(
+                msg(
+                    "{what} mask has length {length}, expected {n}",
+                    what=what,
+                    length=arr.shape[0],
+                    n=n,
+                )
+            )
         return arr.astype(np.bool_, copy=False)
     if arr.size == 0:
         return np.zeros(n, dtype=np.bool_)
     if ids is None:
         if arr.dtype.kind not in "iu":
-            raise InvalidInputError(f"{what} must be a boolean mask or an array of row indices")
+            raise InvalidInputError(
+                msg("{what} must be a boolean mask or an array of row indices", what=what)
+            )
         if (arr < 0).any() or (arr >= n).any():
-            raise InvalidInputError(f"{what} has a row index outside 0..{n - 1}")
+            raise InvalidInputError(
+                msg("{what} has a row index outside 0..{last}", what=what, last=n - 1)
+            )
         out = np.zeros(n, dtype=np.bool_)
         out[arr] = True
         return out
     wanted = canonical_ids(arr)
     if wanted.dtype.kind != ids.dtype.kind:
-        raise InvalidInputError(f"{what} ids are not of the same kind (str/int) as the unit ids")
+        raise InvalidInputError(
+            msg("{what} ids are not of the same kind (str/int) as the unit ids", what=what)
+        )
     found = np.isin(ids, wanted)
     missing = np.setdiff1d(wanted, ids[found])
     if missing.size:
         shown = ", ".join(map(str, _py_ids(missing[:_SHOWN])))
-        raise InvalidInputError(f"{what} names {missing.size} unknown unit id(s): {shown}")
+        raise InvalidInputError(
+            msg(
+                "{what} names {size} unknown unit id(s): {shown}",
+                what=what,
+                size=missing.size,
+                shown=shown,
+            )
+        )
     return found
 
 
@@ -367,8 +405,10 @@ def _size_mapping(size: object) -> Mapping[Any, Any]:
     """The per-stratum sizes of a stratified draw (one number is refused)."""
     if not isinstance(size, Mapping):
         raise InvalidInputError(
-            "with strata, size must map each stratum label to its sample size "
-            "(see allocate_proportional / allocate_neyman)"
+            msg(
+                "with strata, size must map each stratum label to its sample size "
+                "(see allocate_proportional / allocate_neyman)"
+            )
         )
     return size
 
@@ -382,7 +422,7 @@ def _stratum_sizes(size: Mapping[Any, Any], names: Sequence[str]) -> dict[str, i
     unknown = sorted(set(sizes) - set(names))
     missing = sorted(set(names) - set(sizes))
     if missing:
-        raise InvalidInputError(f"no sample size for stratum/strata {missing}")
+        raise InvalidInputError(msg("no sample size for stratum/strata {missing}", missing=missing))
     if any(sizes[k] for k in unknown):
         raise InfeasibleError(
             msg("stratum/strata {strata} have a size but no units", strata=str(unknown))
@@ -392,9 +432,11 @@ def _stratum_sizes(size: Mapping[Any, Any], names: Sequence[str]) -> dict[str, i
 
 def _check_size(size: object, what: str = "size") -> int:
     if isinstance(size, bool) or not isinstance(size, int | np.integer):
-        raise InvalidInputError(f"{what} must be an integer, got {size!r}")
+        raise InvalidInputError(
+            msg("{what} must be an integer, got {size}", what=what, size=repr(size))
+        )
     if size < 0:
-        raise InvalidInputError(f"{what} must be >= 0, got {size}")
+        raise InvalidInputError(msg("{what} must be >= 0, got {size}", what=what, size=size))
     return int(size)
 
 
@@ -416,11 +458,23 @@ def _probabilities(
         if both.size:
             rows = ", ".join(str(int(i)) for i in both[:_SHOWN])
             raise InvalidInputError(
-                f"{both.size} unit(s) both mandatory and excluded{where} (rows {rows})"
+                msg(
+                    "{size} unit(s) both mandatory and excluded{where} (rows {rows})",
+                    size=both.size,
+                    where=where,
+                    rows=rows,
+                )
             )
     n_mand = int(np.count_nonzero(mandatory)) if mandatory is not None else 0
     if n_mand > size:
-        raise InfeasibleError(f"{n_mand} mandatory units exceed the sample size {size}{where}")
+        raise InfeasibleError(
+            msg(
+                "{n_mand} mandatory units exceed the sample size {size}{where}",
+                n_mand=n_mand,
+                size=size,
+                where=where,
+            )
+        )
     free_w = w
     if mandatory is not None or excluded is not None:
         free_w = w.copy()
@@ -434,8 +488,15 @@ def _probabilities(
     n_free = size - n_mand
     if n_free > positive:
         raise InfeasibleError(
-            f"sample size {size} exceeds the {n_mand + positive} eligible units{where} "
-            f"({n_mand} mandatory + {positive} with positive weight, not excluded)"
+            msg(
+                "sample size {size} exceeds the {eligible} eligible units{where} ({n_mand} "
+                "mandatory + {positive} with positive weight, not excluded)",
+                size=size,
+                eligible=n_mand + positive,
+                where=where,
+                n_mand=n_mand,
+                positive=positive,
+            )
         )
     lift = weight_lift(gmax)
     if lift:

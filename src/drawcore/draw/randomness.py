@@ -46,6 +46,7 @@ import numpy as np
 import numpy.typing as npt
 
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 
 __all__ = [
     "DOMAIN",
@@ -78,9 +79,15 @@ def _bytes(value: str | bytes, what: str) -> bytes:
     elif isinstance(value, str):
         data = value.encode("utf-8")
     else:
-        raise InvalidInputError(f"{what} must be str or bytes, got {type(value).__name__}")
+        raise InvalidInputError(
+            msg(
+                "{what} must be str or bytes, got {type_name}",
+                what=what,
+                type_name=type(value).__name__,
+            )
+        )
     if not data:
-        raise InvalidInputError(f"{what} must not be empty")
+        raise InvalidInputError(msg("{what} must not be empty", what=what))
     return data
 
 
@@ -97,7 +104,7 @@ class DrawKey:
     @key.validator
     def _check(self, _attribute: object, value: bytes) -> None:
         if not isinstance(value, bytes) or len(value) != 32:
-            raise InvalidInputError("a DrawKey is exactly 32 bytes")
+            raise InvalidInputError(msg("a DrawKey is exactly 32 bytes"))
 
     @classmethod
     def derive(cls, seed: str | bytes, draw_id: str | bytes) -> DrawKey:
@@ -143,7 +150,7 @@ class Stream:
     def below(self, n: int) -> int:
         """A uniform integer in ``[0, n)``, by rejection (no modulo bias)."""
         if n <= 0:
-            raise InvalidInputError(f"below(n) needs n >= 1, got {n}")
+            raise InvalidInputError(msg("below(n) needs n >= 1, got {n}", n=n))
         if n == 1:
             return 0
         bits = (n - 1).bit_length()
@@ -179,7 +186,7 @@ def canonical_ids(ids: Iterable[object] | npt.NDArray[np.generic]) -> npt.NDArra
     """
     arr = ids if isinstance(ids, np.ndarray) else np.asarray(list(ids))
     if arr.ndim != 1:
-        raise InvalidInputError("ids must be one-dimensional")
+        raise InvalidInputError(msg("ids must be one-dimensional"))
     if arr.dtype.kind in "iu":
         if arr.dtype == np.uint64:
             return arr
@@ -198,9 +205,11 @@ def canonical_ids(ids: Iterable[object] | npt.NDArray[np.generic]) -> npt.NDArra
         try:
             arr = np.array([s.encode("utf-8") for s in arr.tolist()], dtype=np.bytes_)
         except AttributeError as exc:
-            raise InvalidInputError("ids must all be str (or all integers)") from exc
+            raise InvalidInputError(msg("ids must all be str (or all integers)")) from exc
     if arr.dtype.kind != "S":
-        raise InvalidInputError(f"ids must be str or integers, got dtype {arr.dtype}")
+        raise InvalidInputError(
+            msg("ids must be str or integers, got dtype {dtype}", dtype=arr.dtype)
+        )
     _check_bytes_ids(cast(npt.NDArray[np.bytes_], arr))
     return arr
 
@@ -215,7 +224,7 @@ def _check_bytes_ids(arr: npt.NDArray[np.bytes_]) -> None:
     if not n:
         return
     if not width:
-        raise InvalidInputError("an id is empty")
+        raise InvalidInputError(msg("an id is empty"))
     raw = np.ascontiguousarray(arr).view(np.uint8).reshape(n, width)
     rows = max(1, _CHECK_BYTES // width)
     for s0 in range(0, n, rows):
@@ -224,9 +233,9 @@ def _check_bytes_ids(arr: npt.NDArray[np.bytes_]) -> None:
             continue
         nonzero = part != 0
         if not nonzero.any(axis=1).all():
-            raise InvalidInputError("an id is empty")
+            raise InvalidInputError(msg("an id is empty"))
         if (nonzero[:, 1:] > nonzero[:, :-1]).any():
-            raise InvalidInputError("an id contains a NUL character")
+            raise InvalidInputError(msg("an id contains a NUL character"))
 
 
 _CHECK_BYTES = 1 << 20
@@ -324,7 +333,7 @@ def hash_ids(key: DrawKey, ids: Iterable[object] | npt.NDArray[np.generic]) -> U
 def mix_columns(key: DrawKey, *columns: U64Array) -> U64Array:
     """Keyed hash of rows of ``uint64`` columns (e.g. an id hash and a slot number)."""
     if not columns:
-        raise InvalidInputError("mix_columns needs at least one column")
+        raise InvalidInputError(msg("mix_columns needs at least one column"))
     k0, k1, k2, k3 = key.words()
     h = np.full(columns[0].shape[0], k0, dtype=np.uint64)
     for col in columns:

@@ -52,6 +52,7 @@ from drawcore.draw.probabilities import (
 )
 from drawcore.draw.randomness import DrawKey, canonical_ids, hash_ids
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 from drawcore.serde import converter
 
 __all__ = ["METHOD", "ProbabilityTable", "UnitSample", "sample_units"]
@@ -380,9 +381,11 @@ def sample_units(
     n = canon.shape[0]
     w = _as_weights(weights)
     if w.shape[0] != n:
-        raise InvalidInputError(f"{n} ids but {w.shape[0]} weights: one weight per unit")
+        raise InvalidInputError(
+            msg("{n} ids but {n_weights} weights: one weight per unit", n=n, n_weights=w.shape[0])
+        )
     if not isinstance(draw_id, str) or not draw_id:
-        raise InvalidInputError("draw_id must be a non-empty str")
+        raise InvalidInputError(msg("draw_id must be a non-empty str"))
     key = DrawKey.derive(seed, draw_id)
     seed_bytes = seed.encode("utf-8") if isinstance(seed, str) else bytes(seed)
     mand = _ids_mask(mandatory, canon, "mandatory")
@@ -422,7 +425,13 @@ def sample_units(
         raw = strata.tolist() if isinstance(strata, np.ndarray) else list(strata)
         labels_arr = np.asarray([str(x) for x in raw], dtype=str)
         if labels_arr.shape[0] != n:
-            raise InvalidInputError(f"{n} ids but {labels_arr.shape[0]} stratum labels")
+            raise InvalidInputError(
+                msg(
+                    "{n} ids but {n_labels} stratum labels",
+                    n=n,
+                    n_labels=labels_arr.shape[0],
+                )
+            )
         names, inv = np.unique(labels_arr, return_inverse=True)
         name_list = [str(x) for x in names.tolist()]
         inverse: IntpArray = np.asarray(inv, dtype=np.intp).reshape(-1)
@@ -478,7 +487,7 @@ def _register_unit_sample(conv: cattrs.Converter) -> None:
                 probs: dict[str | int, float] = {int(k): v for k, v in sample.probabilities.items()}
             except ValueError as exc:
                 raise TypeError(
-                    f"integer ids selected, but a probability key is not: {exc}"
+                    msg("integer ids selected, but a probability key is not: {exc}", exc=exc)
                 ) from None
             sample = attrs.evolve(sample, probabilities=probs)
         return sample

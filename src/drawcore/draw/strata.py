@@ -16,6 +16,7 @@ import numpy as np
 
 from drawcore.draw.probabilities import _check_size
 from drawcore.errors import InfeasibleError, InvalidInputError
+from drawcore.i18n import msg
 
 __all__ = ["allocate_neyman", "allocate_proportional"]
 
@@ -40,7 +41,13 @@ def _allocate(
 ) -> dict[str, int]:
     capacity = sum(sizes.values())
     if total > capacity:
-        raise InfeasibleError(f"total {total} exceeds the {capacity} units in all strata")
+        raise InfeasibleError(
+            msg(
+                "total {total} exceeds the {capacity} units in all strata",
+                total=total,
+                capacity=capacity,
+            )
+        )
     fixed: dict[str, int] = {}
     free = dict(scores)
     while True:
@@ -67,7 +74,7 @@ def _allocate(
 def _labels(stratum_sizes: Mapping[Hashable, int]) -> dict[str, int]:
     out = {str(k): _check_size(v, f"stratum size {k!r}") for k, v in stratum_sizes.items()}
     if len(out) != len(stratum_sizes):
-        raise InvalidInputError("two stratum labels have the same text")
+        raise InvalidInputError(msg("two stratum labels have the same text"))
     return out
 
 
@@ -95,11 +102,15 @@ def allocate_neyman(
     scores: dict[str, Fraction] = {}
     for k, n_h in sizes.items():
         if k not in sds:
-            raise InvalidInputError(f"no standard deviation for stratum {k!r}")
+            raise InvalidInputError(msg("no standard deviation for stratum {k}", k=repr(k)))
         sd = float(sds[k])
         if not np.isfinite(sd) or sd < 0:
             raise InvalidInputError(
-                f"stratum {k!r}: standard deviation {sd!r} must be finite, >= 0"
+                msg(
+                    "stratum {k}: standard deviation {sd} must be finite, >= 0",
+                    k=repr(k),
+                    sd=repr(sd),
+                )
             )
         scores[k] = Fraction(n_h) * Fraction(sd)
     return _allocate(sizes, scores, _check_size(total, "total"))

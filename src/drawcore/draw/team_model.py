@@ -13,6 +13,7 @@ from typing import TypeAlias
 import attrs
 
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 from drawcore.model import InspectionMode, Inspector
 
 __all__ = [
@@ -123,8 +124,13 @@ class TeamDraw:
 def _positive_size(_i: object, attribute: attrs.Attribute[int | None], value: int | None) -> None:
     if value is not None and (not isinstance(value, int) or value < MIN_TEAM_SIZE):
         raise InvalidInputError(
-            f"{attribute.name} must be an integer >= {MIN_TEAM_SIZE} "
-            f"(at least two enforcement officers), got {value!r}"
+            msg(
+                "{name} must be an integer >= {min_size} (at least two enforcement officers), got "
+                "{value}",
+                name=attribute.name,
+                min_size=MIN_TEAM_SIZE,
+                value=repr(value),
+            )
         )
 
 
@@ -132,13 +138,23 @@ def _departments(value: Iterable[tuple[str, int]]) -> tuple[tuple[str, int], ...
     out = tuple((str(d), s) for d, s in value)
     names = [d for d, _ in out]
     if len(set(names)) != len(names):
-        raise InvalidInputError(f"departments repeat a department: {names}")
+        raise InvalidInputError(msg("departments repeat a department: {names}", names=names))
     for name, size in out:
         if not isinstance(size, int) or size < 1:
-            raise InvalidInputError(f"department {name!r} needs a size >= 1, got {size!r}")
+            raise InvalidInputError(
+                msg(
+                    "department {name} needs a size >= 1, got {size}",
+                    name=repr(name),
+                    size=repr(size),
+                )
+            )
     if out and sum(s for _, s in out) < MIN_TEAM_SIZE:
         raise InvalidInputError(
-            f"a joint team needs at least {MIN_TEAM_SIZE} inspectors in all, got {out}"
+            msg(
+                "a joint team needs at least {min_size} inspectors in all, got {out}",
+                min_size=MIN_TEAM_SIZE,
+                out=out,
+            )
         )
     return out
 
@@ -147,23 +163,29 @@ def _expertise(value: str | Iterable[str] | None) -> str | tuple[str, ...] | Non
     """One area stays a string; several become a sorted tuple without repeats."""
     if value is None or isinstance(value, str):
         if value == "":
-            raise InvalidInputError("expertise must be a non-empty string")
+            raise InvalidInputError(msg("expertise must be a non-empty string"))
         return value
     if not isinstance(value, Iterable):
-        raise InvalidInputError(f"expertise must be a string or strings, got {value!r}")
+        raise InvalidInputError(
+            msg("expertise must be a string or strings, got {value}", value=repr(value))
+        )
     areas = list(value)
     if not areas:
         return None
     bad = [a for a in areas if not isinstance(a, str) or not a]
     if bad:
-        raise InvalidInputError(f"expertise areas must be non-empty strings, got {bad[0]!r}")
+        raise InvalidInputError(
+            msg("expertise areas must be non-empty strings, got {bad}", bad=repr(bad[0]))
+        )
     unique = tuple(sorted(set(areas)))
     return unique[0] if len(unique) == 1 else unique
 
 
 def _id_tuple(value: Iterable[str]) -> tuple[str, ...]:
     if isinstance(value, str):
-        raise InvalidInputError(f"expected a collection of inspector ids, not the string {value!r}")
+        raise InvalidInputError(
+            msg("expected a collection of inspector ids, not the string {value}", value=repr(value))
+        )
     return tuple(value)
 
 
@@ -190,25 +212,40 @@ class TeamTask:
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.unit_id, str) or not self.unit_id:
-            raise InvalidInputError(f"a task needs a non-empty unit id, got {self.unit_id!r}")
+            raise InvalidInputError(
+                msg("a task needs a non-empty unit id, got {unit_id}", unit_id=repr(self.unit_id))
+            )
         if not isinstance(self.experts, int) or self.experts < 0:
-            raise InvalidInputError(f"task {self.unit_id}: experts must be >= 0")
+            raise InvalidInputError(
+                msg("task {unit_id}: experts must be >= 0", unit_id=self.unit_id)
+            )
         ee = self.expert_expertise
         if ee is not None and (not isinstance(ee, str) or not ee):
             raise InvalidInputError(
-                f"task {self.unit_id}: expert_expertise is one area (a non-empty string), "
-                f"got {ee!r}"
+                msg(
+                    "task {unit_id}: expert_expertise is one area (a non-empty string), got {ee}",
+                    unit_id=self.unit_id,
+                    ee=repr(ee),
+                )
             )
         if self.mode is InspectionMode.GENERAL:
             if len(set(self.fixed_team)) < MIN_TEAM_SIZE:
                 raise InvalidInputError(
-                    f"task {self.unit_id}: a general inspection needs the office's fixed_team "
-                    f"of at least {MIN_TEAM_SIZE} distinct inspectors (TJ-5)"
+                    msg(
+                        "task {unit_id}: a general inspection needs the office's fixed_team of at "
+                        "least {min_size} distinct inspectors (TJ-5)",
+                        unit_id=self.unit_id,
+                        min_size=MIN_TEAM_SIZE,
+                    )
                 )
         elif self.fixed_team:
             raise InvalidInputError(
-                f"task {self.unit_id}: fixed_team is only for general inspections (TJ-5); "
-                f"mode {self.mode.value} draws its team at random"
+                msg(
+                    "task {unit_id}: fixed_team is only for general inspections (TJ-5); mode "
+                    "{value} draws its team at random",
+                    unit_id=self.unit_id,
+                    value=self.mode.value,
+                )
             )
 
     @property

@@ -67,6 +67,7 @@ from drawcore.draw.team_model import (
 )
 from drawcore.draw.walk import _Job, _Load, _walk
 from drawcore.errors import InfeasibleError, InvalidInputError
+from drawcore.i18n import msg
 from drawcore.model import Expert, InspectionMode
 
 __all__ = [
@@ -79,22 +80,24 @@ __all__ = [
 def _tasks(tasks: Iterable[str | TeamTask]) -> tuple[list[str | TeamTask], list[str]]:
     """Tasks as given (a plain unit id stays a string: the common case is cheap) and their ids."""
     if isinstance(tasks, str | bytes) or not isinstance(tasks, Iterable):
-        raise InvalidInputError("tasks must be a collection of unit ids or TeamTask values")
+        raise InvalidInputError(msg("tasks must be a collection of unit ids or TeamTask values"))
     out = list(tasks)
     ids: list[str] = []
     for n, t in enumerate(out):
         if isinstance(t, str):
             if not t:
-                raise InvalidInputError(f"task {n}: empty unit id")
+                raise InvalidInputError(msg("task {n}: empty unit id", n=n))
             ids.append(t)
         elif isinstance(t, TeamTask):
             ids.append(t.unit_id)
         else:
-            raise InvalidInputError(f"task {n}: expected a unit id or TeamTask, got {t!r}")
+            raise InvalidInputError(
+                msg("task {n}: expected a unit id or TeamTask, got {t}", n=n, t=repr(t))
+            )
     if len(set(ids)) != len(ids):
         seen: set[str] = set()
         dup = next(u for u in ids if u in seen or seen.add(u))  # type: ignore[func-returns-value]
-        raise InvalidInputError(f"unit {dup!r} appears twice in the tasks")
+        raise InvalidInputError(msg("unit {dup} appears twice in the tasks", dup=repr(dup)))
     return out, ids
 
 
@@ -121,11 +124,15 @@ def _draw(
 ) -> tuple[list[str], dict[str, list[_Job]], dict[str, _Pool], TeamDraw | None]:
     if isinstance(team_size, bool) or not isinstance(team_size, int) or team_size < MIN_TEAM_SIZE:
         raise InvalidInputError(
-            f"team_size must be an integer >= {MIN_TEAM_SIZE} (national law: at least two "
-            f"enforcement officers), got {team_size!r}"
+            msg(
+                "team_size must be an integer >= {min_size} (national law: at least two "
+                "enforcement officers), got {team_size}",
+                min_size=MIN_TEAM_SIZE,
+                team_size=repr(team_size),
+            )
         )
     if not isinstance(draw_id, str) or not draw_id:
-        raise InvalidInputError("draw_id must be a non-empty string")
+        raise InvalidInputError(msg("draw_id must be a non-empty string"))
     key = DrawKey.derive(seed, draw_id)
     task_list, unit_ids = _tasks(tasks)
     # pools
@@ -135,7 +142,12 @@ def _draw(
             name = f"department/{dept}"
             pools[name] = _pool(name, inspectors[dept], key, "inspector")
         if lead_department is not None and f"department/{lead_department}" not in pools:
-            raise InvalidInputError(f"lead_department {lead_department!r} has no registry")
+            raise InvalidInputError(
+                msg(
+                    "lead_department {lead_department} has no registry",
+                    lead_department=repr(lead_department),
+                )
+            )
     else:
         pools["inspectors"] = _pool("inspectors", inspectors, key, "inspector")
     owner: dict[str, str] = {}
@@ -143,8 +155,13 @@ def _draw(
         for iid in p.ids:
             if iid in owner:
                 raise InvalidInputError(
-                    f"inspector {iid!r} is in two registries ({owner[iid]}, {p.name}); "
-                    "each inspector belongs to one department"
+                    msg(
+                        "inspector {iid} is in two registries ({owner}, {name}); each inspector "
+                        "belongs to one department",
+                        iid=repr(iid),
+                        owner=owner[iid],
+                        name=p.name,
+                    )
                 )
             owner[iid] = p.name
     expert_pool = _pool(EXPERTS, experts, key, "expert")
@@ -171,11 +188,20 @@ def _draw(
             pname = owner.get(iid)
             if pname is None:
                 raise InvalidInputError(
-                    f"task {task.unit_id}: fixed_team member {iid!r} is not an active inspector"
+                    msg(
+                        "task {unit_id}: fixed_team member {iid} is not an active inspector",
+                        unit_id=task.unit_id,
+                        iid=repr(iid),
+                    )
                 )
             if iid in conf.get(t, {}):
                 raise InvalidInputError(
-                    f"task {task.unit_id}: fixed_team member {iid!r} must recuse: {conf[t][iid]}"
+                    msg(
+                        "task {unit_id}: fixed_team member {iid} must recuse: {reason}",
+                        unit_id=task.unit_id,
+                        iid=repr(iid),
+                        reason=conf[t][iid],
+                    )
                 )
             ix = pools[pname].index[iid]
             load.counts[(pname, ix)] = load.counts.get((pname, ix), 0) + 1
@@ -195,7 +221,10 @@ def _draw(
         ]
     if over:
         raise InfeasibleError(
-            f"fixed teams of general inspections exceed the caps: {', '.join(sorted(over))}"
+            msg(
+                "fixed teams of general inspections exceed the caps: {units}",
+                units=", ".join(sorted(over)),
+            )
         )
     # jobs per pool (in processing order)
     jobs: dict[str, list[_Job]] = {name: [] for name in [*pools, EXPERTS]}
@@ -220,21 +249,31 @@ def _draw(
             if task.departments:
                 if not isinstance(inspectors, Mapping):
                     raise InvalidInputError(
-                        f"task {task.unit_id}: a joint inspection (BL-10) needs inspectors as a "
-                        "mapping department -> registry"
+                        msg(
+                            "task {unit_id}: a joint inspection (BL-10) needs inspectors as a "
+                            "mapping department -> registry",
+                            unit_id=task.unit_id,
+                        )
                     )
                 for d, (dept, size) in enumerate(task.departments):
                     name = f"department/{dept}"
                     if name not in pools:
                         raise InvalidInputError(
-                            f"task {task.unit_id}: department {dept!r} has no inspector registry"
+                            msg(
+                                "task {unit_id}: department {dept} has no inspector registry",
+                                unit_id=task.unit_id,
+                                dept=repr(dept),
+                            )
                         )
                     parts.append((name, size, task.expertise if d == 0 else None))
             elif isinstance(inspectors, Mapping):
                 if lead_department is None:
                     raise InvalidInputError(
-                        f"task {task.unit_id}: with registries per department, give the task "
-                        "departments or give lead_department"
+                        msg(
+                            "task {unit_id}: with registries per department, give the task "
+                            "departments or give lead_department",
+                            unit_id=task.unit_id,
+                        )
                     )
                 parts.append(
                     (f"department/{lead_department}", task.team_size or team_size, task.expertise)
@@ -445,7 +484,7 @@ def assign_teams(
     Raises :class:`InfeasibleError` naming the units that cannot be staffed.
     """
     if isinstance(unit_ids, str | bytes) or not isinstance(unit_ids, Iterable):
-        raise InvalidInputError("unit_ids must be a collection of unit id strings")
+        raise InvalidInputError(msg("unit_ids must be a collection of unit id strings"))
     staff: object = inspectors
     pairs: object = conflicts
     if not expertise and max_tasks_per_work_unit is None and not isinstance(inspectors, Mapping):

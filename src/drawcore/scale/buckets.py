@@ -25,6 +25,7 @@ from drawcore.draw.probabilities import (
 )
 from drawcore.draw.randomness import DrawKey, hash_ids
 from drawcore.errors import InfeasibleError, InvalidInputError
+from drawcore.i18n import msg
 from drawcore.scale.partitions import BoolArray, F64Array, I64Array, Ids, _Buckets, _mod, _Part
 
 
@@ -170,7 +171,9 @@ def _nudge(bucket: _Bucket, ms: dict[int, int], moves: dict[int, tuple[int, bool
             p = g.p.copy()
             taken = nudge_increments(p, need, up, ms[g.stratum])
             if taken.size != need:
-                raise InfeasibleError("the inclusion probabilities cannot be put on the lattice")
+                raise InfeasibleError(
+                    msg("the inclusion probabilities cannot be put on the lattice")
+                )
             g = _Group(g.stratum, g.ids, p, g.certain)
         groups.append(g)
     return _Bucket(bucket.index, tuple(groups), bucket.duplicates)

@@ -56,6 +56,7 @@ from drawcore.draw.probabilities import (
 from drawcore.draw.randomness import DrawKey, canonical_ids
 from drawcore.draw.sampling import METHOD, ProbabilityTable, UnitSample, _ids_mask
 from drawcore.errors import InfeasibleError, InvalidInputError
+from drawcore.i18n import msg
 from drawcore.scale.buckets import (
     _adjustable_counts,
     _bucket_stats,
@@ -167,7 +168,7 @@ def sample_units_dask(
     """
     dask = _dask()
     if not isinstance(draw_id, str) or not draw_id:
-        raise InvalidInputError("draw_id must be a non-empty str")
+        raise InvalidInputError(msg("draw_id must be a non-empty str"))
     key = DrawKey.derive(seed, draw_id)
     seed_bytes = seed.encode("utf-8") if isinstance(seed, str) else bytes(seed)
     spec = _Spec(id_col, weight_col, mandatory_col, excluded_col, stratum_col)
@@ -178,7 +179,7 @@ def sample_units_dask(
         ddf = ddf_or_path
         absent = [c for c in columns if c not in ddf.columns]
         if absent:
-            raise InvalidInputError(f"the data has no column(s) {absent}")
+            raise InvalidInputError(msg("the data has no column(s) {absent}", absent=absent))
         ddf = ddf[columns]
     runner = Runner(scheduler, progress)
     sources = ddf.to_delayed()
@@ -190,7 +191,7 @@ def sample_units_dask(
     summaries: list[_Summary] = runner.compute([dask.delayed(_summary)(x) for x in loaded])
     kinds = {s.kind for s in summaries if s.n}
     if len(kinds) > 1:
-        raise InvalidInputError("ids must all be str (or all integers) across partitions")
+        raise InvalidInputError(msg("ids must all be str (or all integers) across partitions"))
     kind = kinds.pop() if kinds else "u"
     width = max((s.width for s in summaries if s.n), default=8)
     n_total = sum(s.n for s in summaries)
@@ -241,13 +242,25 @@ def sample_units_dask(
         where = "" if stratum_col is None else f" in stratum {names[s]!r}"
         if n_mand > sizes[names[s]]:
             raise InfeasibleError(
-                f"{n_mand} mandatory units exceed the sample size {sizes[names[s]]}{where}"
+                msg(
+                    "{n_mand} mandatory units exceed the sample size {size}{where}",
+                    n_mand=n_mand,
+                    size=sizes[names[s]],
+                    where=where,
+                )
             )
         n_free = sizes[names[s]] - n_mand
         if n_free > pos:
             raise InfeasibleError(
-                f"sample size {sizes[names[s]]} exceeds the {n_mand + pos} eligible units{where} "
-                f"({n_mand} mandatory + {pos} with positive weight, not excluded)"
+                msg(
+                    "sample size {size} exceeds the {eligible} eligible units{where} ({n_mand} "
+                    "mandatory + {positive} with positive weight, not excluded)",
+                    size=sizes[names[s]],
+                    eligible=n_mand + pos,
+                    where=where,
+                    n_mand=n_mand,
+                    positive=pos,
+                )
             )
     gmaxes = {s: float(agg.get(s, [0, 0, 0.0, 0])[2]) for s in strata}
     lifts = {s: weight_lift(gmaxes[s]) for s in strata}  # tiny weights, as sample_units does
@@ -316,7 +329,11 @@ def sample_units_dask(
     if dups:
         loaded = [dask.delayed(_load)(p, k, spec) for k, p in enumerate(sources)]
         raise InvalidInputError(
-            f"{len(dups)} duplicate unit id(s): {locate_duplicates(runner, loaded, dups)}",
+            msg(
+                "{count} duplicate unit id(s): {shown}",
+                count=len(dups),
+                shown=locate_duplicates(runner, loaded, dups),
+            ),
             tuple(f"duplicate unit id {d!r}" for d in _py_ids(np.asarray(dups))),
         )
     lattice_total = dict.fromkeys(strata, 0)
@@ -345,7 +362,9 @@ def sample_units_dask(
                     need -= take
                     moved += take
             if moved == 0:
-                raise InfeasibleError("the inclusion probabilities cannot be put on the lattice")
+                raise InfeasibleError(
+                    msg("the inclusion probabilities cannot be put on the lattice")
+                )
             diff[s] -= moved if is_up else -moved
         sorted_b = runner.persist(
             [
@@ -413,7 +432,9 @@ def dask_sampler(
     connects to it and disconnects when done.
     """
     if partitions < 1:
-        raise InvalidInputError(f"partitions must be >= 1, got {partitions}")
+        raise InvalidInputError(
+            msg("partitions must be >= 1, got {partitions}", partitions=partitions)
+        )
 
     def sample(
         ids: Any,
@@ -431,7 +452,11 @@ def dask_sampler(
         w = _as_weights(weights)
         if w.shape[0] != canon.shape[0]:
             raise InvalidInputError(
-                f"{canon.shape[0]} ids but {w.shape[0]} weights: one weight per unit"
+                msg(
+                    "{n} ids but {n_weights} weights: one weight per unit",
+                    n=canon.shape[0],
+                    n_weights=w.shape[0],
+                )
             )
         text = canon.dtype.kind == "S"
         cols: dict[str, Any] = {
@@ -447,7 +472,13 @@ def dask_sampler(
         if strata is not None:
             raw = strata.tolist() if isinstance(strata, np.ndarray) else list(strata)
             if len(raw) != canon.shape[0]:
-                raise InvalidInputError(f"{canon.shape[0]} ids but {len(raw)} stratum labels")
+                raise InvalidInputError(
+                    msg(
+                        "{n} ids but {n_labels} stratum labels",
+                        n=canon.shape[0],
+                        n_labels=len(raw),
+                    )
+                )
             cols["stratum"] = np.asarray([str(x) for x in raw], dtype=object)
         frame = pd.DataFrame(cols)
         ddf = _dask().dataframe.from_pandas(

@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 
 __all__ = ["PROVINCES", "main", "make_partition", "write_registry"]
 
@@ -81,7 +82,7 @@ def write_registry(
     pq: Any = importlib.import_module("pyarrow.parquet")
 
     if rows < 0 or per_file <= 0:
-        raise InvalidInputError("rows must be >= 0 and per_file > 0")
+        raise InvalidInputError(msg("rows must be >= 0 and per_file > 0"))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []

@@ -17,6 +17,7 @@ from drawcore.draw.probabilities import (
 )
 from drawcore.draw.randomness import DrawKey, hash_ids
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 from drawcore.scale.buckets import (
     _empty_ids,
 )
@@ -37,7 +38,7 @@ def read_frame(path: str | os.PathLike[str], columns: Sequence[str]) -> Any:
     if text.lower().endswith((".csv", ".csv.gz")):
         return dd.read_csv(text, usecols=list(columns), blocksize="64MB")
     if not (Path(text).exists() or any(ch in text for ch in "*?[")):
-        raise InvalidInputError(f"{text}: no such file or directory")
+        raise InvalidInputError(msg("{text}: no such file or directory", text=text))
     return dd.read_parquet(text, columns=list(columns))
 
 
@@ -46,7 +47,13 @@ def raise_problems(problems: list[str]) -> None:
         shown = "; ".join(problems[:_SHOWN])
         more = f" (and {len(problems) - _SHOWN} more)" if len(problems) > _SHOWN else ""
         raise InvalidInputError(
-            f"{len(problems)} problem(s) in the input: {shown}{more}", tuple(problems)
+            msg(
+                "{count} problem(s) in the input: {shown}{more}",
+                count=len(problems),
+                shown=shown,
+                more=more,
+            ),
+            tuple(problems),
         )
 
 
@@ -98,6 +105,10 @@ def check_duplicates(
     dups = sorted(x for f in found for x in f)
     if dups:
         raise InvalidInputError(
-            f"{len(dups)} duplicate unit id(s): {locate_duplicates(runner, loaded, dups)}",
+            msg(
+                "{count} duplicate unit id(s): {shown}",
+                count=len(dups),
+                shown=locate_duplicates(runner, loaded, dups),
+            ),
             tuple(f"duplicate unit id {d!r}" for d in _py_ids(np.asarray(dups))),
         )

@@ -24,6 +24,7 @@ from drawcore.draw.probabilities import (
 )
 from drawcore.draw.randomness import canonical_ids
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 
 F64Array = npt.NDArray[np.float64]
 
@@ -53,7 +54,9 @@ def _mod(name: str) -> Any:
     try:
         return importlib.import_module(name)
     except ImportError as exc:  # pragma: no cover - exercised only without the extra
-        raise ImportError(f"the Dask engine needs {name}: pip install 'drawcore[dask]'") from exc
+        raise ImportError(
+            msg("the Dask engine needs {name}: pip install 'drawcore[dask]'", name=name)
+        ) from exc
 
 
 def _dask() -> Any:
@@ -129,7 +132,9 @@ def _load(df: Any, k: int, spec: _Spec) -> _Part:
     raw_ids = df[spec.id_col].to_numpy()
     try:
         if raw_ids.dtype.kind == "f":
-            raise InvalidInputError(f"ids must be str or integers, got dtype {raw_ids.dtype}")
+            raise InvalidInputError(
+                msg("ids must be str or integers, got dtype {dtype}", dtype=raw_ids.dtype)
+            )
         ids = canonical_ids(raw_ids)
     except InvalidInputError as exc:
         problems.append(f"partition {k}: column {spec.id_col!r}: {exc}")
