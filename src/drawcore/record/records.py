@@ -265,11 +265,6 @@ def _selected_probabilities(sample: UnitSample) -> list[float]:
     return [float(x) for x in values[order[pos]].tolist()]
 
 
-def _check_signing(drawn_by: str, signed_by: str, drawn_at: str, signed_at: str, what: str) -> None:
-    """Who drew and who signed are named (TJ-9), and the signature comes after the draw."""
-    Signing(drawn_by=drawn_by, signed_by=signed_by, drawn_at=drawn_at, signed_at=signed_at)
-
-
 def draw_record(
     plan: DrawPlan,
     outcome: DrawOutcome,

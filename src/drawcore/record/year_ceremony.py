@@ -45,8 +45,9 @@ def draw_year(
 ) -> YearDrawn:
     """Plan the committed, seeded year and journal the ``annual_plan`` record.
 
-    Like :func:`draw`: refused without a commitment of this spec's hash and a
-    live seed formed after it, or when the plan already has a result; the
+    Like a single draw (:func:`drawcore.record.ceremony.draw`): refused without a
+    commitment of this spec's hash and a live seed formed after it, or when the plan
+    already has a result; the
     registries (read from the spec's snapshots under ``registry_dir`` unless
     given) must match its fingerprints and ``rules`` its plugin versions; the
     plan is made before anything is written, so a failure writes nothing.
