@@ -105,7 +105,7 @@ class YearPlanSpec:
     @classmethod
     def from_body(cls, body: object) -> YearPlanSpec:
         """The spec in a record body; :class:`InvalidInputError` names what is wrong."""
-        return _structure(body, cls, "an annual plan spec")
+        return _structure(body, cls, msg("an annual plan spec"))
 
 
 _SIGNING = ("drawn_by", "signed_by", "drawn_at", "signed_at")
@@ -162,7 +162,7 @@ class AnnualPlanRecord:
     @classmethod
     def from_body(cls, body: object) -> AnnualPlanRecord:
         """The record in a journal body; :class:`InvalidInputError` names what is wrong."""
-        return _structure(body, cls, "an annual plan record")
+        return _structure(body, cls, msg("an annual plan record"))
 
     def body(self) -> dict[str, Any]:
         """The journal body (plain JSON values)."""

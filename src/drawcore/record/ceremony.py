@@ -160,7 +160,7 @@ def draw(
     fingerprints must match the plan.
     """
     seed = _live_seed(
-        journal, plan.plan_id, plan.hash, what="draw for plan", this="plan", remedy=_USE_REDO
+        journal, plan.plan_id, plan.hash, what=msg("draw for plan"), this="plan", remedy=_USE_REDO
     )
     source = _Source(registry_dir, units, inspectors, sampler)
     body, outcome = _draw_entry(journal, plan, seed, source, signing)

@@ -98,7 +98,7 @@ class DrawRecord:
     @classmethod
     def from_body(cls, body: object) -> DrawRecord:
         """A record from a journal body; :class:`InvalidInputError` names what is wrong."""
-        return _structure(body, cls, "a draw record")
+        return _structure(body, cls, msg("a draw record"))
 
 
 def _structure(body: object, cls: type[_T], what: str) -> _T:
@@ -201,8 +201,8 @@ def run_draw(
     ``stratum_sizes`` within the strata of ``strata_field``; the drawn units' teams
     meet their ``requirements`` (expertise, experts).
     """
-    _check_ref(plan.units, units, "unit")
-    _check_ref(plan.inspectors, inspectors, "inspector")
+    _check_ref(plan.units, units, msg("unit"))
+    _check_ref(plan.inspectors, inspectors, msg("inspector"))
     expert_list: list[Expert] = []
     if plan.experts is not None:
         if experts is None:
@@ -213,7 +213,7 @@ def run_draw(
                     path=plan.experts.path,
                 )
             )
-        _check_ref(plan.experts, experts, "expert")
+        _check_ref(plan.experts, experts, msg("expert"))
         expert_list = list(experts)
     weights = np.array(units.weights, dtype=np.float64, copy=True)
     for unit_id, w in plan.weights:

@@ -56,7 +56,7 @@ def draw_year(
         journal,
         spec.plan_id,
         spec.hash,
-        what="annual plan",
+        what=msg("annual plan"),
         this="spec",
         remedy="void it first (a visible record with a reason)",
     )
