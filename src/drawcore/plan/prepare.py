@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from drawcore.draw.team_model import MIN_TEAM_SIZE, Recusal
 from drawcore.errors import InfeasibleError, InvalidInputError
+from drawcore.i18n import msg
 from drawcore.model import Expert, InspectionItem, Inspector, Unit
 from drawcore.plan.amendment import check_room
 from drawcore.plan.once_a_year import with_once_a_year
@@ -48,23 +49,29 @@ OfficeTeams = Mapping[str, Sequence[str]]
 def parameters_of(params: YearParameters | None, year: Mapping[str, Any]) -> YearParameters:
     if params is not None:
         if year:
-            raise InvalidInputError(f"give the year's parameters once: params or {sorted(year)}")
+            raise InvalidInputError(
+                msg("give the year's parameters once: params or {year}", year=sorted(year))
+            )
         return params
     try:
         return YearParameters(**year)
     except TypeError as err:
-        raise InvalidInputError(f"annual plan parameters: {err}") from None
+        raise InvalidInputError(msg("annual plan parameters: {err}", err=err)) from None
 
 
 def _office_teams(teams: OfficeTeams) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """The office's fixed teams for general inspections (TJ-5), checked and sorted."""
     if not isinstance(teams, Mapping):
-        raise InvalidInputError("office_teams maps a unit id to the inspector ids of its team")
+        raise InvalidInputError(msg("office_teams maps a unit id to the inspector ids of its team"))
     out = []
     for unit_id, members in teams.items():
         if isinstance(members, str) or not all(isinstance(m, str) and m for m in members):
             raise InvalidInputError(
-                f"office team of {unit_id!r}: give inspector ids, got {members!r}"
+                msg(
+                    "office team of {unit_id}: give inspector ids, got {members}",
+                    unit_id=repr(unit_id),
+                    members=repr(members),
+                )
             )
         out.append((str(unit_id), tuple(sorted(set(members)))))
     return tuple(sorted(out))
@@ -79,7 +86,10 @@ def _declared(conflicts: Iterable[DeclaredConflict]) -> tuple[Recusal, ...]:
             out.append(Recusal(inspector_id=c[0], unit_id=c[1]))
         else:
             raise InvalidInputError(
-                f"a declared conflict is (inspector_id, unit_id) or a Recusal, got {c!r}"
+                msg(
+                    "a declared conflict is (inspector_id, unit_id) or a Recusal, got {c}",
+                    c=repr(c),
+                )
             )
     return tuple(sorted(set(out), key=lambda r: (r.inspector_id, r.unit_id, r.reason)))
 
@@ -239,10 +249,20 @@ def _check_experts(
     if needed > available:
         units = [prep_units[i].unit_id for i in np.flatnonzero(ur.times * ur.experts > 0).tolist()]
         raise InfeasibleError(
-            f"planned tasks need {needed} industry-expert place(s) (units "
-            f"{', '.join(units[:5])}{' ...' if len(units) > 5 else ''}); {experts} active "
-            f"expert(s) x {per} task(s) each over {rounds_used} round(s) give {available}: "
-            f"short by {needed - available} (TJ-8: add experts to the expert registry)"
+            msg(
+                "planned tasks need {needed} industry-expert place(s) (units"
+                " {units}{more}); {experts} active expert(s) x {per} task(s) each over"
+                " {rounds_used} round(s) give {available}: short by {short} (TJ-8: add"
+                " experts to the expert registry)",
+                needed=needed,
+                units=", ".join(units[:5]),
+                more=" ..." if len(units) > 5 else "",
+                experts=experts,
+                per=per,
+                rounds_used=rounds_used,
+                available=available,
+                short=needed - available,
+            )
         )
 
 
@@ -268,7 +288,9 @@ def prepare(
     counts = Counter(u.unit_id for u in unit_list)
     dupes = sorted(uid for uid, n in counts.items() if n > 1)
     if dupes:
-        raise InvalidInputError(f"unit ids appear more than once: {', '.join(dupes[:10])}")
+        raise InvalidInputError(
+            msg("unit ids appear more than once: {dupes}", dupes=", ".join(dupes[:10]))
+        )
     periods = params.periods()
     context = PlanContext(
         year=params.year,

@@ -122,7 +122,7 @@ class UnitColumns:
         try:
             return self._columns[field]
         except KeyError:
-            raise KeyError(f"no unit field {field!r}") from None
+            raise KeyError(msg("no unit field {field}", field=repr(field))) from None
 
     def __getattr__(self, field: str) -> npt.NDArray[Any]:
         if field.startswith("_"):
@@ -130,7 +130,7 @@ class UnitColumns:
         try:
             return self._columns[field]
         except KeyError:
-            raise AttributeError(f"no unit field {field!r}") from None
+            raise AttributeError(msg("no unit field {field}", field=repr(field))) from None
 
     def equals(self, field: str, member: enum.Enum) -> npt.NDArray[np.bool_]:
         """Mask of the rows whose enum ``field`` is ``member``."""
@@ -140,20 +140,20 @@ class UnitColumns:
         """Mask of the rows whose enum ``field`` is one of ``members``."""
         spec = _SPECS[field]
         if spec.kind is not Kind.ENUM:
-            raise KeyError(f"{field!r} is not an enum field")
+            raise KeyError(msg("{field} is not an enum field", field=repr(field)))
         codes = [spec.members.index(m) for m in members]
         return np.isin(self._columns[field], codes)
 
     def flag(self, field: str) -> npt.NDArray[np.bool_]:
         """A boolean field (``"blacklisted"``, ``"major_hazard"`` ...) as a mask."""
         if _SPECS[field].kind is not Kind.BOOL:
-            raise KeyError(f"{field!r} is not a flag field")
+            raise KeyError(msg("{field} is not a flag field", field=repr(field)))
         return cast(npt.NDArray[np.bool_], self._columns[field])
 
     def days(self, field: str) -> npt.NDArray[np.int64]:
         """A date field as days since 1970-01-01, :data:`NO_DAY` where missing."""
         if _SPECS[field].kind is not Kind.DATE:
-            raise KeyError(f"{field!r} is not a date field")
+            raise KeyError(msg("{field} is not a date field", field=repr(field)))
         return self._columns[field].astype(np.int64)
 
     @property

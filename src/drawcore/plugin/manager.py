@@ -15,6 +15,7 @@ from typing import Any
 import pluggy
 
 from drawcore.errors import PluginError
+from drawcore.i18n import msg
 from drawcore.plugin import PROJECT, national, spec
 
 __all__ = [
@@ -87,7 +88,12 @@ def make_plugin_manager(
                 obj = ep.load()
             except Exception as exc:
                 raise PluginError(
-                    f"plugin {ep.name!r} (entry point {ep.value!r}) failed to import: {exc}"
+                    msg(
+                        "plugin {name} (entry point {value}) failed to import: {exc}",
+                        name=repr(ep.name),
+                        value=repr(ep.value),
+                        exc=exc,
+                    )
                 ) from exc
             version = ep.dist.version if ep.dist is not None else "unknown"
             _register(pm, ep.name, obj, version=version)
@@ -98,8 +104,12 @@ def make_plugin_manager(
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
         raise PluginError(
-            f"plugin {_name_of(pm, exc.plugin)!r} implements a hook drawcore does not have: "
-            f"{exc}; check the spelling against docs/hooks.md"
+            msg(
+                "plugin {name} implements a hook drawcore does not have: {exc};"
+                " check the spelling against docs/hooks.md",
+                name=repr(_name_of(pm, exc.plugin)),
+                exc=exc,
+            )
         ) from exc
     _collect_claims(pm)
     return pm
@@ -126,15 +136,21 @@ def _register(pm: DrawcorePluginManager, name: str, obj: object, *, version: str
     )
     if unmarked:
         raise PluginError(
-            f"plugin {name!r} defines {', '.join(unmarked)} without @hookimpl; "
-            "mark it with drawcore.plugin.hookimpl"
+            msg(
+                "plugin {name} defines {unmarked} without @hookimpl; mark it with"
+                " drawcore.plugin.hookimpl",
+                name=repr(name),
+                unmarked=", ".join(unmarked),
+            )
         )
     try:
         pm.register(obj, name=name)
     except pluggy.PluginValidationError as exc:
-        raise PluginError(f"plugin {name!r} is invalid: {exc}") from exc
+        raise PluginError(msg("plugin {name} is invalid: {exc}", name=repr(name), exc=exc)) from exc
     except ValueError as exc:
-        raise PluginError(f"plugin {name!r} cannot be registered: {exc}") from exc
+        raise PluginError(
+            msg("plugin {name} cannot be registered: {exc}", name=repr(name), exc=exc)
+        ) from exc
     pm.versions[name] = version
 
 
@@ -154,20 +170,34 @@ def _collect_claims(pm: DrawcorePluginManager) -> None:
                 answer = claim_hook()
             except Exception as exc:
                 raise PluginError(
-                    f"plugin {name!r} raised in drawcore_jurisdiction: {exc!r}"
+                    msg(
+                        "plugin {name} raised in drawcore_jurisdiction: {exc}",
+                        name=repr(name),
+                        exc=repr(exc),
+                    )
                 ) from exc
             if answer is not None and (not isinstance(answer, str) or not answer.strip()):
                 raise PluginError(
-                    f"plugin {name!r}: drawcore_jurisdiction must return a name or None, "
-                    f"got {answer!r}"
+                    msg(
+                        "plugin {name}: drawcore_jurisdiction must return a name or None, got"
+                        " {answer}",
+                        name=repr(name),
+                        answer=repr(answer),
+                    )
                 )
             claim = answer
         if claim is not None:
             claim = claim.strip().lower()
             if claim in claimed_by:
                 raise PluginError(
-                    f"plugins {claimed_by[claim]!r} and {name!r} both claim jurisdiction "
-                    f"{claim!r}; block one of them (DRAWCORE_DISABLE_PLUGINS={name})"
+                    msg(
+                        "plugins {other} and {name} both claim jurisdiction {claim}; block"
+                        " one of them (DRAWCORE_DISABLE_PLUGINS={disable})",
+                        other=repr(claimed_by[claim]),
+                        name=repr(name),
+                        claim=repr(claim),
+                        disable=name,
+                    )
                 )
             claimed_by[claim] = name
         pm.jurisdictions[name] = claim

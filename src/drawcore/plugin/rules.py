@@ -26,7 +26,7 @@ import pluggy
 
 from drawcore.draw.team_model import Recusal
 from drawcore.errors import PluginError
-from drawcore.i18n import current, normalise
+from drawcore.i18n import current, msg, normalise
 from drawcore.model import InspectionMode, Inspector, Unit
 from drawcore.plan.policy import (
     CORE,
@@ -128,15 +128,18 @@ class Rules:
 
     def __init__(self, pm: pluggy.PluginManager, *, jurisdiction: str | None = None) -> None:
         if not isinstance(pm, DrawcorePluginManager):
-            raise PluginError("Rules needs a manager made by drawcore.make_plugin_manager")
+            raise PluginError(msg("Rules needs a manager made by drawcore.make_plugin_manager"))
         claims = pm.jurisdictions
         wanted = jurisdiction.strip().lower() if jurisdiction is not None else None
         if wanted is not None and wanted not in claims.values():
             available = sorted(c for c in claims.values() if c is not None)
             raise PluginError(
-                f"no plugin claims jurisdiction {wanted!r} (installed: "
-                f"{', '.join(available) or 'none'}); install its plugin or check "
-                "DRAWCORE_DISABLE_PLUGINS"
+                msg(
+                    "no plugin claims jurisdiction {wanted} (installed: {installed}); install"
+                    " its plugin or check DRAWCORE_DISABLE_PLUGINS",
+                    wanted=repr(wanted),
+                    installed=", ".join(available) or "none",
+                )
             )
         self._pm = pm
         self.jurisdiction = wanted
@@ -150,8 +153,12 @@ class Rules:
                     for impl in caller.get_hookimpls():
                         if impl.plugin_name == name and (impl.wrapper or impl.hookwrapper):
                             raise PluginError(
-                                f"plugin {name!r}: hook wrappers are not supported "
-                                f"({caller.name}); return a value instead"
+                                msg(
+                                    "plugin {name}: hook wrappers are not supported"
+                                    " ({wrapper}); return a value instead",
+                                    name=repr(name),
+                                    wrapper=caller.name,
+                                )
                             )
 
     @classmethod
@@ -184,7 +191,13 @@ class Rules:
                 answer = impl.function(*args)
             except Exception as exc:
                 raise PluginError(
-                    f"plugin {impl.plugin_name!r} raised in {hook}: {type(exc).__name__}: {exc}"
+                    msg(
+                        "plugin {plugin_name} raised in {hook}: {error}: {exc}",
+                        plugin_name=repr(impl.plugin_name),
+                        hook=hook,
+                        error=type(exc).__name__,
+                        exc=exc,
+                    )
                 ) from exc
             if answer is None:
                 continue
@@ -197,7 +210,12 @@ class Rules:
     def _stamp(plugin: str, hook: str, reason: object) -> Reason:
         if not isinstance(reason, Reason):
             raise PluginError(
-                f"plugin {plugin!r}: {hook} must give drawcore Reason values, got {reason!r}"
+                msg(
+                    "plugin {plugin}: {hook} must give drawcore Reason values, got {reason}",
+                    plugin=repr(plugin),
+                    hook=hook,
+                    reason=repr(reason),
+                )
             )
         return attrs.evolve(reason, plugin=plugin)
 
@@ -205,7 +223,13 @@ class Rules:
     def _expect(plugin: str, hook: str, answer: object, kind: type[Any]) -> None:
         if not isinstance(answer, kind):
             raise PluginError(
-                f"plugin {plugin!r}: {hook} must return {kind.__name__} or None, got {answer!r}"
+                msg(
+                    "plugin {plugin}: {hook} must return {kind} or None, got {answer}",
+                    plugin=repr(plugin),
+                    hook=hook,
+                    kind=kind.__name__,
+                    answer=repr(answer),
+                )
             )
 
     # -- decisions about units: columnar and per-unit hooks, one fold --------------------
@@ -230,7 +254,13 @@ class Rules:
             return impl.function(*[kwargs[name] for name in impl.argnames])
         except Exception as exc:
             raise PluginError(
-                f"plugin {impl.plugin_name!r} raised in {hook}: {type(exc).__name__}: {exc}"
+                msg(
+                    "plugin {plugin_name} raised in {hook}: {error}: {exc}",
+                    plugin_name=repr(impl.plugin_name),
+                    hook=hook,
+                    error=type(exc).__name__,
+                    exc=exc,
+                )
             ) from exc
 
     def _groups(
@@ -253,8 +283,13 @@ class Rules:
                     continue
                 if isinstance(answer, str | bytes) or not isinstance(answer, Iterable):
                     raise PluginError(
-                        f"plugin {plugin!r}: {hook} must return a sequence of groups, "
-                        f"got {answer!r}"
+                        msg(
+                            "plugin {plugin}: {hook} must return a sequence of groups,"
+                            " got {answer}",
+                            plugin=repr(plugin),
+                            hook=hook,
+                            answer=repr(answer),
+                        )
                     )
                 for group in answer:
                     out.append(self._group(plugin, hook, group, n))
@@ -269,8 +304,13 @@ class Rules:
                 if kind is Reason:
                     if isinstance(answer, str | bytes) or not isinstance(answer, Iterable):
                         raise PluginError(
-                            f"plugin {plugin!r}: {unit_hook} must return a sequence of Reason, "
-                            f"got {answer!r}"
+                            msg(
+                                "plugin {plugin}: {unit_hook} must return a sequence of Reason, got"
+                                " {answer}",
+                                plugin=repr(plugin),
+                                unit_hook=unit_hook,
+                                answer=repr(answer),
+                            )
                         )
                     out.extend((rows, self._stamp(plugin, unit_hook, r)) for r in answer)
                     continue
@@ -285,21 +325,38 @@ class Rules:
         kind = _GROUP_KINDS[hook]
         if not isinstance(group, kind):
             raise PluginError(
-                f"plugin {plugin!r}: {hook} must return {kind.__name__} values, got {group!r}"
+                msg(
+                    "plugin {plugin}: {hook} must return {kind} values, got {group}",
+                    plugin=repr(plugin),
+                    hook=hook,
+                    kind=kind.__name__,
+                    group=repr(group),
+                )
             )
         rows = group.rows
         if rows.dtype == np.bool_:
             if len(rows) != n:
                 raise PluginError(
-                    f"plugin {plugin!r}: {hook} gave a mask of {len(rows)} rows for {n} units"
+                    msg(
+                        "plugin {plugin}: {hook} gave a mask of {n_rows} rows for {n} units",
+                        plugin=repr(plugin),
+                        hook=hook,
+                        n_rows=len(rows),
+                        n=n,
+                    )
                 )
             idx = np.flatnonzero(rows)
         else:
             idx = np.unique(rows.astype(np.intp))
             if idx.size and (idx[0] < 0 or idx[-1] >= n):
                 raise PluginError(
-                    f"plugin {plugin!r}: {hook} named row {int(idx[0] if idx[0] < 0 else idx[-1])}"
-                    f" of {n} units"
+                    msg(
+                        "plugin {plugin}: {hook} named row {row} of {n} units",
+                        plugin=repr(plugin),
+                        hook=hook,
+                        row=int(idx[0] if idx[0] < 0 else idx[-1]),
+                        n=n,
+                    )
                 )
         if isinstance(group, GroupTeam):
             value: Any = attrs.evolve(
@@ -460,7 +517,14 @@ class Rules:
         for plugin, answer in self._call(hook, unit=unit, context=context, planned=planned):
             self._expect(plugin, hook, answer, InspectionModeChoice)
             if not isinstance(answer.mode, InspectionMode):
-                raise PluginError(f"plugin {plugin!r}: {hook} gave mode {answer.mode!r}")
+                raise PluginError(
+                    msg(
+                        "plugin {plugin}: {hook} gave mode {mode}",
+                        plugin=repr(plugin),
+                        hook=hook,
+                        mode=repr(answer.mode),
+                    )
+                )
             choice: InspectionModeChoice = attrs.evolve(
                 answer, reason=self._stamp(plugin, hook, answer.reason)
             )
@@ -481,7 +545,13 @@ class Rules:
         found: set[tuple[str, str, str]] = set()
         for plugin, answer in self._call(hook, units=units, inspectors=inspectors, context=context):
             if isinstance(answer, str | bytes) or not isinstance(answer, Iterable):
-                raise PluginError(f"plugin {plugin!r}: {hook} must return a sequence of Recusals")
+                raise PluginError(
+                    msg(
+                        "plugin {plugin}: {hook} must return a sequence of Recusals",
+                        plugin=repr(plugin),
+                        hook=hook,
+                    )
+                )
             for group in answer:
                 self._expect(plugin, hook, group, Recusals)
                 why = str(self._stamp(plugin, hook, group.reason))
@@ -509,7 +579,13 @@ class Rules:
         out: list[Reason] = []
         for plugin, answer in self._call(hook, summary=summary, context=context):
             if isinstance(answer, str | bytes) or not isinstance(answer, Iterable):
-                raise PluginError(f"plugin {plugin!r}: {hook} must return a sequence of Reason")
+                raise PluginError(
+                    msg(
+                        "plugin {plugin}: {hook} must return a sequence of Reason",
+                        plugin=repr(plugin),
+                        hook=hook,
+                    )
+                )
             out.extend(self._stamp(plugin, hook, r) for r in answer)
         return tuple(out)
 
@@ -565,7 +641,13 @@ class Rules:
         found: set[EntryRole] = set()
         for plugin, answer in self._call(hook, year=year):
             if isinstance(answer, str | bytes) or not isinstance(answer, Iterable):
-                raise PluginError(f"plugin {plugin!r}: {hook} must return a sequence of EntryRole")
+                raise PluginError(
+                    msg(
+                        "plugin {plugin}: {hook} must return a sequence of EntryRole",
+                        plugin=repr(plugin),
+                        hook=hook,
+                    )
+                )
             for role in answer:
                 self._expect(plugin, hook, role, EntryRole)
                 found.add(attrs.evolve(role, reason=self._stamp(plugin, hook, role.reason)))

@@ -51,34 +51,45 @@ CLAUSE_PATTERN = re.compile(r"^[A-Z]{2,8}-[0-9]{1,3}$")
 
 def _clause(_instance: object, _attribute: object, value: str) -> None:
     if not isinstance(value, str) or not CLAUSE_PATTERN.match(value):
-        raise InvalidInputError(f"clause must look like 'BL-6' or 'TJ-5', got {value!r}")
+        raise InvalidInputError(
+            msg("clause must look like 'BL-6' or 'TJ-5', got {value}", value=repr(value))
+        )
 
 
 def _text(_instance: object, _attribute: object, value: str) -> None:
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInputError("a reason needs a non-empty text")
+        raise InvalidInputError(msg("a reason needs a non-empty text"))
 
 
 def _check_factor(_instance: object, _attribute: object, value: Any) -> None:
     if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
-        raise InvalidInputError(f"a weight factor must be a finite number >= 0, got {value!r}")
+        raise InvalidInputError(
+            msg("a weight factor must be a finite number >= 0, got {value}", value=repr(value))
+        )
 
 
 def _check_times(_instance: object, _attribute: object, value: Any) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 366:
-        raise InvalidInputError(f"a frequency is a whole number of times per year, got {value!r}")
+        raise InvalidInputError(
+            msg("a frequency is a whole number of times per year, got {value}", value=repr(value))
+        )
 
 
 def _check_days(_instance: object, _attribute: object, value: Any) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise InvalidInputError(
-            f"a recent-inspection window is a whole number of days >= 0, got {value!r}"
+            msg(
+                "a recent-inspection window is a whole number of days >= 0, got {value}",
+                value=repr(value),
+            )
         )
 
 
 def _check_share(_instance: object, _attribute: object, value: Any) -> None:
     if not (isinstance(value, int | float) and 0.0 <= value <= 1.0):
-        raise InvalidInputError(f"a share is a number in [0, 1], got {value!r}")
+        raise InvalidInputError(
+            msg("a share is a number in [0, 1], got {value}", value=repr(value))
+        )
 
 
 def _sorted_strs(value: Iterable[str]) -> tuple[str, ...]:
@@ -152,12 +163,16 @@ class TeamRequirement:
     @size.validator
     def _check_size(self, _attribute: object, value: int) -> None:
         if not isinstance(value, int) or value < 1:
-            raise InvalidInputError(f"a team has at least one member, got size {value!r}")
+            raise InvalidInputError(
+                msg("a team has at least one member, got size {value}", value=repr(value))
+            )
 
     @experts.validator
     def _check_experts(self, _attribute: object, value: int) -> None:
         if not isinstance(value, int) or value < 0:
-            raise InvalidInputError(f"experts must be a whole number >= 0, got {value!r}")
+            raise InvalidInputError(
+                msg("experts must be a whole number >= 0, got {value}", value=repr(value))
+            )
 
 
 @attrs.frozen(kw_only=True)
@@ -178,7 +193,7 @@ class PublicationDeadline:
 
 def _ids(value: Iterable[str]) -> tuple[str, ...]:
     if isinstance(value, str):
-        raise InvalidInputError("give a sequence of ids, not one string")
+        raise InvalidInputError(msg("give a sequence of ids, not one string"))
     return tuple(sorted({str(v) for v in value}))
 
 
@@ -257,13 +272,16 @@ class EntryRole:
 def _rows(value: Any) -> npt.NDArray[Any]:
     """A boolean mask or an array of row numbers, as a read-only numpy array."""
     if isinstance(value, str | bytes):
-        raise InvalidInputError("rows are a boolean mask or row numbers, not a string")
+        raise InvalidInputError(msg("rows are a boolean mask or row numbers, not a string"))
     rows = np.asarray(value)
     if rows.size == 0:
         rows = np.zeros(0, dtype=np.int64)
     if rows.ndim != 1 or not (rows.dtype == np.bool_ or np.issubdtype(rows.dtype, np.integer)):
         raise InvalidInputError(
-            f"rows are a 1-d boolean mask or integer row numbers, got dtype {rows.dtype}"
+            msg(
+                "rows are a 1-d boolean mask or integer row numbers, got dtype {dtype}",
+                dtype=rows.dtype,
+            )
         )
     rows = rows.view()
     rows.flags.writeable = False

@@ -105,7 +105,7 @@ class YearPlanSpec:
     @classmethod
     def from_body(cls, body: object) -> YearPlanSpec:
         """The spec in a record body; :class:`InvalidInputError` names what is wrong."""
-        return _structure(body, cls, "an annual plan spec")
+        return _structure(body, cls, msg("an annual plan spec"))
 
 
 _SIGNING = ("drawn_by", "signed_by", "drawn_at", "signed_at")
@@ -139,10 +139,15 @@ class AnnualPlanRecord:
 
     def __attrs_post_init__(self) -> None:
         if (self.redo_of is None) != (self.redo_reason is None):
-            raise InvalidInputError("a redo names both the voided plan (redo_of) and redo_reason")
+            raise InvalidInputError(
+                msg("a redo names both the voided plan (redo_of) and redo_reason")
+            )
         if self.compact and self.inputs is None:
             raise InvalidInputError(
-                f"an annual plan of method {COMPACT_METHOD} records the rules' inputs"
+                msg(
+                    "an annual plan of method {method} records the rules' inputs",
+                    method=COMPACT_METHOD,
+                )
             )
 
     @property
@@ -157,7 +162,7 @@ class AnnualPlanRecord:
     @classmethod
     def from_body(cls, body: object) -> AnnualPlanRecord:
         """The record in a journal body; :class:`InvalidInputError` names what is wrong."""
-        return _structure(body, cls, "an annual plan record")
+        return _structure(body, cls, msg("an annual plan record"))
 
     def body(self) -> dict[str, Any]:
         """The journal body (plain JSON values)."""
@@ -205,9 +210,9 @@ def _read_plan_part(body: dict[str, Any], method: str) -> tuple[AnnualPlan, Year
     try:
         year = decode(body["year"])
     except (ValueError, KeyError, IndexError, TypeError) as err:
-        raise InvalidInputError(f"year is not a compact annual plan: {err}") from None
+        raise InvalidInputError(msg("year is not a compact annual plan: {err}", err=err)) from None
     if not isinstance(year, dict) or set(year) != {"plan", "inputs"}:
-        raise InvalidInputError("year holds neither plan nor inputs")
+        raise InvalidInputError(msg("year holds neither plan nor inputs"))
     return (
         converter.structure(year["plan"], AnnualPlan),
         converter.structure(year["inputs"], YearInputs),
@@ -216,29 +221,35 @@ def _read_plan_part(body: dict[str, Any], method: str) -> tuple[AnnualPlan, Year
 
 def _structure_record(body: object, _cls: object) -> AnnualPlanRecord:
     if not isinstance(body, dict):
-        raise TypeError(f"expected an object, got {type(body).__name__}")
+        raise TypeError(msg("expected an object, got {kind}", kind=type(body).__name__))
     spec = converter.structure(body.get("plan"), YearPlanSpec)
     part = "year" if spec.method == COMPACT_METHOD else "result"
     wanted = {f.name for f in attrs.fields(AnnualPlanRecord)} - {"signing", "result", "inputs"}
     wanted |= {*_SIGNING, part}
     extra = sorted(set(body) - wanted)
     if extra:
-        raise InvalidInputError(f"unknown keys {', '.join(extra)}")
+        raise InvalidInputError(msg("unknown keys {extra}", extra=", ".join(extra)))
     missing = sorted(wanted - set(body) - set(_REDO))
     if missing:
-        raise InvalidInputError(f"missing keys {', '.join(missing)}")
+        raise InvalidInputError(msg("missing keys {missing}", missing=", ".join(missing)))
     for key, kind in (("seed_record", int), ("population", int)):
         if not isinstance(body[key], kind) or isinstance(body[key], bool):
-            raise TypeError(f"{key} must be an integer, got {body[key]!r}")
+            raise TypeError(
+                msg("{key} must be an integer, got {value}", key=key, value=repr(body[key]))
+            )
     for key in ("plan_id", "plan_hash", "seed", "seed_method", "drawcore_version"):
         if not isinstance(body[key], str):
-            raise TypeError(f"{key} must be text, got {body[key]!r}")
+            raise TypeError(msg("{key} must be text, got {value}", key=key, value=repr(body[key])))
     redo_of = body.get("redo_of")
     if redo_of is not None and (not isinstance(redo_of, int) or isinstance(redo_of, bool)):
-        raise TypeError(f"redo_of must be a record number, got {redo_of!r}")
+        raise TypeError(
+            msg("redo_of must be a record number, got {redo_of}", redo_of=repr(redo_of))
+        )
     redo_reason = body.get("redo_reason")
     if redo_reason is not None and not isinstance(redo_reason, str):
-        raise TypeError(f"redo_reason must be text, got {redo_reason!r}")
+        raise TypeError(
+            msg("redo_reason must be text, got {redo_reason}", redo_reason=repr(redo_reason))
+        )
     result, inputs = _read_plan_part(body, spec.method)
     return AnnualPlanRecord(
         plan_id=body["plan_id"],
@@ -280,15 +291,28 @@ def year_plan_spec(
     try:
         params = YearParameters(draw_id=plan_id, **year)
     except TypeError as err:
-        raise InvalidInputError(f"plan {plan_id}: {err}") from None
+        raise InvalidInputError(msg("plan {plan_id}: {err}", plan_id=plan_id, err=err)) from None
     missing = sorted({"units", "inspectors", "experts", "items"} - set(refs))
     if missing:
-        raise InvalidInputError(f"plan {plan_id}: no registry snapshot named for {missing}")
+        raise InvalidInputError(
+            msg(
+                "plan {plan_id}: no registry snapshot named for {missing}",
+                plan_id=plan_id,
+                missing=missing,
+            )
+        )
     for name, registry in county.fingerprints.items():
         if refs[name].fingerprint != registry:
             raise InvalidInputError(
-                f"plan {plan_id}: {name} snapshot {refs[name].path} is named with fingerprint "
-                f"{refs[name].fingerprint}, the registry given has {registry}"
+                msg(
+                    "plan {plan_id}: {name} snapshot {path} is named with fingerprint"
+                    " {fingerprint}, the registry given has {registry}",
+                    plan_id=plan_id,
+                    name=name,
+                    path=refs[name].path,
+                    fingerprint=refs[name].fingerprint,
+                    registry=registry,
+                )
             )
     spec = YearPlanSpec(
         parameters=params,
@@ -341,8 +365,14 @@ def run_year(spec: YearPlanSpec, county: County, rules: Policy, seed: bytes) -> 
         ref: RegistryRef = getattr(spec, name)
         if ref.fingerprint != fp:
             raise InvalidInputError(
-                f"{name} registry {ref.path} has fingerprint {fp}, but the plan names "
-                f"{ref.fingerprint} (a different or changed registry)"
+                msg(
+                    "{name} registry {path} has fingerprint {fp}, but the plan names"
+                    " {fingerprint} (a different or changed registry)",
+                    name=name,
+                    path=ref.path,
+                    fp=fp,
+                    fingerprint=ref.fingerprint,
+                )
             )
     problem = _check_rules(spec, rules)
     if problem is not None:
@@ -360,8 +390,13 @@ def run_year(spec: YearPlanSpec, county: County, rules: Policy, seed: bytes) -> 
     )
     if plan.commitment != spec.commitment:
         raise RuleError(
-            f"plan {spec.plan_id}: the rules now decide differently from the commitment "
-            f"({plan.commitment} != {spec.commitment})"
+            msg(
+                "plan {plan_id}: the rules now decide differently from the commitment"
+                " ({recomputed} != {committed})",
+                plan_id=spec.plan_id,
+                recomputed=plan.commitment,
+                committed=spec.commitment,
+            )
         )
     return plan
 

@@ -30,6 +30,7 @@ import attrs
 
 from drawcore.draw.sampling import UnitSample, sample_units
 from drawcore.errors import InvalidInputError, JournalError
+from drawcore.i18n import msg
 from drawcore.record.ceremony_rules import Ceremony
 from drawcore.record.commitments import _base, _changed_plan, _registries, _seed_body
 from drawcore.record.draw_plans import DrawPlan
@@ -81,11 +82,19 @@ def _live_seed(
     no result yet."""
     state = journal.ceremony().plans.get(plan_id)
     if state is None:
-        raise JournalError(f"{what} {plan_id!r} refused: the plan has no commitment")
+        raise JournalError(
+            msg(
+                "{what} {plan_id} refused: the plan has no commitment",
+                what=what,
+                plan_id=repr(plan_id),
+            )
+        )
     if state.plan_hash != plan_hash:
         raise _changed_plan(plan_id, state.plan_hash, plan_hash, this)
     if state.seed is None or state.seed_seq is None:
-        raise JournalError(f"{what} {plan_id!r} refused: no live seed")
+        raise JournalError(
+            msg("{what} {plan_id} refused: no live seed", what=what, plan_id=repr(plan_id))
+        )
     if state.draw_seq is not None:
         raise _second_result(plan_id, state.draw_seq, remedy)
     return state.seed_seq, state.seed, str(state.seed_method)
@@ -151,7 +160,7 @@ def draw(
     fingerprints must match the plan.
     """
     seed = _live_seed(
-        journal, plan.plan_id, plan.hash, what="draw for plan", this="plan", remedy=_USE_REDO
+        journal, plan.plan_id, plan.hash, what=msg("draw for plan"), this="plan", remedy=_USE_REDO
     )
     source = _Source(registry_dir, units, inspectors, sampler)
     body, outcome = _draw_entry(journal, plan, seed, source, signing)
@@ -181,8 +190,11 @@ def _append_draw(
     def build(ceremony: Ceremony, next_seq: int) -> list[tuple[str, object]]:
         if _plan_key(ceremony, plan_id) != assumed:
             raise JournalError(
-                f"plan {plan_id!r} changed in the journal while it was being drawn "
-                "(another process?); nothing written, run the step again"
+                msg(
+                    "plan {plan_id} changed in the journal while it was being drawn"
+                    " (another process?); nothing written, run the step again",
+                    plan_id=repr(plan_id),
+                )
             )
         if seed_at is None:
             return [*entries, (DRAW, draw)]
@@ -220,10 +232,16 @@ def redo(
     plan_state = state.plans.get(plan.plan_id)
     if plan_state is None or plan_state.draw_seq != voids:
         raise JournalError(
-            f"redo of plan {plan.plan_id!r} refused: record {voids} is not its live draw"
+            msg(
+                "redo of plan {plan_id} refused: record {voids} is not its live draw",
+                plan_id=repr(plan.plan_id),
+                voids=voids,
+            )
         )
     if plan_state.plan_hash != plan.hash:
-        raise JournalError(f"plan {plan.plan_id!r} was committed with another plan hash")
+        raise JournalError(
+            msg("plan {plan_id} was committed with another plan hash", plan_id=repr(plan.plan_id))
+        )
     assert plan_state.seed_seq is not None
     assert plan_state.seed is not None
     entries: list[tuple[str, object]] = [
@@ -233,7 +251,7 @@ def redo(
     seed_at: int | None = None
     if rfc3797_sources is not None:
         if entropy_at is None:
-            raise InvalidInputError("a redo with fresh public numbers needs entropy_at")
+            raise InvalidInputError(msg("a redo with fresh public numbers needs entropy_at"))
         entries.append((VOID, void_body(plan_state.seed_seq, reason, voided_by=voided_by, at=at)))
         body = seed_body(
             plan.plan_id,
@@ -282,7 +300,10 @@ def run_ceremony(
     if state is None:
         if committed_at is None or committed_by is None:
             raise InvalidInputError(
-                f"plan {plan.plan_id!r} is not committed yet: give committed_at and committed_by"
+                msg(
+                    "plan {plan_id} is not committed yet: give committed_at and committed_by",
+                    plan_id=repr(plan.plan_id),
+                )
             )
         check_plan(plan, *_registries(plan, _base(journal, registry_dir), units, inspectors))
         entries.append(
@@ -303,8 +324,11 @@ def run_ceremony(
     else:
         if entropy_at is None or (rfc3797_sources is None and not parties):
             raise InvalidInputError(
-                f"plan {plan.plan_id!r} has no seed yet: give public numbers "
-                "(rfc3797_sources) and/or parties, and entropy_at"
+                msg(
+                    "plan {plan_id} has no seed yet: give public numbers (rfc3797_sources)"
+                    " and/or parties, and entropy_at",
+                    plan_id=repr(plan.plan_id),
+                )
             )
         body = _seed_body(
             journal,

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from drawcore.errors import InvalidInputError, JournalError
+from drawcore.i18n import msg
 from drawcore.record.annual import YearPlanSpec
 from drawcore.record.draw_plans import DrawPlan
 from drawcore.record.journal import Journal, Record
@@ -115,7 +116,10 @@ def _seed_body(
         state = journal.ceremony().plans.get(plan.plan_id)
         if state is None or not state.reveals:
             raise InvalidInputError(
-                f"plan {plan.plan_id}: parties=True but no party has revealed a contribution"
+                msg(
+                    "plan {plan_id}: parties=True but no party has revealed a contribution",
+                    plan_id=plan.plan_id,
+                )
             )
         reveals = dict(state.reveals)
     return seed_body(

@@ -20,6 +20,7 @@ from drawcore.draw.recusal import township_recusals, work_unit_recusals
 from drawcore.draw.sampling import METHOD as UNIT_METHOD
 from drawcore.draw.team_model import Recusal
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 from drawcore.plugin.values import EntryRole, PlanContext
 from drawcore.record.results import entry_role_tuple
 from drawcore.record.seeding import plan_hash
@@ -48,12 +49,20 @@ def _version() -> str:
 
 def _nonempty(_i: object, attribute: attrs.Attribute[str], value: object) -> None:
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInputError(f"{attribute.name} must be a non-empty string, got {value!r}")
+        raise InvalidInputError(
+            msg(
+                "{name} must be a non-empty string, got {value}",
+                name=attribute.name,
+                value=repr(value),
+            )
+        )
 
 
 def _ids(value: Iterable[str]) -> tuple[str, ...]:
     if isinstance(value, str):
-        raise InvalidInputError(f"expected a collection of unit ids, not the string {value!r}")
+        raise InvalidInputError(
+            msg("expected a collection of unit ids, not the string {value}", value=repr(value))
+        )
     return tuple(sorted({str(v) for v in value}))
 
 
@@ -63,7 +72,7 @@ def _weights(
     pairs = value.items() if isinstance(value, Mapping) else value
     out = tuple(sorted((str(u), float(w)) for u, w in pairs))
     if len({u for u, _ in out}) != len(out):
-        raise InvalidInputError("weights name a unit twice")
+        raise InvalidInputError(msg("weights name a unit twice"))
     return out
 
 
@@ -85,10 +94,12 @@ def _sizes(
     pairs = value.items() if isinstance(value, Mapping) else value
     out = tuple(sorted((str(s), n) for s, n in pairs))
     if len({s for s, _ in out}) != len(out):
-        raise InvalidInputError("stratum_sizes name a stratum twice")
+        raise InvalidInputError(msg("stratum_sizes name a stratum twice"))
     for s, n in out:
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-            raise InvalidInputError(f"stratum {s!r}: size must be an integer >= 0, got {n!r}")
+            raise InvalidInputError(
+                msg("stratum {s}: size must be an integer >= 0, got {n}", s=repr(s), n=repr(n))
+            )
     return out
 
 
@@ -111,13 +122,15 @@ class UnitRequirement:
 
     def __attrs_post_init__(self) -> None:
         if isinstance(self.experts, bool) or not isinstance(self.experts, int) or self.experts < 0:
-            raise InvalidInputError(f"unit {self.unit_id}: experts must be an integer >= 0")
+            raise InvalidInputError(
+                msg("unit {unit_id}: experts must be an integer >= 0", unit_id=self.unit_id)
+            )
 
 
 def _requirements(value: Iterable[UnitRequirement]) -> tuple[UnitRequirement, ...]:
     out = tuple(sorted(value, key=lambda r: r.unit_id))
     if len({r.unit_id for r in out}) != len(out):
-        raise InvalidInputError("requirements name a unit twice")
+        raise InvalidInputError(msg("requirements name a unit twice"))
     return out
 
 
@@ -187,26 +200,41 @@ class DrawPlan:
 
     def __attrs_post_init__(self) -> None:
         if isinstance(self.size, bool) or not isinstance(self.size, int) or self.size < 0:
-            raise InvalidInputError(f"plan {self.plan_id}: size must be an integer >= 0")
+            raise InvalidInputError(
+                msg("plan {plan_id}: size must be an integer >= 0", plan_id=self.plan_id)
+            )
         unknown = sorted(set(self.recusal_rules) - set(RECUSAL_RULES))
         if unknown:
             raise InvalidInputError(
-                f"plan {self.plan_id}: unknown recusal rule(s) {unknown}; "
-                f"known: {sorted(RECUSAL_RULES)}"
+                msg(
+                    "plan {plan_id}: unknown recusal rule(s) {unknown}; known: {known}",
+                    plan_id=self.plan_id,
+                    unknown=unknown,
+                    known=sorted(RECUSAL_RULES),
+                )
             )
         if self.strata_field is not None:
             total = sum(n for _, n in self.stratum_sizes)
             if not self.stratum_sizes or total != self.size:
                 raise InvalidInputError(
-                    f"plan {self.plan_id}: stratum sizes {dict(self.stratum_sizes)} "
-                    f"must sum to the size {self.size}"
+                    msg(
+                        "plan {plan_id}: stratum sizes {stratum_sizes} must sum to the size {size}",
+                        plan_id=self.plan_id,
+                        stratum_sizes=dict(self.stratum_sizes),
+                        size=self.size,
+                    )
                 )
         elif self.stratum_sizes:
-            raise InvalidInputError(f"plan {self.plan_id}: stratum sizes without strata_field")
+            raise InvalidInputError(
+                msg("plan {plan_id}: stratum sizes without strata_field", plan_id=self.plan_id)
+            )
         if self.experts is None and any(r.experts for r in self.requirements):
             raise InvalidInputError(
-                f"plan {self.plan_id}: requirements ask for industry experts but the plan "
-                "names no expert registry"
+                msg(
+                    "plan {plan_id}: requirements ask for industry experts but the plan"
+                    " names no expert registry",
+                    plan_id=self.plan_id,
+                )
             )
 
     @property

@@ -8,6 +8,7 @@ from typing import Any
 
 from drawcore.draw.team_model import EXPLICIT_REASON, Recusal
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 from drawcore.plan.policy import Policy
 from drawcore.plan.prepare import rule_parameters
 from drawcore.plugin.values import PlanContext
@@ -92,9 +93,14 @@ def _rule_values(
     if any(r.experts for r in requirements) and params.get("experts") is None:
         needing = [r.unit_id for r in requirements if r.experts]
         raise InvalidInputError(
-            f"the rules of {rules.jurisdiction!r} ask for industry experts on the teams of "
-            f"{len(needing)} unit(s) (e.g. {', '.join(needing[:3])}); "
-            "name an expert registry (--experts EXPERTS.csv)"
+            msg(
+                "the rules of {jurisdiction} ask for industry experts on the teams of"
+                " {n_needing} unit(s) (e.g. {needing}); name an expert registry"
+                " (--experts EXPERTS.csv)",
+                jurisdiction=repr(rules.jurisdiction),
+                n_needing=len(needing),
+                needing=", ".join(needing[:3]),
+            )
         )
     conflicts: list[Recusal] = list(params.get("conflicts", ()))
     if inspectors is not None:
@@ -109,7 +115,7 @@ def _rule_values(
             mask = units.mask(flag)
         except KeyError:
             raise InvalidInputError(
-                f"exclude flag {flag!r} is not a flag of the unit registry"
+                msg("exclude flag {flag} is not a flag of the unit registry", flag=repr(flag))
             ) from None
         flagged = [f or bool(mask[i]) for f, i in zip(flagged, order, strict=True)]
     flagged = [f or bool(x) for f, x in zip(flagged, decided.excluded.tolist(), strict=True)]

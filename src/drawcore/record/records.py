@@ -28,6 +28,7 @@ from drawcore.draw.sampling import ProbabilityTable, UnitSample, sample_units
 from drawcore.draw.team_model import TeamDraw, TeamTask
 from drawcore.draw.teams import draw_teams
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 from drawcore.model import Expert
 from drawcore.record.draw_plans import RECUSAL_RULES, DrawPlan, RegistryRef, _version
 from drawcore.record.signing import Signing
@@ -97,7 +98,7 @@ class DrawRecord:
     @classmethod
     def from_body(cls, body: object) -> DrawRecord:
         """A record from a journal body; :class:`InvalidInputError` names what is wrong."""
-        return _structure(body, cls, "a draw record")
+        return _structure(body, cls, msg("a draw record"))
 
 
 def _structure(body: object, cls: type[_T], what: str) -> _T:
@@ -105,7 +106,9 @@ def _structure(body: object, cls: type[_T], what: str) -> _T:
     try:
         return structure(body, cls)
     except Exception as err:  # cattrs raises its own exception groups
-        raise InvalidInputError(f"not {what}: {_cattrs_message(err)}") from None
+        raise InvalidInputError(
+            msg("not {what}: {why}", what=what, why=_cattrs_message(err))
+        ) from None
 
 
 def _cattrs_message(err: BaseException) -> str:
@@ -122,8 +125,14 @@ def _check_ref(
 ) -> None:
     if registry.fingerprint != ref.fingerprint:
         raise InvalidInputError(
-            f"{what} registry {ref.path} has fingerprint {registry.fingerprint}, "
-            f"but the plan names {ref.fingerprint} (a different or changed registry)"
+            msg(
+                "{what} registry {path} has fingerprint {fingerprint}, but the plan"
+                " names {named} (a different or changed registry)",
+                what=what,
+                path=ref.path,
+                fingerprint=registry.fingerprint,
+                named=ref.fingerprint,
+            )
         )
 
 
@@ -135,8 +144,12 @@ def stratum_labels(units: UnitRegistry, field: str) -> list[str]:
     if spec is None or spec.kind not in (Kind.TEXT, Kind.ENUM, Kind.BOOL):
         usable = sorted(f.name for f in units.schema if f.kind in (Kind.TEXT, Kind.ENUM, Kind.BOOL))
         raise InvalidInputError(
-            f"cannot stratify by {field!r}: not a text, category or flag field of the unit "
-            f"registry (usable: {', '.join(usable)})"
+            msg(
+                "cannot stratify by {field}: not a text, category or flag field of the"
+                " unit registry (usable: {usable})",
+                field=repr(field),
+                usable=", ".join(usable),
+            )
         )
     col = units.column(field)
     if spec.kind is Kind.ENUM:
@@ -188,20 +201,30 @@ def run_draw(
     ``stratum_sizes`` within the strata of ``strata_field``; the drawn units' teams
     meet their ``requirements`` (expertise, experts).
     """
-    _check_ref(plan.units, units, "unit")
-    _check_ref(plan.inspectors, inspectors, "inspector")
+    _check_ref(plan.units, units, msg("unit"))
+    _check_ref(plan.inspectors, inspectors, msg("inspector"))
     expert_list: list[Expert] = []
     if plan.experts is not None:
         if experts is None:
             raise InvalidInputError(
-                f"plan {plan.plan_id} names the expert registry {plan.experts.path}; none was given"
+                msg(
+                    "plan {plan_id} names the expert registry {path}; none was given",
+                    plan_id=plan.plan_id,
+                    path=plan.experts.path,
+                )
             )
-        _check_ref(plan.experts, experts, "expert")
+        _check_ref(plan.experts, experts, msg("expert"))
         expert_list = list(experts)
     weights = np.array(units.weights, dtype=np.float64, copy=True)
     for unit_id, w in plan.weights:
         if unit_id not in units:
-            raise InvalidInputError(f"plan {plan.plan_id}: weight for unknown unit {unit_id}")
+            raise InvalidInputError(
+                msg(
+                    "plan {plan_id}: weight for unknown unit {unit_id}",
+                    plan_id=plan.plan_id,
+                    unit_id=unit_id,
+                )
+            )
         weights[units.index_of(unit_id)] = w
     excluded = np.zeros(len(units), dtype=np.bool_)
     for flag in plan.exclude_flags:
@@ -209,11 +232,21 @@ def run_draw(
             excluded |= units.mask(flag)
         except KeyError:
             raise InvalidInputError(
-                f"plan {plan.plan_id}: exclude flag {flag!r} is not a flag of the unit registry"
+                msg(
+                    "plan {plan_id}: exclude flag {flag} is not a flag of the unit registry",
+                    plan_id=plan.plan_id,
+                    flag=repr(flag),
+                )
             ) from None
     for unit_id in plan.excluded:
         if unit_id not in units:
-            raise InvalidInputError(f"plan {plan.plan_id}: excluded unit {unit_id} is unknown")
+            raise InvalidInputError(
+                msg(
+                    "plan {plan_id}: excluded unit {unit_id} is unknown",
+                    plan_id=plan.plan_id,
+                    unit_id=unit_id,
+                )
+            )
         excluded[units.index_of(unit_id)] = True
     strata: dict[str, Any] = {}
     size: int | dict[str, int] = plan.size
@@ -261,7 +294,7 @@ def _selected_probabilities(sample: UnitSample) -> list[float]:
     want = canonical_ids(list(sample.selected))
     pos = np.searchsorted(ordered, want)
     if not np.array_equal(ordered[np.minimum(pos, len(ordered) - 1)], want):
-        raise InvalidInputError("a drawn unit has no inclusion probability")  # not reachable
+        raise InvalidInputError(msg("a drawn unit has no inclusion probability"))  # not reachable
     return [float(x) for x in values[order[pos]].tolist()]
 
 
@@ -279,7 +312,7 @@ def draw_record(
     """The journal body of a draw: plan, seed, result and who is accountable (TJ-9,
     ``signing``, checked when it was made; kept as the record's four fields)."""
     if (redo_of is None) != (redo_reason is None):
-        raise InvalidInputError("a redo names both the voided draw (redo_of) and redo_reason")
+        raise InvalidInputError(msg("a redo names both the voided draw (redo_of) and redo_reason"))
     sample = outcome.sample
     return DrawRecord(
         plan_id=plan.plan_id,

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import attrs
 
 from drawcore.errors import InvalidInputError, JournalError
+from drawcore.i18n import msg
 from drawcore.plan.tasks import AnnualPlan
 from drawcore.plugin.rules import Rules
 from drawcore.record.annual import YearPlanSpec, run_year, spec_inputs, year_plan_record
@@ -56,7 +57,7 @@ def draw_year(
         journal,
         spec.plan_id,
         spec.hash,
-        what="annual plan",
+        what=msg("annual plan"),
         this="spec",
         remedy="void it first (a visible record with a reason)",
     )
@@ -102,13 +103,19 @@ def redo_year(
     state = journal.ceremony().plans.get(spec.plan_id)
     if state is None or state.draw_seq != voids:
         raise JournalError(
-            f"redo of annual plan {spec.plan_id!r} refused: record {voids} is not its live plan"
+            msg(
+                "redo of annual plan {plan_id} refused: record {voids} is not its live plan",
+                plan_id=repr(spec.plan_id),
+                voids=voids,
+            )
         )
     if state.plan_hash != spec.hash:
-        raise JournalError(f"plan {spec.plan_id!r} was committed with another plan hash")
+        raise JournalError(
+            msg("plan {plan_id} was committed with another plan hash", plan_id=repr(spec.plan_id))
+        )
     assert state.seed_seq is not None
     if not reason.strip():
-        raise InvalidInputError("a redo needs its reason")
+        raise InvalidInputError(msg("a redo needs its reason"))
     seed = seed_body(
         spec.plan_id,
         spec.hash,
