@@ -16,6 +16,7 @@ import attrs
 import numpy as np
 
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 from drawcore.registry.headers import (
     _FALSE,
     _TAG_SEPARATORS,
@@ -144,8 +145,19 @@ class _Collector:
                 f"……另有 {self.dropped} 个问题未列出 / ... and {self.dropped} more problems not "
                 f"listed (ReadLimits.max_problems = {self.max_problems})"
             )
-        more = f" (and {total - 1} more)" if total > 1 else ""
-        raise InvalidInputError(f"invalid {what}: {problems[0]}{more}", tuple(problems))
+        if total > 1:
+            raise InvalidInputError(
+                msg(
+                    "invalid {what}: {problem} (and {more} more)",
+                    what=msg(what),
+                    problem=problems[0],
+                    more=total - 1,
+                ),
+                tuple(problems),
+            )
+        raise InvalidInputError(
+            msg("invalid {what}: {problem}", what=msg(what), problem=problems[0]), tuple(problems)
+        )
 
 
 def _enum_lookup(spec: FieldSpec) -> dict[str, int]:

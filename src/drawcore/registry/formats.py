@@ -131,7 +131,9 @@ def _read_csv(cls: type[Reg], text: str, path: str, options: ReadOptions) -> Reg
     kind = _kind_of(cls)
     limits = options.limits
     if not text.strip(_WS + ","):
-        raise InvalidInputError(f"{path}: file is empty (expected a header row and records)")
+        raise InvalidInputError(
+            msg("{path}: file is empty (expected a header row and records)", path=path)
+        )
     fast = _split_plain(text)
     blocks: Iterable[tuple[int, list[Sequence[str]]]]
     positions: Callable[[], Sequence[int]]
@@ -158,7 +160,7 @@ def _read_csv(cls: type[Reg], text: str, path: str, options: ReadOptions) -> Reg
         else:
             positions = lambda: range(first_line, first_line + len(records))  # noqa: E731
         if not records:
-            raise InvalidInputError(f"{path}: has a header but no records")
+            raise InvalidInputError(msg("{path}: has a header but no records", path=path))
         total = len(records)
         blocks = _plain_blocks(records, width)
     else:
@@ -173,7 +175,7 @@ def _read_csv(cls: type[Reg], text: str, path: str, options: ReadOptions) -> Reg
         del ends
         positions = lambda: record_ends  # noqa: E731
         if not rows:
-            raise InvalidInputError(f"{path}: has a header but no records")
+            raise InvalidInputError(msg("{path}: has a header but no records", path=path))
         width = len(header)
         if any(len(row) != width for row in rows):
             bad = _collector(path, Layout("csv", positions), options)
@@ -223,8 +225,13 @@ def _csv_rows(text: str, path: str, limits: ReadLimits) -> tuple[list[list[str]]
         if "field limit" in str(exc):
             raise _field_too_long(path, reader.line_num, limits.max_field_chars) from None
         raise InvalidInputError(
-            f"{path}: line {reader.line_num}: malformed CSV ({exc}); "
-            "is the file truncated or a quote unbalanced?"
+            msg(
+                "{path}: line {line}: malformed CSV ({why}); "
+                "is the file truncated or a quote unbalanced?",
+                path=path,
+                line=reader.line_num,
+                why=str(exc),
+            )
         ) from None
     if len(text) > limits.max_field_chars:
         for i, row in enumerate(rows):
@@ -344,21 +351,30 @@ def load_json(text: str, path: str, limits: ReadLimits) -> Any:
         return json.loads(text, object_pairs_hook=_object)
     except json.JSONDecodeError as exc:
         raise InvalidInputError(
-            f"{path}: line {exc.lineno}: malformed JSON ({exc.msg}); is the file truncated?"
+            msg(
+                "{path}: line {line}: malformed JSON ({why}); is the file truncated?",
+                path=path,
+                line=exc.lineno,
+                why=exc.msg,
+            )
         ) from None
     except RecursionError:  # pragma: no cover - the depth check comes first
-        raise InvalidInputError(f"{path}: JSON nested too deeply") from None
+        raise InvalidInputError(msg("{path}: JSON nested too deeply", path=path)) from None
 
 
 def _read_json(cls: type[Reg], text: str, path: str, options: ReadOptions) -> Reg:
     kind = _kind_of(cls)
     if not text.strip(_WS):
-        raise InvalidInputError(f"{path}: file is empty (expected a JSON list of records)")
+        raise InvalidInputError(
+            msg("{path}: file is empty (expected a JSON list of records)", path=path)
+        )
     data = load_json(text, path, options.limits)
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-        raise InvalidInputError(f"{path}: expected a JSON list of objects, one per record")
+        raise InvalidInputError(
+            msg("{path}: expected a JSON list of objects, one per record", path=path)
+        )
     if not data:
-        raise InvalidInputError(f"{path}: has no records")
+        raise InvalidInputError(msg("{path}: has no records", path=path))
     check_size(path, len(data), 0, options.limits)
     out = _collector(path, Layout("json"), options)
     out.total = len(data)

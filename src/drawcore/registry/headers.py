@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 from drawcore.model import CreditClass, IdKind, ProductionStatus, RiskLevel
 from drawcore.registry.registries import (
     ExpertRegistry,
@@ -215,15 +216,26 @@ def _decode(data: bytes, path: str, encoding: str | None) -> str:
         try:
             text = data.decode(enc)
         except LookupError:
-            raise InvalidInputError(f"{path}: unknown encoding {enc!r}") from None
+            raise InvalidInputError(
+                msg("{path}: unknown encoding {encoding}", path=path, encoding=repr(enc))
+            ) from None
         except UnicodeDecodeError as exc:
             first_error = first_error or exc
             continue
         return text.lstrip("\ufeff")
     assert first_error is not None
     line = data[: first_error.start].count(b"\n") + 1
-    tried = " or ".join(candidates)
+    tried: str = candidates[0]
+    if len(candidates) == 2:
+        tried = msg("{first} or {second}", first=candidates[0], second=candidates[1])
     raise InvalidInputError(
-        f"{path}: line {line}: cannot decode byte {first_error.start} as {tried} "
-        f"({first_error.reason}); save the file as UTF-8 or GB18030, or pass encoding="
+        msg(
+            "{path}: line {line}: cannot decode byte {byte} as {tried} ({why}); "
+            "save the file as UTF-8 or GB18030, or pass encoding=",
+            path=path,
+            line=line,
+            byte=first_error.start,
+            tried=tried,
+            why=first_error.reason,
+        )
     )

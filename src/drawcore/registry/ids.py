@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 
 __all__ = [
     "ID_CARD_WEIGHTS",
@@ -49,12 +50,12 @@ def uscc_check_char(body: str) -> str:
     Raises ``ValueError`` if the body is not 17 characters of the USCC alphabet.
     """
     if len(body) != 17:
-        raise InvalidInputError(f"a USCC body has 17 characters, got {len(body)}")
+        raise InvalidInputError(msg("a USCC body has 17 characters, got {count}", count=len(body)))
     total = 0
     for ch, weight in zip(body, USCC_WEIGHTS, strict=True):
         value = _USCC_VALUE.get(ch)
         if value is None:
-            raise InvalidInputError(f"{ch!r} is not a USCC character")
+            raise InvalidInputError(msg("{char} is not a USCC character", char=repr(ch)))
         total += value * weight
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
@@ -87,7 +88,7 @@ def make_uscc(body: str) -> str:
 def id_card_check_char(body: str) -> str:
     """The check character for the first 17 digits of an ID-card number (GB 11643, MOD 11-2)."""
     if len(body) != 17 or not body.isascii() or not body.isdigit():
-        raise InvalidInputError("an ID-card body is 17 ASCII digits")
+        raise InvalidInputError(msg("an ID-card body is 17 ASCII digits"))
     total = sum(int(d) * w for d, w in zip(body, ID_CARD_WEIGHTS, strict=True))
     return _ID_CHECK[total % 11]
 
@@ -138,12 +139,12 @@ def is_company_code(code: str) -> bool:
 def make_id_card(region: str, birth: dt.date, sequence: int) -> str:
     """A valid ID-card number: 6-digit region code, birth date, 3-digit sequence, check."""
     if len(region) != 6 or not region.isdigit():
-        raise InvalidInputError("the region code has 6 digits")
+        raise InvalidInputError(msg("the region code has 6 digits"))
     if not 0 <= sequence <= 999:
-        raise InvalidInputError("the sequence number is 0..999")
+        raise InvalidInputError(msg("the sequence number is 0..999"))
     body = f"{region}{birth:%Y%m%d}{sequence:03d}"
     if len(body) != 17:
-        raise InvalidInputError("the birth year must have four digits")
+        raise InvalidInputError(msg("the birth year must have four digits"))
     return body + id_card_check_char(body)
 
 

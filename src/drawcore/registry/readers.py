@@ -255,7 +255,9 @@ def detect_kind(
     else:
         rows = _csv_head(data, str(p), encoding)
     if not any(c.strip() for row in rows for c in row):
-        raise InvalidInputError(f"{p}: file is empty (expected a header row and records)")
+        raise InvalidInputError(
+            msg("{path}: file is empty (expected a header row and records)", path=str(p))
+        )
     kind = kind_from_rows(rows)
     if kind is None:
         raise InvalidInputError(
@@ -319,12 +321,21 @@ def read_county(directory: PathLike, *, encoding: str | None = None) -> County:
         candidates = [base / f"{stem}{suffix}" for suffix in (".csv", ".json", ".xlsx")]
         path = next((c for c in candidates if c.exists()), None)
         if path is None:
-            problems.append(f"{base}: no {stem}.csv or {stem}.json (or {stem}.xlsx)")
+            problems.append(
+                msg(
+                    "{directory}: no {stem}.csv or {stem}.json (or {stem}.xlsx)",
+                    directory=str(base),
+                    stem=stem,
+                )
+            )
             continue
         try:
             found[kind] = read_registry(REGISTRY_KINDS[kind], path, encoding=encoding)
         except InvalidInputError as exc:
             problems.extend(exc.problems)
     if problems:
-        raise InvalidInputError(f"invalid county {base}: {problems[0]}", tuple(problems))
+        raise InvalidInputError(
+            msg("invalid county {directory}: {problem}", directory=str(base), problem=problems[0]),
+            tuple(problems),
+        )
     return County(**found)

@@ -38,6 +38,7 @@ import numpy as np
 import numpy.typing as npt
 
 from drawcore.errors import InvalidInputError
+from drawcore.i18n import msg
 from drawcore.model import Expert, IdKind, InspectionItem, Inspector, RiskLevel, Unit
 from drawcore.registry import ids as _ids
 from drawcore.registry.idcolumns import as_str_array, id_card_bad, uscc_bad
@@ -121,7 +122,14 @@ def _schema(cls: type) -> tuple[FieldSpec, ...]:
             kind = Kind.TAGS
             default = ()
         else:  # pragma: no cover - guards the model against unsupported field types
-            raise TypeError(f"{cls.__name__}.{f.name}: no column kind for {tp!r}")
+            raise TypeError(
+                msg(
+                    "{model}.{field}: no column kind for {type}",
+                    model=cls.__name__,
+                    field=f.name,
+                    type=repr(tp),
+                )
+            )
         specs.append(FieldSpec(f.name, kind, required, default))
     return tuple(specs)
 
@@ -236,7 +244,12 @@ class _Registry(Generic[R]):
         if problems:
             problems.sort(key=lambda p: (-1 if p.index is None else p.index, p.field or ""))
             raise InvalidInputError(
-                f"{self.what}: {len(problems)} problem(s); first: {_describe(problems[0])}",
+                msg(
+                    "{what}: {count} problem(s); first: {problem}",
+                    what=msg(self.what),
+                    count=len(problems),
+                    problem=_describe(problems[0]),
+                ),
                 tuple(_describe(p) for p in problems),
             )
         self._init_sorted(stored)
@@ -352,7 +365,12 @@ class _Registry(Generic[R]):
         bad = [i for i, r in enumerate(rows) if not isinstance(r, cls.record_type)]
         if bad:
             raise InvalidInputError(
-                f"{cls.what}: record {bad[0] + 1} is not a {cls.record_type.__name__}"
+                msg(
+                    "{what}: record {number} is not a {type}",
+                    what=msg(cls.what),
+                    number=bad[0] + 1,
+                    type=cls.record_type.__name__,
+                )
             )
         return cls({s.name: [getattr(r, s.name) for r in rows] for s in cls.schema})
 
@@ -373,7 +391,9 @@ class _Registry(Generic[R]):
         try:
             return self._columns[name]
         except KeyError:
-            raise KeyError(f"{self.what} has no field {name!r}") from None
+            raise KeyError(
+                msg("{what} has no field {field}", what=msg(self.what), field=repr(name))
+            ) from None
 
     def index_of(self, record_id: str) -> int:
         """Row index of ``record_id``; ``KeyError`` if absent."""
@@ -434,7 +454,7 @@ class _Registry(Generic[R]):
         return hash(self.fingerprint)
 
     def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
+        raise AttributeError(msg("{type} is immutable", type=type(self).__name__))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({len(self)} records, fingerprint {self.fingerprint[:12]})"
@@ -502,7 +522,7 @@ class UnitRegistry(_Registry[Unit]):
         """A boolean flag column (e.g. ``"blacklisted"``, ``"major_hazard"``) as a mask."""
         col = self.column(field)
         if col.dtype != np.bool_:
-            raise KeyError(f"{field!r} is not a flag field")
+            raise KeyError(msg("{field} is not a flag field", field=repr(field)))
         return cast(npt.NDArray[np.bool_], col)
 
 

@@ -113,7 +113,9 @@ def _read_sheet(
     header = [c.strip(_WS) for c in rows[h]]
     kept = [i for i in range(h + 1, len(rows)) if any(c.strip(_WS) for c in rows[i])]
     if not kept:
-        raise InvalidInputError(f"{path}!{name}: has a header but no records")
+        raise InvalidInputError(
+            msg("{path}!{sheet}: has a header but no records", path=path, sheet=name)
+        )
     check_size(path, len(kept), len(header), options.limits)
     width = len(header)
     columns = [[rows[i][j].strip() if j < len(rows[i]) else "" for i in kept] for j in range(width)]
