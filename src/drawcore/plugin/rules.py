@@ -186,19 +186,7 @@ class Rules:
         for impl in reversed(caller.get_hookimpls()):
             if impl.plugin_name not in self._active:
                 continue
-            try:
-                args = [kwargs[name] for name in impl.argnames]
-                answer = impl.function(*args)
-            except Exception as exc:
-                raise PluginError(
-                    msg(
-                        "plugin {plugin_name} raised in {hook}: {error}: {exc}",
-                        plugin_name=repr(impl.plugin_name),
-                        hook=hook,
-                        error=type(exc).__name__,
-                        exc=exc,
-                    )
-                ) from exc
+            answer = self._ask(hook, impl, **kwargs)
             if answer is None:
                 continue
             out.append((impl.plugin_name, answer))
