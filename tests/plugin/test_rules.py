@@ -12,6 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from unit_factory import unit
 
+from drawcore.errors import PluginError
+from drawcore.i18n import render
 from drawcore.model import IdKind, InspectionMode, Inspector, ProductionStatus, RiskLevel, Unit
 from drawcore.plugin import (
     Frequency,
@@ -255,3 +257,24 @@ def test_risk_levels_come_through_unchanged() -> None:
     ur = rules_with().evaluate([unit(risk_level=RiskLevel.MAJOR, risk_weight=2.5)], CONTEXT)
     assert ur.weights.tolist() == [2.5]
     assert ur.mandatory.tolist() == [False]
+
+
+def test_an_answer_that_is_not_a_sequence_is_refused_naming_the_hook_and_kind() -> None:
+    """Text is not a sequence of roles: refused with the hook and the kind it must give,
+    in English as raised and in Chinese at the edge."""
+
+    @hookimpl
+    def drawcore_result_entry_roles(year: int) -> str:
+        return "数据录入员"
+
+    rules = rules_with(
+        odd=types.SimpleNamespace(drawcore_result_entry_roles=drawcore_result_entry_roles)
+    )
+    with pytest.raises(PluginError) as caught:
+        rules.entry_roles(2026)
+    text = str(caught.value)
+    assert text == "plugin 'odd': drawcore_result_entry_roles must return a sequence of EntryRole"
+    assert (
+        render(caught.value.args[0], "zh_CN")
+        == "插件 'odd'：drawcore_result_entry_roles 须返回 EntryRole 序列"
+    )

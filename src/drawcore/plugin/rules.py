@@ -220,6 +220,20 @@ class Rules:
                 )
             )
 
+    @staticmethod
+    def _sequence(plugin: str, hook: str, answer: object, kind: str) -> Iterable[Any]:
+        """``answer`` when it is a sequence (not text); otherwise :class:`PluginError`."""
+        if isinstance(answer, str | bytes) or not isinstance(answer, Iterable):
+            raise PluginError(
+                msg(
+                    "plugin {plugin}: {hook} must return a sequence of {kind}",
+                    plugin=repr(plugin),
+                    hook=hook,
+                    kind=kind,
+                )
+            )
+        return answer
+
     # -- decisions about units: columnar and per-unit hooks, one fold --------------------
 
     def _ordered(self, *hooks: str) -> list[tuple[str, Any]]:
@@ -532,14 +546,7 @@ class Rules:
         hook = "drawcore_inspector_conflicts"
         found: set[tuple[str, str, str]] = set()
         for plugin, answer in self._call(hook, units=units, inspectors=inspectors, context=context):
-            if isinstance(answer, str | bytes) or not isinstance(answer, Iterable):
-                raise PluginError(
-                    msg(
-                        "plugin {plugin}: {hook} must return a sequence of Recusals",
-                        plugin=repr(plugin),
-                        hook=hook,
-                    )
-                )
+            answer = self._sequence(plugin, hook, answer, "Recusals")
             for group in answer:
                 self._expect(plugin, hook, group, Recusals)
                 why = str(self._stamp(plugin, hook, group.reason))
@@ -566,14 +573,7 @@ class Rules:
         hook = "drawcore_plan_checks"
         out: list[Reason] = []
         for plugin, answer in self._call(hook, summary=summary, context=context):
-            if isinstance(answer, str | bytes) or not isinstance(answer, Iterable):
-                raise PluginError(
-                    msg(
-                        "plugin {plugin}: {hook} must return a sequence of Reason",
-                        plugin=repr(plugin),
-                        hook=hook,
-                    )
-                )
+            answer = self._sequence(plugin, hook, answer, "Reason")
             out.extend(self._stamp(plugin, hook, r) for r in answer)
         return tuple(out)
 
@@ -628,14 +628,7 @@ class Rules:
         hook = "drawcore_result_entry_roles"
         found: set[EntryRole] = set()
         for plugin, answer in self._call(hook, year=year):
-            if isinstance(answer, str | bytes) or not isinstance(answer, Iterable):
-                raise PluginError(
-                    msg(
-                        "plugin {plugin}: {hook} must return a sequence of EntryRole",
-                        plugin=repr(plugin),
-                        hook=hook,
-                    )
-                )
+            answer = self._sequence(plugin, hook, answer, "EntryRole")
             for role in answer:
                 self._expect(plugin, hook, role, EntryRole)
                 found.add(attrs.evolve(role, reason=self._stamp(plugin, hook, role.reason)))
