@@ -4,8 +4,12 @@ fixtures are in tests/core/conftest.py)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import shutil
 from pathlib import Path
 
+from drawcore.cli import main
 from drawcore.record import ceremony
 from drawcore.record.draw_plans import DrawPlan
 from drawcore.record.journal import Journal
@@ -62,3 +66,17 @@ def write_persons_county(directory: Path, companies: int) -> Path:
     write_inspectors(full.inspectors, directory / "inspectors.csv")
     write_items(full.items, directory / "items.csv")
     return directory
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    """``drawcore ARGV`` in this process: (exit status, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main(list(argv))
+    return status, out.getvalue(), err.getvalue()
+
+
+def copied_county(folder: Path) -> Path:
+    """The example county copied to ``folder / "county"``; returns ``folder``."""
+    shutil.copytree(EXAMPLE, folder / "county")
+    return folder

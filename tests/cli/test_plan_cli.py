@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import io
 import shutil
 from pathlib import Path
 
 import pytest
-from ceremony_site import COMMITTED, DRAW_TIMES
+from ceremony_site import COMMITTED, DRAW_TIMES, copied_county
+from ceremony_site import run_cli as run
 
-from drawcore.cli import main
 from drawcore.record.journal import Journal
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "county"
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = main(list(argv))
-    return status, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
-    shutil.copytree(EXAMPLE, tmp_path / "county")
-    return tmp_path
+    return copied_county(tmp_path)
 
 
 def year_args(site: Path, jurisdiction: str, *extra: str) -> list[str]:
