@@ -1035,7 +1035,7 @@ def fallback(pool: Pool, jobs: list[Job], require_all: bool, state: Room) -> Non
         if state.wcaps is not None:
             for i, n in enumerate(walked):
                 wu = pool.work_units[i]
-                state.wcounts[wu] -= n
+                state.wcounts[wu] = state.wcounts.get(wu, 0) - n
         return
     raise ReplayError(f"pool {pool.name}: no team draw staffs every task (drawcore refuses it)")
 
