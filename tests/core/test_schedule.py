@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from unit_factory import unit
 
 from drawcore import serde
-from drawcore.draw.flow import FlowNetwork
 from drawcore.draw.sampling import sample_units
 from drawcore.errors import InfeasibleError, InvalidInputError
 from drawcore.model import (
@@ -36,6 +35,7 @@ from drawcore.plugin.manager import make_plugin_manager
 from drawcore.plugin.rules import Rules
 from drawcore.plugin.values import PlanContext
 from drawcore.testing import check_plan, synthetic_county
+from tests.core.flow_oracle import FlowNetwork
 
 
 @cache

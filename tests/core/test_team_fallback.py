@@ -1,6 +1,9 @@
-"""The team fallback's size limit (draw/solver.py): counted before anything is built."""
+"""The team fallback (draw/solver.py, draw/residual.py): counted, not listed, at any size."""
 
 from __future__ import annotations
+
+import tracemalloc
+from collections import Counter
 
 import pytest
 from hypothesis import given
@@ -11,7 +14,6 @@ from drawcore.draw.candidates import _pool
 from drawcore.draw.randomness import DrawKey
 from drawcore.draw.teams import draw_teams
 from drawcore.draw.walk import _eligible, _Job
-from drawcore.errors import InfeasibleError
 from drawcore.model import Inspector
 
 AREAS = ("化工", "机械", "消防")
@@ -36,29 +38,30 @@ def test_eligible_count_is_the_length_of_the_eligible_list(
     assert counted == len(_eligible(pool, job, require_all))
 
 
-def test_bl5_a_fallback_over_its_limit_is_refused_before_it_is_built(
+def test_bl5_the_fallback_staffs_a_city_sized_draw_without_building_its_network(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """X needs A and B (C, D recuse); some seeds make the walk leave X short, so the exact
-    fallback is needed: 4 + 2 eligible pairs. With the limit at 5 it is refused, naming
-    the edge count, and the eligible lists are never built."""
+    """3,000 units, 1,500 inspectors, cap 4: exactly the seats the teams need, so the walk
+    can end with one inspector holding two seats for the last task, and the exact fallback
+    re-staffs it. Its network would have 4,500,000 member edges; held implicitly, the
+    fallback builds no eligible list and stays within a few MiB above the draw itself."""
 
     def built(*_args: object) -> list[int]:
-        raise AssertionError("the fallback built its eligible lists before checking the limit")
+        raise AssertionError("the fallback built an eligible list of the whole pool")
 
-    monkeypatch.setattr(solver, "_MAX_FLOW_EDGES", 5)
     monkeypatch.setattr(solver, "_eligible", built)
-    messages = []
-    for n in range(40):
-        try:
-            draw_teams(
-                ["X", "Y"],
-                ["A", "B", "C", "D"],
-                seed=f"trap-{n}",
-                conflicts=[("C", "X"), ("D", "X")],
-                max_tasks=1,
-            )
-        except InfeasibleError as err:
-            messages.append(str(err))
-    assert messages, "some seed makes the walk fail, so the fallback is reached"
-    assert all("would need 6 edges (limit 5)" in m for m in messages), messages
+    units = [f"U{n:05d}" for n in range(3_000)]
+    staff = [f"I{n:04d}" for n in range(1_500)]
+    tracemalloc.start()
+    try:
+        drawn = draw_teams(units, staff, seed="city-1", max_tasks=4)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    methods = Counter(p.method for a in drawn.assignments for p in a.parts)
+    assert methods["max_flow"] >= 1, methods
+    load = Counter(i for a in drawn.assignments for i in a.members)
+    assert all(len(set(a.members)) == 2 for a in drawn.assignments)
+    assert len(drawn.assignments) == 3_000
+    assert max(load.values()) <= 4
+    assert peak < 64 * 2**20, f"peak {peak / 2**20:.1f} MiB"

@@ -8,41 +8,61 @@ flow. Otherwise :class:`InfeasibleError` names each task and what blocks it.
 from __future__ import annotations
 
 import itertools
-from typing import NoReturn, TypeAlias
+from collections import Counter
+from typing import TypeAlias
 
 import attrs
-import numpy as np
 
 from drawcore.draw.candidates import _Pool
-from drawcore.draw.flow import FlowNetwork
-from drawcore.draw.team_model import _MAX_FLOW_EDGES, _MAX_SEARCH_FLOWS, _UNLIMITED, EXPERTS
+from drawcore.draw.residual import ImplicitNetwork
+from drawcore.draw.team_model import _MAX_SEARCH_FLOWS, _UNLIMITED, EXPERTS
 from drawcore.draw.walk import _eligible, _Job, _Load, _names, _requirements
 from drawcore.errors import InfeasibleError
-from drawcore.i18n import msg
 
 Pattern: TypeAlias = tuple[frozenset[str], ...]
 
 
-def _patterns(pool: _Pool, elig: list[int], reqs: tuple[str, ...], seats: int) -> list[Pattern]:
+def _patterns(sigs: set[frozenset[str]], reqs: tuple[str, ...], seats: int) -> list[Pattern]:
     """Every minimal way to cover ``reqs`` by distinct members, as the expertise each must hold.
 
     A team covers ``reqs`` exactly when, for one of these patterns, it has a
     distinct member holding each of the pattern's sets. Sets are the
-    signatures (expertise within ``reqs``) present among the eligible; at most
-    ``seats`` of them.
+    signatures ``sigs`` (expertise within ``reqs``) present among the eligible
+    (:func:`_signatures`); at most ``seats`` of them.
     """
     need = frozenset(reqs)
-    sigs = sorted({pool.expertise[i] & need for i in elig} - {frozenset()}, key=sorted)
+    ordered = sorted(sigs - {frozenset()}, key=sorted)
     out: list[Pattern] = []
     for k in range(1, min(seats, len(need)) + 1):
-        for combo in itertools.combinations(sigs, k):
+        for combo in itertools.combinations(ordered, k):
             if frozenset().union(*combo) == need and not any(set(p) < set(combo) for p in out):
                 out.append(combo)
     return out
 
 
+def _signatures(
+    pool: _Pool,
+    job: _Job,
+    reqs: tuple[str, ...],
+    cache: dict[frozenset[str], Counter[frozenset[str]]],
+) -> set[frozenset[str]]:
+    """The signatures (expertise within ``reqs``) of a job's eligible members, from the
+    pool's counts (``cache``, per set of areas) less its recused members: no list of the
+    eligible is built. Only for a pool whose eligibility is recusal alone."""
+    need = frozenset(reqs)
+    counts = cache.get(need)
+    if counts is None:
+        counts = cache[need] = Counter(e & need for e in pool.expertise)
+    if job.conflicts:
+        counts = counts.copy()
+        counts.subtract(pool.expertise[i] & need for i in job.conflicts)
+    return {s for s, n in counts.items() if n > 0}
+
+
 def _fit(pool: _Pool, members: list[int], pattern: Pattern) -> dict[int, int] | None:
     """Member -> index of the pattern set it fills, if the team fits the pattern."""
+    if not pattern:
+        return {}
     for perm in itertools.permutations(members, len(pattern)):
         if all(s <= pool.expertise[m] for s, m in zip(pattern, perm, strict=True)):
             return {m: j for j, m in enumerate(perm)}
@@ -55,84 +75,26 @@ class _FlowState:
 
     pool: _Pool
     jobs: list[_Job]
-    eligible: list[list[int]]
     room: list[int]  # per inspector: tasks left under its cap, outside fixed teams
     wroom: dict[str, int] | None  # per work unit: seats left, outside this pool's walk
+    require_all: bool
 
 
 def _solve(state: _FlowState, patterns: list[Pattern | None]) -> list[tuple[list[int], bool]]:
     """One exact max-flow, warm-started from the walk: each job's members, and whether full.
 
     A job with pattern ``None`` only needs its seats (the search's relaxation);
-    with a pattern, it gets one distinct member holding each of its sets.
+    with a pattern, it gets one distinct member holding each of its sets. The network
+    is §10.7's, held implicitly (:mod:`drawcore.draw.residual`).
     """
     pool, jobs = state.pool, state.jobs
-    net = FlowNetwork(2)
-    source, sink = 0, 1
-    inode = [net.add_node() for _ in range(pool.size)]
-    out_edge: list[int] = []
-    wedge: dict[str, int] = {}
-    wnode: dict[str, int] = {}
-    for i in range(pool.size):
-        if state.wroom is None:
-            out_edge.append(net.add_edge(inode[i], sink, state.room[i]))
-            continue
-        wu = pool.work_units[i]
-        if wu not in wnode:
-            wnode[wu] = net.add_node()
-            wedge[wu] = net.add_edge(wnode[wu], sink, state.wroom[wu])
-        out_edge.append(net.add_edge(inode[i], wnode[wu], state.room[i]))
-    seat_edges: list[list[int]] = []
-    member_edges: list[dict[int, tuple[int, dict[int, int], int]]] = []
-    for job, elig, pattern in zip(jobs, state.eligible, patterns, strict=True):
-        sets = pattern or ()
-        g = net.add_node()
-        ses = [net.add_edge(source, g, job.seats - len(sets))]
-        snodes = []
-        for _ in sets:
-            snodes.append(net.add_node())
-            ses.append(net.add_edge(source, snodes[-1], 1))
-        seat_edges.append(ses)
-        eligset = set(elig)
-        preferred = [c for c in job.candidates if c in eligset]
-        medges: dict[int, tuple[int, dict[int, int], int]] = {}
-        for i in preferred + sorted(eligset - set(preferred)):
-            inside = [j for j, s in enumerate(sets) if s <= pool.expertise[i]]
-            if inside:
-                p = net.add_node()
-                gen = net.add_edge(g, p, 1)
-                by = {j: net.add_edge(snodes[j], p, 1) for j in inside}
-                medges[i] = (gen, by, net.add_edge(p, inode[i], 1))
-            else:
-                e = net.add_edge(g, inode[i], 1)
-                medges[i] = (e, {}, e)
-        member_edges.append(medges)
-    # warm start: the walk's teams, where they fit the pattern
-    for job, pattern, ses, medges in zip(jobs, patterns, seat_edges, member_edges, strict=True):
+    net = ImplicitNetwork(pool, jobs, patterns, state.room, state.wroom, state.require_all)
+    for j, (job, pattern) in enumerate(zip(jobs, patterns, strict=True)):
         fit = _fit(pool, job.members, pattern or ())
-        if fit is None:
-            continue
-        for m in job.members:
-            gen, by, out = medges[m]
-            if m in fit:
-                net.push(ses[1 + fit[m]])
-                net.push(by[fit[m]])
-            else:
-                net.push(ses[0])
-                net.push(gen)
-            if out != gen:
-                net.push(out)
-            net.push(out_edge[m])
-            if state.wroom is not None:
-                net.push(wedge[pool.work_units[m]])
-    net.max_flow(source, sink)
-    return [
-        (
-            sorted(i for i, (_, _, out) in medges.items() if net.flow(out) > 0),
-            sum(net.flow(e) for e in ses) == job.seats,
-        )
-        for job, ses, medges in zip(jobs, seat_edges, member_edges, strict=True)
-    ]
+        if fit is not None:
+            net.warm(j, fit)
+    net.max_flow()
+    return net.result()
 
 
 def _eligible_count(pool: _Pool, job: _Job, require_all: bool, holders: dict[object, int]) -> int:
@@ -147,55 +109,23 @@ def _eligible_count(pool: _Pool, job: _Job, require_all: bool, holders: dict[obj
     return holders[req] - sum(1 for i in job.conflicts if req in pool.expertise[i])
 
 
-def _flow_edges(pool: _Pool, jobs: list[_Job], require_all: bool) -> int:
-    """The eligible (task, member) pairs of a pool: the edges the fallback's network would
-    need, counted in O(tasks + members) memory before the walk (nothing is built)."""
-    if not require_all:
-        recused = np.fromiter(map(len, (j.conflicts for j in jobs)), np.int64, len(jobs))
-        return len(jobs) * pool.size - int(recused.sum())
-    holders: dict[object, int] = {}
-    return sum(_eligible_count(pool, j, require_all, holders) for j in jobs)
-
-
-def _too_large(edges: int) -> bool:
-    """Whether a fallback of ``edges`` eligible pairs is over :data:`_MAX_FLOW_EDGES`."""
-    return edges > _MAX_FLOW_EDGES
-
-
-def _refuse_short(pool: _Pool, unit_id: str, edges: int, load: _Load) -> NoReturn:
-    """A task the walk leaves short when the fallback would be over its limit: refused
-    before anything of the fallback is built."""
-    raise InfeasibleError(
-        msg(
-            "pool {pool}: the candidate walk leaves unit {unit} short and the exact fallback "
-            "would need {edges} edges (limit {limit}); relax {cap} or the conflicts",
-            pool=pool.name,
-            unit=unit_id,
-            edges=f"{edges:,}",
-            limit=f"{_MAX_FLOW_EDGES:,}",
-            cap=_cap_names(pool, load),
-        )
-    )
-
-
 def _fallback(pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool) -> None:
     """Step 4: exact max-flow (and, for several expertise areas, an exact search over the
-    ways each team can cover them), warm-started from the walk; raise if nothing works.
-
-    Only reached when the network is within :data:`_MAX_FLOW_EDGES` (see
-    :func:`_flow_edges`: a larger one is refused at the walk's first short task)."""
+    ways each team can cover them), warm-started from the walk; raise if nothing works."""
     caps = load.caps[pool.name]
     wcaps = load.wcaps if pool.name != EXPERTS else None
-    eligible = [_eligible(pool, j, require_all) for j in jobs]
-    # tasks no assignment can staff, whatever the others do
+    # tasks no assignment can staff, whatever the others do (counted, not listed)
     reqs = [_requirements(j, require_all) for j in jobs]
     options: list[list[Pattern]] = []
     hopeless: list[str] = []
-    for job, elig, r in zip(jobs, eligible, reqs, strict=True):
-        pats = _patterns(pool, elig, r, job.seats) if r else [()]
+    holders: dict[object, int] = {}
+    signatures: dict[frozenset[str], Counter[frozenset[str]]] = {}
+    for job, r in zip(jobs, reqs, strict=True):
+        pats = _patterns(_signatures(pool, job, r, signatures), r, job.seats) if r else [()]
         fitting = [p for p in pats if _fit(pool, job.members, p) is not None]
         options.append(fitting + [p for p in pats if p not in fitting])
-        if len(elig) < job.seats or not pats:
+        if _eligible_count(pool, job, require_all, holders) < job.seats or not pats:
+            elig = _eligible(pool, job, require_all)
             hopeless.append(f"{job.unit_id} ({_blocker(pool, job, elig, require_all, load)})")
     if hopeless:
         _infeasible(pool, hopeless)
@@ -217,9 +147,9 @@ def _fallback(pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool) -> 
     state = _FlowState(
         pool=pool,
         jobs=jobs,
-        eligible=eligible,
         room=[max(0, caps[i] - base[i]) for i in range(pool.size)],
         wroom=wroom,
+        require_all=require_all,
     )
     # exact search: a job with one way to cover its areas is fixed to it; the others start
     # relaxed (seats only) and are branched on, one uncovered job at a time, over their
@@ -258,7 +188,7 @@ def _fallback(pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool) -> 
         for n, (job, (team, ok)) in enumerate(zip(jobs, first, strict=True)):
             gap = [r for r in reqs[n] if r not in _held(pool, team)]
             if not ok:
-                why = _blocker(pool, job, eligible[n], require_all, load)
+                why = _blocker(pool, job, _eligible(pool, job, require_all), require_all, load)
                 lacking = f"expertise {_names(gap)} uncovered: " if gap else ""
                 short.append(f"{job.unit_id} ({lacking}{why})")
             elif gap:
@@ -317,6 +247,6 @@ def _blocker(pool: _Pool, job: _Job, elig: list[int], require_all: bool, load: _
     absent = [r for r in reqs if r not in held]
     if absent:
         return f"expertise {_names(absent)}: no eligible member holds it"
-    if reqs and not _patterns(pool, elig, reqs, job.seats):
+    if reqs and not _patterns({pool.expertise[i] & set(reqs) for i in elig}, reqs, job.seats):
         return f"expertise {_names(reqs)}: no {job.seats} eligible members cover them all"
     return f"workload caps ({_cap_names(pool, load)}): its eligible members are fully booked"

@@ -23,9 +23,7 @@ import numpy.typing as npt
 
 from drawcore.draw.candidates import _Candidates, _caps, _Pool, _pool, _positions
 from drawcore.draw.randomness import DrawKey, hash_ids
-from drawcore.draw.solver import _refuse_short, _too_large
 from drawcore.draw.team_model import MIN_TEAM_SIZE
-from drawcore.draw.walk import _Load
 
 __all__: list[str] = []
 
@@ -157,12 +155,7 @@ def assign_plain(
                     break
         else:
             if not rest.fill(team, team_size, h[n], heads[n].tolist(), int(order[n])):
-                # short: the fallback decides, unless it would be over its limit
-                edges = len(units) * size - keys.size
-                if _too_large(edges):
-                    load = _Load(counts={}, caps={}, wcounts={}, wcaps=None, cap_text="max_tasks")
-                    _refuse_short(pool, units[int(order[n])], edges, load)
-                return None
+                return None  # short: the general path's fallback decides
         teams.append(team)
     later = np.array(teams, dtype=np.int64).reshape(len(teams), team_size)
     members = np.sort(np.concatenate((first, later)), axis=1)

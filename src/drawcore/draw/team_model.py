@@ -44,9 +44,6 @@ EXPLICIT_REASON = "recusal: declared conflict of interest (BL-5 回避)"
 _UNLIMITED = 1 << 62
 
 
-_MAX_FLOW_EDGES = 20_000_000
-
-
 _MAX_SEARCH_FLOWS = 2_000  # flows the exact search may try (several expertise areas only)
 
 

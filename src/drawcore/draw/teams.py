@@ -28,7 +28,7 @@ nobody can choose who inspects whom. The procedure is fixed and published:
    candidates are "drawn"; each drawn candidate passed over is replaced by
    the next accepted candidate.
 4. **Fallback.** If the walk leaves a task short, an exact max-flow
-   (:mod:`drawcore.draw.flow`), warm-started from the walk, finds a feasible
+   (:mod:`drawcore.draw.residual`), warm-started from the walk, finds a feasible
    assignment if one exists; tasks it changes are recorded with method
    ``"max_flow"``. Covering several areas is not a flow problem, so for those
    tasks the fallback is an exact branch-and-bound: each such task's ways to
@@ -49,7 +49,7 @@ import numpy as np
 
 from drawcore.draw.candidates import _caps, _conflicts, _Pool, _pool
 from drawcore.draw.randomness import DrawKey, hash_ids
-from drawcore.draw.solver import _fallback, _flow_edges, _refuse_short, _too_large
+from drawcore.draw.solver import _fallback
 from drawcore.draw.team_fast import _processing_order, assign_plain
 from drawcore.draw.team_model import (
     _UNLIMITED,
@@ -308,10 +308,7 @@ def _draw(
         if not pjobs:
             continue
         head = max(j.seats for j in pjobs) + 4
-        edges = _flow_edges(pool, pjobs, require_all)  # the fallback's size, before the walk
-        short = _walk(pool, pjobs, load, require_all, head, stop_short=_too_large(edges))
-        if short is not None:
-            _refuse_short(pool, short.unit_id, edges, load)
+        _walk(pool, pjobs, load, require_all, head)
         if any(len(j.members) < j.seats for j in pjobs):
             _fallback(pool, pjobs, load, require_all)
     result = _record(task_list, order, jobs, all_pools, draw_id, key, dates) if record else None

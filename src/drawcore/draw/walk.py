@@ -63,15 +63,10 @@ class _Load:
     cap_text: str
 
 
-def _walk(
-    pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool, head: int, stop_short: bool
-) -> _Job | None:
-    """Step 3 of the procedure: each job takes the first eligible candidates, in order.
-
-    With ``stop_short`` (no fallback could follow) the walk ends at the first job it
-    leaves short and returns it, the load left as it was."""
+def _walk(pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool, head: int) -> None:
+    """Step 3 of the procedure: each job takes the first eligible candidates, in order."""
     if not jobs or pool.size == 0:
-        return None
+        return
     h = hash_ids(pool.key.child("unit"), [j.unit_id for j in jobs])
     heads = _positions(pool, h, 0, min(head, 2 * pool.size)).tolist()
     caps = load.caps[pool.name]
@@ -81,7 +76,14 @@ def _walk(
     cap_name = "max_expert_tasks" if pool.name == EXPERTS else load.cap_text
     wcounts = load.wcounts
     expertise = pool.expertise
+    # seats the caps leave in the whole pool: once none is left, no later job can be
+    # staffed by any assignment, so the draw is infeasible and the walk reads no further
+    # (the fallback then names every such job; no record of this walk is ever written)
+    room = sum(max(0, caps[i] - counts[i]) for i in range(pool.size))
     for n, job in enumerate(jobs):
+        if room == 0:
+            job.members = []
+            continue
         row: list[int] = heads[n]
         order: list[int] = []  # the candidate order (repeats skipped) while in the head row
         raw = 0
@@ -135,15 +137,13 @@ def _walk(
                 continue
             team.append(c)
             counts[c] += 1
+            room -= 1
             if wcaps is not None:
                 wcounts[wus[c]] = wcounts.get(wus[c], 0) + 1
         job.candidates = cands.order[:k] if cands is not None else order
-        if stop_short and len(team) < need:
-            return job
     for i, c in enumerate(counts):
         if c:
             load.counts[(pool.name, i)] = c
-    return None
 
 
 def _eligible(pool: _Pool, job: _Job, require_all: bool) -> list[int]:

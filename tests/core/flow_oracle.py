@@ -1,11 +1,7 @@
-"""A small exact max-flow (Dinic) for the team-assignment fallback.
+"""A small explicit max-flow (Dinic): the oracle of the placement tests.
 
-Team assignment with workload caps is a bipartite b-matching; when the greedy
-walk along the published candidate lists leaves a task short, this network
-finds a feasible assignment if one exists. It can be warm-started from the
-greedy result (``push``) so that only the assignments that must move do move.
-Pure Python on purpose: it only runs on the rare, tight cases, and it keeps
-the core free of new dependencies.
+The placement tests check ``fits`` (units into rounds, one seat per unit and
+round) against a maximum flow over an explicit network built from this class.
 """
 
 from __future__ import annotations
