@@ -106,8 +106,14 @@ def structure(data: object, cls: type[T]) -> T:
 
 def canonical_json(obj: object) -> bytes:
     """The canonical UTF-8 JSON bytes of ``obj`` (unstructured first if it is an attrs value)."""
+    return plain_json(converter.unstructure(obj))
+
+
+def plain_json(value: object) -> bytes:
+    """The canonical UTF-8 JSON bytes of ``value``, already plain JSON values (dicts, lists,
+    tuples, text, numbers, booleans, None): :func:`canonical_json` without unstructuring."""
     return json.dumps(
-        converter.unstructure(obj),
+        value,
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,

@@ -8,7 +8,7 @@ re-runs it and names the first difference, or the unit the rules now decide diff
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -26,6 +26,7 @@ from drawcore.record.annual_compact import (
     COMPACT_METHOD,
     YearInputs,
     decode,
+    decode_key,
     encode,
     inputs_of,
 )
@@ -40,7 +41,7 @@ from drawcore.record.results import (
 from drawcore.record.seeding import plan_hash
 from drawcore.record.signing import Signing
 from drawcore.registry.registries import County
-from drawcore.serde import OMIT_IF_DEFAULT, converter
+from drawcore.serde import OMIT_IF_DEFAULT, converter, plain_json
 
 __all__ = [
     "AnnualPlanRecord",
@@ -171,6 +172,14 @@ class AnnualPlanRecord:
 
 
 def _unstructure(rec: AnnualPlanRecord) -> dict[str, Any]:
+    head = _head_json(rec)
+    at = list(head).index("population") + 1  # the plan part follows population
+    items = list(head.items())
+    return dict(items[:at] + list(_plan_part(rec).items()) + items[at:])
+
+
+def _head_json(rec: AnnualPlanRecord) -> dict[str, Any]:
+    """The body's keys but the plan part (``result`` or ``year``)."""
     out: dict[str, Any] = {
         "plan_id": rec.plan_id,
         "plan": converter.unstructure(rec.plan),
@@ -179,7 +188,6 @@ def _unstructure(rec: AnnualPlanRecord) -> dict[str, Any]:
         "seed_record": rec.seed_record,
         "seed_method": rec.seed_method,
         "population": rec.population,
-        **_plan_part(rec),
         **rec.signing.fields(),
         "drawcore_version": rec.drawcore_version,
     }
@@ -189,19 +197,33 @@ def _unstructure(rec: AnnualPlanRecord) -> dict[str, Any]:
     return out
 
 
+def _plan_values(rec: AnnualPlanRecord) -> Any:
+    """The plan part as plain JSON values, before the compact layout."""
+    if not rec.compact:
+        return converter.unstructure(rec.result)
+    return {"plan": converter.unstructure(rec.result), "inputs": converter.unstructure(rec.inputs)}
+
+
+def _same_record(body: Mapping[str, Any], made: AnnualPlanRecord) -> bool:
+    """Whether ``body`` holds exactly ``made``: compared as plain JSON values, the
+    recorded plan decoded from its layout (never turned into objects, never re-encoded)."""
+    part = "year" if made.compact else "result"
+    head = {k: v for k, v in body.items() if k != part}
+    if part not in body or plain_json(head) != plain_json(_head_json(made)):
+        return False
+    try:
+        recorded = decode(body["year"]) if made.compact else body["result"]
+    except (ValueError, KeyError, IndexError, TypeError, InvalidInputError):
+        return False
+    return plain_json(recorded) == plain_json(_plan_values(made))
+
+
 def _plan_part(rec: AnnualPlanRecord) -> dict[str, Any]:
     """``result`` (the plan written out in full), or ``year``: the plan and the rules'
     inputs in the compact layout (:mod:`drawcore.record.annual_compact`)."""
     if not rec.compact:
-        return {"result": converter.unstructure(rec.result)}
-    return {
-        "year": encode(
-            {
-                "plan": converter.unstructure(rec.result),
-                "inputs": converter.unstructure(rec.inputs),
-            }
-        )
-    }
+        return {"result": _plan_values(rec)}
+    return {"year": encode(_plan_values(rec))}
 
 
 def _read_plan_part(body: dict[str, Any], method: str) -> tuple[AnnualPlan, YearInputs | None]:
@@ -219,7 +241,16 @@ def _read_plan_part(body: dict[str, Any], method: str) -> tuple[AnnualPlan, Year
     )
 
 
-def _structure_record(body: object, _cls: object) -> AnnualPlanRecord:
+@attrs.frozen(kw_only=True)
+class _Head:
+    """An ``annual_plan`` body read and checked except for the plan itself (``result`` or
+    the compact ``year``), which is the bulk of it: what a replay needs to re-run it."""
+
+    fields: dict[str, Any]  # AnnualPlanRecord's keywords but result and inputs
+    plan: YearPlanSpec
+
+
+def _structure_head(body: object) -> _Head:
     if not isinstance(body, dict):
         raise TypeError(msg("expected an object, got {kind}", kind=type(body).__name__))
     spec = converter.structure(body.get("plan"), YearPlanSpec)
@@ -250,22 +281,43 @@ def _structure_record(body: object, _cls: object) -> AnnualPlanRecord:
         raise TypeError(
             msg("redo_reason must be text, got {redo_reason}", redo_reason=repr(redo_reason))
         )
-    result, inputs = _read_plan_part(body, spec.method)
-    return AnnualPlanRecord(
-        plan_id=body["plan_id"],
+    return _Head(
         plan=spec,
-        plan_hash=body["plan_hash"],
-        seed=body["seed"],
-        seed_record=body["seed_record"],
-        seed_method=body["seed_method"],
-        population=body["population"],
-        result=result,
-        inputs=inputs,
-        signing=Signing(**{k: body[k] for k in _SIGNING}),
-        drawcore_version=body["drawcore_version"],
-        redo_of=redo_of,
-        redo_reason=redo_reason,
+        fields={
+            "plan_id": body["plan_id"],
+            "plan": spec,
+            "plan_hash": body["plan_hash"],
+            "seed": body["seed"],
+            "seed_record": body["seed_record"],
+            "seed_method": body["seed_method"],
+            "population": body["population"],
+            "signing": Signing(**{k: body[k] for k in _SIGNING}),
+            "drawcore_version": body["drawcore_version"],
+            "redo_of": redo_of,
+            "redo_reason": redo_reason,
+        },
     )
+
+
+converter.register_structure_hook(_Head, lambda body, _cls: _structure_head(body))
+
+
+def _structure_record(body: object, _cls: object) -> AnnualPlanRecord:
+    head = _structure_head(body)
+    assert isinstance(body, dict)
+    result, inputs = _read_plan_part(body, head.plan.method)
+    return AnnualPlanRecord(result=result, inputs=inputs, **head.fields)
+
+
+def _read_inputs(body: Mapping[str, Any], method: str) -> YearInputs | None:
+    """The rules' inputs of a compact record, read without the plan beside them."""
+    if method != COMPACT_METHOD:
+        return None
+    try:
+        inputs = decode_key(body["year"], "inputs")
+    except (ValueError, KeyError, IndexError, TypeError) as err:
+        raise InvalidInputError(msg("year is not a compact annual plan: {err}", err=err)) from None
+    return converter.structure(inputs, YearInputs)
 
 
 converter.register_unstructure_hook(AnnualPlanRecord, _unstructure)
@@ -474,7 +526,11 @@ def spec_inputs(spec: YearPlanSpec, county: County, rules: Policy) -> YearInputs
 
 
 def _rules_difference(
-    spec: YearPlanSpec, record: AnnualPlanRecord, county: County, rules: Policy
+    spec: YearPlanSpec,
+    inputs: YearInputs | None,
+    recorded: Callable[[], AnnualPlan],
+    county: County,
+    rules: Policy,
 ) -> str | None:
     """When the installed rules no longer make the committed decisions or no longer give
     the recorded weights and windows (a rule changed without a new plugin version), the
@@ -487,7 +543,7 @@ def _rules_difference(
     now = prep.commitment
     if now.hash != spec.commitment:
         for kind, what in _DECISIONS.items():
-            before = _decision_map(getattr(record.result, kind))
+            before = _decision_map(getattr(recorded(), kind))
             after = _decision_map(getattr(now, kind))
             for uid in sorted(set(before) | set(after)):
                 if before.get(uid) != after.get(uid):
@@ -502,9 +558,9 @@ def _rules_difference(
             f"the rules of {who} decide differently from the commitment (capacities or "
             f"registry contents): {now.hash} != {spec.commitment}"
         )
-    if record.inputs is None:
+    if inputs is None:
         return None
-    return _inputs_difference(who, record.inputs, inputs_of(prep.decisions))
+    return _inputs_difference(who, inputs, inputs_of(prep.decisions))
 
 
 def _inputs_difference(who: str, recorded: YearInputs, now: YearInputs) -> str | None:
@@ -555,13 +611,15 @@ def replay_year(
     A problem, or ``None``. When the installed plugins' versions differ from the
     recorded ones the problem says so (the rules are part of what was committed).
     """
+    what = msg("an annual plan record")
     try:
-        record = AnnualPlanRecord.from_body(body)
+        head = _structure(body, _Head, what)
+        inputs = _read_inputs(body, head.plan.method)
     except InvalidInputError as err:
         return str(err)
-    spec = record.plan
+    spec, fields = head.plan, head.fields
     problem = _header_problem(
-        spec.hash, record.plan_hash, committed_hash, spec.plan_id, record.plan_id
+        spec.hash, fields["plan_hash"], committed_hash, spec.plan_id, fields["plan_id"]
     )
     if problem is not None:
         return problem
@@ -571,33 +629,45 @@ def replay_year(
     problem = entry_roles_difference(spec.entry_roles, rules, spec.year)
     if problem is not None:
         return problem
-    problem = _rules_difference(spec, record, county, rules)
+
+    def recorded() -> AnnualPlan:
+        return _structure(body, AnnualPlanRecord, what).result
+
+    try:
+        problem = _rules_difference(spec, inputs, recorded, county, rules)
+    except InvalidInputError as err:
+        return str(err)
     if problem is not None:
         return problem
     try:
-        seed = record.seed_bytes
+        seed = bytes.fromhex(fields["seed"])
     except ValueError:
-        return f"seed {record.seed!r} is not hex"
+        return f"seed {fields['seed']!r} is not hex"
     try:
         plan = run_year(spec, county, rules, seed)
         expected = year_plan_record(
             spec,
             plan,
             seed=seed,
-            seed_record=record.seed_record,
-            seed_method=record.seed_method,
+            seed_record=fields["seed_record"],
+            seed_method=fields["seed_method"],
             population=len(county.units),
-            signing=record.signing,
-            inputs=record.inputs,
-            redo_of=record.redo_of,
-            redo_reason=record.redo_reason,
+            signing=fields["signing"],
+            inputs=inputs,
+            redo_of=fields["redo_of"],
+            redo_reason=fields["redo_reason"],
         )
     except DrawcoreError as err:
         return f"cannot replay: {err}"
-    expected = attrs.evolve(expected, drawcore_version=record.drawcore_version)
-    if expected == record:
-        return None  # the same values; the path of a difference is looked for only when needed
-    return _replay_difference(_readable(body), _readable(expected.body()), record.drawcore_version)
+    expected = attrs.evolve(expected, drawcore_version=fields["drawcore_version"])
+    if _same_record(body, expected):
+        return None
+    try:
+        recorded()  # a plan part that does not read is named as such
+    except InvalidInputError as err:
+        return str(err)
+    made = expected.body()
+    return _replay_difference(_readable(body), _readable(made), fields["drawcore_version"])
 
 
 def _readable(body: Mapping[str, Any]) -> dict[str, Any]:

@@ -155,6 +155,15 @@ def decode(compact: Mapping[str, Any]) -> Any:
     return _decode(compact["d"], table)
 
 
+def decode_key(compact: Mapping[str, Any], key: str) -> Any:
+    """One key of the object a compact value holds, decoded alone (the rest is not read)."""
+    table = compact["v"]
+    data = compact["d"]
+    if not isinstance(table, list) or not isinstance(data, Mapping) or "o" not in data:
+        raise InvalidInputError(msg("not a compact value: {value}", value=str(data)[:80]))
+    return _decode(data["o"][key], table)
+
+
 def plan_json(body: Mapping[str, Any]) -> Mapping[str, Any]:
     """The plan an ``annual_plan`` body holds, as plain JSON values, in either layout
     (``{}`` when it holds none): for readers that need a few of its fields quickly."""
