@@ -36,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from drawcore.draw.randomness import DrawKey, hash_ids
-from drawcore.draw.sampling import sample_units
+from drawcore.draw.sampling import ProbabilityTable, sample_units
 from drawcore.errors import InfeasibleError
 from drawcore.i18n import msg
 
@@ -213,7 +213,9 @@ def draw_year(
     sample = sample_units(list(ids), weights, size, seed=seed, draw_id=year_id)
     position = {u: j for j, u in enumerate(ids)}
     chosen = sorted(position[str(u)] for u in sample.selected)
-    probs = np.array([sample.probabilities[u] for u in ids], dtype=np.float64)
+    table = sample.probabilities
+    assert isinstance(table, ProbabilityTable)  # what sample_units gives
+    probs = np.array(table.arrays()[1], dtype=np.float64)  # in the order of ids
     return (
         chosen,
         probs,
