@@ -125,12 +125,15 @@ def screen(text: str) -> tuple[bool, bool]:
 
 
 _BLANKS = " ,\t\r\u3000\ufeff"
+# a character that makes a CSV text more than blank (found without copying the text, as
+# ``text.strip()`` would)
+_NOT_BLANK = re.compile(f"[^{re.escape(_WS)},]")
 
 
 def _read_csv(cls: type[Reg], text: str, path: str, options: ReadOptions) -> Reg:
     kind = _kind_of(cls)
     limits = options.limits
-    if not text.strip(_WS + ","):
+    if _NOT_BLANK.search(text) is None:
         raise InvalidInputError(
             msg("{path}: file is empty (expected a header row and records)", path=path)
         )
