@@ -85,3 +85,22 @@ def test_screen_agrees_with_the_patterns(text: str, block: int) -> None:
             formats._SPACE.search(text) is not None,
             formats.FORBIDDEN.search(text) is not None,
         )
+
+
+@pytest.mark.parametrize("flag", ["false", "maybe", " 是 "])
+def test_a_block_of_one_repeated_cell_reads_as_cell_by_cell(tmp_path: Path, flag: str) -> None:
+    """A column holding one text throughout a block is converted once: a valid one gives
+    the registry a block of one record gives, an invalid one a problem on every row."""
+    levels = ["low", "low", "", "较大风险"]
+    rows = [_row(i, "单位甲", flag, level) for i, level in enumerate(levels)]
+    path = tmp_path / "u.csv"
+    path.write_text("\n".join([HEADER, *(",".join(r) for r in rows)]) + "\n", "utf-8")
+    with mock.patch.object(formats, "_BLOCK", 1):
+        one_by_one = _outcome(path)
+    with mock.patch.object(formats, "_BLOCK", 4):
+        assert _outcome(path) == one_by_one
+    if flag == "maybe":
+        assert isinstance(one_by_one, list)
+        assert [p.split(": ")[1] for p in one_by_one] == [
+            f"row {i} (line {i + 1}), column '黑名单' (field 'blacklisted')" for i in range(1, 5)
+        ]
