@@ -367,18 +367,30 @@ def _build(
     if unnamed:
         blocks = _without_unnamed(blocks, unnamed, out)
     specs = [spec for spec in cls.schema if spec.name in fields]
-    parts: dict[str, list[Any]] = {spec.name: [] for spec in specs}
+    # a text column goes straight into the array it is stored in, block by block while
+    # its cells are still in the processor's cache; other columns are joined at the end
+    texts = {s.name: np.empty(out.total, dtype=object) for s in specs if s.kind is Kind.TEXT}
+    parts: dict[str, list[Any]] = {s.name: [] for s in specs if s.name not in texts}
+    end = 0
     for start, columns in blocks:
         out.offset = start
+        end = start + len(columns[0])
         for spec in specs:
-            parts[spec.name].append(_convert(spec, columns[fields[spec.name]], out))
+            converted = _convert(spec, columns[fields[spec.name]], out)
+            if spec.name in texts:
+                texts[spec.name][start:end] = converted
+            else:
+                parts[spec.name].append(converted)
         if out.progress is not None:
-            out.progress(min(start + len(columns[0]), out.total), out.total)
+            out.progress(min(end, out.total), out.total)
     out.offset = 0
     typed = {name: _joined(converted) for name, converted in parts.items()}
+    typed.update({name: column[:end] for name, column in texts.items()})
     # bad cells hold a valid placeholder by now, so record checks still run: one pass
     # reports every problem in the file
-    stored, problems = cls.check_columns(typed, screened=out.screened, stripped=out.stripped)
+    stored, problems = cls.check_columns(
+        typed, screened=out.screened, stripped=out.stripped, owned=True
+    )
     for p in problems:
         out.add(p.index, p.field, p.message)
     out.raise_if_any(cls.what)

@@ -175,6 +175,10 @@ def _as_column(spec: FieldSpec, values: Sequence[Any] | Array) -> Array:
     return out
 
 
+def _is_objects(values: object) -> bool:
+    return isinstance(values, np.ndarray) and values.dtype == object and values.ndim == 1
+
+
 def _default_column(spec: FieldSpec, n: int) -> Array:
     """A column of ``n`` default values, as :func:`_as_column` would store them."""
     if spec.kind in (Kind.TEXT, Kind.TAGS):
@@ -275,6 +279,7 @@ class _Registry(Generic[R]):
         *,
         screened: bool = False,
         stripped: bool = False,
+        owned: bool = False,
     ) -> tuple[dict[str, Array], list[Problem]]:
         """Typed columns -> (stored columns sorted by id, every problem found).
 
@@ -283,7 +288,9 @@ class _Registry(Generic[R]):
         caller has already found no control or bidirectional-override character in the
         text the columns come from (a reader searches the whole file at once);
         ``stripped``: no text value has leading or trailing whitespace (a reader strips
-        every cell), so a blank value is the empty string.
+        every cell), so a blank value is the empty string; ``owned``: the columns were built
+        for this call (a reader's), so a text column that is already an object array is
+        stored as it is, not copied.
         """
         names = {s.name for s in cls.schema}
         unknown = sorted(set(columns) - names)
@@ -299,8 +306,12 @@ class _Registry(Generic[R]):
         stored: dict[str, Array] = {}
         for spec in cls.schema:
             if spec.name in columns:
+                given = columns[spec.name]
+                if owned and spec.kind is Kind.TEXT and _is_objects(given):
+                    stored[spec.name] = cast(Array, given)
+                    continue
                 try:
-                    stored[spec.name] = _as_column(spec, columns[spec.name])
+                    stored[spec.name] = _as_column(spec, given)
                 except (KeyError, TypeError, ValueError) as exc:
                     problems.append(Problem(None, spec.name, f"bad value ({exc})"))
                     continue
@@ -312,8 +323,9 @@ class _Registry(Generic[R]):
             col = stored[spec.name]
             if spec.kind is Kind.TEXT and spec.required:
                 given = columns[spec.name]
-                values = given if isinstance(given, list) else col.tolist()
+                values = given if isinstance(given, list) else col
                 if "" in values or (not stripped and any(map(str.isspace, values))):
+                    values = values if isinstance(values, list) else values.tolist()
                     for i in [i for i, v in enumerate(values) if not v or v.isspace()]:
                         problems.append(Problem(i, spec.name, "required field is empty"))
             elif spec.kind is Kind.FLOAT:
