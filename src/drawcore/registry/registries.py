@@ -41,7 +41,7 @@ from drawcore.errors import InvalidInputError
 from drawcore.i18n import msg
 from drawcore.model import Expert, IdKind, InspectionItem, Inspector, RiskLevel, Unit
 from drawcore.registry import ids as _ids
-from drawcore.registry.idcolumns import as_str_array, id_card_bad, uscc_bad
+from drawcore.registry.idcolumns import as_str_array, id_card_bad, id_order, uscc_bad
 from drawcore.registry.limits import forbidden_character
 from drawcore.serde import canonical_json
 
@@ -348,7 +348,7 @@ class _Registry(Generic[R]):
             for i in np.flatnonzero(id_lengths != np.char.str_len(u)).tolist():
                 problems.append(Problem(i, cls.id_field, "id ends in a NUL character"))
         problems += cls._check_ids(stored)
-        order = np.argsort(u, kind="stable")
+        order = id_order(u)
         if n > 1:
             su = u[order]
             dup = np.flatnonzero(su[1:] == su[:-1])
