@@ -87,6 +87,14 @@ def test_screen_agrees_with_the_patterns(text: str, block: int) -> None:
         )
 
 
+def test_no_character_of_the_two_patterns_is_printable_but_the_space() -> None:
+    """:func:`screen` passes a text that :meth:`str.isprintable` passes, looking only for
+    the space: that holds while neither pattern holds another printable character."""
+    table = formats._screen_table()
+    printable = [hex(c) for c in range(1 << 16) if table[c] and chr(c).isprintable()]
+    assert printable == ["0x20"]
+
+
 @pytest.mark.parametrize("flag", ["false", "maybe", " 是 "])
 def test_a_block_of_one_repeated_cell_reads_as_cell_by_cell(tmp_path: Path, flag: str) -> None:
     """A column holding one text throughout a block is converted once: a valid one gives
