@@ -27,3 +27,13 @@ def test_id_order_is_the_stable_argsort_in_code_point_order(ids: list[str]) -> N
 def test_id_order_of_ids_in_order_is_the_identity() -> None:
     u = as_str_array(["91441322MA4UJ1K05T", "91441322MA4UJ1K05T", "91441322MA4UJ1K06R"])
     assert id_order(u).tolist() == [0, 1, 2]
+
+
+def test_id_order_sorts_ids_that_share_their_first_eight_varying_bytes_by_the_rest() -> None:
+    """A few ids tie on the first key (the region code every id shares is skipped): only
+    those are sorted by the rest of the id, and equal ids keep their rows' order."""
+    rng = np.random.default_rng(3)
+    ids = [f"91441322{int(k):09d}" for k in rng.permutation(400)]
+    ids += ["91441322000000999Y", "91441322000000999X", "91441322000000999X", "9144132200000099"]
+    u = as_str_array(ids)
+    assert id_order(u).tolist() == np.argsort(u, kind="stable").tolist()
