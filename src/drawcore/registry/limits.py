@@ -110,8 +110,11 @@ def read_regular_file(path: Path, limits: ReadLimits) -> bytes:
             raise _too_large(path, limits)
         chunks = []
         size = 0
+        # the whole file in one read (one chunk is joined without a copy), then whatever
+        # it grew by since fstat, up to one byte past the limit
+        wanted = max(info.st_size + 1, 1 << 16)
         while True:
-            chunk = os.read(fd, min(1 << 24, limits.max_bytes + 1 - size))
+            chunk = os.read(fd, min(wanted, limits.max_bytes + 1 - size))
             if not chunk:
                 break
             chunks.append(chunk)
