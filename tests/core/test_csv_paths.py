@@ -16,14 +16,24 @@ from drawcore.registry import formats
 from drawcore.registry.ids import make_uscc
 from drawcore.registry.readers import read_units
 
-HEADER = "统一社会信用代码,名称,主体类型,行业类别,所属乡镇,黑名单,风险等级"
+HEADER = (
+    "统一社会信用代码,名称,主体类型,行业类别,所属乡镇,黑名单,风险等级,"
+    "风险权重,死亡事故年份,最近检查日期"
+)
 NAMES = ["单位甲", "", " ", "\u3000", "\t", "A B", " 单位乙 "]
 FLAGS = ["true", "false", "", "是", "否", "maybe", " TRUE "]
 LEVELS = ["low", "高风险", "", "较大风险", "none"]
+# values a later block may repeat: a valid cell's value is remembered, an invalid one is not
+WEIGHTS = ["1.0", "", "2.5", "-1", "x"]
+YEARS = ["", "2019", "2019年", "2999", "19"]
+DATES = ["", "2017-01-05", "2017/1/5", "2017-02-30", "2017/13/5"]
 
 
-def _row(i: int, name: str, flag: str, level: str) -> list[str]:
-    return [make_uscc(f"91441322{i:09d}"), name, "有限责任公司", "机械", "石湾镇", flag, level]
+def _row(
+    i: int, name: str, flag: str, level: str, weight: str = "", year: str = "", date: str = ""
+) -> list[str]:
+    uscc = make_uscc(f"91441322{i:09d}")
+    return [uscc, name, "有限责任公司", "机械", "石湾镇", flag, level, weight, year, date]
 
 
 def _outcome(path: Path) -> object:
@@ -37,14 +47,23 @@ def _outcome(path: Path) -> object:
 @settings(max_examples=60, deadline=None)
 @given(
     rows=st.lists(
-        st.tuples(st.sampled_from(NAMES), st.sampled_from(FLAGS), st.sampled_from(LEVELS)),
+        st.tuples(
+            st.sampled_from(NAMES),
+            st.sampled_from(FLAGS),
+            st.sampled_from(LEVELS),
+            st.sampled_from(WEIGHTS),
+            st.sampled_from(YEARS),
+            st.sampled_from(DATES),
+        ),
         min_size=1,
         max_size=40,
     ),
     block=st.integers(1, 16),
 )
 def test_plain_and_quoted_csv_agree(
-    tmp_path_factory: pytest.TempPathFactory, rows: list[tuple[str, str, str]], block: int
+    tmp_path_factory: pytest.TempPathFactory,
+    rows: list[tuple[str, str, str, str, str, str]],
+    block: int,
 ) -> None:
     folder = tmp_path_factory.mktemp("c")
     records = [_row(i, *r) for i, r in enumerate(rows)]

@@ -91,6 +91,9 @@ class _Collector:
         self.progress: Progress | None = None
         self.total = 0  # records in the file, for progress
         self.stripped = False  # every text cell is stripped of whitespace (str.strip())
+        # field name -> cell text -> its value, for the valid cells of blocks already
+        # converted (see _convert)
+        self.seen: dict[str, dict[str, Any]] = {}
 
     def add(self, row: int | None, field: str | None, message: str) -> None:
         """``row``: 0-based record index within the current block, or ``None`` for the
@@ -99,6 +102,10 @@ class _Collector:
             self.dropped += 1
             return
         self.items.append((-1 if row is None else row + self.offset, field or "", message))
+
+    def count(self) -> int:
+        """Problems found so far, listed or not."""
+        return len(self.items) + self.dropped
 
     def full(self) -> bool:
         return len(self.items) >= self.max_problems
@@ -199,12 +206,20 @@ def _lookup(
     return codes
 
 
+#: Kinds whose valid cells are remembered per read (text -> value, stored as this dtype):
+#: a registry repeats its weights, years and dates, and a dictionary lookup costs a
+#: fraction of parsing a number or a date again.
+_REMEMBERED = {Kind.FLOAT: np.float64, Kind.YEAR: np.int32, Kind.DATE: np.int64}
+
+
 def _convert(spec: FieldSpec, cells: Sequence[str], out: _Collector) -> Any:
     """A column of stripped cells -> a typed column, reporting each bad cell.
 
     A column whose cells are all the same text (a flag that is ``false`` throughout a
     block, an empty optional year) is converted once and repeated, if that one cell is
-    valid: comparing cells costs a fraction of converting them.
+    valid: comparing cells costs a fraction of converting them. A number, year or date
+    column whose every cell was met before in a block without problems takes the values
+    found then (``out.seen``).
     """
     n = len(cells)
     kind = spec.kind
@@ -215,6 +230,25 @@ def _convert(spec: FieldSpec, cells: Sequence[str], out: _Collector) -> Any:
         one = _convert(spec, cells[:1], probe)
         if not probe.items:
             return one.repeat(n) if isinstance(one, np.ndarray) else one * n
+    stored = _REMEMBERED.get(kind)
+    if stored is None:
+        return _convert_cells(spec, cells, out)
+    seen = out.seen.setdefault(spec.name, {})
+    try:
+        values = np.fromiter(map(seen.__getitem__, cells), dtype=stored, count=n)
+    except KeyError:
+        before = out.count()
+        converted = _convert_cells(spec, cells, out)
+        if out.count() == before:
+            seen.update(zip(cells, converted.view(stored).tolist(), strict=True))
+        return converted
+    return values.view("datetime64[D]") if kind is Kind.DATE else values
+
+
+def _convert_cells(spec: FieldSpec, cells: Sequence[str], out: _Collector) -> Any:
+    """:func:`_convert` cell by cell (for a number, year or date, parsing each cell)."""
+    n = len(cells)
+    kind = spec.kind
     if kind is Kind.ENUM:
         allowed = ", ".join(str(m.value) for m in spec.members)
         codes = _lookup(spec, cells, _code_lookup(spec), out, f"expected one of: {allowed}")
