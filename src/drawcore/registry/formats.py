@@ -387,13 +387,17 @@ def load_json(text: str, path: str, limits: ReadLimits) -> Any:
         raise InvalidInputError(msg("{path}: JSON nested too deeply", path=path)) from None
 
 
-def _read_json(cls: type[Reg], text: str, path: str, options: ReadOptions) -> Reg:
+def _read_json(
+    cls: type[Reg], text: str, path: str, options: ReadOptions, parsed: Callable[[], Any]
+) -> Reg:
+    """A registry from a JSON text; ``parsed()`` gives the text parsed by :func:`load_json`
+    (called once the text is known not to be blank)."""
     kind = _kind_of(cls)
     if not text.strip(_WS):
         raise InvalidInputError(
             msg("{path}: file is empty (expected a JSON list of records)", path=path)
         )
-    data = load_json(text, path, options.limits)
+    data = parsed()
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
         raise InvalidInputError(
             msg("{path}: expected a JSON list of objects, one per record", path=path)
