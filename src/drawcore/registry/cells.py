@@ -122,20 +122,30 @@ class _Collector:
             return f"{self.path}!{layout.sheet}!{cell}"
         if row < 0 and layout.style == "sheet" and field in self.columns:
             letters = column_letters(self.columns[field] + layout.first_column)
-            return f"{self.path}!{layout.sheet}!{letters}{layout.header_row + 1} (header)"
+            cell = f"{self.path}!{layout.sheet}!{letters}{layout.header_row + 1}"
+            return msg("{cell} (header)", cell=cell)
         if row < 0:
-            where = "header" if field else "file"
-        elif layout.style == "json":
-            where = f"record {row + 1}"
-        else:
-            where = f"row {row + 1}"
-            if positions is not None and row < len(positions):
-                where += f" (line {positions[row]})"
-        return f"{self.path}: {where}"
+            return (
+                msg("{path}: header", path=self.path)
+                if field
+                else msg("{path}: file", path=self.path)
+            )
+        if layout.style == "json":
+            return msg("{path}: record {number}", path=self.path, number=row + 1)
+        if positions is not None and row < len(positions):
+            return msg(
+                "{path}: row {number} (line {line})",
+                path=self.path,
+                number=row + 1,
+                line=positions[row],
+            )
+        return msg("{path}: row {number}", path=self.path, number=row + 1)
 
     def _field(self, field: str) -> str:
         label = self.labels.get(field, field)
-        return f"field {field!r}" if label == field else f"column {label!r} (field {field!r})"
+        if label == field:
+            return msg("field {field}", field=repr(field))
+        return msg("column {label} (field {field})", label=repr(label), field=repr(field))
 
     def raise_if_any(self, what: str) -> None:
         if not self.items:
@@ -145,13 +155,24 @@ class _Collector:
         problems = []
         for row, field, message in self.items:
             where = self._where(row, field, positions)
-            loc = f"{where}, {self._field(field)}" if field else where
-            problems.append(f"{loc}: {message}")
+            if field:
+                line = msg(
+                    "{where}, {field}: {problem}",
+                    where=where,
+                    field=self._field(field),
+                    problem=message,
+                )
+            else:
+                line = msg("{where}: {problem}", where=where, problem=message)
+            problems.append(line)
         total = len(problems) + self.dropped
         if self.dropped:
             problems.append(
-                f"……另有 {self.dropped} 个问题未列出 / ... and {self.dropped} more problems not "
-                f"listed (ReadLimits.max_problems = {self.max_problems})"
+                msg(
+                    "... and {count} more problems not listed (ReadLimits.max_problems = {limit})",
+                    count=self.dropped,
+                    limit=self.max_problems,
+                )
             )
         if total > 1:
             raise InvalidInputError(
@@ -183,9 +204,14 @@ def _code_lookup(spec: FieldSpec) -> dict[str, int]:
     return lut
 
 
-def _lookup(
-    spec: FieldSpec, cells: Sequence[str], lut: dict[str, int], out: _Collector, hint: str
-) -> Any:
+def _hint(spec: FieldSpec) -> str:
+    """What an enum or flag cell may hold, for a problem."""
+    if spec.kind is Kind.BOOL:
+        return msg("use true or false")
+    return msg("expected one of: {values}", values=", ".join(str(m.value) for m in spec.members))
+
+
+def _lookup(spec: FieldSpec, cells: Sequence[str], lut: dict[str, int], out: _Collector) -> Any:
     """Codes of ``cells`` by ``lut`` (then case-insensitively); unknown cells are reported.
 
     A column whose every cell is in ``lut`` (nearly always) is looked up in one C loop of
@@ -200,7 +226,8 @@ def _lookup(
     for i in np.flatnonzero(codes < 0).tolist():
         code = lut.get(cells[i].lower())
         if code is None:
-            out.add(i, spec.name, f"unknown value {cells[i]!r} ({hint})")
+            unknown = msg("unknown value {value} ({hint})", value=repr(cells[i]), hint=_hint(spec))
+            out.add(i, spec.name, unknown)
             code = 0
         codes[i] = code
     return codes
@@ -250,11 +277,9 @@ def _convert_cells(spec: FieldSpec, cells: Sequence[str], out: _Collector) -> An
     n = len(cells)
     kind = spec.kind
     if kind is Kind.ENUM:
-        allowed = ", ".join(str(m.value) for m in spec.members)
-        codes = _lookup(spec, cells, _code_lookup(spec), out, f"expected one of: {allowed}")
-        return codes.astype(np.int8)
+        return _lookup(spec, cells, _code_lookup(spec), out).astype(np.int8)
     if kind is Kind.BOOL:
-        return _lookup(spec, cells, _code_lookup(spec), out, "use true or false") == 1
+        return _lookup(spec, cells, _code_lookup(spec), out) == 1
     if kind is Kind.FLOAT:
         default = repr(float(spec.default))
         filled = [c or default for c in cells]
@@ -266,7 +291,7 @@ def _convert_cells(spec: FieldSpec, cells: Sequence[str], out: _Collector) -> An
                 try:
                     values[i] = float(c)
                 except ValueError:
-                    out.add(i, spec.name, f"not a number: {c!r}")
+                    out.add(i, spec.name, msg("not a number: {value}", value=repr(c)))
             return values
     if kind is Kind.YEAR:
         values = np.full(n, NO_YEAR, dtype=np.int32)
@@ -279,11 +304,14 @@ def _convert_cells(spec: FieldSpec, cells: Sequence[str], out: _Collector) -> An
                         out.add(
                             i,
                             spec.name,
-                            f"年份 {year} 在未来 / year {year} is in the future "
-                            f"(after {out.this_year})",
+                            msg(
+                                "year {year} is in the future (after {this_year})",
+                                year=year,
+                                this_year=out.this_year,
+                            ),
                         )
                 else:
-                    out.add(i, spec.name, f"not a four-digit year: {c!r}")
+                    out.add(i, spec.name, msg("not a four-digit year: {value}", value=repr(c)))
         return values
     if kind is Kind.DATE:
         shaped: list[str | None] = [
@@ -295,8 +323,10 @@ def _convert_cells(spec: FieldSpec, cells: Sequence[str], out: _Collector) -> An
                 out.add(
                     i,
                     spec.name,
-                    f"not a date: {cells[i]!r} "
-                    "(use YYYY-MM-DD, YYYY/M/D, YYYY.M.D or YYYY年M月D日)",
+                    msg(
+                        "not a date: {value} (use YYYY-MM-DD, YYYY/M/D, YYYY.M.D or YYYY年M月D日)",
+                        value=repr(cells[i]),
+                    ),
                 )
                 shaped[i] = "NaT"
         try:
@@ -307,7 +337,7 @@ def _convert_cells(spec: FieldSpec, cells: Sequence[str], out: _Collector) -> An
                 try:
                     dates[i] = np.datetime64(d, "D")
                 except ValueError:
-                    out.add(i, spec.name, f"not a calendar date: {cells[i]!r}")
+                    out.add(i, spec.name, msg("not a calendar date: {value}", value=repr(cells[i])))
             return dates
     tags = []
     for c in cells:
@@ -383,10 +413,17 @@ def _build(
             elif not allow_unknown_columns:
                 known = ", ".join(HEADER_ALIASES[kind])
                 row = None if header_rows is None else header_rows[j]
-                key = "unknown key" if header_rows is not None else "unknown column"
-                out.add(row, raw, f"{key} (known fields: {known}; Chinese aliases in docs)")
+                unknown = (
+                    msg("unknown key (known fields: {known}; Chinese aliases in docs)", known=known)
+                    if header_rows is not None
+                    else msg(
+                        "unknown column (known fields: {known}; Chinese aliases in docs)",
+                        known=known,
+                    )
+                )
+                out.add(row, raw, unknown)
         elif field in fields:
-            out.add(None, raw, f"column for field {field!r} appears twice")
+            out.add(None, raw, msg("column for field {field} appears twice", field=repr(field)))
         else:
             fields[field] = j
             out.labels[field] = raw
@@ -394,9 +431,12 @@ def _build(
     for spec in cls.schema:
         if spec.required and spec.name not in fields:
             aliases = " / ".join(HEADER_ALIASES[kind][spec.name])
-            out.add(
-                None, spec.name, f"required column is missing (header {spec.name} or {aliases})"
+            missing = msg(
+                "required column is missing (header {name} or {aliases})",
+                name=spec.name,
+                aliases=aliases,
             )
+            out.add(None, spec.name, missing)
     out.raise_if_any(cls.what)
     if unnamed:
         blocks = _without_unnamed(blocks, unnamed, out)
@@ -441,10 +481,6 @@ def _without_unnamed(
                 out.offset = start
                 name = f"#{j + 1}"
                 out.columns[name] = j
-                out.add(
-                    i,
-                    name,
-                    f"第 {j + 1} 列有值但没有表头 / column {j + 1} has values, no header",
-                )
+                out.add(i, name, msg("column {number} has values, no header", number=j + 1))
                 break
         yield start, columns

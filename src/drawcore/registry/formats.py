@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from drawcore.errors import InvalidInputError
-from drawcore.i18n import msg
+from drawcore.i18n import N_, msg
 from drawcore.registry.cells import Layout, Progress, _build, _Collector
 from drawcore.registry.headers import (
     _SPACE,
@@ -194,8 +194,12 @@ def _read_csv(cls: type[Reg], text: str, path: str, options: ReadOptions) -> Reg
             bad = _collector(path, Layout("csv", positions), options)
             for i, row in enumerate(rows):
                 if len(row) != width:
-                    hint = " (truncated?)" if len(row) < width else ""
-                    bad.add(i, None, f"has {len(row)} fields, the header has {width}{hint}")
+                    template = (
+                        N_("has {count} fields, the header has {width} (truncated?)")
+                        if len(row) < width
+                        else N_("has {count} fields, the header has {width}")
+                    )
+                    bad.add(i, None, msg(template, count=len(row), width=width))
             bad.raise_if_any(cls.what)
         total = len(rows)
         columns: list[Sequence[str]] = list(zip(*rows, strict=True))
@@ -412,7 +416,7 @@ def _read_json(
     seen: set[str] = set()
     for i, record in enumerate(data):
         for key in record.duplicates:
-            out.add(i, key, "键重复 / the key appears more than once in this record")
+            out.add(i, key, msg("the key appears more than once in this record"))
         for key in record:
             if key not in seen:
                 seen.add(key)
@@ -424,7 +428,7 @@ def _read_json(
         for j, key in enumerate(header):
             cell = _cell(record.get(key))
             if cell is None:
-                out.add(i, key, f"unsupported value {record[key]!r}")
+                out.add(i, key, msg("unsupported value {value}", value=repr(record[key])))
                 cell = ""
             columns[j].append(cell)
     return _build(
