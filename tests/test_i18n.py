@@ -225,6 +225,46 @@ def test_a_readers_problems_are_chinese_with_the_files_own_words(tmp_path: Path)
         assert phrase in shown, phrase
 
 
+def test_words_put_into_chinese_messages_are_chinese(tmp_path: Path) -> None:
+    """A message's values that are words (the sample size, an inspection result, a
+    mandatory mask...) are translated with it, not left in English."""
+    import drawcore
+    from drawcore.record.live import live_results
+    from drawcore.record.merkle import inclusion_proof
+
+    def shown(call: object) -> str:
+        with pytest.raises(drawcore.DrawcoreError) as caught:
+            call()  # type: ignore[operator]
+        text = i18n.render(caught.value.args[0], "zh_CN")
+        return re.sub(r"'[^']*'|\"[^\"]*\"", "", text)  # quoted data
+
+    ids, weights = ["a", "b"], [1.0, 1.0]
+    calls = {
+        "样本量": lambda: drawcore.sample_units(ids, weights, -1, seed="s"),
+        "样本量[": lambda: drawcore.sample_units(
+            ids, weights, {"x": -1}, seed="s", strata=["x", "x"]
+        ),
+        "必查": lambda: drawcore.inclusion_probabilities(weights, 1, mandatory=[True]),
+        "排除": lambda: drawcore.inclusion_probabilities(weights, 1, excluded=[5]),
+        "随机种子": lambda: drawcore.sample_units(ids, weights, 1, seed=""),
+        "权重": lambda: drawcore.inclusion_probabilities([1.0, -1.0], 1),
+        "执法检查人员（inspectors）": lambda: drawcore.assign_teams(["u"], [5], seed="s"),
+        "叶子序号": lambda: inclusion_proof([b"x"], 3),
+    }
+    for word, call in calls.items():
+        text = shown(call)
+        assert word in text, text
+        assert english_words(text) - {"inspectors"} == set(), text  # the pool's name
+
+    from drawcore.record.journal import Record
+
+    body = {"plan_id": "p", "draw": 1, "unit_id": "u"}
+    record = Record(seq=2, type="result", body=body, hash="0" * 64, prev="0" * 64)
+    with pytest.raises(drawcore.InvalidInputError) as caught:
+        live_results([record])
+    assert "不是检查结果" in i18n.render(caught.value.args[0], "zh_CN")
+
+
 # -- Chinese first on the command line ---------------------------------------------------------
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+")

@@ -26,6 +26,7 @@ from drawcore.draw.randomness import DrawKey, hash_ids
 from drawcore.draw.solver import _refuse_short, _too_large
 from drawcore.draw.team_model import MIN_TEAM_SIZE
 from drawcore.draw.walk import _Load
+from drawcore.i18n import msg
 
 __all__: list[str] = []
 
@@ -115,7 +116,7 @@ def assign_plain(
     if not units:
         return None
     key = DrawKey.derive(seed, draw_id)
-    pool = _pool("inspectors", inspectors, key, "inspector")
+    pool = _pool("inspectors", inspectors, key, msg("inspector"))
     size = pool.size
     if size < team_size:
         return None
