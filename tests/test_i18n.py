@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import csv
+import datetime as dt
 import gettext
 import io
 import re
@@ -125,6 +126,143 @@ def test_a_raised_message_is_rendered_in_the_readers_language() -> None:
     assert shown == "无法完成：分层 ['y'] 有样本量，但没有任何单位（" + str(caught.value) + "）"
     nested = i18n.msg("record {seq} refused: {why}", seq=3, why=raised)
     assert str(nested) == "record 3 refused: stratum/strata ['y'] have a size but no units"
+
+
+# -- no English word inside a Chinese message -------------------------------------------------
+
+#: English a Chinese message may keep: a limit's API name, a date pattern, the codes a
+#: flag cell may hold.
+KEPT_ENGLISH = {"ReadLimits", "max_problems", "YYYY", "MM", "DD", "NUL", "true", "false"}
+
+
+#: Values that are words of a message, never the reader's data.
+MESSAGE_VALUES = {"problem", "hint", "what", "where", "field", "more", "shown", "kind"}
+
+
+def skeleton(text: str, lang: str = "zh_CN", key: str = "") -> str:
+    """``text`` rendered in ``lang`` with every value that is not itself a message (a path,
+    a cell, a field name: the reader's data) shown as ◇: what is left is the catalog's.
+    A value named like a message's words (``problem``, ``hint``...) is shown as it is
+    unless it is a message, so an English sentence passed as one is seen."""
+    if not isinstance(text, i18n.Text):
+        return text if key in MESSAGE_VALUES and not text.startswith("'") else "◇"
+    template = i18n.translation(lang).gettext(text.template)
+    values = {
+        k: skeleton(v, lang, k) if isinstance(v, str) else "◇" for k, v in text.values.items()
+    }
+    return template.format(**values) if text.values else template
+
+
+def english_words(text: str) -> set[str]:
+    return set(re.findall(r"[A-Za-z_]{2,}", text)) - KEPT_ENGLISH
+
+
+def registry_problems(tmp: Path) -> list[str]:
+    """The problems of unit files holding a problem of every kind a reader reports."""
+    from drawcore import InvalidInputError
+    from drawcore.registry.ids import make_id_card, make_uscc
+    from drawcore.registry.readers import ReadLimits, read_units
+    from drawcore.registry.registries import InspectorRegistry, UnitRegistry
+
+    head = "统一社会信用代码,名称,证件类型,主体类型,行业类别,所属乡镇,风险等级,风险权重,"
+    head += "黑名单,死亡事故年份,最近检查日期,"
+    uscc = [make_uscc(f"91441322{i:09d}") for i in range(5)]
+    card = make_id_card("441322", dt.date(1980, 1, 1), 1)
+    rows = [
+        f"{uscc[0]},甲,,公司,机械,石湾镇,很高,-1,也许,2999,2026/13/1,x",
+        f"{uscc[1][:-1]}0,乙,,公司,机械,石湾镇,low,x,true,19,昨天,",
+        f"{uscc[1][:5]},丙,,公司,机械,石湾镇,low,1,true,,,",
+        f"{uscc[2][:3]}Ä{uscc[2][4:]},,,公司,机械,石湾镇,low,1,true,,45000,",
+        f"AB{uscc[3][2:]},丁\x07,,公司,机械,石湾镇,low,1,,,,",
+        f"{card[:-1]}0,戊,id_card,个体,机械,石湾镇,low,1,,,,",
+        f"{card[:10]}1399{card[14:]},己,id_card,个体,机械,石湾镇,low,1,,,,",
+        f"{uscc[4]},庚\u202e,,公司,机械,石湾镇,low,1,,,,",
+        f"{uscc[4]},辛,,公司,机械,石湾镇,low,1,,,,",
+    ]
+    files = {
+        "units.csv": "\n".join([head, *rows]),
+        "header.csv": "统一社会信用代码,名称,颜色,名称\nx,a,b,c\n",
+        "ragged.csv": "统一社会信用代码,名称\na,b,c\nd\n",
+        "units.json": '[{"unit_id": "x", "name": "a", "name": "b", "industry": [1]}]',
+    }
+    for name, text in files.items():
+        (tmp / name).write_text(text, "utf-8")
+    reads = [
+        lambda: read_units(tmp / "units.csv"),
+        lambda: read_units(tmp / "units.csv", limits=ReadLimits(max_problems=3)),
+        lambda: read_units(tmp / "header.csv"),
+        lambda: read_units(tmp / "ragged.csv"),
+        lambda: read_units(tmp / "units.json"),
+        lambda: UnitRegistry({"unit_id": ["x"], "name": ["a"], "colour": ["red"]}),
+        lambda: UnitRegistry({"unit_id": ["x", "y"], "name": ["a"]}),
+        lambda: InspectorRegistry(
+            {"inspector_id": ["A"], "name": ["张"], "work_unit": ["局"], "expertise": [("a;b",)]}
+        ),
+    ]
+    found: list[str] = []
+    for read in reads:
+        with pytest.raises(InvalidInputError) as caught:
+            read()
+        found += [caught.value.args[0], *caught.value.problems]
+    return found
+
+
+def test_a_readers_problems_are_chinese_with_the_files_own_words(tmp_path: Path) -> None:
+    """Every problem line a reader reports (the place, the column, what is wrong, the count
+    of problems left out) comes from the catalog: in Chinese no English word is left but
+    the file's own text."""
+    problems = registry_problems(tmp_path)
+    assert len(problems) > 40
+    leaked = {p: english_words(skeleton(p)) for p in problems}
+    assert {p: words for p, words in leaked.items() if words} == {}
+    shown = "\n".join(i18n.render(p, "zh_CN") for p in problems)
+    first = "第 1 条记录（文件第 2 行），列 '风险等级'（字段 'risk_level'）：无法识别的值 '很高'"
+    for phrase in (first,
+                   "年份 2999 在未来", "第 12 列有值但没有表头", "另有", "未列出",
+                   "含有控制字符 U+0007", "含有双向控制字符 U+202E", "校验码", "重复",
+                   "必填字段为空", "有 3 个字段，表头有 2 个", "该记录中此键出现了不止一次",
+                   "未知的列", "须为不小于 0 的数", "不是有效日期", "不是四位数年份"):  # fmt: skip
+        assert phrase in shown, phrase
+
+
+def test_words_put_into_chinese_messages_are_chinese(tmp_path: Path) -> None:
+    """A message's values that are words (the sample size, an inspection result, a
+    mandatory mask...) are translated with it, not left in English."""
+    import drawcore
+    from drawcore.record.live import live_results
+    from drawcore.record.merkle import inclusion_proof
+
+    def shown(call: object) -> str:
+        with pytest.raises(drawcore.DrawcoreError) as caught:
+            call()  # type: ignore[operator]
+        text = i18n.render(caught.value.args[0], "zh_CN")
+        return re.sub(r"'[^']*'|\"[^\"]*\"", "", text)  # quoted data
+
+    ids, weights = ["a", "b"], [1.0, 1.0]
+    calls = {
+        "样本量": lambda: drawcore.sample_units(ids, weights, -1, seed="s"),
+        "样本量[": lambda: drawcore.sample_units(
+            ids, weights, {"x": -1}, seed="s", strata=["x", "x"]
+        ),
+        "必查": lambda: drawcore.inclusion_probabilities(weights, 1, mandatory=[True]),
+        "排除": lambda: drawcore.inclusion_probabilities(weights, 1, excluded=[5]),
+        "随机种子": lambda: drawcore.sample_units(ids, weights, 1, seed=""),
+        "权重": lambda: drawcore.inclusion_probabilities([1.0, -1.0], 1),
+        "执法检查人员（inspectors）": lambda: drawcore.assign_teams(["u"], [5], seed="s"),
+        "叶子序号": lambda: inclusion_proof([b"x"], 3),
+    }
+    for word, call in calls.items():
+        text = shown(call)
+        assert word in text, text
+        assert english_words(text) - {"inspectors"} == set(), text  # the pool's name
+
+    from drawcore.record.journal import Record
+
+    body = {"plan_id": "p", "draw": 1, "unit_id": "u"}
+    record = Record(seq=2, type="result", body=body, hash="0" * 64, prev="0" * 64)
+    with pytest.raises(drawcore.InvalidInputError) as caught:
+        live_results([record])
+    assert "不是检查结果" in i18n.render(caught.value.args[0], "zh_CN")
 
 
 # -- Chinese first on the command line ---------------------------------------------------------

@@ -19,7 +19,7 @@ import contextvars
 import functools
 import gettext
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ __all__ = [
     "Text",
     "_",
     "current",
+    "joined",
     "language_from_env",
     "msg",
     "render",
@@ -117,15 +118,34 @@ def msg(template: str, /, **values: Any) -> Text:
     return Text(template, values)
 
 
+def _render_value(value: Any, lang: str | None) -> Any:
+    """A message's value rendered: a string (a :class:`Text` translated), or an error by
+    the :class:`Text` it was raised with (``msg("...: {err}", err=err)``)."""
+    if isinstance(value, BaseException) and value.args:
+        raised = value.args[0]
+        if isinstance(raised, Text) and raised == str(value):
+            return render(raised, lang)
+    return render(value, lang) if isinstance(value, str) else value
+
+
+def joined(parts: Sequence[str], separator: str = "; ") -> Text:
+    """``parts`` joined by ``separator``, each part (a :class:`Text` or not) rendered in the
+    reader's language in turn: a list of problems inside one message."""
+    names = [f"part{i}" for i in range(len(parts))]
+    template = separator.replace("{", "{{").replace("}", "}}").join(f"{{{n}}}" for n in names)
+    return Text(template, dict(zip(names, parts, strict=True)))
+
+
 def render(text: str, lang: str | None = None) -> str:
     """``text`` in ``lang`` (default: the current language).
 
     A :class:`Text` is translated through the catalog, its values rendered in turn
-    (a value may itself be a :class:`Text`); any other string is returned as it is.
+    (a value may itself be a :class:`Text`, or an error raised with one); any other
+    string is returned as it is.
     """
     if not isinstance(text, Text):
         return text
     catalog = translation(normalise(lang) if lang is not None else _current.get())
-    values = {k: render(v, lang) if isinstance(v, str) else v for k, v in text.values.items()}
+    values = {k: _render_value(v, lang) for k, v in text.values.items()}
     template = catalog.gettext(text.template)
     return template.format(**values) if text.values else template

@@ -16,14 +16,24 @@ from drawcore.registry import formats
 from drawcore.registry.ids import make_uscc
 from drawcore.registry.readers import read_units
 
-HEADER = "统一社会信用代码,名称,主体类型,行业类别,所属乡镇,黑名单,风险等级"
+HEADER = (
+    "统一社会信用代码,名称,主体类型,行业类别,所属乡镇,黑名单,风险等级,"
+    "风险权重,死亡事故年份,最近检查日期"
+)
 NAMES = ["单位甲", "", " ", "\u3000", "\t", "A B", " 单位乙 "]
 FLAGS = ["true", "false", "", "是", "否", "maybe", " TRUE "]
 LEVELS = ["low", "高风险", "", "较大风险", "none"]
+# values a later block may repeat: a valid cell's value is remembered, an invalid one is not
+WEIGHTS = ["1.0", "", "2.5", "-1", "x"]
+YEARS = ["", "2019", "2019年", "2999", "19"]
+DATES = ["", "2017-01-05", "2017/1/5", "2017-02-30", "2017/13/5"]
 
 
-def _row(i: int, name: str, flag: str, level: str) -> list[str]:
-    return [make_uscc(f"91441322{i:09d}"), name, "有限责任公司", "机械", "石湾镇", flag, level]
+def _row(
+    i: int, name: str, flag: str, level: str, weight: str = "", year: str = "", date: str = ""
+) -> list[str]:
+    uscc = make_uscc(f"91441322{i:09d}")
+    return [uscc, name, "有限责任公司", "机械", "石湾镇", flag, level, weight, year, date]
 
 
 def _outcome(path: Path) -> object:
@@ -37,14 +47,23 @@ def _outcome(path: Path) -> object:
 @settings(max_examples=60, deadline=None)
 @given(
     rows=st.lists(
-        st.tuples(st.sampled_from(NAMES), st.sampled_from(FLAGS), st.sampled_from(LEVELS)),
+        st.tuples(
+            st.sampled_from(NAMES),
+            st.sampled_from(FLAGS),
+            st.sampled_from(LEVELS),
+            st.sampled_from(WEIGHTS),
+            st.sampled_from(YEARS),
+            st.sampled_from(DATES),
+        ),
         min_size=1,
         max_size=40,
     ),
     block=st.integers(1, 16),
 )
 def test_plain_and_quoted_csv_agree(
-    tmp_path_factory: pytest.TempPathFactory, rows: list[tuple[str, str, str]], block: int
+    tmp_path_factory: pytest.TempPathFactory,
+    rows: list[tuple[str, str, str, str, str, str]],
+    block: int,
 ) -> None:
     folder = tmp_path_factory.mktemp("c")
     records = [_row(i, *r) for i, r in enumerate(rows)]
@@ -85,3 +104,30 @@ def test_screen_agrees_with_the_patterns(text: str, block: int) -> None:
             formats._SPACE.search(text) is not None,
             formats.FORBIDDEN.search(text) is not None,
         )
+
+
+def test_no_character_of_the_two_patterns_is_printable_but_the_space() -> None:
+    """:func:`screen` passes a text that :meth:`str.isprintable` passes, looking only for
+    the space: that holds while neither pattern holds another printable character."""
+    table = formats._screen_table()
+    printable = [hex(c) for c in range(1 << 16) if table[c] and chr(c).isprintable()]
+    assert printable == ["0x20"]
+
+
+@pytest.mark.parametrize("flag", ["false", "maybe", " 是 "])
+def test_a_block_of_one_repeated_cell_reads_as_cell_by_cell(tmp_path: Path, flag: str) -> None:
+    """A column holding one text throughout a block is converted once: a valid one gives
+    the registry a block of one record gives, an invalid one a problem on every row."""
+    levels = ["low", "low", "", "较大风险"]
+    rows = [_row(i, "单位甲", flag, level) for i, level in enumerate(levels)]
+    path = tmp_path / "u.csv"
+    path.write_text("\n".join([HEADER, *(",".join(r) for r in rows)]) + "\n", "utf-8")
+    with mock.patch.object(formats, "_BLOCK", 1):
+        one_by_one = _outcome(path)
+    with mock.patch.object(formats, "_BLOCK", 4):
+        assert _outcome(path) == one_by_one
+    if flag == "maybe":
+        assert isinstance(one_by_one, list)
+        assert [p.split(": ")[1] for p in one_by_one] == [
+            f"row {i} (line {i + 1}), column '黑名单' (field 'blacklisted')" for i in range(1, 5)
+        ]

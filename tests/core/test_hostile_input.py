@@ -232,7 +232,10 @@ def test_a_duplicate_json_key_is_refused(tmp_path: Path) -> None:
         read_units(json_units(tmp_path / "u.json", text))
     assert err.value.problems == (
         f"{tmp_path / 'u.json'}: record 2, field 'name': "
-        "键重复 / the key appears more than once in this record",
+        "the key appears more than once in this record",
+    )
+    assert render(err.value.problems[0], "zh_CN") == (
+        f"{tmp_path / 'u.json'}：第 2 条记录，字段 'name'：该记录中此键出现了不止一次"
     )
 
 
@@ -250,9 +253,10 @@ def test_control_and_bidi_characters_are_refused_with_file_row_and_field(
     with pytest.raises(InvalidInputError) as err:
         read_units(path)
     (problem,) = err.value.problems
-    assert problem.startswith(f"{path}: row 2 (line 3), field 'name': 含有")
+    assert problem.startswith(f"{path}: row 2 (line 3), field 'name': contains the ")
     assert f"U+{ord(char):04X}" in problem
     assert "at character 3" in problem
+    assert f"：含有{'双向' if ord(char) > 0x2000 else ''}控制字符 U+" in render(problem, "zh_CN")
 
 
 def test_hidden_characters_are_refused_in_tags_and_json_too(tmp_path: Path) -> None:
@@ -261,7 +265,7 @@ def test_hidden_characters_are_refused_in_tags_and_json_too(tmp_path: Path) -> N
     with pytest.raises(InvalidInputError, match=r"column '业务专长' \(field 'expertise'\)"):
         read_inspectors(path)
     text = f"[{record_text(USCC[0])}]".replace('"甲"', '"甲\\u001b[31m"')
-    with pytest.raises(InvalidInputError, match=r"record 1, field 'name': 含有控制字符 U\+001B"):
+    with pytest.raises(InvalidInputError, match=r"record 1, field 'name': contains the control"):
         read_units(json_units(tmp_path / "u.json", text))
 
 
@@ -325,5 +329,9 @@ def test_a_fatal_accident_year_in_the_future_is_refused(tmp_path: Path) -> None:
         read_registry(UnitRegistry, path, today=dt.date(2025, 1, 1))
     assert err.value.problems == (
         f"{path}: row 1 (line 2), column '死亡事故年份' (field 'fatal_accident_year'): "
-        "年份 2026 在未来 / year 2026 is in the future (after 2025)",
+        "year 2026 is in the future (after 2025)",
+    )
+    assert render(err.value.problems[0], "zh_CN") == (
+        f"{path}：第 1 条记录（文件第 2 行），列 '死亡事故年份'（字段 'fatal_accident_year'）："
+        "年份 2026 在未来（晚于 2025 年）"
     )

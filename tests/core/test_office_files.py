@@ -299,6 +299,43 @@ def test_validate_reads_an_xlsx_export_from_the_command_line(
     assert "unit registry: 1 records" in capsys.readouterr().out
 
 
+class CountingWorkbooks:
+    """python-calamine's workbook class, counting the workbooks parsed."""
+
+    def __init__(self, real: object) -> None:
+        self.real = real
+        self.parsed = 0
+
+    def from_filelike(self, source: object) -> object:
+        self.parsed += 1
+        return self.real.from_filelike(source)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("kind", [[], ["--kind", "units"]])
+def test_validate_parses_a_spreadsheet_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: list[str]
+) -> None:
+    """Telling the kind from the header and reading the records share one load."""
+    import python_calamine
+
+    from drawcore.registry import sheets
+
+    workbooks = CountingWorkbooks(python_calamine.CalamineWorkbook)
+    fake = type("calamine", (), {"CalamineWorkbook": workbooks})
+    monkeypatch.setattr(sheets, "calamine", fake)
+    path = office_book(tmp_path / "export.xlsx", [record(1, USCC[0], "2026/1/5")])
+    assert main(["validate", str(path), *kind]) == 0
+    assert workbooks.parsed == 1
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["单位名称", "风险等级"])  # no id column: the header cannot tell
+    sheet.append(["博罗县单位1", "低风险"])
+    book.save(tmp_path / "units-2026.xlsx")
+    assert main(["validate", str(tmp_path / "units-2026.xlsx"), *kind]) == 2
+    assert workbooks.parsed == 2  # read as its name (or --kind) says, from the same load
+
+
 def test_validate_reports_a_missing_file_as_missing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -7,10 +7,9 @@ from pathlib import Path
 
 from drawcore.cli.common import summarise
 from drawcore.cli.console import rows_progress
-from drawcore.errors import InvalidInputError
 from drawcore.i18n import _, current
 from drawcore.registry.headers import REGISTRY_KINDS
-from drawcore.registry.readers import detect_kind, read_registry
+from drawcore.registry.readers import read_any
 
 # -- validate ---------------------------------------------------------------------------------
 
@@ -34,28 +33,21 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the result as JSON (stable keys)")
 
 
-def _kind(args: argparse.Namespace) -> str:
-    """``--kind``, else told by the header; a file whose header cannot tell (a required
-    column missing, say) is read as the kind its name says, so the reader can say what
-    is wrong with it."""
-    if args.kind:
-        return str(args.kind)
-    try:
-        return detect_kind(args.file, encoding=args.encoding, sheet=args.sheet)
-    except InvalidInputError:
-        stem = args.file.stem.lower()
-        named = [k for k in REGISTRY_KINDS if k in stem or k.rstrip("s") in stem]
-        if len(named) != 1:
-            raise
-        return named[0]
+def _named_kind(path: Path) -> str | None:
+    """The one registry kind the file's name says (``units.csv``), if any: a file whose
+    header cannot tell (a required column missing, say) is read as that kind, so the
+    reader can say what is wrong with it."""
+    stem = path.stem.lower()
+    named = [k for k in REGISTRY_KINDS if k in stem or k.rstrip("s") in stem]
+    return named[0] if len(named) == 1 else None
 
 
 def run(args: argparse.Namespace) -> int:
-    kind = _kind(args)
     with rows_progress(args.file.name) as progress:
-        registry = read_registry(
-            REGISTRY_KINDS[kind],
+        kind, registry = read_any(
             args.file,
+            kind=args.kind,
+            fallback=_named_kind(args.file),
             encoding=args.encoding,
             allow_unknown_columns=args.allow_unknown_columns,
             sheet=args.sheet,

@@ -222,7 +222,7 @@ def candidate_order(
     Anyone can recompute it from the published seed to check a team and its
     replacements. ``pool`` is ``"inspectors"``, ``"department/<name>"`` or ``"experts"``.
     """
-    p = _pool(pool, inspectors, DrawKey.derive(seed, draw_id), "inspectors")
+    p = _pool(pool, inspectors, DrawKey.derive(seed, draw_id), msg("inspector"))
     if p.size == 0:
         return ()
     h = hash_ids(p.key.child("unit"), [unit_id])[0]

@@ -104,8 +104,8 @@ def joint_inclusion_probabilities(
     )
     pi = np.array([sample.probabilities[i] for i in _as_keys(canon)], dtype=np.float64)
     w = _as_weights(weights)
-    mand = _ids_mask(mandatory, canon, "mandatory")
-    excl = _ids_mask(excluded, canon, "excluded")
+    mand = _ids_mask(mandatory, canon, msg("mandatory"))
+    excl = _ids_mask(excluded, canon, msg("excluded"))
     joint = np.outer(pi, pi)
     key = DrawKey.derive(seed, draw_id)
     groups: list[tuple[DrawKey, int, npt.NDArray[np.intp]]]

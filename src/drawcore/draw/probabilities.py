@@ -24,7 +24,7 @@ import numpy.typing as npt
 
 from drawcore.draw.randomness import canonical_ids
 from drawcore.errors import InfeasibleError, InvalidInputError
-from drawcore.i18n import msg
+from drawcore.i18n import joined, msg
 
 __all__ = [
     "CHUNK",
@@ -102,10 +102,17 @@ def check_weights_chunk(w: F64Array, offset: int = 0) -> None:
         return
     bad = np.flatnonzero(~ok | np.isinf(w))
     problems = tuple(
-        f"weights[{offset + int(i)}] = {w[i]!r}: a weight must be finite and >= 0" for i in bad
+        msg(
+            "weights[{row}] = {value}: a weight must be finite and >= 0",
+            row=offset + int(i),
+            value=repr(float(w[i])),
+        )
+        for i in bad
     )
-    shown = "; ".join(problems[:_SHOWN])
-    more = f" (and {len(problems) - _SHOWN} more)" if len(problems) > _SHOWN else ""
+    shown = joined(problems[:_SHOWN])
+    more = ""
+    if len(problems) > _SHOWN:
+        more = msg(" (and {count} more)", count=len(problems) - _SHOWN)
     raise InvalidInputError(
         msg(
             "{count} bad weight(s): {shown}{more}",
@@ -416,7 +423,7 @@ def _size_mapping(size: object) -> Mapping[Any, Any]:
 def _stratum_sizes(size: Mapping[Any, Any], names: Sequence[str]) -> dict[str, int]:
     """Each stratum's sample size by label text; every stratum with units has one, and a
     label without units may only ask for 0."""
-    sizes = {str(k): _check_size(v, f"size[{k!r}]") for k, v in size.items()}
+    sizes = {str(k): _check_size(v, msg("size[{key}]", key=repr(k))) for k, v in size.items()}
     if len(sizes) != len(size):
         raise InvalidInputError(msg("two stratum labels in size have the same text"))
     unknown = sorted(set(sizes) - set(names))
@@ -430,7 +437,10 @@ def _stratum_sizes(size: Mapping[Any, Any], names: Sequence[str]) -> dict[str, i
     return sizes
 
 
-def _check_size(size: object, what: str = "size") -> int:
+def _check_size(size: object, what: str | None = None) -> int:
+    """``size`` as a count >= 0; ``what``: what the count is, in a message (default: the
+    sample size)."""
+    what = msg("size") if what is None else what
     if isinstance(size, bool) or not isinstance(size, int | np.integer):
         raise InvalidInputError(
             msg("{what} must be an integer, got {size}", what=what, size=repr(size))
@@ -532,7 +542,7 @@ def inclusion_probabilities(
     n = w.shape[0]
     k = _check_size(size)
     return _probabilities(
-        w, k, _mask(mandatory, n, "mandatory"), _mask(excluded, n, "excluded"), ""
+        w, k, _mask(mandatory, n, msg("mandatory")), _mask(excluded, n, msg("excluded")), ""
     )
 
 

@@ -109,13 +109,13 @@ class DrawKey:
     @classmethod
     def derive(cls, seed: str | bytes, draw_id: str | bytes) -> DrawKey:
         """The key of draw ``draw_id`` under ``seed``."""
-        s = _bytes(seed, "seed")
-        d = _bytes(draw_id, "draw id")
+        s = _bytes(seed, msg("seed"))
+        d = _bytes(draw_id, msg("draw id"))
         return cls(hashlib.sha256(DOMAIN + b"\x00key" + _lp(s) + _lp(d)).digest())
 
     def child(self, label: str) -> DrawKey:
         """An independent sub-key for one purpose (e.g. ``"order"``, ``"team/UNIT"``)."""
-        lab = _bytes(label, "label")
+        lab = _bytes(label, msg("label"))
         return DrawKey(hashlib.sha256(DOMAIN + b"\x00child" + self.key + _lp(lab)).digest())
 
     def words(self) -> tuple[np.uint64, np.uint64, np.uint64, np.uint64]:

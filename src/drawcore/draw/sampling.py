@@ -388,8 +388,8 @@ def sample_units(
         raise InvalidInputError(msg("draw_id must be a non-empty str"))
     key = DrawKey.derive(seed, draw_id)
     seed_bytes = seed.encode("utf-8") if isinstance(seed, str) else bytes(seed)
-    mand = _ids_mask(mandatory, canon, "mandatory")
-    excl = _ids_mask(excluded, canon, "excluded")
+    mand = _ids_mask(mandatory, canon, msg("mandatory"))
+    excl = _ids_mask(excluded, canon, msg("excluded"))
     realized = np.zeros(n, dtype=np.float64)
     strata_info: tuple[list[str], IntpArray] | None = None
     stratum_sizes: dict[str, int] = {}
@@ -440,7 +440,7 @@ def sample_units(
         chosen: list[IntpArray] = []
         for j, name in enumerate(name_list):
             members = np.flatnonzero(inverse == j)
-            where = f" in stratum {name!r}"
+            where = msg(" in stratum {stratum}", stratum=repr(name))
             pi_s = _probabilities(
                 w[members],
                 sizes[name],

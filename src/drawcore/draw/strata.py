@@ -72,7 +72,10 @@ def _allocate(
 
 
 def _labels(stratum_sizes: Mapping[Hashable, int]) -> dict[str, int]:
-    out = {str(k): _check_size(v, f"stratum size {k!r}") for k, v in stratum_sizes.items()}
+    out = {
+        str(k): _check_size(v, msg("stratum size {key}", key=repr(k)))
+        for k, v in stratum_sizes.items()
+    }
     if len(out) != len(stratum_sizes):
         raise InvalidInputError(msg("two stratum labels have the same text"))
     return out
@@ -85,7 +88,8 @@ def allocate_proportional(stratum_sizes: Mapping[Hashable, int], total: int) -> 
     ties in the remainders go to the label that sorts first. Keys are ``str``.
     """
     sizes = _labels(stratum_sizes)
-    return _allocate(sizes, {k: Fraction(v) for k, v in sizes.items()}, _check_size(total, "total"))
+    fractions = {k: Fraction(v) for k, v in sizes.items()}
+    return _allocate(sizes, fractions, _check_size(total, msg("total")))
 
 
 def allocate_neyman(
@@ -113,4 +117,4 @@ def allocate_neyman(
                 )
             )
         scores[k] = Fraction(n_h) * Fraction(sd)
-    return _allocate(sizes, scores, _check_size(total, "total"))
+    return _allocate(sizes, scores, _check_size(total, msg("total")))

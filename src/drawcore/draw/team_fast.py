@@ -24,6 +24,7 @@ import numpy.typing as npt
 from drawcore.draw.candidates import _Candidates, _caps, _Pool, _pool, _positions
 from drawcore.draw.randomness import DrawKey, hash_ids
 from drawcore.draw.team_model import MIN_TEAM_SIZE
+from drawcore.i18n import msg
 
 __all__: list[str] = []
 
@@ -113,7 +114,7 @@ def assign_plain(
     if not units:
         return None
     key = DrawKey.derive(seed, draw_id)
-    pool = _pool("inspectors", inspectors, key, "inspector")
+    pool = _pool("inspectors", inspectors, key, msg("inspector"))
     size = pool.size
     if size < team_size:
         return None

@@ -140,7 +140,7 @@ def _draw(
     if isinstance(inspectors, Mapping):
         for dept in sorted(inspectors):
             name = f"department/{dept}"
-            pools[name] = _pool(name, inspectors[dept], key, "inspector")
+            pools[name] = _pool(name, inspectors[dept], key, msg("inspector"))
         if lead_department is not None and f"department/{lead_department}" not in pools:
             raise InvalidInputError(
                 msg(
@@ -149,7 +149,7 @@ def _draw(
                 )
             )
     else:
-        pools["inspectors"] = _pool("inspectors", inspectors, key, "inspector")
+        pools["inspectors"] = _pool("inspectors", inspectors, key, msg("inspector"))
     owner: dict[str, str] = {}
     for p in pools.values():
         for iid in p.ids:
@@ -164,7 +164,7 @@ def _draw(
                     )
                 )
             owner[iid] = p.name
-    expert_pool = _pool(EXPERTS, experts, key, "expert")
+    expert_pool = _pool(EXPERTS, experts, key, msg("expert"))
     # workload
     caps = {name: _caps(max_tasks, p.ids, "max_tasks") for name, p in pools.items()}
     caps[EXPERTS] = _caps(max_expert_tasks, expert_pool.ids, "max_expert_tasks")

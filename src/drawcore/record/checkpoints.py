@@ -87,7 +87,9 @@ class Checkpoint:
         return _dumps(attrs.asdict(self))
 
     @classmethod
-    def from_json(cls, data: bytes | str, where: str = "checkpoint") -> Checkpoint:
+    def from_json(cls, data: bytes | str, where: str | None = None) -> Checkpoint:
+        """The checkpoint in one JSON line; ``where``: the line's place, for an error."""
+        where = msg("checkpoint") if where is None else where
         try:
             raw = json.loads(data)
             if not isinstance(raw, dict) or set(raw) != {f.name for f in attrs.fields(cls)}:
@@ -166,7 +168,7 @@ def read_checkpoints(
     cap = limit(CHECKPOINT_ENV, MAX_CHECKPOINT_BYTES, max_bytes)
     lines = _read_regular(path, "checkpoint file", cap).splitlines()
     return [
-        Checkpoint.from_json(line, f"{os.fspath(path)} line {i + 1}")
+        Checkpoint.from_json(line, msg("{path} line {line}", path=os.fspath(path), line=i + 1))
         for i, line in enumerate(lines)
         if line.strip()
     ]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import attrs
 
-from drawcore.i18n import N_, msg, normalise, render, translation
+from drawcore.i18n import N_, msg, render, translation
 from drawcore.record import merkle
 from drawcore.record.ceremony_rules import Ceremony
 from drawcore.record.checkpoints import Checkpoint, Verifier, read_checkpoints
@@ -96,11 +96,7 @@ class VerifyReport:
         head = t(N_("{path}: {records} records, root {root}: {verdict}")).format(
             path=self.path, records=self.records, root=self.root, verdict=verdict
         )
-        if self.more_problems and normalise(lang) == "en":
-            more = [
-                f"... 另有 {self.more_problems} 个问题 / and {self.more_problems} more problem(s)"
-            ]
-        elif self.more_problems:
+        if self.more_problems:
             more = [t(N_("... and {count} more problem(s)")).format(count=self.more_problems)]
         else:
             more = []

@@ -62,13 +62,13 @@ def _named(what: str) -> str:
 def limit(env: str, default: int, given: int | None = None) -> int:
     """``given`` if not ``None``, else the environment variable ``env``, else ``default``."""
     if given is not None:
-        value, source = given, "argument"
+        value, source = given, msg("argument")
     else:
         name = env
         text = os.environ.get(name, "")
         if not text.strip():
             return default
-        source = f"environment variable {name}"
+        source = msg("environment variable {name}", name=name)
         try:
             value = int(text)
         except ValueError:
@@ -87,11 +87,11 @@ def limit(env: str, default: int, given: int | None = None) -> int:
 
 
 _KINDS = (
-    (stat.S_ISFIFO, "a FIFO (named pipe)"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISDIR, "a directory"),
-    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISFIFO, N_("a FIFO (named pipe)")),
+    (stat.S_ISCHR, N_("a character device")),
+    (stat.S_ISBLK, N_("a block device")),
+    (stat.S_ISDIR, N_("a directory")),
+    (stat.S_ISSOCK, N_("a socket")),
 )
 
 
@@ -140,7 +140,7 @@ def open_regular(path: str | os.PathLike[str], what: str, flags: int = os.O_RDON
 
 def _refuse_irregular(mode: int, path: str | os.PathLike[str], what: str) -> None:
     if not stat.S_ISREG(mode):
-        kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+        kind = msg(next((name for test, name in _KINDS if test(mode)), N_("not a regular file")))
         raise JournalError(
             msg(
                 "{what} {path} is {kind}, not a regular file; refused",

@@ -45,7 +45,7 @@ def live_results(
         if plan_id is not None and r.body.get("plan_id") != plan_id:
             continue
         try:
-            out.append(_structure(r.body, InspectionResult, "an inspection result"))
+            out.append(_structure(r.body, InspectionResult, msg("an inspection result")))
         except InvalidInputError as err:
             raise InvalidInputError(
                 msg("journal record {seq}: {err}", seq=r.seq, err=err)
@@ -69,9 +69,20 @@ def live_plan(records: Iterable[Record], plan_id: str) -> tuple[Record, AnnualPl
     ]
     if not live:
         known = sorted({str(r.body.get("plan_id")) for r in recs if r.type in (DRAW, ANNUAL_PLAN)})
+        if known:
+            raise InvalidInputError(
+                msg(
+                    "plan {plan_id} has no live draw or annual plan in the journal "
+                    "(plans drawn: {plans})",
+                    plan_id=repr(plan_id),
+                    plans=", ".join(known[:10]),
+                )
+            )
         raise InvalidInputError(
-            f"plan {plan_id!r} has no live draw or annual plan in the journal"
-            + (f" (plans drawn: {', '.join(known[:10])})" if known else "")
+            msg(
+                "plan {plan_id} has no live draw or annual plan in the journal",
+                plan_id=repr(plan_id),
+            )
         )
     record = live[-1]
     try:

@@ -84,7 +84,7 @@ def _check_index(index: int, size: int, what: str) -> None:
 
 def inclusion_proof(leaves: Sequence[bytes], index: int) -> list[bytes]:
     """Audit path for leaf ``index`` (0-based) in the tree over ``leaves`` (RFC 6962 PATH)."""
-    _check_index(index, len(leaves), "leaf index")
+    _check_index(index, len(leaves), msg("leaf index"))
     path: list[bytes] = []
     lo, hi, m = 0, len(leaves), index
     while hi - lo > 1:

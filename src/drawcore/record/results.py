@@ -129,7 +129,7 @@ def _draw_seq(_i: object, attribute: attrs.Attribute[int], value: object) -> Non
 
 
 def _time(_i: object, attribute: attrs.Attribute[str], value: object) -> None:
-    parse_time(value, f"result: {attribute.name}")
+    parse_time(value, msg("result: {field}", field=attribute.name))
 
 
 def _optional_text(_i: object, attribute: attrs.Attribute[str | None], value: object) -> None:

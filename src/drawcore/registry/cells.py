@@ -7,6 +7,7 @@ Every problem in a file is collected (file, row, field) and raised at once as on
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -90,6 +91,9 @@ class _Collector:
         self.progress: Progress | None = None
         self.total = 0  # records in the file, for progress
         self.stripped = False  # every text cell is stripped of whitespace (str.strip())
+        # field name -> cell text -> its value, for the valid cells of blocks already
+        # converted (see _convert)
+        self.seen: dict[str, dict[str, Any]] = {}
 
     def add(self, row: int | None, field: str | None, message: str) -> None:
         """``row``: 0-based record index within the current block, or ``None`` for the
@@ -98,6 +102,10 @@ class _Collector:
             self.dropped += 1
             return
         self.items.append((-1 if row is None else row + self.offset, field or "", message))
+
+    def count(self) -> int:
+        """Problems found so far, listed or not."""
+        return len(self.items) + self.dropped
 
     def full(self) -> bool:
         return len(self.items) >= self.max_problems
@@ -114,20 +122,30 @@ class _Collector:
             return f"{self.path}!{layout.sheet}!{cell}"
         if row < 0 and layout.style == "sheet" and field in self.columns:
             letters = column_letters(self.columns[field] + layout.first_column)
-            return f"{self.path}!{layout.sheet}!{letters}{layout.header_row + 1} (header)"
+            cell = f"{self.path}!{layout.sheet}!{letters}{layout.header_row + 1}"
+            return msg("{cell} (header)", cell=cell)
         if row < 0:
-            where = "header" if field else "file"
-        elif layout.style == "json":
-            where = f"record {row + 1}"
-        else:
-            where = f"row {row + 1}"
-            if positions is not None and row < len(positions):
-                where += f" (line {positions[row]})"
-        return f"{self.path}: {where}"
+            return (
+                msg("{path}: header", path=self.path)
+                if field
+                else msg("{path}: file", path=self.path)
+            )
+        if layout.style == "json":
+            return msg("{path}: record {number}", path=self.path, number=row + 1)
+        if positions is not None and row < len(positions):
+            return msg(
+                "{path}: row {number} (line {line})",
+                path=self.path,
+                number=row + 1,
+                line=positions[row],
+            )
+        return msg("{path}: row {number}", path=self.path, number=row + 1)
 
     def _field(self, field: str) -> str:
         label = self.labels.get(field, field)
-        return f"field {field!r}" if label == field else f"column {label!r} (field {field!r})"
+        if label == field:
+            return msg("field {field}", field=repr(field))
+        return msg("column {label} (field {field})", label=repr(label), field=repr(field))
 
     def raise_if_any(self, what: str) -> None:
         if not self.items:
@@ -137,13 +155,24 @@ class _Collector:
         problems = []
         for row, field, message in self.items:
             where = self._where(row, field, positions)
-            loc = f"{where}, {self._field(field)}" if field else where
-            problems.append(f"{loc}: {message}")
+            if field:
+                line = msg(
+                    "{where}, {field}: {problem}",
+                    where=where,
+                    field=self._field(field),
+                    problem=message,
+                )
+            else:
+                line = msg("{where}: {problem}", where=where, problem=message)
+            problems.append(line)
         total = len(problems) + self.dropped
         if self.dropped:
             problems.append(
-                f"……另有 {self.dropped} 个问题未列出 / ... and {self.dropped} more problems not "
-                f"listed (ReadLimits.max_problems = {self.max_problems})"
+                msg(
+                    "... and {count} more problems not listed (ReadLimits.max_problems = {limit})",
+                    count=self.dropped,
+                    limit=self.max_problems,
+                )
             )
         if total > 1:
             raise InvalidInputError(
@@ -160,18 +189,29 @@ class _Collector:
         )
 
 
-def _enum_lookup(spec: FieldSpec) -> dict[str, int]:
+@functools.cache
+def _code_lookup(spec: FieldSpec) -> dict[str, int]:
+    """Cell text -> code for an enum field (value, any case, or Chinese label) or a flag
+    (1 or 0); the empty cell is the field's default. Built once per field, never changed."""
+    if spec.kind is Kind.BOOL:
+        return {**dict.fromkeys(_TRUE, 1), **dict.fromkeys(_FALSE, 0), "": int(spec.default)}
     members = spec.members
     lut = {str(m.value).lower(): i for i, m in enumerate(members)}
     lut.update({str(m.value): i for i, m in enumerate(members)})
     for label, member in ENUM_LABELS.get(spec.enum_type or object, {}).items():
         lut[label] = members.index(member)
+    lut[""] = members.index(spec.default)
     return lut
 
 
-def _lookup(
-    spec: FieldSpec, cells: Sequence[str], lut: dict[str, int], out: _Collector, hint: str
-) -> Any:
+def _hint(spec: FieldSpec) -> str:
+    """What an enum or flag cell may hold, for a problem."""
+    if spec.kind is Kind.BOOL:
+        return msg("use true or false")
+    return msg("expected one of: {values}", values=", ".join(str(m.value) for m in spec.members))
+
+
+def _lookup(spec: FieldSpec, cells: Sequence[str], lut: dict[str, int], out: _Collector) -> Any:
     """Codes of ``cells`` by ``lut`` (then case-insensitively); unknown cells are reported.
 
     A column whose every cell is in ``lut`` (nearly always) is looked up in one C loop of
@@ -186,26 +226,60 @@ def _lookup(
     for i in np.flatnonzero(codes < 0).tolist():
         code = lut.get(cells[i].lower())
         if code is None:
-            out.add(i, spec.name, f"unknown value {cells[i]!r} ({hint})")
+            unknown = msg("unknown value {value} ({hint})", value=repr(cells[i]), hint=_hint(spec))
+            out.add(i, spec.name, unknown)
             code = 0
         codes[i] = code
     return codes
 
 
+#: Kinds whose valid cells are remembered per read (text -> value, stored as this dtype):
+#: a registry repeats its weights, years and dates, and a dictionary lookup costs a
+#: fraction of parsing a number or a date again.
+_REMEMBERED = {Kind.FLOAT: np.float64, Kind.YEAR: np.int32, Kind.DATE: np.int64}
+
+
 def _convert(spec: FieldSpec, cells: Sequence[str], out: _Collector) -> Any:
-    """A column of stripped cells -> a typed column, reporting each bad cell."""
+    """A column of stripped cells -> a typed column, reporting each bad cell.
+
+    A column whose cells are all the same text (a flag that is ``false`` throughout a
+    block, an empty optional year) is converted once and repeated, if that one cell is
+    valid: comparing cells costs a fraction of converting them. A number, year or date
+    column whose every cell was met before in a block without problems takes the values
+    found then (``out.seen``).
+    """
     n = len(cells)
     kind = spec.kind
     if kind is Kind.TEXT:
         return cells if spec.required or "" not in cells else [c or spec.default for c in cells]
+    if n > 1 and cells == [cells[0]] * n:
+        probe = _Collector(out.path, out.layout, this_year=out.this_year)
+        one = _convert(spec, cells[:1], probe)
+        if not probe.items:
+            return one.repeat(n) if isinstance(one, np.ndarray) else one * n
+    stored = _REMEMBERED.get(kind)
+    if stored is None:
+        return _convert_cells(spec, cells, out)
+    seen = out.seen.setdefault(spec.name, {})
+    try:
+        values = np.fromiter(map(seen.__getitem__, cells), dtype=stored, count=n)
+    except KeyError:
+        before = out.count()
+        converted = _convert_cells(spec, cells, out)
+        if out.count() == before:
+            seen.update(zip(cells, converted.view(stored).tolist(), strict=True))
+        return converted
+    return values.view("datetime64[D]") if kind is Kind.DATE else values
+
+
+def _convert_cells(spec: FieldSpec, cells: Sequence[str], out: _Collector) -> Any:
+    """:func:`_convert` cell by cell (for a number, year or date, parsing each cell)."""
+    n = len(cells)
+    kind = spec.kind
     if kind is Kind.ENUM:
-        lut = _enum_lookup(spec)
-        lut[""] = spec.members.index(spec.default)
-        allowed = ", ".join(str(m.value) for m in spec.members)
-        return _lookup(spec, cells, lut, out, f"expected one of: {allowed}").astype(np.int8)
+        return _lookup(spec, cells, _code_lookup(spec), out).astype(np.int8)
     if kind is Kind.BOOL:
-        lut = {**dict.fromkeys(_TRUE, 1), **dict.fromkeys(_FALSE, 0), "": int(spec.default)}
-        return _lookup(spec, cells, lut, out, "use true or false") == 1
+        return _lookup(spec, cells, _code_lookup(spec), out) == 1
     if kind is Kind.FLOAT:
         default = repr(float(spec.default))
         filled = [c or default for c in cells]
@@ -217,7 +291,7 @@ def _convert(spec: FieldSpec, cells: Sequence[str], out: _Collector) -> Any:
                 try:
                     values[i] = float(c)
                 except ValueError:
-                    out.add(i, spec.name, f"not a number: {c!r}")
+                    out.add(i, spec.name, msg("not a number: {value}", value=repr(c)))
             return values
     if kind is Kind.YEAR:
         values = np.full(n, NO_YEAR, dtype=np.int32)
@@ -230,11 +304,14 @@ def _convert(spec: FieldSpec, cells: Sequence[str], out: _Collector) -> Any:
                         out.add(
                             i,
                             spec.name,
-                            f"年份 {year} 在未来 / year {year} is in the future "
-                            f"(after {out.this_year})",
+                            msg(
+                                "year {year} is in the future (after {this_year})",
+                                year=year,
+                                this_year=out.this_year,
+                            ),
                         )
                 else:
-                    out.add(i, spec.name, f"not a four-digit year: {c!r}")
+                    out.add(i, spec.name, msg("not a four-digit year: {value}", value=repr(c)))
         return values
     if kind is Kind.DATE:
         shaped: list[str | None] = [
@@ -246,8 +323,10 @@ def _convert(spec: FieldSpec, cells: Sequence[str], out: _Collector) -> Any:
                 out.add(
                     i,
                     spec.name,
-                    f"not a date: {cells[i]!r} "
-                    "(use YYYY-MM-DD, YYYY/M/D, YYYY.M.D or YYYY年M月D日)",
+                    msg(
+                        "not a date: {value} (use YYYY-MM-DD, YYYY/M/D, YYYY.M.D or YYYY年M月D日)",
+                        value=repr(cells[i]),
+                    ),
                 )
                 shaped[i] = "NaT"
         try:
@@ -258,7 +337,7 @@ def _convert(spec: FieldSpec, cells: Sequence[str], out: _Collector) -> Any:
                 try:
                     dates[i] = np.datetime64(d, "D")
                 except ValueError:
-                    out.add(i, spec.name, f"not a calendar date: {cells[i]!r}")
+                    out.add(i, spec.name, msg("not a calendar date: {value}", value=repr(cells[i])))
             return dates
     tags = []
     for c in cells:
@@ -334,10 +413,17 @@ def _build(
             elif not allow_unknown_columns:
                 known = ", ".join(HEADER_ALIASES[kind])
                 row = None if header_rows is None else header_rows[j]
-                key = "unknown key" if header_rows is not None else "unknown column"
-                out.add(row, raw, f"{key} (known fields: {known}; Chinese aliases in docs)")
+                unknown = (
+                    msg("unknown key (known fields: {known}; Chinese aliases in docs)", known=known)
+                    if header_rows is not None
+                    else msg(
+                        "unknown column (known fields: {known}; Chinese aliases in docs)",
+                        known=known,
+                    )
+                )
+                out.add(row, raw, unknown)
         elif field in fields:
-            out.add(None, raw, f"column for field {field!r} appears twice")
+            out.add(None, raw, msg("column for field {field} appears twice", field=repr(field)))
         else:
             fields[field] = j
             out.labels[field] = raw
@@ -345,25 +431,40 @@ def _build(
     for spec in cls.schema:
         if spec.required and spec.name not in fields:
             aliases = " / ".join(HEADER_ALIASES[kind][spec.name])
-            out.add(
-                None, spec.name, f"required column is missing (header {spec.name} or {aliases})"
+            missing = msg(
+                "required column is missing (header {name} or {aliases})",
+                name=spec.name,
+                aliases=aliases,
             )
+            out.add(None, spec.name, missing)
     out.raise_if_any(cls.what)
     if unnamed:
         blocks = _without_unnamed(blocks, unnamed, out)
     specs = [spec for spec in cls.schema if spec.name in fields]
-    parts: dict[str, list[Any]] = {spec.name: [] for spec in specs}
+    # a text column goes straight into the array it is stored in, block by block while
+    # its cells are still in the processor's cache; other columns are joined at the end
+    texts = {s.name: np.empty(out.total, dtype=object) for s in specs if s.kind is Kind.TEXT}
+    parts: dict[str, list[Any]] = {s.name: [] for s in specs if s.name not in texts}
+    end = 0
     for start, columns in blocks:
         out.offset = start
+        end = start + len(columns[0])
         for spec in specs:
-            parts[spec.name].append(_convert(spec, columns[fields[spec.name]], out))
+            converted = _convert(spec, columns[fields[spec.name]], out)
+            if spec.name in texts:
+                texts[spec.name][start:end] = converted
+            else:
+                parts[spec.name].append(converted)
         if out.progress is not None:
-            out.progress(min(start + len(columns[0]), out.total), out.total)
+            out.progress(min(end, out.total), out.total)
     out.offset = 0
     typed = {name: _joined(converted) for name, converted in parts.items()}
+    typed.update({name: column[:end] for name, column in texts.items()})
     # bad cells hold a valid placeholder by now, so record checks still run: one pass
     # reports every problem in the file
-    stored, problems = cls.check_columns(typed, screened=out.screened, stripped=out.stripped)
+    stored, problems = cls.check_columns(
+        typed, screened=out.screened, stripped=out.stripped, owned=True
+    )
     for p in problems:
         out.add(p.index, p.field, p.message)
     out.raise_if_any(cls.what)
@@ -380,10 +481,6 @@ def _without_unnamed(
                 out.offset = start
                 name = f"#{j + 1}"
                 out.columns[name] = j
-                out.add(
-                    i,
-                    name,
-                    f"第 {j + 1} 列有值但没有表头 / column {j + 1} has values, no header",
-                )
+                out.add(i, name, msg("column {number} has values, no header", number=j + 1))
                 break
         yield start, columns

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from drawcore.errors import InvalidInputError
-from drawcore.i18n import msg
+from drawcore.i18n import N_, msg
 from drawcore.registry.cells import Layout, Progress, _build, _Collector
 from drawcore.registry.headers import (
     _SPACE,
@@ -110,10 +110,15 @@ def _screen_table() -> npt.NDArray[np.uint8]:
 def screen(text: str) -> tuple[bool, bool]:
     """(does ``text`` hold a space character, does it hold a forbidden character).
 
-    Looked up per code unit over numpy arrays of the text, a few million characters at
-    a time: as exact as the two regular expressions and about twice as fast on a
-    million-row registry.
+    A text that :meth:`str.isprintable` passes holds neither (every character of both
+    sets but the space is a control, format or separator character, which Python does
+    not count as printable): then only the space is looked for. Otherwise each code unit
+    is looked up over numpy arrays of the text, a few million characters at a time: as
+    exact as the two regular expressions and about twice as fast on a million-row
+    registry.
     """
+    if text.isprintable():
+        return " " in text, False
     table = _screen_table()
     flags = 0
     for start in range(0, len(text), _SCREEN_CHARS):
@@ -125,12 +130,15 @@ def screen(text: str) -> tuple[bool, bool]:
 
 
 _BLANKS = " ,\t\r\u3000\ufeff"
+# a character that makes a CSV text more than blank (found without copying the text, as
+# ``text.strip()`` would)
+_NOT_BLANK = re.compile(f"[^{re.escape(_WS)},]")
 
 
 def _read_csv(cls: type[Reg], text: str, path: str, options: ReadOptions) -> Reg:
     kind = _kind_of(cls)
     limits = options.limits
-    if not text.strip(_WS + ","):
+    if _NOT_BLANK.search(text) is None:
         raise InvalidInputError(
             msg("{path}: file is empty (expected a header row and records)", path=path)
         )
@@ -162,7 +170,12 @@ def _read_csv(cls: type[Reg], text: str, path: str, options: ReadOptions) -> Reg
         if not records:
             raise InvalidInputError(msg("{path}: has a header but no records", path=path))
         total = len(records)
-        blocks = _plain_blocks(records, width)
+        out = _collector(path, Layout("csv", positions), options)
+        out.screened = True  # until a block holds a forbidden character
+        # a plain text has no line break in a cell, and every other whitespace is
+        # stripped block by block
+        out.stripped = True
+        blocks = _plain_blocks(records, width, screen_into=out)
     else:
         rows, ends = _csv_rows(text, path, limits)
         check_size(path, 0, max(map(len, rows[:HEADER_SEARCH_ROWS]), default=0), limits)
@@ -181,25 +194,28 @@ def _read_csv(cls: type[Reg], text: str, path: str, options: ReadOptions) -> Reg
             bad = _collector(path, Layout("csv", positions), options)
             for i, row in enumerate(rows):
                 if len(row) != width:
-                    hint = " (truncated?)" if len(row) < width else ""
-                    bad.add(i, None, f"has {len(row)} fields, the header has {width}{hint}")
+                    template = (
+                        N_("has {count} fields, the header has {width} (truncated?)")
+                        if len(row) < width
+                        else N_("has {count} fields, the header has {width}")
+                    )
+                    bad.add(i, None, msg(template, count=len(row), width=width))
             bad.raise_if_any(cls.what)
         total = len(rows)
         columns: list[Sequence[str]] = list(zip(*rows, strict=True))
         del rows
         blocks = [(0, columns)]
+        out = _collector(path, Layout("csv", positions), options)
+        # one pass for both screens (the forbidden screen spares the per-column screens)
+        has_space, has_forbidden = screen(text)
+        out.screened = not has_forbidden
+        # a quoted cell may hold a line break, which only stripping removes
+        out.stripped = has_space
+        if has_space:
+            # str.strip() with no argument strips all Unicode whitespace, U+3000 included
+            blocks = [(0, [list(map(str.strip, col)) for col in columns])]
     header = [c.strip(_WS) for c in header]
-    out = _collector(path, Layout("csv", positions), options)
     out.total = total
-    # one pass for both screens (the forbidden screen spares the per-column screens)
-    has_space, has_forbidden = screen(text)
-    out.screened = not has_forbidden
-    # a plain text with no space character has no whitespace in any cell (no line breaks
-    # either); otherwise every cell is stripped below unless no space occurs
-    out.stripped = fast is not None or has_space
-    if has_space:
-        # str.strip() with no argument strips all Unicode whitespace, U+3000 included
-        blocks = ((start, [list(map(str.strip, col)) for col in cols]) for start, cols in blocks)
     return _build(cls, kind, header, blocks, out, options.allow_unknown_columns)
 
 
@@ -244,9 +260,14 @@ _BLOCK = 1 << 9  # records split and converted at a time by the plain-CSV path
 
 
 def _plain_blocks(
-    lines: list[str], width: int, block: int | None = None
+    lines: list[str], width: int, block: int | None = None, screen_into: _Collector | None = None
 ) -> Iterator[tuple[int, list[Sequence[str]]]]:
     """(first record index, columns) of each block of records of a plain CSV text.
+
+    With ``screen_into``, each block's text is screened (:func:`screen`) as it is split,
+    while it is in the processor's cache: the cells of a block holding a space character
+    are stripped, and a block holding a forbidden character clears the collector's
+    ``screened``.
 
     Splitting block by block instead of the whole text at once keeps only the text
     columns' cells alive between blocks: converted cells are freed and their memory
@@ -258,7 +279,15 @@ def _plain_blocks(
     """
     step = block or _BLOCK
     for start in range(0, len(lines), step):
-        cells = ",".join(lines[start : start + step]).split(",")
+        text = ",".join(lines[start : start + step])
+        cells = text.split(",")
+        if screen_into is not None:
+            has_space, has_forbidden = screen(text)
+            if has_forbidden:
+                screen_into.screened = False
+            if has_space:
+                # str.strip() with no argument strips all Unicode whitespace, U+3000 included
+                cells = list(map(str.strip, cells))
         yield start, [cells[j::width] for j in range(width)]
 
 
@@ -362,13 +391,17 @@ def load_json(text: str, path: str, limits: ReadLimits) -> Any:
         raise InvalidInputError(msg("{path}: JSON nested too deeply", path=path)) from None
 
 
-def _read_json(cls: type[Reg], text: str, path: str, options: ReadOptions) -> Reg:
+def _read_json(
+    cls: type[Reg], text: str, path: str, options: ReadOptions, parsed: Callable[[], Any]
+) -> Reg:
+    """A registry from a JSON text; ``parsed()`` gives the text parsed by :func:`load_json`
+    (called once the text is known not to be blank)."""
     kind = _kind_of(cls)
     if not text.strip(_WS):
         raise InvalidInputError(
             msg("{path}: file is empty (expected a JSON list of records)", path=path)
         )
-    data = load_json(text, path, options.limits)
+    data = parsed()
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
         raise InvalidInputError(
             msg("{path}: expected a JSON list of objects, one per record", path=path)
@@ -383,7 +416,7 @@ def _read_json(cls: type[Reg], text: str, path: str, options: ReadOptions) -> Re
     seen: set[str] = set()
     for i, record in enumerate(data):
         for key in record.duplicates:
-            out.add(i, key, "键重复 / the key appears more than once in this record")
+            out.add(i, key, msg("the key appears more than once in this record"))
         for key in record:
             if key not in seen:
                 seen.add(key)
@@ -395,7 +428,7 @@ def _read_json(cls: type[Reg], text: str, path: str, options: ReadOptions) -> Re
         for j, key in enumerate(header):
             cell = _cell(record.get(key))
             if cell is None:
-                out.add(i, key, f"unsupported value {record[key]!r}")
+                out.add(i, key, msg("unsupported value {value}", value=repr(record[key])))
                 cell = ""
             columns[j].append(cell)
     return _build(

@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from drawcore.registry import ids as _ids
 
-__all__ = ["as_str_array", "id_card_bad", "uscc_bad"]
+__all__ = ["as_str_array", "id_card_bad", "id_order", "uscc_bad"]
 
 Array = npt.NDArray[Any]
 
@@ -81,3 +81,42 @@ def id_card_bad(numbers: Array) -> Array:
     for i in np.flatnonzero(~bad).tolist():
         bad[i] = _ids.id_card_problem(str(numbers[i])) is not None
     return cast(Array, bad)
+
+
+def id_order(ids: npt.NDArray[np.str_]) -> npt.NDArray[np.intp]:
+    """The stable ``argsort`` of an id column (code point order), for a registry's rows.
+
+    Ids already in order (a registry written by drawcore) are recognised in one pass.
+    Ids of code points below 256 (USCCs, ID-card numbers, certificate numbers) are sorted
+    as bytes: the positions where every id has the same byte (a county's region code)
+    are dropped, the rest read eight at a time as big-endian integers. The ids are sorted
+    by the first of these keys, and only the runs of ids that share it are sorted by the
+    rest (``numpy.lexsort``, with the row as the last key, for stability); if many ids
+    share it, all are sorted by all keys. The same order as comparing ``str_`` values,
+    found faster.
+    """
+    n = len(ids)
+    if n < 2 or bool((ids[1:] >= ids[:-1]).all()):
+        return np.arange(n)
+    width = ids.dtype.itemsize // 4
+    points = np.ascontiguousarray(ids).view(np.uint32).reshape(n, width)
+    if int(points.max()) > 0xFF:
+        return np.argsort(ids, kind="stable")
+    varying = np.flatnonzero((points != points[0]).any(axis=0))  # some, as not in order
+    padded = np.zeros((n, -(-len(varying) // 8) * 8), dtype=np.uint8)
+    padded[:, : len(varying)] = points[:, varying]
+    keys = padded.view(">u8")  # the first eight bytes are the first key, and so on
+    order = np.argsort(keys[:, 0])
+    leading = keys[order, 0]
+    same = leading[1:] == leading[:-1]
+    if not bool(same.any()):
+        return order  # no two ids share the first key: no other order sorts them
+    tied = np.zeros(n, dtype=np.bool_)
+    tied[1:] = same
+    tied[:-1] |= same
+    if int(np.count_nonzero(tied)) > n // 4:  # sorting the runs would cost a full sort
+        return np.lexsort(keys.T[::-1])  # lexsort sorts by its last key first
+    rows = order[tied]  # runs of ids that share the first key, the runs in order
+    by = [rows, *(keys[rows, j] for j in range(keys.shape[1] - 1, -1, -1))]
+    order[tied] = rows[np.lexsort(by)]  # lexsort sorts by its last key first
+    return order

@@ -63,15 +63,23 @@ def uscc_check_char(body: str) -> str:
 def uscc_problem(code: str) -> str | None:
     """Why ``code`` is not a valid USCC, or ``None`` if it is (message for error reports)."""
     if len(code) != 18:
-        return f"a USCC has 18 characters, got {len(code)}"
+        return msg("a USCC has 18 characters, got {count}", count=len(code))
     bad = [ch for ch in code if ch not in _USCC_VALUE]
     if bad:
-        return f"{bad[0]!r} is not a USCC character (allowed: 0-9 and {USCC_ALPHABET[10:]})"
+        return msg(
+            "{char} is not a USCC character (allowed: 0-9 and {letters})",
+            char=repr(bad[0]),
+            letters=USCC_ALPHABET[10:],
+        )
     if not code[2:8].isdigit():
-        return "characters 3-8 of a USCC (the administrative division code) must be digits"
+        return msg("characters 3-8 of a USCC (the administrative division code) must be digits")
     expected = uscc_check_char(code[:17])
     if code[17] != expected:
-        return f"wrong USCC check character {code[17]!r} (expected {expected!r})"
+        return msg(
+            "wrong USCC check character {char} (expected {expected})",
+            char=repr(code[17]),
+            expected=repr(expected),
+        )
     return None
 
 
@@ -100,17 +108,23 @@ def id_card_problem(number: str) -> str | None:
     character. An ``x`` in last place is not accepted: the standard writes ``X``.
     """
     if len(number) != 18:
-        return f"an ID-card number has 18 characters, got {len(number)}"
+        return msg("an ID-card number has 18 characters, got {count}", count=len(number))
     body, check = number[:17], number[17]
     if not (body.isascii() and body.isdigit()):
-        return "the first 17 characters of an ID-card number must be digits"
+        return msg("the first 17 characters of an ID-card number must be digits")
     try:
         dt.date(int(body[6:10]), int(body[10:12]), int(body[12:14]))
     except ValueError:
-        return f"birth date {body[6:14]} in the ID-card number is not a calendar date"
+        return msg(
+            "birth date {date} in the ID-card number is not a calendar date", date=body[6:14]
+        )
     expected = id_card_check_char(body)
     if check != expected:
-        return f"wrong ID-card check character {check!r} (expected {expected!r})"
+        return msg(
+            "wrong ID-card check character {char} (expected {expected})",
+            char=repr(check),
+            expected=repr(expected),
+        )
     return None
 
 

@@ -110,8 +110,11 @@ def read_regular_file(path: Path, limits: ReadLimits) -> bytes:
             raise _too_large(path, limits)
         chunks = []
         size = 0
+        # the whole file in one read (one chunk is joined without a copy), then whatever
+        # it grew by since fstat, up to one byte past the limit
+        wanted = max(info.st_size + 1, 1 << 16)
         while True:
-            chunk = os.read(fd, min(1 << 24, limits.max_bytes + 1 - size))
+            chunk = os.read(fd, min(wanted, limits.max_bytes + 1 - size))
             if not chunk:
                 break
             chunks.append(chunk)
@@ -151,12 +154,14 @@ def forbidden_character(text: str) -> str | None:
     if found is None:
         return None
     char = found.group()
-    code = f"U+{ord(char):04X}"
-    bidi = ord(char) > 0x2000
-    zh = "双向控制字符" if bidi else "控制字符"
-    en = "bidirectional control character" if bidi else "control character"
-    n = found.start() + 1
-    return (
-        f"含有{zh} {code}（第 {n} 个字符），请删除后重新导出 / "
-        f"contains the {en} {code} at character {n}; remove it and export again"
+    template = (
+        N_(
+            "contains the bidirectional control character {code} at character {n}; "
+            "remove it and export again"
+        )
+        if ord(char) > 0x2000
+        else N_(
+            "contains the control character {code} at character {n}; remove it and export again"
+        )
     )
+    return msg(template, code=f"U+{ord(char):04X}", n=found.start() + 1)

@@ -78,12 +78,14 @@ from drawcore.registry.registries import (
     InspectorRegistry,
     ItemList,
     UnitRegistry,
+    _Registry,
 )
-from drawcore.registry.sheets import SPREADSHEET_SUFFIXES, _read_sheet, sheet_rows
+from drawcore.registry.sheets import SPREADSHEET_SUFFIXES, SheetRows, _read_sheet, sheet_rows
 
 __all__ = [
     "ReadLimits",
     "detect_kind",
+    "read_any",
     "read_county",
     "read_experts",
     "read_inspectors",
@@ -127,18 +129,38 @@ def read_registry(
     file)`` as the records are converted (a large CSV in blocks of rows), the
     first number growing to the second.
     """
-    p = Path(path)
     options = _options(allow_unknown_columns, limits, today, progress)
-    data = read_regular_file(p, options.limits)
-    suffix = p.suffix.lower()
     with _no_gc():
-        if suffix in SPREADSHEET_SUFFIXES:
-            return _read_sheet(cls, data, str(p), sheet, options)
-        text = _decode(data, str(p), encoding)
-        del data
-        if suffix == ".json":
-            return _read_json(cls, text, str(p), options)
-        return _read_csv(cls, text, str(p), options)
+        return _Source(Path(path), encoding, sheet, options.limits).read(cls, options)
+
+
+def read_any(
+    path: PathLike,
+    *,
+    kind: str | None = None,
+    fallback: str | None = None,
+    encoding: str | None = None,
+    allow_unknown_columns: bool = False,
+    sheet: str | None = None,
+    limits: ReadLimits | None = None,
+    progress: Progress | None = None,
+) -> tuple[str, _Registry[Any]]:
+    """(kind, registry) of a registry file of any kind: ``kind``, else the kind its header
+    tells (as :func:`detect_kind`), else ``fallback`` if given (so that reading it can
+    say what is wrong with the file). The file is loaded once for both: a spreadsheet is
+    parsed once. Other arguments as for :func:`read_registry`.
+    """
+    options = _options(allow_unknown_columns, limits, None, progress)
+    with _no_gc():
+        source = _Source(Path(path), encoding, sheet, options.limits)
+        if kind is None:
+            try:
+                kind = source.kind()
+            except InvalidInputError:
+                if fallback is None:
+                    raise
+                kind = fallback
+        return kind, source.read(REGISTRY_KINDS[kind], options)
 
 
 def read_units(
@@ -240,34 +262,85 @@ def detect_kind(
     The header is looked for as a reader looks for it (below title rows), in any
     encoding a reader accepts; the file name plays no part. The kind whose id column
     and most other fields the header names wins; ``InvalidInputError`` if none or a tie.
+    To read the file as well, :func:`read_any` loads it only once.
     """
-    p = Path(path)
-    options = _options(True, limits, None)
-    data = read_regular_file(p, options.limits)
-    suffix = p.suffix.lower()
-    rows: list[list[str]]
-    if suffix in SPREADSHEET_SUFFIXES:
-        rows = sheet_rows(data, str(p), sheet, options)[2][:HEADER_SEARCH_ROWS]
-    elif suffix == ".json":
-        records = load_json(_decode(data, str(p), encoding), str(p), options.limits)
-        keys = list(records[0]) if isinstance(records, list) and records else []
-        rows = [keys] if all(isinstance(k, str) for k in keys) else []
-    else:
-        rows = _csv_head(data, str(p), encoding)
-    if not any(c.strip() for row in rows for c in row):
-        raise InvalidInputError(
-            msg("{path}: file is empty (expected a header row and records)", path=str(p))
-        )
-    kind = kind_from_rows(rows)
-    if kind is None:
-        raise InvalidInputError(
-            msg(
-                "{path}: cannot tell which registry this is from its header; pass --kind ({kinds})",
-                path=str(p),
-                kinds="|".join(REGISTRY_KINDS),
+    return _Source(Path(path), encoding, sheet, _options(True, limits, None).limits).kind()
+
+
+class _Source:
+    """A registry file loaded once (its bytes; a spreadsheet's sheet parsed into rows), for
+    telling its kind and reading it.
+
+    A CSV's kind is told from its first 64 KiB, decoded as the reader decodes the whole
+    file; the whole text is decoded only to be read, and a JSON text parsed only once.
+    """
+
+    def __init__(self, path: Path, encoding: str | None, sheet: str | None, limits: ReadLimits):
+        self.path = path
+        self.name = str(path)
+        self.encoding = encoding
+        self.limits = limits
+        self.suffix = path.suffix.lower()
+        data = read_regular_file(path, limits)
+        self.sheet: SheetRows | None = None
+        self.data: bytes | None = None
+        self._text: str | None = None
+        self._json: list[Any] = []  # the parsed JSON, once parsed
+        if self.suffix in SPREADSHEET_SUFFIXES:
+            self.sheet = sheet_rows(data, self.name, sheet, limits)
+        else:
+            self.data = data
+
+    def text(self) -> str:
+        """The file's text (decoded once; the bytes are then let go)."""
+        if self._text is None:
+            assert self.data is not None
+            self._text = _decode(self.data, self.name, self.encoding)
+            self.data = None
+        return self._text
+
+    def parsed_json(self) -> Any:
+        if not self._json:
+            self._json.append(load_json(self.text(), self.name, self.limits))
+        return self._json[0]
+
+    def kind(self) -> str:
+        """The registry kind the header names (see :func:`detect_kind`)."""
+        rows: list[list[str]]
+        if self.sheet is not None:
+            rows = self.sheet[2][:HEADER_SEARCH_ROWS]
+        elif self.suffix == ".json":
+            records = self.parsed_json()
+            keys = list(records[0]) if isinstance(records, list) and records else []
+            rows = [keys] if all(isinstance(k, str) for k in keys) else []
+        else:
+            assert self.data is not None, "a CSV's kind is told before it is read"
+            rows = _csv_head(self.data, self.name, self.encoding)
+        if not any(c.strip() for row in rows for c in row):
+            raise InvalidInputError(
+                msg("{path}: file is empty (expected a header row and records)", path=self.name)
             )
-        )
-    return kind
+        kind = kind_from_rows(rows)
+        if kind is None:
+            raise InvalidInputError(
+                msg(
+                    "{path}: cannot tell which registry this is from its header; "
+                    "pass --kind ({kinds})",
+                    path=self.name,
+                    kinds="|".join(REGISTRY_KINDS),
+                )
+            )
+        return kind
+
+    def read(self, cls: type[Reg], options: ReadOptions) -> Reg:
+        """The file as a registry of ``cls`` (every problem raised at once)."""
+        if self.sheet is not None:
+            return _read_sheet(cls, self.sheet, self.name, options)
+        if self.suffix == ".json":
+            return _read_json(cls, self.text(), self.name, options, self.parsed_json)
+        text = self.text()
+        self._text = None  # the reader's structures replace it
+        return _read_csv(cls, text, self.name, options)
 
 
 def _csv_head(data: bytes, path: str, encoding: str | None) -> list[list[str]]:

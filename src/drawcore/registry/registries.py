@@ -41,7 +41,7 @@ from drawcore.errors import InvalidInputError
 from drawcore.i18n import msg
 from drawcore.model import Expert, IdKind, InspectionItem, Inspector, RiskLevel, Unit
 from drawcore.registry import ids as _ids
-from drawcore.registry.idcolumns import as_str_array, id_card_bad, uscc_bad
+from drawcore.registry.idcolumns import as_str_array, id_card_bad, id_order, uscc_bad
 from drawcore.registry.limits import forbidden_character
 from drawcore.serde import canonical_json
 
@@ -175,6 +175,10 @@ def _as_column(spec: FieldSpec, values: Sequence[Any] | Array) -> Array:
     return out
 
 
+def _is_objects(values: object) -> bool:
+    return isinstance(values, np.ndarray) and values.dtype == object and values.ndim == 1
+
+
 def _default_column(spec: FieldSpec, n: int) -> Array:
     """A column of ``n`` default values, as :func:`_as_column` would store them."""
     if spec.kind in (Kind.TEXT, Kind.TAGS):
@@ -275,6 +279,7 @@ class _Registry(Generic[R]):
         *,
         screened: bool = False,
         stripped: bool = False,
+        owned: bool = False,
     ) -> tuple[dict[str, Array], list[Problem]]:
         """Typed columns -> (stored columns sorted by id, every problem found).
 
@@ -283,26 +288,35 @@ class _Registry(Generic[R]):
         caller has already found no control or bidirectional-override character in the
         text the columns come from (a reader searches the whole file at once);
         ``stripped``: no text value has leading or trailing whitespace (a reader strips
-        every cell), so a blank value is the empty string.
+        every cell), so a blank value is the empty string; ``owned``: the columns were built
+        for this call (a reader's), so a text column that is already an object array is
+        stored as it is, not copied.
         """
         names = {s.name for s in cls.schema}
         unknown = sorted(set(columns) - names)
         missing = sorted(s.name for s in cls.schema if s.required and s.name not in columns)
-        problems = [Problem(None, f, "unknown field") for f in unknown]
-        problems += [Problem(None, f, "required field is missing") for f in missing]
+        problems = [Problem(None, f, msg("unknown field")) for f in unknown]
+        problems += [Problem(None, f, msg("required field is missing")) for f in missing]
         if problems:
             return {}, problems
         lengths = {len(v) for v in columns.values()}
         if len(lengths) > 1:
-            return {}, [Problem(None, None, f"columns differ in length: {sorted(lengths)}")]
+            differ = msg("columns differ in length: {lengths}", lengths=str(sorted(lengths)))
+            return {}, [Problem(None, None, differ)]
         n = lengths.pop() if lengths else 0
         stored: dict[str, Array] = {}
         for spec in cls.schema:
             if spec.name in columns:
+                given = columns[spec.name]
+                if owned and spec.kind is Kind.TEXT and _is_objects(given):
+                    stored[spec.name] = cast(Array, given)
+                    continue
                 try:
-                    stored[spec.name] = _as_column(spec, columns[spec.name])
+                    stored[spec.name] = _as_column(spec, given)
                 except (KeyError, TypeError, ValueError) as exc:
-                    problems.append(Problem(None, spec.name, f"bad value ({exc})"))
+                    problems.append(
+                        Problem(None, spec.name, msg("bad value ({why})", why=str(exc)))
+                    )
                     continue
             else:
                 stored[spec.name] = _default_column(spec, n)
@@ -312,19 +326,19 @@ class _Registry(Generic[R]):
             col = stored[spec.name]
             if spec.kind is Kind.TEXT and spec.required:
                 given = columns[spec.name]
-                values = given if isinstance(given, list) else col.tolist()
+                values = given if isinstance(given, list) else col
                 if "" in values or (not stripped and any(map(str.isspace, values))):
+                    values = values if isinstance(values, list) else values.tolist()
                     for i in [i for i, v in enumerate(values) if not v or v.isspace()]:
-                        problems.append(Problem(i, spec.name, "required field is empty"))
+                        problems.append(Problem(i, spec.name, msg("required field is empty")))
             elif spec.kind is Kind.FLOAT:
                 for i in np.flatnonzero(~(np.isfinite(col) & (col >= 0))).tolist():
-                    problems.append(
-                        Problem(i, spec.name, f"must be a number >= 0, got {float(col[i])!r}")
-                    )
+                    negative = msg("must be a number >= 0, got {value}", value=repr(float(col[i])))
+                    problems.append(Problem(i, spec.name, negative))
             elif spec.kind is Kind.TAGS:
                 for i, tags in enumerate(col.tolist()):
                     if any(not t or not t.strip() or ";" in t for t in tags):
-                        problems.append(Problem(i, spec.name, "empty tag, or a tag with ';'"))
+                        problems.append(Problem(i, spec.name, msg("empty tag, or a tag with ';'")))
             if spec.kind in (Kind.TEXT, Kind.TAGS) and not screened:
                 problems += _forbidden_text(spec.name, col)
         raw_ids = stored[cls.id_field]
@@ -334,22 +348,21 @@ class _Registry(Generic[R]):
             # numpy's str_ drops trailing NULs: compare with the Python strings' lengths
             id_lengths = np.fromiter(map(len, raw_ids.tolist()), dtype=np.int64, count=n)
             for i in np.flatnonzero(id_lengths != np.char.str_len(u)).tolist():
-                problems.append(Problem(i, cls.id_field, "id ends in a NUL character"))
+                problems.append(Problem(i, cls.id_field, msg("id ends in a NUL character")))
         problems += cls._check_ids(stored)
-        order = np.argsort(u, kind="stable")
+        order = id_order(u)
         if n > 1:
             su = u[order]
             dup = np.flatnonzero(su[1:] == su[:-1])
             first_of: dict[str, int] = {}
             for k in dup.tolist():
                 first_of.setdefault(str(su[k]), int(order[k]))
-                problems.append(
-                    Problem(
-                        int(order[k + 1]),
-                        cls.id_field,
-                        f"duplicate id {su[k]!s} (first at record {first_of[str(su[k])] + 1})",
-                    )
+                duplicate = msg(
+                    "duplicate id {id} (first at record {number})",
+                    id=str(su[k]),
+                    number=first_of[str(su[k])] + 1,
                 )
+                problems.append(Problem(int(order[k + 1]), cls.id_field, duplicate))
         if problems or bool((order[1:] > order[:-1]).all()):
             return stored, problems  # problems, or already in id order (e.g. written by us)
         return {name: col[order] for name, col in stored.items()}, problems
@@ -471,10 +484,18 @@ def _forbidden_text(field: str, column: Array) -> list[Problem]:
 
 
 def _describe(p: Problem) -> str:
-    where = "" if p.index is None else f"record {p.index + 1}"
-    field = "" if p.field is None else f"field {p.field!r}"
-    loc = ", ".join(x for x in (where, field) if x)
-    return f"{loc}: {p.message}" if loc else p.message
+    if p.index is None and p.field is None:
+        return p.message
+    if p.index is None:
+        return msg("field {field}: {problem}", field=repr(p.field), problem=p.message)
+    if p.field is None:
+        return msg("record {number}: {problem}", number=p.index + 1, problem=p.message)
+    return msg(
+        "record {number}, field {field}: {problem}",
+        number=p.index + 1,
+        field=repr(p.field),
+        problem=p.message,
+    )
 
 
 class UnitRegistry(_Registry[Unit]):
@@ -498,7 +519,7 @@ class UnitRegistry(_Registry[Unit]):
         ):
             rows = np.flatnonzero(mask)
             for i in rows[bad_of(ids[rows])].tolist():
-                problems.append(Problem(i, "unit_id", fix(str(ids[i])) or "invalid"))
+                problems.append(Problem(i, "unit_id", fix(str(ids[i])) or msg("invalid")))
         return problems
 
     @property

@@ -24,9 +24,10 @@ from drawcore.i18n import msg
 from drawcore.registry.cells import Layout, _build
 from drawcore.registry.formats import ReadOptions, _collector, check_size
 from drawcore.registry.headers import _WS, HEADER_SEARCH_ROWS, Reg, _kind_of, find_header
+from drawcore.registry.limits import ReadLimits
 from drawcore.registry.sheetbounds import check_cells, check_spreadsheet
 
-__all__ = ["SPREADSHEET_SUFFIXES", "sheet_rows"]
+__all__ = ["SPREADSHEET_SUFFIXES", "SheetRows", "sheet_rows"]
 
 #: File name endings read as spreadsheets (any case).
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
@@ -53,11 +54,12 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def sheet_rows(
-    data: bytes, path: str, sheet: str | None, options: ReadOptions
-) -> tuple[str, tuple[int, int], list[list[str]]]:
+#: A loaded sheet: its name, (first row, first column) of its used area, its rows as text.
+SheetRows = tuple[str, tuple[int, int], list[list[str]]]
+
+
+def sheet_rows(data: bytes, path: str, sheet: str | None, limits: ReadLimits) -> SheetRows:
     """(sheet name, (first row, first column) of the used area, its rows as text)."""
-    limits = options.limits
     check_spreadsheet(data, path, PurePath(path).suffix.lower(), limits)
     try:
         book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -102,11 +104,10 @@ def sheet_rows(
     return name, (int(start[0]), int(start[1])), [[_text(v) for v in row] for row in values]
 
 
-def _read_sheet(
-    cls: type[Reg], data: bytes, path: str, sheet: str | None, options: ReadOptions
-) -> Reg:
+def _read_sheet(cls: type[Reg], loaded: SheetRows, path: str, options: ReadOptions) -> Reg:
+    """A registry from a sheet :func:`sheet_rows` loaded."""
     kind = _kind_of(cls)
-    name, (top, left), rows = sheet_rows(data, path, sheet, options)
+    name, (top, left), rows = loaded
     if not any(c.strip(_WS) for row in rows for c in row):
         raise InvalidInputError(msg("{path}!{sheet}: the sheet is empty", path=path, sheet=name))
     h = find_header(rows, kind)

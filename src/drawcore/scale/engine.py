@@ -239,7 +239,7 @@ def sample_units_dask(
     strata = list(range(len(names)))
     for s in strata:
         n_s, n_mand, _, pos = agg.get(s, [0, 0, 0.0, 0])
-        where = "" if stratum_col is None else f" in stratum {names[s]!r}"
+        where = "" if stratum_col is None else msg(" in stratum {stratum}", stratum=repr(names[s]))
         if n_mand > sizes[names[s]]:
             raise InfeasibleError(
                 msg(
@@ -334,7 +334,7 @@ def sample_units_dask(
                 count=len(dups),
                 shown=locate_duplicates(runner, loaded, dups),
             ),
-            tuple(f"duplicate unit id {d!r}" for d in _py_ids(np.asarray(dups))),
+            tuple(msg("duplicate unit id {id}", id=repr(d)) for d in _py_ids(np.asarray(dups))),
         )
     lattice_total = dict.fromkeys(strata, 0)
     per_bucket: list[dict[int, int]] = []

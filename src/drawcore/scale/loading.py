@@ -17,7 +17,7 @@ from drawcore.draw.probabilities import (
 )
 from drawcore.draw.randomness import DrawKey, hash_ids
 from drawcore.errors import InvalidInputError
-from drawcore.i18n import msg
+from drawcore.i18n import joined, msg
 from drawcore.scale.buckets import (
     _empty_ids,
 )
@@ -44,8 +44,10 @@ def read_frame(path: str | os.PathLike[str], columns: Sequence[str]) -> Any:
 
 def raise_problems(problems: list[str]) -> None:
     if problems:
-        shown = "; ".join(problems[:_SHOWN])
-        more = f" (and {len(problems) - _SHOWN} more)" if len(problems) > _SHOWN else ""
+        shown = joined(problems[:_SHOWN])
+        more = ""
+        if len(problems) > _SHOWN:
+            more = msg(" (and {count} more)", count=len(problems) - _SHOWN)
         raise InvalidInputError(
             msg(
                 "{count} problem(s) in the input: {shown}{more}",
@@ -66,12 +68,12 @@ def locate_duplicates(runner: Runner, loaded: list[Any], dups: list[Any]) -> str
         rows = np.flatnonzero(np.isin(part.ids, want))
         shown = _py_ids(part.ids[rows[:_SHOWN]])
         return [
-            f"{u!r} in partition {part.index} row {int(r)}"
+            msg("{id} in partition {k} row {row}", id=repr(u), k=part.index, row=int(r))
             for u, r in zip(shown, rows[:_SHOWN], strict=True)
         ]
 
     found = runner.compute([dask.delayed(find)(x) for x in loaded])
-    return "; ".join([x for f in found for x in f][: 2 * _SHOWN])
+    return joined([x for f in found for x in f][: 2 * _SHOWN])
 
 
 def check_duplicates(
@@ -110,5 +112,5 @@ def check_duplicates(
                 count=len(dups),
                 shown=locate_duplicates(runner, loaded, dups),
             ),
-            tuple(f"duplicate unit id {d!r}" for d in _py_ids(np.asarray(dups))),
+            tuple(msg("duplicate unit id {id}", id=repr(d)) for d in _py_ids(np.asarray(dups))),
         )

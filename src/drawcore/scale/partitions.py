@@ -106,7 +106,14 @@ def _mask_column(df: Any, col: str, k: int, problems: list[str]) -> BoolArray:
     missing = np.flatnonzero(series.isna().to_numpy())
     if missing.size:
         rows = ", ".join(str(int(i)) for i in missing[:_SHOWN])
-        problems.append(f"partition {k}: column {col!r} is missing in row(s) {rows}")
+        problems.append(
+            msg(
+                "partition {k}: column {column} is missing in row(s) {rows}",
+                k=k,
+                column=repr(col),
+                rows=rows,
+            )
+        )
         series = series.fillna(False)
     arr = series.to_numpy()
     if arr.dtype != np.bool_:
@@ -115,10 +122,24 @@ def _mask_column(df: Any, col: str, k: int, problems: list[str]) -> BoolArray:
             bad = np.flatnonzero(~np.isin(vals, [0, 1, True, False]))
             if bad.size:
                 rows = ", ".join(f"{int(i)} ({vals[i]!r})" for i in bad[:_SHOWN])
-                problems.append(f"partition {k}: column {col!r} is not boolean in row(s) {rows}")
+                problems.append(
+                    msg(
+                        "partition {k}: column {column} is not boolean in row(s) {rows}",
+                        k=k,
+                        column=repr(col),
+                        rows=rows,
+                    )
+                )
                 return np.zeros(arr.shape[0], dtype=np.bool_)
         else:
-            problems.append(f"partition {k}: column {col!r} must be boolean, got {arr.dtype}")
+            problems.append(
+                msg(
+                    "partition {k}: column {column} must be boolean, got {dtype}",
+                    k=k,
+                    column=repr(col),
+                    dtype=str(arr.dtype),
+                )
+            )
             return np.zeros(arr.shape[0], dtype=np.bool_)
     return np.asarray(arr, dtype=np.bool_)
 
@@ -137,11 +158,19 @@ def _load(df: Any, k: int, spec: _Spec) -> _Part:
             )
         ids = canonical_ids(raw_ids)
     except InvalidInputError as exc:
-        problems.append(f"partition {k}: column {spec.id_col!r}: {exc}")
+        problems.append(
+            msg("partition {k}: column {column}: {err}", k=k, column=repr(spec.id_col), err=exc)
+        )
         ids = np.zeros(n, dtype=np.uint64)
     wcol = df[spec.weight_col]
     if not (pd.api.types.is_numeric_dtype(wcol.dtype) and not pd.api.types.is_bool_dtype(wcol)):
-        problems.append(f"partition {k}: weights must be numbers, got dtype {wcol.dtype}")
+        problems.append(
+            msg(
+                "partition {k}: weights must be numbers, got dtype {dtype}",
+                k=k,
+                dtype=str(wcol.dtype),
+            )
+        )
         w = np.zeros(n, dtype=np.float64)
     else:
         w = np.ascontiguousarray(wcol.to_numpy(dtype=np.float64, na_value=np.nan))
@@ -149,7 +178,7 @@ def _load(df: Any, k: int, spec: _Spec) -> _Part:
         try:
             check_weights_chunk(w[start : start + CHUNK], start)
         except InvalidInputError as exc:
-            problems.extend(f"partition {k}: {p}" for p in exc.problems)
+            problems.extend(msg("partition {k}: {problem}", k=k, problem=p) for p in exc.problems)
     mand = _mask_column(df, spec.mandatory_col, k, problems) if spec.mandatory_col else None
     excl = _mask_column(df, spec.excluded_col, k, problems) if spec.excluded_col else None
     if mand is not None and excl is not None:
@@ -157,7 +186,12 @@ def _load(df: Any, k: int, spec: _Spec) -> _Part:
         if both.size:
             rows = ", ".join(str(int(i)) for i in both[:_SHOWN])
             problems.append(
-                f"partition {k}: {both.size} unit(s) both mandatory and excluded (rows {rows})"
+                msg(
+                    "partition {k}: {count} unit(s) both mandatory and excluded (rows {rows})",
+                    k=k,
+                    count=both.size,
+                    rows=rows,
+                )
             )
     codes: npt.NDArray[np.int64] | None = None
     labels: list[str] = []
