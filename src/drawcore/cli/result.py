@@ -20,7 +20,6 @@ import argparse
 import contextlib
 import csv
 import datetime as dt
-import importlib
 import json
 import logging
 import re
@@ -32,6 +31,9 @@ from typing import Any
 
 from drawcore.errors import DrawcoreError, InvalidInputError
 from drawcore.i18n import N_, _, msg, translation
+from drawcore.registry.headers import HEADER_SEARCH_ROWS, decode_text
+from drawcore.registry.limits import ReadLimits
+from drawcore.registry.sheets import SPREADSHEET_SUFFIXES, sheet_rows
 
 __all__ = ["HEADERS", "configure", "read_result_rows", "run"]
 
@@ -103,41 +105,45 @@ def _date(text: str) -> dt.date:
     return day
 
 
-def _table(path: Path) -> list[list[str]]:
-    if path.suffix.lower() in (".xlsx", ".xls", ".ods"):
-        try:
-            calamine = importlib.import_module("python_calamine")
-        except ImportError:
-            raise InvalidInputError(
-                _(
-                    "{path}: reading spreadsheets needs python-calamine; save the sheet as CSV "
-                    "(UTF-8) or install python-calamine"
-                ).format(path=path)
-            ) from None
-        book = calamine.CalamineWorkbook.from_path(str(path))
-        sheet = book.get_sheet_by_index(0).to_python()
-        return [["" if c is None else str(c) for c in row] for row in sheet]
+def _table(path: Path) -> tuple[list[list[str]], int]:
+    """The file's rows as text and the file row number of the first: a spreadsheet's
+    first sheet (its used area), or CSV in UTF-8 or GB18030, as registries are read."""
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            return list(csv.reader(fh))
-    except UnicodeDecodeError:
-        raise InvalidInputError(
-            _("{path}: not UTF-8 text; save it as CSV (UTF-8)").format(path=path)
-        ) from None
+        data = path.read_bytes()
     except OSError as err:
         raise InvalidInputError(
             msg("{path}: {value}", path=path, value=err.strerror or err)
         ) from None
+    if path.suffix.lower() in SPREADSHEET_SUFFIXES:
+        _sheet, (first, _column), rows = sheet_rows(data, str(path), None, ReadLimits())
+        return rows, first + 1
+    text = decode_text(data, str(path), None)
+    return list(csv.reader(text.splitlines())), 1
+
+
+def _header_row(table: list[list[str]]) -> int:
+    """The header among the first rows (title rows above it are skipped): the first row
+    naming the unit column or two result columns; else the first row."""
+    names = {h: field for field, hs in HEADERS.items() for h in (field, *hs)}
+    for i, row in enumerate(table[:HEADER_SEARCH_ROWS]):
+        found = {names[c.strip()] for c in row if c.strip() in names}
+        if "unit_id" in found or len(found) >= 2:
+            return i
+    return 0
 
 
 def read_result_rows(path: Path) -> list[dict[str, str]]:
-    """The rows of a results file as field -> text; every problem listed at once."""
+    """The rows of a results file as field -> text; every problem listed at once.
+
+    As for registries: title rows above the header are skipped, blank rows and index
+    columns (序号) are ignored, and rows are named by their row in the file."""
     if not path.is_file():
         raise InvalidInputError(_("{path}: no such file").format(path=path))
-    table = [row for row in _table(path) if any(cell.strip() for cell in row)]
-    if not table:
+    table, first = _table(path)
+    if not any(any(cell.strip() for cell in row) for row in table):
         raise InvalidInputError(_("{path}: the file is empty").format(path=path))
-    header = [h.strip() for h in table[0]]
+    at = _header_row(table)
+    header = [h.strip() for h in table[at]]
     columns: dict[str, int] = {}
     problems = []
     for field, names in HEADERS.items():
@@ -151,7 +157,9 @@ def read_result_rows(path: Path) -> list[dict[str, str]]:
     if problems:
         raise InvalidInputError(problems[0], tuple(problems))
     rows = []
-    for n, raw in enumerate(table[1:], start=2):
+    for n, raw in enumerate(table[at + 1 :], start=first + at + 1):
+        if not any(cell.strip() for cell in raw):
+            continue  # a blank row
         row = {f: (raw[i].strip() if i < len(raw) else "") for f, i in columns.items()}
         for field, value in row.items():
             if _UNSAFE.search(value):

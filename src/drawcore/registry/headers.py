@@ -203,7 +203,7 @@ def _kind_of(cls: type[_Registry[Any]]) -> str:
     return next(k for k, c in REGISTRY_KINDS.items() if c is cls)
 
 
-def _decode(data: bytes, path: str, encoding: str | None) -> str:
+def decode_text(data: bytes, path: str, encoding: str | None) -> str:
     """Bytes -> text by the documented detection order; a clear error if nothing fits."""
     if encoding is not None:
         candidates = [encoding]

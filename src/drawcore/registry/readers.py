@@ -68,7 +68,7 @@ from drawcore.registry.headers import (
     REGISTRY_KINDS,
     PathLike,
     Reg,
-    _decode,
+    decode_text,
     kind_from_rows,
 )
 from drawcore.registry.limits import ReadLimits, read_regular_file
@@ -295,7 +295,7 @@ class _Source:
         """The file's text (decoded once; the bytes are then let go)."""
         if self._text is None:
             assert self.data is not None
-            self._text = _decode(self.data, self.name, self.encoding)
+            self._text = decode_text(self.data, self.name, self.encoding)
             self.data = None
         return self._text
 
@@ -359,11 +359,11 @@ def _csv_head(data: bytes, path: str, encoding: str | None) -> list[list[str]]:
         else:
             head = head[: head.rfind(b"\n") + 1] or head
     try:
-        text = _decode(head, path, encoding)
+        text = decode_text(head, path, encoding)
     except InvalidInputError:
         if head is data:
             raise
-        text = _decode(head[: head.rfind(b"\n") + 1], path, encoding)
+        text = decode_text(head[: head.rfind(b"\n") + 1], path, encoding)
     lines = text.splitlines()[:HEADER_SEARCH_ROWS]
     try:
         return list(csv.reader(lines))
