@@ -278,3 +278,35 @@ def test_bl5_verify_refuses_an_amendment_whose_committed_room_the_journal_does_n
     status, printed, _ = run("verify", str(journal), "--lang", "en")
     assert status == 1
     assert "the journal before its commitment gives" in printed
+
+
+def test_plan_json_gives_a_platform_the_records_and_the_plan(site: Path) -> None:
+    """``--json``: one JSON document per run, the records written and, once the year is
+    planned, its yearly probabilities and tasks as the record holds them."""
+    import json
+
+    from drawcore.record.annual import AnnualPlanRecord
+
+    status, printed, _ = run(
+        *year_args(site, "tianjin", "--committed-at", COMMITTED, "--committed-by", "王建国"),
+        "--json",
+    )
+    assert status == 0
+    first = json.loads(printed)
+    assert first == {
+        "plan_id": "2026-tianjin",
+        "records": [{"record": 0, "type": "plan_commitment"}],
+        "plan": None,
+    }
+    status, printed, _ = run(*year_args(site, "tianjin", *DRAW_TIMES[4:]), "--json")
+    assert status == 0, printed
+    doc = json.loads(printed)
+    assert [r["type"] for r in doc["records"]] == ["seed", "annual_plan"]
+    body = Journal(site / "journal.jsonl").records()[2].body
+    plan = AnnualPlanRecord.from_body(body).result
+    assert doc["plan"]["record"] == 2
+    assert len(doc["plan"]["tasks"]) == len(plan.tasks) > 0
+    assert [t["unit_id"] for t in doc["plan"]["tasks"]] == [t.unit_id for t in plan.tasks]
+    assert {t["kind"] for t in doc["plan"]["tasks"]} <= {"planned", "drawn"}
+    pi = dict(plan.yearly_probabilities)
+    assert {p["unit_id"]: p["probability"] for p in doc["plan"]["yearly_probabilities"]} == pi

@@ -354,3 +354,22 @@ def test_bl8_result_entered_as_a_role_the_plan_does_not_name_is_refused_whole(
     assert main([*result_args(journal, source), *clerk, "--lang", "en"]) == 2
     assert "roles in force: none" in capsys.readouterr().err
     assert len(Journal(journal).records()) == before
+
+
+def test_draw_json_lists_only_the_records_this_run_wrote(tmp_path: Path) -> None:
+    """Committed in one run, drawn in the next: the second run's JSON names its own
+    records (seed, draw), not the commitment written before."""
+    import json
+
+    from ceremony_site import DRAW_TIMES, EXAMPLE, run_cli
+
+    journal = str(tmp_path / "j.jsonl")
+    draw = ["draw", journal, "--units", str(EXAMPLE / "units.csv"), "--inspectors",
+            str(EXAMPLE / "inspectors.csv"), "--plan-id", "2026Q1", "--size", "5",
+            "--registry-dir", str(EXAMPLE)]  # fmt: skip
+    assert run_cli(*draw, *DRAW_TIMES[:4], "--json")[0] == 0
+    status, printed, _ = run_cli(*draw, *DRAW_TIMES[4:], "--json")
+    assert status == 0, printed
+    doc = json.loads(printed)
+    assert [r["type"] for r in doc["records"]] == ["seed", "draw"]
+    assert doc["draw"]["record"] == 2

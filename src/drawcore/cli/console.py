@@ -205,3 +205,40 @@ def draw_json(records: Iterable[Any], plan_id: str) -> str:
             }
     doc = {"plan_id": plan_id, "records": steps, "draw": draw}
     return json.dumps(doc, ensure_ascii=False)
+
+
+def plan_json(records: Iterable[Any], plan_id: str) -> str:
+    """What ``drawcore plan`` (or ``amend``) journaled, for a platform: each record's
+    number and type, and for an annual plan its yearly probabilities and its tasks
+    (unit, round, kind, mode, probability, inspectors, experts, visit date)."""
+    import json
+
+    from drawcore.record.annual import AnnualPlanRecord
+
+    steps, plan = [], None
+    for r in records:
+        steps.append({"record": r.seq, "type": r.type})
+        if r.type == "annual_plan":
+            result = AnnualPlanRecord.from_body(r.body).result
+            plan = {
+                "record": r.seq,
+                "year": result.parameters.year,
+                "yearly_probabilities": [
+                    {"unit_id": u, "probability": p} for u, p in result.yearly_probabilities
+                ],
+                "tasks": [
+                    {
+                        "unit_id": t.unit_id,
+                        "round": t.round,
+                        "kind": t.kind.value,
+                        "mode": t.mode.value,
+                        "probability": t.probability,
+                        "inspectors": list(t.inspectors),
+                        "experts": list(t.experts),
+                        "visit_date": None if t.visit_date is None else t.visit_date.isoformat(),
+                    }
+                    for t in result.tasks
+                ],
+            }
+    doc = {"plan_id": plan_id, "records": steps, "plan": plan}
+    return json.dumps(doc, ensure_ascii=False)

@@ -226,7 +226,7 @@ def run(args: argparse.Namespace) -> int:
     from drawcore.cli.console import draw_json
     from drawcore.record.journal import Journal
 
-    before = Journal(args.journal).size if args.journal.exists() else 0
+    before = Journal(args.journal).refresh() if args.journal.exists() else 0
     with contextlib.redirect_stdout(io.StringIO()):
         status = _run_steps(args)
     print(draw_json(Journal(args.journal).records()[before:], args.plan_id))

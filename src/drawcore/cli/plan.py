@@ -94,6 +94,11 @@ def configure_steps(p: argparse.ArgumentParser) -> None:
     )
     add_ceremony_options(p, "plan")
     p.add_argument("--show", type=int, default=10, help="lines shown per section (default 10)")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the records written (and the plan: yearly probabilities, tasks, teams) as JSON",
+    )
 
 
 def county_refs(directory: Path, journal: Path) -> tuple[Any, dict[str, Any]]:
@@ -164,7 +169,24 @@ def run(args: argparse.Namespace) -> int:
 
 
 def steps(args: argparse.Namespace, spec: Any, county: Any, rules: Any) -> int:
-    """Commit, seed and plan ``spec``, each step once, as the options given allow."""
+    """Commit, seed and plan ``spec``, each step once, as the options given allow; with
+    ``--json`` print what they journaled as one JSON document instead."""
+    if not getattr(args, "json", False):
+        return _steps(args, spec, county, rules)
+    import contextlib
+    import io
+
+    from drawcore.cli.console import plan_json
+    from drawcore.record.journal import Journal
+
+    before = Journal(args.journal).refresh() if args.journal.exists() else 0
+    with contextlib.redirect_stdout(io.StringIO()):
+        status = _steps(args, spec, county, rules)
+    print(plan_json(Journal(args.journal).records()[before:], spec.plan_id))
+    return status
+
+
+def _steps(args: argparse.Namespace, spec: Any, county: Any, rules: Any) -> int:
     from drawcore.plan.forms import format_plan
     from drawcore.record import commitments, year_ceremony
     from drawcore.record.journal import Journal
