@@ -9,32 +9,21 @@ vector and replays the journals the demos write.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from drawcore.record.annual_compact import plan_json
+from tests.spec_modules import MAKE_VECTORS, REPLAY, load
 
 ROOT = Path(__file__).resolve().parents[1]
 VECTORS = ROOT / "spec" / "vectors"
-REPLAY = ROOT / "spec" / "reference" / "replay.py"
 BARE = [sys.executable, "-I", "-S"]  # no site-packages: no numpy, no drawcore
 DEMOS = {"draw": [], "boluo": ["--jurisdiction", "boluo"], "tianjin": ["--jurisdiction", "tianjin"]}
-
-
-def _load(path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _bare(*args: str) -> subprocess.CompletedProcess[str]:
@@ -77,7 +66,7 @@ def test_there_are_enough_vectors_of_every_kind() -> None:
 
 
 def test_drawcore_reproduces_every_vector(tmp_path: Path) -> None:
-    make = _load(ROOT / "spec" / "make_vectors.py")
+    make = load(MAKE_VECTORS)
     make.main(tmp_path)
     stored = sorted(p.name for p in VECTORS.glob("*.json"))
     assert sorted(p.name for p in tmp_path.glob("*.json")) == stored
@@ -257,7 +246,7 @@ def _awkward_inspectors(path: Path) -> None:
 def test_the_reference_registry_reader_gives_drawcores_fingerprints(tmp_path: Path) -> None:
     from drawcore import read_experts, read_inspectors, read_items, read_units
 
-    replay = _load(REPLAY)
+    replay = load(REPLAY)
     _awkward_units(tmp_path / "units.csv")
     _awkward_inspectors(tmp_path / "inspectors.csv")
     county = ROOT / "examples" / "county"

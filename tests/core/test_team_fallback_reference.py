@@ -10,33 +10,21 @@ both must give the same record, byte for byte: the same teams, replacements and
 
 from __future__ import annotations
 
-import importlib.util
 import random
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from drawcore.errors import InfeasibleError
+from tests.spec_modules import MAKE_VECTORS, REPLAY, load
 
-ROOT = Path(__file__).resolve().parents[2]
 AREAS = ["冶金", "危险化学品", "机械"]
 WORK_UNITS = ["一中队", "二中队", "综合监管股"]
 
 
-def _load(path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-MAKE = _load(ROOT / "spec" / "make_vectors.py")
-REFERENCE = _load(ROOT / "spec" / "reference" / "replay.py")
+MAKE = load(MAKE_VECTORS)
+REFERENCE = load(REPLAY)
 
 
 @st.composite
