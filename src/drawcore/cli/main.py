@@ -42,7 +42,7 @@ from drawcore.cli import (
 from drawcore.cli.common import Command, Exit
 from drawcore.cli.console import printable, translate_error
 from drawcore.errors import DrawcoreError
-from drawcore.i18n import _, language_from_env, normalise, render, set_language
+from drawcore.i18n import _, chosen_language, render, set_language
 from drawcore.version import __version__
 
 __all__ = ["COMMANDS", "SHOWN_PROBLEMS", "build_parser", "main"]
@@ -184,8 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _setup(args: argparse.Namespace) -> None:
     """The language (``--lang``, else the locale) and logging (``-v``) of this run."""
-    lang = getattr(args, "lang", None)
-    set_language(normalise(lang) if lang else language_from_env())
+    set_language(chosen_language(getattr(args, "lang", None)))
     level = {0: logging.WARNING, 1: logging.INFO}.get(getattr(args, "verbose", 0), logging.DEBUG)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(ReadersLanguage("drawcore: %(message)s"))
