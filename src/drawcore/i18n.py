@@ -29,6 +29,7 @@ __all__ = [
     "N_",
     "Text",
     "_",
+    "chosen_language",
     "current",
     "joined",
     "language_from_env",
@@ -58,6 +59,11 @@ def language_from_env(environ: Mapping[str, str] | None = None) -> str:
         if value:
             return normalise(value)
     return DEFAULT
+
+
+def chosen_language(lang: str | None, environ: Mapping[str, str] | None = None) -> str:
+    """The language of a run: ``lang`` (what ``--lang`` says) when given, else the locale's."""
+    return normalise(lang) if lang else language_from_env(environ)
 
 
 @functools.cache

@@ -30,20 +30,20 @@ from typing import Any
 
 from drawcore.cli import plan as plan_command
 from drawcore.errors import InvalidInputError
-from drawcore.i18n import msg
+from drawcore.i18n import N_, msg
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("journal", type=Path, help="the journal holding the plan amended")
-    p.add_argument("--amends", required=True, help="the live annual plan's id")
+    p.add_argument("journal", type=Path, help=N_("the journal holding the plan amended"))
+    p.add_argument("--amends", required=True, help=N_("the live annual plan's id"))
     p.add_argument(
         "--county",
         type=Path,
         required=True,
-        help="directory with the renewed units, inspectors, experts and items files",
+        help=N_("directory with the renewed units, inspectors, experts and items files"),
     )
     p.add_argument(
-        "--plan-id", help="the amendment's id (default: <amended plan>/amend-<as-of date>)"
+        "--plan-id", help=N_("the amendment's id (default: <amended plan>/amend-<as-of date>)")
     )
     plan_command.configure_steps(p)
 

@@ -14,25 +14,25 @@ import json
 import sys
 from pathlib import Path
 
-from drawcore.i18n import _, current
+from drawcore.i18n import N_, _, current
 
 __all__ = ["configure", "run"]
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("journal", type=Path, help="the journal file")
+    p.add_argument("journal", type=Path, help=N_("the journal file"))
     p.add_argument(
         "--out",
         type=Path,
-        help="the checkpoint file to append to (default: checkpoints.jsonl beside the journal)",
+        help=N_("the checkpoint file to append to (default: checkpoints.jsonl beside the journal)"),
     )
-    p.add_argument("--at", help="when the checkpoint is taken, e.g. 2026-03-31T17:00:00+08:00")
+    p.add_argument("--at", help=N_("when the checkpoint is taken, e.g. 2026-03-31T17:00:00+08:00"))
     p.add_argument(
         "--registry-dir",
         type=Path,
-        help="where the registry snapshots named by the draws are (default: the journal's dir)",
+        help=N_("where the registry snapshots named by the draws are (default: the journal's dir)"),
     )
-    p.add_argument("--json", action="store_true", help="print the checkpoint as JSON")
+    p.add_argument("--json", action="store_true", help=N_("print the checkpoint as JSON"))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -234,30 +234,48 @@ def add_ceremony_options(p: argparse.ArgumentParser, what: str) -> None:
     """The options of the commit-before-reveal steps that ``drawcore draw`` and ``drawcore plan``
     share: commit, the seed (public numbers and/or parties), and who draws and signs
     (TJ-9); ``what`` names the thing drawn ("draw" or "plan") in the help."""
-    p.add_argument("--committed-at", help="when the plan is committed (ISO 8601 with offset)")
-    p.add_argument("--committed-by", help="who commits the plan")
+    p.add_argument("--committed-at", help=N_("when the plan is committed (ISO 8601 with offset)"))
+    p.add_argument("--committed-by", help=N_("who commits the plan"))
     p.add_argument(
         "--public-numbers",
-        help="RFC 3797 sources announced in advance: ',' within a source, '/' between "
-        "sources, e.g. 3,11,17,22,28,31/9/742",
+        help=N_(
+            "RFC 3797 sources announced in advance: ',' within a source, '/' between "
+            "sources, e.g. 3,11,17,22,28,31/9/742"
+        ),
     )
-    p.add_argument("--entropy-at", help="when the public numbers were drawn / the last reveal")
+    p.add_argument("--entropy-at", help=N_("when the public numbers were drawn / the last reveal"))
     p.add_argument(
         "--party-commit",
         action="append",
         default=[],
         metavar="NAME=COMMITMENT",
-        help="a party's commitment, SHA-256(contribution || salt) hex (repeatable)",
+        help=N_("a party's commitment, SHA-256(contribution || salt) hex (repeatable)"),
     )
     p.add_argument(
         "--party-reveal",
         action="append",
         default=[],
         metavar="NAME=CONTRIBUTION:SALT",
-        help="a party's reveal, both hex (repeatable); the seed then uses the parties",
+        help=N_("a party's reveal, both hex (repeatable); the seed then uses the parties"),
     )
-    p.add_argument("--party-at", help="when the party commitments / reveals happen")
-    p.add_argument("--drawn-by", help=f"who makes the {what} (TJ-9 谁抽查)")
-    p.add_argument("--signed-by", help=f"who signs the {what} (TJ-9 谁签字)")
-    p.add_argument("--drawn-at", help=f"when the {what} is made")
-    p.add_argument("--signed-at", help=f"when the {what} is signed")
+    p.add_argument("--party-at", help=N_("when the party commitments / reveals happen"))
+    for option, about in _SIGNING_HELP[what].items():
+        p.add_argument(option, help=about)
+
+
+#: The help of who draws and signs, and when, for the thing drawn (whole messages, so each
+#: language can order its own words).
+_SIGNING_HELP = {
+    "draw": {
+        "--drawn-by": N_("who makes the draw (TJ-9 谁抽查)"),
+        "--signed-by": N_("who signs the draw (TJ-9 谁签字)"),
+        "--drawn-at": N_("when the draw is made"),
+        "--signed-at": N_("when the draw is signed"),
+    },
+    "plan": {
+        "--drawn-by": N_("who makes the plan (TJ-9 谁抽查)"),
+        "--signed-by": N_("who signs the plan (TJ-9 谁签字)"),
+        "--drawn-at": N_("when the plan is made"),
+        "--signed-at": N_("when the plan is signed"),
+    },
+}

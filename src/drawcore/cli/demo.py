@@ -14,7 +14,7 @@ from typing import Any
 from drawcore.cli.common import EXAMPLE_COUNTY, summarise
 from drawcore.cli.draw import draw_lines
 from drawcore.errors import DrawcoreError, InvalidInputError
-from drawcore.i18n import _, current, msg
+from drawcore.i18n import N_, _, current, msg
 from drawcore.registry.readers import read_county
 from drawcore.registry.registries import County
 from drawcore.version import __version__
@@ -27,19 +27,25 @@ def configure(p: argparse.ArgumentParser) -> None:
         "--county",
         type=Path,
         default=EXAMPLE_COUNTY,
-        help="directory with units, inspectors, experts and items files "
-        "(default: the example county shipped with drawcore)",
+        help=N_(
+            "directory with units, inspectors, experts and items files "
+            "(default: the example county shipped with drawcore)"
+        ),
     )
     p.add_argument(
         "--out",
         type=Path,
-        help="empty directory for the journal, checkpoints, registry snapshot and "
-        "publication (default: a new temporary directory)",
+        help=N_(
+            "empty directory for the journal, checkpoints, registry snapshot and "
+            "publication (default: a new temporary directory)"
+        ),
     )
     p.add_argument(
         "--jurisdiction",
-        help="plan a year for the county under this jurisdiction's rules (e.g. boluo, "
-        "tianjin) through the same ceremony: commit, seed, plan, journal, verify, publish",
+        help=N_(
+            "plan a year for the county under this jurisdiction's rules (e.g. boluo, "
+            "tianjin) through the same ceremony: commit, seed, plan, journal, verify, publish"
+        ),
     )
 
 

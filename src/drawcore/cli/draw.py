@@ -22,84 +22,102 @@ from drawcore.publish.labels import Words
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("journal", type=Path, help="the journal file (created if missing)")
-    p.add_argument("--units", type=Path, required=True, help="unit registry snapshot")
-    p.add_argument("--inspectors", type=Path, required=True, help="inspector registry snapshot")
-    p.add_argument("--items", type=Path, help="inspection item list (published with results)")
+    p.add_argument("journal", type=Path, help=N_("the journal file (created if missing)"))
+    p.add_argument("--units", type=Path, required=True, help=N_("unit registry snapshot"))
+    p.add_argument("--inspectors", type=Path, required=True, help=N_("inspector registry snapshot"))
+    p.add_argument("--items", type=Path, help=N_("inspection item list (published with results)"))
     p.add_argument(
         "--registry-dir",
         type=Path,
-        help="the folder the registry snapshots are in; the plan names them relative to it "
-        "and they must be inside it (default: the journal's folder; give verify the same)",
+        help=N_(
+            "the folder the registry snapshots are in; the plan names them relative to it "
+            "and they must be inside it (default: the journal's folder; give verify the same)"
+        ),
     )
-    p.add_argument("--plan-id", required=True, help="the draw's id, e.g. 2026Q1-boluo")
-    p.add_argument("--size", type=int, required=True, help="number of units to draw")
-    p.add_argument("--team-size", type=int, default=2, help="inspectors per team (default 2)")
-    p.add_argument("--max-tasks", type=int, help="most tasks per inspector")
+    p.add_argument("--plan-id", required=True, help=N_("the draw's id, e.g. 2026Q1-boluo"))
+    p.add_argument("--size", type=int, required=True, help=N_("number of units to draw"))
+    p.add_argument("--team-size", type=int, default=2, help=N_("inspectors per team (default 2)"))
+    p.add_argument("--max-tasks", type=int, help=N_("most tasks per inspector"))
     p.add_argument(
         "--strata",
         metavar="FIELD",
-        help="stratify by this unit field (e.g. township, industry, risk_level); the "
-        "stratum sizes are recorded in the plan",
+        help=N_(
+            "stratify by this unit field (e.g. township, industry, risk_level); the "
+            "stratum sizes are recorded in the plan"
+        ),
     )
     p.add_argument(
         "--allocation",
         choices=("proportional",),
         default="proportional",
-        help="with --strata: how --size is split over the strata (default proportional "
-        "to the strata's sizes in the registry)",
+        help=N_(
+            "with --strata: how --size is split over the strata (default proportional "
+            "to the strata's sizes in the registry)"
+        ),
     )
     p.add_argument(
         "--experts",
         type=Path,
-        help="industry expert registry snapshot (TJ-8); with --jurisdiction, needed when "
-        "its rules ask for experts on a team",
+        help=N_(
+            "industry expert registry snapshot (TJ-8); with --jurisdiction, needed when "
+            "its rules ask for experts on a team"
+        ),
     )
-    p.add_argument("--mandatory", nargs="*", default=[], metavar="UNIT", help="units always drawn")
-    p.add_argument("--exclude", nargs="*", default=[], metavar="UNIT", help="units never drawn")
+    p.add_argument(
+        "--mandatory", nargs="*", default=[], metavar="UNIT", help=N_("units always drawn")
+    )
+    p.add_argument("--exclude", nargs="*", default=[], metavar="UNIT", help=N_("units never drawn"))
     p.add_argument(
         "--recusal",
         nargs="*",
         default=[],
         metavar="RULE",
-        help="recusal rules applied to drawn units: township, work_unit",
+        help=N_("recusal rules applied to drawn units: township, work_unit"),
     )
     p.add_argument(
         "--jurisdiction",
-        help="apply this jurisdiction's rules (weights, mandatory and excluded units with "
-        "reasons, recusals, team size, expertise and experts per unit); the rules and "
-        "plugin versions are recorded and re-checked by verify",
+        help=N_(
+            "apply this jurisdiction's rules (weights, mandatory and excluded units with "
+            "reasons, recusals, team size, expertise and experts per unit); the rules and "
+            "plugin versions are recorded and re-checked by verify"
+        ),
     )
     p.add_argument(
         "--year",
         type=int,
-        help="the year the rules are asked about (default: the year of --committed-at, "
-        "else --drawn-at; give it when the steps straddle a new year)",
+        help=N_(
+            "the year the rules are asked about (default: the year of --committed-at, "
+            "else --drawn-at; give it when the steps straddle a new year)"
+        ),
     )
     p.add_argument(
         "--include-mandatory",
         action="store_true",
-        help="with --jurisdiction: also draw every unit its rules require at least once a "
-        "year (for a single yearly draw; an annual plan spreads them over rounds)",
+        help=N_(
+            "with --jurisdiction: also draw every unit its rules require at least once a "
+            "year (for a single yearly draw; an annual plan spreads them over rounds)"
+        ),
     )
-    p.add_argument("--all", action="store_true", help="list every unit drawn (default: 15)")
+    p.add_argument("--all", action="store_true", help=N_("list every unit drawn (default: 15)"))
     p.add_argument(
         "--json",
         action="store_true",
-        help="print the records written (and the draw: units, probabilities, teams) as JSON",
+        help=N_("print the records written (and the draw: units, probabilities, teams) as JSON"),
     )
     add_ceremony_options(p, "draw")
     p.add_argument(
         "--engine",
         choices=("numpy", "dask"),
         default="numpy",
-        help="unit draw engine (dask needs drawcore[dask]); the result is the same",
+        help=N_("unit draw engine (dask needs drawcore[dask]); the result is the same"),
     )
     p.add_argument(
         "--scheduler",
         metavar="ADDRESS",
-        help="with --engine dask: the Dask scheduler to run on (e.g. tcp://host:8786), "
-        "with a progress bar",
+        help=N_(
+            "with --engine dask: the Dask scheduler to run on (e.g. tcp://host:8786), "
+            "with a progress bar"
+        ),
     )
 
 

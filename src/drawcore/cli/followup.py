@@ -8,24 +8,24 @@ from typing import Any
 
 from drawcore.cli.common import parse_date, verified_records
 from drawcore.errors import InvalidInputError
-from drawcore.i18n import _, current, msg
+from drawcore.i18n import N_, _, current, msg
 
 
 def configure_followup(p: argparse.ArgumentParser) -> None:
-    p.add_argument("journal", type=Path, help="the journal holding the results")
-    p.add_argument("--units", type=Path, required=True, help="the unit registry to follow up")
+    p.add_argument("journal", type=Path, help=N_("the journal holding the results"))
+    p.add_argument("--units", type=Path, required=True, help=N_("the unit registry to follow up"))
     p.add_argument(
         "--out",
         type=Path,
         required=True,
-        help="where to write the new unit registry (.csv or .json; not the --units file)",
+        help=N_("where to write the new unit registry (.csv or .json; not the --units file)"),
     )
     p.add_argument(
         "--registry-dir",
         type=Path,
-        help="where the registry snapshots named by the draws are (default: the journal's dir)",
+        help=N_("where the registry snapshots named by the draws are (default: the journal's dir)"),
     )
-    p.add_argument("--plan-id", help="use the results of this plan only (default: every plan)")
+    p.add_argument("--plan-id", help=N_("use the results of this plan only (default: every plan)"))
 
 
 def run_followup(args: argparse.Namespace) -> int:
@@ -68,25 +68,27 @@ def run_followup(args: argparse.Namespace) -> int:
 
 
 def configure_completion(p: argparse.ArgumentParser) -> None:
-    p.add_argument("journal", type=Path, help="the journal holding the plan and its results")
-    p.add_argument("--plan-id", required=True, help="the draw or annual plan to assess")
-    p.add_argument("--as-of", required=True, help="the assessment date, e.g. 2026-06-30")
+    p.add_argument("journal", type=Path, help=N_("the journal holding the plan and its results"))
+    p.add_argument("--plan-id", required=True, help=N_("the draw or annual plan to assess"))
+    p.add_argument("--as-of", required=True, help=N_("the assessment date, e.g. 2026-06-30"))
     p.add_argument(
         "--due",
-        help="when a draw's tasks are due (a draw has no timetable; an annual plan's "
-        "rounds give their own)",
+        help=N_(
+            "when a draw's tasks are due (a draw has no timetable; an annual plan's "
+            "rounds give their own)"
+        ),
     )
     p.add_argument(
         "--registry-dir",
         type=Path,
-        help="where the registry snapshots named by the draws are (default: the journal's dir)",
+        help=N_("where the registry snapshots named by the draws are (default: the journal's dir)"),
     )
     p.add_argument(
         "--fail-overdue",
         action="store_true",
-        help="exit 1 when a task or a round's publication is overdue (default: exit 0)",
+        help=N_("exit 1 when a task or a round's publication is overdue (default: exit 0)"),
     )
-    p.add_argument("--json", action="store_true", help="print the report as JSON (stable keys)")
+    p.add_argument("--json", action="store_true", help=N_("print the report as JSON (stable keys)"))
 
 
 def run_completion(args: argparse.Namespace) -> int:

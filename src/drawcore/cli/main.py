@@ -22,7 +22,6 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
 
 from drawcore.cli import (
     amend,
@@ -41,8 +40,9 @@ from drawcore.cli import (
 )
 from drawcore.cli.common import Command, Exit
 from drawcore.cli.console import printable, translate_error
+from drawcore.cli.parser import Parser, requested_language, translate_help
 from drawcore.errors import DrawcoreError
-from drawcore.i18n import _, language_from_env, normalise, render, set_language
+from drawcore.i18n import N_, _, chosen_language, render, set_language, translation
 from drawcore.version import __version__
 
 __all__ = ["COMMANDS", "SHOWN_PROBLEMS", "build_parser", "main"]
@@ -50,142 +50,178 @@ __all__ = ["COMMANDS", "SHOWN_PROBLEMS", "build_parser", "main"]
 SHOWN_PROBLEMS = 50
 """At most this many problems of one error are printed, then how many more there are."""
 
+DESCRIPTION = N_('Verifiable "double random, one public" (双随机、一公开) inspection draws.')
+"""What ``drawcore --help`` says drawcore is."""
+
 COMMANDS: dict[str, Command] = {
     "validate": Command(
         "validate",
-        "check a registry file and print a summary, or every problem found",
+        N_("check a registry file and print a summary, or every problem found"),
         validate.configure,
         validate.run,
     ),
     "demo": Command(
-        "demo", "load the example county and walk through a draw", demo.configure, demo.run
+        "demo", N_("load the example county and walk through a draw"), demo.configure, demo.run
     ),
     "verify": Command(
         "verify",
-        "check a journal: record hashes, chain, commit-before-reveal rules, Merkle root "
-        "against checkpoints, and replay every draw; exit 0 only if everything holds",
+        N_(
+            "check a journal: record hashes, chain, commit-before-reveal rules, Merkle root "
+            "against checkpoints, and replay every draw; exit 0 only if everything holds"
+        ),
         verify.configure,
         verify.run,
     ),
     "repair": Command(
         "repair",
-        "cut a torn tail (a crash mid-append) off a journal: the bytes removed are printed, "
-        "kept beside the journal, and a repair record says what, why, who and when",
+        N_(
+            "cut a torn tail (a crash mid-append) off a journal: the bytes removed are printed, "
+            "kept beside the journal, and a repair record says what, why, who and when"
+        ),
         repair.configure,
         repair.run,
     ),
     "draw": Command(
         "draw",
-        "commit a draw plan, form its seed from public numbers and/or parties, draw units "
-        "and teams, and journal the record (each step once; run again for the next step)",
+        N_(
+            "commit a draw plan, form its seed from public numbers and/or parties, draw units "
+            "and teams, and journal the record (each step once; run again for the next step)"
+        ),
         draw.configure,
         draw.run,
     ),
     "plan": Command(
         "plan",
-        "the annual-plan ceremony: commit the year's spec, form its seed from public numbers "
-        "and/or parties, plan the year (yearly probabilities, rounds, teams) and journal it "
-        "(each step once; run again for the next step)",
+        N_(
+            "the annual-plan ceremony: commit the year's spec, form its seed from public numbers "
+            "and/or parties, plan the year (yearly probabilities, rounds, teams) and journal it "
+            "(each step once; run again for the next step)"
+        ),
         plan.configure,
         plan.run,
     ),
     "amend": Command(
         "amend",
-        "a mid-year amendment to an annual plan: the units added to the registry or newly "
-        "planned since, planned for the rest of the year through the same ceremony steps",
+        N_(
+            "a mid-year amendment to an annual plan: the units added to the registry or newly "
+            "planned since, planned for the rest of the year through the same ceremony steps"
+        ),
         amend.configure,
         amend.run,
     ),
     "redo": Command(
         "redo",
-        "a visible redo of an annual plan or a draw: void the live result and its seed with "
-        "a reason, form a fresh seed from new public numbers and draw again, in one append",
+        N_(
+            "a visible redo of an annual plan or a draw: void the live result and its seed with "
+            "a reason, form a fresh seed from new public numbers and draw again, in one append"
+        ),
         redo.configure,
         redo.run,
     ),
     "publish": Command(
         "publish",
-        "export the item list, plans, draws and results (one quarter) to CSV, JSON and "
-        "HTML with personal data masked, stamped with the journal checkpoint",
+        N_(
+            "export the item list, plans, draws and results (one quarter) to CSV, JSON and "
+            "HTML with personal data masked, stamped with the journal checkpoint"
+        ),
         publish.configure,
         publish.run,
     ),
     "followup": Command(
         "followup",
-        "apply the journal's live results to a unit registry (key supervision, blacklist, "
-        "joint punishment, credit class, last inspected) and write next year's registry",
+        N_(
+            "apply the journal's live results to a unit registry (key supervision, blacklist, "
+            "joint punishment, credit class, last inspected) and write next year's registry"
+        ),
         followup.configure_followup,
         followup.run_followup,
     ),
     "completion": Command(
         "completion",
-        "assess a draw or annual plan on a date: tasks done, late, overdue and open, per "
-        "round and per responsible person (exit 0; 1 with --fail-overdue when overdue)",
+        N_(
+            "assess a draw or annual plan on a date: tasks done, late, overdue and open, per "
+            "round and per responsible person (exit 0; 1 with --fail-overdue when overdue)"
+        ),
         followup.configure_completion,
         followup.run_completion,
     ),
     "result": Command(
         "result",
-        "enter inspection results from a CSV/XLSX file, every row checked against the draw "
-        "before any is journaled",
+        N_(
+            "enter inspection results from a CSV/XLSX file, every row checked against the draw "
+            "before any is journaled"
+        ),
         result.configure,
         result.run,
     ),
     "checkpoint": Command(
         "checkpoint",
-        "verify a journal, then append its checkpoint (records, Merkle root) to a file",
+        N_("verify a journal, then append its checkpoint (records, Merkle root) to a file"),
         checkpoint.configure,
         checkpoint.run,
     ),
     "sheet": Command(
         "sheet",
-        "printable A4 sheets of a draw: the draw record sheet with signature lines and "
-        "the standard inspection form (BL-7) per task, pre-filled",
+        N_(
+            "printable A4 sheets of a draw: the draw record sheet with signature lines and "
+            "the standard inspection form (BL-7) per task, pre-filled"
+        ),
         sheet.configure,
         sheet.run,
     ),
 }
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, exiting with :attr:`Exit.USAGE` (not 2, which means invalid input)."""
-
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(Exit.USAGE, f"{self.prog}: error: {message}\n")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every subcommand in :data:`COMMANDS`."""
-    parser = _Parser(
+def build_parser(lang: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser with every subcommand in :data:`COMMANDS`, its help in ``lang``
+    (``--lang``'s value; ``None``: the locale's language, see
+    :func:`~drawcore.i18n.chosen_language`)."""
+    lang = chosen_language(lang)
+    t = translation(lang).gettext
+    parser = Parser(
         prog="drawcore",
-        description='Verifiable "double random, one public" (双随机、一公开) inspection draws.',
+        description=t(DESCRIPTION),
+        lang=lang,
     )
-    parser.add_argument("--version", action="version", version=f"drawcore {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"drawcore {__version__}",
+        help=N_("show program's version number and exit"),
+    )
+    _add_language(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    common = _Parser(add_help=False)
+    common = Parser(add_help=False, lang=lang)
+    _add_language(common)
     common.add_argument(
-        "--lang",
-        choices=("zh", "zh_CN", "en"),
-        help="language of what is printed and published (default: Simplified Chinese, or "
-        "English when LANGUAGE/LC_ALL/LANG starts with en)",
-    )
-    common.add_argument(
-        "-v", "--verbose", action="count", default=0, help="log progress (-vv: debug)"
+        "-v", "--verbose", action="count", default=0, help=N_("log progress (-vv: debug)")
     )
     for command in COMMANDS.values():
-        p = sub.add_parser(
-            command.name, help=command.help, description=command.help, parents=[common]
-        )
+        about = t(command.help)
+        p = sub.add_parser(command.name, help=about, description=about, parents=[common], lang=lang)
         command.configure(p)
         p.set_defaults(_run=command.run)
+    translate_help(parser, lang)
     return parser
+
+
+def _add_language(parser: argparse.ArgumentParser) -> None:
+    """``--lang``, on the command and on every subcommand (absent when not given, so one
+    given before the subcommand is kept)."""
+    parser.add_argument(
+        "--lang",
+        choices=("zh", "zh_CN", "en"),
+        default=argparse.SUPPRESS,
+        help=N_(
+            "language of what is printed and published (default: Simplified Chinese, or "
+            "English when LANGUAGE/LC_ALL/LANG starts with en)"
+        ),
+    )
 
 
 def _setup(args: argparse.Namespace) -> None:
     """The language (``--lang``, else the locale) and logging (``-v``) of this run."""
-    lang = getattr(args, "lang", None)
-    set_language(normalise(lang) if lang else language_from_env())
+    set_language(chosen_language(getattr(args, "lang", None)))
     level = {0: logging.WARNING, 1: logging.INFO}.get(getattr(args, "verbose", 0), logging.DEBUG)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(ReadersLanguage("drawcore: %(message)s"))
@@ -206,7 +242,8 @@ class ReadersLanguage(logging.Formatter):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``drawcore`` and ``python -m drawcore``; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(requested_language(arguments)).parse_args(arguments)
     _setup(args)
     try:
         status: int = args._run(args)

@@ -23,7 +23,7 @@ from drawcore.cli.common import (
     signing_of,
 )
 from drawcore.errors import InvalidInputError
-from drawcore.i18n import _, current, msg
+from drawcore.i18n import N_, _, current, msg
 
 
 def _date(text: str, option: str) -> dt.date:
@@ -36,25 +36,27 @@ def _date(text: str, option: str) -> dt.date:
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("journal", type=Path, help="the journal file (created if missing)")
+    p.add_argument("journal", type=Path, help=N_("the journal file (created if missing)"))
     p.add_argument(
         "--county",
         type=Path,
         required=True,
-        help="directory with the units, inspectors, experts and items files (the snapshot "
-        "the plan names; verify reads it again relative to the journal)",
+        help=N_(
+            "directory with the units, inspectors, experts and items files (the snapshot "
+            "the plan names; verify reads it again relative to the journal)"
+        ),
     )
-    p.add_argument("--plan-id", required=True, help="the plan's id, e.g. 2026-boluo")
-    p.add_argument("--year", type=int, required=True, help="the plan's year")
+    p.add_argument("--plan-id", required=True, help=N_("the plan's id, e.g. 2026-boluo"))
+    p.add_argument("--year", type=int, required=True, help=N_("the plan's year"))
     p.add_argument(
         "--jurisdiction",
-        help="the rules of this jurisdiction (e.g. boluo, tianjin); default: national only",
+        help=N_("the rules of this jurisdiction (e.g. boluo, tianjin); default: national only"),
     )
     p.add_argument(
-        "--rounds", type=int, default=4, help="rounds of whole months: 1 2 3 4 6 12 (default 4)"
+        "--rounds", type=int, default=4, help=N_("rounds of whole months: 1 2 3 4 6 12 (default 4)")
     )
     p.add_argument(
-        "--tasks-per-inspector", type=int, default=20, help="tasks per inspector per round"
+        "--tasks-per-inspector", type=int, default=20, help=N_("tasks per inspector per round")
     )
     configure_steps(p)
 
@@ -66,38 +68,44 @@ def configure_steps(p: argparse.ArgumentParser) -> None:
         type=int,
         nargs="+",
         metavar="N",
-        help="tasks per round instead of the computed capacity: one number, or one per round",
+        help=N_("tasks per round instead of the computed capacity: one number, or one per round"),
     )
     p.add_argument(
-        "--random-ratio", type=float, help="share of the drawable units drawn this year (0..1)"
+        "--random-ratio", type=float, help=N_("share of the drawable units drawn this year (0..1)")
     )
-    p.add_argument("--registry-date", help="when the unit registry was last renewed (BL-3)")
+    p.add_argument("--registry-date", help=N_("when the unit registry was last renewed (BL-3)"))
     p.add_argument(
         "--as-of",
-        help="the day the plan is made (YYYY-MM-DD); rounds already over get no placements",
+        help=N_("the day the plan is made (YYYY-MM-DD); rounds already over get no placements"),
     )
     p.add_argument(
         "--conflict",
         action="append",
         default=[],
         metavar="INSPECTOR=UNIT",
-        help="a declared conflict of interest (BL-5 回避): the inspector never inspects the "
-        "unit (repeatable)",
+        help=N_(
+            "a declared conflict of interest (BL-5 回避): the inspector never inspects the "
+            "unit (repeatable)"
+        ),
     )
     p.add_argument(
         "--office-team",
         action="append",
         default=[],
         metavar="UNIT=I1,I2",
-        help="the team the office fixed for a unit's general inspections (TJ-5), "
-        "comma-separated inspector ids (repeatable)",
+        help=N_(
+            "the team the office fixed for a unit's general inspections (TJ-5), "
+            "comma-separated inspector ids (repeatable)"
+        ),
     )
     add_ceremony_options(p, "plan")
-    p.add_argument("--show", type=int, default=10, help="lines shown per section (default 10)")
+    p.add_argument("--show", type=int, default=10, help=N_("lines shown per section (default 10)"))
     p.add_argument(
         "--json",
         action="store_true",
-        help="print the records written (and the plan: yearly probabilities, tasks, teams) as JSON",
+        help=N_(
+            "print the records written (and the plan: yearly probabilities, tasks, teams) as JSON"
+        ),
     )
 
 

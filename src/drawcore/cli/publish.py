@@ -5,30 +5,34 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from drawcore.i18n import N_
+
 # -- publish ------------------------------------------------------------------------------------
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("journal", type=Path, help="the journal file")
-    p.add_argument("--out", type=Path, required=True, help="directory for the published files")
-    p.add_argument("--quarter", help="publish one quarter, e.g. 2026Q1 (default: everything)")
+    p.add_argument("journal", type=Path, help=N_("the journal file"))
+    p.add_argument("--out", type=Path, required=True, help=N_("directory for the published files"))
+    p.add_argument("--quarter", help=N_("publish one quarter, e.g. 2026Q1 (default: everything)"))
     p.add_argument(
         "--registry-dir",
         type=Path,
-        help="where the registry snapshots named by the draws are (default: the journal's dir)",
+        help=N_("where the registry snapshots named by the draws are (default: the journal's dir)"),
     )
-    p.add_argument("--items", type=Path, help="the inspection item list to publish")
+    p.add_argument("--items", type=Path, help=N_("the inspection item list to publish"))
     p.add_argument(
         "--jurisdiction",
-        help="whose masking rules apply (the plugin's drawcore_mask_field hook, then the "
-        "national ones; default: national practice only)",
+        help=N_(
+            "whose masking rules apply (the plugin's drawcore_mask_field hook, then the "
+            "national ones; default: national practice only)"
+        ),
     )
     p.add_argument(
         "--withhold",
         nargs="*",
         default=[],
         metavar="FIELD",
-        help="fields withheld as commercial secret (e.g. handling_opinion)",
+        help=N_("fields withheld as commercial secret (e.g. handling_opinion)"),
     )
 
 

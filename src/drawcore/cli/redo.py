@@ -18,36 +18,42 @@ from typing import Any
 
 from drawcore.cli.common import parse_public_numbers, require_options, signing_of
 from drawcore.errors import InvalidInputError
-from drawcore.i18n import _, msg
+from drawcore.i18n import N_, _, msg
 
 __all__ = ["configure", "run"]
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("journal", type=Path, help="the journal holding the plan or draw redone")
-    p.add_argument("--plan-id", required=True, help="the annual plan's or the draw's id")
-    p.add_argument("--reason", required=True, help="why the result is voided and redone")
-    p.add_argument("--voided-by", required=True, help="who voids the result (accountable)")
-    p.add_argument("--voided-at", required=True, help="when it is voided (ISO 8601 with offset)")
+    p.add_argument("journal", type=Path, help=N_("the journal holding the plan or draw redone"))
+    p.add_argument("--plan-id", required=True, help=N_("the annual plan's or the draw's id"))
+    p.add_argument("--reason", required=True, help=N_("why the result is voided and redone"))
+    p.add_argument("--voided-by", required=True, help=N_("who voids the result (accountable)"))
+    p.add_argument(
+        "--voided-at", required=True, help=N_("when it is voided (ISO 8601 with offset)")
+    )
     p.add_argument(
         "--public-numbers",
         required=True,
-        help="fresh RFC 3797 sources announced in advance for the redo's seed: ',' within "
-        "a source, '/' between sources, e.g. 3,11,17,22,28,31/9/742",
+        help=N_(
+            "fresh RFC 3797 sources announced in advance for the redo's seed: ',' within "
+            "a source, '/' between sources, e.g. 3,11,17,22,28,31/9/742"
+        ),
     )
-    p.add_argument("--entropy-at", required=True, help="when the fresh public numbers were drawn")
-    p.add_argument("--drawn-by", required=True, help="who makes the redo (TJ-9 谁抽查)")
-    p.add_argument("--signed-by", required=True, help="who signs the redo (TJ-9 谁签字)")
-    p.add_argument("--drawn-at", required=True, help="when the redo is made")
-    p.add_argument("--signed-at", required=True, help="when the redo is signed")
+    p.add_argument(
+        "--entropy-at", required=True, help=N_("when the fresh public numbers were drawn")
+    )
+    p.add_argument("--drawn-by", required=True, help=N_("who makes the redo (TJ-9 谁抽查)"))
+    p.add_argument("--signed-by", required=True, help=N_("who signs the redo (TJ-9 谁签字)"))
+    p.add_argument("--drawn-at", required=True, help=N_("when the redo is made"))
+    p.add_argument("--signed-at", required=True, help=N_("when the redo is signed"))
     p.add_argument(
         "--registry-dir",
         type=Path,
-        help="where the registry snapshots the plan names are (default: the journal's folder)",
+        help=N_("where the registry snapshots the plan names are (default: the journal's folder)"),
     )
-    p.add_argument("--show", type=int, default=10, help="lines shown per section (default 10)")
+    p.add_argument("--show", type=int, default=10, help=N_("lines shown per section (default 10)"))
     p.add_argument(
-        "--json", action="store_true", help="print the records written as JSON (stable keys)"
+        "--json", action="store_true", help=N_("print the records written as JSON (stable keys)")
     )
 
 

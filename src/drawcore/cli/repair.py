@@ -15,17 +15,17 @@ import argparse
 from pathlib import Path
 
 from drawcore.cli.common import Exit
-from drawcore.i18n import _, msg
+from drawcore.i18n import N_, _, msg
 
 PREVIEW = 160
 """How many bytes of the removed tail are shown (escaped), the rest counted."""
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("journal", type=Path, help="the journal file with a torn tail")
-    p.add_argument("--reason", required=True, help="why it is repaired, e.g. 'power cut'")
-    p.add_argument("--repaired-by", required=True, help="who repairs it (谁修复)")
-    p.add_argument("--at", required=True, help="when (ISO 8601 with offset)")
+    p.add_argument("journal", type=Path, help=N_("the journal file with a torn tail"))
+    p.add_argument("--reason", required=True, help=N_("why it is repaired, e.g. 'power cut'"))
+    p.add_argument("--repaired-by", required=True, help=N_("who repairs it (谁修复)"))
+    p.add_argument("--at", required=True, help=N_("when (ISO 8601 with offset)"))
 
 
 def run(args: argparse.Namespace) -> int:

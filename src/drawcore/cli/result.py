@@ -59,21 +59,25 @@ _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069\u200e\u2
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("journal", type=Path, help="the journal holding the draw")
-    p.add_argument("--from", dest="source", type=Path, required=True, help="results (CSV/XLSX)")
-    p.add_argument("--plan-id", required=True, help="the plan whose draw the results are of")
+    p.add_argument("journal", type=Path, help=N_("the journal holding the draw"))
+    p.add_argument("--from", dest="source", type=Path, required=True, help=N_("results (CSV/XLSX)"))
+    p.add_argument("--plan-id", required=True, help=N_("the plan whose draw the results are of"))
     p.add_argument(
         "--entered-by",
-        help="who enters the results (谁录入), an inspector of each task's team (BL-8); "
-        "default: the row's 录入人 column, else the first of its 检查人员",
+        help=N_(
+            "who enters the results (谁录入), an inspector of each task's team (BL-8); "
+            "default: the row's 录入人 column, else the first of its 检查人员"
+        ),
     )
     p.add_argument(
         "--entered-as",
-        help="the role in which --entered-by enters results for tasks whose team they are "
-        "not in, one the plan's rules allow (BL-8, hook drawcore_result_entry_roles)",
+        help=N_(
+            "the role in which --entered-by enters results for tasks whose team they are "
+            "not in, one the plan's rules allow (BL-8, hook drawcore_result_entry_roles)"
+        ),
     )
-    p.add_argument("--entered-at", required=True, help="when, e.g. 2026-02-03T17:00:00+08:00")
-    p.add_argument("--json", action="store_true", help="print the records written as JSON")
+    p.add_argument("--entered-at", required=True, help=N_("when, e.g. 2026-02-03T17:00:00+08:00"))
+    p.add_argument("--json", action="store_true", help=N_("print the records written as JSON"))
 
 
 def _words() -> dict[str, dict[str, str]]:

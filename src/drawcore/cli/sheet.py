@@ -14,17 +14,19 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from drawcore.i18n import N_
+
 __all__ = ["configure", "run"]
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("journal", type=Path, help="the journal holding the draw")
-    p.add_argument("--plan-id", required=True, help="the draw or annual plan")
-    p.add_argument("--out", type=Path, required=True, help="folder for the sheets")
+    p.add_argument("journal", type=Path, help=N_("the journal holding the draw"))
+    p.add_argument("--plan-id", required=True, help=N_("the draw or annual plan"))
+    p.add_argument("--out", type=Path, required=True, help=N_("folder for the sheets"))
     p.add_argument(
         "--registry-dir",
         type=Path,
-        help="where the registry snapshots named by the draws are (default: the journal's dir)",
+        help=N_("where the registry snapshots named by the draws are (default: the journal's dir)"),
     )
 
 

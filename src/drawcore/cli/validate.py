@@ -7,7 +7,7 @@ from pathlib import Path
 
 from drawcore.cli.common import summarise
 from drawcore.cli.console import rows_progress
-from drawcore.i18n import _, current
+from drawcore.i18n import N_, _, current
 from drawcore.registry.headers import REGISTRY_KINDS
 from drawcore.registry.readers import read_any
 
@@ -15,22 +15,22 @@ from drawcore.registry.readers import read_any
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", type=Path, help="a registry file (.xlsx, .xls, .ods, .csv or .json)")
+    p.add_argument("file", type=Path, help=N_("a registry file (.xlsx, .xls, .ods, .csv or .json)"))
     p.add_argument(
         "--kind",
         choices=sorted(REGISTRY_KINDS),
-        help="which registry the file holds (default: told by its header row)",
+        help=N_("which registry the file holds (default: told by its header row)"),
     )
-    p.add_argument("--sheet", help="the spreadsheet's sheet to read (default: the first sheet)")
+    p.add_argument("--sheet", help=N_("the spreadsheet's sheet to read (default: the first sheet)"))
     p.add_argument(
-        "--encoding", help="text encoding (default: UTF-8, with or without BOM, or GB18030)"
+        "--encoding", help=N_("text encoding (default: UTF-8, with or without BOM, or GB18030)")
     )
     p.add_argument(
         "--allow-unknown-columns",
         action="store_true",
-        help="ignore columns the header mapping does not know instead of rejecting the file",
+        help=N_("ignore columns the header mapping does not know instead of rejecting the file"),
     )
-    p.add_argument("--json", action="store_true", help="print the result as JSON (stable keys)")
+    p.add_argument("--json", action="store_true", help=N_("print the result as JSON (stable keys)"))
 
 
 def _named_kind(path: Path) -> str | None:

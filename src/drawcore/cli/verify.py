@@ -6,26 +6,30 @@ import argparse
 import sys
 from pathlib import Path
 
-from drawcore.i18n import _, current
+from drawcore.i18n import N_, _, current
 
 # -- verify -----------------------------------------------------------------------------------
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("journal", type=Path, help="the journal file (one JSON record per line)")
+    p.add_argument("journal", type=Path, help=N_("the journal file (one JSON record per line)"))
     p.add_argument(
         "--checkpoint",
         type=Path,
-        help="a checkpoint file held elsewhere; every checkpoint in it must match the journal",
+        help=N_("a checkpoint file held elsewhere; every checkpoint in it must match the journal"),
     )
     p.add_argument(
         "--registry-dir",
         type=Path,
-        help="where the registry snapshots named by draw records are "
-        "(default: the journal's directory)",
+        help=N_(
+            "where the registry snapshots named by draw records are "
+            "(default: the journal's directory)"
+        ),
     )
-    p.add_argument("--no-replay", action="store_true", help="check hashes, chain and rules only")
-    p.add_argument("--json", action="store_true", help="print the report as JSON (stable keys)")
+    p.add_argument(
+        "--no-replay", action="store_true", help=N_("check hashes, chain and rules only")
+    )
+    p.add_argument("--json", action="store_true", help=N_("print the report as JSON (stable keys)"))
 
 
 def run(args: argparse.Namespace) -> int:
