@@ -105,6 +105,30 @@ def test_a_usage_error_is_framed_in_the_readers_language(
     assert "drawcore verify: 错误 / error:" in err
 
 
+@pytest.mark.parametrize(
+    ("argv", "chinese", "english"),
+    [
+        (["plan", "j.jsonl"], "缺少必需的参数：--county", "the following arguments are required"),
+        (["draw", "--engine", "foo"], "参数 --engine：无效的选项 'foo'（可选：", "invalid choice"),
+        (["plan", "j", "--rounds", "5x"], "参数 --rounds：无效的 int 值 '5x'", "invalid int value"),
+        (["verify", "j", "--nope"], "无法识别的参数：--nope", "unrecognized arguments"),
+    ],
+)
+def test_argparse_usage_errors_are_said_in_the_readers_language(
+    capsys: pytest.CaptureFixture[str], argv: list[str], chinese: str, english: str
+) -> None:
+    """What argparse says of bad options is translated with the frame (the option names
+    and values quoted as given), and stays English with ``--lang en``."""
+    with pytest.raises(SystemExit):
+        main([*argv, "--lang", "zh"])
+    err = capsys.readouterr().err
+    assert chinese in err
+    assert english not in err
+    with pytest.raises(SystemExit):
+        main([*argv, "--lang", "en"])
+    assert english in capsys.readouterr().err
+
+
 def test_the_language_is_read_before_parsing() -> None:
     assert requested_language(["draw", "--help"]) is None
     assert requested_language(["draw", "--lang", "en", "--help"]) == "en"

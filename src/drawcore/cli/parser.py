@@ -144,8 +144,59 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        frame = translation(self.lang).gettext(N_("{prog}: error: {message}"))
-        self.exit(Exit.USAGE, frame.format(prog=self.prog, message=message) + "\n")
+        t = translation(self.lang).gettext
+        frame = t(N_("{prog}: error: {message}"))
+        said = usage_message(message, self.lang)
+        self.exit(Exit.USAGE, frame.format(prog=self.prog, message=said) + "\n")
+
+
+#: argparse's usage errors as it words them (Python 3.11 to 3.13), and the same message
+#: in the catalog: the option names, values and choices it quotes are kept as they are.
+_ARGPARSE_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern + r"\Z", re.DOTALL), template)
+    for pattern, template in (
+        (
+            r"the following arguments are required: (?P<names>.+)",
+            N_("the following arguments are required: {names}"),
+        ),
+        (r"unrecognized arguments: (?P<names>.+)", N_("unrecognized arguments: {names}")),
+        (
+            r"argument (?P<arg>.+?): invalid choice: (?P<value>.+?) "
+            r"\(choose from (?P<choices>.+)\)",
+            N_("argument {arg}: invalid choice: {value} (choose from {choices})"),
+        ),
+        (
+            r"argument (?P<arg>.+?): invalid (?P<kind>\w+) value: (?P<value>.+)",
+            N_("argument {arg}: invalid {kind} value: {value}"),
+        ),
+        (
+            r"argument (?P<arg>.+?): expected one argument",
+            N_("argument {arg}: expected one argument"),
+        ),
+        (
+            r"argument (?P<arg>.+?): expected at least one argument",
+            N_("argument {arg}: expected at least one argument"),
+        ),
+        (
+            r"argument (?P<arg>.+?): not allowed with argument (?P<other>.+)",
+            N_("argument {arg}: not allowed with argument {other}"),
+        ),
+        (
+            r"ambiguous option: (?P<option>.+?) could match (?P<matches>.+)",
+            N_("ambiguous option: {option} could match {matches}"),
+        ),
+    )
+)
+
+
+def usage_message(message: str, lang: str) -> str:
+    """One of argparse's usage errors in ``lang`` (the option names and values it quotes
+    unchanged); a message it words otherwise is left as it is."""
+    for pattern, template in _ARGPARSE_ERRORS:
+        found = pattern.match(message)
+        if found is not None:
+            return translation(lang).gettext(template).format(**found.groupdict())
+    return message
 
 
 def translate_help(parser: argparse.ArgumentParser, lang: str) -> None:
