@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from typing import Any, NoReturn, TypeAlias
 
 from drawcore.draw.candidates import _Pool
-from drawcore.draw.walk import _Job
+from drawcore.draw.walk import _admits, _Job
 from drawcore.errors import InvalidInputError
 from drawcore.i18n import msg
 
@@ -70,12 +70,8 @@ class ImplicitNetwork:
     # ------------------------------------------------------------------ the network's shape
 
     def eligible(self, j: int, i: int) -> bool:
-        """§10.7 step 1: not recused (and, in the expert pool, holding the area)."""
-        job = self.jobs[j]
-        if i in job.conflicts:
-            return False
-        req = job.requirement
-        return not self.require_all or req is None or req in self.pool.expertise[i]
+        """§10.7 step 1: the walk's eligibility rule."""
+        return _admits(self.pool, self.jobs[j], self.require_all, i)
 
     def holds(self, j: int, i: int) -> tuple[int, ...]:
         """The pattern sets of job ``j`` member ``i`` holds (then it has a node ``p``)."""

@@ -146,13 +146,16 @@ def _walk(pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool, head: i
             load.counts[(pool.name, i)] = c
 
 
+def _admits(pool: _Pool, job: _Job, require_all: bool, i: int) -> bool:
+    """Whether member ``i`` is eligible for ``job``: not recused (and, in the expert pool,
+    holding the job's area)."""
+    if i in job.conflicts:
+        return False
+    return not require_all or job.requirement is None or job.requirement in pool.expertise[i]
+
+
 def _eligible(pool: _Pool, job: _Job, require_all: bool) -> list[int]:
-    return [
-        i
-        for i in range(pool.size)
-        if i not in job.conflicts
-        and (not require_all or job.requirement is None or job.requirement in pool.expertise[i])
-    ]
+    return [i for i in range(pool.size) if _admits(pool, job, require_all, i)]
 
 
 def _names(areas: Iterable[str]) -> str:

@@ -247,7 +247,11 @@ class _Head:
     the compact ``year``), which is the bulk of it: what a replay needs to re-run it."""
 
     fields: dict[str, Any]  # AnnualPlanRecord's keywords but result and inputs
-    plan: YearPlanSpec
+
+    @property
+    def plan(self) -> YearPlanSpec:
+        spec: YearPlanSpec = self.fields["plan"]
+        return spec
 
 
 def _structure_head(body: object) -> _Head:
@@ -282,7 +286,6 @@ def _structure_head(body: object) -> _Head:
             msg("redo_reason must be text, got {redo_reason}", redo_reason=repr(redo_reason))
         )
     return _Head(
-        plan=spec,
         fields={
             "plan_id": body["plan_id"],
             "plan": spec,
