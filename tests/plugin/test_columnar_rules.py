@@ -12,17 +12,20 @@ import types
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from drawcore.errors import PluginError
-from drawcore.model import CreditClass, ProductionStatus, RiskLevel, Unit
+from drawcore.errors import InvalidInputError, PluginError
+from drawcore.model import CreditClass, InspectionMode, ProductionStatus, RiskLevel, Unit
 from drawcore.plan.once_a_year import once_a_year_reasons, with_once_a_year
 from drawcore.plugin import (
     GroupFactor,
+    GroupMode,
     GroupReason,
     GroupWindow,
+    InspectionModeChoice,
     PlanContext,
     Reason,
     RecentInspectionWindow,
@@ -307,3 +310,149 @@ def test_an_answer_of_the_wrong_kind_is_refused() -> None:
     bad.drawcore_units_mandatory = drawcore_units_mandatory
     with pytest.raises(PluginError, match="must return GroupReason values"):
         _rules(bad=bad).evaluate(_units(3), CONTEXT)
+
+
+# -- the inspection mode (TJ-5), over columns ---------------------------------------------
+
+
+def tianjin_mode(u: Unit, c: PlanContext, planned: bool) -> tuple[InspectionMode, str]:
+    """TJ-5 read one task at a time: general when no inspector holds a major-hazard unit's
+    industry; covert for a drawn unit of credit D or under investigation; else NAT-5."""
+    if u.major_hazard and c.inspector_expertise and u.industry not in c.inspector_expertise:
+        return InspectionMode.GENERAL, "TJ-5"
+    if not planned and (u.credit_class is CreditClass.D or u.under_investigation):
+        return InspectionMode.COVERT, "TJ-5"
+    return (InspectionMode.KEY if planned else InspectionMode.DOUBLE_RANDOM), "NAT-5"
+
+
+mode_contexts = st.builds(
+    PlanContext,
+    year=st.just(YEAR),
+    rounds=st.just(4),
+    start=st.just(dt.date(YEAR, 1, 1)),
+    inspector_expertise=st.lists(st.sampled_from(INDUSTRIES), max_size=3),
+)
+
+
+@settings(max_examples=150)
+@given(units=registries(), context=mode_contexts, data=st.data())
+def test_tianjin_modes_over_columns_are_the_clause_read_per_task(
+    units: list[Unit], context: PlanContext, data: st.DataObject
+) -> None:
+    planned = data.draw(st.lists(st.booleans(), min_size=len(units), max_size=len(units)))
+    got = Rules.for_jurisdiction("tianjin").inspection_modes(units, context, planned=planned)
+    assert [(c.mode, c.reason.clause) for c in got] == [
+        tianjin_mode(u, context, p) for u, p in zip(units, planned, strict=True)
+    ]
+    for c, u in zip(got, units, strict=True):
+        if c.mode is InspectionMode.GENERAL:
+            assert c.reason.plugin == "tianjin"
+            assert u.industry in c.reason.text
+
+
+def _mode_plugin(**hooks: object) -> object:
+    return types.SimpleNamespace(**hooks)
+
+
+def test_the_first_answer_per_task_decides_over_both_forms() -> None:
+    covert = Reason(clause="XA-1", text="columns")
+    general = Reason(clause="XB-1", text="per task")
+
+    @hookimpl
+    def drawcore_units_inspection_mode(
+        units: UnitColumns, planned: npt.NDArray[np.bool_]
+    ) -> Sequence[GroupMode]:
+        return [
+            GroupMode(rows=~planned, mode=InspectionMode.COVERT, reason=covert),
+            GroupMode(rows=[0, 1, 2], mode=InspectionMode.KEY, reason=covert),
+        ]
+
+    @hookimpl
+    def drawcore_inspection_mode(unit: Unit) -> InspectionModeChoice | None:
+        if unit.unit_id == "U0":
+            return None
+        return InspectionModeChoice(mode=InspectionMode.GENERAL, reason=general)
+
+    # b registers after a, so is asked first: its per-task answer decides U1..U3
+    rules = _rules(
+        a=_mode_plugin(drawcore_units_inspection_mode=drawcore_units_inspection_mode),
+        b=_mode_plugin(drawcore_inspection_mode=drawcore_inspection_mode),
+    )
+    got = rules.inspection_modes(_units(4), CONTEXT, planned=[False, True, False, True])
+    assert [(c.mode, c.reason.clause, c.reason.plugin) for c in got] == [
+        (InspectionMode.COVERT, "XA-1", "a"),  # b does not answer: a's first group
+        (InspectionMode.GENERAL, "XB-1", "b"),
+        (InspectionMode.GENERAL, "XB-1", "b"),
+        (InspectionMode.GENERAL, "XB-1", "b"),
+    ]
+    # registered the other way round (plugins register in name order): the columnar
+    # answer decides where it has a group
+    rules = _rules(
+        b=_mode_plugin(drawcore_inspection_mode=drawcore_inspection_mode),
+        z=_mode_plugin(drawcore_units_inspection_mode=drawcore_units_inspection_mode),
+    )
+    got = rules.inspection_modes(_units(4), CONTEXT, planned=[False, True, False, True])
+    assert [(c.mode, c.reason.clause) for c in got] == [
+        (InspectionMode.COVERT, "XA-1"),
+        (InspectionMode.KEY, "XA-1"),  # a planned row: the first group holding it is the second
+        (InspectionMode.COVERT, "XA-1"),
+        (InspectionMode.GENERAL, "XB-1"),  # in no group of a's: b's answer
+    ]
+    # nobody answers: NAT-5
+    got = _rules().inspection_modes(_units(2), CONTEXT, planned=[True, False])
+    assert [(c.mode, c.reason.clause) for c in got] == [
+        (InspectionMode.KEY, "NAT-5"),
+        (InspectionMode.DOUBLE_RANDOM, "NAT-5"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        (
+            lambda: [
+                GroupMode(
+                    rows=[True], mode=InspectionMode.KEY, reason=Reason(clause="XA-1", text="t")
+                )
+            ],
+            "mask of 1 rows for 2 units",
+        ),
+        (
+            lambda: [
+                GroupMode(rows=[5], mode=InspectionMode.KEY, reason=Reason(clause="XA-1", text="t"))
+            ],
+            "named row 5 of 2 units",
+        ),
+        (
+            lambda: [GroupMode(rows=[0], mode="key", reason=Reason(clause="XA-1", text="t"))],
+            "gave mode 'key'",
+        ),  # type: ignore[arg-type]
+        (
+            lambda: GroupMode(
+                rows=[0], mode=InspectionMode.KEY, reason=Reason(clause="XA-1", text="t")
+            ),
+            "sequence of GroupMode",
+        ),
+        (
+            lambda: [
+                InspectionModeChoice(
+                    mode=InspectionMode.KEY, reason=Reason(clause="XA-1", text="t")
+                )
+            ],
+            "must return GroupMode values",
+        ),
+    ],
+)
+def test_a_malformed_mode_answer_is_refused(answer: object, error: str) -> None:
+    @hookimpl
+    def drawcore_units_inspection_mode() -> object:
+        return answer()  # type: ignore[operator]
+
+    rules = _rules(bad=_mode_plugin(drawcore_units_inspection_mode=drawcore_units_inspection_mode))
+    with pytest.raises(PluginError, match=error):
+        rules.inspection_modes(_units(2), CONTEXT, planned=[True, False])
+
+
+def test_one_planned_flag_per_unit() -> None:
+    with pytest.raises(InvalidInputError, match="one planned flag per unit: 1 for 2 units"):
+        _rules().inspection_modes(_units(2), CONTEXT, planned=[True])

@@ -65,7 +65,7 @@ from drawcore.draw.team_model import (
     TeamDraw,
     TeamTask,
 )
-from drawcore.draw.walk import _Job, _Load, _walk
+from drawcore.draw.walk import _NONE, _Job, _Load, _walk
 from drawcore.errors import InfeasibleError, InvalidInputError
 from drawcore.i18n import msg
 from drawcore.model import Expert, InspectionMode
@@ -318,6 +318,8 @@ def _draw(
 def _replacements(pool: _Pool, job: _Job) -> tuple[tuple[str, ...], tuple[Replacement, ...]]:
     cands = job.candidates
     drawn = cands[: job.seats]
+    if not job.flow and job.passed is _NONE:  # nobody passed over: the drawn are the team
+        return tuple(map(pool.ids.__getitem__, drawn)), ()
     passed = {i: why for i, _, why in job.passed}
     members = set(job.members)
     incoming = [c for c in cands[job.seats :] if c in members]
@@ -351,23 +353,27 @@ def _record(
     parts: dict[int, list[PoolTeam]] = {}
     for name, pjobs in jobs.items():
         pool = pools[name]
+        name_of = pool.ids.__getitem__  # ids are in sorted order: sorted indices, sorted ids
         for job in pjobs:
             drawn, reps = _replacements(pool, job)
-            parts.setdefault(job.task, []).append(
-                PoolTeam(
-                    pool=name,
-                    size=job.seats,
-                    method="max_flow" if job.flow else "candidate_order",
-                    candidates=tuple(pool.ids[c] for c in job.candidates),
-                    drawn=drawn,
-                    members=tuple(sorted(pool.ids[i] for i in job.members)),
-                    passed_over=tuple(
-                        PassedOver(inspector_id=pool.ids[i], position=p, reason=why)
-                        for i, p, why in job.passed
-                    ),
-                    replacements=reps,
-                )
+            team = PoolTeam(
+                pool=name,
+                size=job.seats,
+                method="max_flow" if job.flow else "candidate_order",
+                candidates=tuple(map(name_of, job.candidates)),
+                drawn=drawn,
+                members=tuple(map(name_of, sorted(job.members))),
+                passed_over=tuple(
+                    PassedOver(inspector_id=pool.ids[i], position=p, reason=why)
+                    for i, p, why in job.passed
+                ),
+                replacements=reps,
             )
+            got = parts.get(job.task)
+            if got is None:
+                parts[job.task] = [team]
+            else:
+                got.append(team)
     # key inspections: random order (and dates) of visits over the round (TJ-5)
     key_tasks = [t for t in order if task_list[t].mode is InspectionMode.KEY]
     visit: dict[int, tuple[int, dt.date | None]] = {}
@@ -393,8 +399,13 @@ def _record(
                     members=fixed,
                 ),
             )
-        members = tuple(sorted(m for p in tparts if p.pool != EXPERTS for m in p.members))
-        experts = tuple(sorted(m for p in tparts if p.pool == EXPERTS for m in p.members))
+        members: tuple[str, ...]
+        experts: tuple[str, ...] = ()
+        if len(tparts) == 1 and tparts[0].pool != EXPERTS:  # one pool: its sorted members
+            members = tparts[0].members
+        else:
+            members = tuple(sorted(m for p in tparts if p.pool != EXPERTS for m in p.members))
+            experts = tuple(sorted(m for p in tparts if p.pool == EXPERTS for m in p.members))
         vo, vd = visit.get(t, (None, None))
         out.append(
             TeamAssignment(

@@ -90,19 +90,21 @@ def minimum_team() -> TeamRequirement:
     )
 
 
+_KEY_MODE = InspectionModeChoice(
+    mode=InspectionMode.KEY,
+    reason=Reason(
+        clause="NAT-5", plugin=CORE, text="key inspection: unit planned, inspectors drawn"
+    ),
+)
+_DOUBLE_RANDOM_MODE = InspectionModeChoice(
+    mode=InspectionMode.DOUBLE_RANDOM,
+    reason=Reason(clause="NAT-5", plugin=CORE, text="double-random: unit and inspectors drawn"),
+)
+
+
 def default_mode(*, planned: bool) -> InspectionModeChoice:
     """NAT-5: a planned inspection fixes the unit (key inspection); a drawn one is double-random."""
-    if planned:
-        return InspectionModeChoice(
-            mode=InspectionMode.KEY,
-            reason=Reason(
-                clause="NAT-5", plugin=CORE, text="key inspection: unit planned, inspectors drawn"
-            ),
-        )
-    return InspectionModeChoice(
-        mode=InspectionMode.DOUBLE_RANDOM,
-        reason=Reason(clause="NAT-5", plugin=CORE, text="double-random: unit and inspectors drawn"),
-    )
+    return _KEY_MODE if planned else _DOUBLE_RANDOM_MODE
 
 
 def default_deadline(round_end: dt.date) -> PublicationDeadline:
@@ -172,10 +174,11 @@ class Policy(Protocol):
         """Weights, masks, frequencies, windows and team needs of ``units`` (arrays in
         the order of ``units``)."""
 
-    def inspection_mode(
-        self, unit: Unit, context: PlanContext, *, planned: bool
-    ) -> InspectionModeChoice:
-        """The mode of one task; ``planned`` for a mandatory or key-supervision placement."""
+    def inspection_modes(
+        self, units: Sequence[Unit], context: PlanContext, *, planned: Sequence[bool]
+    ) -> list[InspectionModeChoice]:
+        """The mode of each task (one per unit, all asked at once); ``planned[k]`` for a
+        mandatory or key-supervision placement."""
 
     def conflicts(
         self, units: Sequence[Unit], inspectors: Sequence[Inspector], context: PlanContext

@@ -41,6 +41,7 @@ from drawcore.errors import InfeasibleError, RuleError
 from drawcore.model import Expert, InspectionItem, InspectionMode, Inspector, Unit
 from drawcore.plan.amendment import METHOD as AMENDMENT_METHOD
 from drawcore.plan.amendment import draw_amendment
+from drawcore.plan.collection import cycles_collected_after
 from drawcore.plan.forms import format_plan, task_form
 from drawcore.plan.parameters import ROUND_COUNTS, YearParameters
 from drawcore.plan.policy import CORE, Policy
@@ -129,6 +130,17 @@ class _Year:
     seed: str | bytes
     notes: dict[int, list[Reason]]
     recusals: dict[str, list[Recusal]]
+    items: dict[tuple[str, str], tuple[str, ...]] = attrs.field(factory=dict)
+
+    def items_for(self, unit: Unit) -> tuple[str, ...]:
+        """The ids of the items that apply to ``unit`` (they depend on its industry and
+        subject type only, so each pair is asked once)."""
+        kind = (unit.industry, unit.subject_type)
+        found = self.items.get(kind)
+        if found is None:
+            found = tuple(i.item_id for i in self.prep.items if i.applies_to(unit))
+            self.items[kind] = found
+        return found
 
 
 @attrs.frozen(kw_only=True)
@@ -147,6 +159,7 @@ class RoundInputs:
     entries: tuple[tuple[int, TaskKind, float], ...]
 
 
+@cycles_collected_after
 def plan_year(
     units: Iterable[Unit],
     inspectors: Iterable[Inspector],
@@ -434,18 +447,23 @@ def _build_round(inputs: RoundInputs, year: _Year) -> Round:
     prep, ur = year.prep, year.prep.decisions
     prepared = []
     team_tasks: list[TeamTask] = []
-    for i, kind, probability in inputs.entries:
-        unit = prep.units[i]
+    units, notes, items_for = prep.units, year.notes, year.items_for
+    modes = year.rules.inspection_modes(
+        [units[i] for i, _, _ in inputs.entries],
+        prep.context,
+        planned=[kind is TaskKind.PLANNED for _, kind, _ in inputs.entries],
+    )
+    for (i, kind, probability), choice in zip(inputs.entries, modes, strict=True):
+        unit = units[i]
         planned = kind is TaskKind.PLANNED
-        choice = year.rules.inspection_mode(unit, prep.context, planned=planned)
-        applicable = [item for item in prep.items if item.applies_to(unit)]
         reasons: list[Reason] = []
         if planned:
             reasons += ur.frequency_reasons.get(unit.unit_id, ())
             reasons += ur.mandatory_reasons.get(unit.unit_id, ())
-        reasons += year.notes.get(i, [])
+        if i in notes:
+            reasons += notes[i]
         reasons.append(choice.reason)
-        prepared.append((unit, kind, probability, choice.mode, applicable, tuple(reasons)))
+        prepared.append((unit, kind, probability, choice.mode, items_for(unit), tuple(reasons)))
         if choice.mode is InspectionMode.GENERAL:
             fixed = prep.office_teams.get(unit.unit_id)
             if fixed:
@@ -498,7 +516,7 @@ def _build_round(inputs: RoundInputs, year: _Year) -> Round:
                 probability=probability,
                 inspectors=team.members if team is not None else (),
                 experts=team.experts if team is not None else (),
-                items=tuple(item.item_id for item in applicable),
+                items=applicable,
                 reasons=why,
                 visit_order=team.visit_order if team is not None else None,
                 visit_date=team.visit_date if team is not None else None,

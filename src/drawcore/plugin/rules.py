@@ -25,7 +25,7 @@ import numpy.typing as npt
 import pluggy
 
 from drawcore.draw.team_model import Recusal
-from drawcore.errors import PluginError
+from drawcore.errors import InvalidInputError, PluginError
 from drawcore.i18n import current, msg, normalise
 from drawcore.model import InspectionMode, Inspector, Unit
 from drawcore.plan.policy import (
@@ -43,6 +43,7 @@ from drawcore.plugin.values import (
     Frequency,
     GroupFactor,
     GroupFrequency,
+    GroupMode,
     GroupReason,
     GroupTeam,
     GroupWindow,
@@ -71,6 +72,7 @@ _GROUP_KINDS: dict[str, type[Any]] = {
     "drawcore_units_once_a_year_waiver": GroupReason,
     "drawcore_units_exclusions": GroupReason,
     "drawcore_units_frequency": GroupFrequency,
+    "drawcore_units_inspection_mode": GroupMode,
     "drawcore_units_recent_inspection_window": GroupWindow,
     "drawcore_units_team_requirements": GroupTeam,
 }
@@ -514,24 +516,83 @@ class Rules:
     def inspection_mode(
         self, unit: Unit, context: PlanContext, *, planned: bool
     ) -> InspectionModeChoice:
-        """The mode of one task (``firstresult``; the core's NAT-5 default otherwise)."""
-        hook = "drawcore_inspection_mode"
-        for plugin, answer in self._call(hook, unit=unit, context=context, planned=planned):
-            self._expect(plugin, hook, answer, InspectionModeChoice)
-            if not isinstance(answer.mode, InspectionMode):
-                raise PluginError(
-                    msg(
-                        "plugin {plugin}: {hook} gave mode {mode}",
-                        plugin=repr(plugin),
-                        hook=hook,
-                        mode=repr(answer.mode),
-                    )
+        """The mode of one task (see :meth:`inspection_modes`)."""
+        return self.inspection_modes([unit], context, planned=[planned])[0]
+
+    def inspection_modes(
+        self, units: Sequence[Unit], context: PlanContext, *, planned: Sequence[bool]
+    ) -> list[InspectionModeChoice]:
+        """The mode of each task, ``units[k]`` planned or not as ``planned[k]`` says.
+
+        The first answer per task decides it, in one call order over the columnar and
+        the per-unit hook (within a columnar answer, its first group holding the task);
+        with no answer, the core's NAT-5 default.
+        """
+        n = len(units)
+        if len(planned) != n:
+            raise InvalidInputError(
+                msg(
+                    "give one planned flag per unit: {flags} for {n} units",
+                    flags=len(planned),
+                    n=n,
                 )
-            choice: InspectionModeChoice = attrs.evolve(
-                answer, reason=self._stamp(plugin, hook, answer.reason)
             )
-            return choice
-        return default_mode(planned=planned)
+        flags = np.array(planned, dtype=np.bool_)
+        flags.flags.writeable = False
+        chosen: list[InspectionModeChoice | None] = [None] * n
+        open_rows = n
+        cols: UnitColumns | None = None
+        for hook, impl in self._ordered(
+            "drawcore_units_inspection_mode", "drawcore_inspection_mode"
+        ):
+            if open_rows == 0:
+                break
+            plugin = impl.plugin_name
+            if hook == "drawcore_units_inspection_mode":
+                if cols is None:
+                    cols = UnitColumns.of(units)
+                answer = self._ask(hook, impl, units=cols, context=context, planned=flags)
+                if answer is None:
+                    continue
+                for group in self._sequence(plugin, hook, answer, "GroupMode"):
+                    rows, value = self._group(plugin, hook, group, n)
+                    choice = InspectionModeChoice(
+                        mode=self._mode(plugin, hook, value.mode), reason=value.reason
+                    )
+                    for i in rows.tolist():
+                        if chosen[i] is None:
+                            chosen[i] = choice
+                            open_rows -= 1
+                continue
+            for i, unit in enumerate(units):
+                if chosen[i] is not None:
+                    continue
+                answer = self._ask(hook, impl, unit=unit, context=context, planned=bool(flags[i]))
+                if answer is None:
+                    continue
+                self._expect(plugin, hook, answer, InspectionModeChoice)
+                chosen[i] = InspectionModeChoice(
+                    mode=self._mode(plugin, hook, answer.mode),
+                    reason=self._stamp(plugin, hook, answer.reason),
+                )
+                open_rows -= 1
+        return [
+            c if c is not None else default_mode(planned=p)
+            for c, p in zip(chosen, flags.tolist(), strict=True)
+        ]
+
+    @staticmethod
+    def _mode(plugin: str, hook: str, mode: object) -> InspectionMode:
+        if not isinstance(mode, InspectionMode):
+            raise PluginError(
+                msg(
+                    "plugin {plugin}: {hook} gave mode {mode}",
+                    plugin=repr(plugin),
+                    hook=hook,
+                    mode=repr(mode),
+                )
+            )
+        return mode
 
     # -- per-plan decisions ----------------------------------------------------------
 

@@ -37,6 +37,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+import numpy as np
+import numpy.typing as npt
+
 from drawcore.model import Inspector, Unit
 from drawcore.plugin import hookspec
 from drawcore.plugin.columns import UnitColumns
@@ -44,6 +47,7 @@ from drawcore.plugin.values import (
     Frequency,
     GroupFactor,
     GroupFrequency,
+    GroupMode,
     GroupReason,
     GroupTeam,
     GroupWindow,
@@ -77,6 +81,7 @@ __all__ = [
     "drawcore_unit_weight",
     "drawcore_units_exclusions",
     "drawcore_units_frequency",
+    "drawcore_units_inspection_mode",
     "drawcore_units_mandatory",
     "drawcore_units_once_a_year_waiver",
     "drawcore_units_recent_inspection_window",
@@ -351,6 +356,24 @@ def drawcore_units_team_requirements(  # type: ignore[empty-body]
     Returns: ``GroupTeam`` values (rows, ``TeamRequirement``).
     Combine: per unit, MERGED with the core's minimum (NAT-1) and every other answer:
     maximum ``size``, union of ``expertise``, maximum ``experts``; all reasons kept.
+    """
+
+
+@hookspec
+def drawcore_units_inspection_mode(  # type: ignore[empty-body]
+    units: UnitColumns, context: PlanContext, planned: npt.NDArray[np.bool_]
+) -> Sequence[GroupMode]:
+    """The inspection mode of groups of tasks (TJ-5); columnar form of
+    ``drawcore_inspection_mode``.
+
+    Called: once per round of a plan, with the units of the round's tasks;
+    ``planned[i]`` is true when row ``i`` is a mandatory or key-supervision
+    placement, false when it was drawn at random.
+    Returns: ``GroupMode`` values (rows, ``InspectionMode``, reason).
+    Combine: the first answer per unit decides it -- the first plugin in call order
+    (with those answering ``drawcore_inspection_mode``) with a group holding the unit
+    (within one answer, its first such group); with no answer the core's national
+    default applies (NAT-5).
     """
 
 

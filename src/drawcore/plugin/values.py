@@ -28,6 +28,7 @@ __all__ = [
     "Frequency",
     "GroupFactor",
     "GroupFrequency",
+    "GroupMode",
     "GroupReason",
     "GroupTeam",
     "GroupWindow",
@@ -321,6 +322,15 @@ class GroupWindow:
 
     rows: npt.NDArray[Any] = attrs.field(converter=_rows)
     days: int = attrs.field(validator=_check_days)
+    reason: Reason
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class GroupMode:
+    """The inspection mode of a group of units' tasks (TJ-5), with its reason."""
+
+    rows: npt.NDArray[Any] = attrs.field(converter=_rows)
+    mode: InspectionMode
     reason: Reason
 
 

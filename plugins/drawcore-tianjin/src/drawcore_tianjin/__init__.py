@@ -19,10 +19,10 @@ from drawcore.plan.once_a_year import FATAL_ACCIDENT_YEARS
 from drawcore.plugin import (
     GroupFactor,
     GroupFrequency,
+    GroupMode,
     GroupReason,
     GroupTeam,
     GroupWindow,
-    InspectionModeChoice,
     PlanContext,
     PublicationDeadline,
     Reason,
@@ -246,32 +246,42 @@ def drawcore_units_team_requirements(
 
 
 @hookimpl
-def drawcore_inspection_mode(
-    unit: Unit, context: PlanContext, planned: bool
-) -> InspectionModeChoice | None:
+def drawcore_units_inspection_mode(
+    units: UnitColumns, context: PlanContext, planned: npt.NDArray[np.bool_]
+) -> Sequence[GroupMode]:
     """TJ-5: general, key and covert inspections."""
-    if (
-        unit.major_hazard
-        and context.inspector_expertise
-        and (unit.industry not in context.inspector_expertise)
-    ):
-        return InspectionModeChoice(
-            mode=InspectionMode.GENERAL,
-            reason=Reason(
-                clause="TJ-5",
-                text=f"no inspector has {unit.industry} expertise: general inspection, "
-                "unit drawn, team set by the office",
-            ),
+    groups: list[GroupMode] = []
+    if context.inspector_expertise:
+        industry = units.column("industry")
+        general = units.flag("major_hazard") & ~np.isin(
+            industry, sorted(context.inspector_expertise)
         )
-    if not planned and (unit.credit_class is CreditClass.D or unit.under_investigation):
-        return InspectionModeChoice(
+        groups += [
+            GroupMode(
+                rows=general & (industry == name),
+                mode=InspectionMode.GENERAL,
+                reason=Reason(
+                    clause="TJ-5",
+                    text=f"no inspector has {name} expertise: general inspection, "
+                    "unit drawn, team set by the office",
+                ),
+            )
+            for name in sorted(set(industry[general].tolist()))
+        ]
+    covert = ~planned & (
+        units.equals("credit_class", CreditClass.D) | units.flag("under_investigation")
+    )
+    groups.append(
+        GroupMode(
+            rows=covert,
             mode=InspectionMode.COVERT,
             reason=Reason(
                 clause="TJ-5",
                 text="covert inspection (暗查暗访), double-random, not announced",
             ),
         )
-    return None
+    )
+    return groups
 
 
 @hookimpl
