@@ -11,7 +11,8 @@ year's draw alone). Printed per size: the plan's time and the baseline's, their
 ratio, the time of :func:`drawcore.record.annual.replay_year` on the plan's record
 (what ``verify`` runs: the rules asked again, the year re-planned, the record
 compared), the record's size per task (``annual_plan`` body, canonical JSON, in the
-method's layout; beside it the plan written out in full), and the peak RSS.
+method's layout; beside it the plan written out in full), and the peak RSS after the
+plan (the target's) and after the record and its replay as well.
 Times are wall-clock, best of ``--repeat``; CPU time is printed beside them
 because a loaded machine inflates wall-clock.
 
@@ -108,6 +109,7 @@ def run(n: int, per: int, repeat: int, rules: Rules) -> bool:
         return run_year(spec, county, rules, seed)
 
     wall, cpu, result = timed(plan, repeat)
+    plan_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB -> MiB
     decided = rules.evaluate(units, PlanContext(year=2019, rounds=4, start=dt.date(2019, 1, 1)))
     ids, weights, size = list(decided.unit_ids), decided.weights, result.yearly.size
 
@@ -156,10 +158,13 @@ def run(n: int, per: int, repeat: int, rules: Rules) -> bool:
         f"the plan written out in full (plan_year/2 layout): {old_bytes / max(tasks, 1):,.0f} "
         "bytes per task"
     )
-    print(f"peak RSS so far: {peak:,.0f} MiB")
+    print(
+        f"peak RSS: {plan_peak:,.0f} MiB after the registry and the plan (target at 10^6: "
+        f"< 4,096); {peak:,.0f} MiB after the record and its replay as well"
+    )
     ok = per_task <= 400 and replay_wall <= 2 * wall
     if n >= 1_000_000:
-        ok = ok and wall < 10 and peak < 4096 and wall / base_wall <= 50
+        ok = ok and wall < 10 and plan_peak < 4096 and wall / base_wall <= 50
     elif n >= 100_000:
         ok = ok and wall < 1.5
     return ok

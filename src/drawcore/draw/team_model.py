@@ -132,6 +132,8 @@ def _positive_size(_i: object, attribute: attrs.Attribute[int | None], value: in
 
 
 def _departments(value: Iterable[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
+    if value == ():  # the common case: no joint inspection
+        return ()
     out = tuple((str(d), s) for d, s in value)
     names = [d for d, _ in out]
     if len(set(names)) != len(names):
@@ -179,6 +181,8 @@ def _expertise(value: str | Iterable[str] | None) -> str | tuple[str, ...] | Non
 
 
 def _id_tuple(value: Iterable[str]) -> tuple[str, ...]:
+    if type(value) is tuple:
+        return value
     if isinstance(value, str):
         raise InvalidInputError(
             msg("expected a collection of inspector ids, not the string {value}", value=repr(value))

@@ -149,6 +149,7 @@ class Rules:
             sorted(name for name, claim in claims.items() if claim is None or claim == wanted)
         )
         self._active = frozenset(self.plugins)
+        self._impls: dict[str, tuple[bool, list[Any]]] = {}
         for name, plugin in pm.list_name_plugin():
             if name in self._active:
                 for caller in pm.get_hookcallers(plugin) or ():
@@ -182,12 +183,17 @@ class Rules:
 
         For a ``firstresult`` hook, stops at the first answer that is not ``None``.
         """
-        caller = getattr(self._pm.hook, hook)
-        first = bool(caller.spec is not None and caller.spec.opts.get("firstresult"))
+        found = self._impls.get(hook)
+        if found is None:  # the plugins were fixed when these rules were made
+            caller = getattr(self._pm.hook, hook)
+            found = (
+                bool(caller.spec is not None and caller.spec.opts.get("firstresult")),
+                [i for i in reversed(caller.get_hookimpls()) if i.plugin_name in self._active],
+            )
+            self._impls[hook] = found
+        first, impls = found
         out: list[tuple[str, Any]] = []
-        for impl in reversed(caller.get_hookimpls()):
-            if impl.plugin_name not in self._active:
-                continue
+        for impl in impls:
             answer = self._ask(hook, impl, **kwargs)
             if answer is None:
                 continue
