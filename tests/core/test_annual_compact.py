@@ -158,3 +158,44 @@ def test_tj9_the_compact_record_reads_back_as_the_plan_and_its_inputs(
         factor = 2.0 if uid.endswith(("1", "3")) else 1.0
         assert weights[uid] == before[uid] * factor
     assert record.body() == body
+
+
+def _relaid(data: Any) -> tuple[Any, int]:
+    """``data`` (a compact layout) with every list of table references written as an
+    ``"l"`` list of single references instead: another layout of the same values."""
+    if isinstance(data, list):
+        return {"l": list(data)}, 1
+    if isinstance(data, dict):
+        out, changed = {}, 0
+        for k, v in data.items():
+            if k in ("i", "k", "n"):  # positions and lengths, not references
+                out[k] = v
+            else:
+                out[k], n = _relaid(v)
+                changed += n
+        return out, changed
+    return data, 0
+
+
+def test_tj9_a_replay_accepts_the_same_plan_in_another_layout_and_names_a_changed_one(
+    small_county: tuple[Path, County],
+) -> None:
+    _, county = small_county
+    rules = _weighing(2.0)
+    body = _record(county, rules)
+    data, changed = _relaid(body["year"]["d"])
+    assert changed > 10
+    relaid = {**body, "year": {"v": body["year"]["v"], "d": data}}
+    assert relaid != body
+    assert decode(relaid["year"]) == decode(body["year"])
+    assert replay_year(relaid, county, rules) is None
+    # a member of one team changed in the table: named by the plan's own fields
+    table = list(body["year"]["v"])
+    plan = decode(body["year"])["plan"]
+    member = plan["rounds"][0]["tasks"][0]["inspectors"][0]
+    others = sorted({i.inspector_id for i in county.inspectors} - {member})
+    table[table.index(member)] = others[0]
+    tampered = {**body, "year": {"v": table, "d": body["year"]["d"]}}
+    problem = replay_year(tampered, county, rules)
+    assert problem is not None
+    assert "year.plan.rounds[" in problem

@@ -80,6 +80,7 @@ __all__ = [
     "YearParameters",
     "commit_year",
     "format_plan",
+    "plan_prepared",
     "plan_year",
     "task_form",
 ]
@@ -201,6 +202,17 @@ def plan_year(
         conflicts=conflicts,
         office_teams=office_teams or {},
     )
+    return plan_prepared(prep, rules=rules, seed=seed, strict=strict)
+
+
+@cycles_collected_after
+def plan_prepared(
+    prep: Prepared, *, rules: Policy, seed: str | bytes, strict: bool = False
+) -> AnnualPlan:
+    """The plan :func:`plan_year` draws once :func:`~drawcore.plan.prepare.prepare` has
+    decided ``prep`` under the same ``rules`` (a replay that asked the rules already
+    does not ask them again)."""
+    params = prep.params
     unit_list, ur, caps = prep.units, prep.decisions, prep.capacities
     key = DrawKey.derive(seed, params.draw_id)
     periods = params.periods()

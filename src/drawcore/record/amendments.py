@@ -22,7 +22,7 @@ from drawcore.i18n import msg
 from drawcore.plan.amendment import Amendment, share_of_year_left, yearly_scale
 from drawcore.plan.policy import Policy
 from drawcore.plan.tasks import AnnualPlan, TaskKind
-from drawcore.record.annual import AnnualPlanRecord, YearPlanSpec, _prepared
+from drawcore.record.annual import AnnualPlanRecord, YearPlanSpec, prepare_spec
 from drawcore.record.journal import Record
 from drawcore.record.seeding import ANNUAL_PLAN, PLAN_COMMITMENT, VOID
 from drawcore.registry.registries import County
@@ -53,7 +53,7 @@ def amended_plans(records: Iterable[Record], amends: str) -> list[tuple[Record, 
 
 def _weights(spec: YearPlanSpec, county: County, rules: Policy) -> dict[str, float]:
     """Unit id -> the weight the amended plan's rules gave each unit of its snapshot."""
-    prep = _prepared(spec, county, rules)
+    prep = prepare_spec(spec, county, rules)
     return dict(zip((u.unit_id for u in prep.units), prep.decisions.weights.tolist(), strict=True))
 
 

@@ -19,7 +19,7 @@ from drawcore.i18n import msg
 from drawcore.plan.parameters import YearParameters
 from drawcore.plan.policy import Policy
 from drawcore.plan.prepare import Prepared, prepare
-from drawcore.plan.schedule import commit_year, plan_year
+from drawcore.plan.schedule import commit_year, plan_prepared
 from drawcore.plan.tasks import AnnualPlan, UnitFrequency, UnitReasons
 from drawcore.plugin.values import EntryRole
 from drawcore.record.annual_compact import (
@@ -46,6 +46,7 @@ from drawcore.serde import OMIT_IF_DEFAULT, converter, plain_json
 __all__ = [
     "AnnualPlanRecord",
     "YearPlanSpec",
+    "prepare_spec",
     "replay_year",
     "run_year",
     "spec_inputs",
@@ -211,11 +212,20 @@ def _same_record(body: Mapping[str, Any], made: AnnualPlanRecord) -> bool:
     head = {k: v for k, v in body.items() if k != part}
     if part not in body or plain_json(head) != plain_json(_head_json(made)):
         return False
+    values = _plan_values(made)
+    if made.compact:
+        # the layout is a function of the plan's values: the same bytes, the same plan
+        # (a record laid out otherwise is decoded and compared value by value below)
+        try:
+            if plain_json(body["year"]) == plain_json(encode(values)):
+                return True
+        except (ValueError, TypeError):
+            pass
     try:
         recorded = decode(body["year"]) if made.compact else body["result"]
     except (ValueError, KeyError, IndexError, TypeError, InvalidInputError):
         return False
-    return plain_json(recorded) == plain_json(_plan_values(made))
+    return plain_json(recorded) == plain_json(values)
 
 
 def _plan_part(rec: AnnualPlanRecord) -> dict[str, Any]:
@@ -411,10 +421,19 @@ def _check_rules(spec: YearPlanSpec, rules: Policy) -> str | None:
     return None
 
 
-def run_year(spec: YearPlanSpec, county: County, rules: Policy, seed: bytes) -> AnnualPlan:
+def run_year(
+    spec: YearPlanSpec,
+    county: County,
+    rules: Policy,
+    seed: bytes,
+    *,
+    prepared: Prepared | None = None,
+) -> AnnualPlan:
     """The annual plan ``spec`` describes: :func:`drawcore.schedule.plan_year` keyed by
     ``seed`` and ``spec.plan_id``, on the snapshots it names (checked by fingerprint),
     under the same rules and plugin versions, making the same committed decisions.
+    ``prepared``: the rules' decisions for ``spec`` on ``county`` already made (by
+    :func:`prepare_spec`), so they are not asked again.
     Raises :class:`InvalidInputError` / :class:`RuleError` otherwise."""
     for name, fp in county.fingerprints.items():
         ref: RegistryRef = getattr(spec, name)
@@ -432,17 +451,9 @@ def run_year(spec: YearPlanSpec, county: County, rules: Policy, seed: bytes) -> 
     problem = _check_rules(spec, rules)
     if problem is not None:
         raise RuleError(problem)
-    plan = plan_year(
-        county.units,
-        county.inspectors,
-        rules=rules,
-        seed=seed,
-        params=spec.parameters,
-        experts=county.experts,
-        items=county.items,
-        conflicts=spec.conflicts,
-        office_teams=dict(spec.office_teams),
-    )
+    if prepared is None:
+        prepared = prepare_spec(spec, county, rules)
+    plan = plan_prepared(prepared, rules=rules, seed=seed)
     if plan.commitment != spec.commitment:
         raise RuleError(
             msg(
@@ -506,7 +517,7 @@ def _decision_map(entries: Sequence[UnitReasons | UnitFrequency]) -> dict[str, s
     return out
 
 
-def _prepared(spec: YearPlanSpec, county: County, rules: Policy) -> Prepared:
+def prepare_spec(spec: YearPlanSpec, county: County, rules: Policy) -> Prepared:
     """The rules' decisions for ``spec`` on ``county``, made as before the seed."""
     return prepare(
         county.units,
@@ -520,28 +531,28 @@ def _prepared(spec: YearPlanSpec, county: County, rules: Policy) -> Prepared:
     )
 
 
-def spec_inputs(spec: YearPlanSpec, county: County, rules: Policy) -> YearInputs | None:
+def spec_inputs(
+    spec: YearPlanSpec, county: County, rules: Policy, *, prepared: Prepared | None = None
+) -> YearInputs | None:
     """The rules' inputs an ``annual_plan`` record of ``spec``'s method carries (``None``
-    for the earlier method, whose records do not carry them)."""
+    for the earlier method, whose records do not carry them); ``prepared`` as for
+    :func:`run_year`."""
     if spec.method != COMPACT_METHOD:
         return None
-    return inputs_of(_prepared(spec, county, rules).decisions)
+    if prepared is None:
+        prepared = prepare_spec(spec, county, rules)
+    return inputs_of(prepared.decisions)
 
 
 def _rules_difference(
     spec: YearPlanSpec,
     inputs: YearInputs | None,
     recorded: Callable[[], AnnualPlan],
-    county: County,
-    rules: Policy,
+    prep: Prepared,
 ) -> str | None:
     """When the installed rules no longer make the committed decisions or no longer give
     the recorded weights and windows (a rule changed without a new plugin version), the
-    first unit they decide differently for."""
-    try:
-        prep = _prepared(spec, county, rules)
-    except DrawcoreError:
-        return None  # run_year reports it
+    first unit they decide differently for (``prep``: their decisions now)."""
     who = spec.jurisdiction or "national practice"
     now = prep.commitment
     if now.hash != spec.commitment:
@@ -637,17 +648,22 @@ def replay_year(
         return _structure(body, AnnualPlanRecord, what).result
 
     try:
-        problem = _rules_difference(spec, inputs, recorded, county, rules)
-    except InvalidInputError as err:
-        return str(err)
-    if problem is not None:
-        return problem
+        prep: Prepared | None = prepare_spec(spec, county, rules)
+    except DrawcoreError:
+        prep = None  # run_year asks again and reports it
+    if prep is not None:
+        try:
+            problem = _rules_difference(spec, inputs, recorded, prep)
+        except InvalidInputError as err:
+            return str(err)
+        if problem is not None:
+            return problem
     try:
         seed = bytes.fromhex(fields["seed"])
     except ValueError:
         return f"seed {fields['seed']!r} is not hex"
     try:
-        plan = run_year(spec, county, rules, seed)
+        plan = run_year(spec, county, rules, seed, prepared=prep)
         expected = year_plan_record(
             spec,
             plan,

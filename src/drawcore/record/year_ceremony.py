@@ -15,7 +15,13 @@ from drawcore.errors import InvalidInputError, JournalError
 from drawcore.i18n import msg
 from drawcore.plan.tasks import AnnualPlan
 from drawcore.plugin.rules import Rules
-from drawcore.record.annual import YearPlanSpec, run_year, spec_inputs, year_plan_record
+from drawcore.record.annual import (
+    YearPlanSpec,
+    prepare_spec,
+    run_year,
+    spec_inputs,
+    year_plan_record,
+)
 from drawcore.record.ceremony import _live_seed
 from drawcore.record.journal import Journal, Record
 from drawcore.record.seeding import ANNUAL_PLAN, SEED, VOID, seed_body, void_body
@@ -64,11 +70,12 @@ def draw_year(
     base = registry_dir if registry_dir is not None else journal.path.parent
     regs = county if county is not None else load_county(spec, base)
     seed = bytes.fromhex(seed_hex)
-    plan = run_year(spec, regs, rules, seed)
+    prep = prepare_spec(spec, regs, rules)
+    plan = run_year(spec, regs, rules, seed, prepared=prep)
     body = year_plan_record(
         spec,
         plan,
-        inputs=spec_inputs(spec, regs, rules),
+        inputs=spec_inputs(spec, regs, rules, prepared=prep),
         seed=seed,
         seed_record=seed_seq,
         seed_method=method,
@@ -126,12 +133,13 @@ def redo_year(
     base = registry_dir if registry_dir is not None else journal.path.parent
     regs = county if county is not None else load_county(spec, base)
     seed_bytes = bytes.fromhex(seed["seed"])
-    plan = run_year(spec, regs, rules, seed_bytes)
+    prep = prepare_spec(spec, regs, rules)
+    plan = run_year(spec, regs, rules, seed_bytes, prepared=prep)
     seed_seq = journal.size + 2
     body = year_plan_record(
         spec,
         plan,
-        inputs=spec_inputs(spec, regs, rules),
+        inputs=spec_inputs(spec, regs, rules, prepared=prep),
         seed=seed_bytes,
         seed_record=seed_seq,
         seed_method=seed["method"],
