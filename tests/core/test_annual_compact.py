@@ -199,3 +199,63 @@ def test_tj9_a_replay_accepts_the_same_plan_in_another_layout_and_names_a_change
     problem = replay_year(tampered, county, rules)
     assert problem is not None
     assert "year.plan.rounds[" in problem
+
+
+def _spec_encode(x: Any) -> dict[str, Any]:
+    """The writer of spec §12.4, line by line (distinct items by canonical JSON, §3)."""
+    table: list[Any] = []
+    seen: dict[str, int] = {}
+
+    def canonical(v: Any) -> str:
+        return json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    def ref(v: Any) -> int:
+        key = canonical(v) + type(v).__name__
+        if key not in seen:
+            seen[key] = len(table)
+            table.append(v)
+        return seen[key]
+
+    def scalar(v: Any) -> bool:
+        return v is None or isinstance(v, str | int | float | bool)
+
+    def enc(v: Any) -> Any:
+        if scalar(v):
+            return ref(v)
+        if isinstance(v, dict):
+            return {"o": {k: enc(v[k]) for k in sorted(v)}}
+        if all(scalar(i) for i in v):
+            return [ref(i) for i in v]
+        order: dict[str, int] = {}
+        at = [order.setdefault(canonical(i), len(order)) for i in v]
+        if 2 * len(order) <= len(v):
+            distinct = [v[at.index(j)] for j in range(len(order))]
+            return {"u": enc(distinct), "i": at}
+        if all(isinstance(i, list) for i in v):
+            return {"k": [len(i) for i in v], "f": enc([y for i in v for y in i])}
+        if all(isinstance(i, dict) for i in v) and all(sorted(i) == sorted(v[0]) for i in v):
+            return {"n": len(v), "c": {k: enc([i[k] for i in v]) for k in sorted(v[0])}}
+        return {"l": [enc(i) for i in v]}
+
+    data = enc(x)
+    return {"v": table, "d": data}
+
+
+_few = st.sampled_from([0, 1, 1.0, True, -0.0, 0.0, "a", None])
+_repeating = st.recursive(
+    _few,
+    lambda inner: (
+        st.lists(inner, max_size=8)
+        | st.lists(st.fixed_dictionaries({"a": _few, "b": inner}), max_size=8)
+        | st.dictionaries(st.sampled_from("ab"), inner, max_size=2)
+    ),
+    max_leaves=60,
+)
+
+
+@given(_json | _repeating)
+def test_bl9_the_writer_lays_a_value_out_as_the_specification_says(value: Any) -> None:
+    value = _as_journal(value)
+    assert json.dumps(encode(value), sort_keys=True) == json.dumps(
+        _spec_encode(value), sort_keys=True
+    )

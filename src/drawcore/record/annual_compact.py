@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -51,8 +51,11 @@ COMPACT_METHOD = "drawcore.plan.plan_year/3"
 _Scalar = str | int | float | bool | None
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _is_scalar(value: object) -> bool:
-    return value is None or isinstance(value, str | int | float | bool)
+    return type(value) in _SCALARS or isinstance(value, str | int | float)
 
 
 class _Table:
@@ -65,7 +68,8 @@ class _Table:
     def ref(self, value: _Scalar) -> int:
         if isinstance(value, float) and not math.isfinite(value):
             raise InvalidInputError(msg("{value} has no JSON form", value=repr(value)))
-        key = (type(value).__name__, value)
+        # 1, 1.0 and true are different scalars, and so are 0.0 and -0.0
+        key = (type(value).__name__, repr(value) if isinstance(value, float) else value)
         found = self._index.get(key)
         if found is None:
             found = self._index[key] = len(self.values)
@@ -82,12 +86,9 @@ def _encode(value: Any, table: _Table) -> Any:
         raise InvalidInputError(msg("not a JSON value: {kind}", kind=type(value).__name__))
     if all(_is_scalar(v) for v in value):
         return [table.ref(v) for v in value]
-    first: dict[str, int] = {}
-    rows = [first.setdefault(_canonical(v), len(first)) for v in value]
-    if 2 * len(first) <= len(value):
-        distinct: list[Any] = [None] * len(first)
-        for v, i in zip(value, rows, strict=True):
-            distinct[i] = v
+    repeated = _repeats(value)
+    if repeated is not None:
+        distinct, rows = repeated
         return {"u": _encode(distinct, table), "i": rows}
     if all(isinstance(v, list | tuple) for v in value):
         flat = [x for v in value for x in v]
@@ -102,8 +103,42 @@ def _encode(value: Any, table: _Table) -> Any:
     return {"l": [_encode(v, table) for v in value]}
 
 
+def _repeats(value: Sequence[Any]) -> tuple[list[Any], list[int]] | None:
+    """The distinct items (by canonical JSON, in the order first met) and each item's
+    place among them, when they are at most half the items; else ``None``."""
+    if 2 * len(set(map(_probe, value))) > len(value):
+        return None  # more than half the items differ already by their probes
+    first: dict[str, int] = {}
+    rows = [first.setdefault(_canonical(v), len(first)) for v in value]
+    if 2 * len(first) > len(value):
+        return None
+    distinct: list[Any] = [None] * len(first)
+    for v, i in zip(value, rows, strict=True):
+        distinct[i] = v
+    return distinct, rows
+
+
+def _probe(value: Any) -> Hashable:
+    """A key that items with the same canonical JSON share (items with different keys
+    differ): a mapping's or a list's scalars with their types, cheaper than the JSON."""
+    if isinstance(value, Mapping):
+        return tuple((k, type(x), x) for k, x in sorted(value.items(), key=_first) if _is_scalar(x))
+    if isinstance(value, list | tuple):
+        return (len(value), *((type(x), x) for x in value if _is_scalar(x)))
+    return _canonical(value)
+
+
+def _first(item: tuple[str, Any]) -> str:
+    return item[0]
+
+
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, check_circular=False
+)
+
+
 def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(value)
 
 
 def encode(value: Any) -> dict[str, Any]:
@@ -143,7 +178,10 @@ def _decode(data: Any, table: Sequence[_Scalar]) -> Any:
             raise InvalidInputError(
                 msg("column {column} does not have {rows} rows", column=repr(k), rows=n)
             )
-    return [{k: decoded[k][i] for k in decoded} for i in range(n)]
+    keys = list(decoded)
+    if not keys:
+        return [{} for _ in range(n)]
+    return [dict(zip(keys, row, strict=True)) for row in zip(*decoded.values(), strict=True)]
 
 
 def decode(compact: Mapping[str, Any]) -> Any:
