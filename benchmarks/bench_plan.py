@@ -151,8 +151,9 @@ def run(n: int, per: int, repeat: int, rules: Rules) -> bool:
         f"(CPU {cpu / max(base_cpu, 1e-9):,.0f}x; target at 10^6: <= 50x)"
     )
     print(
-        f"record ({spec.method}): made and written as JSON in {record_wall:.2f} s wall; replay_year (what verify "
-        f"runs): {replay_wall:.2f} s wall = {replay_wall / wall:.2f}x the plan (<= 2x); "
+        f"record ({spec.method}): made and written as JSON in {record_wall:.2f} s wall; "
+        f"replay_year (what verify runs): {replay_wall:.2f} s wall = "
+        f"{replay_wall / wall:.2f}x the plan (<= 2x); "
         f"CPU {replay_cpu:.2f} s = {replay_cpu / max(cpu, 1e-9):.2f}x the plan's CPU"
     )
     print(

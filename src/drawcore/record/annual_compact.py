@@ -37,6 +37,7 @@ import attrs
 
 from drawcore.errors import InvalidInputError
 from drawcore.i18n import msg
+from drawcore.plan.collection import cycles_collected_after
 from drawcore.plan.parameters import YearParameters
 from drawcore.plan.policy import Policy, UnitDecisions
 from drawcore.plan.prepare import prepare
@@ -141,6 +142,7 @@ def _canonical(value: Any) -> str:
     return _CANONICAL.encode(value)
 
 
+@cycles_collected_after
 def encode(value: Any) -> dict[str, Any]:
     """``value`` (plain JSON values) in the compact layout: ``{"v": table, "d": data}``."""
     table = _Table()
@@ -184,6 +186,7 @@ def _decode(data: Any, table: Sequence[_Scalar]) -> Any:
     return [dict(zip(keys, row, strict=True)) for row in zip(*decoded.values(), strict=True)]
 
 
+@cycles_collected_after
 def decode(compact: Mapping[str, Any]) -> Any:
     """The JSON value a compact ``{"v": table, "d": data}`` holds; :class:`InvalidInputError`
     (or :class:`KeyError`, :class:`IndexError`, :class:`TypeError`) when it is malformed."""
