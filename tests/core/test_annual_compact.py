@@ -4,11 +4,13 @@ self-contained enough that a rule changed without a new version is named by unit
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import json
 import types
 from pathlib import Path
 from typing import Any
 
+import pytest
 from ceremony_site import SIGNING
 from hypothesis import given
 from hypothesis import strategies as st
@@ -19,6 +21,7 @@ from drawcore.plugin import hookimpl
 from drawcore.plugin.manager import make_plugin_manager
 from drawcore.plugin.rules import Rules
 from drawcore.plugin.values import PlanContext, Reason, WeightFactor
+from drawcore.record import annual
 from drawcore.record.annual import (
     AnnualPlanRecord,
     replay_year,
@@ -27,7 +30,7 @@ from drawcore.record.annual import (
     year_plan_record,
     year_plan_spec,
 )
-from drawcore.record.annual_compact import COMPACT_METHOD, decode, encode
+from drawcore.record.annual_compact import COMPACT_METHOD, decode, encode, holds
 from drawcore.record.records import RegistryRef
 from drawcore.registry.registries import County
 
@@ -201,6 +204,58 @@ def test_tj9_a_replay_accepts_the_same_plan_in_another_layout_and_names_a_change
     assert "year.plan.rounds[" in problem
 
 
+def _as_float(data: Any, table: list[Any]) -> Any:
+    """``data`` (a compact layout over ``table``) with its first reference to an integer
+    in a column of scalars pointed at the same number as a float, appended to ``table``;
+    ``None`` when it has none. Repeated items (``u``) are left as they are."""
+    if isinstance(data, list):
+        for at, ref in enumerate(data):
+            if type(table[ref]) is int:
+                table.append(float(table[ref]))
+                return [*data[:at], len(table) - 1, *data[at + 1 :]]
+        return None
+    if isinstance(data, dict) and "u" not in data:
+        for key, sub in data.items():
+            if key not in ("i", "k", "n"):
+                found = _as_float(sub, table)
+                if found is not None:
+                    return {**data, key: found}
+    return None
+
+
+def test_tj9_a_replay_names_a_number_recorded_as_another_type(
+    small_county: tuple[Path, County],
+) -> None:
+    _, county = small_county
+    rules = _weighing(2.0)
+    body = _record(county, rules)
+    table = list(body["year"]["v"])
+    data = _as_float(body["year"]["d"], table)
+    assert data is not None
+    tampered = {**body, "year": {"v": table, "d": data}}
+    # equal to the replay's value in Python, but not in JSON nor in the record's bytes
+    assert decode(tampered["year"]) == decode(body["year"])
+    problem = replay_year(tampered, county, rules)
+    assert problem is not None
+    assert problem.startswith("replay differs at year.")
+    number = table[-1]
+    assert f": recorded {number!r}, replay gives {int(number)!r}" in problem
+
+
+def test_tj9_a_replay_of_the_recorded_plan_compares_it_without_decoding_it(
+    small_county: tuple[Path, County], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, county = small_county
+    rules = _weighing(2.0)
+    body = _record(county, rules)
+
+    def refused(compact: Any) -> Any:
+        raise AssertionError("the recorded plan was decoded")
+
+    monkeypatch.setattr(annual, "decode", refused)
+    assert replay_year(body, county, rules) is None
+
+
 def _spec_encode(x: Any) -> dict[str, Any]:
     """The writer of spec §12.4, line by line (distinct items by canonical JSON, §3)."""
     table: list[Any] = []
@@ -251,6 +306,81 @@ _repeating = st.recursive(
     ),
     max_leaves=60,
 )
+
+
+class _Kind(enum.StrEnum):
+    ROUTINE = "routine"
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+@given(_json | _repeating)
+def test_bl9_a_layout_holds_the_value_it_was_made_of(value: Any) -> None:
+    value = _as_journal(value)
+    assert holds(_as_journal(encode(value)), value)
+
+
+_EQUAL = {0: (0, 0.0, -0.0, False), 1: (1, 1.0, True)}
+
+
+@given(_repeating, st.data())
+def test_bl9_a_layout_holds_no_value_of_other_json(made: Any, data: st.DataObject) -> None:
+    """``1``, ``1.0`` and ``true`` (``0``, ``0.0``, ``-0.0``, ``false``) are equal in Python,
+    not in JSON nor in a record: a value with any of them exchanged is held only when its
+    JSON is the same."""
+    made = _as_journal(made)
+
+    def exchanged(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: exchanged(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [exchanged(v) for v in value]
+        if isinstance(value, int | float) and value in _EQUAL:
+            return data.draw(st.sampled_from(_EQUAL[value]))
+        return value
+
+    other = exchanged(made)
+    packed = _as_journal(encode(made))
+    assert holds(packed, other) == (_canonical(made) == _canonical(other))
+
+
+@given(_repeating, _repeating)
+def test_bl9_a_layout_holds_no_other_value(made: Any, other: Any) -> None:
+    made, other = _as_journal(made), _as_journal(other)
+    assert holds(_as_journal(encode(made)), other) == (_canonical(made) == _canonical(other))
+
+
+def test_bl9_a_layout_holds_a_plan_s_values_as_json_writes_them() -> None:
+    rows = [
+        {"unit": f"U{i}", "kind": _Kind.ROUTINE, "team": ("I-1", "I-2"), "order": i % 3, "p": 0.5}
+        for i in range(9)
+    ]
+    packed = _as_journal(encode(_as_journal(rows)))
+    assert holds(packed, rows)
+    assert not holds(packed, [{**r, "order": float(r["order"])} for r in rows])
+    assert not holds(packed, [*rows[:8], {**rows[8], "team": ("I-1", "I-3")}])
+    assert not holds({"v": [*packed["v"], float("nan")], "d": packed["d"]}, rows)
+    assert not holds({"v": packed["v"], "d": {"x": packed["d"]}}, rows)
+    repeated = [[{"p": 1}], [{"p": 1}], [{"p": 1}]]
+    assert holds(encode(repeated), repeated)
+    assert not holds(encode(repeated), [*repeated[:2], [{"p": 1.0}]])
+    signed = [0.0, -0.0, 2.5]
+    assert holds(encode(signed), [0.0, -0.0, 2.5])
+    assert not holds(encode(signed), [-0.0, -0.0, 2.5])
+    assert not holds(encode(0.0), -0.0)
+
+
+def test_bl9_a_layout_decode_refuses_is_held_by_no_value() -> None:
+    rows_as_float = {"v": [], "d": {"n": 2.0, "c": {}}}
+    with pytest.raises(TypeError):
+        decode(rows_as_float)
+    assert not holds(rows_as_float, [{}, {}])
+    lengths_as_float = {"v": ["a"], "d": {"k": [1.0], "f": [0]}}
+    with pytest.raises(TypeError):
+        decode(lengths_as_float)
+    assert not holds(lengths_as_float, [["a"]])
 
 
 @given(_json | _repeating)

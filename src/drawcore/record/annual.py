@@ -29,6 +29,7 @@ from drawcore.record.annual_compact import (
     decode,
     decode_key,
     encode,
+    holds,
     inputs_of,
 )
 from drawcore.record.draw_plans import RegistryRef, _pairs, _recusals, _version
@@ -208,16 +209,20 @@ def _plan_values(rec: AnnualPlanRecord) -> Any:
 
 def _same_record(body: Mapping[str, Any], made: AnnualPlanRecord) -> bool:
     """Whether ``body`` holds exactly ``made``: compared as plain JSON values, the
-    recorded plan decoded from its layout (never turned into objects, never re-encoded)."""
+    recorded plan read from its layout beside ``made``'s (:func:`holds`), or decoded
+    from it when that cannot tell (never turned into objects, never re-encoded)."""
     part = "year" if made.compact else "result"
     head = {k: v for k, v in body.items() if k != part}
     if part not in body or plain_json(head) != plain_json(_head_json(made)):
         return False
+    values = _plan_values(made)
+    if made.compact and holds(body["year"], values):
+        return True
     try:
         recorded = decode(body["year"]) if made.compact else body["result"]
     except (ValueError, KeyError, IndexError, TypeError, InvalidInputError):
         return False
-    return plain_json(recorded) == plain_json(_plan_values(made))
+    return plain_json(recorded) == plain_json(values)
 
 
 def _plan_part(rec: AnnualPlanRecord) -> dict[str, Any]:

@@ -44,7 +44,15 @@ from drawcore.plan.prepare import prepare
 from drawcore.plugin.values import Reason
 from drawcore.registry.registries import County
 
-__all__ = ["COMPACT_METHOD", "YearInputs", "decode", "encode", "plan_json", "year_inputs"]
+__all__ = [
+    "COMPACT_METHOD",
+    "YearInputs",
+    "decode",
+    "encode",
+    "holds",
+    "plan_json",
+    "year_inputs",
+]
 
 #: The annual-plan method whose records use the compact layout.
 COMPACT_METHOD = "drawcore.plan.plan_year/3"
@@ -203,6 +211,130 @@ def decode_key(compact: Mapping[str, Any], key: str) -> Any:
     if not isinstance(table, list) or not isinstance(data, Mapping) or "o" not in data:
         raise InvalidInputError(msg("not a compact value: {value}", value=str(data)[:80]))
     return _decode(data["o"][key], table)
+
+
+def holds(compact: Mapping[str, Any], value: Any) -> bool:
+    """Whether :func:`decode` of ``compact`` gives exactly ``value`` (the same canonical
+    JSON), told without decoding it: the layout is walked beside ``value``, and each
+    column of scalars is compared with ``value``'s column as a whole, value and type.
+
+    ``False`` also when it cannot be told this way (a table holding other than finite
+    JSON scalars, a malformed layout, a value that is not plain JSON); a caller then
+    decodes and compares, which names what differs."""
+    try:
+        table = compact["v"]
+        if type(table) is not list or not all(map(_finite_scalar, table)):
+            return False
+        zeros = any(type(x) is float and x == 0.0 for x in table)
+        return _holds(compact["d"], value, table, zeros)
+    except (ValueError, LookupError, TypeError, AttributeError, RecursionError):
+        return False  # InvalidInputError (what _decode refuses with) is a ValueError
+
+
+def _finite_scalar(value: object) -> bool:
+    return type(value) in _SCALARS and (type(value) is not float or math.isfinite(value))
+
+
+_LISTS = (list, tuple)
+
+
+def _holds(data: Any, value: Any, table: list[_Scalar], zeros: bool) -> bool:
+    """:func:`holds` for one node of the layout; the cases are :func:`_decode`'s, in its
+    order, so that a node it would refuse is never found to hold a value."""
+    if isinstance(data, int) and not isinstance(data, bool):
+        return _same_scalars([table[data]], [value], zeros)
+    if isinstance(data, list):
+        return type(value) in _LISTS and _same_scalars([table[i] for i in data], value, zeros)
+    if not isinstance(data, Mapping) or len(data) not in (1, 2):
+        return False
+    if "o" in data:
+        fields = data["o"]
+        return (
+            type(value) is dict
+            and type(fields) is dict
+            and value.keys() == fields.keys()
+            and all(_holds(v, value[k], table, zeros) for k, v in fields.items())
+        )
+    if "l" in data:
+        items = data["l"]
+        return (
+            type(items) is list
+            and type(value) in _LISTS
+            and len(items) == len(value)
+            and all(_holds(d, v, table, zeros) for d, v in zip(items, value, strict=True))
+        )
+    if "k" in data:
+        lengths = data["k"]
+        return (
+            type(lengths) is list
+            and all(type(k) is int for k in lengths)
+            and type(value) in _LISTS
+            and all(type(v) in _LISTS for v in value)
+            and [len(v) for v in value] == lengths
+            and _holds(data["f"], [x for v in value for x in v], table, zeros)
+        )
+    if "u" in data:
+        return _holds_repeats(data, value, table)
+    rows, columns = data["n"], data["c"]
+    if type(rows) is not int or type(columns) is not dict:
+        return False
+    if type(value) not in _LISTS or len(value) != rows:
+        return False
+    keys = columns.keys()
+    if not all(type(v) is dict and v.keys() == keys for v in value):
+        return False
+    return all(_holds(c, [v[k] for v in value], table, zeros) for k, c in columns.items())
+
+
+def _same_scalars(scalars: list[_Scalar], value: Sequence[Any], zeros: bool) -> bool:
+    """Whether ``value`` holds ``scalars`` with their JSON types (``1``, ``1.0`` and
+    ``true`` differ in JSON; a text enum is text) and, when the table holds a zero, their
+    signs (``0.0`` and ``-0.0``)."""
+    if type(value) is not list:
+        value = list(value)
+    if scalars != value:
+        return False
+    types = list(map(type, value))
+    wanted = list(map(type, scalars))
+    if types != wanted:
+        kinds = {t: _json_kind(t) for t in set(types)}
+        if [kinds[t] for t in types] != wanted:
+            return False
+    return not zeros or all(
+        math.copysign(1.0, x) == math.copysign(1.0, y)
+        for x, y in zip(scalars, value, strict=True)
+        if type(x) is float and x == 0.0
+    )
+
+
+def _json_kind(kind: type) -> type:
+    """The scalar type whose JSON form values of ``kind`` have (``object``: none): the
+    JSON encoder writes a subclass of text or of a number (an enum) as its base."""
+    if kind in _SCALARS:
+        return kind
+    for base in (str, int, float):
+        if issubclass(kind, base):
+            return base
+    return object
+
+
+def _holds_repeats(data: Mapping[str, Any], value: Any, table: list[_Scalar]) -> bool:
+    """A ``{"u": distinct, "i": indices}`` node: its distinct items are decoded (there
+    are at most half as many as items) and ``value`` is compared by its canonical JSON
+    with theirs, laid out by the indices."""
+    indices = data["i"]
+    if type(indices) is not list or type(value) not in _LISTS or len(indices) != len(value):
+        return False
+    distinct = _decode(data["u"], table)
+    if type(distinct) is not list:
+        return False
+    texts = [_STRICT.encode(v) for v in distinct]
+    return _STRICT.encode(value) == "[" + ",".join([texts[i] for i in indices]) + "]"
+
+
+_STRICT = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, check_circular=False
+)
 
 
 def plan_json(body: Mapping[str, Any]) -> Mapping[str, Any]:
