@@ -372,6 +372,19 @@ def test_bl9_a_layout_holds_a_plan_s_values_as_json_writes_them() -> None:
     assert not holds(encode(0.0), -0.0)
 
 
+def test_bl9_a_layout_holds_what_decode_reads_from_it_by_any_index() -> None:
+    lists = {"k": [1, 2, 0], "f": [0, 1, 2]}
+    rows = {"n": 3, "c": {"a": [0, 1, 2], "b": {"u": lists, "i": [2, 1, 0]}}}
+    for packed in (
+        {"v": ["x", 1, True], "d": {"u": lists, "i": [-2, 0, -3, 1, -1]}},
+        {"v": ["x", 1, True], "d": {"u": rows, "i": [-1, 1, -3, 0]}},
+        {"v": ["x", 1, True], "d": {"u": {"u": rows, "i": [2, 0]}, "i": [1, -1, 0]}},
+    ):
+        value = decode(packed)
+        assert holds(packed, value)
+        assert not holds(packed, [*value[:-1], {"x": 1}])
+
+
 def test_bl9_a_layout_decode_refuses_is_held_by_no_value() -> None:
     rows_as_float = {"v": [], "d": {"n": 2.0, "c": {}}}
     with pytest.raises(TypeError):
@@ -381,6 +394,10 @@ def test_bl9_a_layout_decode_refuses_is_held_by_no_value() -> None:
     with pytest.raises(TypeError):
         decode(lengths_as_float)
     assert not holds(lengths_as_float, [["a"]])
+    index_past_the_end = {"v": [], "d": {"u": {"n": 1, "c": {}}, "i": [0, 3]}}
+    with pytest.raises(IndexError):
+        decode(index_past_the_end)
+    assert not holds(index_past_the_end, [{}, {}])
 
 
 @given(_json | _repeating)

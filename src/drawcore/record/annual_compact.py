@@ -31,6 +31,8 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Hashable, Mapping, Sequence
+from itertools import accumulate, chain
+from operator import itemgetter, sub
 from typing import Any
 
 import attrs
@@ -225,8 +227,7 @@ def holds(compact: Mapping[str, Any], value: Any) -> bool:
         table = compact["v"]
         if type(table) is not list or not all(map(_finite_scalar, table)):
             return False
-        zeros = any(type(x) is float and x == 0.0 for x in table)
-        return _holds(compact["d"], value, table, zeros)
+        return _holds(compact["d"], value, _Refs(table))
     except (ValueError, LookupError, TypeError, AttributeError, RecursionError):
         return False  # InvalidInputError (what _decode refuses with) is a ValueError
 
@@ -235,16 +236,30 @@ def _finite_scalar(value: object) -> bool:
     return type(value) in _SCALARS and (type(value) is not float or math.isfinite(value))
 
 
+class _Refs:
+    """A table and the positions (either sign) of its numbers and of its float zeros:
+    the values that another type (``1``, ``1.0``, ``true``) or sign (``0.0``, ``-0.0``)
+    equals in Python but not in JSON. Text and null equal only text and null."""
+
+    def __init__(self, table: list[_Scalar]) -> None:
+        self.table = table
+        n = len(table)
+        numbers = [i for i, x in enumerate(table) if type(x) in (int, float, bool)]
+        zeros = [i for i in numbers if type(table[i]) is float and table[i] == 0.0]
+        self.numbers = frozenset(numbers) | {i - n for i in numbers}
+        self.zeros = frozenset(zeros) | {i - n for i in zeros}
+
+
 _LISTS = (list, tuple)
 
 
-def _holds(data: Any, value: Any, table: list[_Scalar], zeros: bool) -> bool:
+def _holds(data: Any, value: Any, refs: _Refs) -> bool:
     """:func:`holds` for one node of the layout; the cases are :func:`_decode`'s, in its
     order, so that a node it would refuse is never found to hold a value."""
     if isinstance(data, int) and not isinstance(data, bool):
-        return _same_scalars([table[data]], [value], zeros)
+        return _same_scalars([data], [value], refs)
     if isinstance(data, list):
-        return type(value) in _LISTS and _same_scalars([table[i] for i in data], value, zeros)
+        return type(value) in _LISTS and _same_scalars(data, value, refs)
     if not isinstance(data, Mapping) or len(data) not in (1, 2):
         return False
     if "o" in data:
@@ -253,7 +268,7 @@ def _holds(data: Any, value: Any, table: list[_Scalar], zeros: bool) -> bool:
             type(value) is dict
             and type(fields) is dict
             and value.keys() == fields.keys()
-            and all(_holds(v, value[k], table, zeros) for k, v in fields.items())
+            and all(_holds(v, value[k], refs) for k, v in fields.items())
         )
     if "l" in data:
         items = data["l"]
@@ -261,46 +276,49 @@ def _holds(data: Any, value: Any, table: list[_Scalar], zeros: bool) -> bool:
             type(items) is list
             and type(value) in _LISTS
             and len(items) == len(value)
-            and all(_holds(d, v, table, zeros) for d, v in zip(items, value, strict=True))
+            and all(_holds(d, v, refs) for d, v in zip(items, value, strict=True))
         )
     if "k" in data:
         lengths = data["k"]
         return (
             type(lengths) is list
-            and all(type(k) is int for k in lengths)
+            and set(map(type, lengths)) <= {int}
             and type(value) in _LISTS
-            and all(type(v) in _LISTS for v in value)
-            and [len(v) for v in value] == lengths
-            and _holds(data["f"], [x for v in value for x in v], table, zeros)
+            and set(map(type, value)) <= set(_LISTS)
+            and list(map(len, value)) == lengths
+            and _holds(data["f"], list(chain.from_iterable(value)), refs)
         )
     if "u" in data:
-        return _holds_repeats(data, value, table)
+        return _holds_repeats(data, value, refs)
     rows, columns = data["n"], data["c"]
     if type(rows) is not int or type(columns) is not dict:
         return False
     if type(value) not in _LISTS or len(value) != rows:
         return False
-    keys = columns.keys()
-    if not all(type(v) is dict and v.keys() == keys for v in value):
+    # every row a dict of as many keys as the columns, each found (else KeyError)
+    if not set(map(type, value)) <= {dict} or not set(map(len, value)) <= {len(columns)}:
         return False
-    return all(_holds(c, [v[k] for v in value], table, zeros) for k, c in columns.items())
+    return all(_holds(c, list(map(itemgetter(k), value)), refs) for k, c in columns.items())
 
 
-def _same_scalars(scalars: list[_Scalar], value: Sequence[Any], zeros: bool) -> bool:
-    """Whether ``value`` holds ``scalars`` with their JSON types (``1``, ``1.0`` and
-    ``true`` differ in JSON; a text enum is text) and, when the table holds a zero, their
-    signs (``0.0`` and ``-0.0``)."""
+def _same_scalars(data: list[int], value: Sequence[Any], refs: _Refs) -> bool:
+    """Whether ``value`` holds the table's scalars at ``data`` with their JSON types
+    (``1``, ``1.0`` and ``true`` differ in JSON; a text enum is text) and signs (``0.0``
+    and ``-0.0``)."""
+    scalars = list(map(refs.table.__getitem__, data))
     if type(value) is not list:
         value = list(value)
     if scalars != value:
         return False
+    if refs.numbers.isdisjoint(data):
+        return True
     types = list(map(type, value))
     wanted = list(map(type, scalars))
     if types != wanted:
         kinds = {t: _json_kind(t) for t in set(types)}
         if [kinds[t] for t in types] != wanted:
             return False
-    return not zeros or all(
+    return refs.zeros.isdisjoint(data) or all(
         math.copysign(1.0, x) == math.copysign(1.0, y)
         for x, y in zip(scalars, value, strict=True)
         if type(x) is float and x == 0.0
@@ -318,23 +336,45 @@ def _json_kind(kind: type) -> type:
     return object
 
 
-def _holds_repeats(data: Mapping[str, Any], value: Any, table: list[_Scalar]) -> bool:
-    """A ``{"u": distinct, "i": indices}`` node: its distinct items are decoded (there
-    are at most half as many as items) and ``value`` is compared by its canonical JSON
-    with theirs, laid out by the indices."""
+def _holds_repeats(data: Mapping[str, Any], value: Any, refs: _Refs) -> bool:
+    """A ``{"u": distinct, "i": indices}`` node: the distinct items are decoded (so the
+    node is one :func:`_decode` reads), then ``value`` is compared with them laid out by
+    the indices, as the layout of the distinct items with each column picked by them."""
     indices = data["i"]
     if type(indices) is not list or type(value) not in _LISTS or len(indices) != len(value):
         return False
-    distinct = _decode(data["u"], table)
+    distinct = _decode(data["u"], refs.table)
     if type(distinct) is not list:
         return False
-    texts = [_STRICT.encode(v) for v in distinct]
-    return _STRICT.encode(value) == "[" + ",".join([texts[i] for i in indices]) + "]"
+    list(map(distinct.__getitem__, indices))  # every index is one decode reads
+    picked = _picked(data["u"], indices)
+    return picked is not None and _holds(picked, value, refs)
 
 
-_STRICT = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, check_circular=False
-)
+def _picked(data: Any, at: list[int]) -> Any:
+    """A layout of ``[decode(data)[i] for i in at]``, for a node :func:`_decode` reads as
+    a list (``None`` for another)."""
+    if isinstance(data, list):
+        return list(map(data.__getitem__, at))
+    if not isinstance(data, Mapping) or "o" in data:
+        return None
+    if "l" in data:
+        return {"l": list(map(data["l"].__getitem__, at))}
+    if "k" in data:
+        lengths = data["k"]
+        ends = list(accumulate(lengths))
+        starts = list(map(sub, ends, lengths))
+        spots = chain.from_iterable(
+            map(range, map(starts.__getitem__, at), map(ends.__getitem__, at))
+        )
+        flat = _picked(data["f"], list(spots))
+        return None if flat is None else {"k": list(map(lengths.__getitem__, at)), "f": flat}
+    if "u" in data:
+        return {"u": data["u"], "i": list(map(data["i"].__getitem__, at))}
+    columns = {k: _picked(c, at) for k, c in data["c"].items()}
+    if any(c is None for c in columns.values()):
+        return None
+    return {"n": len(at), "c": columns}
 
 
 def plan_json(body: Mapping[str, Any]) -> Mapping[str, Any]:
