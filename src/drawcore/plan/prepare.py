@@ -30,7 +30,7 @@ from drawcore.plan.yearly import check_planned
 from drawcore.plugin.columns import UnitColumns
 from drawcore.plugin.values import PlanContext, Reason
 from drawcore.registry.registries import UnitRegistry
-from drawcore.serde import fingerprint
+from drawcore.serde import fingerprint, records_fingerprint
 
 __all__ = [
     "DeclaredConflict",
@@ -234,7 +234,8 @@ class Prepared:
 
 
 def _sorted_fingerprint(records: Iterable[object], key: str, domain: str) -> str:
-    return fingerprint(tuple(sorted(records, key=lambda r: str(getattr(r, key)))), domain=domain)
+    ordered = sorted(records, key=lambda r: str(getattr(r, key)))
+    return records_fingerprint(ordered, domain=domain)
 
 
 def _check_experts(
