@@ -22,6 +22,7 @@ from drawcore.errors import InfeasibleError, InvalidInputError
 from drawcore.i18n import msg
 from drawcore.model import Expert, InspectionItem, Inspector, Unit
 from drawcore.plan.amendment import check_room
+from drawcore.plan.collection import cycles_collected_after
 from drawcore.plan.once_a_year import with_once_a_year
 from drawcore.plan.parameters import YearParameters
 from drawcore.plan.policy import Policy, UnitDecisions
@@ -267,6 +268,7 @@ def _check_experts(
         )
 
 
+@cycles_collected_after
 def prepare(
     units: Iterable[Unit],
     inspectors: Iterable[Inspector],
