@@ -22,6 +22,7 @@ from drawcore.model import (
     RiskLevel,
     Unit,
 )
+from drawcore.plugin.columns import UnitColumns
 from drawcore.registry.ids import USCC_ALPHABET, make_id_card, make_uscc
 from drawcore.registry.registries import (
     NO_YEAR,
@@ -426,3 +427,29 @@ def test_fingerprint_follows_the_documented_construction() -> None:
         digest.update(f"{field.name}\x00{kind}\x00".encode())
         digest.update(len(payload).to_bytes(8, "big") + payload)
     assert UnitRegistry.from_records(records).fingerprint == digest.hexdigest()
+
+
+@given(st.lists(units_st(), max_size=8), st.lists(st.integers(0, 7), max_size=2))
+def test_tj3_unit_columns_of_records_are_the_stored_values(
+    records: list[Unit], plain: list[int]
+) -> None:
+    """``UnitColumns.of`` stores what the documented column kinds say, whether the enum
+    fields hold members or their plain values (the registry accepts both)."""
+    for row in plain:
+        if row < len(records):
+            object.__setattr__(records[row], "risk_level", records[row].risk_level.value)
+    cols = UnitColumns.of(records)
+    for spec in UnitRegistry.schema:
+        values = [getattr(u, spec.name) for u in records]
+        got = cols.column(spec.name)
+        if spec.kind is Kind.ENUM:
+            codes = [[m.value for m in spec.members].index(str(v)) for v in values]
+            assert got.dtype == np.int8
+            assert got.tolist() == codes
+        elif spec.kind is Kind.DATE:
+            want = np.array(["NaT" if v is None else v.isoformat() for v in values], "M8[D]")
+            assert got.dtype == want.dtype
+            assert got.shape == (len(records),)
+            assert np.array_equal(got, want, equal_nan=True)
+        else:
+            assert got.tolist() == [NO_YEAR if v is None else v for v in values]

@@ -5,18 +5,28 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
+from typing import Any
 
+import attrs
 import cattrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from test_registry import expert_lists, inspector_lists, item_lists, unit_lists
+from test_registry import expert_lists, inspector_lists, item_lists, unit_lists, units_st
 
 from drawcore import TeamTask, draw_teams, sample_units
 from drawcore.draw.sampling import UnitSample
 from drawcore.draw.team_model import TeamDraw
-from drawcore.model import Expert, InspectionMode, Inspector, RiskLevel, Unit
-from drawcore.serde import canonical_json, converter, fingerprint, structure, unstructure
+from drawcore.model import CreditClass, Expert, InspectionMode, Inspector, RiskLevel, Unit
+from drawcore.serde import (
+    canonical_json,
+    converter,
+    fingerprint,
+    records_fingerprint,
+    structure,
+    unstructure,
+)
 
 
 @pytest.mark.parametrize("strategy", [unit_lists, inspector_lists, expert_lists, item_lists])
@@ -145,3 +155,95 @@ def test_bl5_team_draw_round_trips_through_canonical_json() -> None:
     back = _through_json(draw, TeamDraw)
     assert back == draw
     assert canonical_json(back) == canonical_json(draw)
+
+
+def _outcome(compute: Callable[[], str]) -> tuple[object, str]:
+    """What ``compute`` returns, or the type and text of what it raises."""
+    try:
+        return "ok", compute()
+    except Exception as err:  # compared, not handled
+        return type(err), str(err)
+
+
+def _same_as_fingerprint(records: list[Any]) -> None:
+    got = _outcome(lambda: records_fingerprint(records, domain="d/1"))
+    assert got == _outcome(lambda: fingerprint(tuple(records), domain="d/1"))
+
+
+@pytest.mark.parametrize("strategy", [unit_lists, inspector_lists, expert_lists, item_lists])
+def test_records_fingerprint_is_the_fingerprint_of_the_records(strategy: st.SearchStrategy) -> None:
+    @given(strategy)
+    def check(records: list[object]) -> None:
+        _same_as_fingerprint(records)
+
+    check()
+
+
+class _Text(str):
+    pass
+
+
+_ODD = [
+    "",
+    'a"b\\c\n\x00\x7f\u2028é博😀',
+    "\ud800",
+    _Text("x"),
+    0,
+    7,
+    -(2**70),
+    10**400,
+    True,
+    False,
+    None,
+    1.5,
+    -0.0,
+    1e300,
+    float("nan"),
+    float("inf"),
+    RiskLevel.HIGH,
+    CreditClass.A,
+    InspectionMode.KEY,
+    "high",
+    dt.date(2019, 3, 4),
+    dt.datetime(2019, 3, 4, 5, 6),
+    ("a", "b"),
+    ("a", 1),
+    ["a"],
+    (),
+]
+
+
+@pytest.mark.parametrize("field", [f.name for f in attrs.fields(Unit)])
+def test_records_fingerprint_of_odd_values_is_the_fingerprint_of_the_records(field: str) -> None:
+    """Every field holding each value a record can hold when built without its validators
+    or with a wrong type, in the first record and in a later one."""
+    for value in _ODD:
+        for row in (0, 2):
+            units = [
+                Unit(unit_id=str(k), name="n", subject_type="s", industry="i", township="t")
+                for k in range(3)
+            ]
+            object.__setattr__(units[row], field, value)
+            _same_as_fingerprint(units)
+
+
+@given(
+    st.lists(units_st(), min_size=1, max_size=6),
+    st.lists(
+        st.tuples(st.integers(0, 5), st.sampled_from(attrs.fields(Unit)), st.text()),
+        max_size=3,
+    ),
+)
+def test_records_fingerprint_of_any_text_is_the_fingerprint_of_the_records(
+    units: list[Unit], changes: list[tuple[int, attrs.Attribute[Any], str]]
+) -> None:
+    for row, field, value in changes:
+        object.__setattr__(units[row % len(units)], field.name, value)
+    _same_as_fingerprint(units)
+
+
+def test_records_fingerprint_of_mixed_and_empty_sequences() -> None:
+    unit = Unit(unit_id="1", name="n", subject_type="s", industry="i", township="t")
+    inspector = Inspector(inspector_id="7", name="a", work_unit="b")
+    for records in ([], [unit, inspector], [unit, unit], [(1, 2)], [{"a": 1}], ["x", "y"]):
+        _same_as_fingerprint(list(records))

@@ -22,6 +22,7 @@ from drawcore.errors import InfeasibleError, InvalidInputError
 from drawcore.i18n import msg
 from drawcore.model import Expert, InspectionItem, Inspector, Unit
 from drawcore.plan.amendment import check_room
+from drawcore.plan.collection import cycles_collected_after
 from drawcore.plan.once_a_year import with_once_a_year
 from drawcore.plan.parameters import YearParameters
 from drawcore.plan.policy import Policy, UnitDecisions
@@ -30,7 +31,7 @@ from drawcore.plan.yearly import check_planned
 from drawcore.plugin.columns import UnitColumns
 from drawcore.plugin.values import PlanContext, Reason
 from drawcore.registry.registries import UnitRegistry
-from drawcore.serde import fingerprint
+from drawcore.serde import fingerprint, records_fingerprint
 
 __all__ = [
     "DeclaredConflict",
@@ -234,7 +235,8 @@ class Prepared:
 
 
 def _sorted_fingerprint(records: Iterable[object], key: str, domain: str) -> str:
-    return fingerprint(tuple(sorted(records, key=lambda r: str(getattr(r, key)))), domain=domain)
+    ordered = sorted(records, key=lambda r: str(getattr(r, key)))
+    return records_fingerprint(ordered, domain=domain)
 
 
 def _check_experts(
@@ -266,6 +268,7 @@ def _check_experts(
         )
 
 
+@cycles_collected_after
 def prepare(
     units: Iterable[Unit],
     inspectors: Iterable[Inspector],

@@ -158,21 +158,25 @@ def place_planned(
         range(len(planned)),
         key=lambda k: (-times[planned[k]], int(order_hash[k]), ids[planned[k]]),
     )
-    remaining = list(caps)
+    room = _Room(caps, demand)
+    remaining = room.remaining
     for k in order:
         j = planned[k]
         need = times[j]
-        demand[need] -= 1
-        open_rounds = [r for r in range(rounds) if remaining[r] > 0]
+        first = first_round[j]
+        room.placing(need)
+        open_rounds = room.open_rounds()
         stream = key.child(f"placement/{ids[j]}").stream()
         chosen: list[int] | None = None
-        for pool in ([r for r in open_rounds if r >= first_round[j]], open_rounds):
+        for pool in (
+            open_rounds if first <= 0 else [r for r in open_rounds if r >= first],
+            open_rounds,
+        ):
             if len(pool) < need:
                 continue
             for _ in range(_TRIES):
                 pick = cast(list[int], stream.shuffle(pool))[:need]
-                after = [c - (r in pick) for r, c in enumerate(remaining)]
-                if fits(after, demand):
+                if room.fits_without(pick):
                     chosen = pick
                     break
             if chosen is not None:
@@ -181,12 +185,89 @@ def place_planned(
             tie = stream.shuffle(open_rounds)
             ranked = sorted(open_rounds, key=lambda r: (-remaining[r], tie.index(r)))
             chosen = ranked[:need]
-        if any(r < first_round[j] for r in chosen):
+        if min(chosen, default=first) < first:
             inside.add(j)
         for r in chosen:
             placed[r].append(j)
-            remaining[r] -= 1
+        room.take(chosen)
     return placed, inside
+
+
+class _Room:
+    """The rounds' room left and the demand still to place, as :func:`place_planned`
+    goes; :meth:`fits_without` answers what :func:`fits` answers, mostly without
+    computing it.
+
+    With ``cut[b] = sum_t demand[t] * min(t, R - b)`` and ``cov[b]``
+    the sum of the ``b`` smallest rooms, :func:`fits` asks ``cov[b] + cut[b] >= total``
+    for every ``b``; at ``b = 0`` both sides are equal. Taking a seat in each of ``n``
+    rounds lowers ``cov[b]`` by at most ``min(b, n)``, and a unit leaving the demand
+    lowers ``total`` at least as much as ``cut[b]``. So with the slack ``cov[b] +
+    cut[b] - total`` at least ``n`` for every ``b >= 1``, any pick of ``n`` rounds
+    fits; and the slack falls by at most the seats taken. A lower bound of it is
+    carried from unit to unit and the slack computed again only when the bound is too
+    low; :func:`fits` itself runs only when the slack is too low.
+    """
+
+    def __init__(self, caps: Sequence[int], demand: list[int]) -> None:
+        rounds = len(caps)
+        self.remaining = list(caps)
+        self.demand = demand
+        self.total = sum(t * n for t, n in enumerate(demand))
+        self._cuts: list[int] | None = None
+        self._open = [r for r in range(rounds) if caps[r] > 0]
+        self._slack_at_least = -1
+
+    def placing(self, need: int) -> None:
+        """One unit needing ``need`` distinct rounds leaves the demand."""
+        self.demand[need] -= 1
+        self.total -= need
+        self._cuts = None
+
+    def _cut(self) -> list[int]:
+        """``cut[b]`` for every ``b``, for the demand now."""
+        if self._cuts is None:
+            rounds, demand = len(self.remaining), self.demand
+            self._cuts = [
+                sum(n * min(t, rounds - b) for t, n in enumerate(demand)) for b in range(rounds + 1)
+            ]
+        return self._cuts
+
+    def open_rounds(self) -> list[int]:
+        """The rounds with room left, in order."""
+        return self._open
+
+    def take(self, chosen: Sequence[int]) -> None:
+        """A seat taken in each round of ``chosen``."""
+        remaining = self.remaining
+        for r in chosen:
+            remaining[r] -= 1
+            if remaining[r] <= 0:
+                self._open = [q for q in self._open if remaining[q] > 0]
+        self._slack_at_least -= len(chosen)
+
+    def _least(self, rooms: list[int], start: int) -> int:
+        """The least ``cov[b] + cut[b] - total`` over ``b >= start``, for ``rooms``."""
+        rooms.sort()
+        cuts, total = self._cut(), self.total
+        covered = sum(rooms[:start])
+        least = covered + cuts[start] - total
+        for b in range(start, len(rooms)):
+            covered += rooms[b]
+            least = min(least, covered + cuts[b + 1] - total)
+        return least
+
+    def fits_without(self, pick: Sequence[int]) -> bool:
+        """:func:`fits` of the room less a seat in each round of ``pick``, for the demand."""
+        n = len(pick)
+        if self._slack_at_least < n and self.remaining:
+            self._slack_at_least = self._least(self.remaining.copy(), 1)
+        if self._slack_at_least >= n:
+            return True
+        after = self.remaining.copy()
+        for r in pick:
+            after[r] -= 1
+        return self._least(after, 0) >= 0
 
 
 def draw_year(

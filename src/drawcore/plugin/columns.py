@@ -16,6 +16,7 @@ import datetime as dt
 import enum
 import types
 from collections.abc import Iterable, Mapping, Sequence
+from operator import attrgetter
 from typing import Any, cast
 
 import numpy as np
@@ -89,7 +90,8 @@ class UnitColumns:
             return cls(units.columns)
         seq: Sequence[Unit] = units if isinstance(units, Sequence) else list(units)
         columns = {
-            name: _as_column(spec, [getattr(u, name) for u in seq]) for name, spec in _SPECS.items()
+            name: _as_column(spec, list(map(attrgetter(name), seq)))
+            for name, spec in _SPECS.items()
         }
         return cls(columns, units=seq)
 

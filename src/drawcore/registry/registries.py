@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
+import operator
 import types
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Generic, Self, TypeVar, cast
@@ -136,6 +137,9 @@ def _schema(cls: type) -> tuple[FieldSpec, ...]:
 
 Array = npt.NDArray[Any]
 R = TypeVar("R")
+_NAME = operator.attrgetter("_name_")
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+_NAT = int(np.iinfo(np.int64).min)  # NaT as datetime64 stores it
 
 
 def _as_column(spec: FieldSpec, values: Sequence[Any] | Array) -> Array:
@@ -158,6 +162,10 @@ def _as_column(spec: FieldSpec, values: Sequence[Any] | Array) -> Array:
         return out
     if spec.kind is Kind.ENUM:
         members = spec.members
+        if set(map(type, seq)) <= {spec.enum_type}:
+            # members only (the usual case): their names look up faster than they hash
+            by_name = {m.name: i for i, m in enumerate(members)}
+            return np.fromiter(map(by_name.__getitem__, map(_NAME, seq)), dtype=np.int8, count=n)
         code = {m: i for i, m in enumerate(members)}
         return np.fromiter((code[v] for v in seq), dtype=np.int8, count=n)
     if spec.kind is Kind.BOOL:
@@ -167,6 +175,9 @@ def _as_column(spec: FieldSpec, values: Sequence[Any] | Array) -> Array:
     if spec.kind is Kind.YEAR:
         return np.fromiter((NO_YEAR if v is None else v for v in seq), dtype=np.int32, count=n)
     if spec.kind is Kind.DATE:
+        if set(map(type, seq)) <= {dt.date, types.NoneType}:
+            days = [_NAT if v is None else v.toordinal() - _EPOCH_ORDINAL for v in seq]
+            return np.array(days, dtype=np.int64).view("datetime64[D]").reshape(n)
         return np.array(
             ["NaT" if v is None else v.isoformat() for v in seq], dtype="datetime64[D]"
         ).reshape(n)
