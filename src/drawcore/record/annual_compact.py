@@ -75,8 +75,15 @@ class _Table:
     def __init__(self) -> None:
         self.values: list[_Scalar] = []
         self._index: dict[tuple[str, _Scalar], int] = {}
+        self._text: dict[str, int] = {}  # plain ``str`` values: the common case, keyed by value
 
     def ref(self, value: _Scalar) -> int:
+        if type(value) is str:
+            found = self._text.get(value)
+            if found is None:
+                found = self._text[value] = len(self.values)
+                self.values.append(value)
+            return found
         if isinstance(value, float) and not math.isfinite(value):
             raise InvalidInputError(msg("{value} has no JSON form", value=repr(value)))
         # 1, 1.0 and true are different scalars, and so are 0.0 and -0.0
@@ -87,6 +94,17 @@ class _Table:
             self.values.append(value)
         return found
 
+    def refs(self, values: Sequence[_Scalar]) -> list[int]:
+        """:meth:`ref` of each value, in order."""
+        get = self._text.get
+        out = [get(v, -1) if type(v) is str else -1 for v in values]
+        if -1 in out:
+            ref = self.ref
+            for n, v in enumerate(values):
+                if out[n] == -1:
+                    out[n] = ref(v)
+        return out
+
 
 def _encode(value: Any, table: _Table) -> Any:
     if _is_scalar(value):
@@ -95,8 +113,8 @@ def _encode(value: Any, table: _Table) -> Any:
         return {"o": {k: _encode(value[k], table) for k in sorted(value)}}
     if not isinstance(value, Sequence):
         raise InvalidInputError(msg("not a JSON value: {kind}", kind=type(value).__name__))
-    if all(_is_scalar(v) for v in value):
-        return [table.ref(v) for v in value]
+    if all(map(_SCALARS.__contains__, map(type, value))) or all(map(_is_scalar, value)):
+        return table.refs(value)
     repeated = _repeats(value)
     if repeated is not None:
         distinct, rows = repeated
@@ -117,38 +135,107 @@ def _encode(value: Any, table: _Table) -> Any:
 def _repeats(value: Sequence[Any]) -> tuple[list[Any], list[int]] | None:
     """The distinct items (by canonical JSON, in the order first met) and each item's
     place among them, when they are at most half the items; else ``None``."""
-    if 2 * len(set(map(_probe, value))) > len(value):
-        return None  # more than half the items differ already by their probes
-    first: dict[str, int] = {}
-    rows = [first.setdefault(_canonical(v), len(first)) for v in value]
-    if 2 * len(first) > len(value):
+    half = len(value) // 2  # more distinct items than this: no repeats layout
+    if _differ(value, half):
         return None
+    first: dict[str, int] = {}
+    rows = []
+    for v in value:
+        key = _canonical(v)
+        row = first.get(key)
+        if row is None:
+            row = first[key] = len(first)
+            if row >= half:
+                return None
+        rows.append(row)
     distinct: list[Any] = [None] * len(first)
     for v, i in zip(value, rows, strict=True):
         distinct[i] = v
     return distinct, rows
 
 
+_OTHER = object()  # the probe of a value no probe looks into
+
+
+def _differ(value: Sequence[Any], half: int) -> bool:
+    """Whether more than ``half`` of the items surely differ, told by probes: keys that
+    items with the same canonical JSON share (1, 1.0 and true share one, which only makes
+    probes coarser). Mappings are probed a key at a time, by their scalars under it."""
+    if all(isinstance(v, Mapping) for v in value):
+        # first the scalars under each key (cheap, and an id among them settles it), then
+        # the probes of the other values, a key at a time, then all the keys' together
+        keys = sorted(value[0])
+        columns = [[v.get(k, _OTHER) for v in value] for k in keys]
+        shallow = [[x if type(x) in _SCALARS else _OTHER for x in c] for c in columns]
+        if any(len(set(c)) > half for c in shallow):
+            return True
+        for n, column in enumerate(columns):
+            if type(column[0]) not in _SCALARS:
+                shallow[n] = [x if type(x) in _SCALARS else _probe(x) for x in column]
+                if len(set(shallow[n])) > half:
+                    return True
+        return len(set(zip(*shallow, strict=True))) > half
+    seen: set[Hashable] = set()
+    for v in value:
+        seen.add(_probe(v))
+        if len(seen) > half:
+            return True
+    return False
+
+
 def _probe(value: Any) -> Hashable:
-    """A key that items with the same canonical JSON share (items with different keys
-    differ): a mapping's or a list's scalars with their types, cheaper than the JSON."""
-    if isinstance(value, Mapping):
-        return tuple((k, type(x), x) for k, x in sorted(value.items(), key=_first) if _is_scalar(x))
+    """A scalar itself; a list its length and the probe of its first item; a mapping its
+    keys and their values' probes; anything else one shared key."""
     if isinstance(value, list | tuple):
-        return (len(value), *((type(x), x) for x in value if _is_scalar(x)))
-    return _canonical(value)
+        if not value:
+            return ()
+        return (len(value), _item_probe(value[0]))
+    if isinstance(value, Mapping):
+        return _item_probe(value)
+    return value if type(value) in _SCALARS else _OTHER
+
+
+def _item_probe(value: Any) -> Hashable:
+    """A scalar itself; a mapping its keys and their scalars; anything else one key."""
+    if type(value) in _SCALARS:
+        return value  # type: ignore[no-any-return]
+    if isinstance(value, Mapping):
+        return tuple([(k, _value_probe(x)) for k, x in sorted(value.items(), key=_first)])
+    return _OTHER
+
+
+def _value_probe(value: Any) -> Hashable:
+    """A scalar itself; a list its length and its first item if a scalar; else one key."""
+    if type(value) in _SCALARS:
+        return value  # type: ignore[no-any-return]
+    if isinstance(value, list | tuple):
+        return (len(value), value[0] if value and type(value[0]) in _SCALARS else _OTHER)
+    return _OTHER
 
 
 def _first(item: tuple[str, Any]) -> str:
     return item[0]
 
 
+_CANONICAL_TEXT = (
+    getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring
+)
 _CANONICAL = json.JSONEncoder(
     sort_keys=True, separators=(",", ":"), ensure_ascii=False, check_circular=False
 )
 
 
+_C_ENCODER = getattr(json.encoder, "c_make_encoder", None)
+_ONE_PASS = (
+    None
+    if _C_ENCODER is None
+    else _C_ENCODER(None, _CANONICAL.default, _CANONICAL_TEXT, None, ":", ",", True, False, True)
+)
+
+
 def _canonical(value: Any) -> str:
+    if _ONE_PASS is not None and type(value) is not str:
+        return "".join(_ONE_PASS(value, 0))  # the encoder _CANONICAL.encode makes per call
     return _CANONICAL.encode(value)
 
 
