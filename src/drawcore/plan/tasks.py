@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 
 import attrs
 
@@ -162,8 +163,8 @@ class YearCommitment:
     key_supervision: tuple[UnitFrequency, ...]
     waived: tuple[UnitReasons, ...]
 
-    @property
-    def hash(self) -> str:
+    @functools.cached_property
+    def hash(self) -> str:  # computed once: a plan and its replay both read it
         return fingerprint(self, domain="drawcore/year-commitment/2")
 
 
