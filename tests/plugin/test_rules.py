@@ -278,3 +278,36 @@ def test_an_answer_that_is_not_a_sequence_is_refused_naming_the_hook_and_kind() 
         render(caught.value.args[0], "zh_CN")
         == "插件 'odd'：drawcore_result_entry_roles 须返回 EntryRole 序列"
     )
+
+
+def _masker(mark: str, when: str) -> object:
+    """A plugin masking a field's value when the unit's name contains ``when``."""
+
+    @hookimpl
+    def drawcore_mask_field(field: str, value: str, unit: Unit | None) -> str | None:
+        if unit is not None and when in unit.name:
+            return f"{mark}{value[:1]}"
+        return None
+
+    return types.SimpleNamespace(drawcore_mask_field=drawcore_mask_field)
+
+
+@given(
+    names=st.lists(st.text("ab个", max_size=3), max_size=6),
+    field=st.sampled_from(["unit_id", "name", "address"]),
+)
+def test_nat6_masking_a_column_gives_what_masking_each_value_gives(
+    names: list[str], field: str
+) -> None:
+    """The first answer decides per value, and a value nobody masks stays as it is."""
+    rules = rules_with(first=_masker("*", "a"), second=_masker("#", "b"))
+    units = [unit(f"U{n}", name=name or "x") for n, name in enumerate(names)]
+    values = [f"{field}-{n}" for n in range(len(units))]
+    one_by_one = [rules.mask(field, v, u) for v, u in zip(values, units, strict=True)]
+    assert rules.mask_all(field, values, units) == one_by_one
+    # the later-registered plugin answers first (pluggy's order)
+    expected = [
+        f"#{v[:1]}" if "b" in u.name else f"*{v[:1]}" if "a" in u.name else v
+        for v, u in zip(values, units, strict=True)
+    ]
+    assert one_by_one == expected

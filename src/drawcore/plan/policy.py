@@ -196,3 +196,6 @@ class Policy(Protocol):
 
     def mask(self, field: str, value: str, unit: Unit | None = None) -> str:
         """``value`` as it may be published."""
+
+    def mask_all(self, field: str, values: Sequence[str], units: Sequence[Unit]) -> list[str]:
+        """:meth:`mask` of each value with its unit, in order."""

@@ -390,15 +390,20 @@ def _finish(
         )
     mentioned = {t.unit_id for t in all_tasks} | set(ur.mandatory_reasons)
     mentioned |= set(ur.exclusion_reasons) | {a.unit_id for a in plan_fields["recently_inspected"]}
-    public_names = []
-    for u in prep.units:
-        if u.unit_id in mentioned:
-            shown_id = rules.mask("unit_id", u.unit_id, u)
-            shown_name = rules.mask("name", u.name, u)
-            if (shown_id, shown_name) != (u.unit_id, u.name):
-                public_names.append(
-                    PublicName(unit_id=u.unit_id, shown_id=shown_id, shown_name=shown_name)
-                )
+    named = [u for u in prep.units if u.unit_id in mentioned]
+    ids = [u.unit_id for u in named]
+    names = [u.name for u in named]
+    public_names = [
+        PublicName(unit_id=uid, shown_id=shown_id, shown_name=shown_name)
+        for uid, name, shown_id, shown_name in zip(
+            ids,
+            names,
+            rules.mask_all("unit_id", ids, named),
+            rules.mask_all("name", names, named),
+            strict=True,
+        )
+        if (shown_id, shown_name) != (uid, name)
+    ]
     planned = sum(t.kind is TaskKind.PLANNED for t in all_tasks)
     summary = PlanSummary(
         year=params.year,

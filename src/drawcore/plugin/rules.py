@@ -183,15 +183,7 @@ class Rules:
 
         For a ``firstresult`` hook, stops at the first answer that is not ``None``.
         """
-        found = self._impls.get(hook)
-        if found is None:  # the plugins were fixed when these rules were made
-            caller = getattr(self._pm.hook, hook)
-            found = (
-                bool(caller.spec is not None and caller.spec.opts.get("firstresult")),
-                [i for i in reversed(caller.get_hookimpls()) if i.plugin_name in self._active],
-            )
-            self._impls[hook] = found
-        first, impls = found
+        first, impls = self._lookup(hook)
         out: list[tuple[str, Any]] = []
         for impl in impls:
             answer = self._ask(hook, impl, **kwargs)
@@ -201,6 +193,18 @@ class Rules:
             if first:
                 break
         return out
+
+    def _lookup(self, hook: str) -> tuple[bool, list[Any]]:
+        """Whether ``hook`` is ``firstresult``, and its active implementations in call order."""
+        found = self._impls.get(hook)
+        if found is None:  # the plugins were fixed when these rules were made
+            caller = getattr(self._pm.hook, hook)
+            found = (
+                bool(caller.spec is not None and caller.spec.opts.get("firstresult")),
+                [i for i in reversed(caller.get_hookimpls()) if i.plugin_name in self._active],
+            )
+            self._impls[hook] = found
+        return found
 
     @staticmethod
     def _stamp(plugin: str, hook: str, reason: object) -> Reason:
@@ -687,6 +691,25 @@ class Rules:
             self._expect(plugin, hook, answer, str)
             return str(answer)
         return value
+
+    def mask_all(self, field: str, values: Sequence[str], units: Sequence[Unit]) -> list[str]:
+        """:meth:`mask` of each value with its unit, in order (the implementations looked
+        up once, not once a value)."""
+        hook = "drawcore_mask_field"
+        _, impls = self._lookup(hook)
+        if not impls:
+            return list(values)
+        out = []
+        for value, unit in zip(values, units, strict=True):
+            shown = value
+            for impl in impls:
+                answer = self._ask(hook, impl, field=field, value=value, unit=unit)
+                if answer is not None:
+                    self._expect(impl.plugin_name, hook, answer, str)
+                    shown = str(answer)
+                    break
+            out.append(shown)
+        return out
 
     # -- who may enter results (BL-8) -------------------------------------------------
 
