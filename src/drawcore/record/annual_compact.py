@@ -76,12 +76,19 @@ class _Table:
         self.values: list[_Scalar] = []
         self._index: dict[tuple[str, _Scalar], int] = {}
         self._text: dict[str, int] = {}  # plain ``str`` values: the common case, keyed by value
+        self._int: dict[int, int] = {}  # plain ``int`` values (not ``bool``), keyed by value
 
     def ref(self, value: _Scalar) -> int:
         if type(value) is str:
             found = self._text.get(value)
             if found is None:
                 found = self._text[value] = len(self.values)
+                self.values.append(value)
+            return found
+        if type(value) is int:
+            found = self._int.get(value)
+            if found is None:
+                found = self._int[value] = len(self.values)
                 self.values.append(value)
             return found
         if isinstance(value, float) and not math.isfinite(value):
@@ -96,8 +103,11 @@ class _Table:
 
     def refs(self, values: Sequence[_Scalar]) -> list[int]:
         """:meth:`ref` of each value, in order."""
-        get = self._text.get
-        out = [get(v, -1) if type(v) is str else -1 for v in values]
+        get, number = self._text.get, self._int.get
+        out = [
+            get(v, -1) if type(v) is str else number(v, -1) if type(v) is int else -1
+            for v in values
+        ]
         if -1 in out:
             ref = self.ref
             for n, v in enumerate(values):
@@ -184,12 +194,13 @@ def _differ(value: Sequence[Any], half: int) -> bool:
 
 
 def _probe(value: Any) -> Hashable:
-    """A scalar itself; a list its length and the probe of its first item; a mapping its
-    keys and their values' probes; anything else one shared key."""
+    """A scalar itself; a list its length, the probe of its first item and its last item
+    if a scalar; a mapping its keys and their values' probes; anything else one key."""
     if isinstance(value, list | tuple):
         if not value:
             return ()
-        return (len(value), _item_probe(value[0]))
+        last = value[-1]
+        return (len(value), _item_probe(value[0]), last if type(last) in _SCALARS else _OTHER)
     if isinstance(value, Mapping):
         return _item_probe(value)
     return value if type(value) in _SCALARS else _OTHER
