@@ -200,6 +200,7 @@ def _head_json(rec: AnnualPlanRecord) -> dict[str, Any]:
     return out
 
 
+@cycles_collected_after
 def _plan_values(rec: AnnualPlanRecord) -> Any:
     """The plan part as plain JSON values, before the compact layout."""
     if not rec.compact:
