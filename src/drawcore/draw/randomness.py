@@ -37,6 +37,7 @@ Construction (``drawcore/1``), written down so that anyone can re-implement it:
 from __future__ import annotations
 
 import hashlib
+import struct
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import cast
@@ -115,8 +116,10 @@ class DrawKey:
 
     def child(self, label: str) -> DrawKey:
         """An independent sub-key for one purpose (e.g. ``"order"``, ``"team/UNIT"``)."""
-        lab = _bytes(label, msg("label"))
-        return DrawKey(hashlib.sha256(DOMAIN + b"\x00child" + self.key + _lp(lab)).digest())
+        lab = label.encode("utf-8") if type(label) is str else b""
+        if not lab:
+            lab = _bytes(label, msg("label"))
+        return _made(hashlib.sha256(_CHILD + self.key + _lp(lab)).digest())
 
     def words(self) -> tuple[np.uint64, np.uint64, np.uint64, np.uint64]:
         w = np.frombuffer(self.key, dtype="<u8").astype(np.uint64)
@@ -124,6 +127,17 @@ class DrawKey:
 
     def stream(self) -> Stream:
         return Stream(self)
+
+
+_CHILD = DOMAIN + b"\x00child"
+_WORDS = struct.Struct("<4Q").unpack  # a digest's four little-endian 64-bit words
+
+
+def _made(key: bytes) -> DrawKey:
+    """A :class:`DrawKey` of a digest just computed (32 bytes: nothing to check)."""
+    made: DrawKey = object.__new__(DrawKey)
+    object.__setattr__(made, "key", key)
+    return made
 
 
 class Stream:
@@ -140,7 +154,7 @@ class Stream:
                 DOMAIN + b"\x00stream" + self._key + self._block.to_bytes(8, "big")
             ).digest()
             self._block += 1
-            self._buffer = [int.from_bytes(digest[i : i + 8], "little") for i in (24, 16, 8, 0)]
+            self._buffer = list(_WORDS(digest)[::-1])  # popped from the end: word 0 first
         return self._buffer.pop()
 
     def uniform(self) -> float:
