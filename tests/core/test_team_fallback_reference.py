@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from drawcore.errors import InfeasibleError
+from tests.core.flow_oracle import FlowNetwork
 from tests.spec_modules import MAKE_VECTORS, REPLAY, load
 
 AREAS = ["冶金", "危险化学品", "机械"]
@@ -28,8 +29,9 @@ REFERENCE = load(REPLAY)
 
 
 @st.composite
-def tight_draws(draw: st.DrawFn) -> dict[str, Any]:
-    """A small team draw whose caps leave little room, so the walk often ends short."""
+def tight_draws(draw: st.DrawFn, plain: bool = False) -> dict[str, Any]:
+    """A small team draw whose caps leave little room, so the walk often ends short
+    (``plain``: no task requires an area, so the network has no pattern sets)."""
     n_staff = draw(st.integers(3, 9))
     staff = [
         {
@@ -40,7 +42,7 @@ def tight_draws(draw: st.DrawFn) -> dict[str, Any]:
         }
         for i in range(n_staff)
     ]
-    n_experts = draw(st.integers(0, 4))
+    n_experts = 0 if plain else draw(st.integers(0, 4))
     experts = [
         {
             "id": f"ZJ{i:04d}",
@@ -54,7 +56,7 @@ def tight_draws(draw: st.DrawFn) -> dict[str, Any]:
     tasks = []
     for u in units:
         task: dict[str, Any] = {"unit_id": u, "team_size": draw(st.integers(2, 3))}
-        areas = sorted(draw(st.sets(st.sampled_from(AREAS), max_size=2)))
+        areas = [] if plain else sorted(draw(st.sets(st.sampled_from(AREAS), max_size=2)))
         if areas:
             task["expertise"] = areas
         with_expert: bool = bool(experts) and draw(st.booleans())
@@ -99,6 +101,47 @@ def test_drawcore_and_the_reference_give_the_same_record(case: dict[str, Any]) -
     assume(vector is not None)
     assert vector is not None
     REFERENCE.run_vector(vector)  # raises, naming the first difference, when they disagree
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=tight_draws(plain=True))
+def test_without_areas_drawcore_and_the_reference_give_the_same_record(
+    case: dict[str, Any],
+) -> None:
+    """Tasks needing no area: the inspectors' network has only seat edges (its own
+    shortcuts in drawcore), and a short task is staffed by moving others' members.
+    A draw drawcore refuses must be one no assignment staffs (an independent max-flow)."""
+    seats = sum(t["team_size"] for t in case["tasks"])
+    staffed = _most_seats(case)
+    vector = _vector(dict(case))
+    if vector is None:
+        assert staffed < seats, "drawcore refused a draw that can be staffed"
+        return
+    assert staffed == seats
+    REFERENCE.run_vector(vector)
+
+
+def _most_seats(case: dict[str, Any]) -> int:
+    """The most seats any assignment fills: task -> member (not recused) -> work unit ->
+    sink, under the workload caps."""
+    tasks, staff = case["tasks"], case["inspectors"]
+    recused = {(i, u) for i, u, _ in case["conflicts"]}
+    units = sorted({s["work_unit"] for s in staff})
+    net = FlowNetwork(2 + len(tasks) + len(staff) + len(units))
+    source, sink = 0, 1
+    member = {s["id"]: 2 + len(tasks) + k for k, s in enumerate(staff)}
+    unit = {wu: 2 + len(tasks) + len(staff) + k for k, wu in enumerate(units)}
+    per_unit = case["max_tasks_per_work_unit"]
+    for k, t in enumerate(tasks):
+        net.add_edge(source, 2 + k, t["team_size"])
+        for s in staff:
+            if (s["id"], t["unit_id"]) not in recused:
+                net.add_edge(2 + k, member[s["id"]], 1)
+    for s in staff:
+        net.add_edge(member[s["id"]], unit[s["work_unit"]], case["max_tasks"])
+    for wu in units:
+        net.add_edge(unit[wu], sink, len(tasks) * len(staff) if per_unit is None else per_unit)
+    return net.max_flow(source, sink)
 
 
 def test_the_random_draws_reach_the_fallback() -> None:

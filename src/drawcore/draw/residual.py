@@ -39,6 +39,7 @@ Arc: TypeAlias = tuple[Edge, bool, Node]  # edge, forward?, the node it leads to
 
 SOURCE: Node = ("S",)
 SINK: Node = ("T",)
+_ALL = object()  # the key of every unlevelled member, beside the sets per expert area
 
 
 class ImplicitNetwork:
@@ -63,6 +64,8 @@ class ImplicitNetwork:
         self.into: list[set[int]] = [set() for _ in range(pool.size)]  # jobs, per member
         self._read: list[dict[int, int] | None] = [None] * len(jobs)
         self._holds: dict[tuple[int, int], tuple[int, ...]] = {}
+        # no job has pattern sets: every job's edges go g -> member (the common case)
+        self.plain = not any(self.sets)
         self._by_unit: dict[str, list[int]] = {}
         for i, wu in enumerate(pool.work_units):
             self._by_unit.setdefault(wu, []).append(i)
@@ -230,6 +233,11 @@ class ImplicitNetwork:
 
     def result(self) -> list[tuple[list[int], bool]]:
         """Each job's members (ascending) and whether its seat edges carry its seats."""
+        if self.plain:
+            return [
+                (sorted(team), sg == job.seats)
+                for team, sg, job in zip(self.team, self._sg, self.jobs, strict=True)
+            ]
         out = []
         for j, job in enumerate(self.jobs):
             seats = self._sg[j]
@@ -261,6 +269,9 @@ class _Levels:
         self.sink_level = -1
         self._unlevelled: set[int] = set(range(net.pool.size))
         self._unlevelled_by: dict[object, set[int]] = {}
+        # each of those sets' size when last copied: a set emptied by discards keeps its
+        # table, and reading it costs the table's size, not its members'
+        self._sized: dict[object, int] = {_ALL: net.pool.size}
 
     # ---- breadth-first search, up to the sink's level
 
@@ -285,18 +296,31 @@ class _Levels:
         net = self.net
         req = net.jobs[j].requirement
         if not net.require_all or req is None:
-            return self._unlevelled
+            every = self._unlevelled
+            if 4 * len(every) < self._sized[_ALL]:
+                every = self._unlevelled = set(every)
+                self._sized[_ALL] = len(every)
+            return every
         group = self._unlevelled_by.get(req)
         if group is None:
             expertise = net.pool.expertise
             group = {i for i in self._unlevelled if req in expertise[i]}
             self._unlevelled_by[req] = group
+            self._sized[req] = len(group)
+        elif 4 * len(group) < self._sized[req]:
+            group = self._unlevelled_by[req] = set(group)
+            self._sized[req] = len(group)
         return group
 
     def _spread(self, u: Node) -> Iterator[Node]:
         """The nodes not yet levelled that ``u`` reaches by an edge with residual capacity."""
         net, kind = self.net, u[0]
         if kind == "S":
+            if net.plain:  # only seat edges, in job order: residual = seats - flow
+                for j, (sg, job) in enumerate(zip(net._sg, net.jobs, strict=True)):
+                    if sg < job.seats:
+                        yield ("g", j)
+                return
             for arc in net._source_arcs():
                 if net.residual(arc) > 0:
                     yield arc[2]
@@ -325,6 +349,10 @@ class _Levels:
             out = net._out(i)
             if net.residual(out) > 0:
                 yield out[2]
+            if net.plain:  # no node p: back to each job the member serves
+                for j in net.into[i]:
+                    yield ("g", j)
+                return
             for j in net.into[i]:
                 yield net._from_member(j, i)[2]
         elif kind == "w":

@@ -109,6 +109,9 @@ def _eligible_count(pool: _Pool, job: _Job, require_all: bool, holders: dict[obj
     return holders[req] - sum(1 for i in job.conflicts if req in pool.expertise[i])
 
 
+_NO_PATTERN: list[Pattern] = [()]  # shared, never changed: a job without areas to cover
+
+
 def _fallback(pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool) -> None:
     """Step 4: exact max-flow (and, for several expertise areas, an exact search over the
     ways each team can cover them), warm-started from the walk; raise if nothing works."""
@@ -121,6 +124,13 @@ def _fallback(pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool) -> 
     holders: dict[object, int] = {}
     signatures: dict[frozenset[str], Counter[frozenset[str]]] = {}
     for job, r in zip(jobs, reqs, strict=True):
+        if not r and (not require_all or job.requirement is None):
+            # no areas to cover: one way (no pattern); eligible = the pool less recusals
+            options.append(_NO_PATTERN)
+            if pool.size - len(job.conflicts) < job.seats:
+                elig = _eligible(pool, job, require_all)
+                hopeless.append(f"{job.unit_id} ({_blocker(pool, job, elig, require_all, load)})")
+            continue
         pats = _patterns(_signatures(pool, job, r, signatures), r, job.seats) if r else [()]
         fitting = [p for p in pats if _fit(pool, job.members, p) is not None]
         options.append(fitting + [p for p in pats if p not in fitting])
