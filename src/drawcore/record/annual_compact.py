@@ -79,25 +79,22 @@ class _Table:
         self._int: dict[int, int] = {}  # plain ``int`` values (not ``bool``), keyed by value
 
     def ref(self, value: _Scalar) -> int:
+        index: dict[Any, int]
         if type(value) is str:
-            found = self._text.get(value)
-            if found is None:
-                found = self._text[value] = len(self.values)
-                self.values.append(value)
-            return found
-        if type(value) is int:
-            found = self._int.get(value)
-            if found is None:
-                found = self._int[value] = len(self.values)
-                self.values.append(value)
-            return found
-        if isinstance(value, float) and not math.isfinite(value):
-            raise InvalidInputError(msg("{value} has no JSON form", value=repr(value)))
-        # 1, 1.0 and true are different scalars, and so are 0.0 and -0.0
-        key = (type(value).__name__, repr(value) if isinstance(value, float) else value)
-        found = self._index.get(key)
+            index = self._text
+            key: Any = value
+        elif type(value) is int:
+            index = self._int
+            key = value
+        else:
+            if isinstance(value, float) and not math.isfinite(value):
+                raise InvalidInputError(msg("{value} has no JSON form", value=repr(value)))
+            # 1, 1.0 and true are different scalars, and so are 0.0 and -0.0
+            index = self._index
+            key = (type(value).__name__, repr(value) if isinstance(value, float) else value)
+        found = index.get(key)
         if found is None:
-            found = self._index[key] = len(self.values)
+            found = index[key] = len(self.values)
             self.values.append(value)
         return found
 
