@@ -124,16 +124,13 @@ def _fallback(pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool) -> 
     holders: dict[object, int] = {}
     signatures: dict[frozenset[str], Counter[frozenset[str]]] = {}
     for job, r in zip(jobs, reqs, strict=True):
-        if not r and (not require_all or job.requirement is None):
-            # no areas to cover: one way (no pattern); eligible = the pool less recusals
-            options.append(_NO_PATTERN)
-            if pool.size - len(job.conflicts) < job.seats:
-                elig = _eligible(pool, job, require_all)
-                hopeless.append(f"{job.unit_id} ({_blocker(pool, job, elig, require_all, load)})")
-            continue
-        pats = _patterns(_signatures(pool, job, r, signatures), r, job.seats) if r else [()]
-        fitting = [p for p in pats if _fit(pool, job.members, p) is not None]
-        options.append(fitting + [p for p in pats if p not in fitting])
+        if not r:  # no areas to cover: one way, which any team fits
+            pats = _NO_PATTERN
+            options.append(pats)
+        else:
+            pats = _patterns(_signatures(pool, job, r, signatures), r, job.seats)
+            fitting = [p for p in pats if _fit(pool, job.members, p) is not None]
+            options.append(fitting + [p for p in pats if p not in fitting])
         if _eligible_count(pool, job, require_all, holders) < job.seats or not pats:
             elig = _eligible(pool, job, require_all)
             hopeless.append(f"{job.unit_id} ({_blocker(pool, job, elig, require_all, load)})")

@@ -197,5 +197,7 @@ class Policy(Protocol):
     def mask(self, field: str, value: str, unit: Unit | None = None) -> str:
         """``value`` as it may be published."""
 
-    def mask_all(self, field: str, values: Sequence[str], units: Sequence[Unit]) -> list[str]:
+    def mask_all(
+        self, field: str, values: Sequence[str], units: Sequence[Unit | None]
+    ) -> list[str]:
         """:meth:`mask` of each value with its unit, in order."""

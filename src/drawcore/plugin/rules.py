@@ -686,13 +686,11 @@ class Rules:
 
     def mask(self, field: str, value: str, unit: Unit | None = None) -> str:
         """``value`` as it may be published (``firstresult``; unmasked when nobody answers)."""
-        hook = "drawcore_mask_field"
-        for plugin, answer in self._call(hook, field=field, value=value, unit=unit):
-            self._expect(plugin, hook, answer, str)
-            return str(answer)
-        return value
+        return self.mask_all(field, [value], [unit])[0]
 
-    def mask_all(self, field: str, values: Sequence[str], units: Sequence[Unit]) -> list[str]:
+    def mask_all(
+        self, field: str, values: Sequence[str], units: Sequence[Unit | None]
+    ) -> list[str]:
         """:meth:`mask` of each value with its unit, in order (the implementations looked
         up once, not once a value)."""
         hook = "drawcore_mask_field"
