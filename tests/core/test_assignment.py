@@ -25,7 +25,7 @@ from drawcore import (
 )
 from drawcore.draw.candidates import candidate_order
 from drawcore.draw.randomness import DrawKey, hash_ids
-from drawcore.draw.team_model import TeamDraw
+from drawcore.draw.team_model import TeamDraw, drawn_task
 from drawcore.model import Expert
 
 EXPERTISE = ("chem", "mine")
@@ -708,6 +708,26 @@ def test_bl5_task_expertise_accepts_one_area_or_several() -> None:
             TeamTask(unit_id="U", expertise=bad)  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError, match="expert_expertise is one area"):
         TeamTask(unit_id="U", experts=1, expert_expertise=("chem", "mine"))  # type: ignore[arg-type]
+
+
+def test_drawn_task_is_the_task_the_constructor_makes() -> None:
+    for areas_held in (None, "chem", ("chem", "mine")):
+        for expert_area in (None, "fire"):
+            made = drawn_task("U", 3, areas_held, 1, expert_area, InspectionMode.KEY)
+            given = TeamTask(
+                unit_id="U",
+                team_size=3,
+                expertise=areas_held,
+                experts=1,
+                expert_expertise=expert_area,
+                mode=InspectionMode.KEY,
+            )
+            assert type(made) is TeamTask
+            assert made == given
+            assert repr(made) == repr(given)
+            assert hash(made) == hash(given)
+    with pytest.raises(AttributeError):
+        made.unit_id = "V"  # type: ignore[misc]
 
 
 def test_bl5_one_area_as_a_list_draws_the_same_teams_as_the_string() -> None:

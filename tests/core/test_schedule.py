@@ -28,7 +28,7 @@ from drawcore.model import (
 from drawcore.plan.forms import format_plan, task_form
 from drawcore.plan.parameters import ROUND_COUNTS
 from drawcore.plan.schedule import commit_year, plan_year
-from drawcore.plan.tasks import AnnualPlan, TaskKind
+from drawcore.plan.tasks import AnnualPlan, Task, TaskKind, made_task
 from drawcore.plan.yearly import fits as _fits
 from drawcore.plugin import Frequency, Reason, hookimpl
 from drawcore.plugin.manager import make_plugin_manager
@@ -461,3 +461,41 @@ def test_commitment_is_fixed_before_the_seed_and_carried_by_the_plan() -> None:
     kwargs["random_ratio"] = 0.4
     assert commit_year(county.units, county.inspectors, **kwargs).hash != committed.hash  # type: ignore[arg-type]
     assert len(committed.hash) == 64
+
+
+def test_made_task_is_the_task_the_constructor_makes() -> None:
+    reason = Reason(clause="NAT-5", text="drawn")
+    day = dt.date(2019, 4, 2)
+    made = made_task(
+        "U1",
+        "单位",
+        2,
+        TaskKind.DRAWN,
+        InspectionMode.KEY,
+        0.25,
+        ("I1", "I2"),
+        ("E1",),
+        ("item-1",),
+        (reason,),
+        3,
+        day,
+        False,
+    )
+    given = Task(
+        unit_id="U1",
+        unit_name="单位",
+        round=2,
+        kind=TaskKind.DRAWN,
+        mode=InspectionMode.KEY,
+        probability=0.25,
+        inspectors=("I1", "I2"),
+        experts=("E1",),
+        items=("item-1",),
+        reasons=(reason,),
+        visit_order=3,
+        visit_date=day,
+        office_team=False,
+    )
+    assert type(made) is Task
+    assert made == given
+    assert repr(made) == repr(given)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import types
 
+import pytest
+
+from drawcore.errors import InvalidInputError
 from drawcore.model import Inspector, Unit
 from drawcore.plan.schedule import plan_year
 from drawcore.plugin import Reason, hookimpl
@@ -60,3 +63,24 @@ def test_tj8_plan_with_two_required_expertise_areas_covers_both_in_every_team() 
         assert {"chem", "mine"} <= areas, (task.unit_id, task.inspectors)
     # not a coincidence: most inspectors hold neither area
     assert sum(1 for h in held.values() if not h) > len(held) // 2
+
+
+def test_an_empty_expertise_area_from_the_rules_is_refused_as_the_task_refuses_it() -> None:
+    """The plan builds its tasks from the rules' merged requirement; an empty area is
+    refused with the task's own error."""
+    rules = Rules(make_plugin_manager(entrypoints=False, plugins={"empty": _needs("", "XC-1")}))
+    inspectors = [
+        Inspector(inspector_id=f"I{k:02d}", name=f"检查员{k}", work_unit="大队") for k in range(8)
+    ]
+    units = [
+        Unit(
+            unit_id=f"U{k:02d}",
+            name=f"单位{k}",
+            subject_type="有限责任公司",
+            industry="化工",
+            township="石湾镇",
+        )
+        for k in range(8)
+    ]
+    with pytest.raises(InvalidInputError, match="expertise areas must be non-empty strings"):
+        plan_year(units, inspectors, year=2019, rules=rules, seed="empty-area", capacity=4)

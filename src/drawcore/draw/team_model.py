@@ -7,8 +7,8 @@ who was drawn, who stepped aside (回避) and who replaced them (递补) can be 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
-from typing import TypeAlias
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeAlias
 
 import attrs
 
@@ -48,6 +48,13 @@ _MAX_SEARCH_FLOWS = 2_000  # flows the exact search may try (several expertise a
 
 
 EXPERTS = "experts"  # the pool of TJ-8 industry experts
+
+
+def slot_setters(cls: type, names: str) -> tuple[Callable[[Any, Any], None], ...]:
+    """The setters of the slots ``names`` (space-separated) of a slotted, frozen attrs
+    class: what its ``__init__`` does through ``object.__setattr__``, without looking
+    each name up again. For constructors of values the library made and checked."""
+    return tuple(cls.__dict__[name].__set__ for name in names.split())
 
 
 @attrs.frozen(kw_only=True)
@@ -254,3 +261,32 @@ class TeamTask:
         """Every area the team must cover (sorted; empty when none is required)."""
         e = self.expertise
         return () if e is None else (e,) if isinstance(e, str) else e
+
+
+_TASK_SLOTS = slot_setters(
+    TeamTask, "unit_id team_size expertise experts expert_expertise departments mode fixed_team"
+)
+
+
+def drawn_task(
+    unit_id: str,
+    team_size: int | None,
+    expertise: str | tuple[str, ...] | None,
+    experts: int,
+    expert_expertise: str | None,
+    mode: InspectionMode,
+) -> TeamTask:
+    """A :class:`TeamTask` drawn from one pool, without departments (not a general
+    inspection), of values already in the form the constructor stores and valid there
+    (``expertise`` as its converter leaves it); nothing is converted or checked again."""
+    task: TeamTask = object.__new__(TeamTask)
+    s_unit, s_size, s_areas, s_experts, s_expert_areas, s_departments, s_mode, s_fixed = _TASK_SLOTS
+    s_unit(task, unit_id)
+    s_size(task, team_size)
+    s_areas(task, expertise)
+    s_experts(task, experts)
+    s_expert_areas(task, expert_expertise)
+    s_departments(task, ())
+    s_mode(task, mode)
+    s_fixed(task, ())
+    return task

@@ -35,7 +35,14 @@ import numpy as np
 import numpy.typing as npt
 
 from drawcore.draw.randomness import DrawKey
-from drawcore.draw.team_model import Recusal, TeamAssignment, TeamTask
+from drawcore.draw.team_model import (
+    MIN_TEAM_SIZE,
+    Recusal,
+    TeamAssignment,
+    TeamTask,
+    _expertise,
+    drawn_task,
+)
 from drawcore.draw.teams import draw_teams
 from drawcore.errors import InfeasibleError, RuleError
 from drawcore.model import Expert, InspectionItem, InspectionMode, Inspector, Unit
@@ -56,6 +63,7 @@ from drawcore.plan.tasks import (
     UnitFrequency,
     UnitReasons,
     YearCommitment,
+    made_task,
 )
 from drawcore.plan.yearly import (
     YearlyDraw,
@@ -459,44 +467,86 @@ def _amendment_draw(
     )
 
 
+_Needs = tuple[str | tuple[str, ...] | None, str | None, bool]
+
+
+def _team_needs(expertise: tuple[str, ...], expert_expertise: tuple[str, ...]) -> _Needs:
+    """A unit's expertise and expert expertise as :class:`TeamTask` stores them, and
+    whether the expert expertise is one it takes unchecked (a non-empty string or none).
+    The expertise goes through the task's own converter, which raises as the task
+    would."""
+    first = expert_expertise[0] if expert_expertise else None
+    valid = first is None or (isinstance(first, str) and first != "")
+    return _expertise(expertise), first, valid
+
+
 def _build_round(inputs: RoundInputs, year: _Year) -> Round:
     """Modes, items, forms and teams of one round's tasks."""
     prep, ur = year.prep, year.prep.decisions
-    prepared = []
-    team_tasks: list[TeamTask] = []
-    units, notes, items_for = prep.units, year.notes, year.items_for
+    entries = inputs.entries
+    rows = [i for i, _, _ in entries]
+    round_units = list(map(prep.units.__getitem__, rows))
     modes = year.rules.inspection_modes(
-        [units[i] for i, _, _ in inputs.entries],
+        round_units,
         prep.context,
-        planned=[kind is TaskKind.PLANNED for _, kind, _ in inputs.entries],
+        planned=[kind is TaskKind.PLANNED for _, kind, _ in entries],
     )
-    for (i, kind, probability), choice in zip(inputs.entries, modes, strict=True):
-        unit = units[i]
-        planned = kind is TaskKind.PLANNED
-        reasons: list[Reason] = []
-        if planned:
-            reasons += ur.frequency_reasons.get(unit.unit_id, ())
-            reasons += ur.mandatory_reasons.get(unit.unit_id, ())
-        if i in notes:
-            reasons += notes[i]
-        reasons.append(choice.reason)
-        prepared.append((unit, kind, probability, choice.mode, items_for(unit), tuple(reasons)))
-        if choice.mode is InspectionMode.GENERAL:
-            fixed = prep.office_teams.get(unit.unit_id)
-            if fixed:
-                team_tasks.append(
-                    TeamTask(unit_id=unit.unit_id, mode=InspectionMode.GENERAL, fixed_team=fixed)
+    # the team needs of the round's units; sizes and expert counts the tasks take
+    # unchecked when all of them are valid (else each task checks its own, as given)
+    sizes: list[int] = ur.team_size[rows].tolist()
+    counts: list[int] = ur.experts[rows].tolist()
+    checked = min(sizes, default=MIN_TEAM_SIZE) >= MIN_TEAM_SIZE and min(counts, default=0) >= 0
+    needs: dict[tuple[tuple[str, ...], tuple[str, ...]], _Needs] = {}
+    areas, expert_areas = ur.expertise, ur.expert_expertise
+    frequency_reasons, mandatory_reasons = ur.frequency_reasons, ur.mandatory_reasons
+    notes, office = year.notes, prep.office_teams
+    found_items, items_for = year.items, year.items_for
+    general, planned = InspectionMode.GENERAL, TaskKind.PLANNED
+    uids: list[str] = []
+    task_items: list[tuple[str, ...]] = []
+    task_reasons: list[tuple[Reason, ...]] = []
+    team_tasks: list[TeamTask] = []
+    for (i, kind, _), unit, choice, size, count in zip(
+        entries, round_units, modes, sizes, counts, strict=True
+    ):
+        uid = unit.unit_id
+        uids.append(uid)
+        note = notes.get(i)
+        if kind is planned:
+            task_reasons.append(
+                (
+                    *frequency_reasons.get(uid, ()),
+                    *mandatory_reasons.get(uid, ()),
+                    *(note or ()),
+                    choice.reason,
                 )
+            )
         else:
-            expert_expertise = ur.expert_expertise[i]
+            task_reasons.append((*note, choice.reason) if note else (choice.reason,))
+        applicable = found_items.get((unit.industry, unit.subject_type))
+        task_items.append(items_for(unit) if applicable is None else applicable)
+        mode = choice.mode
+        if mode is general:
+            fixed = office.get(uid)
+            if fixed:
+                team_tasks.append(TeamTask(unit_id=uid, mode=general, fixed_team=fixed))
+            continue
+        raw = (areas[i], expert_areas[i])
+        need = needs.get(raw)
+        if need is None:
+            need = needs[raw] = _team_needs(*raw)
+        expertise, expert_expertise, valid = need
+        if checked and valid:
+            team_tasks.append(drawn_task(uid, size, expertise, count, expert_expertise, mode))
+        else:
             team_tasks.append(
                 TeamTask(
-                    unit_id=unit.unit_id,
-                    team_size=int(ur.team_size[i]),
-                    expertise=ur.expertise[i],
-                    experts=int(ur.experts[i]),
-                    expert_expertise=expert_expertise[0] if expert_expertise else None,
-                    mode=choice.mode,
+                    unit_id=uid,
+                    team_size=size,
+                    expertise=expertise,
+                    experts=count,
+                    expert_expertise=expert_expertise,
+                    mode=mode,
                 )
             )
     team_draw = None
@@ -520,26 +570,48 @@ def _build_round(inputs: RoundInputs, year: _Year) -> Round:
             dates=_working_days(inputs.start, inputs.end),
         )
         teams = {a.unit_id: a for a in team_draw.assignments}
-    tasks = []
-    for unit, kind, probability, mode, applicable, why in prepared:
-        team = teams.get(unit.unit_id)
-        tasks.append(
-            Task(
-                unit_id=unit.unit_id,
-                unit_name=unit.name,
-                round=inputs.index,
-                kind=kind,
-                mode=mode,
-                probability=probability,
-                inspectors=team.members if team is not None else (),
-                experts=team.experts if team is not None else (),
-                items=applicable,
-                reasons=why,
-                visit_order=team.visit_order if team is not None else None,
-                visit_date=team.visit_date if team is not None else None,
-                office_team=mode is InspectionMode.GENERAL and team is not None,
+    index, none = inputs.index, ()
+    tasks: list[Task] = []
+    for k in sorted(range(len(uids)), key=uids.__getitem__):  # by unit id
+        _, kind, probability = entries[k]
+        mode = modes[k].mode
+        team = teams.get(uids[k])
+        if team is None:
+            tasks.append(
+                made_task(
+                    uids[k],
+                    round_units[k].name,
+                    index,
+                    kind,
+                    mode,
+                    probability,
+                    none,
+                    none,
+                    task_items[k],
+                    task_reasons[k],
+                    None,
+                    None,
+                    False,
+                )
             )
-        )
+        else:
+            tasks.append(
+                made_task(
+                    uids[k],
+                    round_units[k].name,
+                    index,
+                    kind,
+                    mode,
+                    probability,
+                    team.members,
+                    team.experts,
+                    task_items[k],
+                    task_reasons[k],
+                    team.visit_order,
+                    team.visit_date,
+                    mode is general,
+                )
+            )
     deadline = year.rules.publication_deadline(inputs.end, prep.context)
     return Round(
         index=inputs.index,
@@ -548,7 +620,7 @@ def _build_round(inputs: RoundInputs, year: _Year) -> Round:
         capacity=inputs.capacity,
         open=inputs.open,
         draw_id=inputs.draw_id,
-        tasks=tuple(sorted(tasks, key=lambda t: t.unit_id)),
+        tasks=tuple(tasks),
         publication_due=deadline.due,
         publication_reason=deadline.reason,
         team_draw=team_draw,

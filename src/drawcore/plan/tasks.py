@@ -13,7 +13,7 @@ import functools
 
 import attrs
 
-from drawcore.draw.team_model import TeamDraw
+from drawcore.draw.team_model import TeamDraw, slot_setters
 from drawcore.model import InspectionMode
 from drawcore.plan.parameters import YearParameters
 from drawcore.plan.yearly import YearlyDraw
@@ -227,3 +227,46 @@ class AnnualPlan:
     def yearly_probability(self, unit_id: str) -> float:
         """The unit's published probability of being inspected this year."""
         return dict(self.yearly_probabilities).get(unit_id, 0.0)
+
+
+_TASK_SLOTS = slot_setters(
+    Task,
+    "unit_id unit_name round kind mode probability inspectors experts items reasons "
+    "visit_order visit_date office_team",
+)
+
+
+def made_task(
+    unit_id: str,
+    unit_name: str,
+    round_index: int,
+    kind: TaskKind,
+    mode: InspectionMode,
+    probability: float,
+    inspectors: tuple[str, ...],
+    experts: tuple[str, ...],
+    items: tuple[str, ...],
+    reasons: tuple[Reason, ...],
+    visit_order: int | None,
+    visit_date: dt.date | None,
+    office_team: bool,
+) -> Task:
+    """``Task(unit_id=unit_id, ...)`` for a plan's own values, its fields in order (the
+    constructor converts and checks nothing either; this one takes no keywords)."""
+    task: Task = object.__new__(Task)
+    s_id, s_name, s_round, s_kind, s_mode, s_prob, s_insp, s_exp, s_items, s_why = _TASK_SLOTS[:10]
+    s_order, s_date, s_office = _TASK_SLOTS[10:]
+    s_id(task, unit_id)
+    s_name(task, unit_name)
+    s_round(task, round_index)
+    s_kind(task, kind)
+    s_mode(task, mode)
+    s_prob(task, probability)
+    s_insp(task, inspectors)
+    s_exp(task, experts)
+    s_items(task, items)
+    s_why(task, reasons)
+    s_order(task, visit_order)
+    s_date(task, visit_date)
+    s_office(task, office_team)
+    return task
