@@ -25,7 +25,17 @@ from drawcore import (
 )
 from drawcore.draw.candidates import candidate_order
 from drawcore.draw.randomness import DrawKey, hash_ids
-from drawcore.draw.team_model import TeamDraw, drawn_task
+from drawcore.draw.team_model import (
+    PassedOver,
+    PoolTeam,
+    Replacement,
+    TeamAssignment,
+    TeamDraw,
+    drawn_task,
+    passed_over,
+    pool_team,
+    team_assignment,
+)
 from drawcore.model import Expert
 
 EXPERTISE = ("chem", "mine")
@@ -728,6 +738,51 @@ def test_drawn_task_is_the_task_the_constructor_makes() -> None:
             assert hash(made) == hash(given)
     with pytest.raises(AttributeError):
         made.unit_id = "V"  # type: ignore[misc]
+
+
+def test_the_record_values_made_in_order_are_the_constructors() -> None:
+    skipped = passed_over("I3", 1, "recusal")
+    assert type(skipped) is PassedOver
+    assert skipped == PassedOver(inspector_id="I3", position=1, reason="recusal")
+    replaced = (Replacement(drawn="I3", reason="recusal", replaced_by="I4"),)
+    part = pool_team(
+        "inspectors",
+        2,
+        "candidate_order",
+        ("I1", "I3", "I4"),
+        ("I1", "I3"),
+        ("I1", "I4"),
+        (skipped,),
+        replaced,
+    )
+    given_part = PoolTeam(
+        pool="inspectors",
+        size=2,
+        method="candidate_order",
+        candidates=("I1", "I3", "I4"),
+        drawn=("I1", "I3"),
+        members=("I1", "I4"),
+        passed_over=(skipped,),
+        replacements=replaced,
+    )
+    assert type(part) is PoolTeam
+    assert part == given_part
+    assert repr(part) == repr(given_part)
+    day = dt.date(2019, 3, 4)
+    made = team_assignment("U1", InspectionMode.KEY, ("I1", "I4"), ("E1",), (part,), False, 2, day)
+    given = TeamAssignment(
+        unit_id="U1",
+        mode=InspectionMode.KEY,
+        members=("I1", "I4"),
+        experts=("E1",),
+        parts=(given_part,),
+        undisclosed=False,
+        visit_order=2,
+        visit_date=day,
+    )
+    assert type(made) is TeamAssignment
+    assert made == given
+    assert repr(made) == repr(given)
 
 
 def test_bl5_one_area_as_a_list_draws_the_same_teams_as_the_string() -> None:

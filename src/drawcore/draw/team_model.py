@@ -290,3 +290,78 @@ def drawn_task(
     s_mode(task, mode)
     s_fixed(task, ())
     return task
+
+
+_PART_SLOTS = slot_setters(
+    PoolTeam, "pool size method candidates drawn members passed_over replacements"
+)
+
+
+def pool_team(
+    pool: str,
+    size: int,
+    method: str,
+    candidates: tuple[str, ...],
+    drawn: tuple[str, ...],
+    members: tuple[str, ...],
+    passed_over: tuple[PassedOver, ...],
+    replacements: tuple[Replacement, ...],
+) -> PoolTeam:
+    """``PoolTeam(pool=pool, ...)``, its fields in order (the constructor converts and
+    checks nothing either; this one takes no keywords)."""
+    part: PoolTeam = object.__new__(PoolTeam)
+    s_pool, s_size, s_method, s_candidates, s_drawn, s_members, s_passed, s_replaced = _PART_SLOTS
+    s_pool(part, pool)
+    s_size(part, size)
+    s_method(part, method)
+    s_candidates(part, candidates)
+    s_drawn(part, drawn)
+    s_members(part, members)
+    s_passed(part, passed_over)
+    s_replaced(part, replacements)
+    return part
+
+
+_PASSED_SLOTS = slot_setters(PassedOver, "inspector_id position reason")
+
+
+def passed_over(inspector_id: str, position: int, reason: str) -> PassedOver:
+    """``PassedOver(inspector_id=inspector_id, ...)``, its fields in order."""
+    passed: PassedOver = object.__new__(PassedOver)
+    s_id, s_position, s_reason = _PASSED_SLOTS
+    s_id(passed, inspector_id)
+    s_position(passed, position)
+    s_reason(passed, reason)
+    return passed
+
+
+_ASSIGNMENT_SLOTS = slot_setters(
+    TeamAssignment, "unit_id mode members experts parts undisclosed visit_order visit_date"
+)
+
+
+def team_assignment(
+    unit_id: str,
+    mode: InspectionMode,
+    members: tuple[str, ...],
+    experts: tuple[str, ...],
+    parts: tuple[PoolTeam, ...],
+    undisclosed: bool,
+    visit_order: int | None,
+    visit_date: dt.date | None,
+) -> TeamAssignment:
+    """``TeamAssignment(unit_id=unit_id, ...)``, its fields in order (the constructor
+    converts and checks nothing either; this one takes no keywords)."""
+    made: TeamAssignment = object.__new__(TeamAssignment)
+    s_unit, s_mode, s_members, s_experts, s_parts, s_undisclosed, s_order, s_date = (
+        _ASSIGNMENT_SLOTS
+    )
+    s_unit(made, unit_id)
+    s_mode(made, mode)
+    s_members(made, members)
+    s_experts(made, experts)
+    s_parts(made, parts)
+    s_undisclosed(made, undisclosed)
+    s_order(made, visit_order)
+    s_date(made, visit_date)
+    return made

@@ -64,6 +64,9 @@ from drawcore.draw.team_model import (
     TeamAssignment,
     TeamDraw,
     TeamTask,
+    passed_over,
+    pool_team,
+    team_assignment,
 )
 from drawcore.draw.walk import _NONE, _Job, _Load, _walk
 from drawcore.errors import InfeasibleError, InvalidInputError
@@ -230,18 +233,33 @@ def _draw(
     jobs: dict[str, list[_Job]] = {name: [] for name in [*pools, EXPERTS]}
     plain_name = "inspectors"
     plain = plain_name in pools
+    plain_index = pools[plain_name].index if plain else {}
+    plain_jobs, expert_jobs, expert_index = (
+        jobs.get(plain_name, []),
+        jobs[EXPERTS],
+        expert_pool.index,
+    )
+    no_conflicts: dict[int, str] = {}  # shared: a job only reads its conflicts
+    general = InspectionMode.GENERAL
     for t in order:
         task = task_list[t]
-        if isinstance(task, str) and plain:  # the common case, kept cheap
+        if plain and (isinstance(task, str) or (task.mode is not general and not task.departments)):
+            # one pool, the common case, kept cheap
             tconf = conf.get(t)
-            cmap = {}
+            cmap = no_conflicts
             if tconf:
-                cmap = {
-                    pools[plain_name].index[i]: r
-                    for i, r in tconf.items()
-                    if i in pools[plain_name].index
-                }
-            jobs[plain_name].append(_Job(t, task, team_size, None, cmap))
+                cmap = {plain_index[i]: r for i, r in tconf.items() if i in plain_index}
+            if isinstance(task, str):
+                plain_jobs.append(_Job(t, task, team_size, None, cmap))
+                continue
+            unit_id = task.unit_id
+            plain_jobs.append(_Job(t, unit_id, task.team_size or team_size, task.expertise, cmap))
+            if task.experts:
+                tconf = econf.get(t)
+                emap = no_conflicts
+                if tconf:
+                    emap = {expert_index[i]: r for i, r in tconf.items() if i in expert_index}
+                expert_jobs.append(_Job(t, unit_id, task.experts, task.expert_expertise, emap))
             continue
         task = _spec(task)
         parts: list[tuple[str, int, str | tuple[str, ...] | None]] = []
@@ -311,7 +329,9 @@ def _draw(
         _walk(pool, pjobs, load, require_all, head)
         if any(len(j.members) < j.seats for j in pjobs):
             _fallback(pool, pjobs, load, require_all)
-    result = _record(task_list, order, jobs, all_pools, draw_id, key, dates) if record else None
+    result = None
+    if record:
+        result = _record(task_list, unit_ids, order, jobs, all_pools, draw_id, key, dates)
     return unit_ids, jobs, all_pools, result
 
 
@@ -342,6 +362,7 @@ def _replacements(pool: _Pool, job: _Job) -> tuple[tuple[str, ...], tuple[Replac
 
 def _record(
     given: list[str | TeamTask],
+    unit_ids: list[str],
     order: list[int],
     jobs: dict[str, list[_Job]],
     pools: dict[str, _Pool],
@@ -349,80 +370,86 @@ def _record(
     key: DrawKey,
     dates: Sequence[dt.date],
 ) -> TeamDraw:
-    task_list = [_spec(t) for t in given]
-    parts: dict[int, list[PoolTeam]] = {}
+    plain_mode = InspectionMode.DOUBLE_RANDOM  # a task given as a plain unit id
+    modes = [plain_mode if isinstance(t, str) else t.mode for t in given]
+    # every task's parts, pool by pool (the experts last)
+    parts: list[list[PoolTeam] | None] = [None] * len(given)
+    passed: tuple[PassedOver, ...]
+    reps: tuple[Replacement, ...]
     for name, pjobs in jobs.items():
         pool = pools[name]
         name_of = pool.ids.__getitem__  # ids are in sorted order: sorted indices, sorted ids
         for job in pjobs:
-            drawn, reps = _replacements(pool, job)
-            team = PoolTeam(
-                pool=name,
-                size=job.seats,
-                method="max_flow" if job.flow else "candidate_order",
-                candidates=tuple(map(name_of, job.candidates)),
-                drawn=drawn,
-                members=tuple(map(name_of, sorted(job.members))),
-                passed_over=tuple(
-                    PassedOver(inspector_id=pool.ids[i], position=p, reason=why)
-                    for i, p, why in job.passed
-                ),
-                replacements=reps,
+            candidates = tuple(map(name_of, job.candidates))
+            if not job.flow and job.passed is _NONE:  # nobody passed over: the drawn are the team
+                drawn, passed, reps = candidates[: job.seats], (), ()
+            else:
+                drawn, reps = _replacements(pool, job)
+                passed = tuple([passed_over(name_of(i), p, why) for i, p, why in job.passed])
+            team = pool_team(
+                name,
+                job.seats,
+                "max_flow" if job.flow else "candidate_order",
+                candidates,
+                drawn,
+                tuple(map(name_of, sorted(job.members))),
+                passed,
+                reps,
             )
-            got = parts.get(job.task)
+            got = parts[job.task]
             if got is None:
                 parts[job.task] = [team]
             else:
                 got.append(team)
     # key inspections: random order (and dates) of visits over the round (TJ-5)
-    key_tasks = [t for t in order if task_list[t].mode is InspectionMode.KEY]
-    visit: dict[int, tuple[int, dt.date | None]] = {}
+    key_mode = InspectionMode.KEY
+    key_tasks = [t for t in order if modes[t] is key_mode]
+    visit_order: list[int | None] = [None] * len(given)
+    visit_date: list[dt.date | None] = [None] * len(given)
     if key_tasks:
-        vh = hash_ids(key.child("visit"), [task_list[t].unit_id for t in key_tasks])
+        vh = hash_ids(key.child("visit"), [unit_ids[t] for t in key_tasks])
         ranked = [key_tasks[n] for n in np.argsort(vh, kind="stable").tolist()]
         for pos, t in enumerate(ranked):
-            day = dates[pos * len(dates) // len(ranked)] if dates else None
-            visit[t] = (pos + 1, day)
+            visit_order[t] = pos + 1
+            if dates:
+                visit_date[t] = dates[pos * len(dates) // len(ranked)]
+    general, covert = InspectionMode.GENERAL, InspectionMode.COVERT
     out: list[TeamAssignment] = []
-    for t, task in enumerate(task_list):
-        tparts = parts.get(t, [])
-        if task.mode is InspectionMode.GENERAL:
+    for t in sorted(range(len(given)), key=unit_ids.__getitem__):  # by unit id
+        tparts = parts[t] or []
+        mode = modes[t]
+        if mode is general:
+            task = given[t]
+            assert not isinstance(task, str)
             fixed = tuple(sorted(set(task.fixed_team)))
             tparts.insert(
-                0,
-                PoolTeam(
-                    pool="office",
-                    size=len(fixed),
-                    method="fixed_by_office",
-                    candidates=(),
-                    drawn=(),
-                    members=fixed,
-                ),
+                0, pool_team("office", len(fixed), "fixed_by_office", (), (), fixed, (), ())
             )
         members: tuple[str, ...]
         experts: tuple[str, ...] = ()
-        if len(tparts) == 1 and tparts[0].pool != EXPERTS:  # one pool: its sorted members
+        n_parts = len(tparts)
+        if n_parts == 1 and tparts[0].pool != EXPERTS:  # one pool: its sorted members
             members = tparts[0].members
+        elif n_parts == 2 and tparts[0].pool != EXPERTS and tparts[1].pool == EXPERTS:
+            members, experts = tparts[0].members, tparts[1].members  # each sorted
         else:
             members = tuple(sorted(m for p in tparts if p.pool != EXPERTS for m in p.members))
             experts = tuple(sorted(m for p in tparts if p.pool == EXPERTS for m in p.members))
-        vo, vd = visit.get(t, (None, None))
         out.append(
-            TeamAssignment(
-                unit_id=task.unit_id,
-                mode=task.mode,
-                members=members,
-                experts=experts,
-                parts=tuple(tparts),
-                undisclosed=task.mode is InspectionMode.COVERT,
-                visit_order=vo,
-                visit_date=vd,
+            team_assignment(
+                unit_ids[t],
+                mode,
+                members,
+                experts,
+                tuple(tparts),
+                mode is covert,
+                visit_order[t],
+                visit_date[t],
             )
         )
-    out.sort(key=lambda a: a.unit_id)
     return TeamDraw(
         draw_id=draw_id,
-        processing_order=tuple(task_list[t].unit_id for t in order),
+        processing_order=tuple(map(unit_ids.__getitem__, order)),
         assignments=tuple(out),
     )
 
