@@ -58,7 +58,6 @@ from drawcore.draw.team_model import (
     CapLike,
     ConflictsLike,
     InspectorsLike,
-    PassedOver,
     PoolTeam,
     Replacement,
     TeamAssignment,
@@ -374,28 +373,35 @@ def _record(
     modes = [plain_mode if isinstance(t, str) else t.mode for t in given]
     # every task's parts, pool by pool (the experts last)
     parts: list[list[PoolTeam] | None] = [None] * len(given)
-    passed: tuple[PassedOver, ...]
-    reps: tuple[Replacement, ...]
     for name, pjobs in jobs.items():
         pool = pools[name]
         name_of = pool.ids.__getitem__  # ids are in sorted order: sorted indices, sorted ids
         for job in pjobs:
             candidates = tuple(map(name_of, job.candidates))
             if not job.flow and job.passed is _NONE:  # nobody passed over: the drawn are the team
-                drawn, passed, reps = candidates[: job.seats], (), ()
+                drawn = candidates[: job.seats]
+                team = pool_team(
+                    name,
+                    job.seats,
+                    "candidate_order",
+                    candidates,
+                    drawn,
+                    tuple(sorted(drawn)),
+                    (),
+                    (),
+                )
             else:
                 drawn, reps = _replacements(pool, job)
-                passed = tuple([passed_over(name_of(i), p, why) for i, p, why in job.passed])
-            team = pool_team(
-                name,
-                job.seats,
-                "max_flow" if job.flow else "candidate_order",
-                candidates,
-                drawn,
-                tuple(map(name_of, sorted(job.members))),
-                passed,
-                reps,
-            )
+                team = pool_team(
+                    name,
+                    job.seats,
+                    "max_flow" if job.flow else "candidate_order",
+                    candidates,
+                    drawn,
+                    tuple(map(name_of, sorted(job.members))),
+                    tuple([passed_over(name_of(i), p, why) for i, p, why in job.passed]),
+                    reps,
+                )
             got = parts[job.task]
             if got is None:
                 parts[job.task] = [team]
