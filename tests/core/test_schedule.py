@@ -8,6 +8,7 @@ from collections import Counter
 from functools import cache
 
 import attrs
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -27,7 +28,7 @@ from drawcore.model import (
 )
 from drawcore.plan.forms import format_plan, task_form
 from drawcore.plan.parameters import ROUND_COUNTS
-from drawcore.plan.schedule import commit_year, plan_year
+from drawcore.plan.schedule import _ints, commit_year, plan_year
 from drawcore.plan.tasks import AnnualPlan, Task, TaskKind, made_task
 from drawcore.plan.yearly import fits as _fits
 from drawcore.plugin import Frequency, Reason, hookimpl
@@ -499,3 +500,11 @@ def test_made_task_is_the_task_the_constructor_makes() -> None:
     assert type(made) is Task
     assert made == given
     assert repr(made) == repr(given)
+
+
+def test_team_columns_are_read_as_int_reads_them() -> None:
+    assert _ints(np.array([3, 2, 5], dtype=np.int64), [2, 0]) == [5, 3]
+    for column in (np.array([True, False]), np.array([1.0, 0.0]), np.array([1, 0], np.uint8)):
+        got = _ints(column, [0, 1])
+        assert got == [1, 0]
+        assert [type(v) for v in got] == [int, int]

@@ -467,6 +467,12 @@ def _amendment_draw(
     )
 
 
+def _ints(column: npt.NDArray[Any], rows: list[int]) -> list[int]:
+    """``int(column[i])`` of every row ``i`` (an integer column read in one pass)."""
+    picked = column[rows]
+    return picked.tolist() if picked.dtype.kind in "iu" else [int(v) for v in picked]
+
+
 _Needs = tuple[str | tuple[str, ...] | None, str | None, bool]
 
 
@@ -493,8 +499,7 @@ def _build_round(inputs: RoundInputs, year: _Year) -> Round:
     )
     # the team needs of the round's units; sizes and expert counts the tasks take
     # unchecked when all of them are valid (else each task checks its own, as given)
-    sizes: list[int] = ur.team_size[rows].tolist()
-    counts: list[int] = ur.experts[rows].tolist()
+    sizes, counts = _ints(ur.team_size, rows), _ints(ur.experts, rows)
     checked = min(sizes, default=MIN_TEAM_SIZE) >= MIN_TEAM_SIZE and min(counts, default=0) >= 0
     needs: dict[tuple[tuple[str, ...], tuple[str, ...]], _Needs] = {}
     areas, expert_areas = ur.expertise, ur.expert_expertise
