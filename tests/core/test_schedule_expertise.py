@@ -45,16 +45,7 @@ def test_tj8_plan_with_two_required_expertise_areas_covers_both_in_every_team() 
         for k in range(16)
     ]
     held = {i.inspector_id: set(i.expertise) for i in inspectors}
-    units = [
-        Unit(
-            unit_id=f"U{k:02d}",
-            name=f"单位{k}",
-            subject_type="有限责任公司",
-            industry="化工",
-            township="石湾镇",
-        )
-        for k in range(24)
-    ]
+    units = _chemical_units(24)
     plan = plan_year(units, inspectors, year=2019, rules=rules, seed="two-areas", capacity=6)
     tasks = [t for t in plan.tasks if t.inspectors]
     assert len(tasks) >= 12
@@ -72,7 +63,14 @@ def test_an_empty_expertise_area_from_the_rules_is_refused_as_the_task_refuses_i
     inspectors = [
         Inspector(inspector_id=f"I{k:02d}", name=f"检查员{k}", work_unit="大队") for k in range(8)
     ]
-    units = [
+    units = _chemical_units(8)
+    with pytest.raises(InvalidInputError, match="expertise areas must be non-empty strings"):
+        plan_year(units, inspectors, year=2019, rules=rules, seed="empty-area", capacity=4)
+
+
+def _chemical_units(n: int) -> list[Unit]:
+    """``n`` chemical-industry companies of one township, ids U00, U01, ..."""
+    return [
         Unit(
             unit_id=f"U{k:02d}",
             name=f"单位{k}",
@@ -80,7 +78,5 @@ def test_an_empty_expertise_area_from_the_rules_is_refused_as_the_task_refuses_i
             industry="化工",
             township="石湾镇",
         )
-        for k in range(8)
+        for k in range(n)
     ]
-    with pytest.raises(InvalidInputError, match="expertise areas must be non-empty strings"):
-        plan_year(units, inspectors, year=2019, rules=rules, seed="empty-area", capacity=4)

@@ -577,46 +577,34 @@ def _build_round(inputs: RoundInputs, year: _Year) -> Round:
         teams = {a.unit_id: a for a in team_draw.assignments}
     index, none = inputs.index, ()
     tasks: list[Task] = []
+    members: tuple[str, ...]
+    experts: tuple[str, ...]
     for k in sorted(range(len(uids)), key=uids.__getitem__):  # by unit id
         _, kind, probability = entries[k]
         mode = modes[k].mode
         team = teams.get(uids[k])
         if team is None:
-            tasks.append(
-                made_task(
-                    uids[k],
-                    round_units[k].name,
-                    index,
-                    kind,
-                    mode,
-                    probability,
-                    none,
-                    none,
-                    task_items[k],
-                    task_reasons[k],
-                    None,
-                    None,
-                    False,
-                )
-            )
+            members, experts, order, day, by_office = none, none, None, None, False
         else:
-            tasks.append(
-                made_task(
-                    uids[k],
-                    round_units[k].name,
-                    index,
-                    kind,
-                    mode,
-                    probability,
-                    team.members,
-                    team.experts,
-                    task_items[k],
-                    task_reasons[k],
-                    team.visit_order,
-                    team.visit_date,
-                    mode is general,
-                )
+            members, experts = team.members, team.experts
+            order, day, by_office = team.visit_order, team.visit_date, mode is general
+        tasks.append(
+            made_task(
+                uids[k],
+                round_units[k].name,
+                index,
+                kind,
+                mode,
+                probability,
+                members,
+                experts,
+                task_items[k],
+                task_reasons[k],
+                order,
+                day,
+                by_office,
             )
+        )
     deadline = year.rules.publication_deadline(inputs.end, prep.context)
     return Round(
         index=inputs.index,
