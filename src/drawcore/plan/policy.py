@@ -175,10 +175,15 @@ class Policy(Protocol):
         the order of ``units``)."""
 
     def inspection_modes(
-        self, units: Sequence[Unit], context: PlanContext, *, planned: Sequence[bool]
+        self,
+        units: Sequence[Unit] | UnitColumns,
+        context: PlanContext,
+        *,
+        planned: Sequence[bool],
     ) -> list[InspectionModeChoice]:
-        """The mode of each task (one per unit, all asked at once); ``planned[k]`` for a
-        mandatory or key-supervision placement."""
+        """The mode of each task (one per unit, all asked at once, as values or as
+        columns that hold them); ``planned[k]`` for a mandatory or key-supervision
+        placement."""
 
     def conflicts(
         self, units: Sequence[Unit], inspectors: Sequence[Inspector], context: PlanContext

@@ -226,6 +226,7 @@ class Prepared:
     inspectors: list[Inspector]
     experts: list[Expert]
     items: list[InspectionItem]
+    columns: UnitColumns
     context: PlanContext
     decisions: UnitDecisions
     capacities: list[int]
@@ -305,12 +306,8 @@ def prepare(
         expert_expertise={e for x in expert_list for e in x.expertise},
         experts=len(expert_list),
     )
-    translated = rule_parameters(
-        units if isinstance(units, UnitRegistry) else unit_list,
-        rules,
-        context,
-        once_a_year=params.year,
-    )
+    columns = UnitColumns.of(units if isinstance(units, UnitRegistry) else unit_list)
+    translated = rule_parameters(columns, rules, context, once_a_year=params.year)
     ur = translated.decisions
     team_size = int(ur.team_size.max()) if unit_list else 2
     caps = params.capacities(len(active), team_size)
@@ -346,6 +343,7 @@ def prepare(
         inspectors=active,
         experts=expert_list,
         items=item_list,
+        columns=columns,
         context=context,
         decisions=ur,
         capacities=caps,

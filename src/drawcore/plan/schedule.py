@@ -493,7 +493,7 @@ def _build_round(inputs: RoundInputs, year: _Year) -> Round:
     rows = [i for i, _, _ in entries]
     round_units = list(map(prep.units.__getitem__, rows))
     modes = year.rules.inspection_modes(
-        round_units,
+        prep.columns.take(rows, round_units),
         prep.context,
         planned=[kind is TaskKind.PLANNED for _, kind, _ in entries],
     )

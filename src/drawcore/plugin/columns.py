@@ -100,6 +100,12 @@ class UnitColumns:
         """The registry's rows ``rows`` (in that order)."""
         return cls({name: col[rows] for name, col in registry.columns.items()})
 
+    def take(self, rows: Sequence[int], units: Sequence[Unit]) -> UnitColumns:
+        """Rows ``rows`` of these columns (in that order), ``units`` being those rows
+        as :class:`Unit` values."""
+        picked = np.asarray(rows, dtype=np.intp)
+        return UnitColumns({name: col[picked] for name, col in self._columns.items()}, units=units)
+
     def __len__(self) -> int:
         return len(self._ids)
 

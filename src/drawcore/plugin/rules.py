@@ -530,14 +530,22 @@ class Rules:
         return self.inspection_modes([unit], context, planned=[planned])[0]
 
     def inspection_modes(
-        self, units: Sequence[Unit], context: PlanContext, *, planned: Sequence[bool]
+        self,
+        units: Sequence[Unit] | UnitColumns,
+        context: PlanContext,
+        *,
+        planned: Sequence[bool],
     ) -> list[InspectionModeChoice]:
-        """The mode of each task, ``units[k]`` planned or not as ``planned[k]`` says.
+        """The mode of each task, ``units[k]`` planned or not as ``planned[k]`` says
+        (``units`` as values, or as columns that hold their values).
 
         The first answer per task decides it, in one call order over the columnar and
         the per-unit hook (within a columnar answer, its first group holding the task);
         with no answer, the core's NAT-5 default.
         """
+        cols: UnitColumns | None = None
+        if isinstance(units, UnitColumns):
+            cols, units = units, units.units()
         n = len(units)
         if len(planned) != n:
             raise InvalidInputError(
@@ -551,7 +559,6 @@ class Rules:
         flags.flags.writeable = False
         chosen: list[InspectionModeChoice | None] = [None] * n
         open_rows = n
-        cols: UnitColumns | None = None
         for hook, impl in self._ordered(
             "drawcore_units_inspection_mode", "drawcore_inspection_mode"
         ):
