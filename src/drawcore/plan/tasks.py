@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import functools
+import hashlib
+from json.encoder import encode_basestring as _string
 
 import attrs
 
@@ -18,7 +20,7 @@ from drawcore.model import InspectionMode
 from drawcore.plan.parameters import YearParameters
 from drawcore.plan.yearly import YearlyDraw
 from drawcore.plugin.values import Reason
-from drawcore.serde import fingerprint
+from drawcore.serde import canonical_json
 
 __all__ = [
     "DOUBLE_RANDOM_MODES",
@@ -138,6 +140,10 @@ class Round:
     team_draw: TeamDraw | None
 
 
+# the commitment's fields that are lists of UnitReasons
+_UNIT_REASON_LISTS = frozenset({"mandatory", "excluded", "waived"})
+
+
 @attrs.frozen(kw_only=True)
 class YearCommitment:
     """Everything an annual plan fixes before its seed exists (commit before reveal).
@@ -165,7 +171,41 @@ class YearCommitment:
 
     @functools.cached_property
     def hash(self) -> str:  # computed once: a plan and its replay both read it
-        return fingerprint(self, domain="drawcore/year-commitment/2")
+        """``fingerprint(self, domain="drawcore/year-commitment/2")``, the unit lists
+        written with each distinct list of reasons encoded once."""
+        digest = hashlib.sha256(b"drawcore/year-commitment/2\x00")
+        digest.update(self.canonical_text().encode("utf-8"))
+        return digest.hexdigest()
+
+    def canonical_text(self) -> str:
+        """:func:`~drawcore.serde.canonical_json` of the commitment, as text."""
+        reasons: dict[tuple[Reason, ...], str] = {}
+
+        def listed(rs: tuple[Reason, ...]) -> str:
+            text = reasons.get(rs)
+            if text is None:
+                text = reasons[rs] = canonical_json(rs).decode("utf-8")
+            return text
+
+        fields: dict[str, str] = {}
+        for field in attrs.fields(YearCommitment):
+            value = getattr(self, field.name)
+            if field.name == "key_supervision":
+                text = ",".join(
+                    f'{{"reasons":{listed(f.reasons)},"times":{int(f.times)},'
+                    f'"unit_id":{_string(f.unit_id)}}}'
+                    for f in value
+                )
+            elif field.name in _UNIT_REASON_LISTS:
+                text = ",".join(
+                    f'{{"reasons":{listed(r.reasons)},"unit_id":{_string(r.unit_id)}}}'
+                    for r in value
+                )
+            else:
+                fields[field.name] = canonical_json(value).decode("utf-8")
+                continue
+            fields[field.name] = f"[{text}]"
+        return "{" + ",".join(f"{_string(k)}:{fields[k]}" for k in sorted(fields)) + "}"
 
 
 @attrs.frozen(kw_only=True)
