@@ -311,3 +311,51 @@ def test_nat6_masking_a_column_gives_what_masking_each_value_gives(
         for v, u in zip(values, units, strict=True)
     ]
     assert one_by_one == expected
+
+
+@given(
+    names=st.lists(st.text("ab个", max_size=3), max_size=6),
+    field=st.sampled_from(["unit_id", "name", "address"]),
+)
+def test_nat6_one_masking_rule_masks_a_column_as_it_masks_each_value(
+    names: list[str], field: str
+) -> None:
+    """With one masking rule in effect, a column is masked value by value as that rule says."""
+    pm = make_plugin_manager(
+        entrypoints=False, blocked=["drawcore-national"], plugins={"only": _masker("*", "a")}
+    )
+    rules = Rules(pm)
+    units = [unit(f"U{n}", name=name or "x") for n, name in enumerate(names)]
+    values = [f"{field}-{n}" for n in range(len(units))]
+    expected = [f"*{v[:1]}" if "a" in u.name else v for v, u in zip(values, units, strict=True)]
+    assert rules.mask_all(field, values, units) == expected
+    assert [rules.mask(field, v, u) for v, u in zip(values, units, strict=True)] == expected
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (
+            ValueError("bad cell"),
+            "plugin 'only' raised in drawcore_mask_field: ValueError: bad cell",
+        ),
+        (42, "plugin 'only': drawcore_mask_field must return str or None, got 42"),
+    ],
+)
+def test_nat6_a_masking_rule_that_fails_on_a_column_is_named(answer: object, message: str) -> None:
+    @hookimpl
+    def drawcore_mask_field(field: str, value: str, unit: Unit | None) -> object:
+        if value != "last":
+            return None
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    pm = make_plugin_manager(
+        entrypoints=False,
+        blocked=["drawcore-national"],
+        plugins={"only": types.SimpleNamespace(drawcore_mask_field=drawcore_mask_field)},
+    )
+    with pytest.raises(PluginError) as caught:
+        Rules(pm).mask_all("name", ["first", "last"], [None, None])
+    assert str(caught.value) == message
