@@ -80,6 +80,7 @@ def _walk(pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool, head: i
     # staffed by any assignment, so the draw is infeasible and the walk reads no further
     # (the fallback then names every such job; no record of this walk is ever written)
     room = sum(max(0, caps[i] - counts[i]) for i in range(pool.size))
+    at_cap: dict[int, str] = {}  # the reason of a candidate at its cap, per cap (one text each)
     for n, job in enumerate(jobs):
         if room == 0:
             job.members = []
@@ -113,7 +114,11 @@ def _walk(pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool, head: i
             if conf and c in conf:
                 why = conf[c]
             elif counts[c] >= caps[c]:
-                why = f"unavailable: workload cap reached ({cap_name}={caps[c]})"
+                why = at_cap.get(caps[c])
+                if why is None:
+                    why = at_cap[caps[c]] = (
+                        f"unavailable: workload cap reached ({cap_name}={caps[c]})"
+                    )
             elif wcaps is not None and wcounts.get(wus[c], 0) >= wcaps.get(wus[c], _UNLIMITED):
                 why = f"unavailable: work unit {wus[c]!r} at its cap ({wcaps.get(wus[c])})"
             elif missing:  # several areas: hold one seat for each area still uncovered
