@@ -25,6 +25,7 @@ Edges are named by their kind and ends:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from operator import gt
 from typing import Any, NoReturn, TypeAlias
 
 from drawcore.draw.candidates import _Pool
@@ -63,6 +64,7 @@ class ImplicitNetwork:
         self.team: list[set[int]] = [set() for _ in jobs]  # members with flow in, per job
         self.into: list[set[int]] = [set() for _ in range(pool.size)]  # jobs, per member
         self._read: list[dict[int, int] | None] = [None] * len(jobs)
+        self.moved: set[int] = set()  # the jobs whose team the search changed
         self._holds: dict[tuple[int, int], tuple[int, ...]] = {}
         # no job has pattern sets: every job's edges go g -> member (the common case)
         self.plain = not any(self.sets)
@@ -140,6 +142,7 @@ class ImplicitNetwork:
             self._outf[e[1]] = f
         elif kind == "pm" or (kind == "gx" and not self.holds(e[1], e[2])):
             j, i = e[1], e[2]  # a member's flow into a job: its team
+            self.moved.add(j)
             if f:
                 self.team[j].add(i)
                 self.into[i].add(j)
@@ -221,6 +224,26 @@ class ImplicitNetwork:
                 if self.residual(arc) < 1:
                     _over(arc[0], self.residual(arc), 1)
                 self.send(arc, 1)
+
+    def warm_plain(self) -> None:
+        """:meth:`warm` of every job, in job order, for a network without pattern sets or
+        work-unit caps (each job's walk team as it is); the first edge it would overfill
+        is named as :meth:`warm` names it."""
+        jobs, room, outf = self.jobs, self.room, self._outf
+        sg = [len(job.members) for job in jobs]
+        for job in jobs:
+            for m in job.members:
+                outf[m] += 1
+        if any(map(gt, sg, (job.seats for job in jobs))) or any(map(gt, outf, room)):
+            self._outf = [0] * len(outf)  # warmed again job by job, up to the edge
+            for j in range(len(jobs)):
+                self.warm(j, {})
+        self._sg = sg
+        self.team = [set(job.members) for job in jobs]
+        into = self.into
+        for j, job in enumerate(jobs):
+            for m in job.members:
+                into[m].add(j)
 
     # ------------------------------------------------------------------ Dinic (step 6)
 

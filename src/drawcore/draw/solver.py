@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
+from operator import eq
 from typing import TypeAlias
 
 import attrs
@@ -158,6 +159,8 @@ def _fallback(pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool) -> 
         wroom=wroom,
         require_all=require_all,
     )
+    if wroom is None and all(o is _NO_PATTERN for o in options) and _plain_flow(state, load, mine):
+        return
     # exact search: a job with one way to cover its areas is fixed to it; the others start
     # relaxed (seats only) and are branched on, one uncovered job at a time, over their
     # minimal covers. A relaxation that cannot staff every job prunes its whole subtree.
@@ -225,6 +228,38 @@ def _fallback(pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool) -> 
         for i in range(pool.size):
             wu = pool.work_units[i]
             load.wcounts[wu] = load.wcounts.get(wu, 0) - walked[i] + counts.get(i, 0)
+
+
+def _plain_flow(state: _FlowState, load: _Load, mine: list[int]) -> bool:
+    """The search's one flow when no job has areas to cover and no work unit a cap (the
+    common case), told from the jobs the flow moved alone: whether it staffs every job,
+    and if so, the moved jobs' new teams and the loads they change. ``mine``: each
+    member's load in ``state``'s pool before the fallback. When a job stays short, the
+    search itself runs and names it."""
+    pool, jobs = state.pool, state.jobs
+    net = ImplicitNetwork(pool, jobs, [()] * len(jobs), state.room, None, state.require_all)
+    net.warm_plain()
+    net.max_flow()
+    if not all(map(eq, net._sg, (job.seats for job in jobs))):
+        return False
+    change: Counter[int] = Counter()
+    for j in sorted(net.moved):
+        job = jobs[j]
+        members = sorted(net.team[j])
+        if sorted(job.members) != members:
+            change.subtract(job.members)
+            change.update(members)
+            job.members = members
+            job.flow = True
+    counts = load.counts
+    for i in sorted(change):
+        if change[i]:
+            total = mine[i] + change[i]
+            if total:
+                counts[(pool.name, i)] = total
+            else:
+                counts.pop((pool.name, i), None)
+    return True
 
 
 def _held(pool: _Pool, team: list[int]) -> set[str]:
