@@ -453,6 +453,43 @@ def test_a_malformed_mode_answer_is_refused(answer: object, error: str) -> None:
         rules.inspection_modes(_units(2), CONTEXT, planned=[True, False])
 
 
+@settings(max_examples=50, deadline=None)
+@given(
+    rows=st.lists(st.integers(0, 7), max_size=8, unique=True),
+    planned=st.lists(st.booleans(), min_size=8, max_size=8),
+)
+def test_modes_asked_of_columns_taken_from_more_units_are_those_of_the_units(
+    rows: list[int], planned: list[bool]
+) -> None:
+    """A round's rows taken from the year's columns get the modes its units get."""
+    reason = Reason(clause="XA-1", text="columns")
+
+    @hookimpl
+    def drawcore_units_inspection_mode(
+        units: UnitColumns, planned: npt.NDArray[np.bool_]
+    ) -> Sequence[GroupMode]:
+        odd = np.isin(units.ids, ["U1", "U3", "U5", "U7"])
+        return [GroupMode(rows=odd & ~planned, mode=InspectionMode.COVERT, reason=reason)]
+
+    @hookimpl
+    def drawcore_inspection_mode(unit: Unit, planned: bool) -> InspectionModeChoice | None:
+        if unit.unit_id in ("U2", "U3") and not planned:
+            return InspectionModeChoice(mode=InspectionMode.GENERAL, reason=reason)
+        return None
+
+    rules = _rules(
+        a=_mode_plugin(drawcore_units_inspection_mode=drawcore_units_inspection_mode),
+        b=_mode_plugin(drawcore_inspection_mode=drawcore_inspection_mode),
+    )
+    year = _units(8)
+    units = [year[r] for r in rows]
+    flags = [planned[r] for r in rows]
+    taken = UnitColumns.of(year).take(rows, units)
+    assert rules.inspection_modes(taken, CONTEXT, planned=flags) == rules.inspection_modes(
+        units, CONTEXT, planned=flags
+    )
+
+
 def test_one_planned_flag_per_unit() -> None:
     with pytest.raises(InvalidInputError, match="one planned flag per unit: 1 for 2 units"):
         _rules().inspection_modes(_units(2), CONTEXT, planned=[True])
