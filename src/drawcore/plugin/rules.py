@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
-from itertools import repeat
+from functools import partial
+from itertools import starmap
 from typing import Any, TypeVar
 
 import attrs
@@ -712,10 +713,9 @@ class Rules:
             return list(values)
         if len(impls) == 1 and tuple(impls[0].argnames) == ("field", "value", "unit"):
             impl = impls[0]  # the common case: one rule, called with its arguments in order
-            if len(values) != len(units):
-                raise ValueError("mask_all: one unit per value")
+            pairs = list(zip(values, units, strict=True))
             try:
-                answers = list(map(impl.function, repeat(field), values, units))
+                answers = list(starmap(partial(impl.function, field), pairs))
             except Exception as exc:
                 raise self._raised(hook, impl, exc) from exc
             out = []
