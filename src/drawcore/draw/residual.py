@@ -25,7 +25,7 @@ Edges are named by their kind and ends:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from operator import gt
+from operator import eq, gt
 from typing import Any, NoReturn, TypeAlias
 
 from drawcore.draw.candidates import _Pool
@@ -253,6 +253,10 @@ class ImplicitNetwork:
             if not levels.reach():
                 return
             levels.blocking_flow()
+
+    def seated(self) -> bool:
+        """Whether every job's seat edges carry its seats (a network without pattern sets)."""
+        return all(map(eq, self._sg, (job.seats for job in self.jobs)))
 
     def result(self) -> list[tuple[list[int], bool]]:
         """Each job's members (ascending) and whether its seat edges carry its seats."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from operator import eq
+from collections.abc import Iterable
 from typing import TypeAlias
 
 import attrs
@@ -211,55 +211,56 @@ def _fallback(pool: _Pool, jobs: list[_Job], load: _Load, require_all: bool) -> 
                 )
         _infeasible(pool, short)
         return
-    counts: dict[int, int] = {}
-    for job, members in zip(jobs, found, strict=True):
-        if sorted(job.members) != members:
-            job.members = members
-            job.flow = True
-        for i in members:
-            counts[i] = counts.get(i, 0) + 1
-    for i in range(pool.size):
-        total = base[i] + counts.get(i, 0)
-        if total:
-            load.counts[(pool.name, i)] = total
-        else:
-            load.counts.pop((pool.name, i), None)
-    if wcaps is not None:
-        for i in range(pool.size):
-            wu = pool.work_units[i]
-            load.wcounts[wu] = load.wcounts.get(wu, 0) - walked[i] + counts.get(i, 0)
+    _take_teams(pool, jobs, enumerate(found), load, mine)
 
 
 def _plain_flow(state: _FlowState, load: _Load, mine: list[int]) -> bool:
     """The search's one flow when no job has areas to cover and no work unit a cap (the
     common case), told from the jobs the flow moved alone: whether it staffs every job,
-    and if so, the moved jobs' new teams and the loads they change. ``mine``: each
-    member's load in ``state``'s pool before the fallback. When a job stays short, the
-    search itself runs and names it."""
+    and if so, the moved jobs' new teams taken. ``mine``: each member's load in
+    ``state``'s pool before the fallback. When a job stays short, the search itself
+    runs and names it."""
     pool, jobs = state.pool, state.jobs
     net = ImplicitNetwork(pool, jobs, [()] * len(jobs), state.room, None, state.require_all)
     net.warm_plain()
     net.max_flow()
-    if not all(map(eq, net._sg, (job.seats for job in jobs))):
+    if not net.seated():
         return False
+    _take_teams(pool, jobs, ((j, sorted(net.team[j])) for j in sorted(net.moved)), load, mine)
+    return True
+
+
+def _take_teams(
+    pool: _Pool,
+    jobs: list[_Job],
+    teams: Iterable[tuple[int, list[int]]],
+    load: _Load,
+    mine: list[int],
+) -> None:
+    """Each job ``j`` of ``teams`` takes its members (ascending) where they are not the
+    walk's, marked as moved by the flow; the loads of the pool's members (``mine``
+    before the fallback) and of their work units follow the change."""
     change: Counter[int] = Counter()
-    for j in sorted(net.moved):
+    for j, members in teams:
         job = jobs[j]
-        members = sorted(net.team[j])
         if sorted(job.members) != members:
             change.subtract(job.members)
             change.update(members)
             job.members = members
             job.flow = True
-    counts = load.counts
+    units = load.wcaps is not None and pool.name != EXPERTS  # work-unit caps bind inspectors
     for i in sorted(change):
-        if change[i]:
-            total = mine[i] + change[i]
-            if total:
-                counts[(pool.name, i)] = total
-            else:
-                counts.pop((pool.name, i), None)
-    return True
+        moved = change[i]
+        if not moved:
+            continue
+        total = mine[i] + moved
+        if total:
+            load.counts[(pool.name, i)] = total
+        else:
+            load.counts.pop((pool.name, i), None)
+        if units:
+            wu = pool.work_units[i]
+            load.wcounts[wu] = load.wcounts.get(wu, 0) + moved
 
 
 def _held(pool: _Pool, team: list[int]) -> set[str]:
