@@ -90,10 +90,13 @@ def _solve(state: _FlowState, patterns: list[Pattern | None]) -> list[tuple[list
     """
     pool, jobs = state.pool, state.jobs
     net = ImplicitNetwork(pool, jobs, patterns, state.room, state.wroom, state.require_all)
-    for j, (job, pattern) in enumerate(zip(jobs, patterns, strict=True)):
-        fit = _fit(pool, job.members, pattern or ())
-        if fit is not None:
-            net.warm(j, fit)
+    if net.plain and state.wroom is None:  # every team fits: warmed in one pass
+        net.warm_plain()
+    else:
+        for j, (job, pattern) in enumerate(zip(jobs, patterns, strict=True)):
+            fit = _fit(pool, job.members, pattern or ())
+            if fit is not None:
+                net.warm(j, fit)
     net.max_flow()
     return net.result()
 
