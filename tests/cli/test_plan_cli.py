@@ -84,6 +84,60 @@ def test_bl5_impossible_plan_is_refused_before_anything_is_journaled(site: Path)
     )
 
 
+def test_tj8_too_few_experts_of_one_area_are_named_before_anything_is_journaled(
+    site: Path,
+) -> None:
+    """Tianjin puts an expert of 机械 on each of the example county's 11 major-hazard
+    机械 units, 4 times a year: 44 places. Only one expert is left holding 机械, and at
+    10 tasks a round over 4 rounds that expert gives 40: the plan is refused at its
+    commitment, naming the area and the shortfall, though the registry's 22 active
+    experts give 880 places in all. Nothing is journaled, so no seed is drawn for a plan
+    that could never be staffed."""
+    import attrs
+
+    from drawcore.registry.readers import read_experts
+    from drawcore.registry.registries import ExpertRegistry
+    from drawcore.registry.writers import write_experts
+
+    path = site / "county" / "experts.csv"
+    experts = list(read_experts(path))
+    kept = next(e for e in experts if e.active and "机械" in e.expertise)
+    write_experts(
+        ExpertRegistry.from_records(
+            [
+                attrs.evolve(e, expertise=("机械",))
+                if e is kept
+                else attrs.evolve(e, expertise=tuple(a for a in e.expertise if a != "机械"))
+                for e in experts
+            ]
+        ),
+        path,
+    )
+    status, _, err = run(
+        *year_args(
+            site,
+            "tianjin",
+            "--tasks-per-inspector",
+            "10",
+            "--committed-at",
+            COMMITTED,
+            "--committed-by",
+            "王建国",
+        ),
+        "--lang",
+        "zh",
+    )
+    assert status == 2
+    assert "领域：机械" in err
+    assert "need 44 industry-expert place(s) in 机械" in err
+    assert "the 1 active expert(s) who can take them x 10 task(s) each over 4 round(s)" in err
+    assert "give 40: short by 4" in err
+    assert "Traceback" not in err
+    assert not (site / "journal.jsonl").exists() or not list(
+        Journal(site / "journal.jsonl").records()
+    )
+
+
 def test_plan_needs_the_commitment_options_first(site: Path) -> None:
     status, _, err = run(*year_args(site, "tianjin"))
     assert status == 2

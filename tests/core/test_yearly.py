@@ -25,6 +25,7 @@ from drawcore.plan.tasks import TaskKind
 from drawcore.plugin import Reason, hookimpl
 from drawcore.plugin.manager import make_plugin_manager
 from drawcore.plugin.rules import Rules
+from drawcore.plugin.values import TeamRequirement
 
 
 @cache
@@ -244,6 +245,150 @@ def test_tj8_expert_shortfall_is_named_before_the_draw() -> None:
         commit_year(
             units, staff, year=2019, rules=rules("tianjin"), experts=experts, tasks_per_inspector=2
         )
+
+
+def _hazard_year(experts: list[Expert]) -> None:
+    """3 major-hazard 化工 units (Tianjin: 4 key inspections a year, an expert of 化工 on
+    each team), 8 化工 inspectors, 2 tasks a round per person."""
+    units = [unit(f"H{k}", major_hazard=True, industry="化工") for k in range(3)]
+    staff = [
+        Inspector(inspector_id=f"I{k}", name="检", work_unit="队", expertise=("化工",))
+        for k in range(8)
+    ]
+    plan = plan_year(
+        units,
+        staff,
+        year=2019,
+        rules=rules("tianjin"),
+        experts=experts,
+        tasks_per_inspector=2,
+        seed="experts",
+    )
+    by_id = {e.expert_id: e for e in experts}
+    assert len(plan.tasks) == 12
+    for task in plan.tasks:
+        (expert,) = task.experts
+        assert "化工" in by_id[expert].expertise
+
+
+def test_tj8_expert_shortfall_of_one_area_is_named_before_the_draw() -> None:
+    """The same 12 places must be taken by experts of 化工: three experts give 24
+    places, but only the one holding 化工 can take them (8): short by 4, named by area.
+    With a second 化工 expert (16 places) the year is drawn, each team with one."""
+    others = [Expert(expert_id=f"M{k}", name="专家", expertise=("机械",)) for k in range(2)]
+    chem = [Expert(expert_id=f"C{k}", name="专家", expertise=("化工", "机械")) for k in range(2)]
+    with pytest.raises(InfeasibleError) as err:
+        _hazard_year([chem[0], *others])
+    text = str(err.value)
+    assert "need 12 industry-expert place(s) in 化工 (units H0, H1, H2)" in text
+    assert "the 1 active expert(s) who can take them x 2 task(s) each over 4 round(s)" in text
+    assert "give 8: short by 4" in text
+    _hazard_year([*chem, *others])
+
+
+AREAS = ["a", "b", "c"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    demand=st.dictionaries(st.frozensets(st.sampled_from(AREAS)), st.integers(1, 9), min_size=1),
+    people=st.lists(
+        st.tuples(st.frozensets(st.sampled_from(AREAS)), st.integers(1, 6)), max_size=5
+    ),
+)
+def test_tj8_places_fit_exactly_when_no_group_of_asked_areas_asks_more_than_its_people_give(
+    demand: dict[frozenset[str], int], people: list[tuple[frozenset[str], int]]
+) -> None:
+    """Hall's condition, by every group of the asked area sets (a set's places are taken
+    by anyone holding one of its areas; the empty set by anyone): the largest excess of
+    places over the room of the people able to take any of them is what the check
+    reports short, over the sets it names, with exactly those people; none when no
+    group has an excess."""
+    from itertools import combinations
+
+    from drawcore.plan.prepare import _room_cut
+
+    kinds: dict[frozenset[str], int] = {}
+    for held, room in people:
+        kinds[held] = kinds.get(held, 0) + room
+
+    def able(group: tuple[frozenset[str], ...]) -> list[frozenset[str]]:
+        return [h for h in kinds if any(not areas or areas & h for areas in group)]
+
+    asked = sorted(demand, key=sorted)
+    excess = max(
+        sum(demand[a] for a in group) - sum(kinds[h] for h in able(group))
+        for n in range(1, len(asked) + 1)
+        for group in combinations(asked, n)
+    )
+    cut = _room_cut(demand, kinds)
+    if excess <= 0:
+        assert cut is None
+    else:
+        assert cut is not None
+        group, held_by = cut
+        assert sum(demand[a] for a in group) - sum(kinds[h] for h in held_by) == excess
+        assert sorted(held_by, key=sorted) == sorted(able(tuple(group)), key=sorted)
+
+
+def test_tj5_tj8_a_general_inspection_takes_no_expert_so_none_is_counted() -> None:
+    """No inspector holds 化工, so Tianjin inspects the three major-hazard 化工 units
+    generally (the office's team, no expert drawn): their 12 planned inspections ask
+    no expert place, and the one 化工 expert's 8 places are no shortfall."""
+    units = [unit(f"H{k}", major_hazard=True, industry="化工") for k in range(3)]
+    staff = [
+        Inspector(inspector_id=f"I{k}", name="检", work_unit="队", expertise=("机械",))
+        for k in range(8)
+    ]
+    experts = [Expert(expert_id="C0", name="专家", expertise=("化工",))]
+    plan = plan_year(
+        units,
+        staff,
+        year=2019,
+        rules=rules("tianjin"),
+        experts=experts,
+        tasks_per_inspector=2,
+        seed="general",
+    )
+    assert len(plan.tasks) == 12
+    assert {t.mode.value for t in plan.tasks} == {"general"}
+    assert not any(t.experts for t in plan.tasks)
+
+
+def _asks(area: str) -> object:
+    @hookimpl
+    def drawcore_team_requirements(unit: Unit, context: object) -> TeamRequirement:
+        return TeamRequirement(expertise=(area,), reason=Reason(clause="XA-1", text=area))
+
+    return types.SimpleNamespace(drawcore_team_requirements=drawcore_team_requirements)
+
+
+def test_tj8_too_few_inspectors_of_an_asked_area_are_named_before_the_draw() -> None:
+    """A rule asks an inspector of chem on every team; 4 blacklisted units are planned
+    once a year each (NAT-7) in 4 rounds of 2 tasks per person. One inspector holds chem:
+    8 places for 4 tasks, they fit. With capacity for the same 4 tasks in one round
+    (rounds=1), that inspector gives 2: short by 2, named."""
+    pm = make_plugin_manager(entrypoints=False, plugins={"chem": _asks("chem")})
+    r = Rules(pm)
+    units = [unit(f"B{k}", blacklisted=True) for k in range(4)]
+    staff = [
+        Inspector(
+            inspector_id=f"I{k}",
+            name="检",
+            work_unit="队",
+            expertise=("chem",) if k == 0 else (),
+        )
+        for k in range(8)
+    ]
+    plan = plan_year(units, staff, year=2019, rules=r, seed="chem", tasks_per_inspector=2)
+    for task in plan.tasks:
+        assert "I0" in task.inspectors
+    with pytest.raises(InfeasibleError) as err:
+        commit_year(units, staff, year=2019, rules=r, rounds=1, tasks_per_inspector=2)
+    text = str(err.value)
+    assert "need 4 team place(s) for an inspector holding chem (units B0, B1, B2, B3)" in text
+    assert "the 1 active inspector(s) who hold them x 2 task(s) each over 1 round(s)" in text
+    assert "give 2: short by 2" in text
 
 
 def test_tj5_general_task_carries_the_office_team() -> None:

@@ -19,8 +19,8 @@ import numpy.typing as npt
 
 from drawcore.draw.team_model import MIN_TEAM_SIZE, Recusal
 from drawcore.errors import InfeasibleError, InvalidInputError
-from drawcore.i18n import msg
-from drawcore.model import Expert, InspectionItem, Inspector, Unit
+from drawcore.i18n import Text, joined, msg
+from drawcore.model import Expert, InspectionItem, InspectionMode, Inspector, Unit
 from drawcore.plan.amendment import check_room
 from drawcore.plan.collection import cycles_collected_after
 from drawcore.plan.once_a_year import with_once_a_year
@@ -240,31 +240,199 @@ def _sorted_fingerprint(records: Iterable[object], key: str, domain: str) -> str
     return records_fingerprint(ordered, domain=domain)
 
 
-def _check_experts(
-    prep_units: Sequence[Unit], ur: UnitDecisions, experts: int, per: int, rounds_used: int
+Areas = frozenset[str]
+
+
+def _room_cut(
+    demand: Mapping[Areas, int], kinds: Mapping[Areas, int]
+) -> tuple[list[Areas], list[Areas]] | None:
+    """The asked area sets whose places the people able to take them cannot hold, and
+    the kinds of those people; ``None`` when every place fits.
+
+    ``demand``: places per set of areas, a place taken by anyone holding one of them
+    (the empty set: by anyone); ``kinds``: the room of the people holding exactly each
+    set of the asked areas. The places fit if and only if no group of the asked sets
+    asks more than the people holding any of their areas give (Hall's condition); a
+    maximum flow from the asked sets to the kinds of people finds such a group when
+    there is one: the sets the source still reaches.
+    """
+    asked, held = sorted(demand, key=sorted), sorted(kinds, key=sorted)
+    source, sink, first_kind = 0, 1, 2 + len(asked)
+    total = sum(demand.values())
+    cap: dict[tuple[int, int], int] = {}
+    links: dict[int, list[int]] = {}
+
+    def edge(a: int, b: int, c: int) -> None:
+        cap[a, b] = c
+        cap[b, a] = 0
+        links.setdefault(a, []).append(b)
+        links.setdefault(b, []).append(a)
+
+    for n, areas in enumerate(asked):
+        edge(source, 2 + n, demand[areas])
+        for k, kind in enumerate(held):
+            if not areas or areas & kind:
+                edge(2 + n, first_kind + k, total)
+    for k, kind in enumerate(held):
+        edge(first_kind + k, sink, kinds[kind])
+    flow = 0
+    while True:
+        before = {source: source}
+        queue = [source]
+        for node in queue:  # breadth first: the queue grows as it is read
+            for nxt in links.get(node, ()):
+                if nxt not in before and cap[node, nxt] > 0:
+                    before[nxt] = node
+                    queue.append(nxt)
+        if sink not in before:
+            break
+        path, node = [], sink
+        while node != source:
+            path.append((before[node], node))
+            node = before[node]
+        push = min(cap[e] for e in path)
+        for a, b in path:
+            cap[a, b] -= push
+            cap[b, a] += push
+        flow += push
+    if flow == total:
+        return None
+    return (
+        [a for n, a in enumerate(asked) if 2 + n in before],
+        [h for k, h in enumerate(held) if first_kind + k in before],
+    )
+
+
+@attrs.frozen
+class _Shortfall:
+    """Planned places that the people able to take them cannot hold (:func:`_short`)."""
+
+    needed: int
+    areas: Text
+    units: list[str]
+    people: int
+    available: int
+
+    @property
+    def named(self) -> str:
+        return ", ".join(self.units[:5])
+
+    @property
+    def more(self) -> str:
+        return " ..." if len(self.units) > 5 else ""
+
+
+def _short(
+    needs: Sequence[tuple[str, Areas, int]],
+    people: Iterable[Sequence[str]],
+    room: int,
+) -> _Shortfall | None:
+    """Whether places fit: ``needs`` are (unit, areas, places): the unit's planned
+    places, each taken by one person holding one of ``areas`` (any person when empty);
+    ``people`` the areas each active person holds, each taking at most ``room`` places."""
+    demand: dict[Areas, int] = {}
+    asking: dict[Areas, list[str]] = {}
+    for unit_id, areas, places in needs:
+        demand[areas] = demand.get(areas, 0) + places
+        asking.setdefault(areas, []).append(unit_id)
+    wanted = frozenset().union(*demand)
+    kinds: dict[Areas, int] = {}
+    for holds in people:
+        kind = wanted.intersection(holds)
+        kinds[kind] = kinds.get(kind, 0) + room
+    cut = _room_cut(demand, kinds)
+    if cut is None:
+        return None
+    asked, held_by = cut
+    units = sorted(u for a in asked for u in asking[a])
+    names = sorted({a for areas in asked for a in areas})
+    shown = joined(names if all(asked) else [*names, msg("any area")], ", ")
+    available = sum(kinds[h] for h in held_by)
+    return _Shortfall(
+        needed=sum(demand[a] for a in asked),
+        areas=shown,
+        units=units,
+        people=available // room,
+        available=available,
+    )
+
+
+def _check_room_for_areas(
+    columns: UnitColumns,
+    units: Sequence[Unit],
+    ur: UnitDecisions,
+    rules: Policy,
+    context: PlanContext,
+    inspectors: Sequence[Inspector],
+    experts: Sequence[Expert],
+    per: int,
+    rounds_used: int,
 ) -> None:
-    """Planned tasks needing industry experts must fit the expert registry (TJ-8): each
-    active expert joins at most ``per`` tasks a round, over the ``rounds_used`` open rounds."""
-    needed = int((ur.times * ur.experts).sum())
-    if needed == 0:
+    """Planned tasks that ask for an expertise or for industry experts must fit the people
+    who hold it (TJ-8), before the seed: each active person takes at most ``per`` tasks
+    a round over the ``rounds_used`` open rounds. An expert seat takes an expert of the
+    task's expert area (any expert when none); a team asking for areas takes at least
+    one inspector holding one of them. A task the rules inspect generally (TJ-5: the
+    office's team) takes neither."""
+    times = np.minimum(ur.times, rounds_used)
+    asks = np.fromiter((bool(e) for e in ur.expertise), np.bool_, len(ur.expertise))
+    rows = np.flatnonzero((times > 0) & ((ur.experts > 0) | asks)).tolist()
+    if not rows:
         return
-    available = experts * per * rounds_used
-    if needed > available:
-        units = [prep_units[i].unit_id for i in np.flatnonzero(ur.times * ur.experts > 0).tolist()]
+    modes = rules.inspection_modes(
+        columns.take(rows, [units[i] for i in rows]), context, planned=[True] * len(rows)
+    )
+    drawn = [i for i, m in zip(rows, modes, strict=True) if m.mode is not InspectionMode.GENERAL]
+    room = per * rounds_used
+    experts_short = _short(
+        [
+            (ur.unit_ids[i], frozenset(ur.expert_expertise[i][:1]), int(times[i] * ur.experts[i]))
+            for i in drawn
+            if ur.experts[i] > 0
+        ],
+        (e.expertise for e in experts),
+        room,
+    )
+    if experts_short is not None:
         raise InfeasibleError(
             msg(
-                "planned tasks need {needed} industry-expert place(s) (units"
-                " {units}{more}); {experts} active expert(s) x {per} task(s) each over"
-                " {rounds_used} round(s) give {available}: short by {short} (TJ-8: add"
-                " experts to the expert registry)",
-                needed=needed,
-                units=", ".join(units[:5]),
-                more=" ..." if len(units) > 5 else "",
-                experts=experts,
+                "planned tasks need {needed} industry-expert place(s) in {areas} (units"
+                " {units}{more}); the {experts} active expert(s) who can take them x {per}"
+                " task(s) each over {rounds_used} round(s) give {available}: short by {short}"
+                " (TJ-8: add experts of these areas to the expert registry)",
+                needed=experts_short.needed,
+                areas=experts_short.areas,
+                units=experts_short.named,
+                more=experts_short.more,
+                experts=experts_short.people,
                 per=per,
                 rounds_used=rounds_used,
-                available=available,
-                short=needed - available,
+                available=experts_short.available,
+                short=experts_short.needed - experts_short.available,
+            )
+        )
+    inspectors_short = _short(
+        [(ur.unit_ids[i], frozenset(ur.expertise[i]), int(times[i])) for i in drawn if asks[i]],
+        (i.expertise for i in inspectors),
+        room,
+    )
+    if inspectors_short is not None:
+        raise InfeasibleError(
+            msg(
+                "planned tasks need {needed} team place(s) for an inspector holding"
+                " {areas} (units {units}{more}); the {inspectors} active inspector(s) who"
+                " hold them x {per} task(s) each over {rounds_used} round(s) give"
+                " {available}: short by {short} (add inspectors with these areas to the"
+                " inspector registry, or raise tasks_per_inspector)",
+                needed=inspectors_short.needed,
+                areas=inspectors_short.areas,
+                units=inspectors_short.named,
+                more=inspectors_short.more,
+                inspectors=inspectors_short.people,
+                per=per,
+                rounds_used=rounds_used,
+                available=inspectors_short.available,
+                short=inspectors_short.needed - inspectors_short.available,
             )
         )
 
@@ -320,7 +488,17 @@ def prepare(
         limit = int(drawable.sum()) if params.random_ratio is None else 0
         check_room(params.amendment, caps, planned, limit)
     check_planned(np.minimum(ur.times, open_count).tolist(), caps)
-    _check_experts(unit_list, ur, len(expert_list), params.tasks_per_inspector, open_count)
+    _check_room_for_areas(
+        columns,
+        unit_list,
+        ur,
+        rules,
+        context,
+        active,
+        expert_list,
+        params.tasks_per_inspector,
+        open_count,
+    )
     commitment = YearCommitment(
         parameters=params,
         jurisdiction=rules.jurisdiction,
