@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from drawcore.publish.tables import WITHHELD
 from drawcore.record import ceremony, commitments, draw_rules, verification, year_ceremony
 from drawcore.record.annual import (
     YearPlanSpec,
+    prepared_year_plan_spec,
     replay_year,
     run_year,
     spec_inputs,
@@ -93,6 +95,54 @@ def test_tj5_bl6_annual_plan_goes_through_the_ceremony_and_replays(
         assert entry["reasons"]
     report = verification.verify_draws(j.path)
     assert report.ok, report.format()
+
+
+@pytest.mark.parametrize("jurisdiction", JURISDICTIONS)
+def test_tj5_a_draw_on_the_decisions_its_spec_committed_journals_the_same_plan(
+    site: tuple[Path, County], jurisdiction: str, tmp_path: Path
+) -> None:
+    """The rules' decisions made for the spec are handed to the draw with the county
+    (so the rules are not asked again): the annual plan journaled is the one the draw
+    journals when it asks them itself. Decisions handed without their county, or made
+    for another spec, are refused and nothing is written."""
+    d, county = site
+    rules = Rules.for_jurisdiction(jurisdiction)
+    spec, prepared = prepared_year_plan_spec(
+        f"2026-{jurisdiction}",
+        county,
+        refs(county),
+        year=2026,
+        rules=rules,
+        tasks_per_inspector=3,
+        registry_date=dt.date(2026, 1, 2),
+    )
+    assert spec == make_spec(county, jurisdiction)
+    _, asked = planned_journal(d, spec)
+    shutil.copytree(d / "registries", tmp_path / "second" / "registries")
+    j = Journal(tmp_path / "second" / "journal.jsonl")
+    commitments.commit_plan(j, spec, committed_at=COMMITTED, committed_by="王建国")
+    commitments.form_seed(j, spec, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
+    with pytest.raises(InvalidInputError, match="county="):
+        year_ceremony.draw_year(j, spec, rules=rules, signing=SIGNING, prepared=prepared)
+    _, other = prepared_year_plan_spec(
+        f"2026-{jurisdiction}",
+        county,
+        refs(county),
+        year=2026,
+        rules=rules,
+        tasks_per_inspector=4,
+        registry_date=dt.date(2026, 1, 2),
+    )
+    with pytest.raises(RuleError, match="decide differently from the commitment"):
+        year_ceremony.draw_year(
+            j, spec, rules=rules, signing=SIGNING, county=county, prepared=other
+        )
+    assert j.size == 2
+    given = year_ceremony.draw_year(
+        j, spec, rules=rules, signing=SIGNING, county=county, prepared=prepared
+    )
+    assert given.record.body == asked.record.body
+    assert verification.verify_draws(j.path).ok
 
 
 def test_bl9_annual_plan_seed_before_its_commitment_is_refused(site: tuple[Path, County]) -> None:

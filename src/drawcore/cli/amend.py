@@ -135,5 +135,7 @@ def run(args: argparse.Namespace) -> int:
         county=before,
         rules=rules,
     )
-    new_spec, county = plan_command.plan_spec(args, rules, amends=args.amends, amendment=amendment)
-    return plan_command.steps(args, new_spec, county, rules)
+    new_spec, county, prepared = plan_command.plan_spec(
+        args, rules, amends=args.amends, amendment=amendment
+    )
+    return plan_command.steps(args, new_spec, county, rules, prepared)

@@ -134,10 +134,11 @@ def county_refs(directory: Path, journal: Path) -> tuple[Any, dict[str, Any]]:
     return county, refs
 
 
-def plan_spec(args: argparse.Namespace, rules: Any, **extra: Any) -> tuple[Any, Any]:
-    """The year's spec and the county it names, with paths relative to the journal."""
+def plan_spec(args: argparse.Namespace, rules: Any, **extra: Any) -> tuple[Any, Any, Any]:
+    """The year's spec, the county it names (paths relative to the journal) and the
+    rules' decisions it committed."""
     from drawcore.draw.team_model import Recusal
-    from drawcore.record.annual import year_plan_spec
+    from drawcore.record.annual import prepared_year_plan_spec
 
     county, refs = county_refs(args.county, args.journal)
     conflicts = []
@@ -149,7 +150,7 @@ def plan_spec(args: argparse.Namespace, rules: Any, **extra: Any) -> tuple[Any, 
         unit, members = parse_pair(text, "--office-team")
         office_teams[unit] = [m.strip() for m in members.split(",") if m.strip()]
     capacity = args.capacity[0] if args.capacity and len(args.capacity) == 1 else args.capacity
-    spec = year_plan_spec(
+    spec, prepared = prepared_year_plan_spec(
         args.plan_id,
         county,
         refs,
@@ -165,22 +166,24 @@ def plan_spec(args: argparse.Namespace, rules: Any, **extra: Any) -> tuple[Any, 
         as_of=_date(args.as_of, "--as-of") if args.as_of else None,
         **extra,
     )
-    return spec, county
+    return spec, county, prepared
 
 
 def run(args: argparse.Namespace) -> int:
     from drawcore.plugin.rules import Rules
 
     rules = Rules.for_jurisdiction(args.jurisdiction)
-    spec, county = plan_spec(args, rules)  # bad options and impossible plans fail before any record
-    return steps(args, spec, county, rules)
+    # bad options and impossible plans fail before any record
+    spec, county, prepared = plan_spec(args, rules)
+    return steps(args, spec, county, rules, prepared)
 
 
-def steps(args: argparse.Namespace, spec: Any, county: Any, rules: Any) -> int:
+def steps(args: argparse.Namespace, spec: Any, county: Any, rules: Any, prepared: Any) -> int:
     """Commit, seed and plan ``spec``, each step once, as the options given allow; with
-    ``--json`` print what they journaled as one JSON document instead."""
+    ``--json`` print what they journaled as one JSON document instead. ``prepared``: the
+    rules' decisions ``spec`` committed, made on ``county``."""
     if not getattr(args, "json", False):
-        return _steps(args, spec, county, rules)
+        return _steps(args, spec, county, rules, prepared)
     import contextlib
     import io
 
@@ -189,12 +192,12 @@ def steps(args: argparse.Namespace, spec: Any, county: Any, rules: Any) -> int:
 
     before = Journal(args.journal).refresh() if args.journal.exists() else 0
     with contextlib.redirect_stdout(io.StringIO()):
-        status = _steps(args, spec, county, rules)
+        status = _steps(args, spec, county, rules, prepared)
     print(plan_json(Journal(args.journal).records()[before:], spec.plan_id))
     return status
 
 
-def _steps(args: argparse.Namespace, spec: Any, county: Any, rules: Any) -> int:
+def _steps(args: argparse.Namespace, spec: Any, county: Any, rules: Any, prepared: Any) -> int:
     from drawcore.plan.forms import format_plan
     from drawcore.record import commitments, year_ceremony
     from drawcore.record.journal import Journal
@@ -261,6 +264,7 @@ def _steps(args: argparse.Namespace, spec: Any, county: Any, rules: Any) -> int:
         rules=rules,
         signing=signing,
         county=county,
+        prepared=prepared,
     )
     planned = _(
         "record {seq}: annual plan {plan}, {tasks} tasks; drawn by {drawn_by}, "

@@ -20,7 +20,7 @@ from drawcore.plan.collection import cycles_collected_after
 from drawcore.plan.parameters import YearParameters
 from drawcore.plan.policy import Policy
 from drawcore.plan.prepare import Prepared, prepare
-from drawcore.plan.schedule import commit_year, plan_prepared
+from drawcore.plan.schedule import plan_prepared
 from drawcore.plan.tasks import AnnualPlan, UnitFrequency, UnitReasons
 from drawcore.plugin.values import EntryRole
 from drawcore.record.annual_compact import (
@@ -351,6 +351,33 @@ def year_plan_spec(
     :class:`~drawcore.plan.parameters.YearParameters` (its ``draw_id`` is ``plan_id``).
     The rules' decisions are made now (:func:`drawcore.plan.schedule.commit_year`),
     before any seed exists."""
+    spec, _ = prepared_year_plan_spec(
+        plan_id,
+        county,
+        refs,
+        rules=rules,
+        conflicts=conflicts,
+        office_teams=office_teams,
+        amends=amends,
+        **year,
+    )
+    return spec
+
+
+def prepared_year_plan_spec(
+    plan_id: str,
+    county: County,
+    refs: Mapping[str, RegistryRef],
+    *,
+    rules: Policy,
+    conflicts: Iterable[Recusal] = (),
+    office_teams: Mapping[str, Sequence[str]] | None = None,
+    amends: str | None = None,
+    **year: Any,
+) -> tuple[YearPlanSpec, Prepared]:
+    """:func:`year_plan_spec`, and the rules' decisions it committed (what
+    :func:`prepare_spec` of the spec on ``county`` gives), for a draw in the same run
+    not to ask the rules again."""
     try:
         params = YearParameters(draw_id=plan_id, **year)
     except TypeError as err:
@@ -393,17 +420,8 @@ def year_plan_spec(
         rules=rules.versions,
         entry_roles=entry_roles_of(rules, params.year),
     )
-    committed = commit_year(
-        county.units,
-        county.inspectors,
-        rules=rules,
-        params=params,
-        experts=county.experts,
-        items=county.items,
-        conflicts=spec.conflicts,
-        office_teams=dict(spec.office_teams),
-    )
-    return attrs.evolve(spec, commitment=committed.hash)
+    prepared = prepare_spec(spec, county, rules)
+    return attrs.evolve(spec, commitment=prepared.commitment.hash), prepared
 
 
 def _check_rules(spec: YearPlanSpec, rules: Policy) -> str | None:

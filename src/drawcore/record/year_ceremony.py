@@ -13,6 +13,7 @@ import attrs
 
 from drawcore.errors import InvalidInputError, JournalError
 from drawcore.i18n import msg
+from drawcore.plan.prepare import Prepared
 from drawcore.plan.tasks import AnnualPlan
 from drawcore.plugin.rules import Rules
 from drawcore.record.annual import (
@@ -49,6 +50,7 @@ def draw_year(
     signing: Signing,
     registry_dir: PathLike | None = None,
     county: County | None = None,
+    prepared: Prepared | None = None,
 ) -> YearDrawn:
     """Plan the committed, seeded year and journal the ``annual_plan`` record.
 
@@ -58,7 +60,14 @@ def draw_year(
     registries (read from the spec's snapshots under ``registry_dir`` unless
     given) must match its fingerprints and ``rules`` its plugin versions; the
     plan is made before anything is written, so a failure writes nothing.
+    ``prepared``: the rules' decisions for ``spec`` on ``county`` (given with it), as
+    :func:`~drawcore.record.annual.prepared_year_plan_spec` made them, so that they
+    are not asked again; the plan's commitment is still checked against the spec's.
     """
+    if prepared is not None and county is None:
+        raise InvalidInputError(
+            msg("give the county the rules' decisions were made on with them (county=)")
+        )
     seed_seq, seed_hex, method = _live_seed(
         journal,
         spec.plan_id,
@@ -70,7 +79,7 @@ def draw_year(
     base = registry_dir if registry_dir is not None else journal.path.parent
     regs = county if county is not None else load_county(spec, base)
     seed = bytes.fromhex(seed_hex)
-    prep = prepare_spec(spec, regs, rules)
+    prep = prepared if prepared is not None else prepare_spec(spec, regs, rules)
     plan = run_year(spec, regs, rules, seed, prepared=prep)
     body = year_plan_record(
         spec,
