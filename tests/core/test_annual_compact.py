@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from ceremony_site import SIGNING
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from drawcore.i18n import render
@@ -412,3 +412,36 @@ def test_bl9_the_writer_lays_a_value_out_as_the_specification_says(value: Any) -
     assert json.dumps(encode(value), sort_keys=True) == json.dumps(
         _spec_encode(value), sort_keys=True
     )
+
+
+_fields = st.recursive(
+    st.dictionaries(st.sampled_from("abcd"), st.none(), min_size=1, max_size=3),
+    lambda inner: st.dictionaries(
+        st.sampled_from("abcd"), st.none() | inner, min_size=1, max_size=3
+    ),
+    max_leaves=10,
+)
+
+
+def _project(value: Any, keep: Any) -> Any:
+    """``value`` with only the fields ``keep`` names, a list's items alike."""
+    if keep is None:
+        return value
+    if isinstance(value, dict):
+        return {k: _project(value[k], keep[k]) for k in keep if k in value}
+    if isinstance(value, list):
+        return [_project(v, keep) for v in value]
+    return value
+
+
+@settings(max_examples=400, deadline=None)
+@given(_json | _repeating, _fields)
+def test_bl9_a_layout_read_for_some_fields_gives_those_fields_of_the_value(
+    value: Any, keep: Any
+) -> None:
+    """Decoding only some fields of the objects (for readers that need a few, such as
+    the teams of a plan) gives the value with only those fields, exactly."""
+    value = _as_journal(value)
+    back = decode(_as_journal(encode(value)), keep)
+    assert _canonical(back) == _canonical(_project(value, keep))
+    assert [type(x) for x in _leaves(back)] == [type(x) for x in _leaves(_project(value, keep))]

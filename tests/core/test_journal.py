@@ -404,3 +404,32 @@ def test_tj8_eight_processes_append_concurrently(tmp_path: Path) -> None:
     bodies = [json.loads(x)["body"] for x in _lines(path)]
     for w in range(8):
         assert [b["i"] for b in bodies if b["worker"] == w] == list(range(25))
+
+
+def test_bl9_the_ceremony_state_handed_out_is_a_copy_that_changes_alone() -> None:
+    """A journal hands out a copy of its ceremony state: a draw's teams, task counts and
+    results changed in the copy stay as they were in the journal's own state."""
+    import copy
+
+    from drawcore.record.ceremony_rules import Ceremony, _Draw
+
+    state = Ceremony()
+    state.draws[3] = _Draw(
+        plan_id="2026-boluo",
+        units=frozenset({"U1", "U2"}),
+        teams={"U1": frozenset({"I1", "I2"})},
+        tasks={"U1": 2},
+        results={"U1": 1},
+        roles=frozenset({"clerk"}),
+    )
+    before = copy.deepcopy(state)
+    copied = copy.deepcopy(state)
+    assert copied == state
+    draw = copied.draws[3]
+    draw.teams["U2"] = frozenset({"I3"})
+    draw.tasks["U1"] = 4
+    draw.results["U1"] = 2
+    draw.results["U2"] = 1
+    assert state == before
+    assert state.draws[3].results == {"U1": 1}
+    assert copied != state

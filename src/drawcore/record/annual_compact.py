@@ -255,7 +255,12 @@ def encode(value: Any) -> dict[str, Any]:
     return {"v": table.values, "d": data}
 
 
-def _decode(data: Any, table: Sequence[_Scalar]) -> Any:
+#: The fields of a value to decode: key -> the fields of its value (``None``: all of it);
+#: a list's items are read with the fields of the list.
+Fields = Mapping[str, "Fields | None"]
+
+
+def _decode(data: Any, table: Sequence[_Scalar], keep: Fields | None = None) -> Any:
     if isinstance(data, int) and not isinstance(data, bool):
         return table[data]
     if isinstance(data, list):
@@ -263,11 +268,14 @@ def _decode(data: Any, table: Sequence[_Scalar]) -> Any:
     if not isinstance(data, Mapping) or len(data) not in (1, 2):
         raise InvalidInputError(msg("not a compact value: {value}", value=str(data)[:80]))
     if "o" in data:
-        return {k: _decode(v, table) for k, v in data["o"].items()}
+        fields = data["o"]
+        if keep is None:
+            return {k: _decode(v, table) for k, v in fields.items()}
+        return {k: _decode(fields[k], table, keep[k]) for k in keep if k in fields}
     if "l" in data:
-        return [_decode(v, table) for v in data["l"]]
+        return [_decode(v, table, keep) for v in data["l"]]
     if "k" in data:
-        flat = _decode(data["f"], table)
+        flat = _decode(data["f"], table, keep)
         out, at = [], 0
         for k in data["k"]:
             out.append(flat[at : at + k])
@@ -276,10 +284,14 @@ def _decode(data: Any, table: Sequence[_Scalar]) -> Any:
             raise InvalidInputError(msg("lengths k do not add up to the items of f"))
         return out
     if "u" in data:
-        distinct = _decode(data["u"], table)
+        distinct = _decode(data["u"], table, keep)
         return [distinct[i] for i in data["i"]]
     n, columns = data["n"], data["c"]
-    decoded = {k: _decode(v, table) for k, v in columns.items()}
+    decoded = {
+        k: _decode(v, table, None if keep is None else keep[k])
+        for k, v in columns.items()
+        if keep is None or k in keep
+    }
     for k, column in decoded.items():
         if not isinstance(column, list) or len(column) != n:
             raise InvalidInputError(
@@ -292,13 +304,14 @@ def _decode(data: Any, table: Sequence[_Scalar]) -> Any:
 
 
 @cycles_collected_after
-def decode(compact: Mapping[str, Any]) -> Any:
+def decode(compact: Mapping[str, Any], keep: Fields | None = None) -> Any:
     """The JSON value a compact ``{"v": table, "d": data}`` holds; :class:`InvalidInputError`
-    (or :class:`KeyError`, :class:`IndexError`, :class:`TypeError`) when it is malformed."""
+    (or :class:`KeyError`, :class:`IndexError`, :class:`TypeError`) when it is malformed.
+    ``keep``: only these fields of its objects (the rest is not read)."""
     table = compact["v"]
     if not isinstance(table, list):
         raise InvalidInputError(msg("the table v is not a list"))
-    return _decode(compact["d"], table)
+    return _decode(compact["d"], table, keep)
 
 
 def decode_key(compact: Mapping[str, Any], key: str) -> Any:
@@ -472,12 +485,14 @@ def _picked(data: Any, at: list[int]) -> Any:
     return {"n": len(at), "c": columns}
 
 
-def plan_json(body: Mapping[str, Any]) -> Mapping[str, Any]:
+def plan_json(body: Mapping[str, Any], keep: Fields | None = None) -> Mapping[str, Any]:
     """The plan an ``annual_plan`` body holds, as plain JSON values, in either layout
-    (``{}`` when it holds none): for readers that need a few of its fields quickly."""
+    (``{}`` when it holds none): for readers that need a few of its fields quickly.
+    ``keep``: the fields wanted, as for :func:`decode` (the compact layout reads only
+    those; the earlier one holds the whole plan)."""
     if "year" in body:
         try:
-            year = decode(body["year"])
+            year = decode(body["year"], None if keep is None else {"plan": keep})
         except (ValueError, KeyError, IndexError, TypeError):
             return {}
         plan = year.get("plan") if isinstance(year, dict) else None

@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 
 from drawcore.errors import InvalidInputError
-from drawcore.record.annual_compact import plan_json
+from drawcore.record.annual_compact import Fields, plan_json
 from drawcore.record.seeding import (
     ANNUAL_PLAN,
     DRAW,
@@ -72,6 +72,18 @@ class _Draw:
     def tasks_of(self, unit_id: str) -> int:
         return self.tasks.get(unit_id, 1 if unit_id in self.units else 0)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Draw:
+        """A copy whose mappings can change alone: they are copied, and what they hold
+        (text, numbers, frozen sets) is shared, not walked (a city's plan has 10^5 teams)."""
+        return _Draw(
+            plan_id=self.plan_id,
+            units=self.units,
+            teams=dict(self.teams),
+            tasks=dict(self.tasks),
+            results=dict(self.results),
+            roles=self.roles,
+        )
+
 
 def _draw_teams(body: Mapping[str, Any]) -> dict[str, frozenset[str]]:
     """Unit id -> inspectors and experts of its team, from a draw body's ``teams``."""
@@ -89,12 +101,16 @@ def _entry_roles(body: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(r["role"] for r in roles)
 
 
+#: The fields of an annual plan that say who is on each task's team.
+_TEAMS: Fields = {"rounds": {"tasks": {"unit_id": None, "inspectors": None, "experts": None}}}
+
+
 def _plan_teams(body: Mapping[str, Any]) -> tuple[dict[str, frozenset[str]], dict[str, int]]:
     """Unit id -> inspectors and experts of its tasks, and unit id -> number of its tasks,
     from an annual plan body's ``result``."""
     teams: dict[str, frozenset[str]] = {}
     tasks: dict[str, int] = {}
-    for rd in plan_json(body).get("rounds", ()):
+    for rd in plan_json(body, _TEAMS).get("rounds", ()):
         for t in rd.get("tasks", ()):
             people = frozenset(t.get("inspectors", ())) | frozenset(t.get("experts", ()))
             teams[t["unit_id"]] = teams.get(t["unit_id"], frozenset()) | people
