@@ -531,3 +531,55 @@ def test_bl8_a_companys_uscc_is_published_whole() -> None:
     assert scrub(f"单位{code}，电话13504619603") == f"单位{code}，电话135****9603"
     # the same digits as no USCC (a wrong check character) are a run holding a mobile number
     assert find_personal_data("9144132204303HAKN5")
+
+
+def test_bl8_the_final_scan_names_every_field_holding_a_leak_or_a_control_character() -> None:
+    """The scan reads each distinct text once; a text found in several fields and rows is
+    named in each of them, and a clean text beside it in none."""
+    from drawcore.publish.tables import Publication, final_scan
+    from drawcore.record.checkpoints import Checkpoint
+
+    phone, bidi, clean = "联系 13812345678", "名称\u202e", "石湾镇"
+    rows = (
+        {"name": clean, "note": phone},
+        {"name": bidi, "note": phone},
+        {"name": clean, "note": clean},
+        {"name": bidi, "note": phone},
+    )
+    pub = Publication(
+        quarter=None,
+        checkpoint=Checkpoint(size=1, root="0" * 64),
+        tables={"draws": rows},
+        columns={"draws": ("name", "note")},
+    )
+    with pytest.raises(InvalidInputError) as err:
+        final_scan(pub)
+    leaks = err.value.problems
+    assert leaks == (
+        "draws row 1 note: 1 number(s)",
+        "draws row 2 note: 1 number(s)",
+        "draws row 4 note: 1 number(s)",
+    )
+    pub = Publication(
+        quarter=None,
+        checkpoint=Checkpoint(size=1, root="0" * 64),
+        tables={"draws": tuple({"name": r["name"], "note": clean} for r in rows)},
+        columns={"draws": ("name", "note")},
+    )
+    with pytest.raises(InvalidInputError) as err:
+        final_scan(pub)
+    assert err.value.problems == ("draws row 2 name: U+202E", "draws row 4 name: U+202E")
+
+
+def test_bl8_a_text_met_again_is_masked_again() -> None:
+    """The cleaner scrubs each distinct text once: a phone number met in a second row
+    and another field is masked there too, the same way."""
+    from drawcore.publish.tables import _Cleaner
+
+    clean = _Cleaner(None, (), {})
+    text = "联系人 13812345678 石湾镇"
+    first = clean.row({"note": text})
+    second = clean.row({"reason": text, "note": "无"})
+    assert first["note"] == second["reason"] == scrub(text)
+    assert "13812345678" not in first["note"]
+    assert not find_personal_data(second["reason"])

@@ -213,6 +213,15 @@ class _Cleaner:
         self.mask = mask
         self.withheld = _withheld(withhold)
         self.units = units
+        self._scrubbed: dict[str, str] = {}  # text -> scrubbed, one space for any run
+
+    def _scrub(self, text: str) -> str:
+        """:func:`scrub` of ``text``, runs of white space as one space: a function of the
+        text alone, so a text met again (a reason, a team, a date) is scrubbed once."""
+        done = self._scrubbed.get(text)
+        if done is None:
+            done = self._scrubbed[text] = _WHITESPACE.sub(" ", scrub(text))
+        return done
 
     def row(self, row: Mapping[str, Any], unit_id: str | None = None) -> dict[str, Any]:
         unit = self.units.get(unit_id) if unit_id is not None else None
@@ -224,8 +233,7 @@ class _Cleaner:
                 text = value
                 if self.mask is not None:
                     text = self.mask(field, text, unit)
-                text = scrub(mask_known_names(default_mask(field, text, unit), unit))
-                out[field] = _WHITESPACE.sub(" ", text)
+                out[field] = self._scrub(mask_known_names(default_mask(field, text, unit), unit))
             else:
                 out[field] = value
         return out
@@ -350,15 +358,21 @@ def final_scan(pub: Publication) -> None:
     """Refuse a publication in which the independent scan still finds personal data, or
     which holds a control or bidirectional-override character (table, row and field named)."""
     leaks, unsafe = [], []
+    seen: dict[str, tuple[int, str]] = {}  # text -> (numbers found, unsafe characters)
     for name, rows in pub.tables.items():
         for i, row in enumerate(rows, start=1):
             for field, value in row.items():
                 if not isinstance(value, str) or is_verbatim(field, value):
                     continue
-                if found := find_personal_data(value):
-                    leaks.append(f"{name} row {i} {field}: {len(found)} number(s)")
-                if chars := find_unsafe_chars(value):
-                    unsafe.append(f"{name} row {i} {field}: {', '.join(sorted(set(chars)))}")
+                found = seen.get(value)
+                if found is None:
+                    chars = ", ".join(sorted(set(find_unsafe_chars(value))))
+                    found = seen[value] = (len(find_personal_data(value)), chars)
+                numbers, chars = found
+                if numbers:
+                    leaks.append(f"{name} row {i} {field}: {numbers} number(s)")
+                if chars:
+                    unsafe.append(f"{name} row {i} {field}: {chars}")
     if leaks:
         raise InvalidInputError(
             f"personal data left unmasked in {len(leaks)} field(s); not publishing: "
