@@ -15,6 +15,8 @@ from ceremony_site import SIGNING
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from drawcore import serde
+from drawcore.errors import InvalidInputError
 from drawcore.i18n import render
 from drawcore.model import Unit
 from drawcore.plugin import hookimpl
@@ -445,3 +447,24 @@ def test_bl9_a_layout_read_for_some_fields_gives_those_fields_of_the_value(
     back = decode(_as_journal(encode(value)), keep)
     assert _canonical(back) == _canonical(_project(value, keep))
     assert [type(x) for x in _leaves(back)] == [type(x) for x in _leaves(_project(value, keep))]
+
+
+def test_tj9_a_plans_rounds_read_from_its_record_are_the_rounds_it_holds(
+    small_county: tuple[Path, County],
+) -> None:
+    """Readers of a verified journal (the sheets) take the plan's rounds as plain values
+    without building the plan: the same as the structured plan written out, in the
+    compact layout and in the plan written out in full; a body without them is refused
+    with the record's own error."""
+    _, county = small_county
+    body = _record(county, _weighing(2.0))
+    record = AnnualPlanRecord.from_body(body)
+    rounds = serde.unstructure(record.result)["rounds"]
+    assert rounds
+    assert all(rd["tasks"] for rd in rounds)
+    assert AnnualPlanRecord.rounds_of(body) == rounds
+    full = {k: v for k, v in body.items() if k != "year"}
+    full["result"] = serde.unstructure(record.result)
+    assert AnnualPlanRecord.rounds_of(full) == rounds
+    with pytest.raises(InvalidInputError):
+        AnnualPlanRecord.rounds_of({**body, "year": {"v": [], "d": {"o": {}}}})

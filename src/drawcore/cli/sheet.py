@@ -50,7 +50,6 @@ def run(args: argparse.Namespace) -> int:
     from drawcore.record.journal import Journal
     from drawcore.record.live import live_plan
     from drawcore.record.records import DrawRecord
-    from drawcore.serde import unstructure
 
     records = verified_records(args.journal, args.registry_dir)
     if records is None:
@@ -73,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         files["draw-record.html"] = draw_record_sheet(record, inputs, lang).encode()
         tasks = [
             (t["unit_id"], t["inspectors"], t["mode"], t.get("form"))
-            for rd in unstructure(AnnualPlanRecord.from_body(record.body).result)["rounds"]
+            for rd in AnnualPlanRecord.rounds_of(record.body)
             for t in rd["tasks"]
         ]
     files["forms.html"] = inspection_forms(tasks, args.plan_id, inputs, lang).encode()

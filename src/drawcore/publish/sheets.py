@@ -24,7 +24,6 @@ from drawcore.model import Inspector, Unit
 from drawcore.publish.labels import Words
 from drawcore.publish.pages import FONT_STACK
 from drawcore.record.annual import AnnualPlanRecord
-from drawcore.serde import unstructure
 
 __all__ = ["SheetInputs", "draw_record_sheet", "inspection_forms"]
 
@@ -120,7 +119,7 @@ def draw_record_sheet(record: Any, inputs: SheetInputs, lang: str) -> str:
     if record.type == "annual_plan":
         rows = [
             (str(rd["index"]), t["unit_id"], t["probability"], t["mode"], t["inspectors"], ())
-            for rd in unstructure(AnnualPlanRecord.from_body(b).result)["rounds"]
+            for rd in AnnualPlanRecord.rounds_of(b)
             for t in rd["tasks"]
         ]
     else:

@@ -31,6 +31,7 @@ from drawcore.record.annual_compact import (
     encode,
     holds,
     inputs_of,
+    plan_json,
 )
 from drawcore.record.draw_plans import RegistryRef, _pairs, _recusals, _version
 from drawcore.record.records import _structure
@@ -172,6 +173,18 @@ class AnnualPlanRecord:
         """The journal body (plain JSON values)."""
         out: dict[str, Any] = converter.unstructure(self)
         return out
+
+    @staticmethod
+    def rounds_of(body: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The plan's rounds in a journal body as plain JSON values (``unstructure`` of
+        ``from_body(body).result.rounds``), read without building the plan: for readers
+        of a journal already verified. A body that does not hold them is refused as
+        :meth:`from_body` refuses it."""
+        rounds = plan_json(body).get("rounds")
+        if isinstance(rounds, list):
+            return rounds
+        AnnualPlanRecord.from_body(body)  # names what is wrong
+        raise InvalidInputError(msg("an annual plan record without rounds"))
 
 
 def _unstructure(rec: AnnualPlanRecord) -> dict[str, Any]:
