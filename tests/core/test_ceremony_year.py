@@ -562,3 +562,22 @@ def test_bl9_an_annual_plan_is_redone_visibly_and_the_redo_replays(
     assert redone.plan.tasks != drawn.plan.tasks
     report = verification.verify_draws(j.path)
     assert report.ok, report.format()
+
+
+def test_bl9_the_live_record_of_a_plan_is_the_one_its_value_is_read_from(
+    site: tuple[Path, County],
+) -> None:
+    """The live record of a plan, taken without building its value, is the record the
+    value comes from; a plan with no live record is named with the plans drawn."""
+    from drawcore.record.live import live_plan, live_record
+
+    d, county = site
+    spec = make_spec(county, "boluo")
+    j, drawn = planned_journal(d, spec)
+    records = j.records()
+    record = live_record(records, spec.plan_id)
+    assert record is live_plan(records, spec.plan_id)[0]
+    assert record.seq == drawn.record.seq
+    assert record.type == "annual_plan"
+    with pytest.raises(InvalidInputError, match="plans drawn: 2026-boluo"):
+        live_record(records, "2026-other")

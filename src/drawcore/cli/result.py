@@ -223,13 +223,13 @@ def run(args: argparse.Namespace) -> int:
     from drawcore.publish.masking import scrub
     from drawcore.record import ceremony
     from drawcore.record.journal import Journal
-    from drawcore.record.live import live_plan
+    from drawcore.record.live import live_record
 
     rows = read_result_rows(args.source)
     records = verified_records(args.journal, None)
     if records is None:
         return 1
-    record, _plan = live_plan(records, args.plan_id)
+    record = live_record(records, args.plan_id)
     results, problems = [], []
     for row in rows:
         where = _("{path} row {row}").format(path=args.source, row=row["_row"])

@@ -48,13 +48,13 @@ def run(args: argparse.Namespace) -> int:
     from drawcore.publish.sheets import draw_record_sheet, inspection_forms
     from drawcore.record.annual import AnnualPlanRecord, YearPlanSpec
     from drawcore.record.journal import Journal
-    from drawcore.record.live import live_plan
+    from drawcore.record.live import live_record
     from drawcore.record.records import DrawRecord
 
     records = verified_records(args.journal, args.registry_dir)
     if records is None:
         return 1
-    record, _value = live_plan(records, args.plan_id)
+    record = live_record(records, args.plan_id)
     base = args.registry_dir if args.registry_dir is not None else args.journal.parent
     lang = current()
     files: dict[str, bytes] = {}

@@ -57,6 +57,21 @@ def live_plan(records: Iterable[Record], plan_id: str) -> tuple[Record, AnnualPl
     """The live ``draw`` or ``annual_plan`` record of ``plan_id`` and the value it holds
     (a :class:`~drawcore.record.records.DrawRecord`, or the :class:`~drawcore.schedule.AnnualPlan`
     of the record's ``result``); :class:`InvalidInputError` when the plan has none."""
+    record = live_record(records, plan_id)
+    try:
+        if record.type == DRAW:
+            return record, DrawRecord.from_body(record.body)
+        return record, AnnualPlanRecord.from_body(record.body).result
+    except InvalidInputError as err:
+        raise InvalidInputError(
+            msg("journal record {seq}: {err}", seq=record.seq, err=err)
+        ) from None
+
+
+def live_record(records: Iterable[Record], plan_id: str) -> Record:
+    """The live ``draw`` or ``annual_plan`` record of ``plan_id``, its body as journaled
+    (read in a verified journal, it need not be built again: a city's annual plan takes
+    seconds to build); :class:`InvalidInputError` when the plan has none."""
     recs = list(records)
     voided = _voided_seqs(recs)
     live = [
@@ -84,12 +99,4 @@ def live_plan(records: Iterable[Record], plan_id: str) -> tuple[Record, AnnualPl
                 plan_id=repr(plan_id),
             )
         )
-    record = live[-1]
-    try:
-        if record.type == DRAW:
-            return record, DrawRecord.from_body(record.body)
-        return record, AnnualPlanRecord.from_body(record.body).result
-    except InvalidInputError as err:
-        raise InvalidInputError(
-            msg("journal record {seq}: {err}", seq=record.seq, err=err)
-        ) from None
+    return live[-1]
