@@ -280,15 +280,17 @@ def make_items() -> list[InspectionItem]:
     ]
 
 
-def generate(out: Path, *, seed: int = 2018, units: int = 3200) -> None:
+def generate(
+    out: Path, *, seed: int = 2018, units: int = 3200, inspectors: int = 64, experts: int = 24
+) -> None:
     """Write the four example files into ``out`` (created if missing)."""
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
     write_units(UnitRegistry.from_records(make_units(rng, units)), out / "units.csv",
                 bom=True, chinese_headers=True)  # fmt: skip
-    write_inspectors(InspectorRegistry.from_records(make_inspectors(rng, 64)),
+    write_inspectors(InspectorRegistry.from_records(make_inspectors(rng, inspectors)),
                      out / "inspectors.csv", chinese_headers=True)  # fmt: skip
-    write_experts(ExpertRegistry.from_records(make_experts(rng, 24)), out / "experts.csv")
+    write_experts(ExpertRegistry.from_records(make_experts(rng, experts)), out / "experts.csv")
     write_items(ItemList.from_records(make_items()), out / "items.csv", chinese_headers=True)
 
 
@@ -296,13 +298,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=2018)
     parser.add_argument("--units", type=int, default=3200)
+    parser.add_argument("--inspectors", type=int, default=64)
+    parser.add_argument("--experts", type=int, default=24)
     parser.add_argument(
         "--out",
         type=Path,
         default=Path(__file__).resolve().parents[1] / "src" / "drawcore" / "examples" / "county",
     )
     args = parser.parse_args()
-    generate(args.out, seed=args.seed, units=args.units)
+    generate(
+        args.out,
+        seed=args.seed,
+        units=args.units,
+        inspectors=args.inspectors,
+        experts=args.experts,
+    )
     print(f"wrote {args.out}")
 
 
