@@ -59,22 +59,17 @@ def test_tj5_bl6_plan_runs_a_year_step_by_step_and_verify_replays_it(
     assert "OK" in printed
 
 
+def commit_in_chinese(site: Path, jurisdiction: str, *extra: str) -> tuple[int, str, str]:
+    """The commitment step of a plan under ``jurisdiction``, its output in Chinese."""
+    args = year_args(
+        site, jurisdiction, *extra, "--committed-at", COMMITTED, "--committed-by", "王建国"
+    )
+    return run(*args, "--lang", "zh")
+
+
 def test_bl5_impossible_plan_is_refused_before_anything_is_journaled(site: Path) -> None:
     """A capacity of 1 task a round cannot hold the county's once-a-year units."""
-    status, _, err = run(
-        *year_args(
-            site,
-            "boluo",
-            "--capacity",
-            "1",
-            "--committed-at",
-            COMMITTED,
-            "--committed-by",
-            "王建国",
-        ),
-        "--lang",
-        "zh",
-    )
+    status, _, err = commit_in_chinese(site, "boluo", "--capacity", "1")
     assert status == 2
     assert "drawcore: 错误 / error:" in err
     assert "short by" in err
@@ -113,20 +108,7 @@ def test_tj8_too_few_experts_of_one_area_are_named_before_anything_is_journaled(
         ),
         path,
     )
-    status, _, err = run(
-        *year_args(
-            site,
-            "tianjin",
-            "--tasks-per-inspector",
-            "10",
-            "--committed-at",
-            COMMITTED,
-            "--committed-by",
-            "王建国",
-        ),
-        "--lang",
-        "zh",
-    )
+    status, _, err = commit_in_chinese(site, "tianjin", "--tasks-per-inspector", "10")
     assert status == 2
     assert "领域：机械" in err
     assert "need 44 industry-expert place(s) in 机械" in err

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from drawcore.errors import InvalidInputError, JournalError, RuleError
 from drawcore.plan.forms import task_form
+from drawcore.plan.prepare import Prepared
 from drawcore.plugin.rules import Rules
 from drawcore.plugin.values import PlanContext
 from drawcore.publish.disclosure import publish
@@ -49,15 +50,21 @@ def refs(county: County) -> dict[str, RegistryRef]:
 
 
 def make_spec(county: County, jurisdiction: str, **params: Any) -> YearPlanSpec:
-    return year_plan_spec(
+    return make_prepared(county, jurisdiction, **params)[0]
+
+
+def make_prepared(
+    county: County, jurisdiction: str, **params: Any
+) -> tuple[YearPlanSpec, Prepared]:
+    """The spec of the 2026 plan under ``jurisdiction`` and the decisions it committed."""
+    return prepared_year_plan_spec(
         f"2026-{jurisdiction}",
         county,
         refs(county),
         year=2026,
         rules=Rules.for_jurisdiction(jurisdiction),
-        tasks_per_inspector=3,
         registry_date=dt.date(2026, 1, 2),
-        **params,
+        **{"tasks_per_inspector": 3, **params},
     )
 
 
@@ -107,15 +114,7 @@ def test_tj5_a_draw_on_the_decisions_its_spec_committed_journals_the_same_plan(
     for another spec, are refused and nothing is written."""
     d, county = site
     rules = Rules.for_jurisdiction(jurisdiction)
-    spec, prepared = prepared_year_plan_spec(
-        f"2026-{jurisdiction}",
-        county,
-        refs(county),
-        year=2026,
-        rules=rules,
-        tasks_per_inspector=3,
-        registry_date=dt.date(2026, 1, 2),
-    )
+    spec, prepared = make_prepared(county, jurisdiction)
     assert spec == make_spec(county, jurisdiction)
     _, asked = planned_journal(d, spec)
     shutil.copytree(d / "registries", tmp_path / "second" / "registries")
@@ -124,15 +123,7 @@ def test_tj5_a_draw_on_the_decisions_its_spec_committed_journals_the_same_plan(
     commitments.form_seed(j, spec, entropy_at=ENTROPY, recorded_at=DRAWN, rfc3797_sources=NUMBERS)
     with pytest.raises(InvalidInputError, match="county="):
         year_ceremony.draw_year(j, spec, rules=rules, signing=SIGNING, prepared=prepared)
-    _, other = prepared_year_plan_spec(
-        f"2026-{jurisdiction}",
-        county,
-        refs(county),
-        year=2026,
-        rules=rules,
-        tasks_per_inspector=4,
-        registry_date=dt.date(2026, 1, 2),
-    )
+    _, other = make_prepared(county, jurisdiction, tasks_per_inspector=4)
     with pytest.raises(RuleError, match="decide differently from the commitment"):
         year_ceremony.draw_year(
             j, spec, rules=rules, signing=SIGNING, county=county, prepared=other

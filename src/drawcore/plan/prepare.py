@@ -321,6 +321,20 @@ class _Shortfall:
     def more(self) -> str:
         return " ..." if len(self.units) > 5 else ""
 
+    def told(self, per: int, rounds_used: int) -> dict[str, object]:
+        """The values a message of this shortfall names."""
+        return {
+            "needed": self.needed,
+            "areas": self.areas,
+            "units": self.named,
+            "more": self.more,
+            "people": self.people,
+            "per": per,
+            "rounds_used": rounds_used,
+            "available": self.available,
+            "short": self.needed - self.available,
+        }
+
 
 def _short(
     needs: Sequence[tuple[str, Areas, int]],
@@ -397,18 +411,10 @@ def _check_room_for_areas(
         raise InfeasibleError(
             msg(
                 "planned tasks need {needed} industry-expert place(s) in {areas} (units"
-                " {units}{more}); the {experts} active expert(s) who can take them x {per}"
+                " {units}{more}); the {people} active expert(s) who can take them x {per}"
                 " task(s) each over {rounds_used} round(s) give {available}: short by {short}"
                 " (TJ-8: add experts of these areas to the expert registry)",
-                needed=experts_short.needed,
-                areas=experts_short.areas,
-                units=experts_short.named,
-                more=experts_short.more,
-                experts=experts_short.people,
-                per=per,
-                rounds_used=rounds_used,
-                available=experts_short.available,
-                short=experts_short.needed - experts_short.available,
+                **experts_short.told(per, rounds_used),
             )
         )
     inspectors_short = _short(
@@ -420,19 +426,11 @@ def _check_room_for_areas(
         raise InfeasibleError(
             msg(
                 "planned tasks need {needed} team place(s) for an inspector holding"
-                " {areas} (units {units}{more}); the {inspectors} active inspector(s) who"
+                " {areas} (units {units}{more}); the {people} active inspector(s) who"
                 " hold them x {per} task(s) each over {rounds_used} round(s) give"
                 " {available}: short by {short} (add inspectors with these areas to the"
                 " inspector registry, or raise tasks_per_inspector)",
-                needed=inspectors_short.needed,
-                areas=inspectors_short.areas,
-                units=inspectors_short.named,
-                more=inspectors_short.more,
-                inspectors=inspectors_short.people,
-                per=per,
-                rounds_used=rounds_used,
-                available=inspectors_short.available,
-                short=inspectors_short.needed - inspectors_short.available,
+                **inspectors_short.told(per, rounds_used),
             )
         )
 
