@@ -254,52 +254,90 @@ def _room_cut(
     set of the asked areas. The places fit if and only if no group of the asked sets
     asks more than the people holding any of their areas give (Hall's condition); a
     maximum flow from the asked sets to the kinds of people finds such a group when
-    there is one: the sets the source still reaches.
+    there is one: the sets the source still reaches. The flow starts greedy (each set
+    takes the room of the kinds serving it, the sets served by the fewest kinds first,
+    the kinds holding the fewest areas first) and is completed by blocking flows
+    (Dinic), so that thousands of kinds of people stay quick.
     """
     asked, held = sorted(demand, key=sorted), sorted(kinds, key=sorted)
     source, sink, first_kind = 0, 1, 2 + len(asked)
+    nodes = first_kind + len(held)
+    head: list[int] = []  # edge -> the node it leads to; edge ^ 1 is its reverse
+    room: list[int] = []  # edge -> its capacity left
+    out: list[list[int]] = [[] for _ in range(nodes)]
+
+    def edge(a: int, b: int, c: int) -> int:
+        out[a].append(len(head))
+        head.append(b)
+        room.append(c)
+        out[b].append(len(head))
+        head.append(a)
+        room.append(0)
+        return len(head) - 2
+
+    def push(path: Sequence[int], amount: int) -> None:
+        for e in path:
+            room[e] -= amount
+            room[e ^ 1] += amount
+
     total = sum(demand.values())
-    cap: dict[tuple[int, int], int] = {}
-    links: dict[int, list[int]] = {}
-
-    def edge(a: int, b: int, c: int) -> None:
-        cap[a, b] = c
-        cap[b, a] = 0
-        links.setdefault(a, []).append(b)
-        links.setdefault(b, []).append(a)
-
-    for n, areas in enumerate(asked):
-        edge(source, 2 + n, demand[areas])
-        for k, kind in enumerate(held):
-            if not areas or areas & kind:
-                edge(2 + n, first_kind + k, total)
-    for k, kind in enumerate(held):
-        edge(first_kind + k, sink, kinds[kind])
+    to_sink = [edge(first_kind + k, sink, kinds[kind]) for k, kind in enumerate(held)]
     flow = 0
+    serving = []
+    for n, areas in enumerate(asked):
+        from_source = edge(source, 2 + n, demand[areas])
+        able = [k for k, kind in enumerate(held) if not areas or areas & kind]
+        able.sort(key=lambda k: (len(held[k]), k))
+        serving.append(
+            (len(able), n, from_source, [(edge(2 + n, first_kind + k, total), k) for k in able])
+        )
+    for _, _, from_source, links in sorted(serving):
+        for middle, k in links:
+            amount = min(room[from_source], room[to_sink[k]])
+            if amount > 0:
+                push((from_source, middle, to_sink[k]), amount)
+                flow += amount
     while True:
-        before = {source: source}
+        level = [-1] * nodes
+        level[source] = 0
         queue = [source]
         for node in queue:  # breadth first: the queue grows as it is read
-            for nxt in links.get(node, ()):
-                if nxt not in before and cap[node, nxt] > 0:
-                    before[nxt] = node
-                    queue.append(nxt)
-        if sink not in before:
+            for e in out[node]:
+                if room[e] > 0 and level[head[e]] < 0:
+                    level[head[e]] = level[node] + 1
+                    queue.append(head[e])
+        if level[sink] < 0:
             break
-        path, node = [], sink
-        while node != source:
-            path.append((before[node], node))
-            node = before[node]
-        push = min(cap[e] for e in path)
-        for a, b in path:
-            cap[a, b] -= push
-            cap[b, a] += push
-        flow += push
+        next_edge = [0] * nodes
+        while True:  # paths of the level graph, each edge tried once per level graph
+            path: list[int] = []
+            node = source
+            while node != sink:
+                edges = out[node]
+                while next_edge[node] < len(edges):
+                    e = edges[next_edge[node]]
+                    if room[e] > 0 and level[head[e]] == level[node] + 1:
+                        break
+                    next_edge[node] += 1
+                else:
+                    if node == source:
+                        break
+                    level[node] = -1  # a dead end in this level graph
+                    node = head[path.pop() ^ 1]
+                    next_edge[node] += 1
+                    continue
+                path.append(edges[next_edge[node]])
+                node = head[path[-1]]
+            if node != sink:
+                break
+            amount = min(room[e] for e in path)
+            push(path, amount)
+            flow += amount
     if flow == total:
         return None
     return (
-        [a for n, a in enumerate(asked) if 2 + n in before],
-        [h for k, h in enumerate(held) if first_kind + k in before],
+        [a for n, a in enumerate(asked) if level[2 + n] >= 0],
+        [h for k, h in enumerate(held) if level[first_kind + k] >= 0],
     )
 
 
