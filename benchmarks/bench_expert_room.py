@@ -1,5 +1,5 @@
 """Benchmark: the check before the seed that planned expert places fit the experts who
-hold their areas (``plan.prepare._short``: Hall's condition by a maximum flow).
+hold their areas (``plan.people_room._short``: Hall's condition by a maximum flow).
 
 Cases: ``--areas`` asked areas (one per industry), ``--experts`` experts holding 1 to 3
 of them at random, 20 tasks a round over 4 rounds each, and planned places per area
@@ -23,7 +23,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TypeVar
 
-from drawcore.plan.prepare import _short
+from drawcore.plan.people_room import _short
 
 T = TypeVar("T")
 ROOM = 20 * 4

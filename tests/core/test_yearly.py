@@ -306,7 +306,7 @@ def test_tj8_places_fit_exactly_when_no_group_of_asked_areas_asks_more_than_its_
     group has an excess."""
     from itertools import combinations
 
-    from drawcore.plan.prepare import _room_cut
+    from drawcore.plan.people_room import _room_cut
 
     kinds: dict[frozenset[str], int] = {}
     for held, room in people:
