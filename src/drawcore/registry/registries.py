@@ -201,26 +201,8 @@ def _default_column(spec: FieldSpec, n: int) -> Array:
     return _as_column(spec, [spec.default]).repeat(n)
 
 
-def _decode(spec: FieldSpec, column: Array, i: int) -> Any:
-    """The Python value of row ``i`` of a stored column."""
-    v = column[i]
-    if spec.kind is Kind.TEXT:
-        return str(v)
-    if spec.kind is Kind.TAGS:
-        return v
-    if spec.kind is Kind.ENUM:
-        return spec.members[int(v)]
-    if spec.kind is Kind.BOOL:
-        return bool(v)
-    if spec.kind is Kind.FLOAT:
-        return float(v)
-    if spec.kind is Kind.YEAR:
-        return None if int(v) == NO_YEAR else int(v)
-    return None if np.isnat(v) else dt.date.fromisoformat(str(v))
-
-
 def _decode_column(spec: FieldSpec, column: Array) -> list[Any]:
-    """The Python values of every row of a stored column: :func:`_decode` of each row,
+    """The Python values of every row of a stored column (a record's field values),
     read in one pass."""
     values = column.tolist()  # text -> str, flags -> bool, floats -> float, dates -> date
     if spec.kind is Kind.ENUM:
@@ -441,7 +423,7 @@ class _Registry(Generic[R]):
 
     def record(self, index: int) -> R:
         """The record at row ``index`` (built on demand)."""
-        values = {s.name: _decode(s, self._columns[s.name], index) for s in self.schema}
+        values = {s.name: _decode_column(s, self._columns[s.name][[index]])[0] for s in self.schema}
         return cast(R, self.record_type(**values))
 
     def __getitem__(self, record_id: str) -> R:
