@@ -213,11 +213,12 @@ class _Cleaner:
         self.mask = mask
         self.withheld = _withheld(withhold)
         self.units = units
-        self._scrubbed: dict[str, str] = {}  # text -> scrubbed, one space for any run
+        self._scrubbed: dict[str, str] = {}  # text -> scrubbed, line breaks and tabs as spaces
 
     def _scrub(self, text: str) -> str:
-        """:func:`scrub` of ``text``, runs of white space as one space: a function of the
-        text alone, so a text met again (a reason, a team, a date) is scrubbed once."""
+        """:func:`scrub` of ``text``, each run of line breaks and tabs as one space: a
+        function of the text alone, so a text met again (a reason, a team, a date) is
+        scrubbed once."""
         done = self._scrubbed.get(text)
         if done is None:
             done = self._scrubbed[text] = _WHITESPACE.sub(" ", scrub(text))
