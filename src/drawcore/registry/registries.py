@@ -423,7 +423,9 @@ class _Registry(Generic[R]):
 
     def record(self, index: int) -> R:
         """The record at row ``index`` (built on demand)."""
-        values = {s.name: _decode_column(s, self._columns[s.name][[index]])[0] for s in self.schema}
+        row = range(len(self))[index]  # an IndexError out of range, as a list gives
+        rows = slice(row, row + 1)
+        values = {s.name: _decode_column(s, self._columns[s.name][rows])[0] for s in self.schema}
         return cast(R, self.record_type(**values))
 
     def __getitem__(self, record_id: str) -> R:
