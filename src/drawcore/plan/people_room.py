@@ -211,7 +211,7 @@ def check_room_for_areas(
     one inspector holding one of them. A task the rules inspect generally (TJ-5: the
     office's team) takes neither."""
     times = np.minimum(ur.times, rounds_used)
-    asks = np.fromiter((bool(e) for e in ur.expertise), np.bool_, len(ur.expertise))
+    asks = ur.asks_expertise
     rows = np.flatnonzero((times > 0) & ((ur.experts > 0) | asks)).tolist()
     if not rows:
         return

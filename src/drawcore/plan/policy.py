@@ -156,6 +156,11 @@ class UnitDecisions:
         planned = np.maximum(self.frequency, self.mandatory.astype(np.int64))
         return np.where(self.excluded, 0, planned).astype(np.int64)
 
+    @property
+    def asks_expertise(self) -> npt.NDArray[np.bool_]:
+        """Mask of the units whose team must hold some expertise."""
+        return np.fromiter((bool(e) for e in self.expertise), np.bool_, len(self.expertise))
+
 
 class Policy(Protocol):
     """The decisions a plan asks of a jurisdiction's rules (implemented by ``Rules``)."""

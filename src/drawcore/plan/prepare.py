@@ -168,9 +168,7 @@ class RuleParameters:
         needs an expertise or experts."""
         d = self.decisions
         out = []
-        for i in np.flatnonzero(
-            (d.experts > 0) | np.fromiter((bool(e) for e in d.expertise), bool, len(d.expertise))
-        ).tolist():
+        for i in np.flatnonzero((d.experts > 0) | d.asks_expertise).tolist():
             u = d.unit_ids[i]
             ee = d.expert_expertise[i]
             out.append(
