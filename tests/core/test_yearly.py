@@ -25,7 +25,7 @@ from drawcore.plan.tasks import AnnualPlan, TaskKind
 from drawcore.plugin import Reason, hookimpl
 from drawcore.plugin.manager import make_plugin_manager
 from drawcore.plugin.rules import Rules
-from drawcore.plugin.values import TeamRequirement
+from drawcore.plugin.values import Frequency, TeamRequirement
 
 
 @cache
@@ -111,6 +111,54 @@ def test_yearly_design_invariants_hold_for_all_inputs(
     assert sum(published.values()) == pytest.approx(plan.yearly.size, abs=1e-9)
     assert all(published.get(u.unit_id, 0.0) == 0.0 for u in units if u.risk_weight == 0)
     assert all(0.0 < p <= 1.0 for p in published.values())
+
+
+def twice_a_year(ids: set[str]) -> Rules:
+    """Rules with a plugin that plans the units ``ids`` twice a year."""
+
+    @hookimpl
+    def drawcore_unit_frequency(unit: Unit) -> Frequency | None:
+        if unit.unit_id in ids:
+            return Frequency(times=2, reason=Reason(clause="XA-2", text="twice a year"))
+        return None
+
+    plugin = types.SimpleNamespace(drawcore_unit_frequency=drawcore_unit_frequency)
+    return Rules(make_plugin_manager(entrypoints=False, plugins={"xian": plugin}))
+
+
+@given(
+    ids=st.lists(st.text(alphabet="AZaz09中-", min_size=1, max_size=4), max_size=30, unique=True),
+    times=st.lists(st.integers(0, 2), min_size=30, max_size=30),
+    weights=st.lists(st.sampled_from([0.0, 1.0, 3.0]), min_size=30, max_size=30),
+    seed=st.text(min_size=1, max_size=4),
+)
+@settings(max_examples=60, deadline=None)
+def test_yearly_probabilities_list_each_unit_once_by_id(
+    ids: list[str], times: list[int], weights: list[float], seed: str
+) -> None:
+    """§12.1: ``yearly_probabilities`` is ``[[unit_id, p]]`` by unit id (code points),
+    each unit once: the planned units (once or twice a year) at 1.0 and the drawable
+    units with ``p > 0`` at their yearly inclusion probability."""
+    units = [
+        unit(uid, blacklisted=times[k] > 0, risk_weight=weights[k]) for k, uid in enumerate(ids)
+    ]
+    twice = {uid for k, uid in enumerate(ids) if times[k] == 2}
+    plan = plan_year(
+        units, inspectors(8), year=2019, rules=twice_a_year(twice), seed=seed, random_ratio=0.5
+    )
+    listed = [uid for uid, _ in plan.yearly_probabilities]
+    assert listed == sorted(set(listed))
+    published = dict(plan.yearly_probabilities)
+    for k, uid in enumerate(ids):
+        if times[k]:
+            assert published[uid] == 1.0
+            assert sum(t.unit_id == uid for t in plan.tasks) == times[k]
+        elif weights[k] == 0.0 or plan.yearly.size == 0:
+            assert uid not in published
+        else:
+            assert 0.0 < published[uid] <= 1.0
+    drawn = [t for t in plan.tasks if t.kind is TaskKind.DRAWN]
+    assert all(published[t.unit_id] == t.probability for t in drawn)
 
 
 def test_nat7_once_a_year_units_are_planned_under_every_jurisdiction() -> None:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from operator import itemgetter
 from typing import Any
 
 import attrs
@@ -321,10 +322,13 @@ def plan_prepared(
         )
         for r, (start, end) in enumerate(periods)
     ]
-    yearly_probabilities = sorted(
-        [(ids[i], 1.0) for p in placed for i in p]
-        + [(u, float(p)) for u, p in zip(pool_ids, probs.tolist(), strict=True) if p > 0]
-    )
+    # planned units (each once) and the drawable ones with a chance: two runs sorted by id,
+    # of distinct units (a planned unit is never drawable), merged by one sort
+    yearly_probabilities = [(u, 1.0) for u in sorted({ids[i] for p in placed for i in p})]
+    yearly_probabilities += [
+        (u, float(p)) for u, p in zip(pool_ids, probs.tolist(), strict=True) if p > 0
+    ]
+    yearly_probabilities.sort(key=itemgetter(0))
     recently = [
         UnitReasons(
             unit_id=ids[i],
@@ -344,7 +348,7 @@ def plan_prepared(
         built,
         problems,
         yearly=yearly,
-        yearly_probabilities=tuple(dict(yearly_probabilities).items()),
+        yearly_probabilities=tuple(yearly_probabilities),
         recently_inspected=tuple(sorted(recently, key=lambda a: a.unit_id)),
         strict=strict,
     )
