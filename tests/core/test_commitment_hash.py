@@ -37,6 +37,13 @@ REASON = st.builds(
 REASON_LISTS = st.lists(st.lists(REASON, max_size=3).map(tuple), min_size=1, max_size=3)
 
 
+def _shared_or_copied(lists: list[tuple[Reason, ...]]) -> st.SearchStrategy[tuple[Reason, ...]]:
+    """One of ``lists``: the same tuple object, or an equal copy (units sharing a list of
+    reasons by value only)."""
+    picked = st.sampled_from(lists)
+    return st.one_of(picked, picked.map(lambda rs: tuple(r for r in rs)))
+
+
 def _reasons(r: Reason) -> dict[str, Any]:
     return {"clause": r.clause, "text": r.text, "plugin": r.plugin}
 
@@ -48,7 +55,7 @@ def commitments(draw: st.DrawFn) -> YearCommitment:
 
     def unit_reasons() -> tuple[UnitReasons, ...]:
         return tuple(
-            UnitReasons(unit_id=u, reasons=draw(st.sampled_from(lists)))
+            UnitReasons(unit_id=u, reasons=draw(_shared_or_copied(lists)))
             for u in draw(st.lists(ids, max_size=6, unique=True))
         )
 
@@ -67,7 +74,7 @@ def commitments(draw: st.DrawFn) -> YearCommitment:
         excluded=unit_reasons(),
         key_supervision=tuple(
             UnitFrequency(
-                unit_id=u, times=draw(st.integers(0, 4)), reasons=draw(st.sampled_from(lists))
+                unit_id=u, times=draw(st.integers(0, 4)), reasons=draw(_shared_or_copied(lists))
             )
             for u in draw(st.lists(ids, max_size=6, unique=True))
         ),

@@ -11,6 +11,9 @@ from hypothesis import strategies as st
 
 from drawcore.draw.randomness import DrawKey, canonical_ids, hash_ids, id_uniforms, to_uniforms
 from drawcore.errors import InvalidInputError
+from tests.spec_modules import REPLAY, load
+
+replay = load(REPLAY)
 
 SEED = "2026-11-23 public lottery"
 
@@ -174,3 +177,23 @@ def test_large_text_arrays_follow_the_documented_construction() -> None:
     assert [int(got[r]) for r in rows] == [_reference_hash(key.key, str(ids[r])) for r in rows]
     whole_ints = hash_ids(key, np.arange(n))
     assert [int(whole_ints[r]) for r in rows] == [_reference_hash(key.key, r) for r in rows]
+
+
+@given(
+    label=st.text(min_size=1, max_size=8),
+    before=st.integers(0, 9),
+    sizes=st.lists(st.integers(0, 13), min_size=1, max_size=5),
+)
+def test_shuffle_is_the_specifications_fisher_yates(
+    label: str, before: int, sizes: list[int]
+) -> None:
+    """§7.3 by the reference program: Fisher-Yates from the end with ``below`` draws,
+    from any point of the stream (the buffer part used, empty or refilled on the way)."""
+    key = DrawKey.derive(SEED, "placement").child(label)
+    ours, theirs = key.stream(), replay.Stream(key.key)
+    for _ in range(before):
+        assert ours.next_u64() == theirs.next_u64()
+    for size in sizes:
+        items = list(range(size))
+        assert ours.shuffle(items) == replay.shuffle(theirs, items)
+    assert ours.next_u64() == theirs.next_u64()  # both read the same number of words
