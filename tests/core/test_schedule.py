@@ -353,6 +353,32 @@ def test_format_plan_shows_rounds_and_every_kind_of_reason() -> None:
     assert "Problems:" in text
 
 
+def test_format_plan_lists_the_first_lines_of_each_section_and_counts_the_rest() -> None:
+    """``limit=3``: each section lists its first three entries, as the full listing has
+    them, then how many more there are."""
+    units = [unit(f"M{k:02d}", blacklisted=True) for k in range(12)]
+    units += [unit(f"U{k:02d}") for k in range(30)]
+    plan = plan_year(units, inspectors(6), year=2019, rules=rules(None), seed="l", capacity=8)
+    full = format_plan(plan, limit=None).splitlines()
+    short = format_plan(plan, limit=3).splitlines()
+
+    def section(lines: list[str], head: str) -> list[str]:
+        start = next(n for n, line in enumerate(lines) if line.startswith(head)) + 1
+        end = next(
+            (n for n in range(start, len(lines)) if not lines[n].startswith("  ")), len(lines)
+        )
+        return lines[start:end]
+
+    heads = ["Mandatory", *(f"Round {rd.index} " for rd in plan.rounds)]
+    counts = [len(plan.mandatory), *(len(rd.tasks) for rd in plan.rounds)]
+    assert counts[0] == 12
+    assert all(c > 3 for c in counts[1:]), counts
+    for head, count in zip(heads, counts, strict=True):
+        listed = section(short, head)
+        assert listed[:3] == section(full, head)[:3]
+        assert listed[3:] == [f"    ... and {count - 3} more"]
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [

@@ -7,14 +7,24 @@ them: :func:`inspection_form` gives the same form from the same inputs.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
 
 from drawcore.errors import InvalidInputError
 from drawcore.i18n import N_, msg, normalise, translation
 from drawcore.model import InspectionItem, InspectionMode, Unit
-from drawcore.plan.tasks import AnnualPlan, InspectionForm, Task, TaskKind
+from drawcore.plan.tasks import (
+    AnnualPlan,
+    InspectionForm,
+    Task,
+    TaskKind,
+    UnitFrequency,
+    UnitReasons,
+)
 from drawcore.plugin.values import Reason
 
 __all__ = ["METHODS", "format_plan", "inspection_form", "task_form"]
+
+_Entry = TypeVar("_Entry")
 
 #: 检查方式 of each mode, as printed on the form.
 METHODS = {
@@ -109,10 +119,13 @@ def format_plan(
     def uname(unit_id: str, name: str) -> str:
         return shown[unit_id].shown_name if unit_id in shown else name
 
-    def cut(lines: list[str]) -> list[str]:
-        if limit is None or len(lines) <= limit:
-            return lines
-        return [*lines[:limit], t(N_("    ... and {count} more")).format(count=len(lines) - limit)]
+    def cut(entries: Sequence[_Entry], line: Callable[[_Entry], str]) -> list[str]:
+        """The lines of the first ``limit`` entries (only those are written), and how many
+        more there are."""
+        if limit is None or len(entries) <= limit:
+            return list(map(line, entries))
+        more = t(N_("    ... and {count} more")).format(count=len(entries) - limit)
+        return [*map(line, entries[:limit]), more]
 
     none = [t(N_("  (none)"))]
     who = plan.jurisdiction or t(N_("national practice only"))
@@ -150,21 +163,50 @@ def format_plan(
             excluded=len(plan.excluded),
         ),
     ]
-    out.append(t(N_("Mandatory (at least once a year):")))
-    out += cut([f"  {uid(m.unit_id)}: " + why(m.reasons) for m in plan.mandatory]) or none
-    out.append(t(N_("Key supervision (planned inspections per year):")))
-    key_lines = [
-        t(N_("  {unit}: {times}x -- {reasons}")).format(
-            unit=uid(k.unit_id), times=k.times, reasons=why(k.reasons)
+
+    def reasons_line(entry: UnitReasons) -> str:
+        return f"  {uid(entry.unit_id)}: " + why(entry.reasons)
+
+    def key_line(entry: UnitFrequency) -> str:
+        return t(N_("  {unit}: {times}x -- {reasons}")).format(
+            unit=uid(entry.unit_id), times=entry.times, reasons=why(entry.reasons)
         )
-        for k in plan.key_supervision
-    ]
-    out += cut(key_lines) or none
+
+    out.append(t(N_("Mandatory (at least once a year):")))
+    out += cut(plan.mandatory, reasons_line) or none
+    out.append(t(N_("Key supervision (planned inspections per year):")))
+    out += cut(plan.key_supervision, key_line) or none
     if plan.waived:
         out.append(t(N_("Once-a-year rule set aside by the jurisdiction (NAT-7 waived):")))
-        out += cut([f"  {uid(w.unit_id)}: " + why(w.reasons) for w in plan.waived])
+        out += cut(plan.waived, reasons_line)
     out.append(t(N_("Excluded:")))
-    out += cut([f"  {uid(e.unit_id)}: " + why(e.reasons) for e in plan.excluded]) or none
+    out += cut(plan.excluded, reasons_line) or none
+
+    def task_line(task: Task) -> str:
+        if task.mode is InspectionMode.COVERT and mask:
+            team = t(N_("team of {size} (undisclosed)")).format(size=len(task.inspectors))
+        elif task.inspectors:
+            team = t(N_("team {members}")).format(members=",".join(task.inspectors))
+        else:
+            team = t(N_("team set by the office"))
+        if task.experts:
+            team += t(N_(" + experts {experts}")).format(experts=",".join(task.experts))
+        if task.kind is TaskKind.PLANNED:
+            how = t(N_("planned"))
+        else:
+            how = t(N_("drawn, yearly pi={pi}")).format(pi=f"{task.probability:.3f}")
+        if task.visit_date is not None:
+            how += t(N_(", visit {date}")).format(date=task.visit_date)
+        mode = task.mode.value if english else t(_MODE_WORDS[task.mode.value])
+        return t(N_("  {unit} {name} [{mode}, {how}] {team}; {items} item(s)")).format(
+            unit=uid(task.unit_id),
+            name=uname(task.unit_id, task.unit_name),
+            mode=mode,
+            how=how,
+            team=team,
+            items=len(task.items),
+        )
+
     for rd in plan.rounds:
         planned = sum(x.kind is TaskKind.PLANNED for x in rd.tasks)
         state = "" if rd.open else t(N_(" (over before the plan was made)"))
@@ -186,34 +228,7 @@ def format_plan(
                 clause=rd.publication_reason.clause,
             )
         )
-        lines = []
-        for task in rd.tasks:
-            if task.mode is InspectionMode.COVERT and mask:
-                team = t(N_("team of {size} (undisclosed)")).format(size=len(task.inspectors))
-            elif task.inspectors:
-                team = t(N_("team {members}")).format(members=",".join(task.inspectors))
-            else:
-                team = t(N_("team set by the office"))
-            if task.experts:
-                team += t(N_(" + experts {experts}")).format(experts=",".join(task.experts))
-            if task.kind is TaskKind.PLANNED:
-                how = t(N_("planned"))
-            else:
-                how = t(N_("drawn, yearly pi={pi}")).format(pi=f"{task.probability:.3f}")
-            if task.visit_date is not None:
-                how += t(N_(", visit {date}")).format(date=task.visit_date)
-            mode = task.mode.value if english else t(_MODE_WORDS[task.mode.value])
-            lines.append(
-                t(N_("  {unit} {name} [{mode}, {how}] {team}; {items} item(s)")).format(
-                    unit=uid(task.unit_id),
-                    name=uname(task.unit_id, task.unit_name),
-                    mode=mode,
-                    how=how,
-                    team=team,
-                    items=len(task.items),
-                )
-            )
-        out += cut(lines)
+        out += cut(rd.tasks, task_line)
     out.append(t(N_("Problems:")))
     out += [f"  {p}" for p in plan.problems] or none
     return "\n".join(out)
