@@ -86,7 +86,7 @@ def first_difference(recorded: Json, replayed: Json, path: str = "") -> str | No
 
 
 def decode_compact(data: Any, table: list[Any]) -> Any:
-    """§12.4: a value of the compact layout (``year`` of ``drawcore.plan.plan_year/3``)."""
+    """§12.4: a value of the compact layout (``year`` of ``drawcore.plan.plan_year/3``, ``/4``)."""
     if isinstance(data, int) and not isinstance(data, bool):
         return table[data]
     if isinstance(data, list):
@@ -110,6 +110,10 @@ def decode_compact(data: Any, table: list[Any]) -> Any:
     if any(len(c) != data["n"] for c in columns.values()):
         raise ReplayError("compact layout: a column does not have n rows")
     return [{k: c[i] for k, c in columns.items()} for i in range(data["n"])]
+
+
+#: §12.1: the annual-plan methods, the full layout (/2) and the compact one (/3, /4).
+ANNUAL_METHODS = tuple(f"drawcore.plan.plan_year/{v}" for v in (2, 3, 4))
 
 
 def year_of(body: Json) -> Json:
@@ -1393,6 +1397,10 @@ class Replayer:
                      f"{spec.get('method')!r} is not described by §12: NOT replayed")  # fmt: skip
             self.partial.append(seq)
             return
+        if spec["method"] not in ANNUAL_METHODS:
+            raise ReplayError(f"record {seq}: unknown annual-plan method {spec['method']!r}")
+        if ("year" in body) != (spec["method"] != "drawcore.plan.plan_year/2"):
+            raise ReplayError(f"record {seq}: method {spec['method']} has the other layout")
         result = plan_of(body)
         inputs = year_of(body)["inputs"] if "year" in body else None
         params = spec["parameters"]
@@ -1973,7 +1981,10 @@ def content_fingerprint(registry: Registry) -> str:
 
 
 def year_commitment(spec: Json, result: Json, caps: list[int], regs: list[Registry]) -> str:
-    """§12.1: the commitment hash, from the spec, the record's decisions and the snapshots."""
+    """§12.1: the commitment hash, from the spec, the record's decisions and the snapshots:
+    under method /4 the registries are named by their snapshots' fingerprints (§8.3),
+    under earlier methods by their records (content fingerprints)."""
+    by_snapshot = spec["method"] == "drawcore.plan.plan_year/4"
     declared = sorted(
         spec["conflicts"], key=lambda c: (c["inspector_id"], c["unit_id"], c["reason"])
     )
@@ -1982,12 +1993,13 @@ def year_commitment(spec: Json, result: Json, caps: list[int], regs: list[Regist
         "jurisdiction": spec["jurisdiction"],
         "plugins": spec["rules"],
         "capacities": caps,
-        **{r.kind: content_fingerprint(r) for r in regs},
+        **{r.kind: r.fingerprint() if by_snapshot else content_fingerprint(r) for r in regs},
         "declared_conflicts": sha256(b"drawcore/declared-conflicts/1\x00" + cjson(declared)).hex(),
         "office_teams": sha256(b"drawcore/office-teams/1\x00" + cjson(spec["office_teams"])).hex(),
         **{k: result[k] for k in ("mandatory", "excluded", "key_supervision", "waived")},
     }
-    return sha256(b"drawcore/year-commitment/2\x00" + cjson(value)).hex()
+    domain = b"drawcore/year-commitment/3" if by_snapshot else b"drawcore/year-commitment/2"
+    return sha256(domain + b"\x00" + cjson(value)).hex()
 
 
 ONCE_A_YEAR = "每年至少检查一次: "

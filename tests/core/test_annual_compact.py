@@ -1,4 +1,4 @@
-"""The compact annual-plan layout (``drawcore.plan.plan_year/3``): exact, small, and
+"""The compact annual-plan layout (``drawcore.plan.plan_year/4``, ``/3``): exact, small, and
 self-contained enough that a rule changed without a new version is named by unit."""
 
 from __future__ import annotations
@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
+import shutil
 import types
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from ceremony_site import SIGNING
 from hypothesis import example, given, settings
@@ -19,6 +21,7 @@ from drawcore import serde
 from drawcore.errors import InvalidInputError
 from drawcore.i18n import render
 from drawcore.model import Unit
+from drawcore.plan.schedule import commit_year
 from drawcore.plugin import hookimpl
 from drawcore.plugin.manager import make_plugin_manager
 from drawcore.plugin.rules import Rules
@@ -26,6 +29,7 @@ from drawcore.plugin.values import PlanContext, Reason, WeightFactor
 from drawcore.record import annual
 from drawcore.record.annual import (
     AnnualPlanRecord,
+    prepare_spec,
     replay_year,
     run_year,
     spec_inputs,
@@ -34,7 +38,9 @@ from drawcore.record.annual import (
 )
 from drawcore.record.annual_compact import COMPACT_METHOD, decode, encode, holds
 from drawcore.record.records import RegistryRef
-from drawcore.registry.registries import County
+from drawcore.registry.readers import read_county
+from drawcore.registry.registries import County, UnitRegistry
+from drawcore.registry.writers import write_units
 
 _scalars = (
     st.none()
@@ -468,3 +474,65 @@ def test_tj9_a_plans_rounds_read_from_its_record_are_the_rounds_it_holds(
     assert AnnualPlanRecord.rounds_of(full) == rounds
     with pytest.raises(InvalidInputError):
         AnnualPlanRecord.rounds_of({**body, "year": {"v": [], "d": {"o": {}}}})
+
+
+def test_tj9_a_plan_year_4_commitment_names_the_registries_by_their_snapshots(
+    small_county: tuple[Path, County],
+) -> None:
+    """§12.1: under method /4 the commitment's registries are the snapshots' fingerprints
+    (domain ``drawcore/year-commitment/3``); under /3 they are the records' content
+    fingerprints (``/2``), as ``commit_year`` on the same records gives them."""
+    _, county = small_county
+    rules = _weighing(2.0)
+    spec = year_plan_spec(
+        "2026-xian", county, _refs(county), rules=rules, year=2026, tasks_per_inspector=3
+    )
+    now = prepare_spec(spec, county, rules).commitment
+    assert now.by_snapshot
+    assert now.domain == "drawcore/year-commitment/3"
+    assert [now.units, now.inspectors, now.experts, now.items] == [
+        county.fingerprints[name] for name in ("units", "inspectors", "experts", "items")
+    ]
+    assert spec.commitment == now.hash
+    earlier = prepare_spec(
+        attrs.evolve(spec, method="drawcore.plan.plan_year/3"), county, rules
+    ).commitment
+    assert not earlier.by_snapshot
+    records = commit_year(
+        county.units,
+        county.inspectors,
+        rules=rules,
+        params=spec.parameters,
+        experts=county.experts,
+        items=county.items,
+    )
+    assert earlier.hash == records.hash != now.hash
+    assert earlier.units == records.units != now.units
+
+
+def test_tj9_a_registry_other_than_the_snapshot_is_refused_before_the_rules_are_asked(
+    small_county: tuple[Path, County], tmp_path: Path
+) -> None:
+    """The /4 commitment takes the registries' names from the spec, so preparing the plan
+    checks that the registries given are those snapshots."""
+    folder, county = small_county
+    rules = _weighing(2.0)
+    spec = year_plan_spec(
+        "2026-xian", county, _refs(county), rules=rules, year=2026, tasks_per_inspector=3
+    )
+    changed = list(county.units)
+    changed[0] = attrs.evolve(changed[0], name=changed[0].name + "（分公司）")
+    write_units(UnitRegistry.from_records(changed), tmp_path / "units.csv")
+    for name in ("inspectors", "experts", "items"):
+        shutil.copy(folder / f"{name}.csv", tmp_path / f"{name}.csv")
+    other = read_county(tmp_path)
+    with pytest.raises(InvalidInputError, match=r"units registry .* but the plan names"):
+        prepare_spec(spec, other, rules)
+
+
+def test_tj9_an_unknown_annual_plan_method_is_refused(small_county: tuple[Path, County]) -> None:
+    _, county = small_county
+    body = _record(county, _weighing(2.0))
+    body["plan"]["method"] = "drawcore.plan.plan_year/9"
+    with pytest.raises(InvalidInputError, match="unknown annual-plan method"):
+        AnnualPlanRecord.from_body(body)

@@ -234,9 +234,27 @@ class Prepared:
     commitment: YearCommitment
 
 
+_REGISTRIES = ("units", "inspectors", "experts", "items")
+
+
 def _sorted_fingerprint(records: Iterable[object], key: str, domain: str) -> str:
     ordered = sorted(records, key=lambda r: str(getattr(r, key)))
     return records_fingerprint(ordered, domain=domain)
+
+
+def _content_fingerprints(
+    units: list[Unit],
+    inspectors: list[Inspector],
+    experts: list[Expert],
+    items: list[InspectionItem],
+) -> dict[str, str]:
+    """Each registry named by the canonical JSON of its records sorted by id."""
+    return {
+        "units": _sorted_fingerprint(units, "unit_id", "drawcore/units/1"),
+        "inspectors": _sorted_fingerprint(inspectors, "inspector_id", "drawcore/inspectors/1"),
+        "experts": _sorted_fingerprint(experts, "expert_id", "drawcore/experts/1"),
+        "items": _sorted_fingerprint(items, "item_id", "drawcore/items/1"),
+    }
 
 
 @cycles_collected_after
@@ -250,7 +268,13 @@ def prepare(
     items: Iterable[InspectionItem],
     conflicts: Iterable[DeclaredConflict],
     office_teams: OfficeTeams,
+    snapshots: Mapping[str, str] | None = None,
 ) -> Prepared:
+    """What the plan knows before its seed: the rules' decisions, the capacities and the
+    commitment. ``snapshots``: the fingerprints of the registry snapshots a committed
+    spec names (``units``, ``inspectors``, ``experts``, ``items``; ``docs/spec.md``
+    §8.3), checked by the caller against the registries given; the commitment then
+    names the registries by them instead of fingerprinting their records."""
     unit_list = list(units)
     all_inspectors = list(inspectors)
     all_experts = list(experts)
@@ -306,10 +330,12 @@ def prepare(
         jurisdiction=rules.jurisdiction,
         plugins=rules.versions,
         capacities=tuple(caps),
-        units=_sorted_fingerprint(unit_list, "unit_id", "drawcore/units/1"),
-        inspectors=_sorted_fingerprint(all_inspectors, "inspector_id", "drawcore/inspectors/1"),
-        experts=_sorted_fingerprint(all_experts, "expert_id", "drawcore/experts/1"),
-        items=_sorted_fingerprint(item_list, "item_id", "drawcore/items/1"),
+        **(
+            _content_fingerprints(unit_list, all_inspectors, all_experts, item_list)
+            if snapshots is None
+            else {name: snapshots[name] for name in _REGISTRIES}
+        ),
+        by_snapshot=snapshots is not None,
         declared_conflicts=fingerprint(declared, domain="drawcore/declared-conflicts/1"),
         office_teams=fingerprint(teams, domain="drawcore/office-teams/1"),
         mandatory=translated.unit_reasons(ur.mandatory_reasons),

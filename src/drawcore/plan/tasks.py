@@ -142,16 +142,23 @@ class Round:
 
 # the commitment's fields that are lists of UnitReasons
 _UNIT_REASON_LISTS = frozenset({"mandatory", "excluded", "waived"})
+# the commitment's hash domains: registries named by their records, or by their snapshots
+_CONTENT_DOMAIN = "drawcore/year-commitment/2"
+_SNAPSHOT_DOMAIN = "drawcore/year-commitment/3"
 
 
 @attrs.frozen(kw_only=True)
 class YearCommitment:
     """Everything an annual plan fixes before its seed exists (commit before reveal).
 
-    The fingerprints are SHA-256 over the canonical JSON of the records sorted by
-    id, so they do not depend on row order or file format. Journal :attr:`hash`
-    before the seed is drawn; the plan drawn later carries the same hash in
-    :attr:`AnnualPlan.commitment`, and anyone holding the inputs can recompute it.
+    The registries (``units`` .. ``items``) are named by fingerprints that do not depend
+    on row order or file format: with ``by_snapshot`` (an annual plan journaled from
+    its spec, method ``drawcore.plan.plan_year/4``) the fingerprints of the registry
+    snapshots the spec names (``docs/spec.md`` §8.3), else SHA-256 over the canonical
+    JSON of the records sorted by id (:func:`~drawcore.plan.schedule.plan_year` on
+    records, and earlier methods). Journal :attr:`hash` before the seed is drawn; the
+    plan drawn later carries the same hash in :attr:`AnnualPlan.commitment`, and anyone
+    holding the inputs can recompute it.
     """
 
     parameters: YearParameters
@@ -168,12 +175,20 @@ class YearCommitment:
     excluded: tuple[UnitReasons, ...]
     key_supervision: tuple[UnitFrequency, ...]
     waived: tuple[UnitReasons, ...]
+    by_snapshot: bool = False  # how the registries are named: not itself hashed
+
+    @property
+    def domain(self) -> str:
+        """The hash's domain: ``drawcore/year-commitment/3`` when the registries are named
+        by their snapshots, ``drawcore/year-commitment/2`` by their records."""
+        return _SNAPSHOT_DOMAIN if self.by_snapshot else _CONTENT_DOMAIN
 
     @functools.cached_property
     def hash(self) -> str:  # computed once: a plan and its replay both read it
-        """``fingerprint(self, domain="drawcore/year-commitment/2")``, the unit lists
-        written with each distinct list of reasons encoded once."""
-        digest = hashlib.sha256(b"drawcore/year-commitment/2\x00")
+        """``fingerprint(value, domain=self.domain)`` of the commitment's value (every
+        field but ``by_snapshot``), the unit lists written with each distinct list of
+        reasons encoded once."""
+        digest = hashlib.sha256(self.domain.encode("ascii") + b"\x00")
         digest.update(self.canonical_text().encode("utf-8"))
         return digest.hexdigest()
 
@@ -189,6 +204,8 @@ class YearCommitment:
 
         fields: dict[str, str] = {}
         for field in attrs.fields(YearCommitment):
+            if field.name == "by_snapshot":
+                continue
             value = getattr(self, field.name)
             if field.name == "key_supervision":
                 text = ",".join(

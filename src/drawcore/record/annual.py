@@ -25,6 +25,7 @@ from drawcore.plan.tasks import AnnualPlan, UnitFrequency, UnitReasons
 from drawcore.plugin.values import EntryRole
 from drawcore.record.annual_compact import (
     COMPACT_METHOD,
+    COMPACT_METHODS,
     YearInputs,
     decode,
     decode_key,
@@ -58,6 +59,22 @@ __all__ = [
 ]
 
 
+#: Every annual-plan method this version reads (``docs/spec.md`` §12.1): the plan written
+#: out in full (``/2``), or the compact layout (``/3``, ``/4``).
+ANNUAL_METHODS = ("drawcore.plan.plan_year/2", *sorted(COMPACT_METHODS))
+
+
+def _known_method(_instance: object, _attribute: object, value: object) -> None:
+    if value not in ANNUAL_METHODS:
+        raise InvalidInputError(
+            msg(
+                "unknown annual-plan method {method}; this version reads {methods}",
+                method=repr(value),
+                methods=", ".join(ANNUAL_METHODS),
+            )
+        )
+
+
 @attrs.frozen(kw_only=True)
 class YearPlanSpec:
     """What an annual plan commits to before its seed exists (BL-5, BL-6, TJ-5, TJ-8).
@@ -68,7 +85,7 @@ class YearPlanSpec:
     the (plugin, version) pairs of its rules, the declared conflicts of interest, and
     ``commitment``: the :attr:`drawcore.plan.schedule.YearCommitment.hash` of the
     rules' decisions made before the seed (mandatory, excluded, waived and
-    key-supervision units with their reasons, capacities, content fingerprints).
+    key-supervision units with their reasons, capacities, the registries' fingerprints).
     Its :attr:`hash` is what the ``plan_commitment`` record holds.
     """
 
@@ -83,7 +100,7 @@ class YearPlanSpec:
     amends: str | None = None  # the plan id this one amends (units added or changed mid-year)
     jurisdiction: str | None = None
     rules: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
-    method: str = COMPACT_METHOD
+    method: str = attrs.field(default=COMPACT_METHOD, validator=_known_method)
     drawcore_version: str = attrs.field(factory=_version)
     # BL-8: roles the rules allow to enter results besides the team (absent when none)
     entry_roles: tuple[EntryRole, ...] = attrs.field(
@@ -151,14 +168,14 @@ class AnnualPlanRecord:
             raise InvalidInputError(
                 msg(
                     "an annual plan of method {method} records the rules' inputs",
-                    method=COMPACT_METHOD,
+                    method=self.plan.method,
                 )
             )
 
     @property
     def compact(self) -> bool:
         """Whether the record has the compact layout (``year``) rather than ``result``."""
-        return self.plan.method == COMPACT_METHOD
+        return self.plan.method in COMPACT_METHODS
 
     @property
     def seed_bytes(self) -> bytes:
@@ -248,7 +265,7 @@ def _plan_part(rec: AnnualPlanRecord) -> dict[str, Any]:
 
 
 def _read_plan_part(body: dict[str, Any], method: str) -> tuple[AnnualPlan, YearInputs | None]:
-    if method != COMPACT_METHOD:
+    if method not in COMPACT_METHODS:
         return converter.structure(body["result"], AnnualPlan), None
     try:
         year = decode(body["year"])
@@ -279,7 +296,7 @@ def _structure_head(body: object) -> _Head:
     if not isinstance(body, dict):
         raise TypeError(msg("expected an object, got {kind}", kind=type(body).__name__))
     spec = converter.structure(body.get("plan"), YearPlanSpec)
-    part = "year" if spec.method == COMPACT_METHOD else "result"
+    part = "year" if spec.method in COMPACT_METHODS else "result"
     wanted = {f.name for f in attrs.fields(AnnualPlanRecord)} - {"signing", "result", "inputs"}
     wanted |= {*_SIGNING, part}
     extra = sorted(set(body) - wanted)
@@ -335,7 +352,7 @@ def _structure_record(body: object, _cls: object) -> AnnualPlanRecord:
 
 def _read_inputs(body: Mapping[str, Any], method: str) -> YearInputs | None:
     """The rules' inputs of a compact record, read without the plan beside them."""
-    if method != COMPACT_METHOD:
+    if method not in COMPACT_METHODS:
         return None
     try:
         inputs = decode_key(body["year"], "inputs")
@@ -464,19 +481,7 @@ def run_year(
     ``prepared``: the rules' decisions for ``spec`` on ``county`` already made (by
     :func:`prepare_spec`), so they are not asked again.
     Raises :class:`InvalidInputError` / :class:`RuleError` otherwise."""
-    for name, fp in county.fingerprints.items():
-        ref: RegistryRef = getattr(spec, name)
-        if ref.fingerprint != fp:
-            raise InvalidInputError(
-                msg(
-                    "{name} registry {path} has fingerprint {fp}, but the plan names"
-                    " {fingerprint} (a different or changed registry)",
-                    name=name,
-                    path=ref.path,
-                    fp=fp,
-                    fingerprint=ref.fingerprint,
-                )
-            )
+    _check_snapshots(spec, county)
     problem = _check_rules(spec, rules)
     if problem is not None:
         raise RuleError(problem)
@@ -522,7 +527,7 @@ def year_plan_record(
         population=population,
         result=plan,
         signing=signing,
-        inputs=inputs if spec.method == COMPACT_METHOD else None,
+        inputs=inputs if spec.method in COMPACT_METHODS else None,
         redo_of=redo_of,
         redo_reason=redo_reason,
     )
@@ -546,8 +551,33 @@ def _decision_map(entries: Sequence[UnitReasons | UnitFrequency]) -> dict[str, s
     return out
 
 
+def _check_snapshots(spec: YearPlanSpec, county: County) -> dict[str, str]:
+    """The snapshot fingerprints ``spec`` names, once each is found to be the fingerprint
+    of ``county``'s registry of that name."""
+    named: dict[str, str] = {}
+    for name, fp in county.fingerprints.items():
+        ref: RegistryRef = getattr(spec, name)
+        if ref.fingerprint != fp:
+            raise InvalidInputError(
+                msg(
+                    "{name} registry {path} has fingerprint {fp}, but the plan names"
+                    " {fingerprint} (a different or changed registry)",
+                    name=name,
+                    path=ref.path,
+                    fp=fp,
+                    fingerprint=ref.fingerprint,
+                )
+            )
+        named[name] = fp
+    return named
+
+
 def prepare_spec(spec: YearPlanSpec, county: County, rules: Policy) -> Prepared:
-    """The rules' decisions for ``spec`` on ``county``, made as before the seed."""
+    """The rules' decisions for ``spec`` on ``county``, made as before the seed. Under
+    method ``drawcore.plan.plan_year/4`` the commitment names the registries by the
+    snapshots ``spec`` names, which must be ``county``'s (else
+    :class:`InvalidInputError`); earlier methods fingerprint the registries' records."""
+    snapshots = _check_snapshots(spec, county) if spec.method == COMPACT_METHOD else None
     return prepare(
         county.units,
         county.inspectors,
@@ -557,6 +587,7 @@ def prepare_spec(spec: YearPlanSpec, county: County, rules: Policy) -> Prepared:
         items=county.items,
         conflicts=spec.conflicts,
         office_teams=dict(spec.office_teams),
+        snapshots=snapshots,
     )
 
 
@@ -566,7 +597,7 @@ def spec_inputs(
     """The rules' inputs an ``annual_plan`` record of ``spec``'s method carries (``None``
     for the earlier method, whose records do not carry them); ``prepared`` as for
     :func:`run_year`."""
-    if spec.method != COMPACT_METHOD:
+    if spec.method not in COMPACT_METHODS:
         return None
     if prepared is None:
         prepared = prepare_spec(spec, county, rules)

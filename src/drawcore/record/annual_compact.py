@@ -1,4 +1,5 @@
-"""The compact annual-plan layout (``drawcore.plan.plan_year/3``) and the inputs it carries.
+"""The compact annual-plan layout (``drawcore.plan.plan_year/4`` and ``/3``) and the inputs
+it carries.
 
 An annual plan's record was mostly repetition: every task spelt out its unit id,
 its items, its reasons and its team's parts as objects with the same keys. The
@@ -48,6 +49,7 @@ from drawcore.registry.registries import County
 
 __all__ = [
     "COMPACT_METHOD",
+    "COMPACT_METHODS",
     "YearInputs",
     "decode",
     "encode",
@@ -56,8 +58,12 @@ __all__ = [
     "year_inputs",
 ]
 
-#: The annual-plan method whose records use the compact layout.
-COMPACT_METHOD = "drawcore.plan.plan_year/3"
+#: The annual-plan method this version writes: the compact layout, and a commitment that
+#: names the registries by their snapshots' fingerprints (``docs/spec.md`` §12.1).
+COMPACT_METHOD = "drawcore.plan.plan_year/4"
+#: The methods whose records use the compact layout (``/3``: written before ``/4``, its
+#: commitment fingerprints the registries' records).
+COMPACT_METHODS = frozenset({"drawcore.plan.plan_year/3", COMPACT_METHOD})
 
 _Scalar = str | int | float | bool | None
 
