@@ -37,6 +37,8 @@ from operator import itemgetter, sub
 from typing import Any
 
 import attrs
+import numpy as np
+import numpy.typing as npt
 
 from drawcore.errors import InvalidInputError
 from drawcore.i18n import msg
@@ -534,11 +536,17 @@ def inputs_of(decisions: UnitDecisions) -> YearInputs:
     """The inputs of a year from the rules' decisions, ids ascending."""
     ids = list(decisions.unit_ids)
     order = sorted(range(len(ids)), key=ids.__getitem__)
+    at = np.array(order, dtype=np.intp)
+
+    def column(values: npt.NDArray[Any], kind: type) -> tuple[Any, ...]:
+        # one numpy pass to Python numbers (float64 -> float, int64 -> int)
+        return tuple(np.asarray(values, dtype=kind)[at].tolist())
+
     return YearInputs(
         unit_ids=tuple(ids[i] for i in order),
-        weights=tuple(float(decisions.weights[i]) for i in order),
-        windows=tuple(int(decisions.recent_inspection_days[i]) for i in order),
-        team_sizes=tuple(int(decisions.team_size[i]) for i in order),
+        weights=column(decisions.weights, np.float64),
+        windows=column(decisions.recent_inspection_days, np.int64),
+        team_sizes=column(decisions.team_size, np.int64),
         weight_reasons=tuple(decisions.weight_reasons.get(ids[i], ()) for i in order),
     )
 
