@@ -13,7 +13,8 @@ ratio, the time of :func:`drawcore.record.annual.replay_year` on the plan's reco
 compared), the record's size per task (``annual_plan`` body, canonical JSON, in the
 method's layout; beside it the plan written out in full), and the peak RSS after the
 plan (the target's) and after the record and its replay as well.
-Times are wall-clock, best of ``--repeat``; CPU time is printed beside them
+Times are wall-clock, best of ``--repeat`` (the plan, the baseline and the replay
+alike, so that their ratios compare like with like); CPU time is printed beside them
 because a loaded machine inflates wall-clock.
 
 The registry is :func:`drawcore.testing.synthetic_county` (one inspector and one expert
@@ -136,7 +137,7 @@ def run(n: int, per: int, repeat: int, rules: Rules) -> bool:
         1,
     )
     body = json.loads(written)
-    replay_wall, replay_cpu, problem = timed(lambda: replay_year(body, county, rules) or "", 1)
+    replay_wall, replay_cpu, problem = timed(lambda: replay_year(body, county, rules) or "", repeat)
     assert problem == "", problem
     size_bytes = len(serde.canonical_json(body))
     tasks = len(result.tasks)
