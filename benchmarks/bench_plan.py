@@ -23,20 +23,30 @@ The registry is :func:`drawcore.testing.synthetic_county` (one inspector and one
 per ``--inspectors-per`` units; its share of once-a-year and key-supervision units is
 high, so inspectors take 40 tasks a round to hold them).
 
-Run: ``python benchmarks/bench_plan.py [--units 10000 100000 ...] [--inspectors-per 100]``
+With ``--phases``, one more plan is made with each of its steps timed (:data:`PHASES`),
+and the time of each step is printed beside its share of the plan and its multiple of
+``sample_units``: where the plan's time goes. That run is not the timed one (its timers
+add a little), and its steps are timed once each, so the noise of a shared machine is in
+them.
+
+Run: ``python benchmarks/bench_plan.py [--units 10000 100000 ...] [--inspectors-per 100]
+[--phases]``
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import functools
 import gc
+import importlib
 import json
 import resource
 import sys
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from drawcore import serde
@@ -57,6 +67,23 @@ from drawcore.testing import synthetic_county
 
 T = TypeVar("T")
 AT = "2019-01-07T09:00"
+
+#: The plan's steps ``--phases`` times: (module, function as that module calls it, what
+#: the step does). A step called inside another is counted in the inner step only
+#: (:data:`INSIDE`); "the rest" is the plan's time outside every step.
+PHASES = (
+    ("drawcore.record.annual", "prepare", "the rules asked over the registry; commitment"),
+    ("drawcore.plan.schedule", "place_planned", "planned units placed (a keyed stream each)"),
+    ("drawcore.plan.schedule", "draw_year", "the year's draw (sample_units)"),
+    ("drawcore.plan.schedule", "place_drawn", "drawn units placed in rounds"),
+    ("drawcore.draw.teams", "_walk", "team draws: the walk, task by task"),
+    ("drawcore.draw.teams", "_fallback", "team draws: the max-flow fallback"),
+    ("drawcore.draw.teams", "_record", "team draws: the records (candidates, replacements)"),
+    ("drawcore.plan.schedule", "draw_teams", "team draws: pools, jobs, recusals"),
+    ("drawcore.plan.schedule", "_build_round", "tasks: modes, items, reasons, Task values"),
+    ("drawcore.plan.schedule", "_finish", "the plan: share, problems, public names, hash"),
+)
+INSIDE = {"draw_teams": ("_walk", "_fallback", "_record"), "_build_round": ("draw_teams",)}
 
 
 class BenchCounty:
@@ -85,7 +112,69 @@ def timed(fn: Callable[[], T], repeat: int) -> tuple[float, float, T]:
     return min(walls), min(cpus), result
 
 
-def run(n: int, per: int, repeat: int, rules: Rules) -> bool:
+def _timed_call(
+    fn: Callable[..., T], name: str, spent: dict[str, float], calls: Counter[str]
+) -> Callable[..., T]:
+    """``fn``, adding the wall-clock seconds of each call to ``spent[name]`` and counting
+    the calls in ``calls[name]``."""
+
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> T:
+        t0 = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            spent[name] = spent.get(name, 0.0) + time.perf_counter() - t0
+            calls[name] += 1
+
+    return call
+
+
+@contextlib.contextmanager
+def step_timers(spent: dict[str, float], calls: Counter[str]) -> Iterator[None]:
+    """Every step of :data:`PHASES` timed into ``spent`` and counted into ``calls`` (by
+    function name) while inside."""
+    saved = []
+    try:
+        for module_name, name, _ in PHASES:
+            module = importlib.import_module(module_name)
+            fn = getattr(module, name)  # a renamed step fails here, loudly
+            saved.append((module, name, fn))
+            setattr(module, name, _timed_call(fn, name, spent, calls))
+        yield
+    finally:
+        for module, name, fn in saved:
+            setattr(module, name, fn)
+
+
+def print_phases(plan: Callable[[], object], base_wall: float) -> None:
+    """One more plan, its steps timed: each step's seconds, share and multiple of
+    ``sample_units`` (``base_wall``)."""
+    spent: dict[str, float] = {}
+    calls: Counter[str] = Counter()
+    with step_timers(spent, calls):
+        t0 = time.perf_counter()
+        plan()
+        total = time.perf_counter() - t0
+    own = {
+        name: spent.get(name, 0.0) - sum(spent.get(inner, 0.0) for inner in INSIDE.get(name, ()))
+        for _, name, _ in PHASES
+    }
+    rows = [(what, own[name], calls[name]) for _, name, what in PHASES]
+    rest = total - sum(own.values())
+    rows.append(("the rest (lists of ids, reasons, probabilities)", rest, 1))
+    print(f"where the plan's time goes (one more plan, {total:.2f} s wall, its steps timed):")
+    for what, seconds, count in rows:
+        if not count:
+            print(f"  {what:<52} {'-':>8}   not called in this plan")
+            continue
+        print(
+            f"  {what:<52} {seconds:8.3f} s {seconds / total:6.1%} "
+            f"{seconds / base_wall:8,.1f}x sample_units"
+        )
+
+
+def run(n: int, per: int, repeat: int, rules: Rules, phases: bool = False) -> bool:
     """One registry size: print the figures, return whether its targets are met."""
     t0 = time.perf_counter()
     staff_n = max(2, n // per)
@@ -174,6 +263,8 @@ def run(n: int, per: int, repeat: int, rules: Rules) -> bool:
         f"peak RSS: {plan_peak:,.0f} MiB after the registry and the plan (target at 10^6: "
         f"< 4,096); {peak:,.0f} MiB after the record and its replay as well"
     )
+    if phases:
+        print_phases(plan, base_wall)
     ok = per_task <= 400 and replay_wall <= 2 * wall
     if n >= 1_000_000:
         ok = ok and wall < 10 and plan_peak < 4096 and wall / base_wall <= 50
@@ -187,9 +278,12 @@ def main() -> int:
     parser.add_argument("--units", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--inspectors-per", type=int, default=100, help="units per inspector")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument(
+        "--phases", action="store_true", help="time each step of one more plan (where time goes)"
+    )
     args = parser.parse_args()
     rules = Rules.for_jurisdiction("tianjin")
-    results = [run(n, args.inspectors_per, args.repeat, rules) for n in args.units]
+    results = [run(n, args.inspectors_per, args.repeat, rules, args.phases) for n in args.units]
     print("\ntargets:", "met" if all(results) else "NOT met")
     return 0 if all(results) else 1
 
