@@ -70,7 +70,8 @@ AT = "2019-01-07T09:00"
 
 #: The plan's steps ``--phases`` times: (module, function as that module calls it, what
 #: the step does). A step called inside another is counted in the inner step only
-#: (:data:`INSIDE`); "the rest" is the plan's time outside every step.
+#: (:data:`INSIDE`), the cycle collector's passes on their own row, and "the rest" is
+#: the plan's time outside all of them.
 PHASES = (
     ("drawcore.record.annual", "prepare", "the rules asked over the registry; commitment"),
     ("drawcore.plan.schedule", "place_planned", "planned units placed (a keyed stream each)"),
@@ -112,56 +113,73 @@ def timed(fn: Callable[[], T], repeat: int) -> tuple[float, float, T]:
     return min(walls), min(cpus), result
 
 
-def _timed_call(
-    fn: Callable[..., T], name: str, spent: dict[str, float], calls: Counter[str]
-) -> Callable[..., T]:
-    """``fn``, adding the wall-clock seconds of each call to ``spent[name]`` and counting
-    the calls in ``calls[name]``."""
+class StepClock:
+    """The steps of :data:`PHASES` timed while inside :meth:`timing`: wall-clock seconds
+    and calls per step (by function name), and the cycle collector's passes, each
+    counted in the innermost step running when it ran ("" outside every step)."""
 
-    @functools.wraps(fn)
-    def call(*args: Any, **kwargs: Any) -> T:
-        t0 = time.perf_counter()
+    def __init__(self) -> None:
+        self.spent: dict[str, float] = {}
+        self.calls: Counter[str] = Counter()
+        self.collector: Counter[str] = Counter()
+        self._running: list[str] = []
+        self._collecting = 0.0
+
+    def _timed(self, fn: Callable[..., T], name: str) -> Callable[..., T]:
+        @functools.wraps(fn)
+        def call(*args: Any, **kwargs: Any) -> T:
+            self._running.append(name)
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.spent[name] = self.spent.get(name, 0.0) + time.perf_counter() - t0
+                self.calls[name] += 1
+                self._running.pop()
+
+        return call
+
+    def _collected(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._collecting = time.perf_counter()
+        else:
+            where = self._running[-1] if self._running else ""
+            self.collector[where] += time.perf_counter() - self._collecting
+
+    @contextlib.contextmanager
+    def timing(self) -> Iterator[None]:
+        saved = []
+        gc.callbacks.append(self._collected)
         try:
-            return fn(*args, **kwargs)
+            for module_name, name, _ in PHASES:
+                module = importlib.import_module(module_name)
+                fn = getattr(module, name)  # a renamed step fails here, loudly
+                saved.append((module, name, fn))
+                setattr(module, name, self._timed(fn, name))
+            yield
         finally:
-            spent[name] = spent.get(name, 0.0) + time.perf_counter() - t0
-            calls[name] += 1
+            for module, name, fn in saved:
+                setattr(module, name, fn)
+            gc.callbacks.remove(self._collected)
 
-    return call
-
-
-@contextlib.contextmanager
-def step_timers(spent: dict[str, float], calls: Counter[str]) -> Iterator[None]:
-    """Every step of :data:`PHASES` timed into ``spent`` and counted into ``calls`` (by
-    function name) while inside."""
-    saved = []
-    try:
-        for module_name, name, _ in PHASES:
-            module = importlib.import_module(module_name)
-            fn = getattr(module, name)  # a renamed step fails here, loudly
-            saved.append((module, name, fn))
-            setattr(module, name, _timed_call(fn, name, spent, calls))
-        yield
-    finally:
-        for module, name, fn in saved:
-            setattr(module, name, fn)
+    def own(self, name: str) -> float:
+        """A step's seconds outside the steps it calls and outside the collector."""
+        inner = sum(self.spent.get(step, 0.0) for step in INSIDE.get(name, ()))
+        return self.spent.get(name, 0.0) - inner - self.collector[name]
 
 
 def print_phases(plan: Callable[[], object], base_wall: float) -> None:
     """One more plan, its steps timed: each step's seconds, share and multiple of
     ``sample_units`` (``base_wall``)."""
-    spent: dict[str, float] = {}
-    calls: Counter[str] = Counter()
-    with step_timers(spent, calls):
+    clock = StepClock()
+    with clock.timing():
         t0 = time.perf_counter()
         plan()
         total = time.perf_counter() - t0
-    own = {
-        name: spent.get(name, 0.0) - sum(spent.get(inner, 0.0) for inner in INSIDE.get(name, ()))
-        for _, name, _ in PHASES
-    }
-    rows = [(what, own[name], calls[name]) for _, name, what in PHASES]
-    rest = total - sum(own.values())
+    rows = [(what, clock.own(name), clock.calls[name]) for _, name, what in PHASES]
+    collector = sum(clock.collector.values())
+    rows.append(("the cycle collector's passes over new objects", collector, 1))
+    rest = total - sum(seconds for _, seconds, _ in rows)
     rows.append(("the rest (lists of ids, reasons, probabilities)", rest, 1))
     print(f"where the plan's time goes (one more plan, {total:.2f} s wall, its steps timed):")
     for what, seconds, count in rows:

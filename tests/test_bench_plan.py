@@ -46,7 +46,11 @@ def test_bench_plan_prints_every_figure_and_where_the_time_goes() -> None:
     assert out.rstrip().endswith(("targets: met", "targets: NOT met"))
     # every step timed and called in this plan (the fallback too: the capacity is used
     # to the last seat), with its share of the plan
-    for what in [*_phases(), "the rest (lists of ids, reasons, probabilities)"]:
+    for what in [
+        *_phases(),
+        "the cycle collector's passes over new objects",
+        "the rest (lists of ids, reasons, probabilities)",
+    ]:
         line = re.search(
             re.escape(what) + r" +(-?[\d.]+) s +(-?[\d.]+)% +[\d,.-]+x sample_units", out
         )
